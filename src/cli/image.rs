@@ -1,0 +1,590 @@
+//! Image commands: images, history, inspect, load, save, import, tag,
+//! untag, rmi, and the `image` group that holds them all.
+
+use super::format as tmpl;
+use super::output::{self, human_age, human_size};
+use crate::image::archive::Format;
+use crate::ops;
+use crate::store::StorePaths;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// List images in local storage
+    #[command(visible_alias = "list", name = "ls")]
+    Ls(ImagesArgs),
+    /// Remove images
+    #[command(visible_alias = "remove")]
+    Rm(RmiArgs),
+    /// Display the configuration of images
+    Inspect(InspectArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Load images from an archive
+    Load(LoadArgs),
+    /// Save images to an archive
+    Save(SaveArgs),
+    /// Create an image from a tarball of a root file system
+    Import(ImportArgs),
+    /// Add names to an image
+    Tag(TagArgs),
+    /// Remove names from an image
+    Untag(UntagArgs),
+    /// Remove unused images
+    Prune(PruneArgs),
+    /// Exit 0 if an image exists in local storage, 1 if not
+    Exists(ExistsArgs),
+}
+
+pub fn run(paths: &StorePaths, c: &ImageCommand) -> Result<i32> {
+    match c {
+        ImageCommand::Ls(a) => images(paths, a),
+        ImageCommand::Rm(a) => rmi(paths, a),
+        ImageCommand::Inspect(a) => inspect(paths, a),
+        ImageCommand::History(a) => history(paths, a),
+        ImageCommand::Load(a) => load(paths, a),
+        ImageCommand::Save(a) => save(paths, a),
+        ImageCommand::Import(a) => import(paths, a),
+        ImageCommand::Tag(a) => tag(paths, a),
+        ImageCommand::Untag(a) => untag(paths, a),
+        ImageCommand::Prune(a) => prune(paths, a),
+        ImageCommand::Exists(a) => exists(paths, a),
+    }
+}
+
+fn waiting(p: &std::path::Path) {
+    eprintln!(
+        "waiting for other berth processes to release {}",
+        p.display()
+    );
+}
+
+/// Print rows with a `--format`: `json` for the JSON array, else a Go
+/// template (with `table` for a header and aligned columns).
+fn print_formatted(
+    format: &str,
+    json_rows: &[Value],
+    rows: &[Value],
+    headers: &HashMap<&str, &str>,
+) -> Result<()> {
+    if format == "json" {
+        return Ok(output::println(&serde_json::to_string_pretty(json_rows)?)?);
+    }
+    let t = tmpl::Template::parse(format)?;
+    if t.is_table() {
+        return Ok(output::print(&t.render_rows(rows, headers)?)?);
+    }
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&t.render(r)?);
+        out.push('\n');
+    }
+    Ok(output::print(&out)?)
+}
+
+#[derive(Args, Debug)]
+pub struct ImagesArgs {
+    /// Show all images (intermediate ones too)
+    #[arg(short, long)]
+    all: bool,
+    /// Show only image IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Show digests
+    #[arg(long)]
+    digests: bool,
+    /// Do not truncate IDs
+    #[arg(long)]
+    no_trunc: bool,
+    /// Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID
+    #[arg(short, long, value_name = "FILTER")]
+    filter: Vec<String>,
+    /// Sort by created, id, repository, tag or size
+    #[arg(long, value_name = "KEY")]
+    sort: Option<String>,
+    /// `json`, or a Go template such as '{{.Repository}}:{{.Tag}}'
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Do not print the header
+    #[arg(short, long)]
+    noheading: bool,
+    /// Only this image (a name or pattern)
+    image: Option<String>,
+}
+
+fn split_name(n: &str) -> (String, String) {
+    match n.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
+        _ => (n.to_string(), "<none>".to_string()),
+    }
+}
+
+pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
+    let mut filters = a.filter.clone();
+    if let Some(i) = &a.image {
+        filters.push(format!("reference={i}"));
+    }
+    let list = ops::images::list(
+        paths,
+        &ops::images::ListOptions {
+            filters,
+            sort: a.sort.clone(),
+        },
+    )?;
+    let now = crate::image::time::now_unix();
+    let id_of = |d: &crate::digest::Digest| {
+        if a.no_trunc {
+            d.to_string()
+        } else {
+            d.short().to_string()
+        }
+    };
+    if a.quiet {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = String::new();
+        for i in &list {
+            if seen.insert(i.id.clone()) {
+                out.push_str(&id_of(&i.id));
+                out.push('\n');
+            }
+        }
+        output::print(&out)?;
+        return Ok(0);
+    }
+    // One row per name; an image with no name is one `<none>` row.
+    let mut rows = Vec::new();
+    for i in &list {
+        let names: Vec<(String, String)> = if i.names.is_empty() {
+            vec![("<none>".into(), "<none>".into())]
+        } else {
+            i.names.iter().map(|n| split_name(n)).collect()
+        };
+        for (repo, tag) in names {
+            rows.push(json!({
+                "ID": id_of(&i.id),
+                "Id": i.id.hex(),
+                "Repository": repo,
+                "Tag": tag,
+                "Digest": i.manifest.to_string(),
+                "Created": human_age(i.created, now),
+                "CreatedSince": human_age(i.created, now),
+                "CreatedAt": crate::image::time::format_rfc3339(i.created),
+                "Size": human_size(i.size),
+                "VirtualSize": human_size(i.size),
+                "Names": i.names,
+                "Dangling": i.names.is_empty(),
+                "Containers": 0,
+                "ReadOnly": false,
+            }));
+        }
+    }
+    if let Some(f) = &a.format {
+        let json_rows: Vec<Value> = list
+            .iter()
+            .map(|i| {
+                json!({
+                    "Id": i.id.hex(),
+                    "ParentId": "",
+                    "RepoTags": i.names,
+                    "RepoDigests": i.digests,
+                    "Size": i.size,
+                    "SharedSize": 0,
+                    "VirtualSize": i.size,
+                    "Labels": null,
+                    "Containers": 0,
+                    "Names": i.names,
+                    "Digest": i.manifest.to_string(),
+                    "Dangling": i.names.is_empty(),
+                    "Created": i.created,
+                    "CreatedAt": crate::image::time::format_rfc3339(i.created),
+                })
+            })
+            .collect();
+        let headers = HashMap::from([
+            ("ID", "IMAGE ID"),
+            ("Repository", "REPOSITORY"),
+            ("Tag", "TAG"),
+        ]);
+        print_formatted(f, &json_rows, &rows, &headers)?;
+        return Ok(0);
+    }
+    let mut head = vec!["REPOSITORY", "TAG"];
+    if a.digests {
+        head.push("DIGEST");
+    }
+    head.extend(["IMAGE ID", "CREATED", "SIZE"]);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            let mut c = vec![s("Repository"), s("Tag")];
+            if a.digests {
+                c.push(s("Digest"));
+            }
+            c.extend([s("ID"), s("Created"), s("Size")]);
+            c
+        })
+        .collect();
+    let mut text = tmpl::table(&head, &cells);
+    if a.noheading {
+        text = text
+            .split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default();
+    }
+    output::print(&text)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// Show sizes and dates in human form (`--human=false` for raw)
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    human: bool,
+    /// Do not truncate the output
+    #[arg(long)]
+    no_trunc: bool,
+    /// Show only IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// `json`, or a Go template
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    image: String,
+}
+
+pub fn history(paths: &StorePaths, a: &HistoryArgs) -> Result<i32> {
+    let rows = ops::inspect::history(paths, &a.image)?;
+    let now = crate::image::time::now_unix();
+    let id = |r: &ops::inspect::HistoryRow| match &r.id {
+        Some(d) if a.no_trunc => d.to_string(),
+        Some(d) => d.short().to_string(),
+        None => "<missing>".into(),
+    };
+    if a.quiet {
+        let out: String = rows.iter().map(|r| id(r) + "\n").collect();
+        output::print(&out)?;
+        return Ok(0);
+    }
+    let created = |r: &ops::inspect::HistoryRow| match r.created {
+        Some(t) if a.human => human_age(t, now),
+        Some(t) => crate::image::time::format_rfc3339(t),
+        None => "N/A".into(),
+    };
+    let size = |r: &ops::inspect::HistoryRow| {
+        if a.human {
+            human_size(r.size)
+        } else {
+            r.size.to_string()
+        }
+    };
+    let created_by = |r: &ops::inspect::HistoryRow| {
+        let s = r.created_by.replace('\t', " ");
+        if a.no_trunc || s.chars().count() <= 45 {
+            s
+        } else {
+            s.chars().take(42).collect::<String>() + "..."
+        }
+    };
+    if let Some(f) = &a.format {
+        let v: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "ID": id(r), "Created": created(r), "CreatedSince": created(r),
+                    "CreatedAt": r.created.map(crate::image::time::format_rfc3339),
+                    "CreatedBy": r.created_by, "Size": size(r), "Comment": r.comment,
+                })
+            })
+            .collect();
+        let headers = HashMap::from([("ID", "ID"), ("CreatedBy", "CREATED BY")]);
+        print_formatted(f, &v, &v, &headers)?;
+        return Ok(0);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| vec![id(r), created(r), created_by(r), size(r), r.comment.clone()])
+        .collect();
+    output::print(&tmpl::table(
+        &["ID", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
+        &cells,
+    ))?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// `json` (the default), or a Go template such as '{{.Id}}'
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Only images (the only kind berth inspects yet)
+    #[arg(short, long, value_name = "TYPE", value_parser = ["image", "all"], default_value = "all")]
+    r#type: String,
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
+    let docs = ops::inspect::inspect(paths, &a.names)?;
+    match a.format.as_deref() {
+        None | Some("json") => output::println(&serde_json::to_string_pretty(&docs)?)?,
+        Some(f) => {
+            let t = tmpl::Template::parse(f)?;
+            let mut out = String::new();
+            for d in &docs {
+                out.push_str(&t.render(d)?);
+                out.push('\n');
+            }
+            output::print(&out)?;
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// Read from this archive instead of standard input
+    #[arg(short, long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn load(paths: &StorePaths, a: &LoadArgs) -> Result<i32> {
+    if a.input.is_none() && std::io::stdin().is_terminal() {
+        bail!("cannot read an archive from a terminal: use -i FILE or redirect standard input");
+    }
+    let loaded = ops::archive::load(
+        paths,
+        &ops::archive::LoadOptions {
+            input: a.input.clone(),
+        },
+        &mut std::io::stdin(),
+    )?;
+    if !a.quiet {
+        let mut out = String::new();
+        for l in &loaded {
+            if l.names.is_empty() {
+                out.push_str(&format!("Loaded image: {}\n", l.id));
+            }
+            for n in &l.names {
+                out.push_str(&format!("Loaded image: {n}\n"));
+            }
+        }
+        output::print(&out)?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct SaveArgs {
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// docker-archive (default) or oci-archive
+    #[arg(long, default_value = "docker-archive", value_parser = ["docker-archive", "oci-archive"])]
+    format: String,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    quiet: bool,
+    #[arg(required = true)]
+    images: Vec<String>,
+}
+
+pub fn save(paths: &StorePaths, a: &SaveArgs) -> Result<i32> {
+    let format = if a.format == "oci-archive" {
+        Format::OciArchive
+    } else {
+        Format::DockerArchive
+    };
+    let opts = ops::archive::SaveOptions {
+        images: a.images.clone(),
+        format,
+    };
+    match &a.output {
+        None => {
+            if std::io::stdout().is_terminal() {
+                bail!("refusing to write an archive to a terminal: use -o FILE or redirect standard output");
+            }
+            let images = ops::archive::prepare_save(paths, &opts)?;
+            let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            ops::archive::save(&images, format, out)?;
+        }
+        Some(path) => {
+            let images = ops::archive::prepare_save(paths, &opts)?;
+            // Written beside the target and renamed: a failed save leaves
+            // no half archive behind.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.berth-{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id()
+            ));
+            let res = (|| -> Result<()> {
+                let f = std::fs::File::create(&tmp)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let w = ops::archive::save(
+                    &images,
+                    format,
+                    std::io::BufWriter::with_capacity(1 << 20, f),
+                )?;
+                w.into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+            })();
+            if res.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            res?;
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)
+    #[arg(short, long, value_name = "INSTRUCTION")]
+    change: Vec<String>,
+    /// A commit message for the image history
+    #[arg(short, long)]
+    message: Option<String>,
+    /// Print nothing but the image ID
+    #[arg(short, long)]
+    quiet: bool,
+    /// A tarball (plain, gzip or zstd), or `-` for standard input
+    file: String,
+    /// A name for the new image
+    reference: Option<String>,
+}
+
+pub fn import(paths: &StorePaths, a: &ImportArgs) -> Result<i32> {
+    let input = if a.file == "-" {
+        None
+    } else {
+        Some(PathBuf::from(&a.file))
+    };
+    let opts = ops::import::ImportOptions {
+        input,
+        reference: a.reference.clone(),
+        changes: a.change.clone(),
+        message: a.message.clone(),
+    };
+    let rec = ops::import::import(paths, &opts, &mut std::io::stdin())?;
+    output::println(rec.id.hex())?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct TagArgs {
+    image: String,
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+pub fn tag(paths: &StorePaths, a: &TagArgs) -> Result<i32> {
+    ops::tag::tag(paths, &a.image, &a.names)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct UntagArgs {
+    image: String,
+    /// Names to remove (all when none is given)
+    names: Vec<String>,
+}
+
+pub fn untag(paths: &StorePaths, a: &UntagArgs) -> Result<i32> {
+    ops::tag::untag(paths, &a.image, &a.names)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct RmiArgs {
+    /// Remove all images
+    #[arg(short, long)]
+    all: bool,
+    /// Remove an image even when it has several names, given by ID
+    #[arg(short, long)]
+    force: bool,
+    /// Do not fail for images that do not exist
+    #[arg(short, long)]
+    ignore: bool,
+    images: Vec<String>,
+}
+
+pub fn rmi(paths: &StorePaths, a: &RmiArgs) -> Result<i32> {
+    if a.images.is_empty() && !a.all {
+        bail!("rmi needs at least one image name or ID, or --all");
+    }
+    let opts = ops::remove::RmiOptions {
+        images: a.images.clone(),
+        all: a.all,
+        force: a.force,
+        ignore: a.ignore,
+    };
+    let (events, _) = ops::remove::rmi(paths, &opts, waiting)?;
+    let mut out = String::new();
+    for e in events {
+        match e {
+            ops::remove::Removed::Untagged(n) => out.push_str(&format!("Untagged: {n}\n")),
+            ops::remove::Removed::Deleted(d) => out.push_str(&format!("Deleted: {}\n", d.hex())),
+        }
+    }
+    output::print(&out)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Remove every image, not only dangling ones
+    #[arg(short, long)]
+    all: bool,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    force: bool,
+}
+
+fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
+    let what = if a.all {
+        "all images not used by a container"
+    } else {
+        "all dangling images"
+    };
+    if !a.force
+        && !output::confirm(&format!(
+            "WARNING! This command removes {what}.\nAre you sure you want to continue?"
+        ))
+    {
+        return Ok(0);
+    }
+    let (ids, _) = ops::remove::prune_images(paths, a.all, waiting)?;
+    let out: String = ids.iter().map(|d| format!("{}\n", d.hex())).collect();
+    output::print(&out)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct ExistsArgs {
+    image: String,
+}
+
+fn exists(paths: &StorePaths, a: &ExistsArgs) -> Result<i32> {
+    Ok(if ops::inspect::exists(paths, &a.image)? {
+        0
+    } else {
+        1
+    })
+}

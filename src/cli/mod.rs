@@ -1,0 +1,173 @@
+//! The command line: clap definitions, one file per command group, and
+//! the rendering of what `ops` returns. This is the only module that
+//! prints. Each command turns its arguments into an options struct and
+//! makes one call into `ops`.
+
+pub mod docs;
+pub mod format;
+mod image;
+mod output;
+mod system;
+
+use crate::store::StorePaths;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes, as Podman's.
+pub mod exit {
+    /// An error of berth itself.
+    pub const ERROR: i32 = 125;
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "berth",
+    version,
+    about = "Manage images and containers without a daemon",
+    long_about = "berth pulls, builds, runs and pushes OCI and Docker images. Each command does all of \
+its work in its own process over a local content-addressed store; there is no daemon, and root is \
+not needed.",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// Path of the store (images, layers, containers).
+    #[arg(long, global = true, env = "BERTH_ROOT", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Path of runtime state (mounts, running containers).
+    #[arg(long, global = true, env = "BERTH_RUNROOT", value_name = "DIR")]
+    pub runroot: Option<PathBuf>,
+    /// How much to report on standard error.
+    #[arg(long, global = true, value_name = "LEVEL", default_value = "warn",
+          value_parser = ["debug", "info", "warn", "error"])]
+    pub log_level: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List images in local storage
+    Images(image::ImagesArgs),
+    /// Show the history of an image
+    History(image::HistoryArgs),
+    /// Display the configuration of images
+    Inspect(image::InspectArgs),
+    /// Load images from an archive (docker-archive or oci-archive)
+    Load(image::LoadArgs),
+    /// Save images to an archive (docker-archive or oci-archive)
+    Save(image::SaveArgs),
+    /// Create an image from a tarball of a root file system
+    Import(image::ImportArgs),
+    /// Add names to an image
+    Tag(image::TagArgs),
+    /// Remove names from an image
+    Untag(image::UntagArgs),
+    /// Remove images
+    Rmi(image::RmiArgs),
+    /// Manage images
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+    /// Manage the store
+    #[command(subcommand)]
+    System(system::SystemCommand),
+    /// Display information about the host and the store
+    Info(system::InfoArgs),
+    /// Display the berth version
+    Version(system::VersionArgs),
+    /// Generate a shell completion script
+    Completion(system::CompletionArgs),
+}
+
+impl Cli {
+    fn paths(&self) -> StorePaths {
+        let d = StorePaths::default_for_user();
+        StorePaths {
+            root: self.root.clone().unwrap_or(d.root),
+            runroot: self.runroot.clone().unwrap_or(d.runroot),
+        }
+    }
+}
+
+/// Parse the command line, run the command, report an error in one line;
+/// returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::ERROR } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let paths = cli.paths();
+    if cli.command.touches_layer_files() {
+        // Before any thread exists: this may fork (runtime::userns).
+        match crate::ops::enter_user_namespace() {
+            Ok(crate::ops::Namespace::Proceed) => {}
+            Ok(crate::ops::Namespace::ProceedWithout(hint)) => hint_once(&paths, &hint),
+            Ok(crate::ops::Namespace::Exit(code)) => return code,
+            Err(e) => {
+                eprintln!("Error: {}", output::one_line(&e));
+                return exit::ERROR;
+            }
+        }
+    }
+    match run(&cli, &paths) {
+        Ok(code) => code,
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return 0;
+            }
+            eprintln!("Error: {}", output::one_line(&e));
+            exit::ERROR
+        }
+    }
+}
+
+/// Say once per runtime dir that rootless berth maps only the user.
+fn hint_once(paths: &StorePaths, hint: &str) {
+    let marker = paths.runroot.join("subid-hint-shown");
+    if !marker.exists() {
+        eprintln!("WARN: {hint}");
+        let _ = std::fs::create_dir_all(&paths.runroot).and_then(|_| std::fs::write(&marker, b""));
+    }
+}
+
+impl Command {
+    /// Commands that read or write the files of layers, and so run in a
+    /// user namespace when rootless with a subordinate range.
+    fn touches_layer_files(&self) -> bool {
+        use image::ImageCommand as I;
+        use system::SystemCommand as S;
+        match self {
+            Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
+            Command::Image(c) => matches!(
+                c,
+                I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_)
+            ),
+            Command::System(c) => matches!(c, S::Check(_) | S::Prune(_) | S::Reset(_)),
+            _ => false,
+        }
+    }
+}
+
+fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
+    let paths = paths.clone();
+    match &cli.command {
+        Command::Images(a) => image::images(&paths, a),
+        Command::History(a) => image::history(&paths, a),
+        Command::Inspect(a) => image::inspect(&paths, a),
+        Command::Load(a) => image::load(&paths, a),
+        Command::Save(a) => image::save(&paths, a),
+        Command::Import(a) => image::import(&paths, a),
+        Command::Tag(a) => image::tag(&paths, a),
+        Command::Untag(a) => image::untag(&paths, a),
+        Command::Rmi(a) => image::rmi(&paths, a),
+        Command::Image(c) => image::run(&paths, c),
+        Command::System(c) => system::run(&paths, c),
+        Command::Info(a) => system::info(&paths, a),
+        Command::Version(a) => system::version(a),
+        Command::Completion(a) => system::completion(a),
+    }
+}

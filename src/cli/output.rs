@@ -1,0 +1,126 @@
+//! Writing to the terminal: stdout that tolerates a closed pipe, one-line
+//! errors, and the human forms of sizes and ages that Podman prints.
+
+use std::io::{self, Write};
+
+/// Print to stdout; a reader that went away (`| head`) is not an error
+/// worth a message, and is reported as a broken pipe.
+pub fn print(s: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()
+}
+
+/// `print` with a newline.
+pub fn println(s: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// An error chain as one line: `loading archive x.tar: layer sha256:…: …`.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let s = c.to_string().replace('\n', " ");
+        // Contexts often repeat their cause's words; keep each once.
+        if parts.last().is_some_and(|p| p.ends_with(&s)) {
+            continue;
+        }
+        parts.push(s);
+    }
+    parts.join(": ")
+}
+
+/// Sizes as Podman shows them: decimal units, three significant digits
+/// (`4.87 MB`, `123 kB`, `0 B`).
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{s} {}", UNITS[u])
+}
+
+/// An age as Docker's go-units prints it: `2 weeks ago`.
+pub fn human_age(then: i64, now: i64) -> String {
+    if then <= 0 {
+        return "N/A".into();
+    }
+    let d = (now - then).max(0) as f64;
+    let s = match d {
+        d if d < 1.0 => "Less than a second".to_string(),
+        d if d < 60.0 => format!("{} seconds", d as i64),
+        d if d < 120.0 => "About a minute".to_string(),
+        d if d < 3600.0 => format!("{} minutes", (d / 60.0) as i64),
+        d => {
+            let hours = (d / 3600.0 + 0.5) as i64;
+            match hours {
+                1 => "About an hour".to_string(),
+                h if h < 48 => format!("{h} hours"),
+                h if h < 24 * 7 * 2 => format!("{} days", h / 24),
+                h if h < 24 * 30 * 3 => format!("{} weeks", h / 24 / 7),
+                h if h < 24 * 365 * 2 => format!("{} months", h / 24 / 30),
+                h => format!("{} years", h / 24 / 365),
+            }
+        }
+    };
+    format!("{s} ago")
+}
+
+/// Ask a yes/no question on the terminal; anything but y/yes is no, and
+/// so is a closed standard input.
+pub fn confirm(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
+    let _ = io::stderr().flush();
+    let mut line = String::new();
+    match io::stdin().read_line(&mut line) {
+        Ok(n) if n > 0 => matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_like_podman() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(4_865_123), "4.87 MB");
+        assert_eq!(human_size(123_400), "123 kB");
+        assert_eq!(human_size(12_340_000), "12.3 MB");
+        assert_eq!(human_size(1_000_000), "1 MB");
+    }
+
+    #[test]
+    fn ages_like_docker() {
+        assert_eq!(human_age(100, 130), "30 seconds ago");
+        assert_eq!(human_age(100, 100 + 3 * 3600), "3 hours ago");
+        assert_eq!(human_age(100, 100 + 20 * 86400), "2 weeks ago");
+        assert_eq!(human_age(0, 5), "N/A");
+    }
+}

@@ -1,0 +1,262 @@
+//! `system df|check|prune|reset`, `info`, `version`, `completion`.
+
+use super::output::{self, human_size};
+use crate::ops;
+use crate::store::StorePaths;
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Show disk usage of images, containers and volumes
+    Df(DfArgs),
+    /// Verify the store; with --repair remove what is broken
+    Check(CheckArgs),
+    /// Remove unused data
+    Prune(SystemPruneArgs),
+    /// Remove every image, layer and container and the store itself
+    Reset(ResetArgs),
+    /// Display information about the host and the store
+    Info(InfoArgs),
+}
+
+pub fn run(paths: &StorePaths, c: &SystemCommand) -> Result<i32> {
+    match c {
+        SystemCommand::Df(a) => df(paths, a),
+        SystemCommand::Check(a) => check(paths, a),
+        SystemCommand::Prune(a) => prune(paths, a),
+        SystemCommand::Reset(a) => reset(paths, a),
+        SystemCommand::Info(a) => info(paths, a),
+    }
+}
+
+fn waiting(p: &std::path::Path) {
+    eprintln!(
+        "waiting for other berth processes to release {}",
+        p.display()
+    );
+}
+
+#[derive(Args, Debug)]
+pub struct DfArgs {
+    /// `json`, or a Go template
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+}
+
+fn df(paths: &StorePaths, a: &DfArgs) -> Result<i32> {
+    let rows = ops::system::df(paths)?;
+    if let Some(f) = &a.format {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        if f == "json" {
+            output::println(&serde_json::to_string_pretty(&v)?)?;
+        } else {
+            let t = super::format::Template::parse(f)?;
+            let mut out = String::new();
+            for r in &v {
+                out.push_str(&t.render(r)?);
+                out.push('\n');
+            }
+            output::print(&out)?;
+        }
+        return Ok(0);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let pct = if r.size == 0 {
+                0
+            } else {
+                r.reclaimable * 100 / r.size
+            };
+            vec![
+                r.kind.to_string(),
+                r.total.to_string(),
+                r.active.to_string(),
+                human_size(r.size),
+                format!("{} ({pct}%)", human_size(r.reclaimable)),
+            ]
+        })
+        .collect();
+    output::print(&super::format::table(
+        &["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
+        &cells,
+    ))?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Remove damaged layers and blobs and the images that need them
+    #[arg(short, long)]
+    repair: bool,
+    /// Skip rebuilding each layer's tar to compare it with its digest
+    #[arg(short, long)]
+    quick: bool,
+}
+
+fn check(paths: &StorePaths, a: &CheckArgs) -> Result<i32> {
+    let r = ops::system::check(paths, a.repair, a.quick, waiting)?;
+    let mut out = String::new();
+    for p in &r.problems {
+        out.push_str(&format!("{}: {}\n", p.object, p.what));
+    }
+    for i in &r.removed_images {
+        out.push_str(&format!("Removed image: {}\n", i.hex()));
+    }
+    for l in &r.removed_layers {
+        out.push_str(&format!("Removed layer: {}\n", l.hex()));
+    }
+    output::print(&out)?;
+    if !r.problems.is_empty() && !a.repair {
+        bail!(
+            "store {}: {} problem(s) found in {} images and {} layers; `berth system check --repair` removes what is broken",
+            paths.root.display(),
+            r.problems.len(),
+            r.images_checked,
+            r.layers_checked
+        );
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct SystemPruneArgs {
+    /// Remove every image not used by a container, not only dangling ones
+    #[arg(short, long)]
+    all: bool,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    force: bool,
+}
+
+fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
+    let images = if a.all {
+        "all images not used by a container"
+    } else {
+        "all dangling images"
+    };
+    let q = format!("WARNING! This command removes:\n\t- {images}\n\t- all layers no image uses\n\nAre you sure you want to continue?");
+    if !a.force && !output::confirm(&q) {
+        return Ok(0);
+    }
+    let (ids, bytes) = ops::system::prune(paths, a.all, waiting)?;
+    let mut out = String::new();
+    if !ids.is_empty() {
+        out.push_str("Deleted Images\n");
+        for d in ids {
+            out.push_str(&format!("{}\n", d.hex()));
+        }
+    }
+    out.push_str(&format!("Total reclaimed space: {}\n", human_size(bytes)));
+    output::print(&out)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    force: bool,
+}
+
+fn reset(paths: &StorePaths, a: &ResetArgs) -> Result<i32> {
+    let q = format!(
+        "WARNING! This will remove all images, layers and containers in {}.\nAre you sure you want to continue?",
+        paths.root.display()
+    );
+    if !a.force && !output::confirm(&q) {
+        return Ok(0);
+    }
+    ops::system::reset(paths, waiting)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// `json`, or a Go template such as '{{.Store.GraphRoot}}'
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+}
+
+pub fn info(paths: &StorePaths, a: &InfoArgs) -> Result<i32> {
+    let info = serde_json::to_value(ops::system::info(paths)?)?;
+    match a.format.as_deref() {
+        Some("json") => output::println(&serde_json::to_string_pretty(&info)?)?,
+        Some(f) => output::println(&super::format::Template::parse(f)?.render(&info)?)?,
+        None => output::print(&yaml(&info, 0))?,
+    }
+    Ok(0)
+}
+
+/// A plain YAML rendering of a JSON value, as `podman info` prints.
+fn yaml(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value;
+    let pad = "  ".repeat(indent);
+    let mut out = String::new();
+    if let Value::Object(m) = v {
+        for (k, v) in m {
+            match v {
+                Value::Object(_) => out.push_str(&format!("{pad}{k}:\n{}", yaml(v, indent + 1))),
+                Value::Array(a) if a.is_empty() => out.push_str(&format!("{pad}{k}: []\n")),
+                Value::Array(a) => {
+                    out.push_str(&format!("{pad}{k}:\n"));
+                    for x in a {
+                        out.push_str(&format!("{pad}- {}\n", scalar(x)));
+                    }
+                }
+                _ => out.push_str(&format!("{pad}{k}: {}\n", scalar(v))),
+            }
+        }
+    }
+    out
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) if s.is_empty() => "\"\"".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// `json`, or a Go template such as '{{.Version}}'
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+}
+
+pub fn version(a: &VersionArgs) -> Result<i32> {
+    let v = serde_json::json!({
+        "Version": env!("CARGO_PKG_VERSION"),
+        "OsArch": format!("linux/{}", crate::image::config::host_arch()),
+    });
+    match a.format.as_deref() {
+        Some("json") => output::println(&serde_json::to_string_pretty(&v)?)?,
+        Some(f) => output::println(&super::format::Template::parse(f)?.render(&v)?)?,
+        None => output::print(&format!(
+            "Version:      {}\nOS/Arch:      {}\n",
+            v["Version"].as_str().unwrap_or(""),
+            v["OsArch"].as_str().unwrap_or("")
+        ))?,
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell
+    #[arg(value_parser = ["bash", "zsh", "fish"])]
+    shell: String,
+}
+
+pub fn completion(a: &CompletionArgs) -> Result<i32> {
+    let script = super::docs::completion(&a.shell)?;
+    output::print(&String::from_utf8_lossy(&script))?;
+    Ok(0)
+}

@@ -1,0 +1,628 @@
+//! Image archives: docker-archive (`docker save`: classic `manifest.json`
+//! with `repositories`, and the Docker 25+ layout that adds `index.json`)
+//! and oci-archive (an OCI image layout in a tar), read and written.
+//!
+//! Reading indexes the outer tar once (entry name → offset and size) and
+//! then reads entries with positioned reads, so several layers can be
+//! extracted at once from one file. An archive that is compressed as a
+//! whole, or comes from a pipe, is first spooled to a file in the store's
+//! staging dir.
+
+use super::config::ImageConfig;
+use super::manifest::{self, Descriptor, Index, Manifest};
+use super::{Image, LayerInfo};
+use crate::digest::{Digest, HashingWriter};
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Largest JSON document (manifest, config, index) read from an archive.
+const MAX_JSON: u64 = 64 << 20;
+
+/// An archive file opened for reading.
+pub struct ArchiveFile {
+    file: File,
+    /// What the user named, for errors.
+    name: String,
+    entries: HashMap<String, Entry>,
+    spool: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+enum Entry {
+    Data { offset: u64, size: u64 },
+    Link(String),
+}
+
+impl Drop for ArchiveFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.spool {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl ArchiveFile {
+    /// Open an archive file; a compressed one is decompressed into
+    /// `spool_dir` first.
+    pub fn open(path: &Path, spool_dir: &Path) -> Result<ArchiveFile> {
+        let name = path.display().to_string();
+        let mut file = File::open(path).with_context(|| format!("opening archive {name}"))?;
+        let mut magic = [0u8; 4];
+        let n = file
+            .read_at(&mut magic, 0)
+            .with_context(|| format!("reading archive {name}"))?;
+        if n >= 2 && magic[..2] == [0x1f, 0x8b] || n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
+            return Self::spooled(&mut file, name, spool_dir);
+        }
+        Self::index(file, name, None)
+    }
+
+    /// Read an archive from a stream (standard input), spooling it.
+    pub fn from_reader(
+        r: &mut (dyn Read + Send),
+        name: &str,
+        spool_dir: &Path,
+    ) -> Result<ArchiveFile> {
+        Self::spooled(r, name.to_string(), spool_dir)
+    }
+
+    fn spooled(r: &mut (dyn Read + Send), name: String, spool_dir: &Path) -> Result<ArchiveFile> {
+        let path = spool_dir.join(format!("archive-{}", crate::fsutil::unique_suffix()));
+        let res = (|| -> Result<File> {
+            let (_, mut plain) = crate::layer_tar::decompressed(r)
+                .with_context(|| format!("reading archive {name}"))?;
+            let mut out = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            io::copy(&mut plain, &mut out).with_context(|| format!("reading archive {name}"))?;
+            io::Seek::rewind(&mut out).with_context(|| format!("reading {}", path.display()))?;
+            Ok(out)
+        })();
+        match res {
+            Ok(file) => Self::index(file, name, Some(path)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                Err(e)
+            }
+        }
+    }
+
+    fn index(file: File, name: String, spool: Option<PathBuf>) -> Result<ArchiveFile> {
+        let mut me = ArchiveFile {
+            file,
+            name,
+            entries: HashMap::new(),
+            spool,
+        };
+        let total = me
+            .file
+            .metadata()
+            .with_context(|| format!("reading archive {}", me.name))?
+            .len();
+        let mut ar = tar::Archive::new(&me.file);
+        let entries = ar
+            .entries_with_seek()
+            .with_context(|| format!("reading archive {}", me.name))?;
+        for e in entries {
+            let e = e.map_err(|e| anyhow!("archive {} is not a valid tar: {e}", me.name))?;
+            let path = e
+                .path()
+                .map_err(|e| anyhow!("archive {}: bad entry name: {e}", me.name))?;
+            let key = normalize(&path.to_string_lossy());
+            let kind = e.header().entry_type();
+            let entry = if kind.is_symlink() || kind.is_hard_link() {
+                let target = e
+                    .link_name()
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| anyhow!("archive {}: link {key} has no target", me.name))?;
+                let target = target.to_string_lossy();
+                let resolved = if kind.is_symlink() && !target.starts_with('/') {
+                    let dir = key.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                    normalize(&format!("{dir}/{target}"))
+                } else {
+                    normalize(&target)
+                };
+                Entry::Link(resolved)
+            } else if kind.is_file() {
+                let (offset, size) = (e.raw_file_position(), e.size());
+                if offset.checked_add(size).is_none_or(|end| end > total) {
+                    bail!("archive {} is truncated (entry {key})", me.name);
+                }
+                Entry::Data { offset, size }
+            } else {
+                continue;
+            };
+            me.entries.insert(key, entry);
+        }
+        if me.entries.is_empty() {
+            bail!("archive {} is empty or not a tar archive", me.name);
+        }
+        Ok(me)
+    }
+
+    /// The name the user gave, for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn lookup(&self, path: &str) -> Result<(u64, u64)> {
+        let mut key = normalize(path);
+        for _ in 0..16 {
+            match self.entries.get(&key) {
+                Some(Entry::Data { offset, size }) => return Ok((*offset, *size)),
+                Some(Entry::Link(t)) => key = t.clone(),
+                None => break,
+            }
+        }
+        bail!("archive {}: missing file {path:?}", self.name)
+    }
+
+    fn has(&self, path: &str) -> bool {
+        self.entries.contains_key(&normalize(path))
+    }
+
+    /// A reader of one entry's bytes.
+    pub fn open_entry(&self, path: &str) -> Result<EntryReader<'_>> {
+        let (offset, size) = self.lookup(path)?;
+        Ok(EntryReader {
+            file: &self.file,
+            pos: offset,
+            end: offset + size,
+        })
+    }
+
+    fn read_json(&self, path: &str) -> Result<Vec<u8>> {
+        let (_, size) = self.lookup(path)?;
+        if size > MAX_JSON {
+            bail!("archive {}: {path} is too large ({size} bytes)", self.name);
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        self.open_entry(path)?
+            .read_to_end(&mut buf)
+            .with_context(|| format!("archive {}: reading {path}", self.name))?;
+        Ok(buf)
+    }
+
+    fn read_blob(&self, desc: &Descriptor) -> Result<Vec<u8>> {
+        let path = format!("blobs/sha256/{}", desc.digest.hex());
+        let data = self.read_json(&path)?;
+        crate::digest::verify(&data, &desc.digest)
+            .map_err(|e| anyhow!("archive {}: blob {}: {e}", self.name, desc.digest))?;
+        Ok(data)
+    }
+
+    /// Every image in the archive. docker-archive when `manifest.json`
+    /// exists (it also covers Docker 25+ archives), else oci-archive.
+    pub fn images(&self) -> Result<Vec<ArchiveImage<'_>>> {
+        if self.has("manifest.json") {
+            self.docker_images()
+        } else if self.has("index.json") {
+            self.oci_images()
+        } else {
+            bail!(
+                "archive {}: neither manifest.json nor index.json found: not an image archive",
+                self.name
+            )
+        }
+    }
+
+    fn docker_images(&self) -> Result<Vec<ArchiveImage<'_>>> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Item {
+            config: String,
+            #[serde(default)]
+            repo_tags: Option<Vec<String>>,
+            layers: Vec<String>,
+        }
+        let raw = self.read_json("manifest.json")?;
+        let items: Vec<Item> = serde_json::from_slice(&raw)
+            .map_err(|e| anyhow!("archive {}: malformed manifest.json: {e}", self.name))?;
+        let mut out = Vec::new();
+        for item in items {
+            let config = self.read_json(&item.config)?;
+            // Both layouts name the config by its digest; check it when so.
+            let stem = item
+                .config
+                .trim_end_matches(".json")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            if let Ok(d) = Digest::from_hex(stem) {
+                crate::digest::verify(&config, &d)
+                    .map_err(|e| anyhow!("archive {}: config {}: {e}", self.name, item.config))?;
+            }
+            for l in &item.layers {
+                self.lookup(l)?;
+            }
+            let paths = item.layers.into_iter().map(LayerSource::Path).collect();
+            out.push(self.image(config, paths, item.repo_tags.unwrap_or_default(), None)?);
+        }
+        Ok(out)
+    }
+
+    fn oci_images(&self) -> Result<Vec<ArchiveImage<'_>>> {
+        let raw = self.read_json("index.json")?;
+        let index: Index = serde_json::from_slice(&raw)
+            .map_err(|e| anyhow!("archive {}: malformed index.json: {e}", self.name))?;
+        let mut out = Vec::new();
+        for desc in &index.manifests {
+            let names = ref_names(desc);
+            let mut data = self.read_blob(desc)?;
+            let mut mdesc = desc.clone();
+            if manifest::is_index(Some(&desc.media_type), &data) {
+                let inner: Index = serde_json::from_slice(&data).map_err(|e| {
+                    anyhow!(
+                        "archive {}: malformed index {}: {e}",
+                        self.name,
+                        desc.digest
+                    )
+                })?;
+                let host = super::config::host_arch();
+                let pick =
+                    manifest::pick_platform(&inner, "linux", host, None).ok_or_else(|| {
+                        anyhow!(
+                            "archive {}: index {} has no image for linux/{host}",
+                            self.name,
+                            desc.digest
+                        )
+                    })?;
+                data = self.read_blob(pick)?;
+                mdesc = pick.clone();
+            }
+            let m: Manifest = serde_json::from_slice(&data).map_err(|e| {
+                anyhow!(
+                    "archive {}: malformed manifest {}: {e}",
+                    self.name,
+                    mdesc.digest
+                )
+            })?;
+            let config = self.read_blob(&m.config)?;
+            let sources = m
+                .layers
+                .iter()
+                .map(|d| LayerSource::Blob(d.clone()))
+                .collect();
+            out.push(self.image(config, sources, names, Some(data))?);
+        }
+        Ok(out)
+    }
+
+    fn image(
+        &self,
+        config: Vec<u8>,
+        sources: Vec<LayerSource>,
+        names: Vec<String>,
+        manifest: Option<Vec<u8>>,
+    ) -> Result<ArchiveImage<'_>> {
+        let id = Digest::of(&config);
+        let parsed = ImageConfig::parse(&config)
+            .map_err(|e| anyhow!("archive {}: image {id}: {e}", self.name))?;
+        if parsed.rootfs.diff_ids.len() != sources.len() {
+            bail!(
+                "archive {}: image {id}: config lists {} layers but the manifest has {}",
+                self.name,
+                parsed.rootfs.diff_ids.len(),
+                sources.len()
+            );
+        }
+        let layers = parsed
+            .rootfs
+            .diff_ids
+            .iter()
+            .zip(&sources)
+            .map(|(d, s)| LayerInfo {
+                diff_id: d.clone(),
+                blob: match s {
+                    LayerSource::Blob(b) => Some(b.clone()),
+                    LayerSource::Path(_) => None,
+                },
+                tar_size: None,
+            })
+            .collect();
+        Ok(ArchiveImage {
+            archive: self,
+            config,
+            layers,
+            sources,
+            names,
+            manifest,
+        })
+    }
+}
+
+fn ref_names(desc: &Descriptor) -> Vec<String> {
+    let ann = desc.annotations.as_ref();
+    // containerd (and Docker 25+) put the full name here; the OCI
+    // annotation may hold only a tag, which names nothing on its own.
+    if let Some(n) = ann.and_then(|a| a.get("io.containerd.image.name")) {
+        return vec![n.clone()];
+    }
+    match ann.and_then(|a| a.get(manifest::REF_NAME)) {
+        Some(n) if n.contains('/') || n.contains(':') => vec![n.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn normalize(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
+}
+
+enum LayerSource {
+    Path(String),
+    Blob(Descriptor),
+}
+
+/// One image found in an archive.
+pub struct ArchiveImage<'a> {
+    archive: &'a ArchiveFile,
+    config: Vec<u8>,
+    layers: Vec<LayerInfo>,
+    sources: Vec<LayerSource>,
+    /// The names the archive gives it (`RepoTags`, or the OCI ref name).
+    pub names: Vec<String>,
+    /// The manifest as the archive stores it (oci-archive only).
+    pub manifest: Option<Vec<u8>>,
+}
+
+impl Image for ArchiveImage<'_> {
+    fn config_bytes(&self) -> &[u8] {
+        &self.config
+    }
+    fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+    fn open_layer(&self, i: usize) -> Result<Box<dyn Read + Send + '_>> {
+        let r = match &self.sources[i] {
+            LayerSource::Path(p) => self.archive.open_entry(p)?,
+            LayerSource::Blob(d) => {
+                let r = self
+                    .archive
+                    .open_entry(&format!("blobs/sha256/{}", d.digest.hex()))?;
+                if r.end - r.pos != d.size {
+                    bail!(
+                        "archive {}: blob {} has {} bytes, the manifest says {}",
+                        self.archive.name,
+                        d.digest,
+                        r.end - r.pos,
+                        d.size
+                    );
+                }
+                r
+            }
+        };
+        Ok(Box::new(r))
+    }
+}
+
+/// Reads one entry of an archive with positioned reads, so readers of
+/// several entries can share one file across threads.
+pub struct EntryReader<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for EntryReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "archive entry is truncated",
+            ));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The formats `save` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    DockerArchive,
+    OciArchive,
+}
+
+/// An image to write, with the names to record for it.
+pub struct Named<'a> {
+    pub image: &'a dyn Image,
+    pub names: Vec<String>,
+}
+
+/// Writes a tar stream entry by entry; layer entries are streamed with
+/// their size known in advance.
+struct TarOut<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TarOut<W> {
+    fn header(&mut self, path: &str, size: u64, dir: bool) -> io::Result<()> {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(path)?;
+        h.set_size(size);
+        h.set_mode(if dir { 0o755 } else { 0o644 });
+        h.set_entry_type(if dir {
+            tar::EntryType::Directory
+        } else {
+            tar::EntryType::Regular
+        });
+        h.set_mtime(0);
+        h.set_cksum();
+        self.out.write_all(h.as_bytes())
+    }
+
+    fn pad(&mut self, size: u64) -> io::Result<()> {
+        let rem = (512 - size % 512) % 512;
+        self.out.write_all(&[0u8; 512][..rem as usize])
+    }
+
+    fn file(&mut self, path: &str, data: &[u8]) -> io::Result<()> {
+        self.header(path, data.len() as u64, false)?;
+        self.out.write_all(data)?;
+        self.pad(data.len() as u64)
+    }
+
+    /// Stream layer `i` of `img` as an entry, checking its size and its
+    /// diffID as it goes.
+    fn layer(&mut self, path: &str, img: &dyn Image, i: usize) -> Result<u64> {
+        let info = &img.layers()[i];
+        let size = info
+            .tar_size
+            .ok_or_else(|| anyhow!("layer {}: size unknown", info.diff_id))?;
+        self.header(path, size, false)?;
+        let mut w = HashingWriter::new(&mut self.out);
+        img.write_layer_tar(i, &mut w)?;
+        let (digest, n, _) = w.finish();
+        if n != size {
+            bail!(
+                "layer {}: rebuilt tar has {n} bytes, expected {size}",
+                info.diff_id
+            );
+        }
+        if digest != info.diff_id {
+            bail!("layer {}: rebuilt tar has digest {digest}: the stored layer is damaged (run `berth system check`)", info.diff_id);
+        }
+        self.pad(size)?;
+        Ok(size)
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(&[0u8; 1024])?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Write `images` as an archive of `format` to `out`. Each layer is
+/// written once even when several images share it.
+pub fn write_archive<W: Write>(out: W, format: Format, images: &[Named<'_>]) -> Result<W> {
+    let mut tar = TarOut { out };
+    match format {
+        Format::DockerArchive => write_docker(&mut tar, images)?,
+        Format::OciArchive => write_oci(&mut tar, images)?,
+    }
+    Ok(tar.finish()?)
+}
+
+fn write_docker<W: Write>(tar: &mut TarOut<W>, images: &[Named<'_>]) -> Result<()> {
+    let mut written = HashSet::new();
+    let mut manifest = Vec::new();
+    let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for n in images {
+        let img = n.image;
+        let mut paths = Vec::new();
+        for (i, l) in img.layers().iter().enumerate() {
+            let path = format!("{}.tar", l.diff_id.hex());
+            if written.insert(l.diff_id.clone()) {
+                tar.layer(&path, img, i)?;
+            }
+            paths.push(path);
+        }
+        let id = img.id();
+        let config_path = format!("{}.json", id.hex());
+        if written.insert(id.clone()) {
+            tar.file(&config_path, img.config_bytes())?;
+        }
+        let top = img
+            .layers()
+            .last()
+            .map(|l| l.diff_id.hex().to_string())
+            .unwrap_or_default();
+        for name in &n.names {
+            if let Some((repo, tag)) = name
+                .rsplit_once(':')
+                .filter(|(r, t)| !t.contains('/') && !r.is_empty())
+            {
+                repositories
+                    .entry(repo.to_string())
+                    .or_default()
+                    .insert(tag.to_string(), top.clone());
+            }
+        }
+        manifest.push(serde_json::json!({
+            "Config": config_path,
+            "RepoTags": if n.names.is_empty() { serde_json::Value::Null } else { serde_json::json!(n.names) },
+            "Layers": paths,
+        }));
+    }
+    tar.file("manifest.json", &serde_json::to_vec(&manifest)?)?;
+    if !repositories.is_empty() {
+        tar.file("repositories", &serde_json::to_vec(&repositories)?)?;
+    }
+    Ok(())
+}
+
+fn write_oci<W: Write>(tar: &mut TarOut<W>, images: &[Named<'_>]) -> Result<()> {
+    tar.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    tar.header("blobs/", 0, true)?;
+    tar.header("blobs/sha256/", 0, true)?;
+    let mut written = HashSet::new();
+    let mut index = Vec::new();
+    for n in images {
+        let img = n.image;
+        let mut layers = Vec::new();
+        for (i, l) in img.layers().iter().enumerate() {
+            let size = if written.insert(l.diff_id.clone()) {
+                tar.layer(&format!("blobs/sha256/{}", l.diff_id.hex()), img, i)?
+            } else {
+                l.tar_size.unwrap_or(0)
+            };
+            layers.push((l.diff_id.clone(), size));
+        }
+        let config = img.config_bytes();
+        let m = Manifest::for_uncompressed(config, &layers).to_json();
+        for blob in [config, &m[..]] {
+            let d = Digest::of(blob);
+            if written.insert(d.clone()) {
+                tar.file(&format!("blobs/sha256/{}", d.hex()), blob)?;
+            }
+        }
+        let desc = |ann: Option<BTreeMap<String, String>>| Descriptor {
+            media_type: manifest::OCI_MANIFEST.into(),
+            digest: Digest::of(&m),
+            size: m.len() as u64,
+            platform: None,
+            annotations: ann,
+        };
+        if n.names.is_empty() {
+            index.push(desc(None));
+        }
+        for name in &n.names {
+            index.push(desc(Some(BTreeMap::from([(
+                manifest::REF_NAME.to_string(),
+                name.clone(),
+            )]))));
+        }
+    }
+    let index = Index {
+        schema_version: 2,
+        media_type: Some(manifest::OCI_INDEX.into()),
+        manifests: index,
+        annotations: None,
+    };
+    tar.file("index.json", &serde_json::to_vec(&index)?)?;
+    Ok(())
+}

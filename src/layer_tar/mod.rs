@@ -1,0 +1,104 @@
+//! Layer tars: detecting their compression, unpacking them safely into an
+//! overlay2 `diff/` directory (whiteouts turned into overlay form, no path
+//! ever leaving the directory), and rebuilding the exact original tar from
+//! that directory and a small "tar-split" file.
+//!
+//! The store keeps no compressed blobs: a layer is only its `diff/`
+//! directory plus its tar-split, and `rebuild` must give back, byte for
+//! byte, the uncompressed tar whose sha256 is the layer's diffID.
+//!
+//! # The tar-split format
+//!
+//! The 8 bytes `BERTHTS1`, then one zstd stream of records, each a tag
+//! byte followed by unsigned LEB128 varints and bytes:
+//!
+//! - `1 RAW n <n bytes>`: bytes of the stream reproduced verbatim — every
+//!   512-byte header, PAX and GNU long-name headers and their data, block
+//!   padding, the end-of-archive blocks and anything up to EOF, and the
+//!   data of entries that the `diff/` copy cannot reproduce.
+//! - `2 FILE len <path> size`: the next `size` bytes of the stream are the
+//!   content of regular file `path` (relative to `diff/`, no leading `/`).
+//! - `0 END total`: the end; `total` is the size of the whole tar.
+//!
+//! Data is stored inline (as RAW) instead of referenced when the file on
+//! disk would not give it back: a path written twice in one layer (the
+//! earlier content is read from disk before it is overwritten), GNU sparse
+//! files, whiteouts, and entry types that are not regular files.
+
+mod compression;
+mod rebuild;
+mod split;
+mod sys;
+mod unpack;
+
+#[cfg(test)]
+mod tests;
+
+use crate::digest::Digest;
+use std::io::{Read, Write};
+use std::path::Path;
+
+pub use compression::{decompressed, Compression};
+
+/// Which xattr marks an opaque directory (`DIR/.wh..wh..opq`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpaqueXattr {
+    /// `trusted.overlay.opaque`: overlayfs mounted by root.
+    Trusted,
+    /// `user.overlay.opaque`: overlayfs mounted with `userxattr` (rootless,
+    /// Linux >= 5.11), which cannot read `trusted.*`.
+    User,
+}
+
+/// How to unpack one layer.
+#[derive(Clone, Debug)]
+pub struct UnpackOptions {
+    /// The name errors use for the layer, e.g. `layer sha256:abcd…`.
+    pub layer: String,
+    pub opaque_xattr: OpaqueXattr,
+    /// `true`: give entries their uid/gid from the tar (needs root, or a
+    /// user namespace that maps them). `false`: leave everything owned by
+    /// the current user; no chown is attempted.
+    pub chown: bool,
+}
+
+/// What unpacking found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unpacked {
+    /// sha256 of the whole uncompressed stream.
+    pub diff_id: Digest,
+    /// Its size in bytes.
+    pub tar_size: u64,
+    /// Entries in the tar (extension headers not counted).
+    pub files: u64,
+}
+
+/// Read an uncompressed tar stream to EOF, materialise it in `diff_dir`
+/// (an existing, empty directory), and write the tar-split to `tar_split`
+/// (a new file; removed again if unpacking fails). Returns the sha256 and
+/// size of everything read. Nothing is fsynced: the caller syncs the file
+/// system once (`fsutil::sync_fs`). Errors name the layer and the entry,
+/// e.g. `layer sha256:ab…: entry "a/passwd": parent "a" is a symlink`.
+pub fn unpack(
+    tar: impl Read,
+    diff_dir: &Path,
+    tar_split: &Path,
+    opts: &UnpackOptions,
+) -> anyhow::Result<Unpacked> {
+    unpack::unpack(tar, diff_dir, tar_split, opts)
+}
+
+/// Write the exact original tar to `out` from `diff_dir` and `tar_split`;
+/// returns the number of bytes written. A referenced file that is missing,
+/// unreadable or of another size is an error naming it.
+pub fn rebuild(diff_dir: &Path, tar_split: &Path, out: impl Write) -> anyhow::Result<u64> {
+    rebuild::rebuild(diff_dir, tar_split, out)
+}
+
+/// Rebuild into a hasher and compare with `expected`, for `system check`.
+/// A mismatch is an error whose source is a
+/// [`DigestError::Mismatch`](crate::digest::DigestError) naming both
+/// digests.
+pub fn verify(diff_dir: &Path, tar_split: &Path, expected: &Digest) -> anyhow::Result<()> {
+    rebuild::verify(diff_dir, tar_split, expected)
+}

@@ -1,0 +1,897 @@
+//! Tests of unpack and rebuild together: every tar that unpacks must
+//! rebuild byte for byte, and every hostile tar must be refused without
+//! touching anything outside the layer directory.
+
+use super::*;
+use crate::digest::DigestError;
+use std::ffi::CString;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use tar::{Builder, EntryType, Header};
+
+const MTIME: u64 = 1_600_000_000;
+
+fn is_root() -> bool {
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn opts() -> UnpackOptions {
+    UnpackOptions {
+        layer: "layer sha256:test".into(),
+        opaque_xattr: if is_root() {
+            OpaqueXattr::Trusted
+        } else {
+            OpaqueXattr::User
+        },
+        chown: is_root(),
+    }
+}
+
+/// A temporary layer: `diff/` (empty), the tar-split path, and a directory
+/// `outside/` that hostile tars aim at.
+struct Layer {
+    tmp: tempfile::TempDir,
+    diff: PathBuf,
+    split: PathBuf,
+    outside: PathBuf,
+}
+
+fn layer() -> Layer {
+    let tmp = tempfile::tempdir().unwrap();
+    let diff = tmp.path().join("diff");
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&diff).unwrap();
+    fs::create_dir(&outside).unwrap();
+    let split = tmp.path().join("tar-split");
+    Layer {
+        tmp,
+        diff,
+        split,
+        outside,
+    }
+}
+
+impl Layer {
+    fn unpack(&self, tar: &[u8]) -> anyhow::Result<Unpacked> {
+        unpack(tar, &self.diff, &self.split, &opts())
+    }
+    fn rebuild(&self) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let n = rebuild(&self.diff, &self.split, &mut out)?;
+        assert_eq!(n, out.len() as u64);
+        Ok(out)
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.diff.join(rel)
+    }
+    fn outside_is_empty(&self) -> bool {
+        fs::read_dir(&self.outside).unwrap().next().is_none()
+    }
+}
+
+/// Unpack, rebuild, compare byte for byte, verify.
+fn round_trip(tar: &[u8]) -> Layer {
+    let l = layer();
+    let u = l.unpack(tar).map_err(|e| format!("{e:#}")).unwrap();
+    assert_eq!(u.diff_id, Digest::of(tar));
+    assert_eq!(u.tar_size, tar.len() as u64);
+    let out = l.rebuild().map_err(|e| format!("{e:#}")).unwrap();
+    assert!(
+        out == tar,
+        "rebuilt tar differs ({} bytes vs {})",
+        out.len(),
+        tar.len()
+    );
+    verify(&l.diff, &l.split, &u.diff_id).unwrap();
+    l
+}
+
+fn err_of(tar: &[u8]) -> String {
+    let l = layer();
+    let e = l.unpack(tar).expect_err("unpack should fail");
+    assert!(!l.split.exists(), "a failed unpack leaves no tar-split");
+    assert!(l.outside_is_empty());
+    format!("{e:#}")
+}
+
+fn header(ty: EntryType, mode: u32, size: u64) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_entry_type(ty);
+    h.set_mode(mode);
+    h.set_size(size);
+    h.set_mtime(MTIME);
+    h.set_uid(0);
+    h.set_gid(0);
+    h
+}
+
+fn add_file(b: &mut Builder<Vec<u8>>, path: &str, data: &[u8]) {
+    let mut h = header(EntryType::Regular, 0o644, data.len() as u64);
+    b.append_data(&mut h, path, data).unwrap();
+}
+
+fn add_dir(b: &mut Builder<Vec<u8>>, path: &str, mode: u32) {
+    let mut h = header(EntryType::Directory, mode, 0);
+    b.append_data(&mut h, path, io::empty()).unwrap();
+}
+
+fn add_link(b: &mut Builder<Vec<u8>>, ty: EntryType, path: &str, target: &str) {
+    let mut h = header(ty, 0o777, 0);
+    b.append_link(&mut h, path, target).unwrap();
+}
+
+/// A hand-made ustar entry, for names the `tar` crate refuses to write
+/// (`..`, absolute) and types it has no helper for.
+fn raw_entry(name: &[u8], ty: u8, link: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut h = Header::new_ustar();
+    h.as_old_mut().name[..name.len()].copy_from_slice(name);
+    h.as_old_mut().linkname[..link.len()].copy_from_slice(link);
+    h.set_mode(0o644);
+    h.set_size(data.len() as u64);
+    h.set_mtime(MTIME);
+    h.set_uid(0);
+    h.set_gid(0);
+    // Set by hand: EntryType::new(0).as_byte() is b'0'.
+    h.as_mut_bytes()[156] = ty;
+    h.set_cksum();
+    let mut v = h.as_bytes().to_vec();
+    v.extend_from_slice(data);
+    v.resize(v.len().div_ceil(512) * 512, 0);
+    v
+}
+
+fn end_of_archive(mut v: Vec<u8>) -> Vec<u8> {
+    v.extend_from_slice(&[0u8; 1024]);
+    v
+}
+
+fn xattr(path: &std::path::Path, key: &str) -> Option<Vec<u8>> {
+    let p = CString::new(path.as_os_str().as_bytes()).unwrap();
+    let k = CString::new(key).unwrap();
+    let mut buf = vec![0u8; 256];
+    let n = unsafe { libc::lgetxattr(p.as_ptr(), k.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    (n >= 0).then(|| buf[..n as usize].to_vec())
+}
+
+fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn round_trip_files_dirs_links() {
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, "d", 0o755);
+    let sizes = [0usize, 1, 511, 512, 513, 1 << 20];
+    for (i, &n) in sizes.iter().enumerate() {
+        add_file(&mut b, &format!("d/f{n}"), &pseudo_random(n, i as u64 + 1));
+    }
+    add_link(&mut b, EntryType::Symlink, "d/sym", "../etc/nowhere");
+    add_link(&mut b, EntryType::Symlink, "abs", "/etc/passwd");
+    add_link(&mut b, EntryType::Link, "d/hard", "d/f513");
+    let mut h = header(EntryType::Fifo, 0o600, 0);
+    b.append_data(&mut h, "fifo", io::empty()).unwrap();
+    let mut h = header(EntryType::Regular, 0o4755, 3);
+    b.append_data(&mut h, "suid", &b"#!x"[..]).unwrap();
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+
+    for (i, &n) in sizes.iter().enumerate() {
+        assert_eq!(
+            fs::read(l.path(&format!("d/f{n}"))).unwrap(),
+            pseudo_random(n, i as u64 + 1)
+        );
+        let md = fs::metadata(l.path(&format!("d/f{n}"))).unwrap();
+        assert_eq!(md.mode() & 0o7777, 0o644);
+        assert_eq!(md.mtime() as u64, MTIME);
+    }
+    assert_eq!(
+        fs::read_link(l.path("d/sym")).unwrap(),
+        PathBuf::from("../etc/nowhere")
+    );
+    assert_eq!(
+        fs::read_link(l.path("abs")).unwrap(),
+        PathBuf::from("/etc/passwd")
+    );
+    assert_eq!(
+        fs::symlink_metadata(l.path("abs")).unwrap().mtime() as u64,
+        MTIME
+    );
+    let (a, h) = (
+        fs::metadata(l.path("d/f513")).unwrap(),
+        fs::metadata(l.path("d/hard")).unwrap(),
+    );
+    assert_eq!((a.ino(), a.nlink()), (h.ino(), 2));
+    assert!(fs::symlink_metadata(l.path("fifo"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(
+        fs::metadata(l.path("suid")).unwrap().mode() & 0o7777,
+        0o4755
+    );
+    let d = fs::metadata(l.path("d")).unwrap();
+    assert_eq!(
+        (d.mode() & 0o7777, d.mtime() as u64),
+        (0o755, MTIME),
+        "dir metadata survives its children"
+    );
+}
+
+#[test]
+fn devices_need_root_and_are_skipped_without_it() {
+    let mut b = Builder::new(Vec::new());
+    let mut h = header(EntryType::Char, 0o666, 0);
+    h.set_device_major(1).unwrap();
+    h.set_device_minor(3).unwrap();
+    b.append_data(&mut h, "null", io::empty()).unwrap();
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    if is_root() {
+        let md = fs::symlink_metadata(l.path("null")).unwrap();
+        assert!(md.file_type().is_char_device());
+        assert_eq!(md.rdev(), libc::makedev(1, 3));
+        assert_eq!(md.mode() & 0o7777, 0o666);
+    } else {
+        assert!(!l.path("null").exists());
+    }
+}
+
+#[test]
+fn read_only_dirs_get_their_mode_and_mtime_last() {
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, "ro", 0o555);
+    add_dir(&mut b, "ro/sub", 0o500);
+    add_file(&mut b, "ro/sub/f", b"x");
+    add_dir(&mut b, "ro/none", 0o000);
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    for (p, mode) in [("ro", 0o555), ("ro/sub", 0o500), ("ro/none", 0o000)] {
+        let md = fs::metadata(l.path(p)).unwrap();
+        assert_eq!(
+            (md.mode() & 0o7777, md.mtime() as u64),
+            (mode, MTIME),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn long_names_gnu_and_pax() {
+    let long_dir = "d".repeat(120);
+    let long = format!("{long_dir}/{}", "f".repeat(150));
+    let long_target = format!("/{}", "t".repeat(200));
+
+    // GNU: the tar crate writes `././@LongLink` entries (types L and K).
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, &long_dir, 0o755);
+    add_file(&mut b, &long, b"gnu");
+    add_link(
+        &mut b,
+        EntryType::Symlink,
+        &format!("{long_dir}/l"),
+        &long_target,
+    );
+    let tar = b.into_inner().unwrap();
+    assert!(tar.windows(13).any(|w| w == b"././@LongLink"));
+    let l = round_trip(&tar);
+    assert_eq!(fs::read(l.path(&long)).unwrap(), b"gnu");
+    assert_eq!(
+        fs::read_link(l.path(&format!("{long_dir}/l"))).unwrap(),
+        PathBuf::from(&long_target)
+    );
+
+    // PAX: `path` and `linkpath` records before ustar headers whose own
+    // names are placeholders.
+    let mut b = Builder::new(Vec::new());
+    b.append_pax_extensions([("path", long.as_bytes())])
+        .unwrap();
+    let mut h = Header::new_ustar();
+    h.set_path("placeholder").unwrap();
+    h.set_entry_type(EntryType::Regular);
+    h.set_size(3);
+    h.set_mode(0o600);
+    h.set_mtime(MTIME);
+    h.set_cksum();
+    b.append(&h, &b"pax"[..]).unwrap();
+    b.append_pax_extensions([
+        ("path", format!("{long_dir}/pl").as_bytes()),
+        ("linkpath", long_target.as_bytes()),
+    ])
+    .unwrap();
+    let mut h = Header::new_ustar();
+    h.set_path("placeholder2").unwrap();
+    h.set_entry_type(EntryType::Symlink);
+    h.set_size(0);
+    h.set_mtime(MTIME);
+    h.set_cksum();
+    b.append(&h, io::empty()).unwrap();
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    assert_eq!(fs::read(l.path(&long)).unwrap(), b"pax");
+    assert_eq!(fs::metadata(l.path(&long)).unwrap().mode() & 0o777, 0o600);
+    assert!(!l.path("placeholder").exists());
+    assert_eq!(
+        fs::read_link(l.path(&format!("{long_dir}/pl"))).unwrap(),
+        PathBuf::from(&long_target)
+    );
+}
+
+#[test]
+fn xattrs_from_pax_are_set_and_overlay_ones_refused() {
+    let mut b = Builder::new(Vec::new());
+    let mut recs: Vec<(&str, &[u8])> = vec![
+        ("SCHILY.xattr.user.test", b"v\n1"),
+        ("SCHILY.xattr.trusted.overlay.redirect", b"/elsewhere"),
+        ("SCHILY.xattr.user.overlay.opaque", b"y"),
+        ("mtime", b"1600000000.25"),
+    ];
+    if is_root() {
+        recs.push(("SCHILY.xattr.trusted.berth", b"t"));
+        recs.push((
+            "SCHILY.xattr.security.capability",
+            b"\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        ));
+    }
+    b.append_pax_extensions(recs).unwrap();
+    add_file(&mut b, "f", b"data");
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    let f = l.path("f");
+    assert_eq!(xattr(&f, "user.test").as_deref(), Some(&b"v\n1"[..]));
+    assert_eq!(xattr(&f, "trusted.overlay.redirect"), None);
+    assert_eq!(xattr(&f, "user.overlay.opaque"), None);
+    if is_root() {
+        assert_eq!(xattr(&f, "trusted.berth").as_deref(), Some(&b"t"[..]));
+        assert!(xattr(&f, "security.capability").is_some());
+    }
+    let md = fs::metadata(&f).unwrap();
+    assert_eq!((md.mtime() as u64, md.mtime_nsec()), (MTIME, 250_000_000));
+}
+
+fn whiteout_tar() -> Vec<u8> {
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, "d", 0o755);
+    add_file(&mut b, "d/keep", b"k");
+    add_file(&mut b, "d/.wh..wh..opq", b"");
+    add_file(&mut b, "d/.wh.gone", b"");
+    // A whiteout under a directory the tar never lists.
+    add_file(&mut b, "e/sub/.wh.x", b"");
+    // A whiteout of a path written earlier in this same layer.
+    add_file(&mut b, "f", b"content");
+    add_file(&mut b, ".wh.f", b"");
+    // AUFS bookkeeping is not materialised.
+    add_dir(&mut b, ".wh..wh.plnk", 0o700);
+    add_file(&mut b, ".wh..wh.plnk/123.456", b"x");
+    b.into_inner().unwrap()
+}
+
+fn assert_whiteout(p: &std::path::Path) {
+    let md = fs::symlink_metadata(p).unwrap();
+    assert!(
+        md.file_type().is_char_device(),
+        "{} is a whiteout",
+        p.display()
+    );
+    assert_eq!(md.rdev(), 0);
+}
+
+#[test]
+fn whiteouts_and_opaque_dirs_in_overlay_form() {
+    let tar = whiteout_tar();
+    let l = round_trip(&tar);
+    assert_whiteout(&l.path("d/gone"));
+    assert_whiteout(&l.path("e/sub/x"));
+    assert_whiteout(&l.path("f"));
+    assert!(!l.path("d/.wh.gone").exists() && !l.path("d/.wh..wh..opq").exists());
+    assert!(!l.path(".wh..wh.plnk").exists());
+    assert_eq!(fs::metadata(l.path("e")).unwrap().mode() & 0o7777, 0o755);
+    let key = if is_root() {
+        "trusted.overlay.opaque"
+    } else {
+        "user.overlay.opaque"
+    };
+    assert_eq!(xattr(&l.path("d"), key).as_deref(), Some(&b"y"[..]));
+    assert_eq!(xattr(&l.path("e"), key), None);
+    assert_eq!(fs::read(l.path("d/keep")).unwrap(), b"k");
+}
+
+#[test]
+fn user_opaque_xattr_for_userxattr_mounts() {
+    let l = layer();
+    let o = UnpackOptions {
+        opaque_xattr: OpaqueXattr::User,
+        ..opts()
+    };
+    unpack(&whiteout_tar()[..], &l.diff, &l.split, &o).unwrap();
+    assert_eq!(
+        xattr(&l.path("d"), "user.overlay.opaque").as_deref(),
+        Some(&b"y"[..])
+    );
+    assert_eq!(xattr(&l.path("d"), "trusted.overlay.opaque"), None);
+}
+
+#[test]
+fn duplicate_paths_keep_earlier_content_inline() {
+    let mut b = Builder::new(Vec::new());
+    add_file(&mut b, "a", b"first content");
+    add_file(&mut b, "a", b"second");
+    // A directory with content, replaced by a file.
+    add_dir(&mut b, "d", 0o755);
+    add_file(&mut b, "d/x", &pseudo_random(300_000, 9));
+    add_file(&mut b, "d/y", b"Y");
+    add_file(&mut b, "d", b"D!");
+    // A file and its hard link; then the file is written again: the link
+    // keeps the old inode.
+    add_file(&mut b, "h1", b"H");
+    add_link(&mut b, EntryType::Link, "h2", "h1");
+    add_file(&mut b, "h1", b"H2");
+    // A file replaced by a directory, and a symlink by a file.
+    add_file(&mut b, "x", b"was a file");
+    add_dir(&mut b, "x", 0o700);
+    add_link(&mut b, EntryType::Symlink, "s", "/etc");
+    add_file(&mut b, "s", b"not a link");
+    // Mode 0 content, replaced (readable only after a chmod without root).
+    let mut h = header(EntryType::Regular, 0o000, 6);
+    b.append_data(&mut h, "secret", &b"hidden"[..]).unwrap();
+    add_file(&mut b, "secret", b"new");
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    assert_eq!(fs::read(l.path("a")).unwrap(), b"second");
+    assert_eq!(fs::read(l.path("d")).unwrap(), b"D!");
+    assert_eq!(fs::read(l.path("h1")).unwrap(), b"H2");
+    assert_eq!(fs::read(l.path("h2")).unwrap(), b"H");
+    assert!(fs::metadata(l.path("x")).unwrap().is_dir());
+    assert_eq!(fs::read(l.path("s")).unwrap(), b"not a link");
+    assert_eq!(fs::read(l.path("secret")).unwrap(), b"new");
+    // No stash or temporary file is left beside the tar-split.
+    let names: Vec<_> = fs::read_dir(l.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn root_entry_absolute_names_and_trailing_padding() {
+    let mut tar = Vec::new();
+    tar.extend(raw_entry(b"./", b'5', b"", b""));
+    tar.extend(raw_entry(b"/etc/x", b'0', b"", b"abs"));
+    tar.extend(raw_entry(b"./rel//y", b'0', b"", b"rel"));
+    // V7 "regular file" with a trailing slash is a directory.
+    tar.extend(raw_entry(b"v7dir/", 0, b"", b""));
+    let mut tar = end_of_archive(tar);
+    // GNU tar pads the archive to a 10240-byte record.
+    tar.resize(10240, 0);
+    let l = round_trip(&tar);
+    assert_eq!(fs::read(l.path("etc/x")).unwrap(), b"abs");
+    assert_eq!(fs::read(l.path("rel/y")).unwrap(), b"rel");
+    assert!(fs::metadata(l.path("v7dir")).unwrap().is_dir());
+    let root = fs::metadata(&l.diff).unwrap();
+    assert_eq!((root.mode() & 0o7777, root.mtime() as u64), (0o644, MTIME));
+
+    // Bytes after the end of the archive are part of the diffID, and kept.
+    let mut odd = tar.clone();
+    odd.extend_from_slice(b"trailing junk");
+    round_trip(&odd);
+    // So is a tar without any end-of-archive blocks.
+    round_trip(&raw_entry(b"f", b'0', b"", b"no eoa"));
+    round_trip(b"");
+}
+
+#[test]
+fn global_headers_and_unknown_types_stay_in_the_tar_split() {
+    let mut tar = Vec::new();
+    tar.extend(raw_entry(
+        b"pax_global_header",
+        b'g',
+        b"",
+        b"22 comment=anything\n",
+    ));
+    tar.extend(raw_entry(b"label", b'V', b"", b""));
+    tar.extend(raw_entry(b"weird", b'Z', b"", b"some data"));
+    tar.extend(raw_entry(b"f", b'0', b"", b"ok"));
+    let l = round_trip(&end_of_archive(tar));
+    assert!(!l.path("pax_global_header").exists() && !l.path("weird").exists());
+    assert_eq!(fs::read(l.path("f")).unwrap(), b"ok");
+}
+
+#[test]
+fn gnu_sparse_files_are_expanded_and_kept_inline() {
+    // Old GNU format: type 'S', map in the header.
+    let mut h = header(EntryType::GNUSparse, 0o644, 8);
+    h.set_path("sp").unwrap();
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.sparse[0].set_offset(0);
+    gnu.sparse[0].set_length(5);
+    gnu.sparse[1].set_offset(10_000);
+    gnu.sparse[1].set_length(3);
+    gnu.set_real_size(10_003);
+    h.set_cksum();
+    let mut tar = h.as_bytes().to_vec();
+    tar.extend_from_slice(b"helloabc");
+    tar.resize(1024, 0);
+
+    // PAX format 1.0: the map is at the start of the data.
+    let mut pax = Builder::new(Vec::new());
+    pax.append_pax_extensions([
+        ("GNU.sparse.major", &b"1"[..]),
+        ("GNU.sparse.minor", b"0"),
+        ("GNU.sparse.name", b"sp2"),
+        ("GNU.sparse.realsize", b"10003"),
+    ])
+    .unwrap();
+    let mut data = b"2\n0\n5\n10000\n3\n".to_vec();
+    data.resize(512, 0);
+    data.extend_from_slice(b"helloabc");
+    let mut h = header(EntryType::Regular, 0o644, data.len() as u64);
+    h.set_path("GNUSparseFile.0/sp2").unwrap();
+    h.set_cksum();
+    pax.append(&h, &data[..]).unwrap();
+    tar.extend(pax.into_inner().unwrap());
+
+    let l = round_trip(&tar);
+    let mut want = b"hello".to_vec();
+    want.resize(10_000, 0);
+    want.extend_from_slice(b"abc");
+    assert_eq!(fs::read(l.path("sp")).unwrap(), want);
+    assert_eq!(fs::read(l.path("sp2")).unwrap(), want);
+    assert!(!l.path("GNUSparseFile.0").exists());
+}
+
+#[test]
+fn compressed_layers_are_detected() {
+    let mut b = Builder::new(Vec::new());
+    add_file(&mut b, "f", &pseudo_random(100_000, 3));
+    let tar = b.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = zstd::encode_all(&tar[..], 3).unwrap();
+    for (blob, want) in [
+        (&gz, Compression::Gzip),
+        (&zst, Compression::Zstd),
+        (&tar, Compression::None),
+    ] {
+        let (c, r) = decompressed(&blob[..]).unwrap();
+        assert_eq!(c, want);
+        let l = layer();
+        let u = unpack(r, &l.diff, &l.split, &opts()).unwrap();
+        assert_eq!(u.diff_id, Digest::of(&tar));
+        assert_eq!(l.rebuild().unwrap(), tar);
+    }
+}
+
+#[test]
+fn ownership_follows_chown_option() {
+    let mut b = Builder::new(Vec::new());
+    let mut h = header(EntryType::Regular, 0o640, 1);
+    h.set_uid(1234);
+    h.set_gid(5678);
+    b.append_data(&mut h, "f", &b"x"[..]).unwrap();
+    let mut h = header(EntryType::Directory, 0o750, 0);
+    h.set_uid(1234);
+    h.set_gid(5678);
+    b.append_data(&mut h, "d", io::empty()).unwrap();
+    let mut h = header(EntryType::Symlink, 0o777, 0);
+    h.set_uid(1234);
+    h.set_gid(5678);
+    b.append_link(&mut h, "s", "f").unwrap();
+    add_file(&mut b, ".wh.gone", b"");
+    let tar = b.into_inner().unwrap();
+
+    // chown: false leaves everything to the current user and calls no
+    // chown at all, so it works for anyone.
+    let l = layer();
+    unpack(
+        &tar[..],
+        &l.diff,
+        &l.split,
+        &UnpackOptions {
+            chown: false,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let me = (unsafe { libc::geteuid() }, unsafe { libc::getegid() });
+    for p in ["f", "d", "s", "gone"] {
+        let md = fs::symlink_metadata(l.path(p)).unwrap();
+        assert_eq!((md.uid(), md.gid()), me, "{p}");
+    }
+    assert_eq!(fs::metadata(l.path("f")).unwrap().mode() & 0o7777, 0o640);
+    assert_eq!(l.rebuild().unwrap(), tar);
+
+    if is_root() {
+        let l = layer();
+        unpack(
+            &tar[..],
+            &l.diff,
+            &l.split,
+            &UnpackOptions {
+                chown: true,
+                ..opts()
+            },
+        )
+        .unwrap();
+        for p in ["f", "d", "s"] {
+            let md = fs::symlink_metadata(l.path(p)).unwrap();
+            assert_eq!((md.uid(), md.gid()), (1234, 5678), "{p}");
+        }
+    }
+}
+
+#[test]
+fn refuses_dotdot_names() {
+    let tar = end_of_archive(raw_entry(b"../x", b'0', b"", b"evil"));
+    let e = err_of(&tar);
+    assert_eq!(
+        e,
+        r#"layer sha256:test: entry "../x": path escapes the layer"#
+    );
+    let tar = end_of_archive(raw_entry(b"a/../../x", b'5', b"", b""));
+    assert!(err_of(&tar).contains("path escapes the layer"));
+}
+
+#[test]
+fn refuses_writing_through_a_symlink_parent() {
+    let l = layer();
+    let target = l.outside.as_os_str().as_bytes().to_vec();
+    let mut tar = raw_entry(b"a", b'2', &target, b"");
+    tar.extend(raw_entry(b"a/passwd", b'0', b"", b"root::0:0::/:/bin/sh\n"));
+    let tar = end_of_archive(tar);
+    let e = format!("{:#}", l.unpack(&tar).unwrap_err());
+    assert_eq!(
+        e,
+        r#"layer sha256:test: entry "a/passwd": parent "a" is a symlink"#
+    );
+    assert!(l.outside_is_empty());
+
+    // The same through a deeper, relative symlink, and for a directory.
+    let mut tar = raw_entry(b"d/", b'5', b"", b"");
+    tar.extend(raw_entry(b"d/up", b'2', b"../../outside", b""));
+    tar.extend(raw_entry(b"d/up/newdir/", b'5', b"", b""));
+    let e = err_of(&end_of_archive(tar));
+    assert!(
+        e.ends_with(r#"entry "d/up/newdir/": parent "d/up" is a symlink"#),
+        "{e}"
+    );
+
+    // A parent that is a regular file.
+    let mut tar = raw_entry(b"f", b'0', b"", b"x");
+    tar.extend(raw_entry(b"f/g", b'0', b"", b"y"));
+    assert!(err_of(&end_of_archive(tar)).contains(r#"parent "f" is not a directory"#));
+}
+
+#[test]
+fn refuses_hard_links_out_of_the_layer() {
+    // Through `..`.
+    let tar = end_of_archive(raw_entry(b"h", b'1', b"../outside/secret", b""));
+    let e = err_of(&tar);
+    assert!(
+        e.contains(r#"entry "h": hard link target "../outside/secret": path escapes the layer"#),
+        "{e}"
+    );
+
+    // Through a symlink to a directory outside.
+    let l = layer();
+    fs::write(l.outside.join("secret"), b"s").unwrap();
+    let mut tar = raw_entry(b"s", b'2', l.outside.as_os_str().as_bytes(), b"");
+    tar.extend(raw_entry(b"h", b'1', b"s/secret", b""));
+    let e = format!("{:#}", l.unpack(&end_of_archive(tar)).unwrap_err());
+    assert!(
+        e.contains(r#"entry "h": hard link target "s/secret": parent "s" is a symlink"#),
+        "{e}"
+    );
+    assert_eq!(fs::metadata(l.outside.join("secret")).unwrap().nlink(), 1);
+
+    // An absolute target is inside the layer, and must already be there.
+    let tar = end_of_archive(raw_entry(b"h", b'1', b"/etc/passwd", b""));
+    let e = err_of(&tar);
+    assert!(e.contains("is not in this layer"), "{e}");
+
+    // A hard link to a symlink links the symlink, not what it points to.
+    let mut tar = raw_entry(b"s", b'2', b"/etc/passwd", b"");
+    tar.extend(raw_entry(b"h", b'1', b"s", b""));
+    let l = round_trip(&end_of_archive(tar));
+    assert!(fs::symlink_metadata(l.path("h"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn refuses_truncated_streams() {
+    let mut b = Builder::new(Vec::new());
+    add_file(&mut b, "a", &pseudo_random(1000, 5));
+    b.append_pax_extensions([("path", &b"long/name"[..])])
+        .unwrap();
+    add_file(&mut b, "b", b"bb");
+    let tar = b.into_inner().unwrap();
+    // Inside the first header, its data, its padding, the PAX header.
+    for cut in [100, 600, 1200, 1600, 2100] {
+        let e = err_of(&tar[..cut]);
+        assert!(e.contains("truncated tar"), "cut at {cut}: {e}");
+        assert!(e.starts_with("layer sha256:test"), "{e}");
+    }
+}
+
+#[test]
+fn refuses_garbage_without_panicking() {
+    let e = err_of(&pseudo_random(4096, 77));
+    assert!(e.contains("invalid tar header"), "{e}");
+    for seed in 0..50 {
+        let n = (seed as usize * 97) % 3000;
+        let l = layer();
+        assert!(l.unpack(&pseudo_random(n, seed + 1000)).is_err() || n == 0);
+    }
+}
+
+#[test]
+fn mutated_tars_never_panic_and_round_trip_when_accepted() {
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, "d", 0o755);
+    add_file(&mut b, "d/f", &pseudo_random(700, 1));
+    add_link(&mut b, EntryType::Symlink, "d/s", "f");
+    add_link(&mut b, EntryType::Link, "d/h", "d/f");
+    b.append_pax_extensions([("SCHILY.xattr.user.a", &b"b"[..])])
+        .unwrap();
+    add_file(&mut b, &"n".repeat(130), b"long");
+    let tar = b.into_inner().unwrap();
+    let noise = pseudo_random(10_000, 42);
+    let mut accepted = 0;
+    for i in 0..150 {
+        let mut t = tar.clone();
+        let at = (noise[i] as usize * 31 + noise[i + 1] as usize * 7919) % t.len();
+        t[at] = noise[i + 2];
+        if i % 5 == 0 {
+            t.truncate(at);
+        }
+        let l = layer();
+        if l.unpack(&t).is_ok() {
+            accepted += 1;
+            assert!(
+                l.rebuild().unwrap() == t,
+                "mutation {i} at {at} does not round-trip"
+            );
+        }
+    }
+    assert!(accepted > 0);
+}
+
+#[test]
+fn rebuild_names_missing_and_changed_files() {
+    let mut b = Builder::new(Vec::new());
+    add_file(&mut b, "dir/f", b"content");
+    add_file(&mut b, "g", b"gg");
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    let expected = Digest::of(&tar);
+
+    // Same size, other bytes: only the digest tells.
+    fs::write(l.path("g"), b"GG").unwrap();
+    let e = verify(&l.diff, &l.split, &expected).unwrap_err();
+    assert!(
+        matches!(
+            e.downcast_ref::<DigestError>(),
+            Some(DigestError::Mismatch { .. })
+        ),
+        "{e:#}"
+    );
+    assert!(format!("{e:#}").contains(&expected.to_string()));
+    fs::write(l.path("g"), b"gg").unwrap();
+
+    fs::write(l.path("dir/f"), b"longer content").unwrap();
+    let e = format!("{:#}", verify(&l.diff, &l.split, &expected).unwrap_err());
+    assert!(e.contains("dir/f") && e.contains("has changed"), "{e}");
+
+    fs::remove_file(l.path("dir/f")).unwrap();
+    let e = format!("{:#}", l.rebuild().unwrap_err());
+    assert!(
+        e.contains(&format!("{} is missing", l.path("dir/f").display())),
+        "{e}"
+    );
+
+    fs::write(&l.split, b"not a tar-split").unwrap();
+    let e = format!("{:#}", l.rebuild().unwrap_err());
+    assert!(e.contains("is not a berth tar-split"), "{e}");
+}
+
+#[test]
+fn rebuild_reads_mode_zero_files_as_root() {
+    if !is_root() {
+        eprintln!("SKIP rebuild_reads_mode_zero_files_as_root: needs root (DAC override)");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI runs as root"
+        );
+        return;
+    }
+    let mut b = Builder::new(Vec::new());
+    let mut h = header(EntryType::Regular, 0o000, 6);
+    b.append_data(&mut h, "shadow", &b"secret"[..]).unwrap();
+    let tar = b.into_inner().unwrap();
+    let l = round_trip(&tar);
+    assert_eq!(
+        fs::metadata(l.path("shadow")).unwrap().permissions().mode() & 0o777,
+        0
+    );
+}
+
+/// A layer of `files` files spread over directories, as an image layer of
+/// a distribution's /usr looks.
+fn many_files_tar(files: usize, size: usize) -> Vec<u8> {
+    let mut b = Builder::new(Vec::new());
+    let data = pseudo_random(size.max(1), 11);
+    for d in 0..files.div_ceil(100) {
+        add_dir(&mut b, &format!("usr/share/d{d}"), 0o755);
+        for f in 0..100.min(files - d * 100) {
+            add_file(
+                &mut b,
+                &format!("usr/share/d{d}/file-{f}.txt"),
+                &data[..(f * 37) % size.max(1)],
+            );
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+fn bench(name: &str, tar: &[u8]) {
+    let l = layer();
+    let t = std::time::Instant::now();
+    let u = l.unpack(tar).unwrap();
+    let unpack_t = t.elapsed();
+    let t = std::time::Instant::now();
+    let mut h = crate::digest::HashingWriter::new(io::sink());
+    rebuild(&l.diff, &l.split, &mut h).unwrap();
+    let rebuild_t = t.elapsed();
+    assert_eq!(h.finish().0, u.diff_id);
+    let ts = fs::metadata(&l.split).unwrap().len();
+    eprintln!(
+        "BENCH {name}: {} bytes, {} entries: unpack {:?}, rebuild+hash {:?}, tar-split {ts} bytes",
+        u.tar_size, u.files, unpack_t, rebuild_t
+    );
+    // Let the next measurement start from a quiet disk.
+    drop(l);
+}
+
+#[test]
+#[ignore = "benchmark: cargo test --release -- --ignored --nocapture"]
+fn bench_single_100mb_file() {
+    let mut b = Builder::new(Vec::new());
+    add_file(&mut b, "big", &pseudo_random(100 << 20, 5));
+    let tar = b.into_inner().unwrap();
+    bench("100 MB file", &tar);
+}
+
+#[test]
+#[ignore = "benchmark: cargo test --release -- --ignored --nocapture"]
+fn bench_30000_small_files() {
+    let tar = many_files_tar(30_000, 4000);
+    bench("30,000 files", &tar);
+}
+
+#[test]
+fn read_all_input_even_after_end_of_archive() {
+    // The caller hashes the compressed blob through the same reader, so the
+    // stream must be read to its very end.
+    let mut tar = end_of_archive(raw_entry(b"f", b'0', b"", b"x"));
+    tar.extend_from_slice(&[0u8; 5000]);
+    let mut r = io::Cursor::new(tar.clone());
+    let l = layer();
+    let u = unpack(&mut r, &l.diff, &l.split, &opts()).unwrap();
+    assert_eq!(r.position(), tar.len() as u64);
+    assert_eq!(u.tar_size, tar.len() as u64);
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+}

@@ -1,0 +1,111 @@
+//! `load` and `save`: the same verified copy between the store and an
+//! archive, in one direction or the other.
+
+use super::{archive_name, open_store};
+use crate::image::archive::{self, ArchiveFile, Format, Named};
+use crate::image::Image;
+use crate::store::{StoreImage, StorePaths};
+use anyhow::{anyhow, Context, Result};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+pub struct LoadOptions {
+    /// The archive; `None` reads standard input.
+    pub input: Option<PathBuf>,
+}
+
+/// What `load` put in the store.
+pub struct Loaded {
+    pub id: crate::digest::Digest,
+    pub names: Vec<String>,
+}
+
+/// Load every image of a docker-archive or oci-archive.
+pub fn load(
+    paths: &StorePaths,
+    opts: &LoadOptions,
+    stdin: &mut (dyn Read + Send),
+) -> Result<Vec<Loaded>> {
+    let store = open_store(paths)?;
+    let writer = store.writer(super::owners())?;
+    let ar = match &opts.input {
+        Some(p) => ArchiveFile::open(p, writer.staging()),
+        None => ArchiveFile::from_reader(stdin, "<stdin>", writer.staging()),
+    }
+    .context("loading")?;
+    let images = ar.images().context("loading")?;
+    // Check every name before anything is written: bad input changes nothing.
+    let mut named = Vec::new();
+    for img in &images {
+        let names: Vec<String> = img
+            .names
+            .iter()
+            .map(|n| archive_name(n).map_err(|e| anyhow!("loading archive {}: {e}", ar.name())))
+            .collect::<Result<_>>()?;
+        named.push(names);
+    }
+    let mut out = Vec::new();
+    for (img, names) in images.iter().zip(named) {
+        let rec = writer
+            .commit_image(img, &names, img.manifest.as_deref(), &[])
+            .with_context(|| format!("loading archive {}", ar.name()))?;
+        out.push(Loaded { id: rec.id, names });
+    }
+    Ok(out)
+}
+
+pub struct SaveOptions {
+    pub images: Vec<String>,
+    pub format: Format,
+}
+
+/// Resolve the images to save (so errors come before any output).
+pub fn prepare_save(
+    paths: &StorePaths,
+    opts: &SaveOptions,
+) -> Result<Vec<(StoreImage, Vec<String>)>> {
+    let store = crate::store::Store::open_existing(paths)?.ok_or_else(|| {
+        anyhow!(
+            "{}: image not known",
+            opts.images.first().cloned().unwrap_or_default()
+        )
+    })?;
+    let idx = store.read_index()?;
+    let mut out = Vec::new();
+    for name in &opts.images {
+        let rec = store.resolve(&idx, name)?;
+        // Saving by name records that name; by id records all its names.
+        let names = match idx.images.iter().find(|i| i.id == rec.id) {
+            Some(r) if r.id.hex().starts_with(name.trim_start_matches("sha256:")) => {
+                r.names.clone()
+            }
+            Some(_) => {
+                let full = crate::reference::Reference::parse(name)
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                let hit = rec
+                    .names
+                    .iter()
+                    .find(|n| **n == full || n.ends_with(&format!("/{name}")));
+                hit.cloned()
+                    .map(|n| vec![n])
+                    .unwrap_or_else(|| rec.names.clone())
+            }
+            None => Vec::new(),
+        };
+        out.push((store.image(rec)?, names));
+    }
+    Ok(out)
+}
+
+/// Write the prepared images to `out`.
+pub fn save<W: Write>(images: &[(StoreImage, Vec<String>)], format: Format, out: W) -> Result<W> {
+    let named: Vec<Named<'_>> = images
+        .iter()
+        .map(|(img, names)| Named {
+            image: img as &dyn Image,
+            names: names.clone(),
+        })
+        .collect();
+    archive::write_archive(out, format, &named).context("saving")
+}

@@ -1,0 +1,131 @@
+//! `rmi`, `image prune`: names are removed under the index lock, then the
+//! store is taken exclusively and whatever no image names any more is
+//! deleted. Use is derived from the records each time, never counted.
+
+use crate::digest::Digest;
+use crate::store::{Store, StorePaths};
+use anyhow::{anyhow, bail, Result};
+use std::path::Path;
+
+/// What happened, in order, as Podman reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removed {
+    Untagged(String),
+    Deleted(Digest),
+}
+
+pub struct RmiOptions {
+    pub images: Vec<String>,
+    pub all: bool,
+    pub force: bool,
+    /// Images that are not there are not an error.
+    pub ignore: bool,
+}
+
+/// Remove images (or some of their names). `on_wait` is called when
+/// other berth processes hold the store.
+pub fn rmi(
+    paths: &StorePaths,
+    opts: &RmiOptions,
+    on_wait: impl FnOnce(&Path),
+) -> Result<(Vec<Removed>, u64)> {
+    let Some(store) = Store::open_existing(paths)? else {
+        if opts.all || opts.ignore {
+            return Ok((Vec::new(), 0));
+        }
+        bail!(
+            "{}: image not known",
+            opts.images.first().cloned().unwrap_or_default()
+        );
+    };
+    let excl = store.exclusive(on_wait)?;
+    let events = store.update_index(|idx| {
+        let mut events = Vec::new();
+        let targets: Vec<String> = if opts.all {
+            idx.images.iter().map(|i| i.id.to_string()).collect()
+        } else {
+            opts.images.clone()
+        };
+        for t in &targets {
+            let rec = match store.resolve(idx, t) {
+                Ok(r) => r.clone(),
+                Err(crate::store::ResolveError::NotFound(_)) if opts.ignore => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let by_id = rec.id.to_string() == *t || rec.id.hex().starts_with(t.trim_start_matches("sha256:"));
+            let pos = idx.images.iter().position(|i| i.id == rec.id).expect("resolved");
+            if !by_id && rec.names.len() > 1 {
+                // A name of an image with several names: only untag it.
+                let name = matching_name(&rec.names, t).ok_or_else(|| anyhow!("{t}: image not known"))?;
+                idx.images[pos].names.retain(|n| *n != name);
+                events.push(Removed::Untagged(name));
+                continue;
+            }
+            if by_id && rec.names.len() > 1 && !opts.force && !opts.all {
+                bail!(
+                    "unable to delete image {} by ID with more than one tag ({}): please force removal",
+                    rec.id.short(),
+                    rec.names.join(", ")
+                );
+            }
+            for n in &rec.names {
+                events.push(Removed::Untagged(n.clone()));
+            }
+            idx.images.remove(pos);
+            events.push(Removed::Deleted(rec.id.clone()));
+        }
+        let changed = !events.is_empty();
+        Ok((events, changed))
+    })?;
+    let (_, bytes) = excl.collect_garbage()?;
+    Ok((events, bytes))
+}
+
+fn matching_name(names: &[String], given: &str) -> Option<String> {
+    let docker = super::archive_name(given).ok();
+    let local = super::local_name(given).ok();
+    names
+        .iter()
+        .find(|n| Some(*n) == docker.as_ref() || Some(*n) == local.as_ref())
+        .or_else(|| {
+            let tag = if given
+                .rsplit_once(':')
+                .is_some_and(|(_, t)| !t.contains('/'))
+            {
+                ""
+            } else {
+                ":latest"
+            };
+            names
+                .iter()
+                .find(|n| n.ends_with(&format!("/{given}{tag}")))
+        })
+        .cloned()
+}
+
+/// `image prune`: remove dangling images (no name), or with `all` every
+/// image. Returns the ids removed and the bytes freed.
+pub fn prune_images(
+    paths: &StorePaths,
+    all: bool,
+    on_wait: impl FnOnce(&Path),
+) -> Result<(Vec<Digest>, u64)> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok((Vec::new(), 0));
+    };
+    let excl = store.exclusive(on_wait)?;
+    let removed = store.update_index(|idx| {
+        let mut removed = Vec::new();
+        idx.images.retain(|i| {
+            let drop = all || i.names.is_empty();
+            if drop {
+                removed.push(i.id.clone());
+            }
+            !drop
+        });
+        let changed = !removed.is_empty();
+        Ok((removed, changed))
+    })?;
+    let (_, bytes) = excl.collect_garbage()?;
+    Ok((removed, bytes))
+}

@@ -1,0 +1,191 @@
+//! `system df`, `system check`, `system prune`, `system reset`, `info`.
+
+use crate::store::{CheckReport, Store, StorePaths};
+use anyhow::Result;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// One line of `system df`.
+#[derive(serde::Serialize, Debug, Default)]
+pub struct DfRow {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    #[serde(rename = "Total")]
+    pub total: usize,
+    #[serde(rename = "Active")]
+    pub active: usize,
+    #[serde(rename = "Size")]
+    pub size: u64,
+    #[serde(rename = "Reclaimable")]
+    pub reclaimable: u64,
+}
+
+/// Space used by images (each layer counted once), containers and volumes.
+pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
+    let mut images = DfRow {
+        kind: "Images",
+        ..Default::default()
+    };
+    if let Some(store) = Store::open_existing(paths)? {
+        let idx = store.read_index()?;
+        images.total = idx.images.len();
+        let mut seen = HashSet::new();
+        for l in store.layer_ids()? {
+            if seen.insert(l.clone()) {
+                images.size += store.layer(&l).map(|r| r.tar_size).unwrap_or(0);
+            }
+        }
+        // No container uses an image yet: all of it is reclaimable.
+        images.reclaimable = images.size;
+    }
+    Ok(vec![
+        images,
+        DfRow {
+            kind: "Containers",
+            ..Default::default()
+        },
+        DfRow {
+            kind: "Local Volumes",
+            ..Default::default()
+        },
+    ])
+}
+
+/// `system check [--repair] [--quick]`.
+pub fn check(
+    paths: &StorePaths,
+    repair: bool,
+    quick: bool,
+    on_wait: impl FnOnce(&Path),
+) -> Result<CheckReport> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(CheckReport::default());
+    };
+    if repair {
+        store.exclusive(on_wait)?.check_and_repair(quick)
+    } else {
+        store.check(quick)
+    }
+}
+
+/// `system prune`: dangling (or, with `all`, unused) images and every
+/// layer nothing uses.
+pub fn prune(
+    paths: &StorePaths,
+    all: bool,
+    on_wait: impl FnOnce(&Path),
+) -> Result<(Vec<crate::digest::Digest>, u64)> {
+    super::remove::prune_images(paths, all, on_wait)
+}
+
+/// `system reset`: remove every image, layer and blob, then the store.
+pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
+    if let Some(store) = Store::open_existing(paths)? {
+        store.exclusive(on_wait)?.reset()?;
+    }
+    crate::fsutil::remove_all(&paths.root)?;
+    crate::fsutil::remove_all(&paths.runroot)
+}
+
+/// What `info` reports.
+#[derive(serde::Serialize, Debug)]
+pub struct Info {
+    pub host: HostInfo,
+    pub store: StoreInfo,
+}
+
+#[derive(serde::Serialize, Debug)]
+pub struct HostInfo {
+    pub arch: String,
+    pub os: String,
+    pub kernel: String,
+    pub rootless: bool,
+    pub uid_map: String,
+    pub gid_map: String,
+    /// The user's ranges in /etc/subuid and /etc/subgid.
+    pub subuid: Vec<String>,
+    pub subgid: Vec<String>,
+    pub newuidmap: Option<String>,
+    pub max_user_namespaces: Option<u64>,
+}
+
+#[derive(serde::Serialize, Debug)]
+pub struct StoreInfo {
+    pub graph_root: String,
+    pub run_root: String,
+    pub graph_driver: String,
+    pub image_count: usize,
+    pub layer_count: usize,
+    pub opaque_xattr: String,
+}
+
+pub fn info(paths: &StorePaths) -> Result<Info> {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let uname = nix::sys::utsname::uname().ok();
+    let user = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name);
+    let ranges = |file: &str| -> Vec<String> {
+        let Some(user) = &user else { return Vec::new() };
+        let uid = nix::unistd::geteuid().to_string();
+        read(file)
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(':');
+                let who = f.next()?;
+                if who == user || who == uid {
+                    Some(format!("{}:{}", f.next()?, f.next()?))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    let rootless = !nix::unistd::geteuid().is_root();
+    let (images, layers) = match Store::open_existing(paths)? {
+        Some(s) => (s.read_index()?.images.len(), s.layer_ids()?.len()),
+        None => (0, 0),
+    };
+    Ok(Info {
+        host: HostInfo {
+            arch: crate::image::config::host_arch().into(),
+            os: "linux".into(),
+            kernel: uname
+                .map(|u| u.release().to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            rootless,
+            uid_map: read("/proc/self/uid_map")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            gid_map: read("/proc/self/gid_map")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            subuid: ranges("/etc/subuid"),
+            subgid: ranges("/etc/subgid"),
+            newuidmap: ["/usr/bin/newuidmap", "/bin/newuidmap"]
+                .iter()
+                .find(|p| Path::new(p).exists())
+                .map(|p| p.to_string()),
+            max_user_namespaces: read("/proc/sys/user/max_user_namespaces")
+                .trim()
+                .parse()
+                .ok(),
+        },
+        store: StoreInfo {
+            graph_root: paths.root.display().to_string(),
+            run_root: paths.runroot.display().to_string(),
+            graph_driver: "overlay".into(),
+            image_count: images,
+            layer_count: layers,
+            opaque_xattr: if rootless {
+                "user.overlay.opaque"
+            } else {
+                "trusted.overlay.opaque"
+            }
+            .into(),
+        },
+    })
+}

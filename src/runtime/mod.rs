@@ -1,0 +1,5 @@
+//! Linux process machinery: user namespaces and id maps (and, with `run`,
+//! mounts, pivot_root and process spawn). It receives descriptions of
+//! what to set up; it does not read the store.
+
+pub mod userns;

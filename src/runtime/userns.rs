@@ -1,0 +1,229 @@
+//! Rootless id mapping. A rootless berth that has subordinate id ranges
+//! (`/etc/subuid`, `/etc/subgid`) does its store work inside a user
+//! namespace where it is root and the range maps the image's other ids,
+//! so layer files keep their owners (as Podman's `unshare` does). Without
+//! a range, or without `newuidmap`, berth works as the user alone and
+//! every file is the user's.
+//!
+//! The namespace is entered by forking at the very start of the command,
+//! while the process has one thread (fork of a threaded process is unsafe,
+//! see DESIGN.md §4): the child unshares its user namespace and waits; the
+//! parent has the set-uid helpers write the child's maps, then waits for
+//! the child and exits with its status.
+
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{fork, ForkResult, Gid, Uid};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::Command;
+
+/// How this process relates to the host's ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// Root in the initial user namespace.
+    Root,
+    /// Root of a user namespace with a subordinate range mapped: files
+    /// can be given the image's owners; only `user.*` xattrs work.
+    NamespaceRoot,
+    /// A plain user: everything is owned by the user.
+    User,
+}
+
+/// Who we are, from the effective uid and `/proc/self/uid_map`.
+pub fn identity() -> Identity {
+    if !nix::unistd::geteuid().is_root() {
+        return Identity::User;
+    }
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    let full = map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"];
+    if full {
+        Identity::Root
+    } else {
+        Identity::NamespaceRoot
+    }
+}
+
+/// A subordinate id range: `start` and `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub start: u64,
+    pub count: u64,
+}
+
+/// The first range of `user` (name or numeric id) in a subid file's text.
+pub fn parse_subid(text: &str, name: &str, id: u32) -> Option<Range> {
+    let id = id.to_string();
+    text.lines().find_map(|l| {
+        let mut f = l.trim().split(':');
+        let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+        if who != name && who != id {
+            return None;
+        }
+        let r = Range {
+            start: start.parse().ok()?,
+            count: count.parse().ok()?,
+        };
+        (r.count > 0).then_some(r)
+    })
+}
+
+/// What is needed to map a subordinate range, or why it cannot be.
+pub struct Plan {
+    uid: Uid,
+    gid: Gid,
+    uids: Range,
+    gids: Range,
+}
+
+/// Decide whether this rootless process can map a subordinate range.
+/// `Ok(None)`: not rootless, or already inside a namespace.
+/// `Err(why)`: rootless without a usable range (the caller says so once).
+pub fn plan() -> Result<Option<Plan>, String> {
+    if identity() != Identity::User {
+        return Ok(None);
+    }
+    let uid = nix::unistd::getuid();
+    let gid = nix::unistd::getgid();
+    let name = nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let uids = parse_subid(&read("/etc/subuid"), &name, uid.as_raw());
+    let gids = parse_subid(&read("/etc/subgid"), &name, gid.as_raw());
+    let (Some(uids), Some(gids)) = (uids, gids) else {
+        return Err(format!(
+            "no subordinate id range for user {name:?}: files keep one owner; to fix, add \
+             \"{name}:100000:65536\" to /etc/subuid and /etc/subgid"
+        ));
+    };
+    for tool in ["newuidmap", "newgidmap"] {
+        if which(tool).is_none() {
+            return Err(format!(
+                "{tool} not found: files keep one owner; to fix, install the uidmap package"
+            ));
+        }
+    }
+    Ok(Some(Plan {
+        uid,
+        gid,
+        uids,
+        gids,
+    }))
+}
+
+fn which(tool: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| p.exists())
+        .or_else(|| {
+            ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(tool))
+                .find(|p| p.exists())
+        })
+}
+
+/// Where the caller goes on after [`enter`].
+pub enum Entered {
+    /// This process is now root of a new user namespace: go on.
+    Inside,
+    /// This process waited for the one that went on; exit with this code.
+    Exit(i32),
+}
+
+/// Fork; the child unshares a user namespace and has the parent map it,
+/// then returns `Inside`; the parent returns `Exit` with the child's code.
+/// Must be called while the process has a single thread.
+pub fn enter(plan: &Plan) -> Result<Entered> {
+    let (mut parent_end, mut child_end) = UnixStream::pair().context("creating a socket pair")?;
+    // SAFETY: the caller guarantees that no other thread exists, so the
+    // child may run arbitrary code after fork.
+    match unsafe { fork() }.context("forking to enter a user namespace")? {
+        ForkResult::Child => {
+            drop(parent_end);
+            let res = unshare(CloneFlags::CLONE_NEWUSER);
+            let _ = child_end.write_all(if res.is_ok() { b"u" } else { b"x" });
+            let mut ok = [0u8; 1];
+            let mapped = child_end.read_exact(&mut ok).is_ok() && ok[0] == b'm';
+            if res.is_err() || !mapped {
+                // The parent reports the reason and exits; nothing to do.
+                std::process::exit(125);
+            }
+            Ok(Entered::Inside)
+        }
+        ForkResult::Parent { child } => {
+            drop(child_end);
+            let mut b = [0u8; 1];
+            let unshared = parent_end.read_exact(&mut b).is_ok() && b[0] == b'u';
+            let res = if unshared {
+                map_ids(child.as_raw(), plan)
+            } else {
+                Err(anyhow!("creating a user namespace failed (is kernel.unprivileged_userns_clone enabled?)"))
+            };
+            let _ = parent_end.write_all(if res.is_ok() { b"m" } else { b"x" });
+            drop(parent_end);
+            let status = loop {
+                match waitpid(child, None) {
+                    Ok(WaitStatus::Exited(_, code)) => break code,
+                    Ok(WaitStatus::Signaled(_, sig, _)) => break 128 + sig as i32,
+                    Ok(_) => continue,
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(e) => bail!("waiting for process {child}: {e}"),
+                }
+            };
+            res?;
+            Ok(Entered::Exit(status))
+        }
+    }
+}
+
+fn map_ids(pid: i32, p: &Plan) -> Result<()> {
+    let run = |tool: &str, own: u32, r: Range| -> Result<()> {
+        let out = Command::new(tool)
+            .args([pid.to_string(), "0".into(), own.to_string(), "1".into()])
+            .args(["1".to_string(), r.start.to_string(), r.count.to_string()])
+            .output()
+            .with_context(|| format!("running {tool}"))?;
+        if !out.status.success() {
+            bail!(
+                "{tool} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    run("newuidmap", p.uid.as_raw(), p.uids)?;
+    run("newgidmap", p.gid.as_raw(), p.gids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subid_lines_are_found_by_name_or_id() {
+        let t = "alice:100000:65536\n1001:300000:1000\nbob:200000:0\n";
+        assert_eq!(
+            parse_subid(t, "alice", 1000),
+            Some(Range {
+                start: 100000,
+                count: 65536
+            })
+        );
+        assert_eq!(
+            parse_subid(t, "carol", 1001),
+            Some(Range {
+                start: 300000,
+                count: 1000
+            })
+        );
+        assert_eq!(parse_subid(t, "bob", 1002), None);
+        assert_eq!(parse_subid(t, "dave", 1003), None);
+    }
+}

@@ -1,0 +1,208 @@
+//! `system check`: verify the whole store, and with repair remove what is
+//! broken so that nothing points at missing data (a re-pull or re-load
+//! then heals it).
+
+use super::{Exclusive, Store};
+use crate::digest::{chain_id, Digest};
+use crate::image::config::ImageConfig;
+use crate::layer_tar;
+use anyhow::{Context, Result};
+use std::collections::{BTreeSet, HashSet};
+
+/// One thing found wrong.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    /// `blob sha256:…`, `layer sha256:…`, `image sha256:…`.
+    pub object: String,
+    pub what: String,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct CheckReport {
+    pub problems: Vec<Problem>,
+    pub layers_checked: usize,
+    pub images_checked: usize,
+    /// Layers no image uses (not an error; `prune` reclaims them).
+    pub unused_layers: usize,
+    /// With repair: images removed because their data was broken.
+    pub removed_images: Vec<Digest>,
+    pub removed_layers: Vec<Digest>,
+}
+
+impl Store {
+    /// Verify the store. `quick` skips rebuilding every layer's tar.
+    pub fn check(&self, quick: bool) -> Result<CheckReport> {
+        let mut r = CheckReport::default();
+        let (bad_layers, bad_blobs) = self.find_problems(quick, &mut r)?;
+        let _ = (bad_layers, bad_blobs);
+        Ok(r)
+    }
+
+    fn find_problems(
+        &self,
+        quick: bool,
+        r: &mut CheckReport,
+    ) -> Result<(HashSet<Digest>, HashSet<Digest>)> {
+        let mut bad_layers = HashSet::new();
+        let mut bad_blobs = HashSet::new();
+        let prob = |r: &mut CheckReport, object: String, what: String| {
+            r.problems.push(Problem { object, what })
+        };
+
+        let blobs = self.root.join("blobs/sha256");
+        for e in
+            std::fs::read_dir(&blobs).with_context(|| format!("reading {}", blobs.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", blobs.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            match Digest::from_hex(&name) {
+                Ok(d) => {
+                    if let Err(err) = self.blob(&d) {
+                        prob(r, format!("blob {d}"), format!("{err:#}"));
+                        bad_blobs.insert(d);
+                    }
+                }
+                Err(_) => prob(
+                    r,
+                    format!("file {}", e.path().display()),
+                    "not a blob name".into(),
+                ),
+            }
+        }
+
+        let layer_ids: BTreeSet<Digest> = self.layer_ids()?.into_iter().collect();
+        for id in &layer_ids {
+            r.layers_checked += 1;
+            if let Err(err) = self.check_layer(id, quick) {
+                prob(r, format!("layer {id}"), format!("{err:#}"));
+                bad_layers.insert(id.clone());
+            }
+        }
+
+        let idx = self.read_index()?;
+        let mut used = HashSet::new();
+        for img in &idx.images {
+            r.images_checked += 1;
+            let obj = format!("image {}", img.id);
+            used.extend(img.layers.iter().cloned());
+            for b in [&img.id, &img.manifest] {
+                if !self.blob_path(b).exists() {
+                    prob(r, obj.clone(), format!("blob {b} is missing"));
+                }
+            }
+            for l in &img.layers {
+                if !layer_ids.contains(l) {
+                    prob(r, obj.clone(), format!("layer {l} is missing"));
+                }
+            }
+            if let Ok(cfg) = self.blob(&img.id).and_then(|b| ImageConfig::parse(&b)) {
+                let mut parent = None;
+                let chains: Vec<Digest> = cfg
+                    .rootfs
+                    .diff_ids
+                    .iter()
+                    .map(|d| {
+                        let c = chain_id(parent.as_ref(), d);
+                        parent = Some(c.clone());
+                        c
+                    })
+                    .collect();
+                if chains != img.layers {
+                    prob(
+                        r,
+                        obj.clone(),
+                        "recorded layers do not match the config's diffIDs".into(),
+                    );
+                }
+            }
+        }
+        r.unused_layers = layer_ids.iter().filter(|l| !used.contains(*l)).count();
+        Ok((bad_layers, bad_blobs))
+    }
+
+    fn check_layer(&self, id: &Digest, quick: bool) -> Result<()> {
+        let dir = self.layer_dir(id);
+        let rec = self.layer(id)?;
+        if &rec.chain_id != id || chain_id(rec.parent.as_ref(), &rec.diff_id) != *id {
+            anyhow::bail!("layer.json does not match the layer's chain id");
+        }
+        let short = super::layers::short_link(id);
+        let link = self.root.join("overlay/l").join(&short);
+        let target = std::fs::read_link(&link)
+            .with_context(|| format!("link {} is missing", link.display()))?;
+        if target != std::path::Path::new(&format!("../{}/diff", id.hex())) {
+            anyhow::bail!("link {} points to {}", link.display(), target.display());
+        }
+        if let Some(p) = &rec.parent {
+            if !self.layer_dir(p).exists() {
+                anyhow::bail!("parent layer {p} is missing");
+            }
+        }
+        if !quick {
+            layer_tar::verify(&dir.join("diff"), &dir.join("tar-split"), &rec.diff_id)?;
+        }
+        Ok(())
+    }
+}
+
+impl Exclusive<'_> {
+    /// Check, then remove what is broken: bad blobs and layers, images
+    /// that need them, layers above a removed one.
+    pub fn check_and_repair(&self, quick: bool) -> Result<CheckReport> {
+        let s = self.store;
+        let mut r = CheckReport::default();
+        let (bad_layers, bad_blobs) = s.find_problems(quick, &mut r)?;
+        let present: HashSet<Digest> = s.layer_ids()?.into_iter().collect();
+        let removed = s.update_index(|idx| {
+            let before: Vec<Digest> = idx.images.iter().map(|i| i.id.clone()).collect();
+            idx.images.retain(|img| {
+                let blobs_ok = [&img.id, &img.manifest]
+                    .iter()
+                    .all(|b| !bad_blobs.contains(*b) && s.blob_path(b).exists());
+                let layers_ok = img
+                    .layers
+                    .iter()
+                    .all(|l| present.contains(l) && !bad_layers.contains(l));
+                blobs_ok && layers_ok
+            });
+            let kept: HashSet<&Digest> = idx.images.iter().map(|i| &i.id).collect();
+            let removed: Vec<Digest> = before.into_iter().filter(|d| !kept.contains(d)).collect();
+            let changed = !removed.is_empty();
+            Ok((removed, changed))
+        })?;
+        r.removed_images = removed;
+        for l in &bad_layers {
+            s.remove_layer(l)?;
+        }
+        for b in &bad_blobs {
+            crate::fsutil::remove_all(&s.blob_path(b))?;
+        }
+        // Layers whose parent is gone can never be used again.
+        loop {
+            let mut orphan = Vec::new();
+            for id in s.layer_ids()? {
+                match s.layer(&id) {
+                    Ok(rec) => {
+                        if rec
+                            .parent
+                            .as_ref()
+                            .is_some_and(|p| !s.layer_dir(p).exists())
+                        {
+                            orphan.push(id)
+                        }
+                    }
+                    Err(_) => orphan.push(id),
+                }
+            }
+            if orphan.is_empty() {
+                break;
+            }
+            for id in orphan {
+                s.remove_layer(&id)?;
+                r.removed_layers.push(id);
+            }
+        }
+        r.removed_layers.extend(bad_layers);
+        Ok(r)
+    }
+}

@@ -1,0 +1,297 @@
+//! Layer directories (`overlay/<chain id>/`), their extraction by one
+//! process at a time, and the store's images read back as [`Image`]s.
+
+use super::{ImageRecord, Owners, Store, Writer};
+use crate::digest::{chain_id, Digest, HashingReader};
+use crate::fsutil::{self, FileLock, LockKind};
+use crate::image::{Image, LayerInfo};
+use crate::layer_tar;
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// `overlay/<chain>/layer.json`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct LayerRecord {
+    pub chain_id: Digest,
+    pub diff_id: Digest,
+    pub parent: Option<Digest>,
+    /// Size of the layer's uncompressed tar.
+    pub tar_size: u64,
+}
+
+/// The short name of a layer's `overlay/l/` link: keeps the mount option
+/// string of a deep image under the kernel's one-page limit.
+pub fn short_link(chain: &Digest) -> String {
+    chain.hex()[..26].to_ascii_uppercase()
+}
+
+impl Store {
+    pub fn layer_dir(&self, chain: &Digest) -> PathBuf {
+        self.root.join("overlay").join(chain.hex())
+    }
+
+    /// The record of a stored layer.
+    pub fn layer(&self, chain: &Digest) -> Result<LayerRecord> {
+        let p = self.layer_dir(chain).join("layer.json");
+        let b = fsutil::read(&p).with_context(|| format!("layer {chain}"))?;
+        serde_json::from_slice(&b)
+            .with_context(|| format!("layer {chain}: malformed {}", p.display()))
+    }
+
+    /// Every layer dir present.
+    pub fn layer_ids(&self) -> Result<Vec<Digest>> {
+        let dir = self.root.join("overlay");
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let e = e.with_context(|| format!("reading {}", dir.display()))?;
+            if let Ok(d) = Digest::from_hex(&e.file_name().to_string_lossy()) {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove a layer: first renamed out of `overlay/` (atomic, so no half
+    /// removed layer is ever visible), then deleted.
+    pub(super) fn remove_layer(&self, chain: &Digest) -> Result<()> {
+        let dir = self.layer_dir(chain);
+        let _ = std::fs::remove_file(self.root.join("overlay/l").join(short_link(chain)));
+        if dir.exists() {
+            let doomed = self
+                .root
+                .join("tmp")
+                .join(format!("rm-{}", fsutil::unique_suffix()));
+            fsutil::rename(&dir, &doomed)?;
+            fsutil::remove_all(&doomed)?;
+        }
+        let _ = std::fs::remove_file(
+            self.root
+                .join("locks")
+                .join(format!("{}.lock", chain.hex())),
+        );
+        Ok(())
+    }
+}
+
+impl Writer<'_> {
+    /// Make sure every layer of `img` is in the store, extracting the
+    /// missing ones several at a time. A layer another process is
+    /// extracting is waited for and reused, never extracted twice.
+    pub fn ensure_layers(&self, img: &dyn Image) -> Result<Vec<LayerRecord>> {
+        let infos = img.layers();
+        let mut chains = Vec::with_capacity(infos.len());
+        let mut parent: Option<Digest> = None;
+        for l in infos {
+            let c = chain_id(parent.as_ref(), &l.diff_id);
+            chains.push((c.clone(), parent.clone()));
+            parent = Some(c);
+        }
+        let store = self.store;
+        let missing: Vec<usize> = (0..infos.len())
+            .filter(|&i| !store.layer_dir(&chains[i].0).exists())
+            .collect();
+        if !missing.is_empty() {
+            let next = AtomicUsize::new(0);
+            let failed = AtomicBool::new(false);
+            let errors = Mutex::new(Vec::new());
+            let workers = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(2, 4);
+            std::thread::scope(|s| {
+                for _ in 0..workers.min(missing.len()) {
+                    s.spawn(|| loop {
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        if k >= missing.len() || failed.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let i = missing[k];
+                        let below: Vec<&Digest> =
+                            chains[..i].iter().rev().map(|(c, _)| c).collect();
+                        if let Err(e) =
+                            self.extract_layer(img, i, &chains[i].0, chains[i].1.as_ref(), &below)
+                        {
+                            failed.store(true, Ordering::SeqCst);
+                            errors
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push((i, e));
+                        }
+                    });
+                }
+            });
+            let mut errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
+            errors.sort_by_key(|(i, _)| *i);
+            if let Some((_, e)) = errors.into_iter().next() {
+                return Err(e);
+            }
+        }
+        chains.iter().map(|(c, _)| store.layer(c)).collect()
+    }
+
+    fn unpack_options(&self, diff_id: &Digest) -> layer_tar::UnpackOptions {
+        layer_tar::UnpackOptions {
+            layer: format!("layer {diff_id}"),
+            opaque_xattr: match self.owners {
+                Owners::FromTar => layer_tar::OpaqueXattr::Trusted,
+                Owners::FromTarInNamespace | Owners::User => layer_tar::OpaqueXattr::User,
+            },
+            chown: self.owners != Owners::User,
+        }
+    }
+
+    fn extract_layer(
+        &self,
+        img: &dyn Image,
+        i: usize,
+        chain: &Digest,
+        parent: Option<&Digest>,
+        below: &[&Digest],
+    ) -> Result<()> {
+        let store = self.store;
+        let info = &img.layers()[i];
+        let lock_path = store
+            .root
+            .join("locks")
+            .join(format!("{}.lock", chain.hex()));
+        let _lock = FileLock::acquire(&lock_path, LockKind::Exclusive, |_| {})?;
+        let dest = store.layer_dir(chain);
+        if dest.exists() {
+            return Ok(()); // another process extracted it while we waited
+        }
+        let stage = self.staging.join(chain.hex());
+        let diff = stage.join("diff");
+        fsutil::create_dir_all(&diff)?;
+        let blob = img.open_layer(i)?;
+        let mut hashed = HashingReader::new(blob);
+        let unpacked = {
+            let (_, tar) = layer_tar::decompressed(&mut hashed)
+                .with_context(|| format!("reading layer {}", info.diff_id))?;
+            layer_tar::unpack(
+                tar,
+                &diff,
+                &stage.join("tar-split"),
+                &self.unpack_options(&info.diff_id),
+            )?
+        };
+        if let Some(desc) = &info.blob {
+            io::copy(&mut hashed, &mut io::sink())
+                .with_context(|| format!("reading layer {}", desc.digest))?;
+            let (actual, size, _) = hashed.finish();
+            if actual != desc.digest || size != desc.size {
+                bail!(
+                    "layer {}: blob has digest {actual} and {size} bytes, expected {} and {} bytes",
+                    desc.digest,
+                    desc.digest,
+                    desc.size
+                );
+            }
+        }
+        if unpacked.diff_id != info.diff_id {
+            bail!(
+                "layer {}: content does not match: its uncompressed digest is {}",
+                info.diff_id,
+                unpacked.diff_id
+            );
+        }
+        let short = short_link(chain);
+        let lower: Vec<String> = below
+            .iter()
+            .map(|c| format!("l/{}", short_link(c)))
+            .collect();
+        let rec = LayerRecord {
+            chain_id: chain.clone(),
+            diff_id: info.diff_id.clone(),
+            parent: parent.cloned(),
+            tar_size: unpacked.tar_size,
+        };
+        let write = |name: &str, data: &[u8]| -> Result<()> {
+            let p = stage.join(name);
+            std::fs::write(&p, data).with_context(|| format!("writing {}", p.display()))
+        };
+        write("link", short.as_bytes())?;
+        if !lower.is_empty() {
+            write("lower", lower.join(":").as_bytes())?;
+        }
+        write("layer.json", &serde_json::to_vec(&rec)?)?;
+        // One syncfs makes the whole layer durable before it becomes
+        // visible; the rename below is the commit point.
+        fsutil::sync_fs(&stage)?;
+        let link = store.root.join("overlay/l").join(&short);
+        match std::os::unix::fs::symlink(format!("../{}/diff", chain.hex()), &link) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("creating {}", link.display())),
+        }
+        fsutil::rename(&stage, &dest)?;
+        fsutil::sync_dir(&store.root.join("overlay"))?;
+        Ok(())
+    }
+}
+
+/// An image of the store, readable as an [`Image`]: its layer tars are
+/// rebuilt from `diff/` and `tar-split`.
+pub struct StoreImage {
+    config: Vec<u8>,
+    layers: Vec<LayerInfo>,
+    dirs: Vec<PathBuf>,
+    pub record: ImageRecord,
+}
+
+impl StoreImage {
+    pub(super) fn open(store: &Store, rec: &ImageRecord) -> Result<StoreImage> {
+        let config = store.blob(&rec.id)?;
+        let mut layers = Vec::new();
+        let mut dirs = Vec::new();
+        for c in &rec.layers {
+            let l = store
+                .layer(c)
+                .with_context(|| format!("image {}", rec.id.short()))?;
+            layers.push(LayerInfo {
+                diff_id: l.diff_id,
+                blob: None,
+                tar_size: Some(l.tar_size),
+            });
+            dirs.push(store.layer_dir(c));
+        }
+        Ok(StoreImage {
+            config,
+            layers,
+            dirs,
+            record: rec.clone(),
+        })
+    }
+
+    /// The layer dirs, bottom first.
+    pub fn layer_dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+}
+
+impl Image for StoreImage {
+    fn config_bytes(&self) -> &[u8] {
+        &self.config
+    }
+    fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+    fn open_layer(&self, i: usize) -> Result<Box<dyn Read + Send + '_>> {
+        let (reader, mut writer) = io::pipe().context("creating a pipe")?;
+        let dir = self.dirs[i].clone();
+        std::thread::spawn(move || {
+            // On failure the reader sees the stream end early, and its
+            // digest check then fails naming the layer.
+            let _ = layer_tar::rebuild(&dir.join("diff"), &dir.join("tar-split"), &mut writer);
+        });
+        Ok(Box::new(reader))
+    }
+    fn write_layer_tar(&self, i: usize, out: &mut dyn Write) -> Result<u64> {
+        let dir = &self.dirs[i];
+        layer_tar::rebuild(&dir.join("diff"), &dir.join("tar-split"), out)
+            .map_err(|e| anyhow!("layer {}: {e:#}", self.layers[i].diff_id))
+    }
+}

@@ -1,0 +1,525 @@
+//! The local store: the only code that knows berth's on-disk layout.
+//!
+//! ```text
+//! <root>/store.lock         shared by writers of content for their whole run,
+//!                           exclusive for garbage collection
+//! <root>/index.lock         exclusive for each read-modify-write of index.json
+//! <root>/index.json         image records (ids, names, layers), replaced atomically
+//! <root>/blobs/sha256/<hex> configs and manifests
+//! <root>/overlay/<chain>/   diff/, link, lower, tar-split, layer.json
+//! <root>/overlay/l/<short>  -> ../<chain>/diff
+//! <root>/locks/<chain>.lock one process extracts a layer, others wait and reuse
+//! <root>/tmp/               staging; emptied by whoever finds the store idle
+//! ```
+//!
+//! Readers (`images`, `inspect`) take no lock: every file they read is
+//! replaced by rename, so they see the old state or the new one. Writers
+//! of content hold `store.lock` shared, so garbage collection, which holds
+//! it exclusively, can never remove a layer that a running load has
+//! extracted but not yet named in an image record. Reference counts are
+//! derived from the records each time, never stored.
+
+mod check;
+mod layers;
+
+pub use check::{CheckReport, Problem};
+pub use layers::{LayerRecord, StoreImage};
+
+use crate::digest::Digest;
+use crate::fsutil::{self, FileLock, LockKind};
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Where a store lives.
+#[derive(Clone, Debug)]
+pub struct StorePaths {
+    pub root: PathBuf,
+    pub runroot: PathBuf,
+}
+
+impl StorePaths {
+    /// The defaults: `/var/lib/berth` and `/run/berth` as root; else
+    /// `$XDG_DATA_HOME/berth` (or `~/.local/share/berth`) and
+    /// `$XDG_RUNTIME_DIR/berth` (or `/tmp/berth-<uid>`).
+    pub fn default_for_user() -> StorePaths {
+        if nix::unistd::geteuid().is_root() {
+            return StorePaths {
+                root: "/var/lib/berth".into(),
+                runroot: "/run/berth".into(),
+            };
+        }
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let data = env("XDG_DATA_HOME")
+            .or_else(|| env("HOME").map(|h| h.join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("/tmp"));
+        let run = env("XDG_RUNTIME_DIR")
+            .map(|r| r.join("berth"))
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/berth-{}", nix::unistd::geteuid())));
+        StorePaths {
+            root: data.join("berth"),
+            runroot: run,
+        }
+    }
+}
+
+/// One image as the index records it.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ImageRecord {
+    /// The config digest.
+    pub id: Digest,
+    /// Full references, `docker.io/library/busybox:latest`.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// `repository@sha256:…` of the manifest, when it came from a registry.
+    #[serde(default)]
+    pub digests: Vec<String>,
+    /// The manifest berth keeps for it (in `blobs/`).
+    pub manifest: Digest,
+    /// Chain ids of its layers, bottom first.
+    pub layers: Vec<Digest>,
+    /// Sum of the layers' uncompressed tar sizes.
+    pub size: u64,
+    /// From the config's `created`, seconds since the epoch (0 if none).
+    pub created: i64,
+    /// When it entered this store.
+    pub added: i64,
+}
+
+/// `index.json`.
+#[derive(Serialize, Deserialize, Default, Debug)]
+pub struct Index {
+    pub version: u32,
+    pub images: Vec<ImageRecord>,
+}
+
+impl Index {
+    pub fn find(&self, id: &Digest) -> Option<&ImageRecord> {
+        self.images.iter().find(|i| &i.id == id)
+    }
+}
+
+/// Who owns the files of layers this process extracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owners {
+    /// As root: owners from the tar, `trusted.overlay.opaque`.
+    FromTar,
+    /// As root of a user namespace with a subordinate range: owners from
+    /// the tar as far as the map allows, `user.overlay.opaque` (for the
+    /// `userxattr` mounts that work inside user namespaces).
+    FromTarInNamespace,
+    /// As a plain user: every file is the user's; owners live on only in
+    /// the tar-split, so saved layers still carry them.
+    User,
+}
+
+/// An open store.
+pub struct Store {
+    root: PathBuf,
+    runroot: PathBuf,
+}
+
+impl Store {
+    /// Open (creating if needed) the store at `paths`.
+    pub fn open(paths: &StorePaths) -> Result<Store> {
+        let root = paths.root.clone();
+        for d in ["blobs/sha256", "overlay/l", "locks", "tmp", "containers"] {
+            fsutil::create_dir_all(&root.join(d))
+                .with_context(|| format!("opening store {}", root.display()))?;
+        }
+        fsutil::create_dir_all(&paths.runroot)?;
+        Ok(Store {
+            root,
+            runroot: paths.runroot.clone(),
+        })
+    }
+
+    /// Open a store for reading only: nothing is created. `None` when no
+    /// store exists there yet (everything is empty).
+    pub fn open_existing(paths: &StorePaths) -> Result<Option<Store>> {
+        if !paths.root.join("blobs").is_dir() {
+            return Ok(None);
+        }
+        Ok(Some(Store {
+            root: paths.root.clone(),
+            runroot: paths.runroot.clone(),
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn runroot(&self) -> &Path {
+        &self.runroot
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.root.join("index.json")
+    }
+
+    /// The current index, read without a lock (it is replaced atomically).
+    pub fn read_index(&self) -> Result<Index> {
+        match fsutil::read_opt(&self.index_path())? {
+            None => Ok(Index {
+                version: 1,
+                images: Vec::new(),
+            }),
+            Some(b) => serde_json::from_slice(&b).with_context(|| {
+                format!(
+                    "reading store index {}: malformed",
+                    self.index_path().display()
+                )
+            }),
+        }
+    }
+
+    /// Change the index under its lock; the change is written atomically
+    /// only when `f` succeeds and returns `true` for "changed".
+    pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<(T, bool)>) -> Result<T> {
+        let _lock = self.lock("index.lock", LockKind::Exclusive)?;
+        let mut idx = self.read_index()?;
+        let (out, changed) = f(&mut idx)?;
+        if changed {
+            idx.version = 1;
+            let bytes = serde_json::to_vec(&idx).context("serializing store index")?;
+            fsutil::write_atomic(&self.index_path(), &bytes)?;
+        }
+        Ok(out)
+    }
+
+    fn lock(&self, name: &str, kind: LockKind) -> Result<FileLock> {
+        FileLock::acquire(&self.root.join(name), kind, |_| {})
+    }
+
+    /// Enter the store as a writer of content: holds `store.lock` shared
+    /// until dropped. If nobody else is using the store, leftovers of dead
+    /// processes in `tmp/` are removed first. `owners` says how layer
+    /// files this writer extracts are owned.
+    pub fn writer(&self, owners: Owners) -> Result<Writer<'_>> {
+        let path = self.root.join("store.lock");
+        let lock = match FileLock::try_acquire(&path, LockKind::Exclusive)? {
+            Some(excl) => {
+                self.clean_tmp()?;
+                drop(excl);
+                FileLock::acquire(&path, LockKind::Shared, |_| {})?
+            }
+            None => FileLock::acquire(&path, LockKind::Shared, |_| {})?,
+        };
+        let staging = self.root.join("tmp").join(fsutil::unique_suffix());
+        fsutil::create_dir_all(&staging)?;
+        Ok(Writer {
+            store: self,
+            _lock: lock,
+            staging,
+            owners,
+        })
+    }
+
+    /// Take the store exclusively, for removing content. `on_wait` is
+    /// called if other berth processes are using it.
+    pub fn exclusive(&self, on_wait: impl FnOnce(&Path)) -> Result<Exclusive<'_>> {
+        let lock = FileLock::acquire(&self.root.join("store.lock"), LockKind::Exclusive, on_wait)?;
+        self.clean_tmp()?;
+        Ok(Exclusive {
+            store: self,
+            _lock: lock,
+        })
+    }
+
+    fn clean_tmp(&self) -> Result<()> {
+        let tmp = self.root.join("tmp");
+        for e in std::fs::read_dir(&tmp).with_context(|| format!("reading {}", tmp.display()))? {
+            let e = e.with_context(|| format!("reading {}", tmp.display()))?;
+            fsutil::remove_all(&e.path())?;
+        }
+        Ok(())
+    }
+
+    /// Store a blob (config, manifest) if absent; verify it hashes to its name.
+    pub fn put_blob(&self, data: &[u8]) -> Result<Digest> {
+        let d = Digest::of(data);
+        let path = self.blob_path(&d);
+        if !path.exists() {
+            fsutil::write_atomic(&path, data)?;
+        }
+        Ok(d)
+    }
+
+    pub fn blob_path(&self, d: &Digest) -> PathBuf {
+        self.root.join("blobs/sha256").join(d.hex())
+    }
+
+    /// Read a blob and check its digest.
+    pub fn blob(&self, d: &Digest) -> Result<Vec<u8>> {
+        let data = fsutil::read(&self.blob_path(d)).with_context(|| format!("reading blob {d}"))?;
+        crate::digest::verify(&data, d).map_err(|e| anyhow!("blob {d} is damaged: {e}"))?;
+        Ok(data)
+    }
+
+    /// Find an image by full or short id (`sha256:` optional), name, or
+    /// `name@digest`. A short name (`busybox`) also matches
+    /// `*/busybox:latest` when exactly one image is so named.
+    pub fn resolve<'a>(&self, index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveError> {
+        resolve(index, s)
+    }
+
+    /// The image record as an [`Image`](crate::image::Image) to read from.
+    pub fn image(&self, rec: &ImageRecord) -> Result<StoreImage> {
+        StoreImage::open(self, rec)
+    }
+}
+
+/// Why a lookup found nothing (callers branch on it: `image exists`,
+/// exit codes).
+#[derive(Debug)]
+pub enum ResolveError {
+    NotFound(String),
+    Ambiguous(String, Vec<String>),
+    Invalid(String, String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::NotFound(s) => write!(f, "{s}: image not known"),
+            ResolveError::Ambiguous(s, c) => {
+                write!(f, "{s}: ambiguous, it matches {}", c.join(", "))
+            }
+            ResolveError::Invalid(s, why) => write!(f, "{s}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveError> {
+    let hex = s.strip_prefix("sha256:").unwrap_or(s);
+    if crate::reference::looks_like_id_prefix(hex) {
+        let hits: Vec<&ImageRecord> = index
+            .images
+            .iter()
+            .filter(|i| i.id.hex().starts_with(hex))
+            .collect();
+        match hits.len() {
+            1 => return Ok(hits[0]),
+            0 => {}
+            _ => {
+                return Err(ResolveError::Ambiguous(
+                    s.into(),
+                    hits.iter().map(|i| i.id.short().to_string()).collect(),
+                ))
+            }
+        }
+        if s.starts_with("sha256:") || hex.len() == 64 {
+            return Err(ResolveError::NotFound(s.into()));
+        }
+    }
+    let r = crate::reference::Reference::parse(s)
+        .map_err(|e| ResolveError::Invalid(s.into(), e.to_string()))?;
+    if let Some(d) = &r.digest {
+        let want = format!("{}@{d}", r.name());
+        if let Some(i) = index.images.iter().find(|i| i.digests.contains(&want)) {
+            return Ok(i);
+        }
+        return Err(ResolveError::NotFound(s.into()));
+    }
+    let full = r.to_string();
+    if let Some(i) = index.images.iter().find(|i| i.names.contains(&full)) {
+        return Ok(i);
+    }
+    // A short name: as Podman, look for it under any registry.
+    if !crate::reference::has_domain(s) {
+        let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+        let bare = s.split(['@']).next().unwrap_or(s);
+        let bare = bare
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map(|(n, _)| n)
+            .unwrap_or(bare);
+        let suffix = format!("/{bare}:{tag}");
+        let hits: Vec<&ImageRecord> = index
+            .images
+            .iter()
+            .filter(|i| i.names.iter().any(|n| n.ends_with(&suffix)))
+            .collect();
+        match hits.len() {
+            1 => return Ok(hits[0]),
+            0 => {}
+            _ => {
+                return Err(ResolveError::Ambiguous(
+                    s.into(),
+                    hits.iter().flat_map(|i| i.names.clone()).collect(),
+                ))
+            }
+        }
+    }
+    Err(ResolveError::NotFound(s.into()))
+}
+
+/// Holds `store.lock` shared while content is added; owns a staging dir.
+pub struct Writer<'s> {
+    store: &'s Store,
+    _lock: FileLock,
+    staging: PathBuf,
+    owners: Owners,
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        let _ = fsutil::remove_all(&self.staging);
+    }
+}
+
+impl<'s> Writer<'s> {
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// A private staging dir inside the store (same file system, so
+    /// renames into place are atomic).
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Add `img` to the store: extract the layers the store lacks (several
+    /// at once), store config and manifest, and record the image with
+    /// `names` (taken from any image that had them). Returns the record.
+    pub fn commit_image(
+        &self,
+        img: &dyn crate::image::Image,
+        names: &[String],
+        manifest: Option<&[u8]>,
+        digests: &[String],
+    ) -> Result<ImageRecord> {
+        let config = crate::image::config::ImageConfig::parse(img.config_bytes())
+            .with_context(|| format!("image {}", img.id()))?;
+        let diff_ids: Vec<Digest> = img.layers().iter().map(|l| l.diff_id.clone()).collect();
+        if config.rootfs.diff_ids != diff_ids {
+            bail!(
+                "image {}: layers do not match the config's diffIDs",
+                img.id()
+            );
+        }
+        let layers = self.ensure_layers(img)?;
+        let sizes: Vec<(Digest, u64)> = layers
+            .iter()
+            .map(|l| (l.diff_id.clone(), l.tar_size))
+            .collect();
+        let manifest_bytes = match manifest {
+            Some(m) => m.to_vec(),
+            None => crate::image::manifest::Manifest::for_uncompressed(img.config_bytes(), &sizes)
+                .to_json(),
+        };
+        let id = self.store.put_blob(img.config_bytes())?;
+        let manifest = self.store.put_blob(&manifest_bytes)?;
+        let created = config
+            .created
+            .as_deref()
+            .and_then(crate::image::time::parse_rfc3339)
+            .unwrap_or(0);
+        let rec = ImageRecord {
+            id: id.clone(),
+            names: Vec::new(),
+            digests: digests.to_vec(),
+            manifest,
+            layers: layers.iter().map(|l| l.chain_id.clone()).collect(),
+            size: sizes.iter().map(|(_, s)| s).sum(),
+            created,
+            added: crate::image::time::now_unix(),
+        };
+        self.store.update_index(|idx| {
+            let pos = match idx.images.iter().position(|i| i.id == id) {
+                Some(p) => p,
+                None => {
+                    idx.images.push(rec);
+                    idx.images.len() - 1
+                }
+            };
+            for d in digests {
+                if !idx.images[pos].digests.contains(d) {
+                    idx.images[pos].digests.push(d.clone());
+                }
+            }
+            for n in names {
+                move_name(idx, n, pos);
+            }
+            Ok((idx.images[pos].clone(), true))
+        })
+    }
+}
+
+/// Give `name` to image `pos`, taking it from any other image.
+pub fn move_name(idx: &mut Index, name: &str, pos: usize) {
+    for (i, img) in idx.images.iter_mut().enumerate() {
+        if i != pos {
+            img.names.retain(|n| n != name);
+        }
+    }
+    if !idx.images[pos].names.iter().any(|n| n == name) {
+        idx.images[pos].names.push(name.to_string());
+    }
+}
+
+/// Holds `store.lock` exclusively: no content is being added meanwhile.
+pub struct Exclusive<'s> {
+    store: &'s Store,
+    _lock: FileLock,
+}
+
+impl Exclusive<'_> {
+    /// Remove every layer and blob that no image names. Returns the layers
+    /// removed and the bytes their tars held.
+    pub fn collect_garbage(&self) -> Result<(Vec<Digest>, u64)> {
+        let s = self.store;
+        let idx = s.read_index()?;
+        let mut used_layers = std::collections::HashSet::new();
+        let mut used_blobs = std::collections::HashSet::new();
+        for i in &idx.images {
+            used_layers.extend(i.layers.iter().map(|l| l.hex().to_string()));
+            used_blobs.insert(i.id.hex().to_string());
+            used_blobs.insert(i.manifest.hex().to_string());
+        }
+        let mut removed = Vec::new();
+        let mut bytes = 0;
+        for id in s.layer_ids()? {
+            if used_layers.contains(id.hex()) {
+                continue;
+            }
+            if let Ok(rec) = s.layer(&id) {
+                bytes += rec.tar_size;
+            }
+            s.remove_layer(&id)?;
+            removed.push(id);
+        }
+        let blobs = s.root.join("blobs/sha256");
+        for e in
+            std::fs::read_dir(&blobs).with_context(|| format!("reading {}", blobs.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", blobs.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !used_blobs.contains(&name) {
+                fsutil::remove_all(&e.path())?;
+            }
+        }
+        Ok((removed, bytes))
+    }
+
+    /// Remove everything: images, layers, blobs.
+    pub fn reset(&self) -> Result<()> {
+        let s = self.store;
+        s.update_index(|idx| {
+            idx.images.clear();
+            Ok(((), true))
+        })?;
+        self.collect_garbage()?;
+        Ok(())
+    }
+
+    pub fn store(&self) -> &Store {
+        self.store
+    }
+}
