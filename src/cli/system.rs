@@ -67,11 +67,7 @@ fn df(paths: &StorePaths, a: &DfArgs) -> Result<i32> {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let pct = if r.size == 0 {
-                0
-            } else {
-                r.reclaimable * 100 / r.size
-            };
+            let pct = (r.reclaimable * 100).checked_div(r.size).unwrap_or(0);
             vec![
                 r.kind.to_string(),
                 r.total.to_string(),

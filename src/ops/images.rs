@@ -82,7 +82,7 @@ pub fn list(paths: &StorePaths, opts: &ListOptions) -> Result<Vec<ImageRecord>> 
         "created" => out.sort_by(|a, b| b.created.cmp(&a.created).then(b.added.cmp(&a.added))),
         "id" => out.sort_by(|a, b| a.id.cmp(&b.id)),
         "repository" | "tag" => out.sort_by(|a, b| a.names.first().cmp(&b.names.first())),
-        "size" => out.sort_by(|a, b| a.size.cmp(&b.size)),
+        "size" => out.sort_by_key(|i| i.size),
         s => bail!("invalid sort {s:?}: expected created, id, repository, tag or size"),
     }
     Ok(out)

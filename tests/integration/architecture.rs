@@ -1,0 +1,561 @@
+//! The dependency rules of DESIGN.md §3, checked by reading `src/**/*.rs`:
+//! a module may use only modules of lower layers, modules of one layer never
+//! use each other, and only `cli` (and `main.rs`) may use clap or indicatif
+//! or print. Each file belongs to its top-level module (`src/store/gc.rs`
+//! is `store`); every `crate::X` path in it (in `use` lines, groups
+//! `crate::{a, b}`, `super::` paths that climb to the crate root, and
+//! inline paths) is checked against the layer table below. Comments and
+//! string literals are ignored. Like go-containerregistry's
+//! `cmd/crane/depcheck_test.go`, this keeps the picture true as code grows.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The layer of each top-level module (DESIGN.md §3). A new module must be
+/// placed here (and in the design) before it can be used.
+const LAYERS: &[(&str, u8)] = &[
+    ("digest", 0),
+    ("reference", 0),
+    ("progress", 0),
+    ("fsutil", 0),
+    ("image", 1),
+    ("layer_tar", 1),
+    ("store", 2),
+    ("registry", 2),
+    ("runtime", 2),
+    ("build", 2),
+    ("ops", 3),
+    ("cli", 4),
+    ("main", 5),
+];
+
+/// Known breaks of the rules, (user, used, why), each to be removed when
+/// the code is fixed; the test fails when an entry is no longer needed.
+/// Keep this empty: an entry is debt, not permission.
+const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[(
+    "image",
+    "layer_tar",
+    "image calls layer_tar::decompressed (compression by magic bytes); \
+     DESIGN.md §3 gives compression to image, or it belongs in an L0 module",
+)];
+
+/// Modules that may use clap and indicatif and write to stdout/stderr.
+const MAY_PRINT: &[&str] = &["cli", "main"];
+
+/// Identifiers (prefixes) only `MAY_PRINT` modules may name: the CLI and
+/// progress-rendering crates, and the macros that write to stdout/stderr.
+const CLI_CRATES: &[&str] = &["clap", "indicatif"];
+const PRINT_MACROS: &[&str] = &["println", "eprintln", "print", "eprint", "dbg"];
+
+/// The `LAYERS` entry's name for `module` (which has one).
+fn module_name(module: &str) -> &'static str {
+    LAYERS
+        .iter()
+        .find(|(m, _)| *m == module)
+        .map(|&(m, _)| m)
+        .unwrap()
+}
+
+fn layer_of(module: &str) -> Option<u8> {
+    LAYERS.iter().find(|(m, _)| *m == module).map(|&(_, l)| l)
+}
+
+/// One broken rule, at a place in a file.
+#[derive(Debug, PartialEq, Eq)]
+struct Violation {
+    file: String,
+    line: usize,
+    what: String,
+    /// For a use across modules: (user, used).
+    between: Option<(&'static str, &'static str)>,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.what)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Ident(String),
+    /// `::`
+    PathSep,
+    Punct(char),
+}
+
+/// The tokens of Rust source that matter here, with their line numbers:
+/// identifiers, `::` and single punctuation. Comments, string, byte string,
+/// raw string and char literals are dropped; lifetimes are skipped.
+fn tokenize(src: &str) -> Vec<(Tok, usize)> {
+    let c: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    // Advance over c[i..j], counting newlines.
+    let skip_to = |i: usize, j: usize, line: &mut usize| {
+        *line += c[i..j.min(c.len())]
+            .iter()
+            .filter(|&&ch| ch == '\n')
+            .count();
+        j.min(c.len())
+    };
+    while i < c.len() {
+        let ch = c[i];
+        let next = c.get(i + 1).copied();
+        if ch == '\n' {
+            line += 1;
+            i += 1;
+        } else if ch.is_whitespace() {
+            i += 1;
+        } else if ch == '/' && next == Some('/') {
+            while i < c.len() && c[i] != '\n' {
+                i += 1;
+            }
+        } else if ch == '/' && next == Some('*') {
+            // Block comments nest in Rust.
+            let (mut depth, mut j) = (1, i + 2);
+            while j < c.len() && depth > 0 {
+                if c[j] == '/' && c.get(j + 1) == Some(&'*') {
+                    depth += 1;
+                    j += 2;
+                } else if c[j] == '*' && c.get(j + 1) == Some(&'/') {
+                    depth -= 1;
+                    j += 2;
+                } else {
+                    j += 1;
+                }
+            }
+            i = skip_to(i, j, &mut line);
+        } else if let Some(j) = raw_string_end(&c, i) {
+            i = skip_to(i, j, &mut line);
+        } else if ch == '"' || ((ch == 'b' || ch == 'c') && next == Some('"')) {
+            let mut j = if ch == '"' { i + 1 } else { i + 2 };
+            while j < c.len() && c[j] != '"' {
+                j += if c[j] == '\\' { 2 } else { 1 };
+            }
+            i = skip_to(i, j + 1, &mut line);
+        } else if ch == '\'' || (ch == 'b' && next == Some('\'')) {
+            let q = if ch == '\'' { i } else { i + 1 };
+            if c.get(q + 1) == Some(&'\\') {
+                // An escaped char literal: '\n', '\'', '\u{..}'.
+                let mut j = q + 3;
+                while j < c.len() && c[j] != '\'' {
+                    j += 1;
+                }
+                i = j + 1;
+            } else if c.get(q + 2) == Some(&'\'') {
+                i = q + 3; // 'x'
+            } else {
+                i = q + 1; // a lifetime or label: its name is lexed next
+            }
+        } else if ch.is_alphanumeric() || ch == '_' {
+            let start = if ch == 'r' && next == Some('#') {
+                i + 2
+            } else {
+                i
+            };
+            let mut j = start;
+            while j < c.len() && (c[j].is_alphanumeric() || c[j] == '_') {
+                j += 1;
+            }
+            if j == start {
+                out.push((Tok::Punct(ch), line));
+                i += 1;
+            } else {
+                out.push((Tok::Ident(c[start..j].iter().collect()), line));
+                i = j;
+            }
+        } else if ch == ':' && next == Some(':') {
+            out.push((Tok::PathSep, line));
+            i += 2;
+        } else {
+            out.push((Tok::Punct(ch), line));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// If a raw (byte/C) string literal starts at `i`, the index after its end.
+fn raw_string_end(c: &[char], i: usize) -> Option<usize> {
+    let mut j = i;
+    if matches!(c.get(j), Some('b') | Some('c')) {
+        j += 1;
+    }
+    if c.get(j) != Some(&'r') {
+        return None;
+    }
+    // Not raw if this `r` continues an identifier (e.g. `bar"`: impossible
+    // in Rust, but `for`, `r#ident` must not be taken for strings).
+    if i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_') {
+        return None;
+    }
+    j += 1;
+    let mut hashes = 0;
+    while c.get(j) == Some(&'#') {
+        hashes += 1;
+        j += 1;
+    }
+    if c.get(j) != Some(&'"') {
+        return None;
+    }
+    j += 1;
+    loop {
+        if j >= c.len() {
+            return Some(j);
+        }
+        if c[j] == '"' && (1..=hashes).all(|k| c.get(j + k) == Some(&'#')) {
+            return Some(j + 1 + hashes);
+        }
+        j += 1;
+    }
+}
+
+/// The module path of a file below `src/`: `store/gc.rs` -> `[store, gc]`,
+/// `store/mod.rs` -> `[store]`, `digest.rs` -> `[digest]`.
+fn module_path(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().unwrap_or_default();
+    let stem = last.trim_end_matches(".rs");
+    if stem != "mod" {
+        parts.push(stem.to_string());
+    }
+    parts
+}
+
+/// The top-level modules named by `crate::` paths in `src`, with lines.
+/// `file_mod` is the file's module path (to resolve `super::`).
+fn crate_paths(src: &str, file_mod: &[String]) -> Vec<(String, usize)> {
+    let toks = tokenize(src);
+    let mut found = Vec::new();
+    // Inline modules (`mod tests { .. }`): (name, brace depth inside it).
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let ident = |k: usize| match toks.get(k) {
+        Some((Tok::Ident(s), _)) => Some(s.as_str()),
+        _ => None,
+    };
+    let is = |k: usize, t: Tok| toks.get(k).is_some_and(|(x, _)| *x == t);
+    let mut k = 0;
+    while k < toks.len() {
+        match &toks[k].0 {
+            Tok::Punct('{') => {
+                depth += 1;
+                if k >= 2 && ident(k - 2) == Some("mod") {
+                    if let Some(name) = ident(k - 1) {
+                        inline.push((name.to_string(), depth));
+                    }
+                }
+            }
+            Tok::Punct('}') => {
+                if inline.last().is_some_and(|(_, d)| *d == depth) {
+                    inline.pop();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Tok::Ident(id) if id == "crate" || id == "super" => {
+                // Only the start of a path: not `x::super`, not `$crate`.
+                let starts = k == 0 || !(is(k - 1, Tok::PathSep) || is(k - 1, Tok::Punct('$')));
+                if starts && is(k + 1, Tok::PathSep) {
+                    let mut j = k;
+                    let at_root = if id == "crate" {
+                        j += 2;
+                        true
+                    } else {
+                        let mut here: Vec<&str> = file_mod.iter().map(String::as_str).collect();
+                        here.extend(inline.iter().map(|(n, _)| n.as_str()));
+                        let mut ups = 0;
+                        while ident(j) == Some("super") && is(j + 1, Tok::PathSep) {
+                            ups += 1;
+                            j += 2;
+                        }
+                        ups == here.len()
+                    };
+                    if at_root {
+                        found.extend(path_heads(&toks, j));
+                    }
+                    k = j.max(k + 1);
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    found
+}
+
+/// The first segments of the paths starting at token `j` (just after
+/// `crate::`): one identifier, or each item of a `{a::b, c, ..}` group.
+fn path_heads(toks: &[(Tok, usize)], j: usize) -> Vec<(String, usize)> {
+    match toks.get(j) {
+        Some((Tok::Ident(s), line)) if s != "self" => vec![(s.clone(), *line)],
+        Some((Tok::Punct('{'), _)) => {
+            let mut heads = Vec::new();
+            let mut depth = 0;
+            let mut item_start = true;
+            for (t, line) in &toks[j..] {
+                match t {
+                    Tok::Punct('{') => {
+                        depth += 1;
+                        item_start = depth == 1;
+                        continue;
+                    }
+                    Tok::Punct('}') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    Tok::Punct(',') if depth == 1 => {
+                        item_start = true;
+                        continue;
+                    }
+                    Tok::Ident(s) if depth == 1 && item_start && s != "self" => {
+                        heads.push((s.clone(), *line))
+                    }
+                    _ => {}
+                }
+                item_start = false;
+            }
+            heads
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Uses of clap/indicatif and of printing macros in `src`, with lines.
+fn printing(src: &str) -> Vec<(String, usize)> {
+    let toks = tokenize(src);
+    let mut found = Vec::new();
+    for (k, (t, line)) in toks.iter().enumerate() {
+        let Tok::Ident(id) = t else { continue };
+        // A crate path segment, not a field or method of that name.
+        let after_dot = k > 0 && toks[k - 1].0 == Tok::Punct('.');
+        let crate_like = CLI_CRATES
+            .iter()
+            .any(|c| id == c || id.starts_with(&format!("{c}_")));
+        let in_path = toks.get(k + 1).is_some_and(|(t, _)| *t == Tok::PathSep)
+            || (k > 0 && matches!(&toks[k - 1].0, Tok::Ident(u) if u == "use" || u == "crate"));
+        if crate_like && in_path && !after_dot {
+            found.push((id.clone(), *line));
+        }
+        let is_macro = toks.get(k + 1).is_some_and(|(t, _)| *t == Tok::Punct('!'))
+            && !toks.get(k + 2).is_some_and(|(t, _)| *t == Tok::Punct('='));
+        if !after_dot && is_macro && PRINT_MACROS.contains(&id.as_str()) {
+            found.push((format!("{id}!"), *line));
+        }
+    }
+    found
+}
+
+/// Every violation of the rules in one file (`rel` is relative to `src/`).
+fn check_file(rel: &Path, src: &str) -> Vec<Violation> {
+    let file = format!("src/{}", rel.display());
+    let modpath = module_path(rel);
+    let top = modpath.first().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    let v = |line, what: String| Violation {
+        file: file.clone(),
+        line,
+        what,
+        between: None,
+    };
+    if top == "lib" {
+        // lib.rs only declares the modules (and may re-export).
+        return out;
+    }
+    let Some(layer) = layer_of(&top) else {
+        out.push(v(1, format!("module `{top}` has no layer: add it to DESIGN.md §3 and to LAYERS in tests/integration/architecture.rs")));
+        return out;
+    };
+    for (used, line) in crate_paths(src, &modpath) {
+        if used == top {
+            continue;
+        }
+        let what = match layer_of(&used) {
+            // Not a module (an item defined in lib.rs), or a misspelling
+            // the compiler reports; not this test's business.
+            None => continue,
+            Some(l) if l < layer => continue,
+            Some(l) if l == layer => {
+                format!("`crate::{used}`: {top} (L{layer}) may not use {used}, another L{l} module; only `ops` combines them")
+            }
+            Some(l) => format!(
+                "`crate::{used}`: {top} (L{layer}) may not use {used} (L{l}), a higher layer"
+            ),
+        };
+        let mut violation = v(line, what);
+        violation.between = Some((module_name(&top), module_name(&used)));
+        out.push(violation);
+    }
+    if !MAY_PRINT.contains(&top.as_str()) {
+        for (what, line) in printing(src) {
+            out.push(v(line, format!("`{what}`: only cli may use clap or indicatif or write to stdout/stderr; {top} returns data and progress events")));
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn source_follows_the_layer_rules_of_design_section_3() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(
+        files.iter().any(|f| f.ends_with("lib.rs")),
+        "no src/lib.rs below {}",
+        src.display()
+    );
+    let mut violations = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        violations.extend(check_file(f.strip_prefix(&src).unwrap(), &text));
+    }
+    let excepted = |v: &Violation| {
+        KNOWN_EXCEPTIONS
+            .iter()
+            .find(|(user, used, _)| v.between == Some((user, used)))
+    };
+    let mut list: Vec<String> = violations
+        .iter()
+        .filter(|v| excepted(v).is_none())
+        .map(ToString::to_string)
+        .collect();
+    for (user, used, why) in KNOWN_EXCEPTIONS {
+        if !violations.iter().any(|v| v.between == Some((user, used))) {
+            list.push(format!(
+                "KNOWN_EXCEPTIONS in tests/integration/architecture.rs: {user} no longer uses {used}; remove the entry ({why})"
+            ));
+        } else {
+            eprintln!("warning: known break of the layer rules: {user} uses {used}: {why}");
+        }
+    }
+    assert!(
+        list.is_empty(),
+        "{} violation(s) of the layer rules (DESIGN.md §3):\n  {}",
+        list.len(),
+        list.join("\n  ")
+    );
+}
+
+// ---- tests of the checker itself ----
+
+fn check(rel: &str, src: &str) -> Vec<String> {
+    check_file(Path::new(rel), src)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn checker_allows_lower_layers_and_itself() {
+    let src = "use crate::digest::Digest;\nuse crate::{fsutil, image::Image};\nuse crate::store::x;\nfn f() { crate::layer_tar::unpack(); }\n";
+    assert!(check("store/mod.rs", src).is_empty());
+    assert!(check(
+        "ops/pull.rs",
+        "use crate::{store::Store, registry, runtime::{a, b}};"
+    )
+    .is_empty());
+    assert!(check(
+        "cli/mod.rs",
+        "use clap::Parser; fn f() { println!(\"x\"); indicatif::ProgressBar::new(1); }"
+    )
+    .is_empty());
+    assert!(check("main.rs", "fn main() { eprintln!(\"Error\"); }").is_empty());
+}
+
+#[test]
+fn checker_finds_same_layer_and_upward_uses() {
+    assert_eq!(
+        check("store/blobs.rs", "// x\nuse crate::{digest, registry::Client};\n"),
+        ["src/store/blobs.rs:2: `crate::registry`: store (L2) may not use registry, another L2 module; only `ops` combines them"]
+    );
+    let v = check("digest.rs", "fn f() {\n    let _ = crate::ops::pull;\n}");
+    assert_eq!(
+        v,
+        ["src/digest.rs:2: `crate::ops`: digest (L0) may not use ops (L3), a higher layer"]
+    );
+    // Multi-line groups name the line of the offending item.
+    let v = check(
+        "image/mod.rs",
+        "use crate::{\n    digest::Digest,\n    store::Store,\n};",
+    );
+    assert_eq!(v.len(), 1);
+    assert!(
+        v[0].starts_with("src/image/mod.rs:3: `crate::store`"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn checker_resolves_super_to_the_crate_root() {
+    // From src/store/gc.rs, super::super is the crate root.
+    assert_eq!(check("store/gc.rs", "use super::super::ops;").len(), 1);
+    // From src/store/mod.rs, super is the crate root; in its tests, it is not.
+    assert_eq!(check("store/mod.rs", "use super::cli;").len(), 1);
+    assert!(check("store/mod.rs", "mod tests {\n use super::cli;\n}").is_empty());
+    assert_eq!(
+        check("store/mod.rs", "mod tests {\n use super::super::cli;\n}").len(),
+        1
+    );
+    assert!(check("store/gc.rs", "use super::blobs; use self::x;").is_empty());
+}
+
+#[test]
+fn checker_ignores_comments_strings_and_macro_crate() {
+    let src = r##"
+        //! ops never calls println!("x") and never uses crate::cli
+        /* crate::ops /* nested */ crate::cli */
+        const A: &str = "crate::cli println!";
+        const B: &str = r#"crate::ops "quoted" println!"#;
+        const C: char = '"';
+        fn f<'a>(x: &'a str) -> &'a str { x }
+        macro_rules! m { () => { $crate::cli::x() } }
+        pub(crate) fn g() { let clap_like = 1; let _ = x.clap; }
+    "##;
+    assert_eq!(check("store/mod.rs", src), Vec::<String>::new());
+}
+
+#[test]
+fn checker_finds_printing_outside_cli() {
+    let v = check(
+        "ops/pull.rs",
+        "use indicatif::ProgressBar;\nfn f() { println!(\"x\"); eprint!(\"y\"); }",
+    );
+    assert_eq!(v.len(), 3, "{v:?}");
+    assert!(v[0].starts_with("src/ops/pull.rs:1: `indicatif`"), "{v:?}");
+    assert!(v[1].starts_with("src/ops/pull.rs:2: `println!`"), "{v:?}");
+    assert_eq!(check("store/mod.rs", "use clap_complete::x;").len(), 1);
+    assert_eq!(
+        check("runtime/mod.rs", "fn f() { std::print!(\"x\") }").len(),
+        1
+    );
+}
+
+#[test]
+fn checker_refuses_modules_without_a_layer() {
+    let v = check("util.rs", "");
+    assert_eq!(v.len(), 1);
+    assert!(v[0].contains("module `util` has no layer"), "{v:?}");
+}

@@ -1,0 +1,9 @@
+//! berth's one integration test binary (ripgrep's layout: `autotests =
+//! false` in Cargo.toml and one `[[test]]`), so the real binary is built
+//! once and all tests share the harness in `util` and the images of
+//! `fixtures`. Each test module is declared here.
+
+mod architecture;
+mod docs;
+mod fixtures;
+mod util;
