@@ -75,16 +75,10 @@ fn print_formatted(
     if format == "json" {
         return Ok(output::println(&serde_json::to_string_pretty(json_rows)?)?);
     }
+    // `render_rows` ends each row with its newline (as Podman adds one to
+    // a template that lacks it), handles `table` and `{{range .}}`.
     let t = tmpl::Template::parse(format)?;
-    if t.is_table() {
-        return Ok(output::print(&t.render_rows(rows, headers)?)?);
-    }
-    let mut out = String::new();
-    for r in rows {
-        out.push_str(&t.render(r)?);
-        out.push('\n');
-    }
-    Ok(output::print(&out)?)
+    Ok(output::print(&t.render_rows(rows, headers)?)?)
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +109,31 @@ pub struct ImagesArgs {
     noheading: bool,
     /// Only this image (a name or pattern)
     image: Option<String>,
+}
+
+/// One line of `images`: an image under one of its names.
+struct ImageRow {
+    id: String,
+    full_id: String,
+    repository: String,
+    tag: String,
+    digest: String,
+    created: String,
+    created_at: String,
+    size: String,
+    dangling: bool,
+}
+
+impl ImageRow {
+    /// The fields a `--format` template sees, named as Podman names them.
+    fn template_value(&self) -> Value {
+        json!({
+            "ID": self.id, "Id": self.full_id, "Repository": self.repository, "Tag": self.tag,
+            "Digest": self.digest, "Created": self.created, "CreatedSince": self.created,
+            "CreatedAt": self.created_at, "Size": self.size, "VirtualSize": self.size,
+            "Dangling": self.dangling, "Containers": 0, "ReadOnly": false,
+        })
+    }
 }
 
 fn split_name(n: &str) -> (String, String) {
@@ -164,23 +183,18 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
         } else {
             i.names.iter().map(|n| split_name(n)).collect()
         };
-        for (repo, tag) in names {
-            rows.push(json!({
-                "ID": id_of(&i.id),
-                "Id": i.id.hex(),
-                "Repository": repo,
-                "Tag": tag,
-                "Digest": i.manifest.to_string(),
-                "Created": human_age(i.created, now),
-                "CreatedSince": human_age(i.created, now),
-                "CreatedAt": crate::image::time::format_rfc3339(i.created),
-                "Size": human_size(i.size),
-                "VirtualSize": human_size(i.size),
-                "Names": i.names,
-                "Dangling": i.names.is_empty(),
-                "Containers": 0,
-                "ReadOnly": false,
-            }));
+        for (repository, tag) in names {
+            rows.push(ImageRow {
+                id: id_of(&i.id),
+                full_id: i.id.hex().to_string(),
+                repository,
+                tag,
+                digest: i.manifest.to_string(),
+                created: human_age(i.created, now),
+                created_at: crate::image::time::format_rfc3339(i.created),
+                size: human_size(i.size),
+                dangling: i.names.is_empty(),
+            });
         }
     }
     if let Some(f) = &a.format {
@@ -200,11 +214,15 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
                     "Names": i.names,
                     "Digest": i.manifest.to_string(),
                     "Dangling": i.names.is_empty(),
+                    // Podman's key: the names the image has had, newest
+                    // first; berth keeps only the current ones.
+                    "History": i.names,
                     "Created": i.created,
                     "CreatedAt": crate::image::time::format_rfc3339(i.created),
                 })
             })
             .collect();
+        let rows: Vec<Value> = rows.iter().map(ImageRow::template_value).collect();
         let headers = HashMap::from([
             ("ID", "IMAGE ID"),
             ("Repository", "REPOSITORY"),
@@ -219,14 +237,13 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
     }
     head.extend(["IMAGE ID", "CREATED", "SIZE"]);
     let cells: Vec<Vec<String>> = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-            let mut c = vec![s("Repository"), s("Tag")];
+            let mut c = vec![r.repository, r.tag];
             if a.digests {
-                c.push(s("Digest"));
+                c.push(r.digest);
             }
-            c.extend([s("ID"), s("Created"), s("Size")]);
+            c.extend([r.id, r.created, r.size]);
             c
         })
         .collect();
@@ -292,18 +309,19 @@ pub fn history(paths: &StorePaths, a: &HistoryArgs) -> Result<i32> {
         }
     };
     if let Some(f) = &a.format {
-        let v: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                json!({
-                    "ID": id(r), "Created": created(r), "CreatedSince": created(r),
-                    "CreatedAt": r.created.map(crate::image::time::format_rfc3339),
-                    "CreatedBy": r.created_by, "Size": size(r), "Comment": r.comment,
-                })
+        // JSON keeps the whole command; templates truncate it as the table
+        // does unless --no-trunc, as Podman's `history --format` does.
+        let row = |r: &ops::inspect::HistoryRow, created_by: String| {
+            json!({
+                "ID": id(r), "Created": created(r), "CreatedSince": created(r),
+                "CreatedAt": r.created.map(crate::image::time::format_rfc3339),
+                "CreatedBy": created_by, "Size": size(r), "Comment": r.comment,
             })
-            .collect();
+        };
+        let json_rows: Vec<Value> = rows.iter().map(|r| row(r, r.created_by.clone())).collect();
+        let v: Vec<Value> = rows.iter().map(|r| row(r, created_by(r))).collect();
         let headers = HashMap::from([("ID", "ID"), ("CreatedBy", "CREATED BY")]);
-        print_formatted(f, &v, &v, &headers)?;
+        print_formatted(f, &json_rows, &v, &headers)?;
         return Ok(0);
     }
     let cells: Vec<Vec<String>> = rows
@@ -334,11 +352,11 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
     match a.format.as_deref() {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&docs)?)?,
         Some(f) => {
+            // Each rendering already ends with a newline.
             let t = tmpl::Template::parse(f)?;
             let mut out = String::new();
             for d in &docs {
                 out.push_str(&t.render(d)?);
-                out.push('\n');
             }
             output::print(&out)?;
         }
