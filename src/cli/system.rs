@@ -54,11 +54,11 @@ fn df(paths: &StorePaths, a: &DfArgs) -> Result<i32> {
         if f == "json" {
             output::println(&serde_json::to_string_pretty(&v)?)?;
         } else {
+            // Each rendering already ends with a newline.
             let t = super::format::Template::parse(f)?;
             let mut out = String::new();
             for r in &v {
                 out.push_str(&t.render(r)?);
-                out.push('\n');
             }
             output::print(&out)?;
         }
@@ -182,10 +182,35 @@ pub fn info(paths: &StorePaths, a: &InfoArgs) -> Result<i32> {
     let info = serde_json::to_value(ops::system::info(paths)?)?;
     match a.format.as_deref() {
         Some("json") => output::println(&serde_json::to_string_pretty(&info)?)?,
-        Some(f) => output::println(&super::format::Template::parse(f)?.render(&info)?)?,
+        Some(f) => {
+            output::print(&super::format::Template::parse(f)?.render(&go_field_names(&info))?)?
+        }
         None => output::print(&yaml(&info, 0))?,
     }
     Ok(0)
+}
+
+/// The JSON keys of `info` (Podman's camelCase, `graphRoot`) as the Go
+/// field names that Podman's templates use (`GraphRoot`), so that
+/// `--format '{{.Store.GraphRoot}}'` works as it does with Podman.
+fn go_field_names(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut c = k.chars();
+                    let key = c
+                        .next()
+                        .map(|f| f.to_uppercase().chain(c).collect())
+                        .unwrap_or_default();
+                    (key, go_field_names(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(go_field_names).collect()),
+        other => other.clone(),
+    }
 }
 
 /// A plain YAML rendering of a JSON value, as `podman info` prints.
@@ -234,7 +259,7 @@ pub fn version(a: &VersionArgs) -> Result<i32> {
     });
     match a.format.as_deref() {
         Some("json") => output::println(&serde_json::to_string_pretty(&v)?)?,
-        Some(f) => output::println(&super::format::Template::parse(f)?.render(&v)?)?,
+        Some(f) => output::print(&super::format::Template::parse(f)?.render(&v)?)?,
         None => output::print(&format!(
             "Version:      {}\nOS/Arch:      {}\n",
             v["Version"].as_str().unwrap_or(""),

@@ -73,7 +73,7 @@ impl ArchiveFile {
     fn spooled(r: &mut (dyn Read + Send), name: String, spool_dir: &Path) -> Result<ArchiveFile> {
         let path = spool_dir.join(format!("archive-{}", crate::fsutil::unique_suffix()));
         let res = (|| -> Result<File> {
-            let (_, mut plain) = crate::layer_tar::decompressed(r)
+            let (_, mut plain) = super::compression::decompressed(r)
                 .with_context(|| format!("reading archive {name}"))?;
             let mut out = std::fs::OpenOptions::new()
                 .read(true)
@@ -111,10 +111,20 @@ impl ArchiveFile {
             .entries_with_seek()
             .with_context(|| format!("reading archive {}", me.name))?;
         for e in entries {
-            let e = e.map_err(|e| anyhow!("archive {} is not a valid tar: {e}", me.name))?;
-            let path = e
-                .path()
-                .map_err(|e| anyhow!("archive {}: bad entry name: {e}", me.name))?;
+            let e = e.map_err(|e| {
+                anyhow!(
+                    "archive {} is not a valid tar: {}",
+                    me.name,
+                    printable(&e.to_string())
+                )
+            })?;
+            let path = e.path().map_err(|e| {
+                anyhow!(
+                    "archive {}: bad entry name: {}",
+                    me.name,
+                    printable(&e.to_string())
+                )
+            })?;
             let key = normalize(&path.to_string_lossy());
             let kind = e.header().entry_type();
             let entry = if kind.is_symlink() || kind.is_hard_link() {
@@ -349,6 +359,27 @@ fn ref_names(desc: &Descriptor) -> Vec<String> {
     match ann.and_then(|a| a.get(manifest::REF_NAME)) {
         Some(n) if n.contains('/') || n.contains(':') => vec![n.clone()],
         _ => Vec::new(),
+    }
+}
+
+/// The tar crate's errors quote the raw header bytes they failed on,
+/// which in a file that is not a tar are binary garbage: keep the message
+/// one short printable line (DESIGN.md §5, errors are one line).
+fn printable(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == char::REPLACEMENT_CHARACTER {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if clean.chars().count() > 100 {
+        clean.chars().take(97).collect::<String>() + "..."
+    } else {
+        clean
     }
 }
 

@@ -8,6 +8,7 @@
 //! destination that verifies every digest on the way.
 
 pub mod archive;
+pub mod compression;
 pub mod config;
 pub mod manifest;
 pub mod time;
@@ -45,7 +46,7 @@ pub trait Image: Sync {
     /// rebuild the tar without a pipe.
     fn write_layer_tar(&self, i: usize, out: &mut dyn Write) -> Result<u64> {
         let blob = self.open_layer(i)?;
-        let (_, mut tar) = crate::layer_tar::decompressed(blob)?;
+        let (_, mut tar) = compression::decompressed(blob)?;
         Ok(std::io::copy(&mut tar, out)?)
     }
 

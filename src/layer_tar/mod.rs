@@ -1,4 +1,4 @@
-//! Layer tars: detecting their compression, unpacking them safely into an
+//! Layer tars (uncompressed: see `image::compression` for that): unpacking them safely into an
 //! overlay2 `diff/` directory (whiteouts turned into overlay form, no path
 //! ever leaving the directory), and rebuilding the exact original tar from
 //! that directory and a small "tar-split" file.
@@ -25,7 +25,6 @@
 //! earlier content is read from disk before it is overwritten), GNU sparse
 //! files, whiteouts, and entry types that are not regular files.
 
-mod compression;
 mod rebuild;
 mod split;
 mod sys;
@@ -37,8 +36,6 @@ mod tests;
 use crate::digest::Digest;
 use std::io::{Read, Write};
 use std::path::Path;
-
-pub use compression::{decompressed, Compression};
 
 /// Which xattr marks an opaque directory (`DIR/.wh..wh..opq`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +76,11 @@ pub struct Unpacked {
 /// size of everything read. Nothing is fsynced: the caller syncs the file
 /// system once (`fsutil::sync_fs`). Errors name the layer and the entry,
 /// e.g. `layer sha256:ab…: entry "a/passwd": parent "a" is a symlink`.
+///
+/// `tar` is read (and so decompressed, if it is a decompressing reader)
+/// and hashed in a second thread, ahead of the file writes: hence `Send`.
 pub fn unpack(
-    tar: impl Read,
+    tar: impl Read + Send,
     diff_dir: &Path,
     tar_split: &Path,
     opts: &UnpackOptions,

@@ -120,7 +120,7 @@ fn walk_nofollow(root: RawFd, rel: &[u8], flags: libc::c_int) -> io::Result<Owne
     }
 }
 
-/// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600)`.
+/// Open an existing `name` in `dir`, never following a symlink there.
 pub fn openat(dir: RawFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
     let fd = retry(|| unsafe {
         libc::openat(
@@ -134,10 +134,14 @@ pub fn openat(dir: RawFd, name: &CStr, flags: libc::c_int) -> io::Result<OwnedFd
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Create a new regular file (`O_EXCL`: never open an existing one, whose
-/// inode may be shared with a hard link).
-pub fn create_excl(dir: RawFd, name: &CStr) -> io::Result<File> {
-    openat(dir, name, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL).map(File::from)
+/// Create a new regular file with permission bits `mode` (less the
+/// umask), open for writing whatever `mode` says. `O_EXCL`: never open an
+/// existing file, whose inode may be shared with a hard link.
+pub fn create_excl(dir: RawFd, name: &CStr, mode: u32) -> io::Result<File> {
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+    let fd = retry(|| unsafe { libc::openat(dir, name.as_ptr(), flags, mode as libc::c_uint) })?;
+    // SAFETY: a fresh fd from the kernel.
+    Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
 pub fn mkdirat(dir: RawFd, name: &CStr, mode: u32) -> io::Result<()> {

@@ -5,7 +5,9 @@
 //! The tar is parsed here block by block rather than through
 //! `tar::Archive`, because the tar-split must see every byte of the stream
 //! (headers, extension records, padding, the end-of-archive blocks and
-//! whatever follows them). Header fields are decoded with `tar::Header`.
+//! whatever follows them). Names come from `tar::Header`; numeric fields
+//! and PAX records are parsed here, as leniently as Go's `archive/tar`
+//! parses them (an all-NUL field is 0, a PAX value may hold a newline).
 //! What counts as an entry's data follows Go's `archive/tar`, which
 //! produced and consumes nearly every layer in existence: hard links,
 //! symlinks, devices, fifos and directories never have data, whatever
@@ -14,7 +16,7 @@
 use super::split::{Record, SplitReader, SplitWriter};
 use super::sys::{self, errno, Time};
 use super::{OpaqueXattr, UnpackOptions, Unpacked};
-use crate::digest::HashingReader;
+use crate::digest::{Digest, HashingReader};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CStr, CString};
@@ -23,6 +25,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 const BLOCK: usize = 512;
 
@@ -50,7 +53,7 @@ const WHITEOUT_META_PREFIX: &[u8] = b".wh..wh.";
 const WHITEOUT_OPAQUE: &[u8] = b".wh..wh..opq";
 
 pub fn unpack(
-    tar: impl Read,
+    tar: impl Read + Send,
     diff_dir: &Path,
     tar_split: &Path,
     opts: &UnpackOptions,
@@ -64,7 +67,7 @@ pub fn unpack(
 }
 
 fn unpack_inner(
-    tar: impl Read,
+    tar: impl Read + Send,
     diff_dir: &Path,
     tar_split: &Path,
     opts: &UnpackOptions,
@@ -76,6 +79,8 @@ fn unpack_inner(
         .open(diff_dir)
         .with_context(|| format!("{layer}: opening {}", diff_dir.display()))?
         .into();
+    let root_st = sys::fstat(root.as_raw_fd())
+        .with_context(|| format!("{layer}: inspecting {}", diff_dir.display()))?;
     let split_file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -90,6 +95,8 @@ fn unpack_inner(
     let mut u = Unpacker {
         opts,
         split,
+        owner: Owner::new(&root_st),
+        umask: read_umask(),
         tree: Tree {
             root,
             diff_dir: diff_dir.to_path_buf(),
@@ -105,18 +112,43 @@ fn unpack_inner(
         },
         entries: 0,
     };
-    let mut input = Input {
-        inner: HashingReader::new(tar),
-        buf: vec![0u8; READ_BUF].into_boxed_slice(),
-        pos: 0,
-        end: 0,
-        offset: 0,
-    };
-    u.run(&mut input)?;
+
+    // Reading (decompressing, when the caller's reader does) and hashing
+    // run in a second thread, ahead of the file writes in this one: on a
+    // gzip layer inflating costs about as much as writing the files.
+    let (diff_id, tar_size) = std::thread::scope(|scope| -> Result<(Digest, u64)> {
+        let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
+        let (free_tx, free_rx) = mpsc::channel();
+        let reader = std::thread::Builder::new()
+            .name("layer-read".into())
+            .spawn_scoped(scope, move || read_ahead(tar, tx, free_rx))
+            .with_context(|| format!("{layer}: starting the reader thread"))?;
+        let mut input = Input {
+            rx,
+            free: free_tx,
+            buf: Vec::new(),
+            pos: 0,
+            offset: 0,
+            eof: false,
+        };
+        let res = u.run(&mut input);
+        let offset = input.offset;
+        // Dropping the receiver stops the reader if we stopped early.
+        drop(input);
+        let done = reader
+            .join()
+            .map_err(|_| anyhow!("{layer}: the reader thread panicked"))?;
+        res?;
+        match done {
+            Some((digest, count)) if count == offset => Ok((digest, count)),
+            Some((_, count)) => bail!("{layer}: read {count} bytes but parsed {offset}"),
+            None => bail!("{layer}: the reader thread stopped early"),
+        }
+    })?;
+
     u.tree
         .finish_dirs()
         .with_context(|| format!("{layer}: setting directory metadata"))?;
-    let (diff_id, tar_size, _) = input.inner.finish();
     let Unpacker {
         split,
         tree,
@@ -135,34 +167,76 @@ fn unpack_inner(
     })
 }
 
-/// The uncompressed stream, hashed as it is read, behind one large buffer.
-struct Input<R: Read> {
-    inner: HashingReader<R>,
-    buf: Box<[u8]>,
-    pos: usize,
-    end: usize,
-    /// Bytes consumed so far: the offset of the next byte in the stream.
-    offset: u64,
-}
+/// Buffers the reader thread may run ahead by.
+const READ_AHEAD: usize = 8;
 
-impl<R: Read> Input<R> {
-    /// The buffered bytes, refilled when used up; empty only at EOF.
-    fn peek(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.end {
-            self.pos = 0;
-            self.end = 0;
-            loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => {
-                        self.end = n;
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
+/// The reader thread: fill buffers from `tar`, hash them, and pass them
+/// on; at EOF return the digest and size. Returns `None` when the stream
+/// failed (the error was passed on) or the consumer went away.
+fn read_ahead(
+    tar: impl Read,
+    tx: mpsc::SyncSender<io::Result<Vec<u8>>>,
+    free: mpsc::Receiver<Vec<u8>>,
+) -> Option<(Digest, u64)> {
+    let mut r = HashingReader::new(tar);
+    loop {
+        let mut buf = free.try_recv().unwrap_or_default();
+        buf.resize(READ_BUF, 0);
+        let mut n = 0;
+        let mut eof = false;
+        while n < buf.len() {
+            match r.read(&mut buf[n..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return None;
                 }
             }
         }
-        Ok(&self.buf[self.pos..self.end])
+        buf.truncate(n);
+        if n > 0 && tx.send(Ok(buf)).is_err() {
+            return None;
+        }
+        if eof {
+            let (digest, count, _) = r.finish();
+            return Some((digest, count));
+        }
+    }
+}
+
+/// The uncompressed stream, as buffers from the reader thread.
+struct Input {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    /// Used buffers go back to the reader thread.
+    free: mpsc::Sender<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Bytes consumed so far: the offset of the next byte in the stream.
+    offset: u64,
+    eof: bool,
+}
+
+impl Input {
+    /// The buffered bytes, refilled when used up; empty only at EOF.
+    fn peek(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.buf.len() && !self.eof {
+            match self.rx.recv() {
+                Ok(Ok(next)) => {
+                    let used = std::mem::replace(&mut self.buf, next);
+                    let _ = self.free.send(used);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The reader hung up: end of stream.
+                Err(mpsc::RecvError) => self.eof = true,
+            }
+        }
+        Ok(&self.buf[self.pos..])
     }
 
     fn consume(&mut self, n: usize) {
@@ -194,7 +268,7 @@ fn read_err(e: io::Error) -> anyhow::Error {
 }
 
 /// Copy `n` bytes of the stream into the tar-split.
-fn copy_raw<R: Read>(input: &mut Input<R>, split: &mut SplitWriter, mut n: u64) -> Result<()> {
+fn copy_raw(input: &mut Input, split: &mut SplitWriter, mut n: u64) -> Result<()> {
     while n > 0 {
         let b = input.peek().map_err(read_err)?;
         if b.is_empty() {
@@ -210,7 +284,7 @@ fn copy_raw<R: Read>(input: &mut Input<R>, split: &mut SplitWriter, mut n: u64) 
 
 /// Read `n` bytes of the stream (a PAX record, a long name) into memory,
 /// keeping them in the tar-split too.
-fn read_meta<R: Read>(input: &mut Input<R>, split: &mut SplitWriter, n: u64) -> Result<Vec<u8>> {
+fn read_meta(input: &mut Input, split: &mut SplitWriter, n: u64) -> Result<Vec<u8>> {
     if n > MAX_META {
         bail!("extended header of {n} bytes is larger than the {MAX_META} allowed");
     }
@@ -490,12 +564,16 @@ struct Meta {
 struct Unpacker<'o> {
     opts: &'o UnpackOptions,
     split: SplitWriter,
+    owner: Owner,
+    /// The process umask, when known: files are created with their final
+    /// permission bits, and chmod is needed only if the umask took some.
+    umask: Option<u32>,
     tree: Tree,
     entries: u64,
 }
 
 impl Unpacker<'_> {
-    fn run<R: Read>(&mut self, input: &mut Input<R>) -> Result<()> {
+    fn run(&mut self, input: &mut Input) -> Result<()> {
         let layer = &self.opts.layer;
         let mut pending = Pending::default();
         let mut hdr = [0u8; BLOCK];
@@ -504,7 +582,7 @@ impl Unpacker<'_> {
             let n = input
                 .read_full(&mut hdr)
                 .map_err(read_err)
-                .with_context(|| format!("{layer}"))?;
+                .with_context(|| layer.clone())?;
             self.split
                 .raw(&hdr[..n])
                 .with_context(|| format!("{layer}: writing the tar-split"))?;
@@ -556,7 +634,7 @@ impl Unpacker<'_> {
         }
     }
 
-    fn copy_rest<R: Read>(&mut self, input: &mut Input<R>) -> Result<()> {
+    fn copy_rest(&mut self, input: &mut Input) -> Result<()> {
         loop {
             let b = input
                 .peek()
@@ -575,13 +653,7 @@ impl Unpacker<'_> {
 
     /// PAX headers, PAX global headers and GNU long names: kept verbatim,
     /// and remembered for the entry that follows.
-    fn meta_entry<R: Read>(
-        &mut self,
-        input: &mut Input<R>,
-        ty: u8,
-        size: u64,
-        p: &mut Pending,
-    ) -> Result<()> {
+    fn meta_entry(&mut self, input: &mut Input, ty: u8, size: u64, p: &mut Pending) -> Result<()> {
         if ty == b'g' {
             // Global PAX headers apply to no entry that Docker unpacks.
             copy_raw(input, &mut self.split, size)?;
@@ -605,13 +677,7 @@ impl Unpacker<'_> {
         copy_raw(input, &mut self.split, padding(size))
     }
 
-    fn entry<R: Read>(
-        &mut self,
-        input: &mut Input<R>,
-        h: &tar::Header,
-        p: Pending,
-        name: &[u8],
-    ) -> Result<()> {
+    fn entry(&mut self, input: &mut Input, h: &tar::Header, p: Pending, name: &[u8]) -> Result<()> {
         let hdr = h.as_bytes();
         let header_size = field(hdr, SIZE)?;
         let kind = match hdr[156] {
@@ -664,10 +730,11 @@ impl Unpacker<'_> {
         match kind {
             Kind::File => {
                 let pfd = self.tree.parent_fd(parent)?;
-                let mut f = match sys::create_excl(pfd, &cname) {
+                let perm = meta.mode & 0o777;
+                let mut f = match sys::create_excl(pfd, &cname, perm) {
                     Err(e) if errno(&e) == libc::EEXIST => {
                         self.tree.clear(pfd, &rel, &cname, false)?;
-                        sys::create_excl(pfd, &cname)
+                        sys::create_excl(pfd, &cname, perm)
                     }
                     r => r,
                 }
@@ -682,10 +749,11 @@ impl Unpacker<'_> {
             }
             Kind::Sparse => {
                 let pfd = self.tree.parent_fd(parent)?;
-                let f = match sys::create_excl(pfd, &cname) {
+                let perm = meta.mode & 0o777;
+                let f = match sys::create_excl(pfd, &cname, perm) {
                     Err(e) if errno(&e) == libc::EEXIST => {
                         self.tree.clear(pfd, &rel, &cname, false)?;
-                        sys::create_excl(pfd, &cname)
+                        sys::create_excl(pfd, &cname, perm)
                     }
                     r => r,
                 }
@@ -794,12 +862,14 @@ impl Unpacker<'_> {
     /// Owner, mode, xattrs and times of a regular file, through its fd.
     fn file_meta(&self, f: &File, m: &Meta) -> Result<()> {
         let fd = f.as_raw_fd();
-        if self.opts.chown {
+        let chowned = self.needs_chown(m, true);
+        if chowned {
             sys::fchown(fd, m.uid, m.gid)
                 .with_context(|| format!("changing owner to {}:{}", m.uid, m.gid))?;
         }
-        // After chown, which clears the setuid and setgid bits.
-        sys::fchmod(fd, m.mode).context("setting mode")?;
+        if self.needs_chmod(m, chowned) {
+            sys::fchmod(fd, m.mode).context("setting mode")?;
+        }
         set_xattrs(m, |k, v| sys::fsetxattr(fd, k, v))?;
         sys::futimens(fd, m.atime, m.mtime).context("setting times")
     }
@@ -807,12 +877,12 @@ impl Unpacker<'_> {
     /// The same for an inode that cannot be opened (symlink, device,
     /// fifo), by name relative to its parent.
     fn node_meta(&self, pfd: RawFd, name: &CStr, m: &Meta, chmod: bool) -> Result<()> {
-        if self.opts.chown {
+        let chowned = self.needs_chown(m, true);
+        if chowned {
             sys::lchownat(pfd, name, m.uid, m.gid)
                 .with_context(|| format!("changing owner to {}:{}", m.uid, m.gid))?;
         }
-        if chmod {
-            // mknod(2) applies the umask; set the mode exactly.
+        if chmod && self.needs_chmod(m, chowned) {
             sys::fchmodat(pfd, name, m.mode).context("setting mode")?;
         }
         set_xattrs(m, |k, v| sys::lsetxattrat(pfd, name, k, v))?;
@@ -820,35 +890,35 @@ impl Unpacker<'_> {
     }
 
     fn dir(&mut self, rel: &[u8], parent: &[u8], name: &CStr, m: Meta) -> Result<()> {
-        let opts = self.opts;
-        let fd = if rel.is_empty() {
+        let (pfd, name, fresh) = if rel.is_empty() {
             // `./` itself: the layer root takes the entry's metadata, as
             // with Docker.
-            sys::openat(
-                self.tree.root.as_raw_fd(),
-                c".",
-                libc::O_RDONLY | libc::O_DIRECTORY,
-            )
+            (self.tree.root.as_raw_fd(), c".", false)
         } else {
             let pfd = self.tree.parent_fd(parent)?;
-            match sys::mkdirat(pfd, name, DIR_WORK_MODE) {
+            let fresh = match sys::mkdirat(pfd, name, DIR_WORK_MODE) {
                 Err(e) if errno(&e) == libc::EEXIST => {
                     // An existing directory is merged into, as tar does; a
                     // file in the way is replaced.
-                    if !self.tree.clear(pfd, rel, name, true)? {
+                    let kept = self.tree.clear(pfd, rel, name, true)?;
+                    if !kept {
                         sys::mkdirat(pfd, name, DIR_WORK_MODE).context("creating directory")?;
                     }
+                    !kept
                 }
-                r => r.context("creating directory")?,
-            }
-            sys::openat(pfd, name, libc::O_RDONLY | libc::O_DIRECTORY)
-        }
-        .context("opening directory")?;
-        if opts.chown {
-            sys::fchown(fd.as_raw_fd(), m.uid, m.gid)
+                r => r.context("creating directory").map(|()| true)?,
+            };
+            (pfd, name, fresh)
+        };
+        if self.needs_chown(&m, fresh) {
+            sys::lchownat(pfd, name, m.uid, m.gid)
                 .with_context(|| format!("changing owner to {}:{}", m.uid, m.gid))?;
         }
-        set_xattrs(&m, |k, v| sys::fsetxattr(fd.as_raw_fd(), k, v))?;
+        if !m.xattrs.is_empty() {
+            let fd = sys::openat(pfd, name, libc::O_RDONLY | libc::O_DIRECTORY)
+                .context("opening directory")?;
+            set_xattrs(&m, |k, v| sys::fsetxattr(fd.as_raw_fd(), k, v))?;
+        }
         // Mode and times wait until every child is written: see finish_dirs.
         self.tree.dirs.push(DirMeta {
             rel: rel.to_vec(),
@@ -923,7 +993,7 @@ impl Unpacker<'_> {
         // mknod of a 0:0 char device needs no CAP_MKNOD since Linux 5.8
         // (whiteouts in user namespaces).
         sys::mknodat(pfd, &cname, libc::S_IFCHR, 0, 0).context("creating whiteout device")?;
-        if self.opts.chown {
+        if self.needs_chown(m, true) {
             sys::lchownat(pfd, &cname, m.uid, m.gid)
                 .with_context(|| format!("changing owner to {}:{}", m.uid, m.gid))?;
         }
@@ -946,9 +1016,9 @@ impl Unpacker<'_> {
     /// Materialise a GNU sparse entry: its data (and, in format 1.0, the
     /// map before it) goes to the tar-split verbatim and, at the offsets
     /// the map gives, to the file.
-    fn sparse<R: Read>(
+    fn sparse(
         &mut self,
-        input: &mut Input<R>,
+        input: &mut Input,
         h: &tar::Header,
         ps: &PaxSparse,
         f: &File,
@@ -1029,7 +1099,7 @@ impl Unpacker<'_> {
                     }
                 }
             }
-            if flat.len() % 2 != 0 {
+            if !flat.len().is_multiple_of(2) {
                 return Err(bad());
             }
             let segs = flat.chunks(2).map(|c| (c[0], c[1])).collect();
@@ -1065,8 +1135,54 @@ impl Unpacker<'_> {
     }
 }
 
+impl Unpacker<'_> {
+    /// Whether an inode needs a chown to get the entry's owner: not when
+    /// it was just created and so already belongs to that user and group.
+    fn needs_chown(&self, m: &Meta, fresh: bool) -> bool {
+        self.opts.chown && !(fresh && self.owner.is(m.uid, m.gid))
+    }
+
+    /// Whether the mode must be set after creation: when the umask took
+    /// bits, for setuid/setgid/sticky (which creation does not reliably
+    /// set), and after a chown, which clears setuid and setgid.
+    fn needs_chmod(&self, m: &Meta, chowned: bool) -> bool {
+        chowned || m.mode & 0o7000 != 0 || self.umask.is_none_or(|u| u & m.mode != 0)
+    }
+}
+
+/// Who owns the inodes this process creates.
+struct Owner {
+    uid: u32,
+    gid: u32,
+    /// False when the layer root is setgid: new inodes below it then take
+    /// its group, not ours, so no chown may be skipped.
+    exact: bool,
+}
+
+impl Owner {
+    fn new(root: &libc::stat) -> Owner {
+        // SAFETY: these calls cannot fail.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        let exact = root.st_mode & libc::S_ISGID == 0;
+        Owner { uid, gid, exact }
+    }
+
+    fn is(&self, uid: u32, gid: u32) -> bool {
+        self.exact && self.uid == uid && self.gid == gid
+    }
+}
+
+/// The umask, read without changing it (`Umask:` in /proc/self/status,
+/// Linux >= 4.7): umask(2) can only be read by setting it, which would
+/// race with other threads creating files.
+fn read_umask() -> Option<u32> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let v = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+    u32::from_str_radix(v.trim(), 8).ok()
+}
+
 /// Copy `n` bytes of the stream into a file.
-fn copy_to_file<R: Read>(input: &mut Input<R>, f: &mut File, mut n: u64) -> Result<()> {
+fn copy_to_file(input: &mut Input, f: &mut File, mut n: u64) -> Result<()> {
     while n > 0 {
         let b = input.peek().map_err(read_err)?;
         if b.is_empty() {

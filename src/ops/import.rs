@@ -62,7 +62,7 @@ pub fn import(
             Some(p) => Box::new(crate::fsutil::open(p)?),
             None => Box::new(stdin),
         };
-        let (_, mut plain) = crate::layer_tar::decompressed(&mut input)
+        let (_, mut plain) = crate::image::compression::decompressed(&mut input)
             .with_context(|| format!("importing {source}"))?;
         let mut out = crate::digest::HashingWriter::new(crate::fsutil::create(&tar)?);
         std::io::copy(&mut plain, &mut out).with_context(|| format!("importing {source}"))?;

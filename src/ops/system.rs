@@ -87,14 +87,18 @@ pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
     crate::fsutil::remove_all(&paths.runroot)
 }
 
-/// What `info` reports.
+/// What `info` reports. Serialized with Podman's camelCase keys
+/// (`store.graphRoot`, `store.graphDriverName`); templates see them with
+/// Go's field names (`{{.Store.GraphRoot}}`).
 #[derive(serde::Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
 pub struct Info {
     pub host: HostInfo,
     pub store: StoreInfo,
 }
 
 #[derive(serde::Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
 pub struct HostInfo {
     pub arch: String,
     pub os: String,
@@ -110,9 +114,11 @@ pub struct HostInfo {
 }
 
 #[derive(serde::Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
 pub struct StoreInfo {
     pub graph_root: String,
     pub run_root: String,
+    #[serde(rename = "graphDriverName")]
     pub graph_driver: String,
     pub image_count: usize,
     pub layer_count: usize,

@@ -71,9 +71,15 @@ impl Store {
         }
 
         let layer_ids: BTreeSet<Digest> = self.layer_ids()?.into_iter().collect();
+        let in_use: HashSet<Digest> = self
+            .read_index()?
+            .images
+            .iter()
+            .flat_map(|i| i.layers.iter().cloned())
+            .collect();
         for id in &layer_ids {
             r.layers_checked += 1;
-            if let Err(err) = self.check_layer(id, quick) {
+            if let Err(err) = self.check_layer(id, quick, in_use.contains(id)) {
                 prob(r, format!("layer {id}"), format!("{err:#}"));
                 bad_layers.insert(id.clone());
             }
@@ -120,7 +126,8 @@ impl Store {
         Ok((bad_layers, bad_blobs))
     }
 
-    fn check_layer(&self, id: &Digest, quick: bool) -> Result<()> {
+    /// Check one layer dir; `in_use`: an image names it.
+    fn check_layer(&self, id: &Digest, quick: bool, in_use: bool) -> Result<()> {
         let dir = self.layer_dir(id);
         let rec = self.layer(id)?;
         if &rec.chain_id != id || chain_id(rec.parent.as_ref(), &rec.diff_id) != *id {
@@ -134,7 +141,12 @@ impl Store {
             anyhow::bail!("link {} points to {}", link.display(), target.display());
         }
         if let Some(p) = &rec.parent {
-            if !self.layer_dir(p).exists() {
+            // Layers are extracted several at a time, so an upper one can
+            // be in place before its parent: in a load still running, or
+            // one that was killed (the next load of the image brings the
+            // parent). While no image names the layer that is not damage;
+            // garbage collection or `--repair` removes it if it stays.
+            if in_use && !self.layer_dir(p).exists() {
                 anyhow::bail!("parent layer {p} is missing");
             }
         }
@@ -176,6 +188,19 @@ impl Exclusive<'_> {
         }
         for b in &bad_blobs {
             crate::fsutil::remove_all(&s.blob_path(b))?;
+        }
+        // Files among the blobs that are not named by a digest (reported
+        // as "not a blob name", e.g. the temporary file of a write that
+        // was killed) are garbage: no writer is running (the store is
+        // held exclusively), so none of them is being written.
+        let blobs = s.root.join("blobs/sha256");
+        for e in
+            std::fs::read_dir(&blobs).with_context(|| format!("reading {}", blobs.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", blobs.display()))?;
+            if Digest::from_hex(&e.file_name().to_string_lossy()).is_err() {
+                crate::fsutil::remove_all(&e.path())?;
+            }
         }
         // Layers whose parent is gone can never be used again.
         loop {

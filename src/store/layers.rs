@@ -169,7 +169,7 @@ impl Writer<'_> {
         let blob = img.open_layer(i)?;
         let mut hashed = HashingReader::new(blob);
         let unpacked = {
-            let (_, tar) = layer_tar::decompressed(&mut hashed)
+            let (_, tar) = crate::image::compression::decompressed(&mut hashed)
                 .with_context(|| format!("reading layer {}", info.diff_id))?;
             layer_tar::unpack(
                 tar,
@@ -228,6 +228,10 @@ impl Writer<'_> {
             Err(e) => return Err(e).with_context(|| format!("creating {}", link.display())),
         }
         fsutil::rename(&stage, &dest)?;
+        self.created
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(chain.clone());
         fsutil::sync_dir(&store.root.join("overlay"))?;
         Ok(())
     }

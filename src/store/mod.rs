@@ -213,9 +213,10 @@ impl Store {
         fsutil::create_dir_all(&staging)?;
         Ok(Writer {
             store: self,
-            _lock: lock,
+            lock: Some(lock),
             staging,
             owners,
+            created: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -236,15 +237,54 @@ impl Store {
             let e = e.with_context(|| format!("reading {}", tmp.display()))?;
             fsutil::remove_all(&e.path())?;
         }
+        // `index.json` is replaced through a temporary file beside it
+        // (`fsutil::write_atomic`); one left by a killed process is
+        // garbage. Index writers (tag, untag) do not hold `store.lock`, so
+        // take `index.lock` to be sure none is writing one right now.
+        let _index = self.lock("index.lock", LockKind::Exclusive)?;
+        for e in std::fs::read_dir(&self.root)
+            .with_context(|| format!("reading {}", self.root.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", self.root.display()))?;
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(".index.json.tmp-")
+            {
+                fsutil::remove_all(&e.path())?;
+            }
+        }
         Ok(())
     }
 
-    /// Store a blob (config, manifest) if absent; verify it hashes to its name.
+    /// Store a blob (config, manifest) if absent; verify it hashes to its
+    /// name. The caller is a writer (holds `store.lock` shared, see
+    /// [`Store::writer`]): the blob is written in `tmp/` and renamed into
+    /// `blobs/sha256/`, so a crash leaves at most garbage in `tmp/`, which
+    /// the next writer that finds the store idle removes, and never a
+    /// half-written or stray file among the blobs (which `system check`
+    /// would report as damage).
     pub fn put_blob(&self, data: &[u8]) -> Result<Digest> {
         let d = Digest::of(data);
         let path = self.blob_path(&d);
         if !path.exists() {
-            fsutil::write_atomic(&path, data)?;
+            let tmp = self
+                .root
+                .join("tmp")
+                .join(format!("blob-{}", fsutil::unique_suffix()));
+            let res = (|| -> std::io::Result<()> {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&tmp)?;
+                std::io::Write::write_all(&mut f, data)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &path)
+            })();
+            if let Err(e) = res {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| format!("writing blob {d}"));
+            }
+            fsutil::sync_dir(&self.root.join("blobs/sha256"))?;
         }
         Ok(d)
     }
@@ -325,6 +365,20 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
         if let Some(i) = index.images.iter().find(|i| i.digests.contains(&want)) {
             return Ok(i);
         }
+        // An image that did not come from a registry (loaded, imported)
+        // has no recorded `repo@digest`, but `images --digests` shows its
+        // manifest digest: as Podman does, `repo@that digest` names it when
+        // one of its names is in that repository.
+        let repo_of = |n: &str| {
+            crate::reference::Reference::parse(n)
+                .map(|p| p.name())
+                .unwrap_or_default()
+        };
+        if let Some(i) = index.images.iter().find(|i| {
+            i.manifest.to_string() == *d && i.names.iter().any(|n| repo_of(n) == r.name())
+        }) {
+            return Ok(i);
+        }
         return Err(ResolveError::NotFound(s.into()));
     }
     let full = r.to_string();
@@ -363,14 +417,44 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
 /// Holds `store.lock` shared while content is added; owns a staging dir.
 pub struct Writer<'s> {
     store: &'s Store,
-    _lock: FileLock,
+    /// `store.lock`, shared; `None` only while being dropped.
+    lock: Option<FileLock>,
     staging: PathBuf,
     owners: Owners,
+    /// Chain ids of the layers this writer extracted and put in place.
+    created: std::sync::Mutex<Vec<Digest>>,
 }
 
 impl Drop for Writer<'_> {
     fn drop(&mut self) {
         let _ = fsutil::remove_all(&self.staging);
+        // Bad input changes nothing in the store (DESIGN.md §5): when an
+        // image fails (say its second layer does not match its diffID),
+        // layers of it that this writer already put in place and that no
+        // image came to use are taken out again. Another writer may have
+        // found such a layer and be about to use it, so this is done only
+        // under the exclusive lock and only if it is free at once;
+        // otherwise the layers stay, unused, until the next garbage
+        // collection (rmi, prune) removes them.
+        let created = std::mem::take(self.created.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let unused = |idx: &Index, c: &Digest| !idx.images.iter().any(|i| i.layers.contains(c));
+        let Ok(idx) = self.store.read_index() else {
+            return;
+        };
+        let candidates: Vec<Digest> = created.into_iter().filter(|c| unused(&idx, c)).collect();
+        if candidates.is_empty() {
+            return;
+        }
+        drop(self.lock.take());
+        let path = self.store.root.join("store.lock");
+        if let Ok(Some(_exclusive)) = FileLock::try_acquire(&path, LockKind::Exclusive) {
+            let Ok(idx) = self.store.read_index() else {
+                return;
+            };
+            for c in candidates.iter().filter(|c| unused(&idx, c)) {
+                let _ = self.store.remove_layer(c);
+            }
+        }
     }
 }
 
@@ -494,6 +578,19 @@ impl Exclusive<'_> {
             }
             s.remove_layer(&id)?;
             removed.push(id);
+        }
+        // A layer's short link is made just before its dir is renamed into
+        // place (so a layer never lacks its link); a process killed in
+        // between leaves a link to nothing. No writer runs now: remove
+        // such links.
+        let links = s.root.join("overlay/l");
+        for e in
+            std::fs::read_dir(&links).with_context(|| format!("reading {}", links.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", links.display()))?;
+            if !e.path().exists() {
+                fsutil::remove_all(&e.path())?;
+            }
         }
         let blobs = s.root.join("blobs/sha256");
         for e in

@@ -25,7 +25,11 @@ fn generated_docs_are_fresh() {
     }
     // A page for a command that no longer exists is stale too.
     for dir in ["man", "completions"] {
-        for e in std::fs::read_dir(repo.join(dir)).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(repo.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let rel = format!("{dir}/{}", e.file_name().to_string_lossy());
             if !files.iter().any(|(r, _)| *r == rel) {
                 if regenerate {
@@ -45,10 +49,21 @@ fn generated_docs_are_fresh() {
 #[test]
 fn completion_command_prints_the_same_scripts() {
     let env = crate::util::TestEnv::new();
-    for (shell, file) in [("bash", "berth.bash"), ("zsh", "_berth"), ("fish", "berth.fish")] {
+    for (shell, file) in [
+        ("bash", "berth.bash"),
+        ("zsh", "_berth"),
+        ("fish", "berth.fish"),
+    ] {
         let out = env.berth(["completion", shell]).ok();
-        let kept = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file))
-            .unwrap_or_default();
-        assert_eq!(out.stdout, kept, "berth completion {shell} differs from completions/{file}");
+        let kept = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("completions")
+                .join(file),
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            out.stdout, kept,
+            "berth completion {shell} differs from completions/{file}"
+        );
     }
 }

@@ -1190,3 +1190,269 @@ fn hostile_layers_hold_the_hostile_entries() {
         ]
     );
 }
+
+// ---- helpers over berth's store and archives, for the image tests ----
+
+/// A small layer of its own: `etc/<name>` holding `text`. Images made of
+/// busybox plus one of these share the busybox layer and differ only here.
+pub fn small_layer(name: &str, text: &str) -> LayerBlob {
+    LayerBlob::plain(
+        LayerBuilder::new()
+            .dir("etc", 0o755)
+            .file(&format!("etc/{name}"), text, 0o644)
+            .tar_bytes(),
+    )
+    .created_by(&format!("berth-test: add etc/{name}"))
+}
+
+/// Write `images` as a classic docker-archive `name` in `env`'s dir.
+pub fn docker_archive(env: &TestEnv, name: &str, images: &[ImageSpec]) -> std::path::PathBuf {
+    let path = env.join(name);
+    write_docker_archive(&path, images);
+    path
+}
+
+/// `berth load -i path`, which must succeed.
+#[track_caller]
+pub fn berth_load(env: &TestEnv, path: &Path) -> crate::util::Output {
+    env.berth(["load", "-i"]).arg(path).ok()
+}
+
+/// The image ID (hex, as `inspect --format '{{.Id}}'` prints it) of `name`.
+#[track_caller]
+pub fn berth_id(env: &TestEnv, name: &str) -> String {
+    let out = env.berth(["inspect", "--format", "{{.Id}}", name]).ok();
+    let lines = out.lines();
+    assert_eq!(lines.len(), 1, "inspect {name}: {:?}", out.stdout);
+    lines[0].to_string()
+}
+
+/// The diffIDs of `name`, from `inspect --format '{{json .RootFS.Layers}}'`.
+#[track_caller]
+pub fn berth_diff_ids(env: &TestEnv, name: &str) -> Vec<String> {
+    let out = env
+        .berth(["inspect", "--format", "{{json .RootFS.Layers}}", name])
+        .ok();
+    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "diffIDs of {name} are not a JSON list ({e}): {}",
+            out.stdout
+        )
+    })
+}
+
+/// The diffIDs of a spec, as strings (`sha256:…`).
+pub fn spec_diff_ids(spec: &ImageSpec) -> Vec<String> {
+    spec.diff_ids().iter().map(Digest::to_string).collect()
+}
+
+/// Every regular file of a tar archive: path (without a leading `./`) ->
+/// content.
+pub fn tar_files(path: &Path) -> BTreeMap<String, Vec<u8>> {
+    let data = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut ar = tar::Archive::new(data.as_slice());
+    let mut out = BTreeMap::new();
+    for e in ar
+        .entries()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    {
+        let mut e = e.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if e.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut buf).unwrap();
+        out.insert(name.trim_start_matches("./").to_string(), buf);
+    }
+    out
+}
+
+/// One image found in an archive by reading its files directly.
+#[derive(Debug)]
+pub struct ArchivedImage {
+    /// The config digest (`sha256:…`).
+    pub id: String,
+    /// The names recorded for it.
+    pub names: Vec<String>,
+    /// The config's diffIDs.
+    pub diff_ids: Vec<String>,
+    /// The sha256 of each layer as stored in the archive (decompressed
+    /// when gzip or zstd): for a faithful archive, equal to `diff_ids`.
+    pub layer_digests: Vec<String>,
+}
+
+/// Read a docker-archive (`manifest.json`) or an oci-archive (`index.json`)
+/// the simple way: every file in memory, every digest computed here.
+pub fn read_archive(path: &Path) -> Vec<ArchivedImage> {
+    let files = tar_files(path);
+    let get = |p: &str| -> &Vec<u8> {
+        files
+            .get(p)
+            .unwrap_or_else(|| panic!("{}: no file {p} in the archive", path.display()))
+    };
+    let diff_ids_of = |config: &[u8]| -> Vec<String> {
+        let c: Value = serde_json::from_slice(config).unwrap();
+        c["rootfs"]["diff_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let plain_digest = |blob: &[u8]| -> String {
+        let plain = if blob.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(blob), &mut out).unwrap();
+            out
+        } else if blob.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            zstd::decode_all(blob).unwrap()
+        } else {
+            blob.to_vec()
+        };
+        Digest::of(&plain).to_string()
+    };
+    let mut out = Vec::new();
+    if let Some(m) = files.get("manifest.json") {
+        let items: Vec<Value> = serde_json::from_slice(m).unwrap();
+        for item in items {
+            let config = get(item["Config"].as_str().unwrap());
+            let layers = item["Layers"].as_array().unwrap();
+            out.push(ArchivedImage {
+                id: Digest::of(config).to_string(),
+                names: item["RepoTags"]
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default(),
+                diff_ids: diff_ids_of(config),
+                layer_digests: layers
+                    .iter()
+                    .map(|l| plain_digest(get(l.as_str().unwrap())))
+                    .collect(),
+            });
+        }
+        return out;
+    }
+    let blob = |d: &str| get(&format!("blobs/sha256/{}", d.trim_start_matches("sha256:")));
+    let index: Value = serde_json::from_slice(get("index.json")).unwrap();
+    for desc in index["manifests"].as_array().unwrap() {
+        let m: Value = serde_json::from_slice(blob(desc["digest"].as_str().unwrap())).unwrap();
+        let config = blob(m["config"]["digest"].as_str().unwrap());
+        let name = desc["annotations"]["org.opencontainers.image.ref.name"].as_str();
+        out.push(ArchivedImage {
+            id: Digest::of(config).to_string(),
+            names: name.map(|n| vec![n.to_string()]).unwrap_or_default(),
+            diff_ids: diff_ids_of(config),
+            layer_digests: m["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    let data = blob(l["digest"].as_str().unwrap());
+                    assert_eq!(
+                        Digest::of(data).to_string(),
+                        l["digest"].as_str().unwrap(),
+                        "{}: blob does not match its digest",
+                        path.display()
+                    );
+                    plain_digest(data)
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Every path below `root` with what it is (kind, size, content digest or
+/// link target), for "the store did not change" comparisons. The contents
+/// of `tmp/` (staging) and `locks/` (flock files, which hold no state) are
+/// left out.
+pub fn store_listing(root: &Path) -> BTreeMap<String, String> {
+    use std::os::unix::fs::MetadataExt;
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let md = fs::symlink_metadata(&p).unwrap();
+            let what = if md.is_dir() {
+                format!("dir {:o} {}:{}", md.mode() & 0o7777, md.uid(), md.gid())
+            } else if md.file_type().is_symlink() {
+                format!("link -> {}", fs::read_link(&p).unwrap().display())
+            } else if md.is_file() {
+                let data = fs::read(&p).unwrap();
+                format!("file {} {}", md.len(), Digest::of(&data))
+            } else {
+                format!("special {:o} rdev {}", md.mode(), md.rdev())
+            };
+            out.insert(rel, what);
+            if md.is_dir() && !(dir == root && (p.ends_with("tmp") || p.ends_with("locks"))) {
+                walk(root, &p, out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Assert that two store listings are equal, showing what differs.
+#[track_caller]
+pub fn assert_same_listing(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+    what: &str,
+) {
+    if before == after {
+        return;
+    }
+    let mut diff = String::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => diff.push_str(&format!("  removed: {k} ({v})\n")),
+            Some(w) if w != v => diff.push_str(&format!("  changed: {k}: {v} -> {w}\n")),
+            _ => {}
+        }
+    }
+    for (k, v) in after {
+        if !before.contains_key(k) {
+            diff.push_str(&format!("  added:   {k} ({v})\n"));
+        }
+    }
+    panic!("{what}: the store changed:\n{diff}");
+}
+
+/// A small deterministic pseudo-random generator (SplitMix64), so tests
+/// that need random data or random timings are the same from run to run.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// `len` pseudo-random bytes.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len + 8);
+        while out.len() < len {
+            out.extend_from_slice(&self.next_u64().to_le_bytes());
+        }
+        out.truncate(len);
+        out
+    }
+}

@@ -4,6 +4,13 @@
 //! `fixtures`. Each test module is declared here.
 
 mod architecture;
+mod bad_input;
+mod concurrency;
+mod crash;
 mod docs;
 mod fixtures;
+mod images;
+mod interop;
+mod rootless;
+mod store;
 mod util;
