@@ -122,6 +122,9 @@ pub struct StoreInfo {
     pub graph_driver: String,
     pub image_count: usize,
     pub layer_count: usize,
+    /// Whether a native overlay mount works where containers would get
+    /// one (in a user namespace when rootless): `supported`, or why not.
+    pub overlay_in_user_namespace: String,
     pub opaque_xattr: String,
 }
 
@@ -149,6 +152,14 @@ pub fn info(paths: &StorePaths) -> Result<Info> {
             .collect()
     };
     let rootless = !nix::unistd::geteuid().is_root();
+    let scratch = paths
+        .runroot
+        .join(format!("probe-{}", crate::fsutil::unique_suffix()));
+    let overlay = match crate::runtime::probe::overlay_mount(&scratch) {
+        Ok(()) => "supported".to_string(),
+        Err(e) => format!("{e:#}"),
+    };
+    crate::fsutil::remove_all(&scratch)?;
     let (images, layers) = match Store::open_existing(paths)? {
         Some(s) => (s.read_index()?.images.len(), s.layer_ids()?.len()),
         None => (0, 0),
@@ -186,6 +197,7 @@ pub fn info(paths: &StorePaths) -> Result<Info> {
             graph_driver: "overlay".into(),
             image_count: images,
             layer_count: layers,
+            overlay_in_user_namespace: overlay,
             opaque_xattr: if rootless {
                 "user.overlay.opaque"
             } else {

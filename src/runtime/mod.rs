@@ -2,4 +2,5 @@
 //! mounts, pivot_root and process spawn). It receives descriptions of
 //! what to set up; it does not read the store.
 
+pub mod probe;
 pub mod userns;

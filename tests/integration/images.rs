@@ -889,6 +889,18 @@ fn info_and_version_describe_berth_and_its_store() {
     assert_eq!(out.stdout.trim(), env.root().display().to_string());
     let out = env.berth(["info", "--format", "{{.Host.Arch}}"]).ok();
     assert_eq!(out.stdout.trim(), oci_arch());
+    // The kernels berth is tested on mount overlay inside user namespaces
+    // (5.11+); the probe must say so, not merely run.
+    assert_eq!(
+        info["store"]["overlayInUserNamespace"], "supported",
+        "{info:#}"
+    );
+    assert!(
+        info["host"]["kernel"]
+            .as_str()
+            .is_some_and(|k| !k.is_empty()),
+        "{info:#}"
+    );
 
     let out = env.berth(["version"]).ok();
     assert!(

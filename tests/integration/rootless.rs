@@ -153,6 +153,17 @@ fn common(user: &Rootless, spec: &ImageSpec) -> TestEnv {
         .ok();
     assert_eq!(out.lines(), [NAME, "localhost/rootless/other:2"]);
     user.berth(&env, ["system", "check"]).ok();
+    // info tells a rootless user that containers can have an overlay.
+    let info = user.berth(&env, ["info", "--format", "json"]).ok().json();
+    assert_eq!(info["host"]["rootless"], true, "{info:#}");
+    assert_eq!(
+        info["store"]["opaqueXattr"], "user.overlay.opaque",
+        "{info:#}"
+    );
+    assert_eq!(
+        info["store"]["overlayInUserNamespace"], "supported",
+        "{info:#}"
+    );
     // The store is the user's: nothing in it belongs to root.
     let md = fs::metadata(env.root().join("index.json")).unwrap();
     assert_eq!(md.uid(), user.uid, "index.json");
