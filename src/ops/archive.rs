@@ -73,26 +73,14 @@ pub fn prepare_save(
     let idx = store.read_index()?;
     let mut out = Vec::new();
     for name in &opts.images {
-        let rec = store.resolve(&idx, name)?;
-        // Saving by name records that name; by id records all its names.
-        let names = match idx.images.iter().find(|i| i.id == rec.id) {
-            Some(r) if r.id.hex().starts_with(name.trim_start_matches("sha256:")) => {
-                r.names.clone()
-            }
-            Some(_) => {
-                let full = crate::reference::Reference::parse(name)
-                    .map(|r| r.to_string())
-                    .unwrap_or_default();
-                let hit = rec
-                    .names
-                    .iter()
-                    .find(|n| **n == full || n.ends_with(&format!("/{name}")));
-                hit.cloned()
-                    .map(|n| vec![n])
-                    .unwrap_or_else(|| rec.names.clone())
-            }
-            None => Vec::new(),
+        let found = store.resolve_named(&idx, name)?;
+        // Saved by a name, the archive records that name; by id, all the
+        // image's names (as Podman does).
+        let names = match found.name {
+            Some(n) => vec![n],
+            None => found.image.names.clone(),
         };
+        let rec = found.image;
         out.push((store.image(rec)?, names));
     }
     Ok(out)

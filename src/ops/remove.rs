@@ -4,7 +4,7 @@
 
 use crate::digest::Digest;
 use crate::store::{Store, StorePaths};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use std::path::Path;
 
 /// What happened, in order, as Podman reports it.
@@ -47,16 +47,16 @@ pub fn rmi(
             opts.images.clone()
         };
         for t in &targets {
-            let rec = match store.resolve(idx, t) {
-                Ok(r) => r.clone(),
+            let (rec, matched) = match store.resolve_named(idx, t) {
+                Ok(r) => (r.image.clone(), r.name),
                 Err(crate::store::ResolveError::NotFound(_)) if opts.ignore => continue,
                 Err(e) => return Err(e.into()),
             };
-            let by_id = rec.id.to_string() == *t || rec.id.hex().starts_with(t.trim_start_matches("sha256:"));
+            let by_id = matched.is_none();
             let pos = idx.images.iter().position(|i| i.id == rec.id).expect("resolved");
             if !by_id && rec.names.len() > 1 {
                 // A name of an image with several names: only untag it.
-                let name = matching_name(&rec.names, t).ok_or_else(|| anyhow!("{t}: image not known"))?;
+                let name = matched.expect("a reference that is not an id matched a name");
                 idx.images[pos].names.retain(|n| *n != name);
                 events.push(Removed::Untagged(name));
                 continue;
@@ -79,28 +79,6 @@ pub fn rmi(
     })?;
     let (_, bytes) = excl.collect_garbage()?;
     Ok((events, bytes))
-}
-
-fn matching_name(names: &[String], given: &str) -> Option<String> {
-    let docker = super::archive_name(given).ok();
-    let local = super::local_name(given).ok();
-    names
-        .iter()
-        .find(|n| Some(*n) == docker.as_ref() || Some(*n) == local.as_ref())
-        .or_else(|| {
-            let tag = if given
-                .rsplit_once(':')
-                .is_some_and(|(_, t)| !t.contains('/'))
-            {
-                ""
-            } else {
-                ":latest"
-            };
-            names
-                .iter()
-                .find(|n| n.ends_with(&format!("/{given}{tag}")))
-        })
-        .cloned()
 }
 
 /// `image prune`: remove dangling images (no name), or with `all` every

@@ -304,6 +304,16 @@ impl Store {
     /// `name@digest`. A short name (`busybox`) also matches
     /// `*/busybox:latest` when exactly one image is so named.
     pub fn resolve<'a>(&self, index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveError> {
+        resolve(index, s).map(|r| r.image)
+    }
+
+    /// As [`resolve`](Self::resolve), also telling which of the image's
+    /// names `s` matched (`None` when it named the image by id or digest).
+    pub fn resolve_named<'a>(
+        &self,
+        index: &'a Index,
+        s: &str,
+    ) -> Result<Resolved<'a>, ResolveError> {
         resolve(index, s)
     }
 
@@ -311,6 +321,13 @@ impl Store {
     pub fn image(&self, rec: &ImageRecord) -> Result<StoreImage> {
         StoreImage::open(self, rec)
     }
+}
+
+/// An image found by [`Store::resolve_named`].
+pub struct Resolved<'a> {
+    pub image: &'a ImageRecord,
+    /// The name the reference matched; `None` for an id or a digest.
+    pub name: Option<String>,
 }
 
 /// Why a lookup found nothing (callers branch on it: `image exists`,
@@ -336,7 +353,8 @@ impl std::fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveError> {
+fn resolve<'a>(index: &'a Index, s: &str) -> Result<Resolved<'a>, ResolveError> {
+    let by_id = |image| Ok(Resolved { image, name: None });
     let hex = s.strip_prefix("sha256:").unwrap_or(s);
     if crate::reference::looks_like_id_prefix(hex) {
         let hits: Vec<&ImageRecord> = index
@@ -345,7 +363,7 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
             .filter(|i| i.id.hex().starts_with(hex))
             .collect();
         match hits.len() {
-            1 => return Ok(hits[0]),
+            1 => return by_id(hits[0]),
             0 => {}
             _ => {
                 return Err(ResolveError::Ambiguous(
@@ -363,7 +381,7 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
     if let Some(d) = &r.digest {
         let want = format!("{}@{d}", r.name());
         if let Some(i) = index.images.iter().find(|i| i.digests.contains(&want)) {
-            return Ok(i);
+            return by_id(i);
         }
         // An image that did not come from a registry (loaded, imported)
         // has no recorded `repo@digest`, but `images --digests` shows its
@@ -377,13 +395,16 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
         if let Some(i) = index.images.iter().find(|i| {
             i.manifest.to_string() == *d && i.names.iter().any(|n| repo_of(n) == r.name())
         }) {
-            return Ok(i);
+            return by_id(i);
         }
         return Err(ResolveError::NotFound(s.into()));
     }
     let full = r.to_string();
     if let Some(i) = index.images.iter().find(|i| i.names.contains(&full)) {
-        return Ok(i);
+        return Ok(Resolved {
+            image: i,
+            name: Some(full),
+        });
     }
     // A short name: as Podman, look for it under any registry.
     if !crate::reference::has_domain(s) {
@@ -395,18 +416,28 @@ fn resolve<'a>(index: &'a Index, s: &str) -> Result<&'a ImageRecord, ResolveErro
             .map(|(n, _)| n)
             .unwrap_or(bare);
         let suffix = format!("/{bare}:{tag}");
-        let hits: Vec<&ImageRecord> = index
+        let hits: Vec<(&ImageRecord, &String)> = index
             .images
             .iter()
-            .filter(|i| i.names.iter().any(|n| n.ends_with(&suffix)))
+            .filter_map(|i| {
+                i.names
+                    .iter()
+                    .find(|n| n.ends_with(&suffix))
+                    .map(|n| (i, n))
+            })
             .collect();
         match hits.len() {
-            1 => return Ok(hits[0]),
+            1 => {
+                return Ok(Resolved {
+                    image: hits[0].0,
+                    name: Some(hits[0].1.clone()),
+                })
+            }
             0 => {}
             _ => {
                 return Err(ResolveError::Ambiguous(
                     s.into(),
-                    hits.iter().flat_map(|i| i.names.clone()).collect(),
+                    hits.iter().map(|(_, n)| n.to_string()).collect(),
                 ))
             }
         }
