@@ -43,6 +43,11 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "untag" -d 'Remove names
 complete -c berth -n "__fish_berth_needs_command" -f -a "rmi" -d 'Remove images'
 complete -c berth -n "__fish_berth_needs_command" -f -a "image" -d 'Manage images'
 complete -c berth -n "__fish_berth_needs_command" -f -a "system" -d 'Manage the store'
+complete -c berth -n "__fish_berth_needs_command" -f -a "pull" -d 'Pull an image from a registry'
+complete -c berth -n "__fish_berth_needs_command" -f -a "push" -d 'Push an image to a registry'
+complete -c berth -n "__fish_berth_needs_command" -f -a "login" -d 'Log in to a registry'
+complete -c berth -n "__fish_berth_needs_command" -f -a "logout" -d 'Log out of a registry'
+complete -c berth -n "__fish_berth_needs_command" -f -a "manifest" -d 'Inspect manifests in registries'
 complete -c berth -n "__fish_berth_needs_command" -f -a "info" -d 'Display information about the host and the store'
 complete -c berth -n "__fish_berth_needs_command" -f -a "version" -d 'Display the berth version'
 complete -c berth -n "__fish_berth_needs_command" -f -a "completion" -d 'Generate a shell completion script'
@@ -372,6 +377,86 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand pull" -l platform -d 'Platform to pick from a multi-platform image (os/arch[/variant])' -r
+complete -c berth -n "__fish_berth_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand pull" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand pull" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand pull" -s a -l all-tags -d 'Pull every tag of the repository'
+complete -c berth -n "__fish_berth_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
+complete -c berth -n "__fish_berth_using_subcommand pull" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand pull" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand push" -s f -l format -d 'Manifest format: oci or v2s2 (Docker)' -r -f -a "oci\t''
+v2s2\t''
+docker\t''"
+complete -c berth -n "__fish_berth_using_subcommand push" -l compression-format -d 'Compression of layers: gzip or zstd' -r -f -a "gzip\t''
+zstd\t''"
+complete -c berth -n "__fish_berth_using_subcommand push" -l digestfile -d 'Write the digest of the pushed manifest to this file' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand push" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand push" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand push" -s q -l quiet -d 'Print nothing but errors'
+complete -c berth -n "__fish_berth_using_subcommand push" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand push" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand login" -s u -l username -d 'User name' -r
+complete -c berth -n "__fish_berth_using_subcommand login" -s p -l password -d 'Password (visible in the process list; prefer --password-stdin)' -r
+complete -c berth -n "__fish_berth_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand login" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c berth -n "__fish_berth_using_subcommand login" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand login" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand logout" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logout" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logout" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logout" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
+complete -c berth -n "__fish_berth_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -f -a "inspect" -d 'Print the manifest or index of an image in a registry'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l raw -d 'Print the manifest exactly as the registry sent it'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand info" -s f -l format -d '`json`, or a Go template such as \'{{.Store.GraphRoot}}\'' -r
 complete -c berth -n "__fish_berth_using_subcommand info" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand info" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F

@@ -20,6 +20,8 @@ pub mod fsutil;
 pub mod image;
 pub mod layer_tar;
 pub mod ops;
+pub mod progress;
 pub mod reference;
+pub mod registry;
 pub mod runtime;
 pub mod store;

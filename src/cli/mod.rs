@@ -7,6 +7,7 @@ pub mod docs;
 pub mod format;
 mod image;
 mod output;
+mod registry;
 mod system;
 
 use crate::store::StorePaths;
@@ -71,6 +72,17 @@ pub enum Command {
     /// Manage the store
     #[command(subcommand)]
     System(system::SystemCommand),
+    /// Pull an image from a registry
+    Pull(registry::PullArgs),
+    /// Push an image to a registry
+    Push(registry::PushArgs),
+    /// Log in to a registry
+    Login(registry::LoginArgs),
+    /// Log out of a registry
+    Logout(registry::LogoutArgs),
+    /// Inspect manifests in registries
+    #[command(subcommand)]
+    Manifest(registry::ManifestCommand),
     /// Display information about the host and the store
     Info(system::InfoArgs),
     /// Display the berth version
@@ -142,6 +154,7 @@ impl Command {
         use system::SystemCommand as S;
         match self {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
+            Command::Pull(_) | Command::Push(_) => true,
             Command::Image(c) => matches!(
                 c,
                 I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_)
@@ -166,6 +179,11 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Rmi(a) => image::rmi(&paths, a),
         Command::Image(c) => image::run(&paths, c),
         Command::System(c) => system::run(&paths, c),
+        Command::Pull(a) => registry::pull(&paths, a),
+        Command::Push(a) => registry::push(&paths, a),
+        Command::Login(a) => registry::login(a),
+        Command::Logout(a) => registry::logout(a),
+        Command::Manifest(c) => registry::manifest(c),
         Command::Info(a) => system::info(&paths, a),
         Command::Version(a) => system::version(a),
         Command::Completion(a) => system::completion(a),

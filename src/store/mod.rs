@@ -19,6 +19,7 @@
 //! extracted but not yet named in an image record. Reference counts are
 //! derived from the records each time, never stored.
 
+pub mod blobinfo;
 mod check;
 mod layers;
 

@@ -11,6 +11,8 @@ mod docs;
 mod fixtures;
 mod images;
 mod interop;
+mod registry;
+mod registry_util;
 mod rootless;
 mod store;
 mod util;

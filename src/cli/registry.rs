@@ -1,0 +1,410 @@
+//! Registry commands: pull, push, login, logout, manifest inspect, and the
+//! rendering of their progress events: bars (indicatif) when standard
+//! error is a terminal, Podman's plain lines otherwise, nothing with `-q`.
+
+use super::output;
+use crate::ops::login::{self, LoginOptions};
+use crate::ops::pull::{self, ManifestInspectOptions, PullOptions, RemoteOptions};
+use crate::ops::push::{self, PushOptions};
+use crate::progress::{BlobKind, Event, Silent, Sink};
+use crate::registry::push::{Format, LayerCompression};
+use crate::registry::Credentials;
+use crate::store::StorePaths;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Subcommand};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Flags every command that talks to a registry has.
+#[derive(Args, Debug, Clone)]
+pub struct RemoteArgs {
+    /// Require HTTPS and verify certificates (`--tls-verify=false` allows
+    /// plain HTTP and any certificate)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    tls_verify: Option<bool>,
+    /// Credentials (USERNAME:PASSWORD) to use instead of stored ones
+    #[arg(long, value_name = "USERNAME:PASSWORD")]
+    creds: Option<String>,
+    /// Path of the authentication file (default: Podman's auth.json)
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    authfile: Option<PathBuf>,
+}
+
+impl RemoteArgs {
+    fn options(&self) -> Result<RemoteOptions> {
+        let creds = match &self.creds {
+            None => None,
+            Some(c) => {
+                let (u, p) = c
+                    .split_once(':')
+                    .ok_or_else(|| anyhow!("--creds must be USERNAME:PASSWORD"))?;
+                Some(Credentials {
+                    username: u.to_string(),
+                    password: p.to_string(),
+                })
+            }
+        };
+        Ok(RemoteOptions {
+            tls_verify: self.tls_verify,
+            creds,
+            authfile: self.authfile.clone(),
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct PullArgs {
+    /// Image to pull, e.g. alpine, 127.0.0.1:5000/app:1, repo@sha256:…
+    reference: String,
+    /// Pull every tag of the repository
+    #[arg(short, long)]
+    all_tags: bool,
+    /// Platform to pick from a multi-platform image (os/arch[/variant])
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// Print only the image ID
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+pub fn pull(paths: &StorePaths, a: &PullArgs) -> Result<i32> {
+    let opts = PullOptions {
+        reference: a.reference.clone(),
+        platform: a.platform.clone(),
+        all_tags: a.all_tags,
+        remote: a.remote.options()?,
+    };
+    let pulled = if a.quiet {
+        pull::pull(paths, &opts, &Silent)?
+    } else {
+        let r = Renderer::new(Direction::Pull);
+        let res = pull::pull(paths, &opts, &r);
+        if res.is_ok() {
+            r.line("Writing manifest to image destination");
+        }
+        r.finish();
+        res?
+    };
+    let mut out = String::new();
+    for p in &pulled {
+        out.push_str(&format!("{}\n", p.id.hex()));
+    }
+    output::print(&out)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// Image in local storage
+    image: String,
+    /// Destination (registry/repository[:tag]); the image's name if absent
+    destination: Option<String>,
+    /// Manifest format: oci or v2s2 (Docker)
+    #[arg(short, long, value_name = "FORMAT", default_value = "oci",
+          value_parser = ["oci", "v2s2", "docker"])]
+    format: String,
+    /// Compression of layers: gzip or zstd
+    #[arg(long, value_name = "FORMAT", default_value = "gzip", value_parser = ["gzip", "zstd"])]
+    compression_format: String,
+    /// Write the digest of the pushed manifest to this file
+    #[arg(long, value_name = "FILE")]
+    digestfile: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+pub fn push(paths: &StorePaths, a: &PushArgs) -> Result<i32> {
+    let opts = PushOptions {
+        image: a.image.clone(),
+        destination: a.destination.clone(),
+        format: if a.format == "oci" {
+            Format::Oci
+        } else {
+            Format::V2s2
+        },
+        compression: if a.compression_format == "zstd" {
+            LayerCompression::Zstd
+        } else {
+            LayerCompression::Gzip
+        },
+        remote: a.remote.options()?,
+    };
+    let res = if a.quiet {
+        push::push(paths, &opts, &Silent)?
+    } else {
+        let r = Renderer::new(Direction::Push);
+        let res = push::push(paths, &opts, &r);
+        if res.is_ok() {
+            r.line("Writing manifest to image destination");
+        }
+        r.finish();
+        res?
+    };
+    if let Some(f) = &a.digestfile {
+        std::fs::write(f, res.manifest_digest.to_string())
+            .with_context(|| format!("writing {}", f.display()))?;
+    }
+    if !a.quiet {
+        output::println(&res.manifest_digest.to_string())?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// Registry (host[:port]); the default registry if absent
+    registry: Option<String>,
+    /// User name
+    #[arg(short, long)]
+    username: Option<String>,
+    /// Password (visible in the process list; prefer --password-stdin)
+    #[arg(short, long)]
+    password: Option<String>,
+    /// Read the password from standard input
+    #[arg(long)]
+    password_stdin: bool,
+    /// Require HTTPS and verify certificates
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    tls_verify: Option<bool>,
+    /// Path of the authentication file (default: Podman's auth.json)
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    authfile: Option<PathBuf>,
+}
+
+pub fn login(a: &LoginArgs) -> Result<i32> {
+    let username = a
+        .username
+        .clone()
+        .ok_or_else(|| anyhow!("logging in: a user name is required (-u USERNAME)"))?;
+    let password = match (&a.password, a.password_stdin) {
+        (Some(_), true) => bail!("logging in: --password and --password-stdin exclude each other"),
+        (Some(p), false) => p.clone(),
+        (None, true) => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("reading the password from standard input")?;
+            s.trim_end_matches(['\n', '\r']).to_string()
+        }
+        (None, false) => {
+            bail!("logging in: a password is required (-p PASSWORD or --password-stdin)")
+        }
+    };
+    login::login(&LoginOptions {
+        registry: a.registry.clone(),
+        credentials: Credentials { username, password },
+        remote: RemoteOptions {
+            tls_verify: a.tls_verify,
+            creds: None,
+            authfile: a.authfile.clone(),
+        },
+    })?;
+    output::println("Login Succeeded!")?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// Registry (host[:port]); the default registry if absent
+    #[arg(conflicts_with = "all")]
+    registry: Option<String>,
+    /// Remove the credentials of every registry
+    #[arg(short, long)]
+    all: bool,
+    /// Path of the authentication file (default: Podman's auth.json)
+    #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
+    authfile: Option<PathBuf>,
+}
+
+pub fn logout(a: &LogoutArgs) -> Result<i32> {
+    if a.all {
+        login::logout(None, a.authfile.clone())?;
+        output::println("Removed login credentials for all registries")?;
+        return Ok(0);
+    }
+    let key = login::registry_key(a.registry.as_deref())?;
+    if !login::logout(Some(&key), a.authfile.clone())? {
+        bail!("not logged into {key}");
+    }
+    output::println(&format!("Removed login credentials for {key}"))?;
+    Ok(0)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManifestCommand {
+    /// Print the manifest or index of an image in a registry
+    Inspect(ManifestInspectArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestInspectArgs {
+    /// Image in a registry
+    reference: String,
+    /// Print the manifest exactly as the registry sent it
+    #[arg(long)]
+    raw: bool,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+pub fn manifest(c: &ManifestCommand) -> Result<i32> {
+    match c {
+        ManifestCommand::Inspect(a) => {
+            let bytes = pull::inspect_manifest(&ManifestInspectOptions {
+                reference: a.reference.clone(),
+                remote: a.remote.options()?,
+            })?;
+            if a.raw {
+                output::print(&String::from_utf8_lossy(&bytes))?;
+            } else {
+                let v: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| anyhow!("the registry sent a malformed manifest: {e}"))?;
+                output::println(&serde_json::to_string_pretty(&v)?)?;
+            }
+            Ok(0)
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Pull,
+    Push,
+}
+
+/// Turns progress events into bars or lines on standard error.
+struct Renderer {
+    direction: Direction,
+    bars: Option<indicatif::MultiProgress>,
+    state: Mutex<RenderState>,
+}
+
+#[derive(Default)]
+struct RenderState {
+    announced: bool,
+    bars: HashMap<String, indicatif::ProgressBar>,
+    kinds: HashMap<String, BlobKind>,
+}
+
+impl Renderer {
+    fn new(direction: Direction) -> Renderer {
+        let bars = std::io::stderr().is_terminal().then(|| {
+            indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
+        });
+        Renderer {
+            direction,
+            bars,
+            state: Mutex::new(RenderState::default()),
+        }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.bars {
+            Some(m) => {
+                let _ = m.println(s);
+            }
+            None => eprintln!("{s}"),
+        }
+    }
+
+    fn finish(&self) {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        for b in st.bars.values() {
+            if !b.is_finished() {
+                b.abandon();
+            }
+        }
+    }
+}
+
+/// `sha256:0123456789ab…` → `0123456789ab`, as Podman shows blobs.
+fn short(digest: &str) -> &str {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    &hex[..hex.len().min(12)]
+}
+
+fn noun(k: BlobKind) -> &'static str {
+    match k {
+        BlobKind::Config => "config",
+        BlobKind::Layer => "blob",
+    }
+}
+
+impl Sink for Renderer {
+    fn event(&self, e: Event) {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let st: &mut RenderState = &mut guard;
+        let announce = |st: &mut RenderState| {
+            if !st.announced {
+                st.announced = true;
+                self.line("Getting image source signatures");
+            }
+        };
+        match e {
+            Event::Resolving { reference } => {
+                if self.direction == Direction::Pull {
+                    self.line(&format!("Trying to pull {reference}..."));
+                }
+            }
+            Event::BlobStart {
+                digest,
+                total,
+                kind,
+            } => {
+                announce(&mut *st);
+                st.kinds.insert(digest.clone(), kind);
+                if let Some(m) = &self.bars {
+                    let bar = m.add(indicatif::ProgressBar::new(total.unwrap_or(0)));
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "Copying {prefix} {msg} {wide_bar} {bytes}/{total_bytes}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_prefix(format!("{} {}", noun(kind), short(&digest)));
+                    st.bars.insert(digest.clone(), bar);
+                }
+            }
+            Event::BlobProgress { digest, done } => {
+                if let Some(b) = st.bars.get(&digest) {
+                    b.set_position(done);
+                }
+            }
+            Event::BlobDone { digest } => {
+                let kind = st.kinds.get(&digest).copied().unwrap_or(BlobKind::Layer);
+                match st.bars.get(&digest) {
+                    Some(b) => b.finish_with_message("done"),
+                    None => self.line(&format!("Copying {} {} done", noun(kind), short(&digest))),
+                }
+            }
+            Event::BlobSkipped { digest, kind } => {
+                announce(&mut *st);
+                self.line(&format!(
+                    "Copying {} {} skipped: already exists",
+                    noun(kind),
+                    short(&digest)
+                ));
+            }
+            Event::BlobMounted { digest, from } => {
+                announce(&mut *st);
+                self.line(&format!(
+                    "Copying blob {} mounted from {from}",
+                    short(&digest)
+                ));
+            }
+            Event::Retrying { what, attempt } => {
+                self.line(&format!("Retrying {what} (attempt {attempt})"));
+            }
+            Event::Manifest { .. } => {}
+        }
+    }
+}

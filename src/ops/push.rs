@@ -1,0 +1,119 @@
+//! `push`: send an image of the store to a registry. The store's image is
+//! read as an [`Image`](crate::image::Image) (layer tars rebuilt from
+//! `diff/` and tar-split, compressed on the fly); the blob-info cache says
+//! which compressed blobs already hold each layer in that registry, so a
+//! layer the registry has is never sent again, and one held by another
+//! repository of the registry is mounted instead of uploaded.
+
+use super::pull::RemoteOptions;
+use crate::digest::Digest;
+use crate::progress::Sink;
+use crate::reference::Reference;
+use crate::registry::config::RegistriesConf;
+use crate::registry::push::{self as rpush, Format, KnownBlob, LayerCompression, Sent};
+use crate::store::blobinfo::BlobLocation;
+use crate::store::{Store, StorePaths};
+use anyhow::{anyhow, bail, Context, Result};
+
+pub struct PushOptions {
+    /// The image in the store (name or id).
+    pub image: String,
+    /// Where to push; the image's name when `None`.
+    pub destination: Option<String>,
+    pub format: Format,
+    pub compression: LayerCompression,
+    pub remote: RemoteOptions,
+}
+
+/// What a push did.
+#[derive(Debug, Clone)]
+pub struct PushResult {
+    /// The full destination reference.
+    pub destination: String,
+    pub manifest_digest: Digest,
+    /// Layers sent in full (neither present nor mounted).
+    pub uploaded: usize,
+    pub mounted: usize,
+    pub existed: usize,
+}
+
+pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<PushResult> {
+    let dest_in = opts.destination.as_deref().unwrap_or(&opts.image);
+    let dest_in = dest_in.strip_prefix("docker://").unwrap_or(dest_in);
+    let ctx = || format!("pushing {dest_in}");
+    let store =
+        Store::open_existing(paths)?.ok_or_else(|| anyhow!("{}: image not known", opts.image))?;
+    let idx = store.read_index()?;
+    let rec = store.resolve(&idx, &opts.image)?;
+    let img = store.image(rec).with_context(ctx)?;
+    let dest = Reference::parse(dest_in).map_err(|e| anyhow!("{e}"))?;
+    if dest.registry == crate::reference::LOCAL_REGISTRY {
+        bail!("pushing {dest_in}: localhost/ names a local image, not a registry: give a destination such as 127.0.0.1:5000/name");
+    }
+    let ctx = || format!("pushing {dest}");
+    let conf = RegistriesConf::load().with_context(ctx)?;
+    let eps = conf
+        .endpoints(&dest.registry, &dest.repository)
+        .with_context(ctx)?;
+    // Mirrors are for pulling; a push goes to the registry itself.
+    let ep = eps
+        .last()
+        .ok_or_else(|| anyhow!("no endpoint"))
+        .with_context(ctx)?;
+    let client = opts.remote.client(ep).with_context(ctx)?;
+    let known = |diff_id: &Digest| -> Vec<KnownBlob> {
+        store
+            .known_blobs(diff_id, &ep.registry)
+            .into_iter()
+            .map(|l| KnownBlob {
+                repository: l.repository,
+                digest: l.digest,
+                size: l.size,
+                compression: l.compression,
+            })
+            .collect()
+    };
+    let tag = match (&dest.digest, &dest.tag) {
+        (Some(_), _) => None,
+        (None, t) => Some(t.clone().unwrap_or_else(|| "latest".into())),
+    };
+    let pushed = rpush::push(
+        &client,
+        &ep.repository,
+        tag.as_deref(),
+        &img,
+        &rpush::PushOptions {
+            format: opts.format,
+            compression: opts.compression,
+        },
+        &known,
+        sink,
+    )
+    .with_context(ctx)?;
+    let entries: Vec<(Digest, BlobLocation)> = pushed
+        .layers
+        .iter()
+        .map(|l| {
+            (
+                l.diff_id.clone(),
+                BlobLocation {
+                    registry: ep.registry.clone(),
+                    repository: ep.repository.clone(),
+                    digest: l.blob.digest.clone(),
+                    size: l.blob.size,
+                    compression: rpush::compression_of(&l.blob.media_type).into(),
+                },
+            )
+        })
+        .collect();
+    // Only a hint for later pushes: failing to record it fails nothing.
+    let _ = store.record_blobs(&entries);
+    let count = |s: Sent| pushed.layers.iter().filter(|l| l.sent == s).count();
+    Ok(PushResult {
+        destination: dest.to_string(),
+        manifest_digest: pushed.manifest_digest,
+        uploaded: count(Sent::Uploaded),
+        mounted: count(Sent::Mounted),
+        existed: count(Sent::Existed),
+    })
+}

@@ -1,0 +1,603 @@
+//! One registry's HTTP client: the `/v2/` ping (distribution-spec
+//! "Determining Support"), authentication as the registry's challenge asks
+//! (none, Basic, or Bearer tokens cached per scope and refreshed on 401 or
+//! `insufficient_scope`), retries with exponential backoff on connection
+//! errors, 5xx and 429, and timeouts on connect and on every read, so a
+//! silent server gives an error, never a hang.
+//!
+//! Redirects (blob downloads are often redirected to a storage service)
+//! are followed with `Authorization` kept only for the same host: a
+//! registry's credentials must never reach another server.
+//!
+//! `BERTH_REGISTRY_TIMEOUT` (seconds, default 30) sets the connect and
+//! read timeouts.
+
+use super::auth::{self, Challenge};
+use super::authfile::Credentials;
+use super::RegistryError;
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How to talk to one registry.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    pub credentials: Option<Credentials>,
+    /// Plain HTTP is allowed (a local or `insecure` registry, or
+    /// `--tls-verify=false`).
+    pub allow_http: bool,
+    /// Verify TLS certificates (`--tls-verify`).
+    pub tls_verify: bool,
+    /// Connect and read timeout.
+    pub timeout: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        let secs = std::env::var("BERTH_REGISTRY_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&s| s > 0)
+            .unwrap_or(30);
+        ClientOptions {
+            credentials: None,
+            allow_http: false,
+            tls_verify: true,
+            timeout: Duration::from_secs(secs),
+            retries: 4,
+        }
+    }
+}
+
+/// A request body.
+pub enum Body<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    /// Streamed with chunked transfer encoding; cannot be retried.
+    Reader(Box<dyn Read + Send + 'a>),
+}
+
+#[derive(Default)]
+struct AuthState {
+    /// `None` until the ping; `Some(None)` when no authentication is asked.
+    challenge: Option<Option<Challenge>>,
+    base: Option<String>,
+    /// Bearer tokens by scope key.
+    tokens: HashMap<String, String>,
+}
+
+/// A client of one registry.
+pub struct Client {
+    agent: ureq::Agent,
+    /// The registry as references name it (`docker.io`, `127.0.0.1:5000`).
+    registry: String,
+    /// The host contacted (`registry-1.docker.io` for `docker.io`).
+    host: String,
+    opts: ClientOptions,
+    state: Mutex<AuthState>,
+}
+
+/// The host that serves a registry name (Docker Hub's API host differs).
+pub fn api_host(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => "registry-1.docker.io",
+        r => r,
+    }
+}
+
+impl Client {
+    pub fn new(registry: &str, opts: ClientOptions) -> Result<Client> {
+        let mut b = ureq::AgentBuilder::new()
+            .timeout_connect(opts.timeout)
+            .timeout_read(opts.timeout)
+            .timeout_write(opts.timeout)
+            // Redirects are followed by `request`, which decides where
+            // credentials may go (ureq's own check ignores the port).
+            .redirects(0)
+            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")));
+        if !opts.tls_verify {
+            b = b.tls_config(Arc::new(insecure_tls()?));
+        }
+        Ok(Client {
+            agent: b.build(),
+            registry: registry.to_string(),
+            host: api_host(registry).to_string(),
+            opts,
+            state: Mutex::new(AuthState::default()),
+        })
+    }
+
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, AuthState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `GET /v2/` without credentials, to learn the scheme (https, or http
+    /// where allowed) and the challenge. Done once.
+    pub fn ping(&self) -> Result<()> {
+        if self.state().challenge.is_some() {
+            return Ok(());
+        }
+        let mut schemes = vec!["https"];
+        if self.opts.allow_http {
+            schemes.push("http");
+        }
+        let mut last: Option<anyhow::Error> = None;
+        // The https failure, kept when plain http then finds an https
+        // server (it answers 400): the certificate is the real problem.
+        let mut tls_failure: Option<anyhow::Error> = None;
+        for scheme in schemes {
+            let base = format!("{scheme}://{}", self.host);
+            let url = format!("{base}/v2/");
+            // Probing https where http is allowed: one attempt, then http.
+            let retries = if scheme == "https" && self.opts.allow_http {
+                0
+            } else {
+                self.opts.retries
+            };
+            match self.with_retries_n(&url, retries, || {
+                self.agent.get(&url).call().map_err(Box::new)
+            }) {
+                Ok(resp) => {
+                    let challenge = match resp.status() {
+                        401 => resp
+                            .all("WWW-Authenticate")
+                            .into_iter()
+                            .filter_map(auth::parse_challenge)
+                            .max_by_key(|c| matches!(c, Challenge::Bearer { .. })),
+                        200..=299 => None,
+                        s => {
+                            if let Some(e) = tls_failure.take() {
+                                return Err(e);
+                            }
+                            last = Some(anyhow!(
+                                "pinging {}: unexpected status {s} from {url}",
+                                self.registry
+                            ));
+                            continue;
+                        }
+                    };
+                    let mut st = self.state();
+                    st.base = Some(base);
+                    st.challenge = Some(challenge);
+                    return Ok(());
+                }
+                Err(e) => {
+                    let timed_out = e.downcast_ref::<RegistryError>().is_some();
+                    let e = if format!("{e:#}").contains("certificate") {
+                        e.context("the registry's TLS certificate is not trusted (--tls-verify=false skips the check)")
+                    } else {
+                        e
+                    };
+                    if scheme == "https" && !timed_out {
+                        tls_failure = Some(anyhow!("{e:#}"));
+                    }
+                    last = Some(e);
+                    if timed_out {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow!("pinging {}: no scheme to try", self.registry)))
+    }
+
+    /// `scheme://host`, after the ping.
+    pub fn base(&self) -> Result<String> {
+        self.ping()?;
+        Ok(self.state().base.clone().unwrap_or_default())
+    }
+
+    /// Check that the credentials are accepted (`login`): a Basic registry
+    /// must answer `/v2/` with 200, a token server must issue a token.
+    pub fn check_login(&self) -> Result<()> {
+        self.ping()?;
+        let challenge = self.state().challenge.clone().flatten();
+        match challenge {
+            None => Ok(()),
+            Some(Challenge::Basic) => {
+                let url = format!("{}/v2/", self.base()?);
+                let mut req = self.agent.get(&url);
+                if let Some(c) = &self.opts.credentials {
+                    req = req.set("Authorization", &c.basic_header());
+                }
+                let resp = self.with_retries(&url, || req.clone().call().map_err(Box::new))?;
+                match resp.status() {
+                    200..=299 => Ok(()),
+                    401 | 403 => Err(self.unauthorized("invalid username or password")),
+                    s => Err(anyhow!("logging in to {}: status {s}", self.registry)),
+                }
+            }
+            Some(Challenge::Bearer { .. }) => self.token(&[]).map(|_| ()),
+        }
+    }
+
+    fn unauthorized(&self, detail: &str) -> anyhow::Error {
+        RegistryError::Unauthorized {
+            registry: self.registry.clone(),
+            detail: detail.to_string(),
+        }
+        .into()
+    }
+
+    /// A Bearer token for `scopes`, from the cache or the token server
+    /// (token.md: `GET realm?service=…&scope=…`, with Basic credentials when
+    /// there are any, anonymously otherwise).
+    fn token(&self, scopes: &[String]) -> Result<String> {
+        let key = scopes.join(" ");
+        let challenge = {
+            let st = self.state();
+            if let Some(t) = st.tokens.get(&key) {
+                return Ok(t.clone());
+            }
+            st.challenge.clone().flatten()
+        };
+        let Some(Challenge::Bearer { realm, service, .. }) = challenge else {
+            return Err(anyhow!("{}: no token server", self.registry));
+        };
+        let mut req = self.agent.get(&realm);
+        if let Some(s) = &service {
+            req = req.query("service", s);
+        }
+        for s in scopes {
+            req = req.query("scope", s);
+        }
+        if let Some(c) = &self.opts.credentials {
+            req = req.set("Authorization", &c.basic_header());
+        }
+        let resp = self
+            .with_retries(&realm, || req.clone().call().map_err(Box::new))
+            .with_context(|| format!("getting a token for {}", self.registry))?;
+        match resp.status() {
+            200..=299 => {}
+            401 | 403 => {
+                return Err(self.unauthorized(if self.opts.credentials.is_some() {
+                    "invalid username or password"
+                } else {
+                    "the registry requires a login"
+                }))
+            }
+            s => {
+                return Err(anyhow!(
+                    "getting a token for {}: status {s}: {}",
+                    self.registry,
+                    error_body(resp)
+                ))
+            }
+        }
+        let mut text = String::new();
+        resp.into_reader()
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .with_context(|| format!("getting a token for {}", self.registry))?;
+        let t: auth::TokenResponse = serde_json::from_str(&text)
+            .map_err(|_| anyhow!("getting a token for {}: malformed answer", self.registry))?;
+        let token = t.into_token().ok_or_else(|| {
+            anyhow!(
+                "getting a token for {}: no token in the answer",
+                self.registry
+            )
+        })?;
+        self.state().tokens.insert(key, token.clone());
+        Ok(token)
+    }
+
+    /// The `Authorization` value for a request needing `scopes`.
+    fn authorization(&self, scopes: &[String]) -> Result<Option<String>> {
+        let challenge = self.state().challenge.clone().flatten();
+        Ok(match challenge {
+            None => None,
+            Some(Challenge::Basic) => self.opts.credentials.as_ref().map(|c| c.basic_header()),
+            Some(Challenge::Bearer { .. }) => Some(format!("Bearer {}", self.token(scopes)?)),
+        })
+    }
+
+    /// Send a request to `path` (`/v2/…`, or an absolute URL the registry
+    /// gave, e.g. an upload `Location`) with the authorization `scopes`
+    /// need. Answers of any status are returned except 401 (refreshed once,
+    /// then [`RegistryError::Unauthorized`]) and 429/5xx (retried, then an
+    /// error); connection errors are retried with backoff.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        scopes: &[String],
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<ureq::Response> {
+        let base = self.base()?;
+        let mut url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{base}{path}")
+        };
+        let mut method = method;
+        let mut scopes = scopes.to_vec();
+        let mut body = Some(body);
+        let mut refreshed = false;
+        let mut redirects = 0;
+        loop {
+            // Credentials go only to the registry itself: same scheme, host
+            // and port as the ping found (a redirect to a storage service
+            // or to another port gets none).
+            let same_host = authority(&url) == authority(&base) && scheme(&url) == scheme(&base);
+            let authz = if same_host {
+                self.authorization(&scopes)?
+            } else {
+                None
+            };
+            let build = || {
+                let mut req = self.agent.request(method, &url);
+                for (k, v) in headers {
+                    req = req.set(k, v);
+                }
+                if let Some(a) = &authz {
+                    req = req.set("Authorization", a);
+                }
+                req
+            };
+            let resp = match body.take().unwrap_or(Body::Empty) {
+                Body::Empty => {
+                    body = Some(Body::Empty);
+                    self.with_retries(&url, || build().call().map_err(Box::new))?
+                }
+                Body::Bytes(b) => {
+                    body = Some(Body::Bytes(b));
+                    self.with_retries(&url, || build().send_bytes(b).map_err(Box::new))?
+                }
+                Body::Reader(r) => match build().send(r) {
+                    Ok(r) => r,
+                    Err(ureq::Error::Status(_, r)) => r,
+                    Err(ureq::Error::Transport(t)) => return Err(self.transport_error(&url, t)),
+                },
+            };
+            if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) && body.is_some() {
+                if let Some(loc) = resp.header("Location") {
+                    redirects += 1;
+                    if redirects > 8 {
+                        bail!("{}: too many redirects", redact_url(&url));
+                    }
+                    url = resolve_location(&url, loc);
+                    if resp.status() == 303 {
+                        method = "GET";
+                        body = Some(Body::Empty);
+                    }
+                    continue;
+                }
+            }
+            if resp.status() == 401 && !refreshed && same_host && body.is_some() {
+                refreshed = true;
+                // A new challenge may name a wider scope (insufficient_scope).
+                let fresh = resp
+                    .all("WWW-Authenticate")
+                    .into_iter()
+                    .filter_map(auth::parse_challenge)
+                    .max_by_key(|c| matches!(c, Challenge::Bearer { .. }));
+                let mut st = self.state();
+                st.tokens.remove(&scopes.join(" "));
+                if let Some(c) = fresh {
+                    if let Challenge::Bearer { scope: Some(s), .. } = &c {
+                        for one in s.split(' ') {
+                            if !scopes.iter().any(|x| x == one) {
+                                scopes.push(one.to_string());
+                            }
+                        }
+                    }
+                    st.challenge = Some(Some(c));
+                }
+                continue;
+            }
+            if resp.status() == 401 {
+                return Err(self.unauthorized(&error_body(resp)));
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// Run `call` with retries on connection errors, 429 and 5xx (with
+    /// exponential backoff: 0.5 s, 1 s, 2 s, …); a timeout is not retried.
+    fn with_retries(
+        &self,
+        url: &str,
+        call: impl FnMut() -> std::result::Result<ureq::Response, Box<ureq::Error>>,
+    ) -> Result<ureq::Response> {
+        self.with_retries_n(url, self.opts.retries, call)
+    }
+
+    fn with_retries_n(
+        &self,
+        url: &str,
+        retries: u32,
+        mut call: impl FnMut() -> std::result::Result<ureq::Response, Box<ureq::Error>>,
+    ) -> Result<ureq::Response> {
+        let mut attempt = 0;
+        loop {
+            let last = attempt >= retries;
+            match call().map_err(|e| *e) {
+                Ok(r) => return Ok(r),
+                Err(ureq::Error::Status(s, r)) if s == 429 || s >= 500 => {
+                    if last {
+                        return Err(anyhow!(
+                            "{}: status {s}: {}",
+                            redact_url(url),
+                            error_body(r)
+                        ));
+                    }
+                }
+                Err(ureq::Error::Status(_, r)) => return Ok(r),
+                Err(ureq::Error::Transport(t)) => {
+                    let retryable = matches!(
+                        t.kind(),
+                        ureq::ErrorKind::ConnectionFailed | ureq::ErrorKind::Io
+                    ) && !is_timeout(&t);
+                    if last || !retryable {
+                        return Err(self.transport_error(url, t));
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(500 << attempt.min(5)));
+            attempt += 1;
+        }
+    }
+
+    fn transport_error(&self, url: &str, t: ureq::Transport) -> anyhow::Error {
+        if is_timeout(&t) {
+            return RegistryError::Timeout {
+                registry: self.registry.clone(),
+                secs: self.opts.timeout.as_secs(),
+            }
+            .into();
+        }
+        let why = std::error::Error::source(&t)
+            .map(|s| s.to_string())
+            .or_else(|| t.message().map(str::to_string))
+            .unwrap_or_else(|| t.kind().to_string());
+        anyhow!("{}: {why}", redact_url(url))
+    }
+}
+
+/// `host:port` of a URL.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}
+
+fn scheme(url: &str) -> &str {
+    url.split_once("://").map_or("", |(s, _)| s)
+}
+
+/// A `Location` resolved against the URL that answered (RFC 9110 §10.2.2).
+fn resolve_location(from: &str, loc: &str) -> String {
+    if loc.starts_with("http://") || loc.starts_with("https://") {
+        return loc.to_string();
+    }
+    let origin = format!("{}://{}", scheme(from), authority(from));
+    if loc.starts_with('/') {
+        return format!("{origin}{loc}");
+    }
+    let path = redact_url(from);
+    let dir = path.rsplit_once('/').map_or(path, |(d, _)| d);
+    format!("{dir}/{loc}")
+}
+
+/// Whether a transport error is a timeout.
+fn is_timeout(t: &ureq::Transport) -> bool {
+    let mut src = std::error::Error::source(t);
+    while let Some(e) = src {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) {
+                return true;
+            }
+        }
+        src = e.source();
+    }
+    false
+}
+
+/// A URL for messages: without a query (upload URLs carry state tokens).
+pub fn redact_url(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+/// The registry's explanation of an error (distribution-spec "Error
+/// Codes": `{"errors":[{"code","message"}]}`), else the status text.
+pub fn error_body(resp: ureq::Response) -> String {
+    let status = format!("{} {}", resp.status(), resp.status_text());
+    let mut text = String::new();
+    let _ = resp.into_reader().take(64 * 1024).read_to_string(&mut text);
+    #[derive(serde::Deserialize)]
+    struct E {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Es {
+        errors: Vec<E>,
+    }
+    match serde_json::from_str::<Es>(&text) {
+        Ok(es) if !es.errors.is_empty() => es
+            .errors
+            .iter()
+            .map(|e| {
+                if e.message.is_empty() {
+                    e.code.clone()
+                } else {
+                    format!("{}: {}", e.code, e.message)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => status,
+    }
+}
+
+/// A rustls config that accepts any certificate (`--tls-verify=false`).
+fn insecure_tls() -> Result<rustls::ClientConfig> {
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    #[derive(Debug)]
+    struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+    impl ServerCertVerifier for AcceptAny {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| anyhow!("setting up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+        .with_no_client_auth();
+    Ok(cfg)
+}

@@ -1,0 +1,708 @@
+//! `pull`, `push`, `login`, `logout` and `manifest inspect` against real
+//! registries (Debian's docker-registry on 127.0.0.1, open, with htpasswd
+//! Basic auth, and with Bearer tokens from a token server run here), with
+//! Podman and Skopeo as peers, and a fault-injecting proxy for broken
+//! connections, corrupt blobs, 500s and silent servers.
+
+use crate::fixtures::{
+    assert_same_listing, berth_id, berth_load, docker_archive, oci_arch, small_layer,
+    store_listing, ImageSpec, LayerBlob,
+};
+use crate::registry_util::{
+    Answer, Auth, FakeServer, FaultProxy, Faults, Registry, PASSWORD, USER,
+};
+use crate::util::{podman, skopeo, Rootless, TestEnv};
+use std::time::Duration;
+
+/// busybox + a small layer named `name`, loaded into `env` as `tag`.
+fn load_image(env: &TestEnv, tag: &str, extra: Option<&str>) -> ImageSpec {
+    let mut spec = ImageSpec::busybox(tag);
+    if let Some(x) = extra {
+        spec = spec.layer(small_layer(x, &format!("{x}\n")));
+    }
+    let ar = docker_archive(
+        env,
+        &format!("{}.tar", tag.replace(['/', ':'], "_")),
+        &[spec.clone()],
+    );
+    berth_load(env, &ar);
+    spec
+}
+
+#[test]
+fn registry_push_then_pull_gives_the_same_image() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/test/busybox:1", reg.host());
+    let spec = load_image(&src, &name, Some("one"));
+    let out = src.berth(["push", &name]).ok();
+    let digest = out.stdout.trim().to_string();
+    assert!(digest.starts_with("sha256:"), "{}", out.stdout);
+    assert_eq!(reg.layer_uploads(), 2, "{}", reg.log());
+
+    let dst = TestEnv::new();
+    let out = dst.berth(["pull", &name]).ok();
+    assert!(
+        out.stderr.contains(&format!("Trying to pull {name}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    assert_eq!(berth_id(&dst, &name), spec.id().hex());
+    // By digest, into a store that has it: nothing to download.
+    let by_digest = format!("{}/test/busybox@{digest}", reg.host());
+    let out = dst.berth(["pull", "-q", &by_digest]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    dst.berth(["system", "check"]).ok();
+
+    // The same image again uploads no layer; an image over the same
+    // base uploads only its own layer.
+    src.berth(["push", &name]).ok();
+    assert_eq!(reg.layer_uploads(), 2, "second push uploaded layers");
+    let name2 = format!("{}/test/busybox:2", reg.host());
+    load_image(&src, &name2, Some("two"));
+    src.berth(["push", &name2]).ok();
+    assert_eq!(reg.layer_uploads(), 3, "only the new layer is uploaded");
+    let all = TestEnv::new();
+    let repo = format!("{}/test/busybox", reg.host());
+    let out = all.berth(["pull", "-q", "--all-tags", &repo]).ok();
+    assert_eq!(out.lines().len(), 2, "{}", out.stdout);
+    all.berth(["pull", "--all-tags", &name]).fails(125);
+    // Pushing what was pulled to the same registry uploads nothing, even
+    // to another repository (the layers are mounted).
+    let other = format!("{}/elsewhere/busybox:1", reg.host());
+    dst.berth(["push", &name, &other]).ok();
+    assert_eq!(reg.layer_uploads(), 3, "{}", reg.log());
+}
+
+#[test]
+fn registry_peers_read_what_berth_pushed() {
+    let reg = Registry::start(Auth::None);
+    let env = TestEnv::new();
+    let name = format!("{}/peers/busybox:1", reg.host());
+    let spec = load_image(&env, &name, Some("peer"));
+    env.berth(["push", "--format", "v2s2", &name]).ok();
+    let oci = format!("{}/peers/busybox:oci", reg.host());
+    env.berth(["push", &name, &oci]).ok();
+
+    let cfg = skopeo([
+        "inspect",
+        "--tls-verify=false",
+        "--config",
+        "--raw",
+        &format!("docker://{oci}"),
+    ])
+    .ok();
+    assert_eq!(cfg.stdout.as_bytes(), spec.config().as_slice());
+    let layout = env.join("copied");
+    skopeo([
+        "copy",
+        "--src-tls-verify=false",
+        &format!("docker://{name}"),
+        &format!("oci:{}:x", layout.display()),
+    ])
+    .ok();
+
+    podman(&env).args(["pull", "--tls-verify=false", &oci]).ok();
+    let out = podman(&env)
+        .args(["image", "inspect", "--format", "{{.Id}}", &oci])
+        .ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+}
+
+#[test]
+fn registry_multi_arch_index_picks_the_platform() {
+    let reg = Registry::start(Auth::None);
+    let env = TestEnv::new();
+    let host_arch = oci_arch();
+    let other_arch = if host_arch == "arm64" {
+        "amd64"
+    } else {
+        "arm64"
+    };
+    // Two images whose configs differ in architecture, pushed by hand.
+    let base = ImageSpec::busybox("").layer(small_layer("arch", "x\n"));
+    let mut ids = Vec::new();
+    let mut descs = Vec::new();
+    for arch in [host_arch, other_arch] {
+        let mut cfg: serde_json::Value = serde_json::from_slice(&base.config()).unwrap();
+        cfg["architecture"] = arch.into();
+        let cfg = serde_json::to_vec(&cfg).unwrap();
+        let cfg_digest = put_blob(&reg, "multi", &cfg);
+        let layers: Vec<serde_json::Value> = base
+            .layers
+            .iter()
+            .map(|l| {
+                let d = put_blob(&reg, "multi", &l.blob);
+                serde_json::json!({"mediaType": l.media_type(), "digest": d, "size": l.blob.len()})
+            })
+            .collect();
+        let m = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg_digest, "size": cfg.len()},
+            "layers": layers,
+        });
+        let m = serde_json::to_vec(&m).unwrap();
+        let md = put_manifest(
+            &reg,
+            "multi",
+            &sha(&m),
+            &m,
+            "application/vnd.oci.image.manifest.v1+json",
+        );
+        ids.push(sha(&cfg));
+        descs.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": md, "size": m.len(),
+            "platform": {"os": "linux", "architecture": arch},
+        }));
+    }
+    let idx = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": descs,
+    }))
+    .unwrap();
+    put_manifest(
+        &reg,
+        "multi",
+        "latest",
+        &idx,
+        "application/vnd.oci.image.index.v1+json",
+    );
+
+    let name = format!("{}/multi:latest", reg.host());
+    let out = env.berth(["pull", "-q", &name]).ok();
+    assert_eq!(format!("sha256:{}", out.stdout.trim()), ids[0]);
+    let other = TestEnv::new();
+    let out = other
+        .berth([
+            "pull",
+            "-q",
+            "--platform",
+            &format!("linux/{other_arch}"),
+            &name,
+        ])
+        .ok();
+    assert_eq!(format!("sha256:{}", out.stdout.trim()), ids[1]);
+    let out = other
+        .berth(["pull", "-q", "--platform", "linux/s390x", &name])
+        .fails(125);
+    assert!(
+        out.stderr.contains("no image for platform linux/s390x"),
+        "{}",
+        out.stderr
+    );
+
+    let out = env.berth(["manifest", "inspect", &name]).ok();
+    let v = out.json();
+    assert_eq!(v["manifests"].as_array().unwrap().len(), 2);
+    let raw = env.berth(["manifest", "inspect", "--raw", &name]).ok();
+    assert_eq!(raw.stdout.as_bytes(), idx.as_slice());
+}
+
+fn sha(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    let h = sha2::Sha256::digest(data);
+    format!(
+        "sha256:{}",
+        h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// Upload a blob by hand (POST, then a monolithic PUT).
+fn put_blob(reg: &Registry, repo: &str, data: &[u8]) -> String {
+    let d = sha(data);
+    let base = format!("http://{}", reg.host());
+    let resp = ureq::post(&format!("{base}/v2/{repo}/blobs/uploads/"))
+        .call()
+        .unwrap();
+    let loc = resp.header("Location").unwrap().to_string();
+    let loc = if loc.starts_with("http") {
+        loc
+    } else {
+        format!("{base}{loc}")
+    };
+    let sep = if loc.contains('?') { '&' } else { '?' };
+    ureq::put(&format!("{loc}{sep}digest={d}"))
+        .set("Content-Type", "application/octet-stream")
+        .send_bytes(data)
+        .unwrap();
+    d
+}
+
+fn put_manifest(reg: &Registry, repo: &str, reference: &str, data: &[u8], mt: &str) -> String {
+    ureq::put(&format!(
+        "http://{}/v2/{repo}/manifests/{reference}",
+        reg.host()
+    ))
+    .set("Content-Type", mt)
+    .send_bytes(data)
+    .unwrap();
+    sha(data)
+}
+
+#[test]
+fn registry_zstd_layers_push_and_pull() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/zstd/busybox:1", reg.host());
+    let spec = ImageSpec::busybox(&name).layer(LayerBlob::zstd(
+        crate::fixtures::LayerBuilder::new()
+            .dir("etc", 0o755)
+            .file("etc/z", "zstd\n", 0o644)
+            .tar_bytes(),
+    ));
+    berth_load(
+        &src,
+        &docker_archive(&src, "z.tar", std::slice::from_ref(&spec)),
+    );
+    src.berth(["push", "--compression-format", "zstd", &name])
+        .ok();
+    let m = src.berth(["manifest", "inspect", &name]).ok().json();
+    assert!(
+        m["layers"][0]["mediaType"]
+            .as_str()
+            .unwrap()
+            .ends_with("+zstd"),
+        "{m}"
+    );
+    let dst = TestEnv::new();
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    dst.berth(["system", "check"]).ok();
+    // v2s2 has no zstd.
+    let out = src
+        .berth([
+            "push",
+            "--format",
+            "v2s2",
+            "--compression-format",
+            "zstd",
+            &name,
+        ])
+        .fails(125);
+    assert!(out.stderr.contains("zstd"), "{}", out.stderr);
+}
+
+#[test]
+fn registry_basic_auth_login_push_pull_logout() {
+    let reg = Registry::start(Auth::Basic);
+    let env = TestEnv::new();
+    let name = format!("{}/private/busybox:1", reg.host());
+    let spec = load_image(&env, &name, None);
+
+    let out = env.berth(["push", &name]).fails(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("authentication"), "{}", out.stderr);
+
+    let out = env
+        .berth(["login", "-u", USER, "-p", "wrong-password", &reg.host()])
+        .fails(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("wrong-password"), "{}", out.stderr);
+    assert!(!env.join(".config/containers/auth.json").exists());
+
+    let out = env
+        .berth(["login", "-u", USER, "--password-stdin", &reg.host()])
+        .stdin_bytes(format!("{PASSWORD}\n"))
+        .ok();
+    assert_eq!(out.stdout.trim(), "Login Succeeded!");
+    let auth = std::fs::read_to_string(env.join(".config/containers/auth.json")).unwrap();
+    assert!(auth.contains(&reg.host()), "{auth}");
+
+    env.berth(["push", &name]).ok();
+    let dst = TestEnv::new();
+    std::fs::create_dir_all(dst.join(".config/containers")).unwrap();
+    std::fs::copy(
+        env.join(".config/containers/auth.json"),
+        dst.join(".config/containers/auth.json"),
+    )
+    .unwrap();
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+
+    // Docker's config.json is read too, and --creds overrides.
+    let third = TestEnv::new();
+    let out = third.berth(["pull", "-q", &name]).fails(125);
+    assert!(!out.stderr.contains(PASSWORD));
+    third
+        .berth([
+            "pull",
+            "-q",
+            "--creds",
+            &format!("{USER}:{PASSWORD}"),
+            &name,
+        ])
+        .ok();
+    std::fs::create_dir_all(third.join(".docker")).unwrap();
+    std::fs::copy(
+        env.join(".config/containers/auth.json"),
+        third.join(".docker/config.json"),
+    )
+    .unwrap();
+    third.berth(["rmi", "-a", "-f"]).ok();
+    third.berth(["pull", "-q", &name]).ok();
+
+    // A credential helper named by credHelpers (Docker's protocol).
+    let fourth = TestEnv::new();
+    let bin = fourth.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-berthtest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(fourth.join(".docker")).unwrap();
+    std::fs::write(
+        fourth.join(".docker/config.json"),
+        format!("{{\"credHelpers\": {{\"{}\": \"berthtest\"}}}}", reg.host()),
+    )
+    .unwrap();
+    let out = fourth
+        .berth(["pull", "-q", &name])
+        .env(
+            "PATH",
+            format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.display()),
+        )
+        .ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+
+    let out = env.berth(["logout", &reg.host()]).ok();
+    assert!(
+        out.stdout.contains("Removed login credentials"),
+        "{}",
+        out.stdout
+    );
+    env.berth(["logout", &reg.host()]).fails(125);
+    env.berth(["push", &name]).fails(125);
+}
+
+#[test]
+fn registry_bearer_token_auth() {
+    let reg = Registry::start(Auth::Token);
+    let env = TestEnv::new();
+    let name = format!("{}/tok/busybox:1", reg.host());
+    let spec = load_image(&env, &name, None);
+    // Anonymous tokens allow pull only: the push is refused.
+    let out = env.berth(["push", &name]).fails(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    env.berth(["login", "-u", USER, "-p", "nope", &reg.host()])
+        .fails(125);
+    env.berth(["login", "-u", USER, "-p", PASSWORD, &reg.host()])
+        .ok();
+    env.berth(["push", &name]).ok();
+    // Anonymous pull with an anonymous token.
+    let dst = TestEnv::new();
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+}
+
+#[test]
+fn registry_pull_resumes_a_cut_blob() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/cut/busybox:1", reg.host());
+    let spec = load_image(&src, &name, None);
+    src.berth(["push", &name]).ok();
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            cut_blobs: 1,
+            ..Faults::default()
+        },
+    );
+    let dst = TestEnv::new();
+    let via = format!("{}/cut/busybox:1", proxy.host());
+    let out = dst.berth(["pull", "-q", &via]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    assert!(
+        proxy.seen().iter().any(|l| l.contains("[Range: bytes=")),
+        "{:?}",
+        proxy.seen()
+    );
+    dst.berth(["system", "check"]).ok();
+}
+
+#[test]
+fn registry_pull_resumes_a_blob_whose_server_went_silent() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/stall/busybox:1", reg.host());
+    let spec = load_image(&src, &name, None);
+    src.berth(["push", &name]).ok();
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            stall_blobs: 1,
+            ..Faults::default()
+        },
+    );
+    let dst = TestEnv::new();
+    let out = dst
+        .berth(["pull", "-q", &format!("{}/stall/busybox:1", proxy.host())])
+        .env("BERTH_REGISTRY_TIMEOUT", "2")
+        .ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    assert!(
+        proxy.seen().iter().any(|l| l.contains("[Range: bytes=")),
+        "{:?}",
+        proxy.seen()
+    );
+}
+
+#[test]
+fn registry_pull_of_a_corrupt_blob_fails_and_changes_nothing() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/bad/busybox:1", reg.host());
+    load_image(&src, &name, Some("bad"));
+    src.berth(["push", &name]).ok();
+    let m = src.berth(["manifest", "inspect", &name]).ok().json();
+    let layer = m["layers"][1]["digest"].as_str().unwrap().to_string();
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            corrupt_digest: Some(layer.clone()),
+            ..Faults::default()
+        },
+    );
+    // The destination store exists and holds an unrelated image, so that
+    // "nothing changed" compares two real stores.
+    let dst = TestEnv::new();
+    let tiny = format!("{}/bad/tiny:1", reg.host());
+    let tiny_spec = ImageSpec::empty().layer(small_layer("tiny", "t\n"));
+    let tiny_spec = ImageSpec {
+        repo_tags: vec![tiny.clone()],
+        ..tiny_spec
+    };
+    berth_load(&src, &docker_archive(&src, "tiny.tar", &[tiny_spec]));
+    src.berth(["push", "-q", &tiny]).ok();
+    dst.berth(["pull", "-q", &tiny]).ok();
+    let before = store_listing(&dst.root());
+    let via = format!("{}/bad/busybox:1", proxy.host());
+    let out = dst.berth(["pull", "-q", &via]).fails(125);
+    assert!(out.stderr.contains(&layer), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    // Not even the good base layer, extracted before the bad one failed,
+    // is left behind.
+    assert_same_listing(&before, &store_listing(&dst.root()), "a failed pull");
+    dst.berth(["system", "check"]).ok();
+    // Without the fault, the same pull works.
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert!(!out.stdout.trim().is_empty());
+}
+
+#[test]
+fn registry_retries_a_500() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/flaky/busybox:1", reg.host());
+    let spec = load_image(&src, &name, None);
+    src.berth(["push", &name]).ok();
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            fail_500: 2,
+            ..Faults::default()
+        },
+    );
+    let dst = TestEnv::new();
+    let out = dst
+        .berth(["pull", "-q", &format!("{}/flaky/busybox:1", proxy.host())])
+        .ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+}
+
+#[test]
+fn registry_that_never_answers_times_out() {
+    let proxy = FaultProxy::start(
+        crate::registry_util::free_port(),
+        Faults {
+            silent: true,
+            ..Faults::default()
+        },
+    );
+    let env = TestEnv::new();
+    let started = std::time::Instant::now();
+    let out = env
+        .berth(["pull", &format!("{}/silent/x:1", proxy.host())])
+        .env("BERTH_REGISTRY_TIMEOUT", "2")
+        .timeout(Duration::from_secs(60))
+        .fails(125);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        out.stderr.contains("did not answer within 2 s"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("Error"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn registry_concurrent_pulls_share_one_store() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let mut names = Vec::new();
+    for i in 0..4 {
+        let name = format!("{}/conc/img:{i}", reg.host());
+        load_image(&src, &name, Some(&format!("c{i}")));
+        src.berth(["push", "-q", &name]).ok();
+        names.push(name);
+    }
+    let dst = TestEnv::new();
+    let running: Vec<_> = (0..8)
+        .map(|k| dst.berth(["pull", "-q", &names[k % 4]]).spawn())
+        .collect();
+    for r in running {
+        r.ok();
+    }
+    dst.berth(["system", "check"]).ok();
+    let out = dst.berth(["images", "-q"]).ok();
+    assert_eq!(out.lines().len(), 4, "{}", out.stdout);
+}
+
+#[test]
+fn registry_pull_killed_then_run_again_completes() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/kill/busybox:1", reg.host());
+    let spec = load_image(&src, &name, Some("k"));
+    src.berth(["push", "-q", &name]).ok();
+    let dst = TestEnv::new();
+    for delay_ms in [5u64, 40, 150] {
+        let running = dst.berth(["pull", "-q", &name]).spawn();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        unsafe {
+            libc::kill(running.id() as i32, libc::SIGKILL);
+        }
+        let _ = running.wait();
+    }
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    dst.berth(["system", "check"]).ok();
+}
+
+#[test]
+fn registry_redirects_never_carry_credentials_to_another_host() {
+    use base64::Engine as _;
+    let spec = ImageSpec::busybox("").layer(small_layer("redir", "r\n"));
+    let config = spec.config();
+    let manifest = spec.oci_manifest();
+    let manifest_digest = sha(&manifest);
+    let mut blobs = vec![(sha(&config), config.clone())];
+    blobs.extend(spec.layers.iter().map(|l| (sha(&l.blob), l.blob.clone())));
+    let storage = FakeServer::start(move |req| -> Answer {
+        match blobs.iter().find(|(d, _)| req.target.ends_with(d.as_str())) {
+            Some((_, b)) => (200, vec![], b.clone()),
+            None => (404, vec![], vec![]),
+        }
+    });
+    let storage_port = storage.port;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("u:p")
+    );
+    let md = manifest_digest.clone();
+    let registry = FakeServer::start(move |req| -> Answer {
+        if req.header("authorization") != Some(expected.as_str()) {
+            let h = vec![("WWW-Authenticate".into(), "Basic realm=\"fake\"".into())];
+            return (401, h, vec![]);
+        }
+        let t = req.target.as_str();
+        if t == "/v2/" {
+            (200, vec![], b"{}".to_vec())
+        } else if t == "/v2/redir/manifests/1" {
+            // Same host: the credentials follow.
+            let to = format!("/v2/redir/manifests/{md}");
+            (307, vec![("Location".into(), to)], vec![])
+        } else if t == format!("/v2/redir/manifests/{md}") {
+            let ct = "application/vnd.oci.image.manifest.v1+json".to_string();
+            (200, vec![("Content-Type".into(), ct)], manifest.clone())
+        } else if let Some(d) = t.strip_prefix("/v2/redir/blobs/") {
+            // Another port is another server: no credentials.
+            let to = format!("http://127.0.0.1:{storage_port}/storage/{d}");
+            (307, vec![("Location".into(), to)], vec![])
+        } else {
+            (404, vec![], vec![])
+        }
+    });
+    let env = TestEnv::new();
+    let name = format!("127.0.0.1:{}/redir:1", registry.port);
+    let out = env.berth(["pull", "-q", "--creds", "u:p", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    let seen = storage.seen();
+    assert!(seen.len() >= 2, "{seen:?}");
+    for s in &seen {
+        assert_eq!(s.header("authorization"), None, "{s:?}");
+    }
+    assert!(registry
+        .seen()
+        .iter()
+        .any(|s| s.target.ends_with(&manifest_digest) && s.header("authorization").is_some()));
+}
+
+#[test]
+fn registry_rootless_login_pull_and_push() {
+    let (Some(sub), Some(nosub)) = (Rootless::with_subuid(), Rootless::without_subuid()) else {
+        return;
+    };
+    let reg = Registry::start(Auth::Basic);
+    let src = TestEnv::new();
+    let name = format!("{}/rootless/busybox:1", reg.host());
+    let spec = load_image(&src, &name, Some("rl"));
+    let creds = format!("{USER}:{PASSWORD}");
+    src.berth(["push", "-q", "--creds", &creds, &name]).ok();
+    for user in [sub, nosub] {
+        let env = user.env();
+        user.berth(&env, ["login", "-u", USER, "-p", PASSWORD, &reg.host()])
+            .ok();
+        // Podman's place: the user's runtime dir.
+        let authfile = user.runtime_dir().join("containers/auth.json");
+        let text = std::fs::read_to_string(&authfile).unwrap();
+        assert!(text.contains(&reg.host()), "{text}");
+        let out = user.berth(&env, ["pull", "-q", &name]).ok();
+        assert_eq!(out.stdout.trim(), spec.id().hex());
+        user.berth(&env, ["system", "check"]).ok();
+        // Layer tars rebuilt from the rootless store, zstd-compressed on
+        // the way, give back the same image.
+        let copy = format!("{}/rootless/{}:zstd", reg.host(), user.name);
+        user.berth(
+            &env,
+            ["push", "-q", "--compression-format", "zstd", &name, &copy],
+        )
+        .ok();
+        user.berth(&env, ["logout", &reg.host()]).ok();
+        let check = TestEnv::new();
+        let out = check.berth(["pull", "-q", "--creds", &creds, &copy]).ok();
+        assert_eq!(out.stdout.trim(), spec.id().hex());
+    }
+}
+
+#[test]
+fn registry_with_an_untrusted_certificate_needs_tls_verify_false() {
+    let reg = Registry::start_tls();
+    let env = TestEnv::new();
+    let name = format!("{}/tls/busybox:1", reg.host());
+    let spec = load_image(&env, &name, None);
+    let out = env.berth(["push", &name]).fails(125);
+    assert!(out.stderr.contains("certificate"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    env.berth(["push", "--tls-verify=false", &name]).ok();
+    let dst = TestEnv::new();
+    dst.berth(["pull", &name]).fails(125);
+    let out = dst.berth(["pull", "-q", "--tls-verify=false", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+}
