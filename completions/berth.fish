@@ -51,6 +51,13 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "manifest" -d 'Inspect m
 complete -c berth -n "__fish_berth_needs_command" -f -a "info" -d 'Display information about the host and the store'
 complete -c berth -n "__fish_berth_needs_command" -f -a "version" -d 'Display the berth version'
 complete -c berth -n "__fish_berth_needs_command" -f -a "completion" -d 'Generate a shell completion script'
+complete -c berth -n "__fish_berth_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_needs_command" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_needs_command" -f -a "start" -d 'Start a created container (attached)'
+complete -c berth -n "__fish_berth_needs_command" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_needs_command" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_needs_command" -f -a "container" -d 'Manage containers'
+complete -c berth -n "__fish_berth_needs_command" -f -a "internal-init" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r
@@ -483,3 +490,240 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand run" -l name -d 'Name of the container (default: a generated one)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l hostname -d 'Hostname of the container (default: its short id)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, no-new-privileges' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
+complete -c berth -n "__fish_berth_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c berth -n "__fish_berth_using_subcommand run" -s d -l detach -d 'Run in the background (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand run" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
+complete -c berth -n "__fish_berth_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand run" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand run" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand create" -l name -d 'Name of the container (default: a generated one)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l hostname -d 'Hostname of the container (default: its short id)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, no-new-privileges' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand create" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand create" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand create" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
+complete -c berth -n "__fish_berth_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c berth -n "__fish_berth_using_subcommand create" -s d -l detach -d 'Run in the background (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand create" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
+complete -c berth -n "__fish_berth_using_subcommand create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand create" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand create" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand start" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand start" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand start" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand start" -s a -l attach -d 'Attach to the container\'s output and wait for it (required: berth has no detached containers yet)'
+complete -c berth -n "__fish_berth_using_subcommand start" -s i -l interactive -d 'Connect standard input (as given to `create -i`)'
+complete -c berth -n "__fish_berth_using_subcommand start" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand start" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand ps" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand ps" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand ps" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c berth -n "__fish_berth_using_subcommand ps" -s q -l quiet -d 'Show only container IDs'
+complete -c berth -n "__fish_berth_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand ps" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rm" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rm" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand rm" -s f -l force -d 'Remove running containers too (they are killed)'
+complete -c berth -n "__fish_berth_using_subcommand rm" -s a -l all -d 'Remove all containers'
+complete -c berth -n "__fish_berth_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "start" -d 'Start a created container (attached)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "ls" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "list" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name of the container (default: a generated one)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l hostname -d 'Hostname of the container (default: its short id)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, no-new-privileges' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name of the container (default: a generated one)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l hostname -d 'Hostname of the container (default: its short id)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, no-new-privileges' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Attach to the container\'s output and wait for it (required: berth has no detached containers yet)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Connect standard input (as given to `create -i`)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only container IDs'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Show only container IDs'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers (default: running ones)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only container IDs'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove running containers too (they are killed)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format: json (default) or a Go template (`{{.State.ExitCode}}`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -s V -l version -d 'Print version'

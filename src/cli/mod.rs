@@ -3,6 +3,7 @@
 //! prints. Each command turns its arguments into an options struct and
 //! makes one call into `ops`.
 
+mod container;
 pub mod docs;
 pub mod format;
 mod image;
@@ -89,6 +90,21 @@ pub enum Command {
     Version(system::VersionArgs),
     /// Generate a shell completion script
     Completion(system::CompletionArgs),
+    /// Run a command in a new container
+    Run(container::RunArgs),
+    /// Create a container without starting it
+    Create(container::RunArgs),
+    /// Start a created container (attached)
+    Start(container::StartArgs),
+    /// List containers
+    Ps(container::PsArgs),
+    /// Remove containers
+    Rm(container::RmArgs),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(container::ContainerCommand),
+    #[command(name = "internal-init", hide = true)]
+    InternalInit(container::InternalInitArgs),
 }
 
 impl Cli {
@@ -155,6 +171,8 @@ impl Command {
         match self {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
+            Command::Rm(_) => true,
+            Command::Container(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
                 I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_)
@@ -187,5 +205,12 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Info(a) => system::info(&paths, a),
         Command::Version(a) => system::version(a),
         Command::Completion(a) => system::completion(a),
+        Command::Run(a) => container::run(&paths, a),
+        Command::Create(a) => container::create(&paths, a),
+        Command::Start(a) => container::start(&paths, a),
+        Command::Ps(a) => container::ps(&paths, a),
+        Command::Rm(a) => container::rm(&paths, a),
+        Command::Container(c) => container::group(&paths, c),
+        Command::InternalInit(a) => container::internal_init(a),
     }
 }

@@ -3,6 +3,7 @@
 //! combines the store, the image model and (later) registry and runtime.
 
 pub mod archive;
+pub mod containers;
 pub mod images;
 pub mod import;
 pub mod inspect;
@@ -10,6 +11,7 @@ pub mod login;
 pub mod pull;
 pub mod push;
 pub mod remove;
+pub mod run;
 pub mod system;
 pub mod tag;
 

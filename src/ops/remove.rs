@@ -39,6 +39,9 @@ pub fn rmi(
         );
     };
     let excl = store.exclusive(on_wait)?;
+    // Under the exclusive lock no container can be created meanwhile.
+    let containers = store.containers()?;
+    let mut doomed = Vec::new();
     let events = store.update_index(|idx| {
         let mut events = Vec::new();
         let targets: Vec<String> = if opts.all {
@@ -68,6 +71,15 @@ pub fn rmi(
                     rec.names.join(", ")
                 );
             }
+            let users: Vec<_> = containers.iter().filter(|c| c.image == rec.id).collect();
+            if let Some(c) = users.first().filter(|_| !opts.force) {
+                bail!(
+                    "image {} is in use by container {}: remove the container first or use --force",
+                    rec.id.short(),
+                    c.name
+                );
+            }
+            doomed.extend(users.into_iter().cloned());
             for n in &rec.names {
                 events.push(Removed::Untagged(n.clone()));
             }
@@ -77,6 +89,9 @@ pub fn rmi(
         let changed = !events.is_empty();
         Ok((events, changed))
     })?;
+    for c in &doomed {
+        super::containers::remove_one(&store, c, true)?;
+    }
     let (_, bytes) = excl.collect_garbage()?;
     Ok((events, bytes))
 }
@@ -92,10 +107,12 @@ pub fn prune_images(
         return Ok((Vec::new(), 0));
     };
     let excl = store.exclusive(on_wait)?;
+    let containers = store.containers()?;
     let removed = store.update_index(|idx| {
         let mut removed = Vec::new();
         idx.images.retain(|i| {
-            let drop = all || i.names.is_empty();
+            let in_use = containers.iter().any(|c| c.image == i.id);
+            let drop = (all || i.names.is_empty()) && !in_use;
             if drop {
                 removed.push(i.id.clone());
             }

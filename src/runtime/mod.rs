@@ -2,5 +2,11 @@
 //! mounts, pivot_root and process spawn). It receives descriptions of
 //! what to set up; it does not read the store.
 
+pub mod container;
 pub mod probe;
+pub mod rootfs;
+pub mod security;
+pub mod spec;
+pub mod tty;
+pub mod user;
 pub mod userns;

@@ -183,12 +183,26 @@ pub fn enter(plan: &Plan) -> Result<Entered> {
     }
 }
 
-fn map_ids(pid: i32, p: &Plan) -> Result<()> {
-    let run = |tool: &str, own: u32, r: Range| -> Result<()> {
-        let out = Command::new(tool)
+/// Map process `pid`'s new user namespace: root is the user, 1.. are the
+/// subordinate ranges of `p` (through the set-uid helpers).
+pub fn map_ids(pid: i32, p: &Plan) -> Result<()> {
+    // Both helpers run at once: each is a set-uid process start, which is
+    // a good part of a container's start-up time.
+    let start = |tool: &str, own: u32, r: Range| -> Result<std::process::Child> {
+        Command::new(which(tool).unwrap_or_else(|| tool.into()))
             .args([pid.to_string(), "0".into(), own.to_string(), "1".into()])
             .args(["1".to_string(), r.start.to_string(), r.count.to_string()])
-            .output()
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {tool}"))
+    };
+    let uid = start("newuidmap", p.uid.as_raw(), p.uids);
+    let gid = start("newgidmap", p.gid.as_raw(), p.gids);
+    for (tool, child) in [("newuidmap", uid), ("newgidmap", gid)] {
+        let out = child?
+            .wait_with_output()
             .with_context(|| format!("running {tool}"))?;
         if !out.status.success() {
             bail!(
@@ -196,10 +210,22 @@ fn map_ids(pid: i32, p: &Plan) -> Result<()> {
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }
-        Ok(())
+    }
+    Ok(())
+}
+
+/// Map process `pid`'s new user namespace with the user alone as root
+/// (no subordinate range or no helpers). `setgroups` must be denied first
+/// for an unprivileged writer of `gid_map` (user_namespaces(7)).
+pub fn map_user_alone(pid: i32) -> Result<()> {
+    let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
+    let write = |file: &str, text: String| -> Result<()> {
+        let path = format!("/proc/{pid}/{file}");
+        std::fs::write(&path, text).with_context(|| format!("writing {path}"))
     };
-    run("newuidmap", p.uid.as_raw(), p.uids)?;
-    run("newgidmap", p.gid.as_raw(), p.gids)
+    write("setgroups", "deny".into())?;
+    write("uid_map", format!("0 {uid} 1"))?;
+    write("gid_map", format!("0 {gid} 1"))
 }
 
 #[cfg(test)]

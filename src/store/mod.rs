@@ -21,6 +21,7 @@
 
 pub mod blobinfo;
 mod check;
+pub mod containers;
 mod layers;
 
 pub use check::{CheckReport, Problem};

@@ -14,5 +14,6 @@ mod interop;
 mod registry;
 mod registry_util;
 mod rootless;
+mod run;
 mod store;
 mod util;

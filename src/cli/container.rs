@@ -1,0 +1,419 @@
+//! Container commands: `run` (foreground), `create`, `start -a`, `ps`,
+//! `rm`, `container inspect`, the `container` group that holds them, and
+//! the hidden `internal-init` mode that berth re-executes itself in to
+//! become a container's monitor and init (DESIGN.md §4).
+
+use super::format as tmpl;
+use super::output::{self, human_age};
+use crate::ops;
+use crate::ops::containers::ContainerInfo;
+use crate::runtime::container::StartError;
+use crate::store::containers::State;
+use crate::store::StorePaths;
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// Run a command in a new container
+    Run(RunArgs),
+    /// Create a container without starting it
+    Create(RunArgs),
+    /// Start a created container (attached)
+    Start(StartArgs),
+    /// List containers
+    #[command(visible_alias = "ps", name = "ls", visible_alias = "list")]
+    Ls(PsArgs),
+    /// Remove containers
+    Rm(RmArgs),
+    /// Display the configuration of containers
+    Inspect(InspectArgs),
+}
+
+pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
+    match c {
+        ContainerCommand::Run(a) => run(paths, a),
+        ContainerCommand::Create(a) => create(paths, a),
+        ContainerCommand::Start(a) => start(paths, a),
+        ContainerCommand::Ls(a) => ps(paths, a),
+        ContainerCommand::Rm(a) => rm(paths, a),
+        ContainerCommand::Inspect(a) => inspect(paths, a),
+    }
+}
+
+impl ContainerCommand {
+    /// `rm` removes upper layers whose files may belong to subordinate ids.
+    pub fn touches_layer_files(&self) -> bool {
+        matches!(self, ContainerCommand::Rm(_))
+    }
+}
+
+#[derive(Args, Debug)]
+#[command(trailing_var_arg = true)]
+pub struct RunArgs {
+    /// Remove the container when it exits
+    #[arg(long)]
+    rm: bool,
+    /// Name of the container (default: a generated one)
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Keep standard input open and connect it to the container
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short, long)]
+    tty: bool,
+    /// Attach to STDIN, STDOUT or STDERR (a foreground run is always
+    /// attached to its output)
+    #[arg(short, long, value_name = "STREAM")]
+    attach: Vec<String>,
+    /// Run in the background (not supported yet)
+    #[arg(short, long)]
+    detach: bool,
+    /// Set an environment variable (KEY=VALUE, or KEY to take berth's)
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    env: Vec<String>,
+    /// Read environment variables from a file (KEY=VALUE lines)
+    #[arg(long, value_name = "FILE")]
+    env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    workdir: Option<String>,
+    /// User to run as: uid[:gid] or name[:group]
+    #[arg(short, long, value_name = "USER")]
+    user: Option<String>,
+    /// Override the image's entrypoint ("" clears it)
+    #[arg(long, value_name = "CMD")]
+    entrypoint: Option<String>,
+    /// Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]
+    #[arg(short, long, value_name = "HOST:CTR[:ro]")]
+    volume: Vec<String>,
+    /// Mount a tmpfs: CONTAINER-DIR[:OPTIONS]
+    #[arg(long, value_name = "DIR[:OPTIONS]")]
+    tmpfs: Vec<String>,
+    /// Mount the root file system read-only
+    #[arg(long)]
+    read_only: bool,
+    /// Hostname of the container (default: its short id)
+    #[arg(long, value_name = "NAME")]
+    hostname: Option<String>,
+    /// Network: none, host, or private (own namespace, loopback only)
+    #[arg(long, alias = "net", value_name = "MODE")]
+    network: Option<String>,
+    /// Run a minimal init as pid 1 that forwards signals and reaps
+    #[arg(long)]
+    init: bool,
+    /// Add a capability (e.g. NET_RAW, or ALL)
+    #[arg(long, value_name = "CAP")]
+    cap_add: Vec<String>,
+    /// Drop a capability (e.g. CHOWN, or ALL)
+    #[arg(long, value_name = "CAP")]
+    cap_drop: Vec<String>,
+    /// Give the container every capability, no seccomp filter and no
+    /// masked paths
+    #[arg(long)]
+    privileged: bool,
+    /// Security options: seccomp=unconfined, no-new-privileges
+    #[arg(long, value_name = "OPT")]
+    security_opt: Vec<String>,
+    /// The image to run
+    image: String,
+    /// The command and its arguments (default: the image's)
+    #[arg(allow_hyphen_values = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+/// Arguments of the hidden `internal-init` mode.
+#[derive(Args, Debug)]
+pub struct InternalInitArgs {
+    /// The socket berth passed.
+    fd: i32,
+}
+
+fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
+    for s in &a.attach {
+        if !["stdin", "stdout", "stderr"].contains(&s.to_ascii_lowercase().as_str()) {
+            bail!("--attach {s:?}: expected stdin, stdout or stderr");
+        }
+    }
+    Ok(ops::run::RunOptions {
+        image: a.image.clone(),
+        command: a.command.clone(),
+        entrypoint: a.entrypoint.clone(),
+        env: a.env.clone(),
+        env_files: a.env_file.clone(),
+        workdir: a.workdir.clone(),
+        user: a.user.clone(),
+        name: a.name.clone(),
+        hostname: a.hostname.clone(),
+        rm: a.rm,
+        interactive: a.interactive || a.attach.iter().any(|s| s.eq_ignore_ascii_case("stdin")),
+        tty: a.tty,
+        volumes: a.volume.clone(),
+        tmpfs: a.tmpfs.clone(),
+        read_only: a.read_only,
+        network: a.network.clone(),
+        init: a.init,
+        cap_add: a.cap_add.clone(),
+        cap_drop: a.cap_drop.clone(),
+        privileged: a.privileged,
+        security_opt: a.security_opt.clone(),
+    })
+}
+
+/// The container's exit code; a failure to start it is reported here with
+/// its own code (125, 126, 127).
+fn exit_code(r: Result<i32>) -> Result<i32> {
+    match r {
+        Ok(code) => Ok(code),
+        Err(e) => match e.downcast_ref::<StartError>() {
+            Some(s) => {
+                eprintln!("Error: {}", s.message);
+                Ok(s.code)
+            }
+            None => Err(e),
+        },
+    }
+}
+
+pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
+    if a.detach {
+        bail!("--detach is not supported yet: run the container in the foreground");
+    }
+    let opts = run_options(a)?;
+    let mut hint = |h: &str| super::hint_once(paths, h);
+    exit_code(ops::run::run(paths, &opts, &mut hint))
+}
+
+pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
+    let opts = run_options(a)?;
+    let id = ops::containers::create(paths, &opts)?;
+    output::println(&id)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct StartArgs {
+    /// Attach to the container's output and wait for it (required: berth
+    /// has no detached containers yet)
+    #[arg(short, long)]
+    attach: bool,
+    /// Connect standard input (as given to `create -i`)
+    #[arg(short, long)]
+    interactive: bool,
+    /// The container (name or ID)
+    container: String,
+}
+
+pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
+    if !a.attach {
+        bail!("start without --attach is not supported yet: use start -a");
+    }
+    let mut hint = |h: &str| super::hint_once(paths, h);
+    exit_code(ops::containers::start(paths, &a.container, &mut hint))
+}
+
+#[derive(Args, Debug)]
+pub struct PsArgs {
+    /// Show all containers (default: running ones)
+    #[arg(short, long)]
+    all: bool,
+    /// Show only container IDs
+    #[arg(short, long)]
+    quiet: bool,
+    /// Do not truncate IDs and commands
+    #[arg(long)]
+    no_trunc: bool,
+    /// Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+}
+
+fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i64) -> String {
+    match state {
+        State::Created => "Created".into(),
+        State::Running(_) => "Up".into(),
+        State::Exited(c) => format!("Exited ({c}) {}", human_age(rec.finished, now)),
+    }
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Created => "created",
+        State::Running(_) => "running",
+        State::Exited(_) => "exited",
+    }
+}
+
+fn ps_json(c: &ContainerInfo) -> Value {
+    let r = &c.record;
+    json!({
+        "Id": r.id,
+        "ID": r.id,
+        "Names": [r.name],
+        "Image": r.image_name,
+        "ImageID": r.image.hex(),
+        "Command": r.command,
+        "Created": r.created,
+        "CreatedAt": crate::image::time::format_rfc3339(r.created),
+        "State": state_name(c.state),
+        "ExitCode": r.exit_code.unwrap_or(0),
+        "Pid": match c.state { State::Running(p) => p, _ => 0 },
+    })
+}
+
+pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
+    let list = ops::containers::list(paths, a.all)?;
+    let id = |s: &str| {
+        if a.no_trunc {
+            s.to_string()
+        } else {
+            s[..12].to_string()
+        }
+    };
+    if a.quiet {
+        let text: String = list.iter().map(|c| id(&c.record.id) + "\n").collect();
+        output::print(&text)?;
+        return Ok(0);
+    }
+    let now = crate::image::time::now_unix();
+    if let Some(f) = &a.format {
+        let json_rows: Vec<Value> = list.iter().map(ps_json).collect();
+        if f == "json" {
+            output::println(&serde_json::to_string_pretty(&json_rows)?)?;
+            return Ok(0);
+        }
+        let rows: Vec<Value> = list
+            .iter()
+            .map(|c| {
+                let r = &c.record;
+                json!({
+                    "ID": id(&r.id),
+                    "Image": r.image_name,
+                    "Command": r.command.join(" "),
+                    "CreatedHuman": human_age(r.created, now),
+                    "Status": status(c.state, r, now),
+                    "Names": r.name,
+                    "State": state_name(c.state),
+                    "Ports": "",
+                })
+            })
+            .collect();
+        let headers = HashMap::from([("ID", "CONTAINER ID"), ("CreatedHuman", "CREATED")]);
+        let t = tmpl::Template::parse(f)?;
+        output::print(&t.render_rows(&rows, &headers)?)?;
+        return Ok(0);
+    }
+    let cells: Vec<Vec<String>> = list
+        .iter()
+        .map(|c| {
+            let r = &c.record;
+            let mut cmd = r.command.join(" ");
+            if !a.no_trunc && cmd.chars().count() > 20 {
+                cmd = cmd.chars().take(17).collect::<String>() + "...";
+            }
+            vec![
+                id(&r.id),
+                r.image_name.clone(),
+                cmd,
+                human_age(r.created, now),
+                status(c.state, r, now),
+                String::new(),
+                r.name.clone(),
+            ]
+        })
+        .collect();
+    let head = [
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+    ];
+    output::print(&tmpl::table(&head, &cells))?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Remove running containers too (they are killed)
+    #[arg(short, long)]
+    force: bool,
+    /// Remove all containers
+    #[arg(short, long)]
+    all: bool,
+    /// Containers (names or IDs)
+    containers: Vec<String>,
+}
+
+pub fn rm(paths: &StorePaths, a: &RmArgs) -> Result<i32> {
+    if a.containers.is_empty() && !a.all {
+        bail!("rm needs at least one container name or ID, or --all");
+    }
+    let ids = ops::containers::remove(paths, &a.containers, a.all, a.force)?;
+    let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
+    output::print(&text)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Format: json (default) or a Go template (`{{.State.ExitCode}}`)
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Containers (names or IDs)
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
+    let list = ops::containers::inspect(paths, &a.containers)?;
+    let values: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            let r = &c.record;
+            json!({
+                "Id": r.id,
+                "Name": r.name,
+                "Created": crate::image::time::format_rfc3339(r.created),
+                "Image": r.image.hex(),
+                "ImageName": r.image_name,
+                "Path": r.command.first(),
+                "Args": r.command.get(1..).unwrap_or_default(),
+                "State": {
+                    "Status": state_name(c.state),
+                    "Running": matches!(c.state, State::Running(_)),
+                    "Pid": match c.state { State::Running(p) => p, _ => 0 },
+                    "ExitCode": r.exit_code.unwrap_or(0),
+                    "StartedAt": crate::image::time::format_rfc3339(r.started),
+                    "FinishedAt": crate::image::time::format_rfc3339(r.finished),
+                },
+                "Config": r.config,
+            })
+        })
+        .collect();
+    match a.format.as_deref() {
+        None | Some("json") => output::println(&serde_json::to_string_pretty(&values)?)?,
+        Some(f) => {
+            let t = tmpl::Template::parse(f)?;
+            let mut text = String::new();
+            for v in &values {
+                text.push_str(&t.render(v)?);
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+            }
+            output::print(&text)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn internal_init(a: &InternalInitArgs) -> Result<i32> {
+    Ok(ops::run::internal_init(a.fd))
+}

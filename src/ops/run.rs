@@ -1,0 +1,485 @@
+//! `run` (foreground): resolve the image, apply Docker's rules for
+//! Entrypoint/Cmd/Env/WorkingDir/User and the command line's overrides,
+//! create the container record (under the shared store lock, so `rmi`
+//! sees it), describe the container for the runtime, run it, and with
+//! `--rm` remove it. The exit code is the container's.
+
+use crate::digest::Digest;
+use crate::image::config::ImageConfig;
+use crate::runtime::spec::{Mount, Network, Process, Rootfs, Seccomp, Spec};
+use crate::runtime::userns::Identity;
+use crate::store::containers::ContainerRecord;
+use crate::store::{Store, StorePaths};
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The PATH a container gets when its image sets none (Podman's).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Everything `run` and `create` take from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub image: String,
+    /// Arguments after the image: the command (replaces the image's Cmd).
+    pub command: Vec<String>,
+    pub entrypoint: Option<String>,
+    /// `-e K=V` or `-e K` (from berth's environment).
+    pub env: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub name: Option<String>,
+    pub hostname: Option<String>,
+    pub rm: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    /// `HOST:CTR[:ro]`.
+    pub volumes: Vec<String>,
+    /// `CTR[:options]`.
+    pub tmpfs: Vec<String>,
+    pub read_only: bool,
+    /// `none`, `host`, `private`.
+    pub network: Option<String>,
+    pub init: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub security_opt: Vec<String>,
+}
+
+/// Run a container in the foreground; returns its exit code. `hint` is
+/// called once if rootless berth maps only the user.
+pub fn run(paths: &StorePaths, opts: &RunOptions, hint: &mut dyn FnMut(&str)) -> Result<i32> {
+    let store = Store::open(paths)?;
+    let (rec, spec) = create(&store, opts)?;
+    start(&store, rec, &spec, opts.rm, hint)
+}
+
+/// Run a created container in the foreground; with `rm`, remove it after,
+/// else record its exit code.
+pub fn start(
+    store: &Store,
+    mut rec: ContainerRecord,
+    spec: &Spec,
+    rm: bool,
+    hint: &mut dyn FnMut(&str),
+) -> Result<i32> {
+    if let Err(e) = store.mark_running(&rec.id, std::process::id()) {
+        if rm {
+            let _ = store.remove_container(&rec);
+        }
+        return Err(e);
+    }
+    let result = crate::runtime::container::run(spec, hint);
+    store.mark_stopped(&rec.id);
+    if rm {
+        store.remove_container(&rec)?;
+    } else {
+        let now = crate::image::time::now_unix();
+        rec.started = now;
+        rec.finished = now;
+        rec.exit_code = match &result {
+            Ok(c) => Some(*c),
+            Err(e) => Some(
+                e.downcast_ref::<crate::runtime::container::StartError>()
+                    .map_or(125, |s| s.code),
+            ),
+        };
+        store.save_container(&rec)?;
+    }
+    result
+}
+
+/// The hidden `internal-init` mode (the container's monitor and init).
+pub fn internal_init(fd: i32) -> i32 {
+    crate::runtime::container::init_main(fd)
+}
+
+/// Create the record and its files; return it with the runtime spec.
+pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
+    let lock = store.lock_for_container()?;
+    let index = store.read_index()?;
+    let image = store.resolve(&index, &opts.image)?.clone();
+    let config = ImageConfig::parse(&store.blob(&image.id)?)
+        .with_context(|| format!("image {}", image.id.short()))?;
+    let run = &config.config;
+
+    let id = random_id()?;
+    let name = match &opts.name {
+        Some(n) => {
+            check_name(n)?;
+            n.clone()
+        }
+        None => generated_name(&id),
+    };
+    let hostname = opts
+        .hostname
+        .clone()
+        .unwrap_or_else(|| id[..12].to_string());
+    let network = match opts.network.as_deref().unwrap_or("private") {
+        "none" => Network::None,
+        "host" => Network::Host,
+        "private" | "bridge" => Network::Private,
+        other => bail!("network mode {other:?} is not supported (use none, host or private)"),
+    };
+    let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
+        anyhow!(
+            "no command or entrypoint specified for image {}",
+            opts.image
+        )
+    })?;
+    let env = environment(opts, run.env.as_deref().unwrap_or_default(), &hostname)?;
+    let cwd = match opts.workdir.as_deref().or(run.working_dir.as_deref()) {
+        Some(w) if !w.is_empty() => w.to_string(),
+        _ => "/".to_string(),
+    };
+    if !cwd.starts_with('/') {
+        bail!("the working directory {cwd:?} must be an absolute path");
+    }
+    let user = opts
+        .user
+        .clone()
+        .or_else(|| run.user.clone())
+        .unwrap_or_default();
+    let mut seccomp = if opts.privileged {
+        Seccomp::Unconfined
+    } else {
+        Seccomp::Default
+    };
+    let mut no_new_privileges = !opts.privileged;
+    for s in &opts.security_opt {
+        match s.split_once(['=', ':']) {
+            Some(("seccomp", "unconfined")) => seccomp = Seccomp::Unconfined,
+            Some(("seccomp", file)) => {
+                bail!("--security-opt seccomp={file}: seccomp profiles from files are not supported yet")
+            }
+            None if s == "no-new-privileges" => no_new_privileges = true,
+            Some(("no-new-privileges", v)) => no_new_privileges = v != "false",
+            Some(("label" | "apparmor", _)) => {}
+            _ => bail!("--security-opt {s:?} is not supported"),
+        }
+    }
+    let capabilities =
+        crate::runtime::security::capability_set(opts.privileged, &opts.cap_add, &opts.cap_drop)?;
+    let mut volumes = Vec::new();
+    for v in &opts.volumes {
+        volumes.push(parse_volume(v)?);
+    }
+    let mut tmpfs = Vec::new();
+    for t in &opts.tmpfs {
+        let (target, options) = t.split_once(':').unwrap_or((t, ""));
+        tmpfs.push(Mount::Tmpfs {
+            target: target.to_string(),
+            options: options.to_string(),
+        });
+    }
+
+    let mut lowers = Vec::new();
+    for chain in image.layers.iter().rev() {
+        let link = store.layer_dir(chain).join("link");
+        let short = std::fs::read_to_string(&link)
+            .with_context(|| format!("image {}: layer {chain}", image.id.short()))?;
+        lowers.push(format!("l/{}", short.trim()));
+    }
+
+    let rec = ContainerRecord {
+        id: id.clone(),
+        name,
+        image: image.id.clone(),
+        image_name: image
+            .names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| image.id.short().to_string()),
+        command: args.clone(),
+        created: crate::image::time::now_unix(),
+        config: serde_json::Value::Null,
+        exit_code: None,
+        started: 0,
+        finished: 0,
+    };
+    let dir = store.container_dir(&id);
+    let empty = dir.join("empty");
+    if lowers.is_empty() {
+        // An image without layers: overlay needs one lower dir.
+        lowers.push(empty.display().to_string());
+    }
+    let etc_files = [
+        ("hosts", "/etc/hosts"),
+        ("hostname", "/etc/hostname"),
+        ("resolv.conf", "/etc/resolv.conf"),
+    ];
+    let mut mounts: Vec<Mount> = etc_files
+        .iter()
+        .map(|(file, target)| Mount::Bind {
+            source: dir.join(file),
+            target: target.to_string(),
+            read_only: false,
+        })
+        .collect();
+    mounts.extend(volumes);
+    mounts.extend(tmpfs);
+    let identity = crate::runtime::userns::identity();
+    let rel = PathBuf::from("../containers").join(&id);
+    let spec = Spec {
+        rootfs: Rootfs {
+            lower_base: store.root().join("overlay"),
+            lowers,
+            upper: rel.join("upper"),
+            work: rel.join("work"),
+            target: dir.join("merged"),
+            userxattr: identity != Identity::Root,
+        },
+        mounts,
+        process: Process {
+            args,
+            env,
+            cwd,
+            user,
+            capabilities,
+            no_new_privileges,
+            seccomp,
+            stdin: opts.interactive,
+            terminal: opts.tty,
+            console_size: None,
+        },
+        hostname: hostname.clone(),
+        network,
+        user_namespace: identity == Identity::User,
+        read_only: opts.read_only,
+        init: opts.init,
+        mask_paths: !opts.privileged,
+        remove_after: if opts.rm {
+            vec![dir.join("upper"), dir.join("work")]
+        } else {
+            Vec::new()
+        },
+    };
+    let mut rec = rec;
+    rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
+    // A `--rm` container need not survive a crash: no fsync for it.
+    store.create_container(&rec, !opts.rm)?;
+    drop(lock);
+    let made = (|| -> Result<()> {
+        if spec.rootfs.lowers.first() == Some(&empty.display().to_string()) {
+            crate::fsutil::create_dir_all(&empty)?;
+        }
+        write_etc_files(&dir, &hostname, network)
+    })();
+    if let Err(e) = made {
+        let _ = store.remove_container(&rec);
+        return Err(e);
+    }
+    Ok((rec, spec))
+}
+
+/// Docker's rules: `--entrypoint` replaces the image's Entrypoint and
+/// drops its Cmd; arguments after the image replace Cmd. `None` when
+/// nothing is left to run.
+pub fn command(
+    opts: &RunOptions,
+    image_entrypoint: Option<&[String]>,
+    image_cmd: Option<&[String]>,
+) -> Option<Vec<String>> {
+    let mut args: Vec<String> = match &opts.entrypoint {
+        Some(e) if e.is_empty() => Vec::new(),
+        Some(e) if e.starts_with('[') => {
+            serde_json::from_str(e).unwrap_or_else(|_| vec![e.clone()])
+        }
+        Some(e) => vec![e.clone()],
+        None => image_entrypoint.unwrap_or_default().to_vec(),
+    };
+    if !opts.command.is_empty() {
+        args.extend(opts.command.iter().cloned());
+    } else if opts.entrypoint.is_none() {
+        args.extend(image_cmd.unwrap_or_default().iter().cloned());
+    }
+    (!args.is_empty()).then_some(args)
+}
+
+/// The image's Env, then defaults (PATH, HOSTNAME, TERM with `-t`), then
+/// `--env-file`s, then `-e`; a later `KEY` replaces an earlier one.
+pub fn environment(opts: &RunOptions, image_env: &[String], hostname: &str) -> Result<Vec<String>> {
+    let mut env: Vec<String> = Vec::new();
+    let set = |env: &mut Vec<String>, entry: String| {
+        let key = entry.split('=').next().unwrap_or("").to_string();
+        env.retain(|e| e.split('=').next() != Some(key.as_str()));
+        env.push(entry);
+    };
+    for e in image_env {
+        set(&mut env, e.clone());
+    }
+    let has = |env: &Vec<String>, k: &str| env.iter().any(|e| e.split('=').next() == Some(k));
+    if !has(&env, "PATH") {
+        set(&mut env, format!("PATH={DEFAULT_PATH}"));
+    }
+    if !has(&env, "HOSTNAME") {
+        set(&mut env, format!("HOSTNAME={hostname}"));
+    }
+    if opts.tty && !has(&env, "TERM") {
+        set(&mut env, "TERM=xterm".into());
+    }
+    let from_host = |k: &str| std::env::var(k).ok().map(|v| format!("{k}={v}"));
+    for f in &opts.env_files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading env file {}", f.display()))?;
+        for line in text.lines() {
+            let l = line.trim_start();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            if l.contains('=') {
+                set(&mut env, l.to_string());
+            } else if let Some(e) = from_host(l.trim_end()) {
+                set(&mut env, e);
+            }
+        }
+    }
+    for e in &opts.env {
+        if e.starts_with('=') || e.is_empty() {
+            bail!("invalid environment variable {e:?}");
+        }
+        if e.contains('=') {
+            set(&mut env, e.clone());
+        } else if let Some(v) = from_host(e) {
+            set(&mut env, v);
+        }
+    }
+    Ok(env)
+}
+
+fn parse_volume(v: &str) -> Result<Mount> {
+    let parts: Vec<&str> = v.split(':').collect();
+    let (src, dst, flags) = match parts.as_slice() {
+        [s, d] => (*s, *d, ""),
+        [s, d, f] => (*s, *d, *f),
+        _ => bail!("volume {v:?}: expected HOST-DIR:CONTAINER-DIR[:OPTIONS]"),
+    };
+    if !src.starts_with('/') {
+        bail!("volume {v:?}: named volumes are not supported yet; give an absolute host path");
+    }
+    if !dst.starts_with('/') {
+        bail!("volume {v:?}: the container path must be absolute");
+    }
+    let mut read_only = false;
+    for f in flags.split(',').filter(|f| !f.is_empty()) {
+        match f {
+            "ro" => read_only = true,
+            "rw" | "z" | "Z" => {}
+            _ => bail!("volume {v:?}: unknown option {f:?}"),
+        }
+    }
+    if !Path::new(src).exists() {
+        bail!("volume {v:?}: {src}: no such file or directory");
+    }
+    Ok(Mount::Bind {
+        source: PathBuf::from(src),
+        target: dst.to_string(),
+        read_only,
+    })
+}
+
+/// `hosts`, `hostname`, `resolv.conf` in the container's dir (bound into
+/// it; plain writes: they are rewritten whenever they are missing).
+fn write_etc_files(dir: &Path, hostname: &str, network: Network) -> Result<()> {
+    let hosts = if network == Network::Host {
+        let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        if !h.is_empty() && !h.ends_with('\n') {
+            h.push('\n');
+        }
+        h + &format!("127.0.1.1\t{hostname}\n")
+    } else {
+        format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n")
+    };
+    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    for (file, text) in [
+        ("hosts", hosts),
+        ("hostname", format!("{hostname}\n")),
+        ("resolv.conf", resolv),
+    ] {
+        let p = dir.join(file);
+        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn check_name(n: &str) -> Result<()> {
+    let ok = !n.is_empty()
+        && n.as_bytes()[0].is_ascii_alphanumeric()
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    if !ok {
+        bail!("container name {n:?} is invalid: use letters, digits, '_', '.', '-'");
+    }
+    Ok(())
+}
+
+fn random_id() -> Result<String> {
+    use std::io::Read;
+    let mut b = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .context("reading /dev/urandom for a container id")?;
+    Ok(Digest::of(&b).hex().to_string())
+}
+
+/// A Podman-like `adjective_noun` name, picked by the id's bytes.
+fn generated_name(id: &str) -> String {
+    const ADJ: &[&str] = &[
+        "brave", "calm", "eager", "fond", "gentle", "happy", "keen", "lucid", "merry", "nimble",
+        "proud", "quiet", "rapid", "sunny", "tidy", "vivid",
+    ];
+    const NOUN: &[&str] = &[
+        "anchor", "buoy", "cargo", "dock", "ferry", "galley", "harbor", "jetty", "keel", "ledger",
+        "mast", "pier", "quay", "rudder", "skiff", "tug",
+    ];
+    let n = |i: usize| usize::from_str_radix(&id[i..i + 1], 16).unwrap_or(0);
+    format!("{}_{}_{}", ADJ[n(0)], NOUN[n(1)], &id[2..6])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn entrypoint_and_cmd_follow_docker() {
+        let ep = s(&["/ep", "a"]);
+        let cmd = s(&["c1"]);
+        let mut o = RunOptions::default();
+        assert_eq!(
+            command(&o, Some(&ep), Some(&cmd)).unwrap(),
+            s(&["/ep", "a", "c1"])
+        );
+        o.command = s(&["x"]);
+        assert_eq!(
+            command(&o, Some(&ep), Some(&cmd)).unwrap(),
+            s(&["/ep", "a", "x"])
+        );
+        o.entrypoint = Some("/other".into());
+        assert_eq!(
+            command(&o, Some(&ep), Some(&cmd)).unwrap(),
+            s(&["/other", "x"])
+        );
+        o.command.clear();
+        assert_eq!(command(&o, Some(&ep), Some(&cmd)).unwrap(), s(&["/other"]));
+        o.entrypoint = Some(String::new());
+        assert_eq!(command(&o, Some(&ep), Some(&cmd)), None);
+    }
+
+    #[test]
+    fn environment_layers_defaults_and_overrides() {
+        let mut o = RunOptions::default();
+        let env = environment(&o, &s(&["A=1"]), "h").unwrap();
+        assert_eq!(
+            env,
+            s(&["A=1", &format!("PATH={DEFAULT_PATH}"), "HOSTNAME=h"])
+        );
+        o.env = s(&["A=2", "B=3"]);
+        let env = environment(&o, &s(&["A=1", "PATH=/x"]), "h").unwrap();
+        assert_eq!(env, s(&["PATH=/x", "HOSTNAME=h", "A=2", "B=3"]));
+    }
+}

@@ -1,0 +1,631 @@
+//! Starting a container and staying its parent (DESIGN.md §4).
+//!
+//! Three processes, none of which forks while it has threads:
+//!
+//! 1. berth itself ([`run`]): re-executes `/proc/self/exe` in the hidden
+//!    `internal-init` mode, sends it the [`Spec`] over a socket, maps its
+//!    user namespace (`newuidmap`/`newgidmap`, or the user alone), then
+//!    forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to it and exits with the
+//!    container's code. The container inherits berth's stdio, so input and
+//!    output flow without copying.
+//! 2. the monitor ([`init_main`]): unshares the user, pid, uts, ipc and
+//!    network namespaces, forks the container's pid 1, forwards signals to
+//!    it, and when it exits removes what `--rm` names (from inside the user
+//!    namespace, where files of subordinate ids can be removed).
+//! 3. pid 1 ([`container_init`]): a new mount namespace, the root file
+//!    system ([`super::rootfs`]), hostname, loopback, the user, the
+//!    capabilities, `no_new_privs`, seccomp, then `execve`.
+//!
+//! Each process has `PR_SET_PDEATHSIG(SIGKILL)`: if berth is killed, the
+//! monitor dies, then pid 1, and with pid 1 the kernel kills the whole pid
+//! namespace; the mounts live only in the container's mount namespace and
+//! go with it. Nothing is left behind.
+//!
+//! Errors of pid 1 before `exec` travel back on the socket as
+//! `CODE\nmessage` (125 setup, 126 cannot execute, 127 not found); the
+//! socket is close-on-exec, so end-of-file without a message means the
+//! container's program is running.
+
+use super::security;
+use super::spec::{Network, Seccomp, Spec};
+use super::user;
+use super::userns;
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+/// The container could not be started; `code` is the exit code berth
+/// should use (125, 126, 127).
+#[derive(Debug)]
+pub struct StartError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Signals berth forwards to the container.
+pub(super) const FORWARDED: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
+
+pub(super) fn forwarded_and_chld() -> SigSet {
+    let mut s = SigSet::empty();
+    for sig in FORWARDED {
+        s.add(sig);
+    }
+    s.add(Signal::SIGCHLD);
+    s
+}
+
+/// Run `spec` in the foreground and return the container's exit code
+/// (128+N when killed by signal N). `hint` is called once when a rootless
+/// user has no subordinate range and only the user is mapped. Must be
+/// called while the process has one thread: the signals it forwards are
+/// blocked and waited for synchronously.
+pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
+    let plan = if spec.user_namespace {
+        match userns::plan() {
+            Ok(p) => p,
+            Err(h) => {
+                hint(&h);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let signals = forwarded_and_chld();
+    signals
+        .thread_block()
+        .context("blocking signals to forward them")?;
+
+    let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
+    let fd = theirs.as_raw_fd();
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0("berth")
+        .args(["internal-init", &fd.to_string()])
+        .stdin(if spec.process.stdin {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
+    // SAFETY: fcntl is async-signal-safe; the closure touches no memory
+    // shared with other threads.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().context("starting berth's container init")?;
+    drop(theirs);
+    let pid = Pid::from_raw(child.id() as i32);
+
+    let mut pty = None;
+    let setup = (|| -> Result<Option<StartError>> {
+        let mut spec = spec.clone();
+        if spec.process.terminal {
+            spec.process.console_size = super::tty::window_size();
+        }
+        let json = serde_json::to_vec(&spec).context("serializing the container spec")?;
+        ours.write_all(&(json.len() as u32).to_le_bytes())?;
+        ours.write_all(&json)?;
+        if spec.user_namespace {
+            let mut b = [0u8; 1];
+            if ours.read_exact(&mut b).is_err() || b[0] != b'u' {
+                return read_error(&mut ours);
+            }
+            let mapped = match &plan {
+                Some(p) => userns::map_ids(pid.as_raw(), p),
+                None => userns::map_user_alone(pid.as_raw()),
+            };
+            ours.write_all(if mapped.is_ok() { b"m" } else { b"x" })?;
+            mapped?;
+        }
+        if spec.process.terminal {
+            // pid 1 sends the master of the terminal it made inside the
+            // container (its own devpts), or an error.
+            match super::tty::recv_fd(&ours)? {
+                (Some(fd), _) => pty = Some(fd),
+                (None, first) => return read_error_after(&mut ours, first),
+            }
+        }
+        read_error(&mut ours)
+    })();
+
+    let code = match pty {
+        Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
+            super::tty::relay(pid, master, spec.process.stdin, &signals)?
+        }
+        _ => wait_forwarding(pid, &signals)?,
+    };
+    match setup {
+        Ok(None) => Ok(code),
+        Ok(Some(e)) => Err(e.into()),
+        Err(e) => Err(e.context("starting the container")),
+    }
+}
+
+/// Read what pid 1 reports before `exec`: nothing (it runs) or an error.
+fn read_error(sock: &mut UnixStream) -> Result<Option<StartError>> {
+    read_error_after(sock, Vec::new())
+}
+
+fn read_error_after(sock: &mut UnixStream, first: Vec<u8>) -> Result<Option<StartError>> {
+    let mut buf = first;
+    let _ = sock.read_to_end(&mut buf);
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let (code, message) = text.split_once('\n').unwrap_or(("125", &text));
+    Ok(Some(StartError {
+        code: code.parse().unwrap_or(125),
+        message: message.to_string(),
+    }))
+}
+
+/// Wait for `child`, forwarding the signals of `set` to it.
+fn wait_forwarding(child: Pid, set: &SigSet) -> Result<i32> {
+    loop {
+        match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, c)) => return Ok(c),
+            Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => bail!("waiting for process {child}: {e}"),
+        }
+        let sig = set.wait().context("waiting for signals")?;
+        if sig != Signal::SIGCHLD {
+            let _ = kill(child, sig);
+        }
+    }
+}
+
+// --- the monitor: `berth internal-init FD` -----------------------------------
+
+/// The hidden `internal-init` mode: the monitor. Returns the exit code.
+pub fn init_main(fd: i32) -> i32 {
+    // SAFETY: integer prctl/fcntl calls.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        if libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) != 0 {
+            return 125;
+        }
+    }
+    // SAFETY: the parent passed this open descriptor for us alone.
+    let mut sock = Some(unsafe { UnixStream::from_raw_fd(fd) });
+    match monitor(&mut sock) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(s) = sock.as_mut() {
+                let _ = write!(s, "125\n{e:#}");
+            }
+            125
+        }
+    }
+}
+
+fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
+    let sock = slot.as_mut().expect("the socket is there until the fork");
+    let mut len = [0u8; 4];
+    sock.read_exact(&mut len)
+        .context("reading the container spec")?;
+    let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
+    sock.read_exact(&mut json)
+        .context("reading the container spec")?;
+    let spec: Spec = serde_json::from_slice(&json).context("reading the container spec")?;
+    // The death signal is armed only from now: if berth (the creator of
+    // the socket) is no longer our parent, it died before; stop here.
+    if peer_pid(sock) != Some(nix::unistd::getppid().as_raw()) {
+        std::process::exit(125);
+    }
+    // Out of the terminal's process group: berth alone receives ^C and
+    // forwards it once.
+    let _ = nix::unistd::setsid();
+    let mut flags = CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
+    if spec.network != Network::Host {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    if spec.user_namespace {
+        // One call: the other namespaces are then owned by the new user
+        // namespace, where this process has every capability.
+        flags |= CloneFlags::CLONE_NEWUSER;
+    }
+    unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
+    if spec.user_namespace {
+        sock.write_all(b"u")?;
+        let mut b = [0u8; 1];
+        if sock.read_exact(&mut b).is_err() || b[0] != b'm' {
+            // berth reports why the map failed.
+            std::process::exit(125);
+        }
+    }
+    let signals = forwarded_and_chld();
+    signals.thread_block().context("blocking signals")?;
+    // SAFETY: this process has a single thread (it was just exec'd and
+    // started none).
+    // pid 1 cannot see our pid to check that we live after it armed its
+    // death signal: it checks that the write end of this pipe is open.
+    let (alive_r, alive_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| anyhow!("creating a pipe: {}", e.desc()))?;
+    match unsafe { fork() }.context("forking the container's init")? {
+        ForkResult::Child => {
+            drop(alive_w);
+            // SAFETY: integer prctl.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+            let mut pfd = [libc::pollfd {
+                fd: alive_r.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            // SAFETY: a valid pollfd array; zero timeout.
+            if unsafe { libc::poll(pfd.as_mut_ptr(), 1, 0) } != 0 {
+                // The monitor already died (the pipe hung up).
+                // SAFETY: leave at once.
+                unsafe { libc::_exit(125) }
+            }
+            drop(alive_r);
+            let err = container_init(&spec, sock);
+            let (code, msg) = match err.downcast_ref::<StartError>() {
+                Some(s) => (s.code, s.message.clone()),
+                None => (125, format!("{err:#}")),
+            };
+            let _ = write!(sock, "{code}\n{msg}");
+            // SAFETY: leave without running destructors or atexit.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            drop(alive_r);
+            // Held open (close-on-exec) until this process dies.
+            let _alive = alive_w;
+            // pid 1 holds the socket until exec; berth waits for its end.
+            drop(slot.take());
+            let code = wait_forwarding(child, &signals)?;
+            for p in &spec.remove_after {
+                let _ = crate::fsutil::remove_all(p);
+            }
+            Ok(code)
+        }
+    }
+}
+
+/// The pid of the process that created the other end of `sock`.
+fn peer_pid(sock: &UnixStream) -> Option<i32> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: a ucred-sized buffer for SO_PEERCRED.
+    let r = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    (r == 0).then_some(cred.pid)
+}
+
+// --- pid 1 -------------------------------------------------------------------
+
+/// The descriptor of the socket to berth, in pid 1 (for `--init`, which
+/// must close it once the program is started).
+static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+fn close_report_socket() {
+    let fd = REPORT_FD.swap(-1, std::sync::atomic::Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: pid 1 never uses the socket again and leaves by _exit,
+        // so nothing closes it a second time.
+        unsafe { libc::close(fd) };
+    }
+}
+
+fn start_err(code: i32, message: String) -> anyhow::Error {
+    StartError { code, message }.into()
+}
+
+/// Set up and exec the container's process; returns only on failure.
+fn container_init(spec: &Spec, sock: &UnixStream) -> anyhow::Error {
+    REPORT_FD.store(sock.as_raw_fd(), std::sync::atomic::Ordering::SeqCst);
+    match try_init(spec) {
+        Ok(never) => match never {},
+        Err(e) => e,
+    }
+}
+
+enum Never {}
+
+fn try_init(spec: &Spec) -> Result<Never> {
+    let _ = nix::unistd::setsid();
+    unshare(CloneFlags::CLONE_NEWNS)
+        .map_err(|e| anyhow!("creating the container's mount namespace: {}", e.desc()))?;
+    super::rootfs::setup(spec)?;
+    nix::unistd::sethostname(&spec.hostname)
+        .map_err(|e| anyhow!("setting the hostname {:?}: {}", spec.hostname, e.desc()))?;
+    if spec.network != Network::Host {
+        loopback_up()?;
+    }
+    let p = &spec.process;
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let who =
+        user::resolve(&p.user, &passwd, &group).map_err(|e| start_err(126, format!("{e:#}")))?;
+    if p.terminal {
+        let fd = REPORT_FD.load(std::sync::atomic::Ordering::SeqCst);
+        super::tty::make_console(fd, who.uid, who.gid, p.console_size)?;
+    }
+    let mut env = p.env.clone();
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={}", who.home));
+    }
+    if !p.cwd.is_empty() && std::fs::metadata(&p.cwd).is_err() {
+        // Docker creates a missing working directory.
+        let _ = std::fs::create_dir_all(&p.cwd);
+    }
+    std::env::set_current_dir(&p.cwd)
+        .map_err(|e| start_err(126, format!("working directory {:?}: {e}", p.cwd)))?;
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("")
+        .to_string();
+    let prog = find_program(&p.args[0], &path_var)?;
+    refuse_own_binary(&prog)?;
+
+    security::limit_capabilities(p.capabilities)
+        .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
+    if let Err(e) = nix::unistd::setgroups(
+        &who.groups
+            .iter()
+            .map(|g| nix::unistd::Gid::from_raw(*g))
+            .collect::<Vec<_>>(),
+    ) {
+        // With the user alone mapped, setgroups is denied (and only
+        // group 0 exists): nothing to set then.
+        if !(e == nix::errno::Errno::EPERM && who.groups.is_empty()) {
+            bail!(
+                "setting supplementary groups {:?}: {}",
+                who.groups,
+                e.desc()
+            );
+        }
+    }
+    let (uid, gid) = (
+        nix::unistd::Uid::from_raw(who.uid),
+        nix::unistd::Gid::from_raw(who.gid),
+    );
+    nix::unistd::setresgid(gid, gid, gid).map_err(|e| {
+        anyhow!(
+            "switching to group {}: {} (is it mapped in the user namespace?)",
+            who.gid,
+            e.desc()
+        )
+    })?;
+    nix::unistd::setresuid(uid, uid, uid).map_err(|e| {
+        anyhow!(
+            "switching to user {}: {} (is it mapped in the user namespace?)",
+            who.uid,
+            e.desc()
+        )
+    })?;
+    if p.no_new_privileges {
+        security::set_no_new_privs().map_err(|e| anyhow!("setting no_new_privs: {e}"))?;
+    }
+    let argv: Vec<CString> = p
+        .args
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .context("an argument with a NUL byte")?;
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .context("an environment entry with a NUL byte")?;
+    let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
+    if p.seccomp == Seccomp::Default {
+        security::load_filter(&security::default_filter())
+            .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+    }
+    if spec.init {
+        return run_as_init(&prog_c, &argv, &envp, &p.args[0]);
+    }
+    Err(exec(&prog_c, &argv, &envp, &p.args[0]))
+}
+
+/// Exec the container's program with default signal handling: berth
+/// ignores SIGPIPE and blocks the forwarded signals, and both survive exec.
+fn exec(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -> anyhow::Error {
+    // SAFETY: resetting a disposition; marking descriptors close-on-exec.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // No descriptor of berth's caller or of berth (a directory of the
+        // host would be a way out of the root) reaches the container.
+        libc::syscall(
+            libc::SYS_close_range,
+            3u32,
+            u32::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
+    }
+    let _ =
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    let e = nix::unistd::execve(prog, argv, envp).unwrap_err();
+    exec_error(arg0, e)
+}
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// `--init`: stay pid 1, run the program as its child, forward signals to
+/// it, reap every orphan, and exit with the program's code.
+fn run_as_init(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -> Result<Never> {
+    // A signal from outside reaches pid 1 of a namespace only if pid 1
+    // handles it (a default action is dropped, even while blocked), so
+    // install a handler; sigwait still collects the blocked signals.
+    let set = forwarded_and_chld();
+    for sig in set.iter() {
+        // SAFETY: a handler that does nothing.
+        unsafe {
+            libc::signal(
+                sig as libc::c_int,
+                ignore_signal as *const () as libc::sighandler_t,
+            )
+        };
+    }
+    // SAFETY: this process has a single thread.
+    match unsafe { fork() }.context("forking the container's program")? {
+        ForkResult::Child => Err(exec(prog, argv, envp, arg0)),
+        ForkResult::Parent { child } => {
+            // CVE-2019-5736: this process stays berth's binary while the
+            // container runs; not dumpable, so container processes cannot
+            // open /proc/1/exe to rewrite it.
+            // SAFETY: integer prctl.
+            unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+            // The socket is inherited (close-on-exec) by the program; close
+            // ours so berth sees end-of-file once the program runs.
+            close_report_socket();
+            let code = loop {
+                let sig = set.wait().unwrap_or(Signal::SIGCHLD);
+                if sig != Signal::SIGCHLD {
+                    let _ = kill(child, sig);
+                    continue;
+                }
+                let mut code = None;
+                loop {
+                    match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                        Ok(WaitStatus::Exited(p, c)) if p == child => code = Some(c),
+                        Ok(WaitStatus::Signaled(p, s, _)) if p == child => {
+                            code = Some(128 + s as i32)
+                        }
+                        Ok(WaitStatus::StillAlive) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+                if let Some(c) = code {
+                    break c;
+                }
+            };
+            // SAFETY: leave at once; the kernel kills the namespace's rest.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+fn exec_error(arg0: &str, e: nix::errno::Errno) -> anyhow::Error {
+    use nix::errno::Errno;
+    let code = match e {
+        Errno::ENOENT | Errno::ENOTDIR => 127,
+        _ => 126,
+    };
+    start_err(code, format!("{arg0}: cannot execute: {}", e.desc()))
+}
+
+/// `execvp`'s search, done before exec so a missing program is 127.
+fn find_program(arg0: &str, path: &str) -> Result<String> {
+    use std::os::unix::fs::PermissionsExt;
+    if arg0.is_empty() {
+        return Err(start_err(127, "no command given".into()));
+    }
+    if arg0.contains('/') {
+        if std::fs::metadata(arg0).is_err() {
+            return Err(start_err(127, format!("{arg0}: no such file or directory")));
+        }
+        return Ok(arg0.to_string());
+    }
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let cand = format!("{}/{arg0}", dir.trim_end_matches('/'));
+        if let Ok(md) = std::fs::metadata(&cand) {
+            if md.is_file() && md.permissions().mode() & 0o111 != 0 {
+                return Ok(cand);
+            }
+        }
+    }
+    Err(start_err(
+        127,
+        format!("{arg0}: executable file not found in $PATH"),
+    ))
+}
+
+/// CVE-2019-5736: until it execs, this process *is* berth's binary, and
+/// `/proc/self/exe` reaches the host's file. An image whose program (or
+/// its `#!` interpreter) is `/proc/self/exe` would re-run berth inside the
+/// container, where the container could then rewrite berth on the host.
+/// The container has no other process yet, so checking now is race-free.
+fn refuse_own_binary(prog: &str) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::metadata("/proc/self/exe") else {
+        return Ok(());
+    };
+    let same =
+        |p: &str| std::fs::metadata(p).is_ok_and(|m| m.dev() == me.dev() && m.ino() == me.ino());
+    let mut interp = None;
+    if let Ok(mut f) = std::fs::File::open(prog) {
+        let mut head = [0u8; 256];
+        let n = f.read(&mut head).unwrap_or(0);
+        if head[..n].starts_with(b"#!") {
+            let line = String::from_utf8_lossy(&head[2..n]).into_owned();
+            interp = line.split_whitespace().next().map(str::to_string);
+        }
+    }
+    if same(prog) || interp.as_deref().is_some_and(same) {
+        return Err(start_err(
+            126,
+            format!(
+                "{prog}: refusing to execute berth's own binary in a container (CVE-2019-5736)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Bring up `lo` in the container's network namespace.
+fn loopback_up() -> Result<()> {
+    // SAFETY: plain socket and ioctl calls on a zeroed ifreq.
+    unsafe {
+        let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if s < 0 {
+            bail!("bringing up loopback: {}", std::io::Error::last_os_error());
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (i, b) in b"lo\0".iter().enumerate() {
+            req.ifr_name[i] = *b as libc::c_char;
+        }
+        let mut r = libc::ioctl(s, libc::SIOCGIFFLAGS as _, &mut req);
+        if r == 0 {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            r = libc::ioctl(s, libc::SIOCSIFFLAGS as _, &req);
+        }
+        let e = std::io::Error::last_os_error();
+        libc::close(s);
+        if r != 0 {
+            bail!("bringing up loopback: {e}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,463 @@
+//! The container's file system, set up by its init in its own mount
+//! namespace: the overlay root, a new `/proc`, `/dev` as a tmpfs with the
+//! usual nodes bound from the host, `devpts` (newinstance), `/dev/shm`,
+//! `/sys` read-only, the extra mounts, then `pivot_root` and Podman's
+//! masked and read-only paths.
+//!
+//! Every path inside the image is resolved with `openat2(RESOLVE_IN_ROOT)`
+//! below the new root and mounted on through `/proc/self/fd/N`: an image
+//! whose `/etc` or `/dev` is a symlink to an absolute host path cannot make
+//! berth create files or mount on the host (the symlink-exchange attacks
+//! of CVE-2021-30465 and CVE-2019-19921 in runc).
+
+use super::spec::{Mount, Spec};
+use anyhow::{anyhow, bail, Context, Result};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Component, Path, PathBuf};
+
+/// Podman's masked paths: hidden behind an empty read-only tmpfs (dirs)
+/// or `/dev/null` (files).
+const MASKED: &[&str] = &[
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/fs/selinux",
+    "/sys/dev/block",
+    "/sys/devices/virtual/powercap",
+];
+
+/// Podman's read-only paths.
+const READ_ONLY: &[&str] = &[
+    "/proc/asound",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// Device nodes bound from the host (a user namespace cannot mknod).
+const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
+
+/// `struct open_how` of openat2(2).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_IN_ROOT: u64 = 0x10;
+
+fn errno_err(what: String) -> anyhow::Error {
+    anyhow!("{what}: {}", std::io::Error::last_os_error())
+}
+
+/// Open `path` (absolute, inside the container) below `root` as an
+/// `O_PATH` descriptor, symlinks resolved as if `root` were `/`.
+fn open_in_root(root: &OwnedFd, path: &str) -> std::io::Result<OwnedFd> {
+    let rel = path.trim_start_matches('/');
+    let rel = CString::new(if rel.is_empty() { "." } else { rel })
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    let how = OpenHow {
+        flags: (libc::O_PATH | libc::O_CLOEXEC) as u64,
+        mode: 0,
+        resolve: RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    // SAFETY: valid pointers for the duration of the call.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            root.as_raw_fd(),
+            rel.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// A path inside the container, checked: absolute, no `..`.
+fn clean(path: &str) -> Result<String> {
+    let p = Path::new(path);
+    if !p.is_absolute() || p.components().any(|c| c == Component::ParentDir) {
+        bail!("container path {path:?} must be absolute and without \"..\"");
+    }
+    Ok(path.to_string())
+}
+
+/// Open `path` below `root`, creating it (a directory, or an empty file
+/// when `dir` is false) and missing parent directories.
+fn ensure(root: &OwnedFd, path: &str, dir: bool) -> Result<OwnedFd> {
+    match open_in_root(root, path) {
+        Ok(fd) => return Ok(fd),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+        Err(e) => bail!("opening {path} in the container: {e}"),
+    }
+    let p = Path::new(path);
+    let name = p
+        .file_name()
+        .ok_or_else(|| anyhow!("cannot create {path} in the container"))?;
+    let parent = p.parent().map(|p| p.to_string_lossy().into_owned());
+    let pfd = match parent.as_deref() {
+        None | Some("") | Some("/") => open_in_root(root, "/")?,
+        Some(par) => ensure(root, par, true)?,
+    };
+    let cname = CString::new(name.as_encoded_bytes()).context("a path with a NUL byte")?;
+    // SAFETY: valid C strings and descriptors.
+    let r = unsafe {
+        if dir {
+            libc::mkdirat(pfd.as_raw_fd(), cname.as_ptr(), 0o755)
+        } else {
+            let fd = libc::openat(
+                pfd.as_raw_fd(),
+                cname.as_ptr(),
+                libc::O_CREAT | libc::O_WRONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                0o644,
+            );
+            if fd >= 0 {
+                libc::close(fd);
+                0
+            } else {
+                fd
+            }
+        }
+    };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EEXIST) {
+            bail!("creating {path} in the container: {e}");
+        }
+    }
+    open_in_root(root, path).with_context(|| format!("opening {path} in the container"))
+}
+
+fn fd_path(fd: &OwnedFd) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+}
+
+fn mnt(
+    src: Option<&Path>,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: MsFlags,
+    data: Option<&str>,
+    what: &str,
+) -> Result<()> {
+    mount(src, target, fstype, flags, data).map_err(|e| anyhow!("mounting {what}: {}", e.desc()))
+}
+
+/// Set up the root file system and `pivot_root` into it. Runs in the
+/// container's init, in a new mount namespace, with every capability of
+/// its user namespace. Returns with `/` the container's root.
+pub fn setup(spec: &Spec) -> Result<()> {
+    // Nothing mounted here may reach the host's mount namespace.
+    mnt(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+        "/ private",
+    )?;
+    mount_overlay(spec)?;
+    let target = &spec.rootfs.target;
+    let root = nix::fcntl::open(
+        target,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| anyhow!("opening {}: {}", target.display(), e.desc()))?;
+    // SAFETY: a fresh descriptor.
+    let root = unsafe { OwnedFd::from_raw_fd(root) };
+
+    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let t = ensure(&root, "/proc", true)?;
+    mnt(
+        Some(Path::new("proc")),
+        &fd_path(&t),
+        Some("proc"),
+        nosuid_nodev_noexec,
+        None,
+        "/proc",
+    )?;
+    mount_dev(&root, spec)?;
+    let t = ensure(&root, "/sys", true)?;
+    let sys_bound = mount(
+        Some("sysfs"),
+        &fd_path(&t),
+        Some("sysfs"),
+        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .is_err();
+    if sys_bound {
+        // A user namespace that does not own the network namespace
+        // (`--network host`) cannot mount sysfs: bind the host's, made
+        // read-only after the pivot.
+        mnt(
+            Some(Path::new("/sys")),
+            &fd_path(&t),
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+            "/sys",
+        )?;
+    }
+    let mut read_only_later = Vec::new();
+    for m in &spec.mounts {
+        match m {
+            Mount::Bind {
+                source,
+                target,
+                read_only,
+            } => {
+                let target = clean(target)?;
+                let md = std::fs::metadata(source)
+                    .with_context(|| format!("volume source {}", source.display()))?;
+                let t = ensure(&root, &target, md.is_dir())?;
+                mnt(
+                    Some(source),
+                    &fd_path(&t),
+                    None,
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None,
+                    &format!("{} on {target}", source.display()),
+                )?;
+                if *read_only {
+                    read_only_later.push(target);
+                }
+            }
+            Mount::Tmpfs { target, options } => {
+                let target = clean(target)?;
+                let t = ensure(&root, &target, true)?;
+                let opts = if options.is_empty() {
+                    "mode=1777".to_string()
+                } else {
+                    options.clone()
+                };
+                mnt(
+                    Some(Path::new("tmpfs")),
+                    &fd_path(&t),
+                    Some("tmpfs"),
+                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                    Some(&opts),
+                    &format!("tmpfs on {target}"),
+                )?;
+            }
+        }
+    }
+    drop(root);
+    pivot(target)?;
+
+    if sys_bound {
+        remount_read_only("/sys")?;
+    }
+    for t in &read_only_later {
+        remount_read_only(t)?;
+    }
+    if spec.mask_paths {
+        mask_paths()?;
+    }
+    if spec.read_only {
+        remount_read_only("/")?;
+    }
+    Ok(())
+}
+
+fn mount_overlay(spec: &Spec) -> Result<()> {
+    let r = &spec.rootfs;
+    std::env::set_current_dir(&r.lower_base)
+        .with_context(|| format!("entering {}", r.lower_base.display()))?;
+    let mut opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        r.lowers.join(":"),
+        r.upper.display(),
+        r.work.display()
+    );
+    if r.userxattr {
+        opts.push_str(",userxattr");
+    }
+    if opts.len() >= 4000 {
+        bail!(
+            "the image has too many layers for one overlay mount ({} bytes of options)",
+            opts.len()
+        );
+    }
+    mount(
+        Some("overlay"),
+        &r.target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(opts.as_str()),
+    )
+    .map_err(|e| {
+        anyhow!(
+            "mounting the container's root file system (overlay) at {}: {}: this kernel cannot \
+             mount overlay here; rootless containers need Linux 5.11 or later (overlay with \
+             userxattr in a user namespace); install fuse-overlayfs or upgrade the kernel",
+            r.target.display(),
+            e.desc()
+        )
+    })
+}
+
+fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
+    let t = ensure(root, "/dev", true)?;
+    mnt(
+        Some(Path::new("tmpfs")),
+        &fd_path(&t),
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
+        Some("mode=755,size=65536k"),
+        "/dev",
+    )?;
+    for d in DEVICES {
+        let host = Path::new("/dev").join(d);
+        let t = ensure(root, &format!("/dev/{d}"), false)?;
+        mnt(
+            Some(&host),
+            &fd_path(&t),
+            None,
+            MsFlags::MS_BIND,
+            None,
+            &host.display().to_string(),
+        )?;
+    }
+    let t = ensure(root, "/dev/pts", true)?;
+    let pts = |opts: &str| {
+        mount(
+            Some("devpts"),
+            &fd_path(&t),
+            Some("devpts"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+            Some(opts),
+        )
+    };
+    // gid=5 (tty) only where the namespace maps it.
+    pts("newinstance,ptmxmode=0666,mode=0620,gid=5")
+        .or_else(|_| pts("newinstance,ptmxmode=0666,mode=0620"))
+        .map_err(|e| anyhow!("mounting /dev/pts: {}", e.desc()))?;
+    let t = ensure(root, "/dev/shm", true)?;
+    mnt(
+        Some(Path::new("shm")),
+        &fd_path(&t),
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=1777,size=65536k"),
+        "/dev/shm",
+    )?;
+    let dev = open_in_root(root, "/dev").context("opening /dev in the container")?;
+    for (name, to) in [
+        ("ptmx", "pts/ptmx"),
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("core", "/proc/kcore"),
+    ] {
+        let (n, t) = (CString::new(name)?, CString::new(to)?);
+        // SAFETY: valid C strings; the dir fd is /dev of the container.
+        if unsafe { libc::symlinkat(t.as_ptr(), dev.as_raw_fd(), n.as_ptr()) } != 0 {
+            return Err(errno_err(format!("creating /dev/{name}")));
+        }
+    }
+    let _ = spec;
+    Ok(())
+}
+
+fn pivot(target: &Path) -> Result<()> {
+    std::env::set_current_dir(target).with_context(|| format!("entering {}", target.display()))?;
+    // pivot_root(".", "."): the old root ends up stacked on the new one
+    // and is detached at once, so no path to the host remains.
+    nix::unistd::pivot_root(".", ".").map_err(|e| anyhow!("pivot_root: {}", e.desc()))?;
+    umount2(".", MntFlags::MNT_DETACH)
+        .map_err(|e| anyhow!("detaching the old root: {}", e.desc()))?;
+    std::env::set_current_dir("/").context("entering /")?;
+    Ok(())
+}
+
+/// Remount a bind mount read-only, keeping the flags the kernel locks in
+/// a user namespace (nosuid, nodev, noexec, atime), else it says EPERM.
+fn remount_read_only(path: &str) -> Result<()> {
+    let st = nix::sys::statvfs::statvfs(path)
+        .map_err(|e| anyhow!("making {path} read-only: {}", e.desc()))?;
+    use nix::sys::statvfs::FsFlags as F;
+    let f = st.flags();
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
+    for (s, m) in [
+        (F::ST_NOSUID, MsFlags::MS_NOSUID),
+        (F::ST_NODEV, MsFlags::MS_NODEV),
+        (F::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (F::ST_NOATIME, MsFlags::MS_NOATIME),
+        (F::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (F::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if f.contains(s) {
+            flags |= m;
+        }
+    }
+    mnt(
+        None,
+        Path::new(path),
+        None,
+        flags,
+        None,
+        &format!("{path} read-only"),
+    )
+}
+
+fn mask_paths() -> Result<()> {
+    for p in MASKED {
+        let Ok(md) = std::fs::symlink_metadata(p) else {
+            continue;
+        };
+        if md.is_dir() {
+            mnt(
+                Some(Path::new("tmpfs")),
+                Path::new(p),
+                Some("tmpfs"),
+                MsFlags::MS_RDONLY,
+                Some("size=0"),
+                &format!("a mask over {p}"),
+            )?;
+        } else {
+            mnt(
+                Some(Path::new("/dev/null")),
+                Path::new(p),
+                None,
+                MsFlags::MS_BIND,
+                None,
+                &format!("a mask over {p}"),
+            )?;
+        }
+    }
+    for p in READ_ONLY {
+        if std::fs::symlink_metadata(p).is_err() {
+            continue;
+        }
+        mnt(
+            Some(Path::new(p)),
+            Path::new(p),
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+            p,
+        )?;
+        remount_read_only(p)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! What to run: a plain description of one container (its root file
+//! system, extra mounts, process, namespaces and security settings). `ops`
+//! builds it from the store and the image config; the runtime only
+//! follows it. It travels as JSON from the berth process to its re-executed
+//! init over a socket, so every field is serializable.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// One container to start.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Spec {
+    pub rootfs: Rootfs,
+    /// Bind mounts and tmpfs mounts, in order, after the standard ones.
+    pub mounts: Vec<Mount>,
+    pub process: Process,
+    pub hostname: String,
+    pub network: Network,
+    /// Run in a user namespace (rootless); the parent maps it.
+    pub user_namespace: bool,
+    /// Make the root file system read-only (`--read-only`).
+    pub read_only: bool,
+    /// Run a minimal init as pid 1 that reaps and forwards signals
+    /// (`--init`).
+    pub init: bool,
+    /// Podman's masked and read-only `/proc` and `/sys` paths; off with
+    /// `--privileged`.
+    pub mask_paths: bool,
+    /// Removed by the monitor, inside the user namespace, once the
+    /// container has exited (`--rm`): files the container wrote may belong
+    /// to subordinate ids that the user alone cannot remove.
+    pub remove_after: Vec<PathBuf>,
+}
+
+/// The overlay root file system.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Rootfs {
+    /// The directory the lower dirs are relative to (the store's
+    /// `overlay/`), so the mount options stay short.
+    pub lower_base: PathBuf,
+    /// Lower dirs, top first, relative to `lower_base` (`l/<short>`).
+    pub lowers: Vec<String>,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    /// Where the overlay is mounted, in the container's own mount
+    /// namespace, before `pivot_root`.
+    pub target: PathBuf,
+    /// `userxattr`: overlay inside a user namespace (Linux 5.11+).
+    pub userxattr: bool,
+}
+
+/// An extra mount.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub enum Mount {
+    /// `-v HOST:CTR[:ro]`, and the container's `/etc/hosts`,
+    /// `/etc/hostname`, `/etc/resolv.conf`.
+    Bind {
+        source: PathBuf,
+        target: String,
+        read_only: bool,
+    },
+    /// `--tmpfs CTR[:options]`.
+    Tmpfs { target: String, options: String },
+}
+
+/// The container's process.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Process {
+    pub args: Vec<String>,
+    /// `KEY=value`, final (defaults and overrides applied).
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// `uid[:gid]` or `name[:group]`, resolved in the image's
+    /// `/etc/passwd` and `/etc/group`; empty is root.
+    pub user: String,
+    /// Capabilities kept, as a bit mask (bit N is capability N).
+    pub capabilities: u64,
+    pub no_new_privileges: bool,
+    pub seccomp: Seccomp,
+    /// Keep standard input open (`-i`).
+    pub stdin: bool,
+    /// Give the process a terminal (`-t`).
+    pub terminal: bool,
+    /// The terminal's first size (rows, columns), set before the program
+    /// starts so it never sees 0x0.
+    #[serde(default)]
+    pub console_size: Option<(u16, u16)>,
+}
+
+/// Which system calls the container may make.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum Seccomp {
+    /// berth's default filter, equivalent to Podman's default profile.
+    Default,
+    /// No filter (`--security-opt seccomp=unconfined`, `--privileged`).
+    Unconfined,
+}
+
+/// The container's network namespace.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// A new namespace with only loopback, up.
+    None,
+    /// The host's namespace.
+    Host,
+    /// A new namespace with loopback up (outbound connectivity needs
+    /// pasta or slirp4netns, not yet wired).
+    Private,
+}

@@ -1,0 +1,208 @@
+//! Container records: `<root>/containers/<id>/` holds `config.json` (the
+//! record, replaced atomically), the writable layer (`upper/`, `work/`),
+//! the mount point of the root file system (`merged/`) and the files bound
+//! into the container (`hosts`, `hostname`, `resolv.conf`).
+//! `<root>/containers/names/<name>` is a symlink to the id: creating a
+//! symlink is atomic and fails when the name exists, so two `run --name`
+//! racing for one name cannot both win, without a lock.
+//!
+//! A record names its image, so `rmi` and garbage collection (under the
+//! exclusive store lock) can see that the image is in use; records are
+//! created under the shared store lock for that reason.
+
+use super::Store;
+use crate::digest::Digest;
+use crate::fsutil::{self, FileLock, LockKind};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// `containers/<id>/config.json`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ContainerRecord {
+    /// 64 hex digits.
+    pub id: String,
+    pub name: String,
+    /// The image id (config digest).
+    pub image: Digest,
+    /// The name the image was given by (`localhost/busybox:latest`).
+    pub image_name: String,
+    pub command: Vec<String>,
+    /// Unix seconds.
+    pub created: i64,
+    /// What the runtime needs to start it (opaque to the store).
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// The exit code of its last run, once it has run.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Unix seconds of the last start and exit (0: never).
+    #[serde(default)]
+    pub started: i64,
+    #[serde(default)]
+    pub finished: i64,
+}
+
+/// What a container is doing now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Created,
+    /// Its berth process (the parent of the container) is alive.
+    Running(i32),
+    Exited(i32),
+}
+
+impl Store {
+    fn containers_dir(&self) -> PathBuf {
+        self.root.join("containers")
+    }
+
+    /// `containers/<id>/`.
+    pub fn container_dir(&self, id: &str) -> PathBuf {
+        self.containers_dir().join(id)
+    }
+
+    /// Hold the store lock shared while a container record is created from
+    /// an image, so that `rmi` sees the record or the image is not found.
+    pub fn lock_for_container(&self) -> Result<FileLock> {
+        self.lock("store.lock", LockKind::Shared)
+    }
+
+    /// Create the record and its directories (`upper/`, `work/`,
+    /// `merged/`). Fails, naming it, if the name is taken. `durable`:
+    /// fsync the record (a `--rm` container need not survive a crash).
+    pub fn create_container(&self, rec: &ContainerRecord, durable: bool) -> Result<PathBuf> {
+        let names = self.containers_dir().join("names");
+        fsutil::create_dir_all(&names)?;
+        let link = names.join(&rec.name);
+        if let Err(e) = std::os::unix::fs::symlink(&rec.id, &link) {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                bail!(
+                    "the container name {:?} is already in use: remove that container or choose another name",
+                    rec.name
+                );
+            }
+            return Err(e).with_context(|| format!("creating {}", link.display()));
+        }
+        let dir = self.container_dir(&rec.id);
+        let made = (|| -> Result<()> {
+            for sub in ["upper", "work", "merged"] {
+                fsutil::create_dir_all(&dir.join(sub))?;
+            }
+            if durable {
+                return self.save_container(rec);
+            }
+            let bytes = serde_json::to_vec(rec).context("serializing a container record")?;
+            let (tmp, path) = (dir.join(".config.json.tmp"), dir.join("config.json"));
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            fsutil::rename(&tmp, &path)
+        })();
+        if let Err(e) = made {
+            let _ = fsutil::remove_all(&dir);
+            let _ = std::fs::remove_file(&link);
+            return Err(e.context(format!("creating container {}", rec.name)));
+        }
+        Ok(dir)
+    }
+
+    /// Replace the record atomically.
+    pub fn save_container(&self, rec: &ContainerRecord) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(rec).context("serializing a container record")?;
+        fsutil::write_atomic(&self.container_dir(&rec.id).join("config.json"), &bytes)
+    }
+
+    /// `<runroot>/containers/<id>.pid`: the berth process that runs it.
+    /// The runtime dir is a tmpfs, and the pid is checked for life when
+    /// read, so a berth killed outright leaves no running container.
+    fn pid_file(&self, id: &str) -> PathBuf {
+        self.runroot.join("containers").join(format!("{id}.pid"))
+    }
+
+    /// Record that process `pid` now runs container `id`.
+    pub fn mark_running(&self, id: &str, pid: u32) -> Result<()> {
+        let p = self.pid_file(id);
+        fsutil::create_dir_all(p.parent().expect("a parent"))?;
+        std::fs::write(&p, pid.to_string()).with_context(|| format!("writing {}", p.display()))
+    }
+
+    /// Record that the container stopped (with `code`, if it ran).
+    pub fn mark_stopped(&self, id: &str) {
+        let _ = std::fs::remove_file(self.pid_file(id));
+    }
+
+    /// What `rec` is doing now.
+    pub fn container_state(&self, rec: &ContainerRecord) -> State {
+        let pid = std::fs::read_to_string(self.pid_file(&rec.id))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
+        if let Some(pid) = pid {
+            if pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+                return State::Running(pid);
+            }
+        }
+        match rec.exit_code {
+            Some(c) => State::Exited(c),
+            None if rec.started > 0 => State::Exited(-1),
+            None => State::Created,
+        }
+    }
+
+    /// Every container record (unreadable ones are skipped: a record
+    /// being created has no `config.json` yet).
+    pub fn containers(&self) -> Result<Vec<ContainerRecord>> {
+        let dir = self.containers_dir();
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for e in rd {
+            let e = e.with_context(|| format!("reading {}", dir.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
+            let Ok(Some(b)) = fsutil::read_opt(&e.path().join("config.json")) else {
+                continue;
+            };
+            if let Ok(rec) = serde_json::from_slice::<ContainerRecord>(&b) {
+                out.push(rec);
+            }
+        }
+        out.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// Find a container by name, full id or unique id prefix.
+    pub fn find_container(&self, s: &str) -> Result<ContainerRecord> {
+        let all = self.containers()?;
+        if let Some(c) = all.iter().find(|c| c.name == s || c.id == s) {
+            return Ok(c.clone());
+        }
+        let m: Vec<_> = all
+            .iter()
+            .filter(|c| !s.is_empty() && c.id.starts_with(s))
+            .collect();
+        match m.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => bail!("no container with name or ID {s:?} found"),
+            _ => bail!("{s:?}: ambiguous, it matches {} containers", m.len()),
+        }
+    }
+
+    /// Remove a container's directory and name. Its files may belong to
+    /// subordinate ids: rootless callers run this in their user namespace.
+    pub fn remove_container(&self, rec: &ContainerRecord) -> Result<()> {
+        self.mark_stopped(&rec.id);
+        let dir = self.container_dir(&rec.id);
+        // The record goes first, so a half-removed container is invisible.
+        let _ = std::fs::remove_file(dir.join("config.json"));
+        fsutil::remove_all(&dir).with_context(|| format!("removing container {}", rec.name))?;
+        let link = self.containers_dir().join("names").join(&rec.name);
+        if std::fs::read_link(&link).is_ok_and(|t| t.as_os_str() == rec.id.as_str()) {
+            let _ = std::fs::remove_file(&link);
+        }
+        Ok(())
+    }
+}

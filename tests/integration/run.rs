@@ -1,0 +1,681 @@
+//! `berth run` against real namespaces and overlay mounts, as root and as
+//! the two test users (with and without a subordinate id range). A probe
+//! script inside the container reports what it sees (uid and gid maps,
+//! hostname, mounts, capabilities, no_new_privs, seccomp, pid, cwd, env),
+//! in the style of crun's `tests/init.c`, and the test asserts on the host
+//! side.
+
+use crate::fixtures::*;
+use crate::util::*;
+use std::time::{Duration, Instant};
+
+const IMG: &str = "localhost/busybox:latest";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Root,
+    Sub,
+    NoSub,
+}
+
+/// An environment for `who` with the busybox image (and `more`) loaded;
+/// `None` only outside CI when the users cannot be made (a loud skip).
+fn env_with(who: Who, more: &[ImageSpec]) -> Option<TestEnv> {
+    let env = match who {
+        Who::Root => {
+            if !is_root() {
+                skip("container tests run as root (and as test users created by root)");
+                return None;
+            }
+            TestEnv::new()
+        }
+        Who::Sub => Rootless::with_subuid()?.env(),
+        Who::NoSub => Rootless::without_subuid()?.env(),
+    };
+    let mut images = vec![ImageSpec::busybox(IMG)];
+    images.extend(more.iter().cloned());
+    let archive = docker_archive(&env, "images.tar", &images);
+    berth_load(&env, &archive);
+    Some(env)
+}
+
+/// Three tests per body: as root, rootless with and without a subuid range.
+macro_rules! each_identity {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn root() {
+                ($body)(Who::Root)
+            }
+            #[test]
+            fn rootless_subuid() {
+                ($body)(Who::Sub)
+            }
+            #[test]
+            fn rootless_no_subuid() {
+                ($body)(Who::NoSub)
+            }
+        }
+    };
+}
+
+const PROBE: &str = r#"
+while read a b c; do echo "uid_map=$a $b $c"; done < /proc/self/uid_map
+while read a b c; do echo "gid_map=$a $b $c"; done < /proc/self/gid_map
+echo "hostname=$(hostname)"
+while read k v; do
+  case $k in CapEff:|NoNewPrivs:|Seccomp:) echo "${k%:}=$v";; esac
+done < /proc/self/status
+echo "pid=$$"
+echo "cwd=$(pwd)"
+echo "ids=$(id -u) $(id -g)"
+while read dev mnt type opts rest; do echo "mount=$mnt $type $opts"; done < /proc/self/mounts
+env | while read -r l; do echo "env=$l"; done
+"#;
+
+/// `key=value` lines of the probe, in order.
+fn parse(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn all<'a>(kv: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    kv.iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn one<'a>(kv: &'a [(String, String)], key: &str) -> &'a str {
+    let v = all(kv, key);
+    assert_eq!(v.len(), 1, "{key}: {v:?}");
+    v[0]
+}
+
+/// The mount at `target` as (type, options), the last one mounted there.
+fn mount_at<'a>(kv: &'a [(String, String)], target: &str) -> Option<(&'a str, Vec<&'a str>)> {
+    all(kv, "mount").into_iter().rev().find_map(|m| {
+        let mut f = m.split(' ');
+        (f.next()? == target).then(|| {
+            let ty = f.next().unwrap_or("");
+            (ty, f.next().unwrap_or("").split(',').collect())
+        })
+    })
+}
+
+fn expected_maps(env: &TestEnv) -> (Vec<String>, Vec<String>) {
+    match env.user() {
+        None => (vec!["0 0 4294967295".into()], vec!["0 0 4294967295".into()]),
+        Some(u) => {
+            let mut uids = vec![format!("0 {} 1", u.uid)];
+            let mut gids = vec![format!("0 {} 1", u.gid)];
+            if let (Some((us, uc)), Some((gs, gc))) = (u.subuids, u.subgids) {
+                uids.push(format!("1 {us} {uc}"));
+                gids.push(format!("1 {gs} {gc}"));
+            }
+            (uids, gids)
+        }
+    }
+}
+
+each_identity!(probe_sees_namespaces_mounts_and_security, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let out = env
+        .berth(["run", "--rm", "--hostname", "probe-host", "-w", "/work"])
+        .args(["-e", "FOO=bar", IMG, "sh", "-c", PROBE])
+        .ok();
+    let kv = parse(&out.stdout);
+    let (uids, gids) = expected_maps(&env);
+    assert_eq!(all(&kv, "uid_map"), uids, "{}", out.stdout);
+    assert_eq!(all(&kv, "gid_map"), gids, "{}", out.stdout);
+    assert_eq!(one(&kv, "hostname"), "probe-host");
+    // Podman's default capabilities; no_new_privs; a seccomp filter.
+    assert_eq!(one(&kv, "CapEff"), "00000000800405fb");
+    assert_eq!(one(&kv, "NoNewPrivs"), "1");
+    assert_eq!(one(&kv, "Seccomp"), "2");
+    assert_eq!(one(&kv, "pid"), "1");
+    assert_eq!(one(&kv, "cwd"), "/work");
+    assert_eq!(one(&kv, "ids"), "0 0");
+
+    let (ty, opts) = mount_at(&kv, "/").expect("a root mount");
+    assert_eq!(ty, "overlay", "{}", out.stdout);
+    assert_eq!(
+        opts.contains(&"userxattr"),
+        who != Who::Root,
+        "{}",
+        out.stdout
+    );
+    for (target, fstype) in [
+        ("/proc", "proc"),
+        ("/dev", "tmpfs"),
+        ("/dev/pts", "devpts"),
+        ("/dev/shm", "tmpfs"),
+    ] {
+        let (ty, _) = mount_at(&kv, target).unwrap_or_else(|| panic!("{target}: {}", out.stdout));
+        assert_eq!(ty, fstype, "{target}");
+    }
+    let (ty, opts) = mount_at(&kv, "/sys").expect("/sys");
+    assert_eq!((ty, opts[0]), ("sysfs", "ro"), "{}", out.stdout);
+    let (_, opts) = mount_at(&kv, "/proc/sys").expect("/proc/sys read-only");
+    assert_eq!(opts[0], "ro");
+    let (ty, _) = mount_at(&kv, "/sys/firmware").expect("/sys/firmware masked");
+    assert_eq!(ty, "tmpfs");
+    for f in ["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"] {
+        assert!(mount_at(&kv, f).is_some(), "{f} is bound: {}", out.stdout);
+    }
+    let env_vars = all(&kv, "env");
+    for e in [IMAGE_PATH, "HOSTNAME=probe-host", "HOME=/root", "FOO=bar"] {
+        assert!(env_vars.contains(&e), "{e} in {env_vars:?}");
+    }
+
+    // The default hostname is the short id.
+    let out = env.berth(["run", "--rm", IMG, "hostname"]).ok();
+    let h = out.stdout.trim();
+    assert!(
+        h.len() == 12 && h.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{h:?}"
+    );
+});
+
+each_identity!(exit_codes_are_the_containers, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth(["run", "--rm", IMG, "true"]).ok();
+    env.berth(["run", "--rm", IMG, "false"]).fails(1);
+    env.berth(["run", "--rm", IMG, "sh", "-c", "exit 42"])
+        .fails(42);
+    let out = env.berth(["run", "--rm", IMG, "/etc/passwd"]).fails(126);
+    assert!(out.stderr.contains("/etc/passwd"), "{}", out.stderr);
+    let out = env.berth(["run", "--rm", IMG, "no-such-cmd"]).fails(127);
+    assert!(
+        out.stderr.contains("no-such-cmd") && out.stderr.contains("not found"),
+        "{}",
+        out.stderr
+    );
+    // With --init, sh is not pid 1 and SIGKILL reaches it: 128 + 9.
+    env.berth(["run", "--rm", "--init", IMG, "sh", "-c", "kill -9 $$"])
+        .fails(137);
+    // berth's own errors are 125.
+    let out = env
+        .berth(["run", "--rm", "localhost/nope:latest"])
+        .fails(125);
+    assert!(out.stderr.contains("localhost/nope"), "{}", out.stderr);
+});
+
+each_identity!(sigterm_to_berth_reaches_the_container, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let script = "trap 'echo got-term; exit 7' TERM; touch /v/ready; \
+                  while true; do sleep 0.1; done";
+    let running = env
+        .berth(["run", "--rm", "-v", &vol, IMG, "sh", "-c", script])
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    let started = Instant::now();
+    while !env.join("v/ready").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the container never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(running.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = running.fails(7);
+    assert_eq!(out.stdout, "got-term\n");
+});
+
+each_identity!(stdin_is_relayed_with_i, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let out = env
+        .berth(["run", "--rm", "-i", IMG, "cat"])
+        .stdin_bytes("hi\n")
+        .ok();
+    assert_eq!(out.stdout, "hi\n");
+    // Without -i the container's stdin is empty.
+    let out = env
+        .berth(["run", "--rm", IMG, "cat"])
+        .stdin_bytes("hi\n")
+        .ok();
+    assert_eq!(out.stdout, "");
+});
+
+/// Names in `root/containers` other than the `names/` dir.
+fn container_dirs(env: &TestEnv) -> Vec<String> {
+    std::fs::read_dir(env.root().join("containers"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != "names")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn mounts_below(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(path.to_str().unwrap()))
+        .map(str::to_string)
+        .collect()
+}
+
+each_identity!(rm_leaves_no_file_mount_or_record, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    // Files of other owners (subordinate ids when mapped) in the upper
+    // layer must go too.
+    let script = "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; \
+                  busybox chown -R 1:1 /d 2>/dev/null; busybox chmod 500 /d/e; true";
+    env.berth(["run", "--rm", "--name", "gone", IMG, "sh", "-c", script])
+        .ok();
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+    assert_eq!(mounts_below(env.path()), Vec::<String>::new());
+    env.berth([
+        "run",
+        "--rm",
+        "--name",
+        "gone",
+        IMG,
+        "sh",
+        "-c",
+        "test ! -e /written",
+    ])
+    .ok();
+});
+
+each_identity!(whiteout_of_an_upper_layer_hides_the_file, |who| {
+    let upper = LayerBlob::plain(
+        LayerBuilder::new()
+            .whiteout("etc/group")
+            .file("added", "added\n", 0o644)
+            .tar_bytes(),
+    );
+    let spec = ImageSpec::busybox("localhost/whiteout:latest").layer(upper);
+    let Some(env) = env_with(who, &[spec]) else {
+        return;
+    };
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "localhost/whiteout:latest",
+            "sh",
+            "-c",
+            "test ! -e /etc/group && cat /added && test -e /etc/passwd",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "added\n");
+});
+
+each_identity!(default_container_is_confined, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let script = r#"
+busybox mount -t tmpfs none /mnt 2>/dev/null && echo mount=yes || echo mount=no
+busybox insmod /bin/busybox 2>/dev/null && echo insmod=yes || echo insmod=no
+busybox unshare -U true 2>/dev/null && echo unshare=yes || echo unshare=no
+n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo procs=$n
+(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo procsys=yes || echo procsys=no
+touch /sys/berth-probe 2>/dev/null && echo sys=yes || echo sys=no
+echo far:x:70000:70000::/:/bin/sh >> /etc/passwd
+busybox su -s /bin/sh far -c true 2>/dev/null && echo setuid=yes || echo setuid=no
+"#;
+    let out = env.berth(["run", "--rm", IMG, "sh", "-c", script]).ok();
+    let kv = parse(&out.stdout);
+    for k in ["mount", "insmod", "unshare", "procsys", "sys"] {
+        assert_eq!(one(&kv, k), "no", "{k}:\n{}", out.stdout);
+    }
+    let procs: u32 = one(&kv, "procs").parse().unwrap();
+    assert!(procs <= 3, "host processes visible:\n{}", out.stdout);
+    // Rootless, uid 70000 is outside every map; as root every uid is mapped.
+    let expect = if who == Who::Root { "yes" } else { "no" };
+    assert_eq!(one(&kv, "setuid"), expect, "{}", out.stdout);
+
+    let out = env
+        .berth(["run", "--rm", "--cap-drop", "all", IMG, "sh", "-c", PROBE])
+        .ok();
+    assert_eq!(one(&parse(&out.stdout), "CapEff"), "0000000000000000");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--cap-drop",
+            "all",
+            "--cap-add",
+            "CHOWN",
+            IMG,
+            "sh",
+            "-c",
+            PROBE,
+        ])
+        .ok();
+    assert_eq!(one(&parse(&out.stdout), "CapEff"), "0000000000000001");
+});
+
+each_identity!(volumes_tmpfs_read_only_and_networks, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.command("mkdir").arg("data").ok();
+    env.command("sh")
+        .args(["-c", "echo from-host > data/f"])
+        .ok();
+    let ro = format!("{}:/data:ro", env.join("data").display());
+    let rw = format!("{}:/rw", env.join("data").display());
+    let script = "cat /data/f; touch /data/g 2>/dev/null && echo data-writable; \
+                  echo c > /rw/from-ctr; touch /scratch/t && echo tmpfs-ok; \
+                  touch /x 2>/dev/null && echo root-writable; true";
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            &ro,
+            "-v",
+            &rw,
+            "--tmpfs",
+            "/scratch",
+            "--read-only",
+        ])
+        .args([IMG, "sh", "-c", script])
+        .ok();
+    assert_eq!(out.stdout, "from-host\ntmpfs-ok\n");
+    assert_eq!(
+        std::fs::read_to_string(env.join("data/from-ctr")).unwrap(),
+        "c\n"
+    );
+
+    // Private and none: only loopback; host: the host's interfaces.
+    let count = "n=0; for i in /sys/class/net/*; do n=$((n+1)); done; echo $n";
+    for net in ["none", "private"] {
+        let out = env
+            .berth(["run", "--rm", "--network", net, IMG, "sh", "-c", count])
+            .ok();
+        assert_eq!(out.stdout, "1\n", "--network {net}");
+    }
+    let host = std::fs::read_dir("/sys/class/net").unwrap().count();
+    let out = env
+        .berth(["run", "--rm", "--network", "host", IMG, "sh", "-c", count])
+        .ok();
+    assert_eq!(out.stdout, format!("{host}\n"));
+});
+
+fn config_image() -> ImageSpec {
+    ImageSpec::busybox("localhost/cfg:latest")
+        .entrypoint(&["/bin/sh", "-c"])
+        .cmd(&["echo cmd-$FOO $(id -u) $(pwd)"])
+        .env("FOO=img")
+        .workdir("/home/app")
+        .user("app")
+}
+
+fn no_path_image() -> ImageSpec {
+    let mut s = ImageSpec::busybox("localhost/nopath:latest");
+    s.env.clear();
+    s
+}
+
+/// Docker's rules for Entrypoint/Cmd/Env/WorkingDir/User; needs uid 1000
+/// mapped, so root and the user with a range.
+fn config_rules(who: Who) {
+    let Some(env) = env_with(who, &[config_image(), no_path_image()]) else {
+        return;
+    };
+    let cfg = "localhost/cfg:latest";
+    let out = env.berth(["run", "--rm", cfg]).ok();
+    assert_eq!(out.stdout, "cmd-img 1000 /home/app\n");
+    let out = env.berth(["run", "--rm", cfg, "echo args"]).ok();
+    assert_eq!(out.stdout, "args\n");
+    let out = env
+        .berth(["run", "--rm", "--entrypoint", "echo", cfg, "hi", "-n"])
+        .ok();
+    assert_eq!(out.stdout, "hi -n\n");
+    std::fs::write(env.join("env.list"), "# comment\nFROM_FILE=f\nFOO=file\n").unwrap();
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-u",
+            "0",
+            "-w",
+            "/tmp",
+            "--env-file",
+            "env.list",
+        ])
+        .args(["-e", "FOO=cli", "-e", "HOSTVAR", cfg])
+        .args(["echo $FOO $FROM_FILE $HOSTVAR $(id -u) $(pwd)"])
+        .env("HOSTVAR", "hv")
+        .ok();
+    assert_eq!(out.stdout, "cli f hv 0 /tmp\n");
+    let out = env
+        .berth(["run", "--rm", "-u", "app:root", cfg, "id -u; id -g; id -G"])
+        .ok();
+    assert_eq!(out.stdout, "1000\n0\n0\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "localhost/nopath:latest",
+            "sh",
+            "-c",
+            "echo $PATH",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+    );
+    let out = env
+        .berth(["run", "--rm", "-u", "nobody-here", IMG, "true"])
+        .run();
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("nobody-here"), "{}", out.stderr);
+}
+
+#[test]
+fn image_config_rules_root() {
+    config_rules(Who::Root)
+}
+
+#[test]
+fn image_config_rules_rootless_subuid() {
+    config_rules(Who::Sub)
+}
+
+#[test]
+fn rootless_without_range_says_so_once_and_runs() {
+    let Some(env) = env_with(Who::NoSub, &[]) else {
+        return;
+    };
+    let _ = std::fs::remove_file(env.runroot().join("subid-hint-shown"));
+    let first = env.berth(["run", "--rm", IMG, "true"]).ok();
+    assert!(
+        first.stderr.contains("/etc/subuid"),
+        "the hint names the fix: {}",
+        first.stderr
+    );
+    let second = env.berth(["run", "--rm", IMG, "true"]).ok();
+    assert_eq!(second.stderr, "");
+}
+
+fn parallel(who: Who) {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let running: Vec<_> = (0..20)
+        .map(|i| {
+            env.berth(["run", "--rm", IMG, "sh", "-c", &format!("echo {i}")])
+                .timeout(Duration::from_secs(120))
+                .spawn()
+        })
+        .collect();
+    for (i, r) in running.into_iter().enumerate() {
+        assert_eq!(r.ok().stdout, format!("{i}\n"));
+    }
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+}
+
+#[test]
+fn twenty_parallel_containers_root() {
+    parallel(Who::Root)
+}
+
+#[test]
+fn twenty_parallel_containers_rootless() {
+    parallel(Who::Sub)
+}
+
+#[test]
+fn killing_berth_kills_the_container() {
+    let Some(env) = env_with(Who::Sub, &[]) else {
+        return;
+    };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let running = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            &vol,
+            IMG,
+            "sh",
+            "-c",
+            "touch /v/ready; sleep 1000",
+        ])
+        .spawn();
+    let started = Instant::now();
+    while !env.join("v/ready").exists() {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(running.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    // The harness fails if anything berth started still holds its stdout.
+    let out = running.wait();
+    assert_eq!(out.signal, Some(9));
+    assert_eq!(mounts_below(env.path()), Vec::<String>::new());
+}
+
+each_identity!(tty_session_in_a_pty, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let bin = match who {
+        Who::Root => std::path::PathBuf::from(env!("CARGO_BIN_EXE_berth")),
+        _ => shared_berth_binary(),
+    };
+    // script(1) gives berth a pty of its own, as a terminal would.
+    let line = format!(
+        "stty cols 91 rows 33; {} --root {} --runroot {} run --rm -t {IMG} \
+         sh -c 'busybox tty; busybox stty size; echo TERM=$TERM; exit 5'",
+        bin.display(),
+        env.root().display(),
+        env.runroot().display()
+    );
+    let out = env
+        .command(require_tool("script"))
+        .args(["-qec", &line, "/dev/null"])
+        .fails(5);
+    let text = out.stdout.replace('\r', "");
+    for want in ["/dev/pts/0\n", "33 91\n", "TERM=xterm\n"] {
+        assert!(text.contains(want), "{want:?} in {text:?}");
+    }
+});
+
+fn records(who: Who) {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let id = env
+        .berth([
+            "create",
+            "--name",
+            "rec",
+            IMG,
+            "sh",
+            "-c",
+            "echo ran; exit 3",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    // ps shows running ones only; -a all of them.
+    assert_eq!(env.berth(["ps", "-q"]).ok().stdout, "");
+    assert_eq!(
+        env.berth(["ps", "-aq"]).ok().stdout,
+        format!("{}\n", &id[..12])
+    );
+    assert_eq!(
+        env.berth([
+            "ps",
+            "-a",
+            "--no-trunc",
+            "--format",
+            "{{.ID}} {{.Names}} {{.State}}"
+        ])
+        .ok()
+        .stdout,
+        format!("{id} rec created\n")
+    );
+    let out = env.berth(["start", "-a", "rec"]).fails(3);
+    assert_eq!(out.stdout, "ran\n");
+    let out = env
+        .berth([
+            "container",
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.ExitCode}}",
+            "rec",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "exited 3\n");
+    let json = env.berth(["ps", "-a", "--format", "json"]).ok().json();
+    assert_eq!(json[0]["Names"][0], "rec");
+    // The name is taken; rmi refuses while the container uses the image.
+    let out = env.berth(["create", "--name", "rec", IMG]).fails(125);
+    assert!(out.stderr.contains("rec"), "{}", out.stderr);
+    let out = env.berth(["rmi", IMG]).fails(125);
+    assert!(
+        out.stderr.contains("in use by container rec"),
+        "{}",
+        out.stderr
+    );
+    env.berth(["rm", "rec"]).ok();
+    assert_eq!(env.berth(["ps", "-aq"]).ok().stdout, "");
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+    env.berth(["rmi", IMG]).ok();
+}
+
+#[test]
+fn container_records_create_start_ps_inspect_rm_root() {
+    records(Who::Root)
+}
+
+#[test]
+fn container_records_create_start_ps_inspect_rm_rootless() {
+    records(Who::Sub)
+}
