@@ -135,19 +135,28 @@ fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
     } else {
         "all dangling images"
     };
-    let q = format!("WARNING! This command removes:\n\t- {images}\n\t- all layers no image uses\n\nAre you sure you want to continue?");
+    let q = format!("WARNING! This command removes:\n\t- all stopped containers\n\t- {images}\n\t- all layers no image uses\n\nAre you sure you want to continue?");
     if !a.force && !output::confirm(&q) {
         return Ok(0);
     }
-    let (ids, bytes) = ops::system::prune(paths, a.all, waiting)?;
+    let pruned = ops::system::prune(paths, a.all, waiting)?;
     let mut out = String::new();
-    if !ids.is_empty() {
+    if !pruned.containers.is_empty() {
+        out.push_str("Deleted Containers\n");
+        for id in &pruned.containers {
+            out.push_str(&format!("{id}\n"));
+        }
+    }
+    if !pruned.images.is_empty() {
         out.push_str("Deleted Images\n");
-        for d in ids {
+        for d in &pruned.images {
             out.push_str(&format!("{}\n", d.hex()));
         }
     }
-    out.push_str(&format!("Total reclaimed space: {}\n", human_size(bytes)));
+    out.push_str(&format!(
+        "Total reclaimed space: {}\n",
+        human_size(pruned.bytes)
+    ));
     output::print(&out)?;
     Ok(0)
 }

@@ -1,5 +1,6 @@
 //! `system df`, `system check`, `system prune`, `system reset`, `info`.
 
+use crate::store::containers::State;
 use crate::store::{CheckReport, Store, StorePaths};
 use anyhow::Result;
 use std::collections::HashSet;
@@ -20,35 +21,75 @@ pub struct DfRow {
     pub reclaimable: u64,
 }
 
-/// Space used by images (each layer counted once), containers and volumes.
+/// Space used by images (each layer counted once), containers (their
+/// writable layers) and volumes. What no container uses is reclaimable.
 pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
     let mut images = DfRow {
         kind: "Images",
         ..Default::default()
     };
+    let mut containers = DfRow {
+        kind: "Containers",
+        ..Default::default()
+    };
     if let Some(store) = Store::open_existing(paths)? {
         let idx = store.read_index()?;
+        let ctrs = super::containers::list(paths, true)?;
+        let used_images: HashSet<&crate::digest::Digest> =
+            ctrs.iter().map(|c| &c.record.image).collect();
+        let used_layers: HashSet<&crate::digest::Digest> = idx
+            .images
+            .iter()
+            .filter(|i| used_images.contains(&i.id))
+            .flat_map(|i| i.layers.iter())
+            .collect();
         images.total = idx.images.len();
-        let mut seen = HashSet::new();
+        images.active = idx
+            .images
+            .iter()
+            .filter(|i| used_images.contains(&i.id))
+            .count();
         for l in store.layer_ids()? {
-            if seen.insert(l.clone()) {
-                images.size += store.layer(&l).map(|r| r.tar_size).unwrap_or(0);
+            let size = store.layer(&l).map(|r| r.tar_size).unwrap_or(0);
+            images.size += size;
+            if !used_layers.contains(&l) {
+                images.reclaimable += size;
             }
         }
-        // No container uses an image yet: all of it is reclaimable.
-        images.reclaimable = images.size;
+        containers.total = ctrs.len();
+        for c in &ctrs {
+            let size = tree_size(&store.container_dir(&c.record.id).join("upper"));
+            containers.size += size;
+            if let State::Running(_) = c.state {
+                containers.active += 1;
+            } else {
+                containers.reclaimable += size;
+            }
+        }
     }
     Ok(vec![
         images,
-        DfRow {
-            kind: "Containers",
-            ..Default::default()
-        },
+        containers,
         DfRow {
             kind: "Local Volumes",
             ..Default::default()
         },
     ])
+}
+
+/// Bytes of the regular files under `dir` (what can be read of it: a
+/// rootless container's files may be out of the user's reach).
+fn tree_size(dir: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => tree_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// `system check [--repair] [--quick]`.
@@ -68,14 +109,32 @@ pub fn check(
     }
 }
 
-/// `system prune`: dangling (or, with `all`, unused) images and every
-/// layer nothing uses.
-pub fn prune(
-    paths: &StorePaths,
-    all: bool,
-    on_wait: impl FnOnce(&Path),
-) -> Result<(Vec<crate::digest::Digest>, u64)> {
-    super::remove::prune_images(paths, all, on_wait)
+/// What `system prune` removed.
+pub struct Pruned {
+    pub containers: Vec<String>,
+    pub images: Vec<crate::digest::Digest>,
+    pub bytes: u64,
+}
+
+/// `system prune`: stopped containers, then dangling (or, with `all`,
+/// unused) images and every layer nothing uses.
+pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Result<Pruned> {
+    let stopped: Vec<String> = super::containers::list(paths, true)?
+        .into_iter()
+        .filter(|c| !matches!(c.state, State::Running(_)))
+        .map(|c| c.record.id)
+        .collect();
+    let containers = if stopped.is_empty() {
+        Vec::new()
+    } else {
+        super::containers::remove(paths, &stopped, false, false)?
+    };
+    let (images, bytes) = super::remove::prune_images(paths, all, on_wait)?;
+    Ok(Pruned {
+        containers,
+        images,
+        bytes,
+    })
 }
 
 /// `system reset`: remove every image, layer and blob, then the store.

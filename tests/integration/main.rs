@@ -16,4 +16,5 @@ mod registry_util;
 mod rootless;
 mod run;
 mod store;
+mod system;
 mod util;
