@@ -434,10 +434,26 @@ pub fn save(paths: &StorePaths, a: &SaveArgs) -> Result<i32> {
             let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             ops::archive::save(&images, format, out)?;
         }
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            // A device, FIFO or /dev/stdout: write to it, never replace it.
+            let images = ops::archive::prepare_save(paths, &opts)?;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            let w = ops::archive::save(
+                &images,
+                format,
+                std::io::BufWriter::with_capacity(1 << 20, f),
+            )?;
+            w.into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         Some(path) => {
             let images = ops::archive::prepare_save(paths, &opts)?;
-            // Written beside the target and renamed: a failed save leaves
-            // no half archive behind.
+            // A file is written beside the target and renamed: a failed
+            // save leaves no half archive behind.
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())

@@ -60,16 +60,22 @@ pub struct SaveOptions {
 }
 
 /// Resolve the images to save (so errors come before any output).
-pub fn prepare_save(
-    paths: &StorePaths,
-    opts: &SaveOptions,
-) -> Result<Vec<(StoreImage, Vec<String>)>> {
+/// The images to save, resolved before any output is written, and the
+/// store held shared so no garbage collection removes their layers while
+/// they are read.
+pub struct Prepared {
+    _lock: crate::fsutil::FileLock,
+    images: Vec<(StoreImage, Vec<String>)>,
+}
+
+pub fn prepare_save(paths: &StorePaths, opts: &SaveOptions) -> Result<Prepared> {
     let store = crate::store::Store::open_existing(paths)?.ok_or_else(|| {
         anyhow!(
             "{}: image not known",
             opts.images.first().cloned().unwrap_or_default()
         )
     })?;
+    let lock = store.shared()?;
     let idx = store.read_index()?;
     let mut out = Vec::new();
     for name in &opts.images {
@@ -83,12 +89,16 @@ pub fn prepare_save(
         let rec = found.image;
         out.push((store.image(rec)?, names));
     }
-    Ok(out)
+    Ok(Prepared {
+        _lock: lock,
+        images: out,
+    })
 }
 
 /// Write the prepared images to `out`.
-pub fn save<W: Write>(images: &[(StoreImage, Vec<String>)], format: Format, out: W) -> Result<W> {
-    let named: Vec<Named<'_>> = images
+pub fn save<W: Write>(prepared: &Prepared, format: Format, out: W) -> Result<W> {
+    let named: Vec<Named<'_>> = prepared
+        .images
         .iter()
         .map(|(img, names)| Named {
             image: img as &dyn Image,

@@ -41,7 +41,6 @@ pub fn rmi(
     let excl = store.exclusive(on_wait)?;
     // Under the exclusive lock no container can be created meanwhile.
     let containers = store.containers()?;
-    let mut doomed = Vec::new();
     let events = store.update_index(|idx| {
         let mut events = Vec::new();
         let targets: Vec<String> = if opts.all {
@@ -79,7 +78,12 @@ pub fn rmi(
                     c.name
                 );
             }
-            doomed.extend(users.into_iter().cloned());
+            // The containers go before the index names the image no more:
+            // a failure or a crash leaves the image, never containers of
+            // an image that is gone.
+            for c in users {
+                super::containers::remove_one(&store, c, true)?;
+            }
             for n in &rec.names {
                 events.push(Removed::Untagged(n.clone()));
             }
@@ -89,9 +93,6 @@ pub fn rmi(
         let changed = !events.is_empty();
         Ok((events, changed))
     })?;
-    for c in &doomed {
-        super::containers::remove_one(&store, c, true)?;
-    }
     let (_, bytes) = excl.collect_garbage()?;
     Ok((events, bytes))
 }

@@ -2,7 +2,7 @@
 
 use crate::store::containers::State;
 use crate::store::{CheckReport, Store, StorePaths};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -105,6 +105,7 @@ pub fn check(
     if repair {
         store.exclusive(on_wait)?.check_and_repair(quick)
     } else {
+        let _gc_waits = store.shared()?;
         store.check(quick)
     }
 }
@@ -138,11 +139,23 @@ pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Resu
 }
 
 /// `system reset`: remove every image, layer and blob, then the store.
+/// Containers go first (running ones killed), as Podman does. The lock
+/// files stay, and the exclusive lock is held until the end: a berth
+/// waiting on a lock file that was deleted would get a lock nobody else
+/// can see, and two processes could each think they hold the store.
 pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
     if let Some(store) = Store::open_existing(paths)? {
-        store.exclusive(on_wait)?.reset()?;
+        super::containers::remove(paths, &[], true, true)?;
+        let excl = store.exclusive(on_wait)?;
+        excl.reset()?;
+        let root = &paths.root;
+        for e in std::fs::read_dir(root).with_context(|| format!("reading {}", root.display()))? {
+            let e = e.with_context(|| format!("reading {}", root.display()))?;
+            if !matches!(e.file_name().to_str(), Some("store.lock" | "index.lock")) {
+                crate::fsutil::remove_all(&e.path())?;
+            }
+        }
     }
-    crate::fsutil::remove_all(&paths.root)?;
     crate::fsutil::remove_all(&paths.runroot)
 }
 

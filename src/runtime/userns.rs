@@ -94,7 +94,7 @@ pub fn plan() -> Result<Option<Plan>, String> {
         .unwrap_or_default();
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let uids = parse_subid(&read("/etc/subuid"), &name, uid.as_raw());
-    let gids = parse_subid(&read("/etc/subgid"), &name, gid.as_raw());
+    let gids = parse_subid(&read("/etc/subgid"), &name, uid.as_raw());
     let (Some(uids), Some(gids)) = (uids, gids) else {
         return Err(format!(
             "no subordinate id range for user {name:?}: files keep one owner; to fix, add \

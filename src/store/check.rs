@@ -101,25 +101,12 @@ impl Store {
                     prob(r, obj.clone(), format!("layer {l} is missing"));
                 }
             }
-            if let Ok(cfg) = self.blob(&img.id).and_then(|b| ImageConfig::parse(&b)) {
-                let mut parent = None;
-                let chains: Vec<Digest> = cfg
-                    .rootfs
-                    .diff_ids
-                    .iter()
-                    .map(|d| {
-                        let c = chain_id(parent.as_ref(), d);
-                        parent = Some(c.clone());
-                        c
-                    })
-                    .collect();
-                if chains != img.layers {
-                    prob(
-                        r,
-                        obj.clone(),
-                        "recorded layers do not match the config's diffIDs".into(),
-                    );
-                }
+            if self.config_chains(img).is_some_and(|c| c != img.layers) {
+                prob(
+                    r,
+                    obj.clone(),
+                    "recorded layers do not match the config's diffIDs".into(),
+                );
             }
         }
         r.unused_layers = layer_ids.iter().filter(|l| !used.contains(*l)).count();
@@ -127,6 +114,26 @@ impl Store {
     }
 
     /// Check one layer dir; `in_use`: an image names it.
+    /// The chain ids the image's config calls for (`None`: config unreadable).
+    fn config_chains(&self, img: &super::ImageRecord) -> Option<Vec<Digest>> {
+        let cfg = self
+            .blob(&img.id)
+            .and_then(|b| ImageConfig::parse(&b))
+            .ok()?;
+        let mut parent = None;
+        Some(
+            cfg.rootfs
+                .diff_ids
+                .iter()
+                .map(|d| {
+                    let c = chain_id(parent.as_ref(), d);
+                    parent = Some(c.clone());
+                    c
+                })
+                .collect(),
+        )
+    }
+
     fn check_layer(&self, id: &Digest, quick: bool, in_use: bool) -> Result<()> {
         let dir = self.layer_dir(id);
         let rec = self.layer(id)?;
@@ -175,7 +182,8 @@ impl Exclusive<'_> {
                     .layers
                     .iter()
                     .all(|l| present.contains(l) && !bad_layers.contains(l));
-                blobs_ok && layers_ok
+                let chains_ok = s.config_chains(img).is_none_or(|c| c == img.layers);
+                blobs_ok && layers_ok && chains_ok
             });
             let kept: HashSet<&Digest> = idx.images.iter().map(|i| &i.id).collect();
             let removed: Vec<Digest> = before.into_iter().filter(|d| !kept.contains(d)).collect();

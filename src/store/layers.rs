@@ -59,7 +59,8 @@ impl Store {
     /// removed layer is ever visible), then deleted.
     pub(super) fn remove_layer(&self, chain: &Digest) -> Result<()> {
         let dir = self.layer_dir(chain);
-        let _ = std::fs::remove_file(self.root.join("overlay/l").join(short_link(chain)));
+        // The dir goes first: a layer dir without its link must never be
+        // left for a later pull to reuse (a dangling link is swept).
         if dir.exists() {
             let doomed = self
                 .root
@@ -68,6 +69,7 @@ impl Store {
             fsutil::rename(&dir, &doomed)?;
             fsutil::remove_all(&doomed)?;
         }
+        let _ = std::fs::remove_file(self.root.join("overlay/l").join(short_link(chain)));
         let _ = std::fs::remove_file(
             self.root
                 .join("locks")
@@ -98,6 +100,7 @@ impl Writer<'_> {
             let next = AtomicUsize::new(0);
             let failed = AtomicBool::new(false);
             let errors = Mutex::new(Vec::new());
+            let staged = Mutex::new(Vec::new());
             let workers = std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2)
@@ -112,14 +115,19 @@ impl Writer<'_> {
                         let i = missing[k];
                         let below: Vec<&Digest> =
                             chains[..i].iter().rev().map(|(c, _)| c).collect();
-                        if let Err(e) =
-                            self.extract_layer(img, i, &chains[i].0, chains[i].1.as_ref(), &below)
+                        match self.extract_layer(img, i, &chains[i].0, chains[i].1.as_ref(), &below)
                         {
-                            failed.store(true, Ordering::SeqCst);
-                            errors
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push((i, e));
+                            Ok(Some(layer)) => {
+                                staged.lock().unwrap_or_else(|p| p.into_inner()).push(layer)
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                failed.store(true, Ordering::SeqCst);
+                                errors
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .push((i, e));
+                            }
                         }
                     });
                 }
@@ -129,6 +137,7 @@ impl Writer<'_> {
             if let Some((_, e)) = errors.into_iter().next() {
                 return Err(e);
             }
+            self.commit_layers(staged.into_inner().unwrap_or_else(|p| p.into_inner()))?;
         }
         chains.iter().map(|(c, _)| store.layer(c)).collect()
     }
@@ -144,6 +153,38 @@ impl Writer<'_> {
         }
     }
 
+    /// Make the staged layers durable with one syncfs (not one per layer:
+    /// each flushes the whole file system), then move each into place —
+    /// the rename is the commit point — and make the renames durable.
+    fn commit_layers(&self, staged: Vec<Staged>) -> Result<()> {
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let store = self.store;
+        fsutil::sync_fs(&self.staging)?;
+        for layer in &staged {
+            let link = store.root.join("overlay/l").join(short_link(&layer.chain));
+            match std::os::unix::fs::symlink(format!("../{}/diff", layer.chain.hex()), &link) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e).with_context(|| format!("creating {}", link.display())),
+            }
+        }
+        // The links first: a layer is never visible without its link.
+        fsutil::sync_dir(&store.root.join("overlay/l"))?;
+        for layer in &staged {
+            fsutil::rename(&layer.stage, &store.layer_dir(&layer.chain))?;
+            self.created
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(layer.chain.clone());
+        }
+        fsutil::sync_dir(&store.root.join("overlay"))?;
+        Ok(())
+    }
+
+    /// Extract layer `i` into the staging dir, holding its lock; `None`
+    /// when another process put it in place while we waited.
     fn extract_layer(
         &self,
         img: &dyn Image,
@@ -151,17 +192,16 @@ impl Writer<'_> {
         chain: &Digest,
         parent: Option<&Digest>,
         below: &[&Digest],
-    ) -> Result<()> {
+    ) -> Result<Option<Staged>> {
         let store = self.store;
         let info = &img.layers()[i];
         let lock_path = store
             .root
             .join("locks")
             .join(format!("{}.lock", chain.hex()));
-        let _lock = FileLock::acquire(&lock_path, LockKind::Exclusive, |_| {})?;
-        let dest = store.layer_dir(chain);
-        if dest.exists() {
-            return Ok(()); // another process extracted it while we waited
+        let lock = FileLock::acquire(&lock_path, LockKind::Exclusive, |_| {})?;
+        if store.layer_dir(chain).exists() {
+            return Ok(None); // another process extracted it while we waited
         }
         let stage = self.staging.join(chain.hex());
         let diff = stage.join("diff");
@@ -218,23 +258,19 @@ impl Writer<'_> {
             write("lower", lower.join(":").as_bytes())?;
         }
         write("layer.json", &serde_json::to_vec(&rec)?)?;
-        // One syncfs makes the whole layer durable before it becomes
-        // visible; the rename below is the commit point.
-        fsutil::sync_fs(&stage)?;
-        let link = store.root.join("overlay/l").join(&short);
-        match std::os::unix::fs::symlink(format!("../{}/diff", chain.hex()), &link) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("creating {}", link.display())),
-        }
-        fsutil::rename(&stage, &dest)?;
-        self.created
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(chain.clone());
-        fsutil::sync_dir(&store.root.join("overlay"))?;
-        Ok(())
+        Ok(Some(Staged {
+            _lock: lock,
+            stage,
+            chain: chain.clone(),
+        }))
     }
+}
+
+/// A layer extracted into the staging dir, its lock still held.
+struct Staged {
+    _lock: FileLock,
+    stage: std::path::PathBuf,
+    chain: Digest,
 }
 
 /// An image of the store, readable as an [`Image`]: its layer tars are

@@ -222,6 +222,12 @@ impl Store {
         })
     }
 
+    /// Hold `store.lock` shared: no garbage collection runs meanwhile, so
+    /// layers being read (save, check) are not removed under the reader.
+    pub fn shared(&self) -> Result<FileLock> {
+        self.lock("store.lock", LockKind::Shared)
+    }
+
     /// Take the store exclusively, for removing content. `on_wait` is
     /// called if other berth processes are using it.
     pub fn exclusive(&self, on_wait: impl FnOnce(&Path)) -> Result<Exclusive<'_>> {
@@ -237,7 +243,9 @@ impl Store {
         let tmp = self.root.join("tmp");
         for e in std::fs::read_dir(&tmp).with_context(|| format!("reading {}", tmp.display()))? {
             let e = e.with_context(|| format!("reading {}", tmp.display()))?;
-            fsutil::remove_all(&e.path())?;
+            // Best effort: garbage that cannot be removed now (files of
+            // another id map, say) must not stop every later command.
+            let _ = fsutil::remove_all(&e.path());
         }
         // `index.json` is replaced through a temporary file beside it
         // (`fsutil::write_atomic`); one left by a killed process is
@@ -252,7 +260,7 @@ impl Store {
                 .to_string_lossy()
                 .starts_with(".index.json.tmp-")
             {
-                fsutil::remove_all(&e.path())?;
+                let _ = fsutil::remove_all(&e.path());
             }
         }
         Ok(())
@@ -358,26 +366,45 @@ impl std::error::Error for ResolveError {}
 fn resolve<'a>(index: &'a Index, s: &str) -> Result<Resolved<'a>, ResolveError> {
     let by_id = |image| Ok(Resolved { image, name: None });
     let hex = s.strip_prefix("sha256:").unwrap_or(s);
-    if crate::reference::looks_like_id_prefix(hex) {
+    let id_prefix = |hex: &str| -> Result<Option<&'a ImageRecord>, ResolveError> {
         let hits: Vec<&ImageRecord> = index
             .images
             .iter()
             .filter(|i| i.id.hex().starts_with(hex))
             .collect();
         match hits.len() {
-            1 => return by_id(hits[0]),
-            0 => {}
-            _ => {
-                return Err(ResolveError::Ambiguous(
-                    s.into(),
-                    hits.iter().map(|i| i.id.short().to_string()).collect(),
-                ))
+            0 => Ok(None),
+            1 => Ok(Some(hits[0])),
+            _ => Err(ResolveError::Ambiguous(
+                s.into(),
+                hits.iter().map(|i| i.id.short().to_string()).collect(),
+            )),
+        }
+    };
+    // An explicit id is only an id. Otherwise names come first, as in
+    // Podman: `abc` is the image named abc, not one whose id starts so.
+    if s.starts_with("sha256:") || hex.len() == 64 {
+        return match id_prefix(hex)? {
+            Some(i) => by_id(i),
+            None => Err(ResolveError::NotFound(s.into())),
+        };
+    }
+    match resolve_name(index, s) {
+        Err(ResolveError::NotFound(_)) | Err(ResolveError::Invalid(..))
+            if crate::reference::looks_like_id_prefix(hex) =>
+        {
+            match id_prefix(hex)? {
+                Some(i) => by_id(i),
+                None => Err(ResolveError::NotFound(s.into())),
             }
         }
-        if s.starts_with("sha256:") || hex.len() == 64 {
-            return Err(ResolveError::NotFound(s.into()));
-        }
+        other => other,
     }
+}
+
+/// Find an image by name or `name@digest`.
+fn resolve_name<'a>(index: &'a Index, s: &str) -> Result<Resolved<'a>, ResolveError> {
+    let by_id = |image| Ok(Resolved { image, name: None });
     let r = crate::reference::Reference::parse(s)
         .map_err(|e| ResolveError::Invalid(s.into(), e.to_string()))?;
     if let Some(d) = &r.digest {
@@ -623,6 +650,20 @@ impl Exclusive<'_> {
             let e = e.with_context(|| format!("reading {}", links.display()))?;
             if !e.path().exists() {
                 fsutil::remove_all(&e.path())?;
+            }
+        }
+        // Per-layer lock files of extractions that failed or were killed.
+        let locks = s.root.join("locks");
+        for e in
+            std::fs::read_dir(&locks).with_context(|| format!("reading {}", locks.display()))?
+        {
+            let e = e.with_context(|| format!("reading {}", locks.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let layer = name
+                .strip_suffix(".lock")
+                .and_then(|h| Digest::from_hex(h).ok());
+            if layer.is_none_or(|l| !s.layer_dir(&l).exists()) {
+                let _ = std::fs::remove_file(e.path());
             }
         }
         let blobs = s.root.join("blobs/sha256");
