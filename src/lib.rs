@@ -14,6 +14,7 @@
 //! | L1 | `image`, `layer_tar` |
 //! | L0 | `digest`, `reference`, `progress`, `fsutil` |
 
+pub mod build;
 pub mod cli;
 pub mod digest;
 pub mod fsutil;
