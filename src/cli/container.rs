@@ -1,5 +1,5 @@
 //! Container commands: `run` (foreground), `create`, `start -a`, `ps`,
-//! `rm`, `container inspect`, the `container` group that holds them, and
+//! `rm`, `container inspect`, `diff`, `commit`, `cp`, the `container` group that holds them, and
 //! the hidden `internal-init` mode that berth re-executes itself in to
 //! become a container's monitor and init (DESIGN.md §4).
 
@@ -31,6 +31,12 @@ pub enum ContainerCommand {
     Rm(RmArgs),
     /// Display the configuration of containers
     Inspect(InspectArgs),
+    /// Show the changes of a container's file system
+    Diff(DiffArgs),
+    /// Create an image from a container's changes
+    Commit(CommitArgs),
+    /// Copy files between a container and the host
+    Cp(CpArgs),
 }
 
 pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
@@ -41,13 +47,23 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Ls(a) => ps(paths, a),
         ContainerCommand::Rm(a) => rm(paths, a),
         ContainerCommand::Inspect(a) => inspect(paths, a),
+        ContainerCommand::Diff(a) => diff(paths, a),
+        ContainerCommand::Commit(a) => commit(paths, a),
+        ContainerCommand::Cp(a) => cp(paths, a),
     }
 }
 
 impl ContainerCommand {
-    /// `rm` removes upper layers whose files may belong to subordinate ids.
+    /// `rm` removes upper layers whose files may belong to subordinate
+    /// ids; `diff` and `commit` read them.
     pub fn touches_layer_files(&self) -> bool {
-        matches!(self, ContainerCommand::Rm(_))
+        matches!(
+            self,
+            ContainerCommand::Rm(_)
+                | ContainerCommand::Diff(_)
+                | ContainerCommand::Commit(_)
+                | ContainerCommand::Cp(_)
+        )
     }
 }
 
@@ -411,6 +427,93 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
             output::print(&text)?;
         }
     }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// Format: json (`{"added": […], "changed": […], "deleted": […]}`)
+    #[arg(long, value_name = "FORMAT", value_parser = ["json"])]
+    format: Option<String>,
+    /// The container (name or ID)
+    container: String,
+}
+
+/// `A /path`, `C /path`, `D /path`, sorted by path, as Podman prints them.
+pub fn diff(paths: &StorePaths, a: &DiffArgs) -> Result<i32> {
+    let changes = ops::commit::changes(paths, &a.container)?;
+    if a.format.as_deref() == Some("json") {
+        let mut obj = serde_json::Map::new();
+        for (key, kind) in [("changed", "C"), ("added", "A"), ("deleted", "D")] {
+            let list: Vec<&str> = changes
+                .iter()
+                .filter(|c| c.kind() == kind)
+                .map(|c| c.path())
+                .collect();
+            if !list.is_empty() {
+                obj.insert(key.into(), json!(list));
+            }
+        }
+        output::println(&serde_json::to_string_pretty(&Value::Object(obj))?)?;
+        return Ok(0);
+    }
+    let text: String = changes
+        .iter()
+        .map(|c| format!("{} {}\n", c.kind(), c.path()))
+        .collect();
+    output::print(&text)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct CommitArgs {
+    /// Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)
+    #[arg(short, long, value_name = "INSTRUCTION")]
+    change: Vec<String>,
+    /// A commit message for the image history
+    #[arg(short, long)]
+    message: Option<String>,
+    /// The author of the image
+    #[arg(short, long)]
+    author: Option<String>,
+    /// Print nothing but the image ID
+    #[arg(short, long)]
+    quiet: bool,
+    /// The container (name or ID)
+    container: String,
+    /// A name for the new image
+    image: Option<String>,
+}
+
+pub fn commit(paths: &StorePaths, a: &CommitArgs) -> Result<i32> {
+    let opts = ops::commit::CommitOptions {
+        container: a.container.clone(),
+        reference: a.image.clone(),
+        changes: a.change.clone(),
+        message: a.message.clone(),
+        author: a.author.clone(),
+    };
+    let rec = ops::commit::commit(paths, &opts)?;
+    output::println(rec.id.hex())?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct CpArgs {
+    /// CONTAINER:PATH, a host path, or `-` for a tar on standard input
+    #[arg(value_name = "SRC")]
+    src: String,
+    /// CONTAINER:PATH, a host path, or `-` for a tar on standard output
+    #[arg(value_name = "DST")]
+    dst: String,
+}
+
+pub fn cp(paths: &StorePaths, a: &CpArgs) -> Result<i32> {
+    use ops::cp::Location;
+    let (src, dst) = (Location::parse(&a.src), Location::parse(&a.dst));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    ops::cp::copy(paths, &src, &dst, &mut std::io::stdin(), &mut out)?;
     Ok(0)
 }
 

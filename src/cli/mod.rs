@@ -100,6 +100,12 @@ pub enum Command {
     Ps(container::PsArgs),
     /// Remove containers
     Rm(container::RmArgs),
+    /// Show the changes of a container's file system
+    Diff(container::DiffArgs),
+    /// Create an image from a container's changes
+    Commit(container::CommitArgs),
+    /// Copy files between a container and the host
+    Cp(container::CpArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
@@ -171,7 +177,7 @@ impl Command {
         match self {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
-            Command::Rm(_) => true,
+            Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
             Command::Container(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
@@ -210,6 +216,9 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Start(a) => container::start(&paths, a),
         Command::Ps(a) => container::ps(&paths, a),
         Command::Rm(a) => container::rm(&paths, a),
+        Command::Diff(a) => container::diff(&paths, a),
+        Command::Commit(a) => container::commit(&paths, a),
+        Command::Cp(a) => container::cp(&paths, a),
         Command::Container(c) => container::group(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
     }

@@ -25,6 +25,7 @@
 //! earlier content is read from disk before it is overwritten), GNU sparse
 //! files, whiteouts, and entry types that are not regular files.
 
+pub mod diff;
 mod rebuild;
 mod split;
 mod sys;

@@ -3,7 +3,9 @@
 //! combines the store, the image model and (later) registry and runtime.
 
 pub mod archive;
+pub mod commit;
 pub mod containers;
+pub mod cp;
 pub mod images;
 pub mod import;
 pub mod inspect;

@@ -3,6 +3,7 @@
 //! what to set up; it does not read the store.
 
 pub mod container;
+pub mod cp;
 pub mod probe;
 pub mod rootfs;
 pub mod security;

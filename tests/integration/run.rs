@@ -679,3 +679,254 @@ fn container_records_create_start_ps_inspect_rm_root() {
 fn container_records_create_start_ps_inspect_rm_rootless() {
     records(Who::Sub)
 }
+
+// --- diff and commit ----------------------------------------------------------
+
+each_identity!(diff_lists_added_changed_and_deleted_paths, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth(["run", "--name", "d1", IMG, "sh", "-c"])
+        .arg("echo new > /tmp/x && rm /etc/group && mkdir -p /opt/a && echo y > /opt/a/f")
+        .ok();
+    let out = env.berth(["diff", "d1"]).ok();
+    // The runtime's mount points (/etc/hosts, /proc …) are not changes.
+    assert_eq!(
+        out.lines(),
+        [
+            "C /etc",
+            "D /etc/group",
+            "A /opt",
+            "A /opt/a",
+            "A /opt/a/f",
+            "C /tmp",
+            "A /tmp/x"
+        ],
+        "{}",
+        out.stdout
+    );
+    let j = env
+        .berth(["container", "diff", "--format", "json", "d1"])
+        .ok()
+        .json();
+    assert_eq!(j["deleted"], serde_json::json!(["/etc/group"]));
+    assert_eq!(j["changed"], serde_json::json!(["/etc", "/tmp"]));
+    let e = env.berth(["diff", "nosuch"]).fails(125);
+    assert!(e.stderr.contains("nosuch"), "{}", e.stderr);
+});
+
+each_identity!(commit_makes_an_image_of_the_container_changes, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth(["run", "--name", "c1", IMG, "sh", "-c"])
+        .arg("echo committed > /tmp/x && rm /etc/group && mkdir /opt && chown 1000:1000 /opt 2>/dev/null; true")
+        .ok();
+    let id = env
+        .berth(["commit", "-m", "a message", "-a", "Jane <j@example.com>"])
+        .args(["-c", "ENV COMMITTED=yes", "c1", "localhost/committed:1"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(id.len(), 64, "{id}");
+    let out = env
+        .berth(["run", "--rm", "localhost/committed:1", "sh", "-c"])
+        .arg("cat /tmp/x; test -e /etc/group && echo group-present; echo env=$COMMITTED; stat -c %u /opt")
+        .ok();
+    let lines = out.lines();
+    assert_eq!(lines[0], "committed", "{}", out.stdout);
+    assert!(!out.stdout.contains("group-present"), "{}", out.stdout);
+    assert_eq!(lines[1], "env=yes", "{}", out.stdout);
+    // With a subordinate range (or as root) the owner survives; the user
+    // alone can map only root.
+    let want_owner = if who == Who::NoSub { "0" } else { "1000" };
+    assert_eq!(lines[2], want_owner, "{}", out.stdout);
+    // No mount point of the runtime went into the layer.
+    let hist = env
+        .berth(["inspect", "--format", "{{json .}}", "localhost/committed:1"])
+        .ok()
+        .json();
+    let history = hist["History"].as_array().expect("history");
+    let last = history.last().unwrap();
+    assert_eq!(last["comment"], "a message", "{hist}");
+    assert_eq!(hist["Author"], "Jane <j@example.com>", "{hist}");
+    // Committing the same upper dir again gives the same layer.
+    let layers = |img: &str| {
+        env.berth(["inspect", "--format", "{{json .RootFS.Layers}}", img])
+            .ok()
+            .stdout
+    };
+    env.berth(["commit", "c1", "localhost/committed:2"]).ok();
+    assert_eq!(
+        layers("localhost/committed:1"),
+        layers("localhost/committed:2")
+    );
+    let e = env.berth(["commit", "nosuch", "localhost/x"]).fails(125);
+    assert!(e.stderr.contains("nosuch"), "{}", e.stderr);
+});
+
+#[test]
+fn committed_image_saves_and_loads_into_podman_with_the_same_id() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    env.berth([
+        "run",
+        "--name",
+        "p1",
+        IMG,
+        "sh",
+        "-c",
+        "echo hi > /root/hello",
+    ])
+    .ok();
+    let id = env
+        .berth(["commit", "p1", "localhost/committed:podman"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let archive = env.join("committed.tar");
+    env.berth(["save", "-o"])
+        .arg(&archive)
+        .arg("localhost/committed:podman")
+        .ok();
+    podman(&env).args(["load", "-i"]).arg(&archive).ok();
+    let theirs = podman(&env)
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{.Id}}",
+            "localhost/committed:podman",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(theirs, id);
+}
+
+// --- cp -----------------------------------------------------------------------
+
+/// Names of the entries of a tar.
+fn tar_names(tar: &[u8]) -> Vec<String> {
+    let mut a = tar::Archive::new(tar);
+    a.entries()
+        .unwrap()
+        .map(|e| String::from_utf8_lossy(&e.unwrap().path_bytes()).into_owned())
+        .collect()
+}
+
+/// The content of the one file in a tar.
+fn tar_file(tar: &[u8]) -> String {
+    use std::io::Read;
+    let mut a = tar::Archive::new(tar);
+    let mut e = a.entries().unwrap().next().unwrap().unwrap();
+    let mut s = String::new();
+    e.read_to_string(&mut s).unwrap();
+    s
+}
+
+// A symlink in the container to `/etc/shadow` (or to `/`) must reach the
+// container's file, never the host's, in both directions
+// (CVE-2018-15664, CVE-2019-14271 in `docker cp`).
+each_identity!(cp_resolves_symlinks_inside_the_container, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let host_shadow = std::fs::read("/etc/shadow").ok();
+    env.berth(["run", "--name", "cp1", IMG, "sh", "-c"])
+        .arg(
+            "echo container-shadow > /etc/shadow && ln -s /etc/shadow /tmp/sh && \
+             ln -s / /tmp/root && ln -s ../../../../../etc /tmp/up && \
+             mkdir -p /d/e && echo f > /d/e/f",
+        )
+        .ok();
+    // Out, through symlinks: the container's file.
+    let a = env.join("a");
+    env.berth(["cp", "cp1:/tmp/root/etc/shadow"]).arg(&a).ok();
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "container-shadow\n");
+    let out = env.berth(["cp", "cp1:/tmp/up/shadow", "-"]).ok();
+    assert_eq!(tar_file(&out.stdout_bytes), "container-shadow\n");
+    // The link itself is copied as a link, not followed on the host.
+    let b = env.join("b");
+    env.berth(["cp", "cp1:/tmp/sh"]).arg(&b).ok();
+    assert_eq!(
+        std::fs::read_link(&b).unwrap(),
+        std::path::Path::new("/etc/shadow")
+    );
+    // In, through symlinks: the container's file; the host's is untouched.
+    let host_file = env.join("hostfile");
+    std::fs::write(&host_file, "host-data\n").unwrap();
+    env.berth(["cp"]).arg(&host_file).arg("cp1:/tmp/sh").ok();
+    env.berth(["cp"])
+        .arg(&host_file)
+        .arg("cp1:/tmp/root/etc/passwd-new")
+        .ok();
+    env.berth(["cp"])
+        .arg(&host_file)
+        .arg("cp1:/tmp/up/group")
+        .ok();
+    assert_eq!(std::fs::read("/etc/shadow").ok(), host_shadow);
+    assert!(!std::path::Path::new("/etc/passwd-new").exists());
+    let read = |p: &str| {
+        tar_file(
+            &env.berth(["cp", &format!("cp1:{p}"), "-"])
+                .ok()
+                .stdout_bytes,
+        )
+    };
+    assert_eq!(read("/etc/shadow"), "host-data\n");
+    assert_eq!(read("/etc/passwd-new"), "host-data\n");
+    assert_eq!(read("/etc/group"), "host-data\n");
+    // Directories both ways, and a tar on standard input.
+    let d = env.join("outd");
+    env.berth(["cp", "cp1:/d"]).arg(&d).ok();
+    assert_eq!(std::fs::read_to_string(d.join("e/f")).unwrap(), "f\n");
+    let out = env.berth(["cp", "cp1:/d", "-"]).ok();
+    assert_eq!(tar_names(&out.stdout_bytes), ["d/", "d/e/", "d/e/f"]);
+    env.berth(["cp"]).arg(&d).arg("cp1:/tmp/").ok();
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(3);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, "fromtar", &b"ok\n"[..]).unwrap();
+    let tar = tar.into_inner().unwrap();
+    env.berth(["cp", "-", "cp1:/tmp"]).stdin_bytes(tar).ok();
+    assert_eq!(read("/tmp/outd/e/f"), "f\n");
+    assert_eq!(read("/tmp/fromtar"), "ok\n");
+    let diff = env.berth(["diff", "cp1"]).ok();
+    assert!(diff.lines().contains(&"A /tmp/fromtar"), "{}", diff.stdout);
+    // Errors name what is missing.
+    let e = env
+        .berth(["cp", "cp1:/nonexistent"])
+        .arg(env.join("x"))
+        .fails(125);
+    assert!(e.stderr.contains("/nonexistent"), "{}", e.stderr);
+    let e = env.berth(["cp", "nosuch:/etc", "-"]).fails(125);
+    assert!(e.stderr.contains("nosuch"), "{}", e.stderr);
+});
+
+#[test]
+fn cp_works_on_a_running_container() {
+    let Some(env) = env_with(Who::Sub, &[]) else {
+        return;
+    };
+    let run = env
+        .berth(["run", "--name", "live", IMG, "sh", "-c"])
+        .arg("echo running > /tmp/state; sleep 30")
+        .spawn();
+    let started = Instant::now();
+    let out = loop {
+        let o = env.berth(["cp", "live:/tmp/state", "-"]).run();
+        if o.code == 0 || started.elapsed() > Duration::from_secs(10) {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(tar_file(&out.stdout_bytes), "running\n", "{}", out.stderr);
+    env.berth(["rm", "-f", "live"]).ok();
+    let _ = run.wait();
+}
