@@ -118,11 +118,16 @@ impl Store {
         self.runroot.join("containers").join(format!("{id}.pid"))
     }
 
-    /// Record that process `pid` now runs container `id`.
+    /// Record that process `pid` now runs container `id`, with the
+    /// process's start time: a pid alone may have been reused by an
+    /// unrelated process after a berth was killed, and `rm -f` would then
+    /// kill that process.
     pub fn mark_running(&self, id: &str, pid: u32) -> Result<()> {
         let p = self.pid_file(id);
         fsutil::create_dir_all(p.parent().expect("a parent"))?;
-        std::fs::write(&p, pid.to_string()).with_context(|| format!("writing {}", p.display()))
+        let started = process_start_time(pid as i32).unwrap_or(0);
+        std::fs::write(&p, format!("{pid} {started}"))
+            .with_context(|| format!("writing {}", p.display()))
     }
 
     /// Record that the container stopped (with `code`, if it ran).
@@ -132,11 +137,13 @@ impl Store {
 
     /// What `rec` is doing now.
     pub fn container_state(&self, rec: &ContainerRecord) -> State {
-        let pid = std::fs::read_to_string(self.pid_file(&rec.id))
-            .ok()
-            .and_then(|s| s.trim().parse::<i32>().ok());
-        if let Some(pid) = pid {
-            if pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        let text = std::fs::read_to_string(self.pid_file(&rec.id)).unwrap_or_default();
+        let mut words = text.split_whitespace();
+        let pid = words.next().and_then(|w| w.parse::<i32>().ok());
+        let started = words.next().and_then(|w| w.parse::<u64>().ok());
+        if let (Some(pid), Some(started)) = (pid, started) {
+            // Alive, and the same process (not a reuse of its pid).
+            if pid > 0 && process_start_time(pid) == Some(started) {
                 return State::Running(pid);
             }
         }
@@ -204,5 +211,34 @@ impl Store {
             let _ = std::fs::remove_file(&link);
         }
         Ok(())
+    }
+}
+
+/// When process `pid` started, in clock ticks since boot (field 22 of
+/// `/proc/PID/stat`); `None` when there is no such process.
+fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: the
+    // fields after it start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::process_start_time;
+
+    #[test]
+    fn start_time_tells_processes_apart() {
+        let me = std::process::id() as i32;
+        let t = process_start_time(me).expect("this process exists");
+        assert_eq!(process_start_time(me), Some(t));
+        let child = std::process::Command::new("true").spawn().unwrap();
+        let child_pid = child.id() as i32;
+        let mut child = child;
+        child.wait().unwrap();
+        // Reaped: the pid names nothing (or, if reused, a later process).
+        assert_ne!(process_start_time(child_pid), Some(t));
+        assert_eq!(process_start_time(i32::MAX), None);
     }
 }
