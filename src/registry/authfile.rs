@@ -6,6 +6,10 @@
 //! `credHelpers` / `credsStore` naming `docker-credential-<name>` programs
 //! that hold the secrets (Docker's credential helper protocol: `get` reads
 //! the server URL on stdin and prints `{"Username","Secret"}`).
+//!
+//! An identity token (an OAuth2 refresh token: `identitytoken` beside
+//! `auth`, or a helper's `Secret` under the user `<token>`) is kept as the
+//! password of the user [`IDENTITY_TOKEN_USER`], Docker's own convention.
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine as _;
@@ -28,7 +32,16 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// The user name that marks the password as an identity token.
+pub const IDENTITY_TOKEN_USER: &str = "<token>";
+
 impl Credentials {
+    /// The identity token (refresh token) these credentials are, if any.
+    pub fn identity_token(&self) -> Option<&str> {
+        (self.username == IDENTITY_TOKEN_USER && !self.password.is_empty())
+            .then_some(self.password.as_str())
+    }
+
     /// The value of a Basic `Authorization` header (RFC 7617).
     pub fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
@@ -224,6 +237,17 @@ fn read_json(path: &Path) -> Result<Option<Value>> {
 }
 
 fn decode_entry(v: &Value) -> Result<Option<Credentials>> {
+    // Docker prefers the identity token to `auth` when both are there.
+    if let Some(token) = v
+        .get("identitytoken")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        return Ok(Some(Credentials {
+            username: IDENTITY_TOKEN_USER.into(),
+            password: token.to_string(),
+        }));
+    }
     let Some(auth) = v
         .get("auth")
         .and_then(Value::as_str)
@@ -332,6 +356,27 @@ mod tests {
             password: "s3cret".into(),
         };
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn identitytoken_is_a_refresh_token() {
+        use base64::Engine as _;
+        let auth = base64::engine::general_purpose::STANDARD.encode("u:");
+        let v = serde_json::json!({"auth": auth, "identitytoken": "refresh-me"});
+        let c = decode_entry(&v).unwrap().unwrap();
+        assert_eq!(c.identity_token(), Some("refresh-me"));
+        assert!(!format!("{c:?}").contains("refresh-me"));
+        // As a credential helper gives it.
+        let helper = Credentials {
+            username: "<token>".into(),
+            password: "r".into(),
+        };
+        assert_eq!(helper.identity_token(), Some("r"));
+        let plain = Credentials {
+            username: "u".into(),
+            password: "p".into(),
+        };
+        assert_eq!(plain.identity_token(), None);
     }
 
     #[test]

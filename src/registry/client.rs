@@ -5,9 +5,15 @@
 //! errors, 5xx and 429, and timeouts on connect and on every read, so a
 //! silent server gives an error, never a hang.
 //!
-//! Redirects (blob downloads are often redirected to a storage service)
-//! are followed with `Authorization` kept only for the same host: a
+//! Redirects (blob downloads are often redirected to a storage service,
+//! `/v2/` and token endpoints sometimes to another scheme or host) are
+//! followed with `Authorization` kept only for the same host: a
 //! registry's credentials must never reach another server.
+//!
+//! An identity token (`identitytoken` in auth.json, or a credential
+//! helper's user `<token>`) is an OAuth2 refresh token: tokens are then
+//! asked for with `POST realm` and `grant_type=refresh_token`, as Docker
+//! does (distribution's docs/spec/auth/oauth.md).
 //!
 //! `BERTH_REGISTRY_TIMEOUT` (seconds, default 30) sets the connect and
 //! read timeouts.
@@ -142,10 +148,8 @@ impl Client {
             } else {
                 self.opts.retries
             };
-            match self.with_retries_n(&url, retries, || {
-                self.agent.get(&url).call().map_err(Box::new)
-            }) {
-                Ok(resp) => {
+            match self.call_following(&url, None, None, retries) {
+                Ok((resp, landed)) => {
                     let challenge = match resp.status() {
                         401 => resp
                             .all("WWW-Authenticate")
@@ -163,6 +167,15 @@ impl Client {
                             ));
                             continue;
                         }
+                    };
+                    // A redirect of `/v2/` on the same host and port (http
+                    // to https) moves the base; one elsewhere does not:
+                    // credentials stay with the registry named.
+                    let base = match redact_url(&landed).strip_suffix("/v2/") {
+                        Some(b) if landed != url && authority(b) == authority(&base) => {
+                            b.to_string()
+                        }
+                        _ => base,
                     };
                     let mut st = self.state();
                     st.base = Some(base);
@@ -242,23 +255,39 @@ impl Client {
         let Some(Challenge::Bearer { realm, service, .. }) = challenge else {
             return Err(anyhow!("{}: no token server", self.registry));
         };
-        let mut req = self.agent.get(&realm);
-        if let Some(s) = &service {
-            req = req.query("service", s);
+        let refresh = self
+            .opts
+            .credentials
+            .as_ref()
+            .and_then(|c| c.identity_token());
+        let (resp, _) = match refresh {
+            Some(refresh) => {
+                let form = token_form(service.as_deref(), scopes, refresh);
+                self.call_following(&realm, None, Some(&form), self.opts.retries)
+            }
+            None => {
+                let mut query: Vec<(&str, &str)> = Vec::new();
+                if let Some(s) = &service {
+                    query.push(("service", s));
+                }
+                query.extend(scopes.iter().map(|s| ("scope", s.as_str())));
+                let sep = if realm.contains('?') { '&' } else { '?' };
+                let url = if query.is_empty() {
+                    realm.clone()
+                } else {
+                    format!("{realm}{sep}{}", form_encode(&query))
+                };
+                let basic = self.opts.credentials.as_ref().map(|c| c.basic_header());
+                self.call_following(&url, basic.as_deref(), None, self.opts.retries)
+            }
         }
-        for s in scopes {
-            req = req.query("scope", s);
-        }
-        if let Some(c) = &self.opts.credentials {
-            req = req.set("Authorization", &c.basic_header());
-        }
-        let resp = self
-            .with_retries(&realm, || req.clone().call().map_err(Box::new))
-            .with_context(|| format!("getting a token for {}", self.registry))?;
+        .with_context(|| format!("getting a token for {}", self.registry))?;
         match resp.status() {
             200..=299 => {}
             401 | 403 => {
-                return Err(self.unauthorized(if self.opts.credentials.is_some() {
+                return Err(self.unauthorized(if refresh.is_some() {
+                    "the identity token was refused"
+                } else if self.opts.credentials.is_some() {
                     "invalid username or password"
                 } else {
                     "the registry requires a login"
@@ -401,6 +430,51 @@ impl Client {
         }
     }
 
+    /// `GET url`, or `POST` of a form when `form` is given, following
+    /// redirects (at most 8; a 303, or a 301/302 of the form, turns into
+    /// a `GET`); `authz` goes only to the scheme, host and port of `url`
+    /// itself. The answer and the URL that gave it.
+    fn call_following(
+        &self,
+        url: &str,
+        authz: Option<&str>,
+        form: Option<&str>,
+        retries: u32,
+    ) -> Result<(ureq::Response, String)> {
+        let mut at = url.to_string();
+        let mut form = form;
+        for _ in 0..=8 {
+            let same_host = authority(&at) == authority(url) && scheme(&at) == scheme(url);
+            let build = || {
+                let mut req = match form {
+                    Some(_) => self
+                        .agent
+                        .post(&at)
+                        .set("Content-Type", "application/x-www-form-urlencoded"),
+                    None => self.agent.get(&at),
+                };
+                if let (true, Some(a)) = (same_host, authz) {
+                    req = req.set("Authorization", a);
+                }
+                req
+            };
+            let resp = self.with_retries_n(&at, retries, || match form {
+                Some(f) => build().send_string(f).map_err(Box::new),
+                None => build().call().map_err(Box::new),
+            })?;
+            match (resp.status(), resp.header("Location")) {
+                (s @ (301 | 302 | 303 | 307 | 308), Some(loc)) => {
+                    if !matches!(s, 307 | 308) {
+                        form = None;
+                    }
+                    at = resolve_location(&at, loc);
+                }
+                _ => return Ok((resp, at)),
+            }
+        }
+        bail!("{}: too many redirects", redact_url(url))
+    }
+
     /// Run `call` with retries on connection errors, 429 and 5xx (with
     /// exponential backoff: 0.5 s, 1 s, 2 s, …); a timeout is not retried.
     fn with_retries(
@@ -461,6 +535,46 @@ impl Client {
             .unwrap_or_else(|| t.kind().to_string());
         anyhow!("{}: {why}", redact_url(url))
     }
+}
+
+/// The body of an OAuth2 refresh-token request (oauth.md: "Refresh token
+/// format"), as Docker sends it.
+fn token_form(service: Option<&str>, scopes: &[String], refresh: &str) -> String {
+    let scope = scopes.join(" ");
+    let mut pairs = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", "berth"),
+        ("access_type", "offline"),
+    ];
+    if let Some(s) = service {
+        pairs.push(("service", s));
+    }
+    if !scope.is_empty() {
+        pairs.push(("scope", &scope));
+    }
+    form_encode(&pairs)
+}
+
+/// `application/x-www-form-urlencoded` (also good for a query string).
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    out.push(b as char)
+                }
+                b => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// `host:port` of a URL.
@@ -600,4 +714,39 @@ fn insecure_tls() -> Result<rustls::ClientConfig> {
         .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
         .with_no_client_auth();
     Ok(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_token_form_is_what_docker_sends() {
+        let scopes = vec![
+            "repository:a/b:pull,push".to_string(),
+            "repository:c:pull".to_string(),
+        ];
+        assert_eq!(
+            token_form(Some("reg.example"), &scopes, "r3fr+sh/="),
+            "grant_type=refresh_token&refresh_token=r3fr%2Bsh%2F%3D&client_id=berth\
+             &access_type=offline&service=reg.example\
+             &scope=repository%3Aa%2Fb%3Apull%2Cpush%20repository%3Ac%3Apull"
+        );
+        assert_eq!(
+            token_form(None, &[], "t"),
+            "grant_type=refresh_token&refresh_token=t&client_id=berth&access_type=offline"
+        );
+    }
+
+    #[test]
+    fn locations_resolve_against_the_url_that_answered() {
+        assert_eq!(
+            resolve_location("http://a:1/v2/?x=1", "https://b/v2/"),
+            "https://b/v2/"
+        );
+        assert_eq!(
+            resolve_location("http://a:1/v2/x", "/token"),
+            "http://a:1/token"
+        );
+    }
 }

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod authfile;
 pub mod client;
 pub mod config;
+mod pgzip;
 pub mod push;
 pub mod remote;
 

@@ -4,8 +4,12 @@
 //! repository of the same registry ("Mounting a blob from another
 //! repository"), and only then uploaded: `POST` to open an upload, one
 //! streamed `PATCH` of the layer compressed on the fly from the source,
-//! and a closing `PUT ?digest=`. The config follows, and the manifest last,
-//! so a registry never holds a manifest whose blobs are missing.
+//! and a closing `PUT ?digest=`. A registry that announces
+//! `OCI-Chunk-Min-Length` on the `POST` (distribution-spec 1.1, "Pushing a
+//! blob in chunks") gets `PATCH`es of at least that size with
+//! `Content-Range` instead, each sent to the `Location` the previous one
+//! answered. The config follows, and the manifest last, so a registry
+//! never holds a manifest whose blobs are missing.
 
 use super::auth::repo_scope;
 use super::client::{error_body, Body, Client};
@@ -254,8 +258,9 @@ impl Pusher<'_> {
         })
     }
 
-    /// `POST /v2/<repo>/blobs/uploads/`: the upload's `Location`.
-    fn start_upload(&self) -> Result<String> {
+    /// `POST /v2/<repo>/blobs/uploads/`: the upload's `Location`, and the
+    /// least chunk size when the registry requires chunks.
+    fn start_upload(&self) -> Result<(String, Option<u64>)> {
         let resp = self.client.request(
             "POST",
             &format!("/v2/{}/blobs/uploads/", self.repo),
@@ -270,7 +275,11 @@ impl Pusher<'_> {
                 error_body(resp)
             );
         }
-        location(&resp)
+        let min_chunk = resp
+            .header("OCI-Chunk-Min-Length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&n| n > 0);
+        Ok((location(&resp)?, min_chunk))
     }
 
     /// Close an upload with `PUT <location>?digest=`, optionally sending
@@ -308,7 +317,9 @@ impl Pusher<'_> {
             total: Some(desc.size),
             kind: BlobKind::Config,
         });
-        let loc = self.start_upload()?;
+        // Small enough to go whole in the closing `PUT`, which a registry
+        // asking for chunks takes as the last one.
+        let (loc, _) = self.start_upload()?;
         self.finish_upload(&loc, &desc.digest, data)?;
         self.sink.event(Event::BlobDone {
             digest: desc.digest.to_string(),
@@ -410,7 +421,7 @@ impl Pusher<'_> {
         i: usize,
         compression: LayerCompression,
     ) -> Result<Descriptor> {
-        let loc = self.start_upload()?;
+        let (loc, min_chunk) = self.start_upload()?;
         let (reader, writer) = std::io::pipe().context("creating a pipe")?;
         // Progress is reported under the layer's diffID (the compressed
         // digest is known only at the end), as Podman shows local layers.
@@ -422,36 +433,31 @@ impl Pusher<'_> {
         });
         let (sent, produced) = std::thread::scope(|s| {
             let producer = s.spawn(|| compress_layer(img, i, compression, writer));
-            let counting = CountingReader {
+            let mut counting = CountingReader {
                 inner: reader,
                 count: 0,
                 reported: 0,
                 name: &name,
                 sink: self.sink,
             };
-            let resp = self.client.request(
-                "PATCH",
-                &loc,
-                &self.scopes,
-                &[("Content-Type", "application/octet-stream")],
-                Body::Reader(Box::new(counting)),
-            );
+            let sent = match min_chunk {
+                None => self.send_whole(&loc, counting),
+                Some(min) => {
+                    let r = self.send_chunks(&loc, min, &mut counting);
+                    // On an error the pipe's reader goes, so the
+                    // compressor stops with a broken pipe, not a hang.
+                    drop(counting);
+                    r
+                }
+            };
             let produced = producer
                 .join()
                 .unwrap_or_else(|_| Err(anyhow!("compressing the layer panicked")));
-            (resp, produced)
+            (sent, produced)
         });
-        let resp = sent.context("sending the layer")?;
+        let (loc, last) = sent.context("sending the layer")?;
         let (digest, size) = produced.context("compressing the layer")?;
-        if resp.status() != 202 {
-            bail!(
-                "sending the layer: status {}: {}",
-                resp.status(),
-                error_body(resp)
-            );
-        }
-        let loc = location(&resp).unwrap_or(loc);
-        self.finish_upload(&loc, &digest, &[])?;
+        self.finish_upload(&loc, &digest, &last)?;
         self.sink.event(Event::BlobDone { digest: name });
         Ok(Descriptor {
             media_type: String::new(),
@@ -460,6 +466,81 @@ impl Pusher<'_> {
             platform: None,
             annotations: None,
         })
+    }
+}
+
+impl Pusher<'_> {
+    /// One chunked-encoding `PATCH` of the whole stream: the `Location`
+    /// to close the upload at, and nothing left to send.
+    fn send_whole(&self, loc: &str, data: impl Read + Send) -> Result<(String, Vec<u8>)> {
+        let resp = self.client.request(
+            "PATCH",
+            loc,
+            &self.scopes,
+            &[("Content-Type", "application/octet-stream")],
+            Body::Reader(Box::new(data)),
+        )?;
+        if resp.status() != 202 {
+            bail!("status {}: {}", resp.status(), error_body(resp));
+        }
+        Ok((
+            location(&resp).unwrap_or_else(|_| loc.to_string()),
+            Vec::new(),
+        ))
+    }
+
+    /// `PATCH`es of `min` bytes or more (at least 256 KiB, so a registry
+    /// asking for tiny chunks does not get thousands of requests), each
+    /// with `Content-Range: start-end` and sent to the `Location` the
+    /// previous one answered. The stream's short tail is returned, to go
+    /// in the closing `PUT`: the spec lets the last chunk be smaller.
+    /// One chunk is held in memory at a time.
+    fn send_chunks(&self, loc: &str, min: u64, data: &mut impl Read) -> Result<(String, Vec<u8>)> {
+        // Beyond 64 MiB a chunk would cost more memory than a push may.
+        if min > 64 << 20 {
+            bail!("the registry asks for chunks of {min} bytes; at most 64 MiB is supported");
+        }
+        let size = min.max(256 * 1024) as usize;
+        let mut loc = loc.to_string();
+        let mut offset = 0u64;
+        let mut buf = vec![0u8; size];
+        loop {
+            let mut filled = 0;
+            while filled < size {
+                match data.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e).context("reading the compressed layer"),
+                }
+            }
+            if filled < size {
+                buf.truncate(filled);
+                return Ok((loc, buf));
+            }
+            let range = format!("{offset}-{}", offset + size as u64 - 1);
+            let length = size.to_string();
+            let resp = self.client.request(
+                "PATCH",
+                &loc,
+                &self.scopes,
+                &[
+                    ("Content-Type", "application/octet-stream"),
+                    ("Content-Range", &range),
+                    ("Content-Length", &length),
+                ],
+                Body::Bytes(&buf),
+            )?;
+            if resp.status() != 202 {
+                bail!(
+                    "chunk {range}: status {}: {}",
+                    resp.status(),
+                    error_body(resp)
+                );
+            }
+            loc = location(&resp)?;
+            offset += size as u64;
+        }
     }
 }
 
@@ -473,10 +554,13 @@ fn compress_layer(
 ) -> Result<(Digest, u64)> {
     let hashed = HashingWriter::new(std::io::BufWriter::with_capacity(256 * 1024, out));
     let hashed = match compression {
+        // On every core: one thread of deflate is slower than the network
+        // to a near registry (Podman compresses in parallel too).
         LayerCompression::Gzip => {
-            let mut enc = flate2::write::GzEncoder::new(hashed, flate2::Compression::default());
-            img.write_layer_tar(i, &mut enc)?;
-            enc.finish()?
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            super::pgzip::gzip(hashed, flate2::Compression::default(), threads, |w| {
+                img.write_layer_tar(i, w).map(|_| ())
+            })?
         }
         LayerCompression::Zstd => {
             let mut enc = zstd::Encoder::new(hashed, 3)?;

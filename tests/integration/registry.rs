@@ -706,3 +706,142 @@ fn registry_with_an_untrusted_certificate_needs_tls_verify_false() {
     let out = dst.berth(["pull", "-q", "--tls-verify=false", &name]).ok();
     assert_eq!(out.stdout.trim(), spec.id().hex());
 }
+
+#[test]
+fn registry_push_in_chunks_when_the_registry_requires_them() {
+    let reg = Registry::start(Auth::None);
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            chunk_min_length: Some(300_000),
+            ..Faults::default()
+        },
+    );
+    let src = TestEnv::new();
+    let name = format!("{}/chunks/busybox:1", proxy.host());
+    let spec = load_image(&src, &name, Some("chunked"));
+    src.berth(["push", "-q", &name]).ok();
+    let seen = proxy.seen();
+    let patches: Vec<&String> = seen.iter().filter(|l| l.starts_with("PATCH ")).collect();
+    // busybox compresses to about 1 MB: several chunks, none unsized.
+    assert!(patches.len() >= 2, "{seen:#?}");
+    let mut next_start: std::collections::HashMap<String, u64> = Default::default();
+    for p in &patches {
+        let (_, range) = p
+            .split_once("[Content-Range: ")
+            .unwrap_or_else(|| panic!("a PATCH without Content-Range: {p}"));
+        let (start, end) = range.trim_end_matches(']').split_once('-').unwrap();
+        let (start, end): (u64, u64) = (start.parse().unwrap(), end.parse().unwrap());
+        assert!(end + 1 - start >= 300_000, "{p}");
+        // Each chunk follows the last one of its upload (the upload's
+        // id is the path; its query changes with every Location).
+        let upload = p.split('?').next().unwrap().to_string();
+        assert_eq!(*next_start.get(&upload).unwrap_or(&0), start, "{seen:#?}");
+        next_start.insert(upload, end + 1);
+    }
+    let dst = TestEnv::new();
+    let out = dst.berth(["pull", "-q", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    dst.berth(["system", "check"]).ok();
+}
+
+/// The `/v2/` ping and the token endpoint redirected (the token endpoint
+/// to another host, which must get no credentials), and an identity token
+/// from auth.json used as a refresh token.
+#[test]
+fn registry_redirected_ping_and_token_endpoint_and_identity_token() {
+    let spec = ImageSpec::busybox("").layer(small_layer("idtok", "i\n"));
+    let config = spec.config();
+    let manifest = spec.oci_manifest();
+    let mut blobs = vec![(sha(&config), config.clone())];
+    blobs.extend(spec.layers.iter().map(|l| (sha(&l.blob), l.blob.clone())));
+    // The token server: a token for Basic-less GETs, and for a refresh
+    // token posted as Docker posts it.
+    let tokens = FakeServer::start(|req| -> Answer {
+        let body = String::from_utf8_lossy(&req.body);
+        let ok = match req.method.as_str() {
+            "GET" => true,
+            "POST" => {
+                body.contains("grant_type=refresh_token")
+                    && body.contains("refresh_token=the-refresh-token")
+            }
+            _ => false,
+        };
+        if ok && req.target.starts_with("/token") {
+            (200, vec![], br#"{"access_token":"good"}"#.to_vec())
+        } else {
+            (401, vec![], vec![])
+        }
+    });
+    let tokens_port = tokens.port;
+    let registry = FakeServer::start(move |req| -> Answer {
+        let t = req.target.as_str();
+        if t == "/v2/" {
+            return (307, vec![("Location".into(), "/v2/ping".into())], vec![]);
+        }
+        if let Some(q) = t.strip_prefix("/auth") {
+            // The realm moved to another host: follow, without credentials.
+            let to = format!("http://127.0.0.1:{tokens_port}/token{q}");
+            return (307, vec![("Location".into(), to)], vec![]);
+        }
+        if req.header("authorization") != Some("Bearer good") {
+            let port = req.header("host").unwrap_or("").to_string();
+            let c = format!("Bearer realm=\"http://{port}/auth\",service=\"fake\"");
+            return (401, vec![("WWW-Authenticate".into(), c)], vec![]);
+        }
+        if t == "/v2/ping" {
+            (200, vec![], b"{}".to_vec())
+        } else if t == "/v2/idtok/manifests/1" {
+            let ct = "application/vnd.oci.image.manifest.v1+json".to_string();
+            (200, vec![("Content-Type".into(), ct)], manifest.clone())
+        } else if let Some((_, b)) = blobs.iter().find(|(d, _)| t.ends_with(d.as_str())) {
+            (200, vec![], b.clone())
+        } else {
+            (404, vec![], vec![])
+        }
+    });
+    let name = format!("127.0.0.1:{}/idtok:1", registry.port);
+
+    // Basic credentials go to the realm's host, not where it redirects.
+    let env = TestEnv::new();
+    let out = env.berth(["pull", "-q", "--creds", "u:p", &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    let seen = registry.seen();
+    assert!(
+        seen.iter()
+            .any(|s| s.target.starts_with("/auth") && s.header("authorization").is_some()),
+        "{seen:#?}"
+    );
+    for s in tokens.seen() {
+        assert_eq!(s.header("authorization"), None, "{s:?}");
+    }
+
+    // An identity token: a refresh-token POST, no password anywhere.
+    let env = TestEnv::new();
+    let authfile = env.path().join("auth.json");
+    let doc = serde_json::json!({"auths": {format!("127.0.0.1:{}", registry.port): {
+        "identitytoken": "the-refresh-token"}}});
+    std::fs::write(&authfile, doc.to_string()).unwrap();
+    let out = env
+        .berth([
+            "pull",
+            "-q",
+            "--authfile",
+            authfile.to_str().unwrap(),
+            &name,
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    let posts: Vec<_> = tokens
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == "POST")
+        .collect();
+    assert!(!posts.is_empty(), "{:#?}", tokens.seen());
+    for p in &posts {
+        let body = String::from_utf8_lossy(&p.body);
+        assert!(body.contains("service=fake"), "{body}");
+        assert!(body.contains("scope=repository%3Aidtok%3Apull"), "{body}");
+        assert_eq!(p.header("authorization"), None);
+    }
+}

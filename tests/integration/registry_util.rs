@@ -354,6 +354,9 @@ pub struct Faults {
     pub fail_500: usize,
     /// Accept connections and never answer.
     pub silent: bool,
+    /// Announce `OCI-Chunk-Min-Length: N` on every upload opened
+    /// (distribution-spec 1.1), as a registry that requires chunks does.
+    pub chunk_min_length: Option<u64>,
 }
 
 /// An HTTP proxy in front of a registry, one request per connection.
@@ -436,9 +439,14 @@ fn proxy_one(
         .iter()
         .find(|(k, _)| k == "range")
         .map(|(_, v)| v.clone());
-    seen.lock().unwrap().push(match &range {
-        Some(rg) => format!("{request} [Range: {rg}]"),
-        None => request.clone(),
+    let content_range = headers
+        .iter()
+        .find(|(k, _)| k == "content-range")
+        .map(|(_, v)| v.clone());
+    seen.lock().unwrap().push(match (&range, &content_range) {
+        (Some(rg), _) => format!("{request} [Range: {rg}]"),
+        (None, Some(cr)) => format!("{request} [Content-Range: {cr}]"),
+        (None, None) => request.clone(),
     });
     let mut w = client;
     {
@@ -480,6 +488,14 @@ fn proxy_one(
         .position(|w| w == b"\r\n\r\n")
         .map(|p| p + 4)
         .unwrap_or(resp.len());
+    let opens_upload = request.starts_with("POST ") && request.contains("/blobs/uploads/");
+    if let (true, Some(n)) = (opens_upload, faults.lock().unwrap().chunk_min_length) {
+        if resp.starts_with(b"HTTP/1.1 202") {
+            let at = resp.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;
+            let line = format!("OCI-Chunk-Min-Length: {n}\r\n");
+            resp.splice(at..at, line.into_bytes());
+        }
+    }
     let is_blob_get = request.starts_with("GET ") && request.contains("/blobs/sha256:");
     let ok = resp.starts_with(b"HTTP/1.1 20");
     if is_blob_get && ok && split < resp.len() {
@@ -525,6 +541,8 @@ pub struct Seen {
     pub target: String,
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body, when sent with a `Content-Length`.
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -591,10 +609,18 @@ fn serve_fake(c: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) -> std::
         return Ok(());
     };
     let mut parts = request.split(' ');
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len.min(1 << 20)];
+    r.read_exact(&mut body)?;
     let req = Seen {
         method: parts.next().unwrap_or("").to_string(),
         target: parts.next().unwrap_or("").to_string(),
         headers,
+        body,
     };
     seen.lock().unwrap().push(req.clone());
     let (status, hdrs, body) = handler(&req);
