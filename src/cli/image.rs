@@ -425,33 +425,36 @@ pub fn save(paths: &StorePaths, a: &SaveArgs) -> Result<i32> {
         images: a.images.clone(),
         format,
     };
+    // Resolve (and so fail on an unknown image) before any output exists.
+    let images = ops::archive::prepare_save(paths, &opts)?;
+    let write_to = |f: std::fs::File, path: &std::path::Path| -> Result<()> {
+        let w = ops::archive::save(
+            &images,
+            format,
+            std::io::BufWriter::with_capacity(1 << 20, f),
+        )?;
+        w.into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    };
     match &a.output {
         None => {
             if std::io::stdout().is_terminal() {
                 bail!("refusing to write an archive to a terminal: use -o FILE or redirect standard output");
             }
-            let images = ops::archive::prepare_save(paths, &opts)?;
             let out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             ops::archive::save(&images, format, out)?;
         }
         Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
             // A device, FIFO or /dev/stdout: write to it, never replace it.
-            let images = ops::archive::prepare_save(paths, &opts)?;
             let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
                 .with_context(|| format!("opening {}", path.display()))?;
-            let w = ops::archive::save(
-                &images,
-                format,
-                std::io::BufWriter::with_capacity(1 << 20, f),
-            )?;
-            w.into_inner()
-                .map_err(|e| e.into_error())
-                .with_context(|| format!("writing {}", path.display()))?;
+            write_to(f, path)?;
         }
         Some(path) => {
-            let images = ops::archive::prepare_save(paths, &opts)?;
             // A file is written beside the target and renamed: a failed
             // save leaves no half archive behind.
             let dir = path
@@ -465,19 +468,13 @@ pub fn save(paths: &StorePaths, a: &SaveArgs) -> Result<i32> {
                     .unwrap_or_default(),
                 std::process::id()
             ));
-            let res = (|| -> Result<()> {
-                let f = std::fs::File::create(&tmp)
-                    .with_context(|| format!("creating {}", path.display()))?;
-                let w = ops::archive::save(
-                    &images,
-                    format,
-                    std::io::BufWriter::with_capacity(1 << 20, f),
-                )?;
-                w.into_inner()
-                    .map_err(|e| e.into_error())
-                    .with_context(|| format!("writing {}", path.display()))?;
-                std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-            })();
+            let res = std::fs::File::create(&tmp)
+                .with_context(|| format!("creating {}", path.display()))
+                .and_then(|f| write_to(f, path))
+                .and_then(|()| {
+                    std::fs::rename(&tmp, path)
+                        .with_context(|| format!("writing {}", path.display()))
+                });
             if res.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }

@@ -920,3 +920,25 @@ fn info_and_version_describe_berth_and_its_store() {
     let v = env.berth(["version", "--format", "json"]).ok().json();
     assert_eq!(v["OsArch"], format!("linux/{}", oci_arch()));
 }
+
+/// `save -o` to a device (here /dev/null, as root) writes into it: the
+/// write-beside-and-rename used for files must never replace the node.
+#[test]
+fn save_to_a_device_writes_to_it_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = TestEnv::new();
+    let f = four();
+    f.load(&env);
+    env.berth(["save", "-o", "/dev/null", NAME_A]).ok();
+    let md = fs::metadata("/dev/null").unwrap();
+    assert!(
+        md.file_type().is_char_device(),
+        "/dev/null was replaced: {md:?}"
+    );
+    let leftovers: Vec<_> = fs::read_dir("/dev")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".berth-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
