@@ -82,6 +82,9 @@ pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> R
             names.first().cloned().unwrap_or_default()
         );
     };
+    // Removal moves the container into tmp/; holding the store shared
+    // keeps the idle-store cleanup of tmp/ from racing it.
+    let _lock = store.shared()?;
     let recs = if all {
         store.containers()?
     } else {

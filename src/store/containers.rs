@@ -181,6 +181,32 @@ impl Store {
         Ok(out)
     }
 
+    /// Remove what a killed `create` or `rm` can leave: a name whose
+    /// container has no record, a container dir without one. Only under
+    /// the exclusive store lock (creation holds it shared).
+    pub(super) fn collect_container_garbage(&self) -> Result<()> {
+        let dir = self.containers_dir();
+        let names = dir.join("names");
+        if let Ok(rd) = std::fs::read_dir(&names) {
+            for e in rd.flatten() {
+                let target = std::fs::read_link(e.path()).unwrap_or_default();
+                if !dir.join(&target).join("config.json").exists() {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_id = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+                if is_id && !e.path().join("config.json").exists() {
+                    fsutil::remove_all(&e.path())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Find a container by name, full id or unique id prefix.
     pub fn find_container(&self, s: &str) -> Result<ContainerRecord> {
         let all = self.containers()?;
@@ -203,14 +229,22 @@ impl Store {
     pub fn remove_container(&self, rec: &ContainerRecord) -> Result<()> {
         self.mark_stopped(&rec.id);
         let dir = self.container_dir(&rec.id);
-        // The record goes first, so a half-removed container is invisible.
-        let _ = std::fs::remove_file(dir.join("config.json"));
-        fsutil::remove_all(&dir).with_context(|| format!("removing container {}", rec.name))?;
+        // The whole dir leaves containers/ in one rename, so a crash never
+        // leaves a half-removed container; what is in tmp/ is garbage the
+        // next idle-store cleanup removes.
+        let doomed = self
+            .root
+            .join("tmp")
+            .join(format!("rm-{}", fsutil::unique_suffix()));
+        if dir.exists() {
+            fsutil::rename(&dir, &doomed)
+                .with_context(|| format!("removing container {}", rec.name))?;
+        }
         let link = self.containers_dir().join("names").join(&rec.name);
         if std::fs::read_link(&link).is_ok_and(|t| t.as_os_str() == rec.id.as_str()) {
             let _ = std::fs::remove_file(&link);
         }
-        Ok(())
+        fsutil::remove_all(&doomed).with_context(|| format!("removing container {}", rec.name))
     }
 }
 

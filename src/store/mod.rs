@@ -652,6 +652,7 @@ impl Exclusive<'_> {
                 fsutil::remove_all(&e.path())?;
             }
         }
+        s.collect_container_garbage()?;
         // Per-layer lock files of extractions that failed or were killed.
         let locks = s.root.join("locks");
         for e in

@@ -60,3 +60,26 @@ fn system_df_and_prune_account_for_containers() {
     assert_eq!(df_row(&env, "Images")["Size"], 0);
     env.berth(["system", "check"]).ok();
 }
+
+/// What a `create` or `rm` killed midway leaves — a name whose container
+/// has no record, a container dir without one — is garbage the next
+/// collection removes, so the name can be used again.
+#[test]
+fn leftovers_of_a_killed_create_are_collected() {
+    let env = TestEnv::new();
+    let archive = docker_archive(&env, "bb.tar", &[ImageSpec::busybox(IMG)]);
+    berth_load(&env, &archive);
+    let containers = env.root().join("containers");
+    let orphan = "ab".repeat(32);
+    std::fs::create_dir_all(containers.join(&orphan).join("upper")).unwrap();
+    std::fs::create_dir_all(containers.join("names")).unwrap();
+    std::os::unix::fs::symlink(&orphan, containers.join("names").join("web")).unwrap();
+    env.berth(["create", "--name", "web", IMG, "true"])
+        .fails(125);
+
+    env.berth(["system", "prune", "-f"]).ok();
+    assert!(!containers.join(&orphan).exists());
+    assert!(std::fs::symlink_metadata(containers.join("names").join("web")).is_err());
+    env.berth(["create", "--name", "web", IMG, "true"]).ok();
+    env.berth(["system", "check"]).ok();
+}
