@@ -122,7 +122,9 @@ fn pull_all_tags(
     sink: &dyn Sink,
 ) -> Result<Vec<Pulled>> {
     let eps = conf.endpoints(&r.registry, &r.repository)?;
-    let ep = eps.last().ok_or_else(|| anyhow!("no endpoint"))?;
+    let ep = eps
+        .last()
+        .ok_or_else(|| anyhow!("no registry endpoint for {}/{}", r.registry, r.repository))?;
     let client = remote_opts.client(ep)?;
     let tags = remote::list_tags(&client, &ep.repository).context("listing tags")?;
     let mut out = Vec::new();
@@ -165,7 +167,7 @@ fn pull_one(
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| anyhow!("no endpoint")))
+    Err(last.unwrap_or_else(|| anyhow!("no registry endpoint for {}/{}", r.registry, r.repository)))
 }
 
 fn commit(
@@ -246,7 +248,9 @@ pub fn inspect_manifest(opts: &ManifestInspectOptions) -> Result<Vec<u8>> {
     let eps = conf
         .endpoints(&r.registry, &r.repository)
         .with_context(ctx)?;
-    let ep = eps.last().ok_or_else(|| anyhow!("no endpoint"))?;
+    let ep = eps
+        .last()
+        .ok_or_else(|| anyhow!("no registry endpoint for {}/{}", r.registry, r.repository))?;
     let client = opts.remote.client(ep)?;
     let wanted = r
         .digest

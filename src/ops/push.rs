@@ -58,7 +58,13 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
     // Mirrors are for pulling; a push goes to the registry itself.
     let ep = eps
         .last()
-        .ok_or_else(|| anyhow!("no endpoint"))
+        .ok_or_else(|| {
+            anyhow!(
+                "no registry endpoint for {}/{}",
+                dest.registry,
+                dest.repository
+            )
+        })
         .with_context(ctx)?;
     let client = opts.remote.client(ep).with_context(ctx)?;
     let known = |diff_id: &Digest| -> Vec<KnownBlob> {
