@@ -1,7 +1,9 @@
 //! Container commands: `run` (foreground), `create`, `start -a`, `ps`,
-//! `rm`, `container inspect`, `diff`, `commit`, `cp`, the `container` group that holds them, and
-//! the hidden `internal-init` mode that berth re-executes itself in to
-//! become a container's monitor and init (DESIGN.md §4).
+//! `rm`, `container inspect`, `diff`, `commit`, `cp`, `exec`, `container
+//! prune`, the `container` group that holds them, and the hidden
+//! `internal-init` and `internal-exec` modes that berth re-executes itself
+//! in to become a container's monitor and init, or to join a running
+//! container (DESIGN.md §4).
 
 use super::format as tmpl;
 use super::output::{self, human_age};
@@ -37,6 +39,10 @@ pub enum ContainerCommand {
     Commit(CommitArgs),
     /// Copy files between a container and the host
     Cp(CpArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
+    /// Remove all stopped containers
+    Prune(PruneArgs),
 }
 
 pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
@@ -50,6 +56,8 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Diff(a) => diff(paths, a),
         ContainerCommand::Commit(a) => commit(paths, a),
         ContainerCommand::Cp(a) => cp(paths, a),
+        ContainerCommand::Exec(a) => exec(paths, a),
+        ContainerCommand::Prune(a) => prune(paths, a),
     }
 }
 
@@ -63,6 +71,7 @@ impl ContainerCommand {
                 | ContainerCommand::Diff(_)
                 | ContainerCommand::Commit(_)
                 | ContainerCommand::Cp(_)
+                | ContainerCommand::Prune(_)
         )
     }
 }
@@ -519,4 +528,76 @@ pub fn cp(paths: &StorePaths, a: &CpArgs) -> Result<i32> {
 
 pub fn internal_init(a: &InternalInitArgs) -> Result<i32> {
     Ok(ops::run::internal_init(a.fd))
+}
+
+#[derive(Args, Debug)]
+#[command(trailing_var_arg = true)]
+pub struct ExecArgs {
+    /// Keep standard input open and connect it to the command
+    #[arg(short, long)]
+    interactive: bool,
+    /// Allocate a pseudo-terminal
+    #[arg(short, long)]
+    tty: bool,
+    /// Set an environment variable (KEY=VALUE, or KEY to take berth's)
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    env: Vec<String>,
+    /// Read environment variables from a file (KEY=VALUE lines)
+    #[arg(long, value_name = "FILE")]
+    env_file: Vec<PathBuf>,
+    /// User to run as: uid[:gid] or name[:group] (default: the
+    /// container's)
+    #[arg(short, long, value_name = "USER")]
+    user: Option<String>,
+    /// Working directory inside the container (default: the container's)
+    #[arg(short, long, value_name = "DIR")]
+    workdir: Option<String>,
+    /// Give the command every capability
+    #[arg(long)]
+    privileged: bool,
+    /// The container (name or ID)
+    container: String,
+    /// The command and its arguments
+    #[arg(required = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+pub fn exec(paths: &StorePaths, a: &ExecArgs) -> Result<i32> {
+    let opts = ops::exec::ExecOptions {
+        container: a.container.clone(),
+        command: a.command.clone(),
+        env: a.env.clone(),
+        env_files: a.env_file.clone(),
+        user: a.user.clone(),
+        workdir: a.workdir.clone(),
+        interactive: a.interactive,
+        tty: a.tty,
+        privileged: a.privileged,
+    };
+    exit_code(ops::exec::exec(paths, &opts))
+}
+
+pub fn internal_exec(a: &InternalInitArgs) -> Result<i32> {
+    Ok(ops::exec::internal_exec(a.fd))
+}
+
+#[derive(Args, Debug)]
+pub struct PruneArgs {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    force: bool,
+}
+
+pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
+    if !a.force
+        && !output::confirm(
+            "WARNING! This will remove all non running containers.\nAre you sure you want to continue?",
+        )
+    {
+        return Ok(0);
+    }
+    let ids = ops::containers::prune(paths)?;
+    let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
+    output::print(&text)?;
+    Ok(0)
 }

@@ -106,11 +106,15 @@ pub enum Command {
     Commit(container::CommitArgs),
     /// Copy files between a container and the host
     Cp(container::CpArgs),
+    /// Run a command in a running container
+    Exec(container::ExecArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
+    #[command(name = "internal-exec", hide = true)]
+    InternalExec(container::InternalInitArgs),
 }
 
 impl Cli {
@@ -221,5 +225,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Cp(a) => container::cp(&paths, a),
         Command::Container(c) => container::group(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
+        Command::Exec(a) => container::exec(&paths, a),
+        Command::InternalExec(a) => container::internal_exec(a),
     }
 }

@@ -130,3 +130,24 @@ pub fn using_image(store: &Store, id: &crate::digest::Digest) -> Result<Vec<Cont
         .filter(|c| &c.image == id)
         .collect())
 }
+
+/// `container prune`: remove every container that is not running;
+/// returns their ids. One that starts meanwhile is left alone.
+pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(Vec::new());
+    };
+    let _lock = store.shared()?;
+    let mut removed = Vec::new();
+    for rec in store.containers()? {
+        if matches!(store.container_state(&rec), State::Running(_)) {
+            continue;
+        }
+        match remove_one(&store, &rec, false) {
+            Ok(()) => removed.push(rec.id),
+            Err(_) if matches!(store.container_state(&rec), State::Running(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}

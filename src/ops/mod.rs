@@ -6,6 +6,7 @@ pub mod archive;
 pub mod commit;
 pub mod containers;
 pub mod cp;
+pub mod exec;
 pub mod images;
 pub mod import;
 pub mod inspect;

@@ -254,6 +254,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         } else {
             Vec::new()
         },
+        pid1_file: Some(store.pid1_file(&id)),
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;

@@ -11,7 +11,9 @@
 //! 2. the monitor ([`init_main`]): unshares the user, pid, uts, ipc and
 //!    network namespaces, forks the container's pid 1, forwards signals to
 //!    it, and when it exits removes what `--rm` names (from inside the user
-//!    namespace, where files of subordinate ids can be removed).
+//!    namespace, where files of subordinate ids can be removed). Once the
+//!    container's program runs, it records pid 1's host pid for `exec`
+//!    ([`super::exec`]), and removes the record when pid 1 exits.
 //! 3. pid 1 ([`container_init`]): a new mount namespace, the root file
 //!    system ([`super::rootfs`]), hostname, loopback, the user, the
 //!    capabilities, `no_new_privs`, seccomp, then `execve`.
@@ -167,11 +169,14 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
 }
 
 /// Read what pid 1 reports before `exec`: nothing (it runs) or an error.
-fn read_error(sock: &mut UnixStream) -> Result<Option<StartError>> {
+pub(super) fn read_error(sock: &mut UnixStream) -> Result<Option<StartError>> {
     read_error_after(sock, Vec::new())
 }
 
-fn read_error_after(sock: &mut UnixStream, first: Vec<u8>) -> Result<Option<StartError>> {
+pub(super) fn read_error_after(
+    sock: &mut UnixStream,
+    first: Vec<u8>,
+) -> Result<Option<StartError>> {
     let mut buf = first;
     let _ = sock.read_to_end(&mut buf);
     if buf.is_empty() {
@@ -186,7 +191,7 @@ fn read_error_after(sock: &mut UnixStream, first: Vec<u8>) -> Result<Option<Star
 }
 
 /// Wait for `child`, forwarding the signals of `set` to it.
-fn wait_forwarding(child: Pid, set: &SigSet) -> Result<i32> {
+pub(super) fn wait_forwarding(child: Pid, set: &SigSet) -> Result<i32> {
     loop {
         match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::Exited(_, c)) => return Ok(c),
@@ -269,6 +274,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // death signal: it checks that the write end of this pipe is open.
     let (alive_r, alive_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| anyhow!("creating a pipe: {}", e.desc()))?;
+    // pid 1 holds the write end until it runs the program (close-on-exec)
+    // or dies: only then is its pid recorded for `exec`, which must never
+    // join a mount namespace that is not yet the container's.
+    let (started_r, started_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| anyhow!("creating a pipe: {}", e.desc()))?;
     match unsafe { fork() }.context("forking the container's init")? {
         ForkResult::Child => {
             drop(alive_w);
@@ -286,6 +296,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
                 unsafe { libc::_exit(125) }
             }
             drop(alive_r);
+            drop(started_r);
+            STARTED_FD.store(
+                std::os::fd::IntoRawFd::into_raw_fd(started_w),
+                std::sync::atomic::Ordering::SeqCst,
+            );
             let err = container_init(&spec, sock);
             let (code, msg) = match err.downcast_ref::<StartError>() {
                 Some(s) => (s.code, s.message.clone()),
@@ -301,7 +316,20 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             let _alive = alive_w;
             // pid 1 holds the socket until exec; berth waits for its end.
             drop(slot.take());
-            let code = wait_forwarding(child, &signals)?;
+            drop(started_w);
+            if let Some(file) = &spec.pid1_file {
+                let mut b = [0u8; 1];
+                while let Err(nix::errno::Errno::EINTR) =
+                    nix::unistd::read(started_r.as_raw_fd(), &mut b)
+                {}
+                let _ = super::exec::record_pid1(file, child.as_raw());
+            }
+            drop(started_r);
+            let code = wait_forwarding(child, &signals);
+            if let Some(file) = &spec.pid1_file {
+                let _ = std::fs::remove_file(file);
+            }
+            let code = code?;
             for p in &spec.remove_after {
                 let _ = crate::fsutil::remove_all(p);
             }
@@ -337,16 +365,21 @@ fn peer_pid(sock: &UnixStream) -> Option<i32> {
 /// must close it once the program is started).
 static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
+/// The write end of the monitor's "program started" pipe, in pid 1.
+static STARTED_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
 fn close_report_socket() {
-    let fd = REPORT_FD.swap(-1, std::sync::atomic::Ordering::SeqCst);
-    if fd >= 0 {
-        // SAFETY: pid 1 never uses the socket again and leaves by _exit,
-        // so nothing closes it a second time.
-        unsafe { libc::close(fd) };
+    for slot in [&REPORT_FD, &STARTED_FD] {
+        let fd = slot.swap(-1, std::sync::atomic::Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: pid 1 never uses the descriptor again and leaves by
+            // _exit, so nothing closes it a second time.
+            unsafe { libc::close(fd) };
+        }
     }
 }
 
-fn start_err(code: i32, message: String) -> anyhow::Error {
+pub(super) fn start_err(code: i32, message: String) -> anyhow::Error {
     StartError { code, message }.into()
 }
 
@@ -461,7 +494,12 @@ fn try_init(spec: &Spec) -> Result<Never> {
 
 /// Exec the container's program with default signal handling: berth
 /// ignores SIGPIPE and blocks the forwarded signals, and both survive exec.
-fn exec(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -> anyhow::Error {
+pub(super) fn exec(
+    prog: &CString,
+    argv: &[CString],
+    envp: &[CString],
+    arg0: &str,
+) -> anyhow::Error {
     // SAFETY: resetting a disposition; marking descriptors close-on-exec.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
@@ -547,7 +585,7 @@ fn exec_error(arg0: &str, e: nix::errno::Errno) -> anyhow::Error {
 }
 
 /// `execvp`'s search, done before exec so a missing program is 127.
-fn find_program(arg0: &str, path: &str) -> Result<String> {
+pub(super) fn find_program(arg0: &str, path: &str) -> Result<String> {
     use std::os::unix::fs::PermissionsExt;
     if arg0.is_empty() {
         return Err(start_err(127, "no command given".into()));
@@ -577,7 +615,7 @@ fn find_program(arg0: &str, path: &str) -> Result<String> {
 /// its `#!` interpreter) is `/proc/self/exe` would re-run berth inside the
 /// container, where the container could then rewrite berth on the host.
 /// The container has no other process yet, so checking now is race-free.
-fn refuse_own_binary(prog: &str) -> Result<()> {
+pub(super) fn refuse_own_binary(prog: &str) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     let Ok(me) = std::fs::metadata("/proc/self/exe") else {
         return Ok(());

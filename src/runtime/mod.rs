@@ -4,6 +4,7 @@
 
 pub mod container;
 pub mod cp;
+pub mod exec;
 pub mod probe;
 pub mod rootfs;
 pub mod security;

@@ -30,6 +30,10 @@ pub struct Spec {
     /// container has exited (`--rm`): files the container wrote may belong
     /// to subordinate ids that the user alone cannot remove.
     pub remove_after: Vec<PathBuf>,
+    /// Where the monitor records the host pid of pid 1 (and its start
+    /// time) once the program runs, for `exec`; removed when it exits.
+    #[serde(default)]
+    pub pid1_file: Option<PathBuf>,
 }
 
 /// The overlay root file system.

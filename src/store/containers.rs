@@ -133,6 +133,24 @@ impl Store {
     /// Record that the container stopped (with `code`, if it ran).
     pub fn mark_stopped(&self, id: &str) {
         let _ = std::fs::remove_file(self.pid_file(id));
+        let _ = std::fs::remove_file(self.pid1_file(id));
+    }
+
+    /// `containers/<id>/pid1`: `PID START` of the container's pid 1 as
+    /// the host sees it, written (atomically) by its monitor once the
+    /// program runs and removed when it exits.
+    pub fn pid1_file(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("pid1")
+    }
+
+    /// The host pid of the running container's pid 1 and its start time;
+    /// `None` unless that very process is alive (a reused pid is not it).
+    pub fn container_pid1(&self, rec: &ContainerRecord) -> Option<(i32, u64)> {
+        let text = std::fs::read_to_string(self.pid1_file(&rec.id)).ok()?;
+        let mut words = text.split_whitespace();
+        let pid = words.next()?.parse::<i32>().ok()?;
+        let started = words.next()?.parse::<u64>().ok()?;
+        (pid > 0 && process_start_time(pid) == Some(started)).then_some((pid, started))
     }
 
     /// What `rec` is doing now.

@@ -8,6 +8,7 @@ mod bad_input;
 mod concurrency;
 mod crash;
 mod docs;
+mod exec;
 mod fixtures;
 mod images;
 mod interop;

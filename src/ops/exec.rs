@@ -1,0 +1,98 @@
+//! `exec`: run a command in a running container, with the container's
+//! own process settings (environment, user, working directory,
+//! capabilities, `no_new_privs`, seccomp) and the command line's
+//! overrides. The exit code is the command's.
+
+use super::run::RunOptions;
+use crate::runtime::exec::ExecSpec;
+use crate::runtime::spec::Spec;
+use crate::store::containers::State;
+use crate::store::{Store, StorePaths};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+/// Everything `exec` takes from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// The container (name or ID).
+    pub container: String,
+    pub command: Vec<String>,
+    /// `-e K=V` or `-e K` (from berth's environment).
+    pub env: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    /// `-u USER[:GROUP]` (default: the container's user).
+    pub user: Option<String>,
+    /// `-w DIR` (default: the container's working directory).
+    pub workdir: Option<String>,
+    pub interactive: bool,
+    pub tty: bool,
+    /// Every capability (the seccomp filter and `no_new_privs` stay the
+    /// container's, as in Podman).
+    pub privileged: bool,
+}
+
+/// What to start, checked against the store: the container must exist
+/// and run.
+pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
+    let Some(store) = Store::open_existing(paths)? else {
+        bail!("no container with name or ID {:?} found", opts.container);
+    };
+    let rec = store.find_container(&opts.container)?;
+    let pid1 = match store.container_state(&rec) {
+        State::Running(_) => store.container_pid1(&rec),
+        _ => None,
+    };
+    let Some((pid1, pid1_start)) = pid1 else {
+        bail!(
+            "container {} is not running: can only exec into a running container",
+            rec.name
+        );
+    };
+    let spec: Spec = serde_json::from_value(rec.config.clone())
+        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    if opts.command.is_empty() {
+        bail!("exec needs a command to run in container {}", rec.name);
+    }
+    let env_opts = RunOptions {
+        env: opts.env.clone(),
+        env_files: opts.env_files.clone(),
+        tty: opts.tty,
+        ..RunOptions::default()
+    };
+    let env = super::run::environment(&env_opts, &spec.process.env, &spec.hostname)?;
+    let mut process = spec.process.clone();
+    process.args = opts.command.clone();
+    process.env = env;
+    if let Some(w) = &opts.workdir {
+        if !w.starts_with('/') {
+            bail!("the working directory {w:?} must be an absolute path");
+        }
+        process.cwd = w.clone();
+    }
+    if let Some(u) = &opts.user {
+        process.user = u.clone();
+    }
+    if opts.privileged {
+        process.capabilities = crate::runtime::security::all_caps();
+    }
+    process.stdin = opts.interactive;
+    process.terminal = opts.tty;
+    process.console_size = None;
+    Ok(ExecSpec {
+        pid1,
+        pid1_start,
+        container: rec.name,
+        process,
+    })
+}
+
+/// Run the command; returns its exit code.
+pub fn exec(paths: &StorePaths, opts: &ExecOptions) -> Result<i32> {
+    let spec = plan(paths, opts)?;
+    crate::runtime::exec::exec(&spec)
+}
+
+/// The hidden `internal-exec` mode (the helper that joins the container).
+pub fn internal_exec(fd: i32) -> i32 {
+    crate::runtime::exec::exec_main(fd)
+}

@@ -1,0 +1,334 @@
+//! `exec`: one more process in a running container.
+//!
+//! Two processes of berth's, and the program:
+//!
+//! 1. berth itself ([`exec`]): re-executes `/proc/self/exe` in the hidden
+//!    `internal-exec` mode, sends it the [`ExecSpec`] over a socket, then
+//!    forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to it (or relays the terminal
+//!    with `-t`) and exits with the program's code.
+//! 2. the helper ([`exec_main`]): joins the namespaces of the container's
+//!    pid 1 (its user namespace first, when it has one, then mount, pid,
+//!    uts, ipc and network) with one `setns` on a pidfd, and forks: the
+//!    pid namespace applies to children only. The helper waits for the
+//!    child and forwards signals to it. Joining a user namespace needs a
+//!    single-threaded process, hence the fresh exec.
+//! 3. the child: the container's user and groups from its own
+//!    `/etc/passwd` and `/etc/group`, a terminal on the container's devpts
+//!    with `-t`, the capabilities, `no_new_privs` and seccomp filter of the
+//!    container, then `execve`.
+//!
+//! The container's pid 1 is named by its host pid *and* its start time,
+//! recorded by the monitor once the program runs ([`record_pid1`]); the
+//! helper opens a pidfd and then checks the start time, so a pid reused by
+//! another process is never entered.
+//!
+//! Errors before `exec` travel back on the socket as `CODE\nmessage`, as
+//! for `run` (125 setup, 126 cannot execute, 127 not found).
+
+use super::container::{
+    exec as exec_program, find_program, forwarded_and_chld, read_error, read_error_after,
+    refuse_own_binary, start_err, wait_forwarding,
+};
+use super::security;
+use super::spec::{Process, Seccomp};
+use super::user;
+use anyhow::{anyhow, bail, Context, Result};
+use nix::unistd::{fork, ForkResult};
+use serde::{Deserialize, Serialize};
+use std::ffi::CString;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// One process to start in a running container.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ExecSpec {
+    /// The host pid of the container's pid 1.
+    pub pid1: i32,
+    /// Its start time (clock ticks since boot), as recorded.
+    pub pid1_start: u64,
+    /// The container's name, for messages.
+    pub container: String,
+    pub process: Process,
+}
+
+/// When process `pid` started, in clock ticks since boot (field 22 of
+/// `/proc/PID/stat`); `None` when there is no such process.
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Write `PID START` of process `pid` to `file`, replacing it atomically
+/// (a reader sees the old record or the new one, never half of one).
+pub fn record_pid1(file: &Path, pid: i32) -> std::io::Result<()> {
+    let started = process_start_time(pid).ok_or(std::io::ErrorKind::NotFound)?;
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, format!("{pid} {started}\n"))?;
+    std::fs::rename(&tmp, file)
+}
+
+/// Run `spec` in its container and return the program's exit code
+/// (128+N when killed by signal N). Must be called while the process has
+/// one thread: the signals it forwards are blocked and waited for.
+pub fn exec(spec: &ExecSpec) -> Result<i32> {
+    let signals = forwarded_and_chld();
+    signals
+        .thread_block()
+        .context("blocking signals to forward them")?;
+    let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
+    let fd = theirs.as_raw_fd();
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0("berth")
+        .args(["internal-exec", &fd.to_string()])
+        .stdin(if spec.process.stdin {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
+    // SAFETY: fcntl is async-signal-safe; the closure touches no memory
+    // shared with other threads.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().context("starting berth's exec helper")?;
+    drop(theirs);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+
+    let mut pty = None;
+    let setup = (|| -> Result<Option<super::container::StartError>> {
+        let mut spec = spec.clone();
+        if spec.process.terminal {
+            spec.process.console_size = super::tty::window_size();
+        }
+        let json = serde_json::to_vec(&spec).context("serializing the exec spec")?;
+        ours.write_all(&(json.len() as u32).to_le_bytes())?;
+        ours.write_all(&json)?;
+        if spec.process.terminal {
+            match super::tty::recv_fd(&ours)? {
+                (Some(fd), _) => pty = Some(fd),
+                (None, first) => return read_error_after(&mut ours, first),
+            }
+        }
+        read_error(&mut ours)
+    })();
+    let code = match pty {
+        Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
+            super::tty::relay(pid, master, spec.process.stdin, &signals)?
+        }
+        _ => wait_forwarding(pid, &signals)?,
+    };
+    match setup {
+        Ok(None) => Ok(code),
+        Ok(Some(e)) => Err(e.into()),
+        Err(e) => Err(e.context(format!("executing in container {}", spec.container))),
+    }
+}
+
+// --- the helper: `berth internal-exec FD` -------------------------------------
+
+/// The hidden `internal-exec` mode. Returns the exit code.
+pub fn exec_main(fd: i32) -> i32 {
+    // SAFETY: integer prctl/fcntl calls.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+        if libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) != 0 {
+            return 125;
+        }
+    }
+    // SAFETY: the parent passed this open descriptor for us alone.
+    let mut sock = Some(unsafe { UnixStream::from_raw_fd(fd) });
+    match helper(&mut sock) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(s) = sock.as_mut() {
+                let _ = write!(s, "125\n{e:#}");
+            }
+            125
+        }
+    }
+}
+
+/// The namespaces joined, in the order `setns` applies them.
+const NAMESPACES: [(&str, libc::c_int); 6] = [
+    ("user", libc::CLONE_NEWUSER),
+    ("mnt", libc::CLONE_NEWNS),
+    ("pid", libc::CLONE_NEWPID),
+    ("uts", libc::CLONE_NEWUTS),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("net", libc::CLONE_NEWNET),
+];
+
+fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
+    let sock = slot.as_mut().expect("the socket is there until the fork");
+    let mut len = [0u8; 4];
+    sock.read_exact(&mut len).context("reading the exec spec")?;
+    let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
+    sock.read_exact(&mut json)
+        .context("reading the exec spec")?;
+    let spec: ExecSpec = serde_json::from_slice(&json).context("reading the exec spec")?;
+    // Out of the terminal's process group: berth alone receives ^C and
+    // forwards it once.
+    let _ = nix::unistd::setsid();
+    let not_running = || anyhow!("container {} is not running", spec.container);
+    // SAFETY: pidfd_open with integer arguments.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, spec.pid1, 0) };
+    if raw < 0 {
+        return Err(not_running());
+    }
+    // SAFETY: a new descriptor that nothing else owns.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+    // The pidfd names one process for good; if it is the recorded one now,
+    // it is the container's pid 1 and no later reuse of the pid.
+    if process_start_time(spec.pid1) != Some(spec.pid1_start) {
+        return Err(not_running());
+    }
+    let mut flags = 0;
+    for (name, flag) in NAMESPACES {
+        let theirs =
+            std::fs::metadata(format!("/proc/{}/ns/{name}", spec.pid1)).with_context(|| {
+                format!(
+                    "reading the {name} namespace of container {}",
+                    spec.container
+                )
+            })?;
+        let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
+            .with_context(|| format!("reading berth's {name} namespace"))?;
+        // Joining the namespace one is in already is an error (the user
+        // namespace as root, the network namespace with --network host).
+        if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+            flags |= flag;
+        }
+    }
+    // SAFETY: setns on a pidfd this function owns.
+    if unsafe { libc::setns(pidfd.as_raw_fd(), flags) } != 0 {
+        bail!(
+            "joining the namespaces of container {}: {}",
+            spec.container,
+            std::io::Error::last_os_error()
+        );
+    }
+    drop(pidfd);
+    let signals = forwarded_and_chld();
+    signals.thread_block().context("blocking signals")?;
+    // CVE-2019-5736: until it execs, the child is berth's binary inside
+    // the container's pid namespace; not dumpable, so container processes
+    // cannot open its /proc/PID/exe to rewrite berth.
+    // SAFETY: integer prctl.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    // SAFETY: this process has a single thread (it was just exec'd and
+    // started none).
+    match unsafe { fork() }.context("forking the exec'd process")? {
+        ForkResult::Child => {
+            let err = match child_setup(&spec.process, sock) {
+                Ok(never) => match never {},
+                Err(e) => e,
+            };
+            let (code, msg) = match err.downcast_ref::<super::container::StartError>() {
+                Some(s) => (s.code, s.message.clone()),
+                None => (125, format!("{err:#}")),
+            };
+            let _ = write!(sock, "{code}\n{msg}");
+            // SAFETY: leave without running destructors or atexit.
+            unsafe { libc::_exit(code) }
+        }
+        ForkResult::Parent { child } => {
+            // The child holds the socket until exec; berth waits for its end.
+            drop(slot.take());
+            wait_forwarding(child, &signals)
+        }
+    }
+}
+
+enum Never {}
+
+/// In the container's namespaces: become the process `p` describes, as
+/// the container's pid 1 did, and exec it. Returns only on failure.
+fn child_setup(p: &Process, sock: &UnixStream) -> Result<Never> {
+    let _ = nix::unistd::setsid();
+    // SAFETY: integer prctl; the helper dies with berth, and so does this.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let who =
+        user::resolve(&p.user, &passwd, &group).map_err(|e| start_err(126, format!("{e:#}")))?;
+    if p.terminal {
+        super::tty::make_console(sock.as_raw_fd(), who.uid, who.gid, p.console_size)?;
+    }
+    let mut env = p.env.clone();
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={}", who.home));
+    }
+    let cwd = if p.cwd.is_empty() { "/" } else { &p.cwd };
+    std::env::set_current_dir(cwd)
+        .map_err(|e| start_err(126, format!("working directory {cwd:?}: {e}")))?;
+    let path_var = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or("")
+        .to_string();
+    let prog = find_program(&p.args[0], &path_var)?;
+    refuse_own_binary(&prog)?;
+
+    security::limit_capabilities(p.capabilities)
+        .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
+    if let Err(e) = nix::unistd::setgroups(
+        &who.groups
+            .iter()
+            .map(|g| nix::unistd::Gid::from_raw(*g))
+            .collect::<Vec<_>>(),
+    ) {
+        // With the user alone mapped, setgroups is denied (and only
+        // group 0 exists): nothing to set then.
+        if !(e == nix::errno::Errno::EPERM && who.groups.is_empty()) {
+            bail!(
+                "setting supplementary groups {:?}: {}",
+                who.groups,
+                e.desc()
+            );
+        }
+    }
+    let (uid, gid) = (
+        nix::unistd::Uid::from_raw(who.uid),
+        nix::unistd::Gid::from_raw(who.gid),
+    );
+    nix::unistd::setresgid(gid, gid, gid)
+        .map_err(|e| anyhow!("switching to group {}: {}", who.gid, e.desc()))?;
+    nix::unistd::setresuid(uid, uid, uid)
+        .map_err(|e| anyhow!("switching to user {}: {}", who.uid, e.desc()))?;
+    // Changing the ids cleared the parent-death signal: arm it again.
+    // SAFETY: integer prctl.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    if p.no_new_privileges {
+        security::set_no_new_privs().map_err(|e| anyhow!("setting no_new_privs: {e}"))?;
+    }
+    let argv: Vec<CString> = p
+        .args
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .context("an argument with a NUL byte")?;
+    let envp: Vec<CString> = env
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .context("an environment entry with a NUL byte")?;
+    let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
+    if p.seccomp == Seccomp::Default {
+        security::load_filter(&security::default_filter())
+            .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+    }
+    Err(exec_program(&prog_c, &argv, &envp, &p.args[0]))
+}

@@ -1,0 +1,374 @@
+//! `berth exec` into running containers, as root and as the two test
+//! users (with and without a subordinate id range): the exec'd process
+//! joins the container's namespaces and file system and runs with its
+//! security settings. Also the container side of `inspect`, `container
+//! prune` and `run --pull`.
+
+use crate::fixtures::*;
+use crate::util::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const IMG: &str = "localhost/busybox:latest";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Root,
+    Sub,
+    NoSub,
+}
+
+/// An environment for `who` with the busybox image loaded; `None` only
+/// outside CI when the users cannot be made (a loud skip).
+fn env_for(who: Who) -> Option<TestEnv> {
+    let env = match who {
+        Who::Root => {
+            if !is_root() {
+                skip("container tests run as root (and as test users created by root)");
+                return None;
+            }
+            TestEnv::new()
+        }
+        Who::Sub => Rootless::with_subuid()?.env(),
+        Who::NoSub => Rootless::without_subuid()?.env(),
+    };
+    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
+    berth_load(&env, &archive);
+    Some(env)
+}
+
+/// Three tests per body: as root, rootless with and without a subuid range.
+macro_rules! each_identity {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn root() {
+                ($body)(Who::Root)
+            }
+            #[test]
+            fn rootless_subuid() {
+                ($body)(Who::Sub)
+            }
+            #[test]
+            fn rootless_no_subuid() {
+                ($body)(Who::NoSub)
+            }
+        }
+    };
+}
+
+/// A container running in the foreground (`berth run` spawned).
+struct Live {
+    run: Running,
+    id: String,
+    /// `containers/<id>/pid1`.
+    pid1_file: PathBuf,
+}
+
+impl Live {
+    /// The host pid of pid 1, from its record.
+    fn pid1(&self) -> i32 {
+        let text = std::fs::read_to_string(&self.pid1_file).expect("the pid-1 record");
+        text.split_whitespace().next().unwrap().parse().unwrap()
+    }
+}
+
+/// Start `berth run --name NAME ARGS...` and wait until `ps` shows it
+/// running and its pid-1 record exists.
+fn start(env: &TestEnv, name: &str, args: &[&str]) -> Live {
+    let run = env
+        .berth(["run", "--name", name])
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .spawn();
+    let started = Instant::now();
+    loop {
+        let ps = env
+            .berth(["ps", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
+            .ok();
+        let id = ps.stdout.lines().find_map(|l| {
+            let (id, n) = l.split_once(' ')?;
+            (n == name).then(|| id.to_string())
+        });
+        if let Some(id) = id {
+            let pid1_file = env.root().join("containers").join(&id).join("pid1");
+            if pid1_file.exists() {
+                return Live { run, id, pid1_file };
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "container {name} never ran: {}",
+            ps.stdout
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `KEY:\tvalue` of a `/proc/PID/status` text.
+fn status_field<'a>(status: &'a str, key: &str) -> &'a str {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("{key} in {status}"))
+        .trim()
+}
+
+/// The pid namespace of host process `pid` (`pid:[INODE]`).
+fn pid_ns(pid: i32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
+/// Host processes in pid namespace `ns`.
+fn processes_in(ns: &Path) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| pid_ns(*p).as_deref() == Some(ns))
+        .collect()
+}
+
+each_identity!(exec_joins_the_running_container, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let c = start(
+        &env,
+        "c",
+        &[
+            "-e",
+            "FROM_RUN=yes",
+            IMG,
+            "sh",
+            "-c",
+            "echo by-ctr > /tmp/made; exec sleep 60",
+        ],
+    );
+    // The record names the container's pid 1: the sleep, in a pid
+    // namespace of its own.
+    let pid1 = c.pid1();
+    let cmdline = std::fs::read(format!("/proc/{pid1}/cmdline")).unwrap();
+    assert_eq!(cmdline, b"sleep\x0060\x00");
+    assert_ne!(pid_ns(pid1), pid_ns(std::process::id() as i32));
+
+    // Its hostname, its pid namespace: pid 1 is the sleep, and nothing of
+    // the host is seen.
+    let out = env.berth(["exec", "c", "hostname"]).ok();
+    assert_eq!(out.stdout.trim(), &c.id[..12]);
+    let out = env
+        .berth(["exec", "c", "sh", "-c"])
+        .arg(r#"for p in /proc/[0-9]*; do echo "${p#/proc/} $(cat $p/comm)"; done"#)
+        .ok();
+    let procs: Vec<(i32, String)> = out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let (p, c) = l.split_once(' ')?;
+            Some((p.parse().ok()?, c.to_string()))
+        })
+        .collect();
+    assert!(procs.contains(&(1, "sleep".into())), "{procs:?}");
+    for (_, comm) in &procs {
+        assert!(["sleep", "sh", "cat"].contains(&comm.as_str()), "{procs:?}");
+    }
+    assert!(procs.len() <= 4, "{procs:?}");
+
+    // Its files: one the container wrote, one a first exec writes.
+    assert_eq!(
+        env.berth(["exec", "c", "cat", "/tmp/made"]).ok().stdout,
+        "by-ctr\n"
+    );
+    env.berth(["exec", "c", "sh", "-c", "echo by-exec > /tmp/second"])
+        .ok();
+    assert_eq!(
+        env.berth(["exec", "c", "cat", "/tmp/second"]).ok().stdout,
+        "by-exec\n"
+    );
+
+    // Exit codes.
+    env.berth(["exec", "c", "true"]).ok();
+    env.berth(["exec", "c", "sh", "-c", "exit 3"]).fails(3);
+    let out = env.berth(["exec", "c", "/etc/passwd"]).fails(126);
+    assert!(out.stderr.contains("/etc/passwd"), "{}", out.stderr);
+    let out = env.berth(["exec", "c", "nosuchprogram"]).fails(127);
+    assert!(out.stderr.contains("nosuchprogram"), "{}", out.stderr);
+
+    // The container's environment plus -e; -w; stdin with -i.
+    let out = env
+        .berth(["exec", "-e", "EXTRA=1", "-e", "FROM_RUN=over", "c", "env"])
+        .ok();
+    let lines = out.lines();
+    assert!(lines.contains(&"EXTRA=1"), "{}", out.stdout);
+    assert!(lines.contains(&"FROM_RUN=over"), "{}", out.stdout);
+    assert!(lines.contains(&"HOME=/root"), "{}", out.stdout);
+    assert!(
+        lines.iter().any(|l| l.starts_with("PATH=")),
+        "{}",
+        out.stdout
+    );
+    let out = env.berth(["exec", "c", "env"]).ok();
+    assert!(out.lines().contains(&"FROM_RUN=yes"), "{}", out.stdout);
+    let out = env
+        .berth(["exec", "-w", "/tmp", "c", "sh", "-c", "pwd"])
+        .ok();
+    assert_eq!(out.stdout, "/tmp\n");
+    let out = env.berth(["exec", "c", "sh", "-c", "pwd"]).ok();
+    assert_eq!(out.stdout, "/\n");
+    let out = env
+        .berth(["exec", "-i", "c", "cat"])
+        .stdin_bytes("hi\n")
+        .ok();
+    assert_eq!(out.stdout, "hi\n");
+    let out = env.berth(["exec", "c", "cat"]).stdin_bytes("hi\n").ok();
+    assert_eq!(out.stdout, "", "without -i stdin is empty");
+
+    // -u: the user's ids and groups, resolved in the container's files,
+    // as `run -u` gives them.
+    if who == Who::NoSub {
+        // Only the user is mapped: uid 1000 does not exist here.
+        let out = env.berth(["exec", "-u", "app", "c", "id"]).fails(125);
+        assert!(out.stderr.contains("1000"), "{}", out.stderr);
+        let out = env.berth(["exec", "-u", "0:0", "c", "id"]).ok();
+        assert!(
+            out.stdout.starts_with("uid=0(root) gid=0(root)"),
+            "{}",
+            out.stdout
+        );
+    } else {
+        let out = env.berth(["exec", "-u", "app", "c", "id"]).ok();
+        assert!(
+            out.stdout.starts_with("uid=1000(app) gid=1000(app)"),
+            "{}",
+            out.stdout
+        );
+        let by_run = env.berth(["run", "--rm", "-u", "app", IMG, "id"]).ok();
+        assert_eq!(out.stdout, by_run.stdout);
+        let out = env.berth(["exec", "-u", "app:nogroup", "c", "id"]).ok();
+        assert!(
+            out.stdout.starts_with("uid=1000(app) gid=65534(nogroup)"),
+            "{}",
+            out.stdout
+        );
+        let out = env
+            .berth(["exec", "-u", "app", "c", "sh", "-c", "echo $HOME"])
+            .ok();
+        assert_eq!(out.stdout, "/home/app\n");
+    }
+
+    // The container's capabilities, no_new_privs and seccomp filter.
+    let own = env
+        .berth(["exec", "c", "cat", "/proc/self/status"])
+        .ok()
+        .stdout;
+    let ctr = env
+        .berth(["exec", "c", "cat", "/proc/1/status"])
+        .ok()
+        .stdout;
+    for key in ["CapEff", "CapBnd", "NoNewPrivs", "Seccomp"] {
+        assert_eq!(status_field(&own, key), status_field(&ctr, key), "{key}");
+    }
+    assert_eq!(status_field(&own, "CapEff"), "00000000800405fb");
+    assert_eq!(status_field(&own, "NoNewPrivs"), "1");
+    assert_eq!(status_field(&own, "Seccomp"), "2");
+    let out = env
+        .berth(["exec", "--privileged", "c", "cat", "/proc/self/status"])
+        .ok();
+    assert_ne!(status_field(&out.stdout, "CapEff"), "00000000800405fb");
+
+    env.berth(["rm", "-f", "c"]).ok();
+    let _ = c.run.wait();
+    assert!(!c.pid1_file.exists());
+});
+
+each_identity!(exec_with_a_terminal, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let c = start(&env, "t", &[IMG, "sleep", "60"]);
+    let bin = match who {
+        Who::Root => std::path::PathBuf::from(env!("CARGO_BIN_EXE_berth")),
+        _ => shared_berth_binary(),
+    };
+    // script(1) gives berth a pty of its own, as a terminal would.
+    let line = format!(
+        "stty cols 91 rows 33; {} --root {} --runroot {} exec -t t \
+         sh -c 'busybox tty; busybox stty size; echo TERM=$TERM; exit 5'",
+        bin.display(),
+        env.root().display(),
+        env.runroot().display()
+    );
+    let out = env
+        .command(require_tool("script"))
+        .args(["-qec", &line, "/dev/null"])
+        .fails(5);
+    let text = out.stdout.replace('\r', "");
+    // The container has no other terminal: the first of its own devpts.
+    for want in ["/dev/pts/0\n", "33 91\n", "TERM=xterm\n"] {
+        assert!(text.contains(want), "{want:?} in {text:?}");
+    }
+    env.berth(["rm", "-f", "t"]).ok();
+    let _ = c.run.wait();
+});
+
+each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    // pid 1 handles TERM (a pid 1 without a handler ignores it).
+    let c = start(
+        &env,
+        "s",
+        &[
+            IMG,
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while :; do sleep 1; done",
+        ],
+    );
+    let ns = pid_ns(c.pid1()).expect("pid 1 runs");
+    // One more process in the container, by exec.
+    let extra = env
+        .berth(["exec", "s", "sleep", "50"])
+        .timeout(Duration::from_secs(60))
+        .spawn();
+    let started = Instant::now();
+    while !processes_in(&ns)
+        .iter()
+        .any(|p| std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c == b"sleep\x0050\x00"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "exec never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(c.run.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    c.run.ok();
+    // The namespace died with its pid 1, and the exec'd process with it.
+    let out = extra.wait();
+    assert_eq!(out.code, 137, "{}", out.stderr);
+    assert_eq!(processes_in(&ns), Vec::<i32>::new());
+    assert!(!c.pid1_file.exists());
+    let out = env.berth(["exec", "s", "true"]).fails(125);
+    assert!(
+        out.stderr.contains("container s is not running"),
+        "{}",
+        out.stderr
+    );
+    let out = env.berth(["exec", "nosuch", "true"]).fails(125);
+    assert!(out.stderr.contains("nosuch"), "{}", out.stderr);
+    // A created container has never run.
+    env.berth(["create", "--name", "new", IMG, "true"]).ok();
+    let out = env.berth(["exec", "new", "true"]).fails(125);
+    assert!(
+        out.stderr.contains("container new is not running"),
+        "{}",
+        out.stderr
+    );
+});
