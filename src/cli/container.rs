@@ -144,6 +144,10 @@ pub struct RunArgs {
     /// Security options: seccomp=unconfined, no-new-privileges
     #[arg(long, value_name = "OPT")]
     security_opt: Vec<String>,
+    /// Pull the image: always, missing (when not in local storage) or
+    /// never
+    #[arg(long, value_name = "POLICY", default_value = "missing")]
+    pull: String,
     /// The image to run
     image: String,
     /// The command and its arguments (default: the image's)
@@ -204,17 +208,76 @@ fn exit_code(r: Result<i32>) -> Result<i32> {
     }
 }
 
+/// `--pull`: when `run` and `create` pull their image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+}
+
+/// Podman's names of the policies.
+fn pull_policy(s: &str) -> Result<PullPolicy> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "always" | "true" => PullPolicy::Always,
+        "missing" | "ifmissing" | "ifnotpresent" | "" => PullPolicy::Missing,
+        "never" | "false" => PullPolicy::Never,
+        "newer" | "ifnewer" => bail!("pull policy {s:?} is not supported yet"),
+        _ => bail!("unsupported pull policy {s:?}"),
+    })
+}
+
+/// Apply `run --pull` (and `create --pull`) to `image`: `Ok(None)` when
+/// the container can be made, `Ok(Some(code))` when pulling failed (the
+/// pull said why).
+///
+/// The pull runs as `berth pull` in a child process: rootless, the layers
+/// of a pull are written inside a user namespace that berth enters when it
+/// starts, while a container's berth must stay outside it.
+fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<i32>> {
+    let policy = pull_policy(policy)?;
+    let present = ops::inspect::exists(paths, image)?;
+    match policy {
+        PullPolicy::Never if !present => bail!("{image}: image not known"),
+        PullPolicy::Never | PullPolicy::Missing if present => return Ok(None),
+        _ => {}
+    }
+    use std::os::unix::process::CommandExt;
+    let status = std::process::Command::new("/proc/self/exe")
+        .arg0("berth")
+        .arg("--root")
+        .arg(&paths.root)
+        .arg("--runroot")
+        .arg(&paths.runroot)
+        .args(["pull", "--", image])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| anyhow::anyhow!("pulling {image}: starting berth pull: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => None,
+        Some(c) => Some(c),
+        None => Some(super::exit::ERROR),
+    })
+}
+
 pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if a.detach {
         bail!("--detach is not supported yet: run the container in the foreground");
     }
     let opts = run_options(a)?;
+    if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
+        return Ok(code);
+    }
     let mut hint = |h: &str| super::hint_once(paths, h);
     exit_code(ops::run::run(paths, &opts, &mut hint))
 }
 
 pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     let opts = run_options(a)?;
+    if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
+        return Ok(code);
+    }
     let id = ops::containers::create(paths, &opts)?;
     output::println(&id)?;
     Ok(0)
@@ -398,30 +461,7 @@ pub struct InspectArgs {
 
 pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
     let list = ops::containers::inspect(paths, &a.containers)?;
-    let values: Vec<Value> = list
-        .iter()
-        .map(|c| {
-            let r = &c.record;
-            json!({
-                "Id": r.id,
-                "Name": r.name,
-                "Created": crate::image::time::format_rfc3339(r.created),
-                "Image": r.image.hex(),
-                "ImageName": r.image_name,
-                "Path": r.command.first(),
-                "Args": r.command.get(1..).unwrap_or_default(),
-                "State": {
-                    "Status": state_name(c.state),
-                    "Running": matches!(c.state, State::Running(_)),
-                    "Pid": match c.state { State::Running(p) => p, _ => 0 },
-                    "ExitCode": r.exit_code.unwrap_or(0),
-                    "StartedAt": crate::image::time::format_rfc3339(r.started),
-                    "FinishedAt": crate::image::time::format_rfc3339(r.finished),
-                },
-                "Config": r.config,
-            })
-        })
-        .collect();
+    let values: Vec<Value> = list.iter().map(inspect_json).collect();
     match a.format.as_deref() {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&values)?)?,
         Some(f) => {
@@ -437,6 +477,30 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The `container inspect` object of one container (also what the
+/// top-level `inspect` shows for a container).
+pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
+    let r = &c.record;
+    json!({
+        "Id": r.id,
+        "Name": r.name,
+        "Created": crate::image::time::format_rfc3339(r.created),
+        "Image": r.image.hex(),
+        "ImageName": r.image_name,
+        "Path": r.command.first(),
+        "Args": r.command.get(1..).unwrap_or_default(),
+        "State": {
+            "Status": state_name(c.state),
+            "Running": matches!(c.state, State::Running(_)),
+            "Pid": match c.state { State::Running(p) => p, _ => 0 },
+            "ExitCode": r.exit_code.unwrap_or(0),
+            "StartedAt": crate::image::time::format_rfc3339(r.started),
+            "FinishedAt": crate::image::time::format_rfc3339(r.finished),
+        },
+        "Config": r.config,
+    })
 }
 
 #[derive(Args, Debug)]

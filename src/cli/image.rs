@@ -22,7 +22,7 @@ pub enum ImageCommand {
     #[command(visible_alias = "remove")]
     Rm(RmiArgs),
     /// Display the configuration of images
-    Inspect(InspectArgs),
+    Inspect(ImageInspectArgs),
     /// Show the history of an image
     History(HistoryArgs),
     /// Load images from an archive
@@ -45,7 +45,7 @@ pub fn run(paths: &StorePaths, c: &ImageCommand) -> Result<i32> {
     match c {
         ImageCommand::Ls(a) => images(paths, a),
         ImageCommand::Rm(a) => rmi(paths, a),
-        ImageCommand::Inspect(a) => inspect(paths, a),
+        ImageCommand::Inspect(a) => image_inspect(paths, a),
         ImageCommand::History(a) => history(paths, a),
         ImageCommand::Load(a) => load(paths, a),
         ImageCommand::Save(a) => save(paths, a),
@@ -340,23 +340,60 @@ pub struct InspectArgs {
     /// `json` (the default), or a Go template such as '{{.Id}}'
     #[arg(short, long, value_name = "FORMAT")]
     format: Option<String>,
-    /// Only images (the only kind berth inspects yet)
-    #[arg(short, long, value_name = "TYPE", value_parser = ["image", "all"], default_value = "all")]
+    /// What to look for: container, image, or all (a container wins over
+    /// an image of the same name)
+    #[arg(short, long, value_name = "TYPE", value_parser = ["container", "image", "all"], default_value = "all")]
     r#type: String,
+    /// Containers or images (names or IDs)
     #[arg(required = true)]
     names: Vec<String>,
 }
 
+/// The top-level `inspect`: containers and images.
 pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
+    use ops::inspect::{Kind, Object};
+    let kind = match a.r#type.as_str() {
+        "container" => Kind::Container,
+        "image" => Kind::Image,
+        _ => Kind::All,
+    };
+    let docs: Vec<serde_json::Value> = ops::inspect::inspect_objects(paths, &a.names, kind)?
+        .iter()
+        .map(|o| match o {
+            Object::Container(c) => super::container::inspect_json(c),
+            Object::Image(v) => v.clone(),
+        })
+        .collect();
+    print_inspected(&docs, a.format.as_deref())
+}
+
+#[derive(Args, Debug)]
+pub struct ImageInspectArgs {
+    /// `json` (the default), or a Go template such as '{{.Id}}'
+    #[arg(short, long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Images (names or IDs)
+    #[arg(required = true)]
+    names: Vec<String>,
+}
+
+fn image_inspect(paths: &StorePaths, a: &ImageInspectArgs) -> Result<i32> {
     let docs = ops::inspect::inspect(paths, &a.names)?;
-    match a.format.as_deref() {
+    print_inspected(&docs, a.format.as_deref())
+}
+
+/// A JSON array, or the template rendered for each object, one per line.
+fn print_inspected(docs: &[serde_json::Value], format: Option<&str>) -> Result<i32> {
+    match format {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&docs)?)?,
         Some(f) => {
-            // Each rendering already ends with a newline.
             let t = tmpl::Template::parse(f)?;
             let mut out = String::new();
-            for d in &docs {
+            for d in docs {
                 out.push_str(&t.render(d)?);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
             }
             output::print(&out)?;
         }

@@ -372,3 +372,260 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
         out.stderr
     );
 });
+
+// --- inspect of containers and images ---------------------------------------
+
+/// The image id of `IMG` in `env`.
+fn image_id(env: &TestEnv) -> String {
+    env.berth(["image", "inspect", "--format", "{{.Id}}", IMG])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
+fn inspect_finds_containers_and_images(who: Who) {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let img = image_id(&env);
+    assert_eq!(img.len(), 64, "{img}");
+    let id_of = |args: &[&str]| {
+        env.berth(["inspect", "--format", "{{.Id}}"])
+            .args(args)
+            .ok()
+            .stdout
+    };
+    // `busybox` is the short name of the image ...
+    assert_eq!(id_of(&["busybox"]), format!("{img}\n"));
+    // ... until a container takes that name: then the container wins
+    // (Podman's order: containers, then images), unless --type says.
+    let cid = env
+        .berth(["create", "--name", "busybox", IMG, "true"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_ne!(cid, img);
+    assert_eq!(id_of(&["busybox"]), format!("{cid}\n"));
+    assert_eq!(
+        id_of(&["--type", "container", "busybox"]),
+        format!("{cid}\n")
+    );
+    assert_eq!(id_of(&["--type", "image", "busybox"]), format!("{img}\n"));
+    assert_eq!(
+        id_of(&["--type", "all", "busybox", IMG]),
+        format!("{cid}\n{img}\n")
+    );
+    assert_eq!(id_of(&[&cid[..12]]), format!("{cid}\n"));
+    // Container fields in templates and JSON, as `container inspect`.
+    let out = env
+        .berth([
+            "inspect",
+            "--format",
+            "{{.Name}} {{.State.Status}}",
+            "busybox",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "busybox created\n");
+    let json = env.berth(["inspect", "busybox", IMG]).ok().json();
+    assert_eq!(json[0]["Name"], "busybox");
+    assert_eq!(json[0]["Id"], cid.as_str());
+    assert_eq!(json[1]["Id"], img.as_str());
+    assert_eq!(
+        json[0],
+        env.berth(["container", "inspect", "busybox"]).ok().json()[0]
+    );
+    // Names that are not of the asked kind.
+    let out = env
+        .berth(["inspect", "--type", "container", IMG])
+        .fails(125);
+    assert!(out.stderr.contains(IMG), "{}", out.stderr);
+    let out = env.berth(["inspect", "--type", "image", &cid]).fails(125);
+    assert!(out.stderr.contains(&cid), "{}", out.stderr);
+    let out = env.berth(["inspect", "busybox", "nosuch"]).fails(125);
+    assert!(out.stderr.contains("nosuch"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    let out = env
+        .berth(["inspect", "--type", "pod", "busybox"])
+        .fails(125);
+    assert!(out.stderr.contains("pod"), "{}", out.stderr);
+    env.berth(["rm", "busybox"]).ok();
+    assert_eq!(id_of(&["busybox"]), format!("{img}\n"));
+}
+
+#[test]
+fn inspect_finds_containers_and_images_root() {
+    inspect_finds_containers_and_images(Who::Root)
+}
+
+#[test]
+fn inspect_finds_containers_and_images_rootless() {
+    inspect_finds_containers_and_images(Who::Sub)
+}
+
+// --- container prune -----------------------------------------------------------
+
+fn names(env: &TestEnv) -> Vec<String> {
+    let mut v: Vec<String> = env
+        .berth(["ps", "-a", "--format", "{{.Names}}"])
+        .ok()
+        .lines()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn container_prune_keeps_running_ones(who: Who) {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let made = env.berth(["create", "--name", "made", IMG, "true"]).ok();
+    let made = made.stdout.trim().to_string();
+    // An exited container whose upper layer has files of another owner.
+    env.berth(["run", "--name", "ran", IMG, "sh", "-c"])
+        .arg("mkdir /tmp/d && echo x > /tmp/d/f && chown -R 65534:65534 /tmp/d")
+        .ok();
+    let ran = env
+        .berth(["container", "inspect", "--format", "{{.Id}}", "ran"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let live = start(&env, "live", &[IMG, "sleep", "60"]);
+    // Without -f it asks; no answer is no.
+    let out = env.berth(["container", "prune"]).stdin_bytes("n\n").ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(names(&env), ["live", "made", "ran"]);
+    let out = env.berth(["container", "prune", "-f"]).ok();
+    let mut removed = out.lines();
+    removed.sort();
+    let mut want = vec![made.as_str(), ran.as_str()];
+    want.sort();
+    assert_eq!(removed, want);
+    assert_eq!(names(&env), ["live"]);
+    for id in [&made, &ran] {
+        assert!(!env.root().join("containers").join(id).exists(), "{id}");
+    }
+    // The running one still runs; exec reaches it.
+    env.berth(["exec", "live", "true"]).ok();
+    assert_eq!(env.berth(["container", "prune", "-f"]).ok().stdout, "");
+    // Once stopped (its berth killed), it goes too.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(live.run.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = live.run.wait();
+    let out = env.berth(["container", "prune"]).stdin_bytes("y\n").ok();
+    assert_eq!(out.stdout, format!("{}\n", live.id));
+    assert_eq!(names(&env), Vec::<String>::new());
+}
+
+#[test]
+fn container_prune_keeps_running_ones_root() {
+    container_prune_keeps_running_ones(Who::Root)
+}
+
+#[test]
+fn container_prune_keeps_running_ones_rootless() {
+    container_prune_keeps_running_ones(Who::Sub)
+}
+
+// --- run --pull ------------------------------------------------------------------
+
+each_identity!(pull_never_fails_on_a_missing_image, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let before = store_listing(&env.root());
+    for cmd in ["run", "create"] {
+        let out = env
+            .berth([cmd, "--pull", "never", "localhost/absent:1", "true"])
+            .fails(125);
+        assert!(out.stderr.contains("localhost/absent:1"), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        let out = env
+            .berth([cmd, "--pull", "sometimes", IMG, "true"])
+            .fails(125);
+        assert!(out.stderr.contains("sometimes"), "{}", out.stderr);
+    }
+    assert_eq!(store_listing(&env.root()), before);
+    assert_eq!(names(&env), Vec::<String>::new());
+    // An image in the store runs with --pull never.
+    let out = env
+        .berth(["run", "--rm", "--pull", "never", IMG, "echo", "here"])
+        .ok();
+    assert_eq!(out.stdout, "here\n");
+});
+
+fn pull_from_a_registry(who: Who) {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let name = format!("{}/test/pulled:1", reg.host());
+    let src = TestEnv::new();
+    let spec = ImageSpec::busybox(&name).layer(small_layer("pulled", "pulled\n"));
+    let archive = docker_archive(&src, "pulled.tar", std::slice::from_ref(&spec));
+    berth_load(&src, &archive);
+    src.berth(["push", &name]).ok();
+    let manifests = || reg.count_requests(&["GET /v2/test/pulled/manifests/1"]);
+    assert_eq!(manifests(), 0);
+
+    // missing: pulled once, then used as it is.
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--pull",
+            "missing",
+            &name,
+            "cat",
+            "/etc/pulled",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "pulled\n", "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("Trying to pull {name}")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(berth_id(&env, &name), spec.id().hex());
+    let pulls = manifests();
+    assert!(pulls >= 1, "{}", reg.log());
+    env.berth(["run", "--rm", &name, "true"]).ok();
+    env.berth(["create", "--pull", "missing", "--name", "k", &name])
+        .ok();
+    assert_eq!(manifests(), pulls, "missing pulls only a missing image");
+    // always: pulled again, even when present.
+    env.berth(["run", "--rm", "--pull", "always", &name, "true"])
+        .ok();
+    assert!(manifests() > pulls, "{}", reg.log());
+    env.berth(["system", "check"]).ok();
+    // A failed pull: one error line, the pull's, and exit 125.
+    let gone = format!("{}/test/gone:1", reg.host());
+    let out = env.berth(["run", "--rm", &gone, "true"]).fails(125);
+    assert!(out.stderr.contains(&gone), "{}", out.stderr);
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("Error:"))
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn run_pull_missing_pulls_from_a_registry_root() {
+    pull_from_a_registry(Who::Root)
+}
+
+#[test]
+fn run_pull_missing_pulls_from_a_registry_rootless() {
+    pull_from_a_registry(Who::Sub)
+}
