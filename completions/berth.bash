@@ -34,9 +34,6 @@ _berth() {
             berth,diff)
                 cmd="berth__subcmd__diff"
                 ;;
-            berth,exec)
-                cmd="berth__subcmd__exec"
-                ;;
             berth,history)
                 cmd="berth__subcmd__history"
                 ;;
@@ -54,9 +51,6 @@ _berth() {
                 ;;
             berth,inspect)
                 cmd="berth__subcmd__inspect"
-                ;;
-            berth,internal-exec)
-                cmd="berth__subcmd__internal__subcmd__exec"
                 ;;
             berth,internal-init)
                 cmd="berth__subcmd__internal__subcmd__init"
@@ -121,9 +115,6 @@ _berth() {
             berth__subcmd__container,diff)
                 cmd="berth__subcmd__container__subcmd__diff"
                 ;;
-            berth__subcmd__container,exec)
-                cmd="berth__subcmd__container__subcmd__exec"
-                ;;
             berth__subcmd__container,inspect)
                 cmd="berth__subcmd__container__subcmd__inspect"
                 ;;
@@ -132,9 +123,6 @@ _berth() {
                 ;;
             berth__subcmd__container,ls)
                 cmd="berth__subcmd__container__subcmd__ls"
-                ;;
-            berth__subcmd__container,prune)
-                cmd="berth__subcmd__container__subcmd__prune"
                 ;;
             berth__subcmd__container,ps)
                 cmd="berth__subcmd__container__subcmd__ls"
@@ -212,7 +200,7 @@ _berth() {
 
     case "${cmd}" in
         berth)
-            opts="-h -V --root --runroot --log-level --help --version images history inspect load save import tag untag rmi image system pull push login logout manifest info version completion run create start ps rm diff commit cp exec container internal-init internal-exec"
+            opts="-h -V --root --runroot --log-level --help --version images history inspect load save import tag untag rmi image system pull push login logout manifest info version completion run create start ps rm diff commit cp container internal-init"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,7 +302,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container)
-            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp exec prune"
+            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,7 +404,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +466,10 @@ _berth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -495,10 +487,6 @@ _berth() {
                     return 0
                     ;;
                 --security-opt)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pull)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -530,60 +518,6 @@ _berth() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
-                    return 0
-                    ;;
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --runroot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        berth__subcmd__container__subcmd__exec)
-            opts="-i -t -e -u -w -h -V --interactive --tty --env --env-file --user --workdir --privileged --root --runroot --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -u)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --workdir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -669,32 +603,6 @@ _berth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        berth__subcmd__container__subcmd__prune)
-            opts="-f -h -V --force --root --runroot --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --runroot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         berth__subcmd__container__subcmd__rm)
             opts="-f -a -h -V --force --all --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -722,7 +630,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -784,6 +692,10 @@ _berth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -801,10 +713,6 @@ _berth() {
                     return 0
                     ;;
                 --security-opt)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pull)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -880,7 +788,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -942,6 +850,10 @@ _berth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -959,10 +871,6 @@ _berth() {
                     return 0
                     ;;
                 --security-opt)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pull)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -994,60 +902,6 @@ _berth() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
-                    return 0
-                    ;;
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --runroot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        berth__subcmd__exec)
-            opts="-i -t -e -u -w -h -V --interactive --tty --env --env-file --user --workdir --privileged --root --runroot --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --env)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -e)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --env-file)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --user)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -u)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --workdir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1240,7 +1094,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__inspect)
-            opts="-f -h -V --format --root --runroot --log-level --help --version"
+            opts="-f -t -h -V --format --type --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1252,6 +1106,14 @@ _berth() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "image all" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "image all" -- "${cur}"))
                     return 0
                     ;;
                 --root)
@@ -1625,39 +1487,13 @@ _berth() {
                     return 0
                     ;;
                 --type)
-                    COMPREPLY=($(compgen -W "container image all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image all" -- "${cur}"))
                     return 0
                     ;;
                 -t)
-                    COMPREPLY=($(compgen -W "container image all" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "image all" -- "${cur}"))
                     return 0
                     ;;
-                --root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --runroot)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-level)
-                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        berth__subcmd__internal__subcmd__exec)
-            opts="-h -V --root --runroot --log-level --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2060,7 +1896,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2122,6 +1958,10 @@ _berth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2139,10 +1979,6 @@ _berth() {
                     return 0
                     ;;
                 --security-opt)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --pull)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -77,7 +77,13 @@ impl ContainerCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(trailing_var_arg = true)]
+#[command(
+    trailing_var_arg = true,
+    after_long_help = "Environment:\n  BERTH_OVERLAY=auto|native|fuse  how the container's root file \
+                       system is mounted: auto (the default) uses the kernel's overlay and falls \
+                       back to fuse-overlayfs where the kernel cannot mount overlay (rootless \
+                       before Linux 5.11); native never uses fuse-overlayfs; fuse always does."
+)]
 pub struct RunArgs {
     /// Remove the container when it exits
     #[arg(long)]
@@ -119,6 +125,11 @@ pub struct RunArgs {
     /// Mount a tmpfs: CONTAINER-DIR[:OPTIONS]
     #[arg(long, value_name = "DIR[:OPTIONS]")]
     tmpfs: Vec<String>,
+    /// Attach a mount: type=bind,source=HOST,target=CTR[,readonly]
+    /// [,bind-propagation=rprivate|…] or
+    /// type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]
+    #[arg(long, value_name = "type=TYPE,…")]
+    mount: Vec<String>,
     /// Mount the root file system read-only
     #[arg(long)]
     read_only: bool,
@@ -141,7 +152,9 @@ pub struct RunArgs {
     /// masked paths
     #[arg(long)]
     privileged: bool,
-    /// Security options: seccomp=unconfined, no-new-privileges
+    /// Security options: seccomp=unconfined, seccomp=PROFILE.json (a
+    /// Docker/Podman profile), no-new-privileges[=true|false],
+    /// label=disable (SELinux options are ignored), apparmor=unconfined
     #[arg(long, value_name = "OPT")]
     security_opt: Vec<String>,
     /// Pull the image: always, missing (when not in local storage) or
@@ -183,6 +196,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         tty: a.tty,
         volumes: a.volume.clone(),
         tmpfs: a.tmpfs.clone(),
+        mounts: a.mount.clone(),
         read_only: a.read_only,
         network: a.network.clone(),
         init: a.init,

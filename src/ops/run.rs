@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub volumes: Vec<String>,
     /// `CTR[:options]`.
     pub tmpfs: Vec<String>,
+    /// `--mount type=bind|tmpfs,…` (Docker's syntax).
+    pub mounts: Vec<String>,
     pub read_only: bool,
     /// `none`, `host`, `private`.
     pub network: Option<String>,
@@ -151,12 +153,29 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         match s.split_once(['=', ':']) {
             Some(("seccomp", "unconfined")) => seccomp = Seccomp::Unconfined,
             Some(("seccomp", file)) => {
-                bail!("--security-opt seccomp={file}: seccomp profiles from files are not supported yet")
+                let profile = crate::runtime::security::read_profile(Path::new(file))
+                    .with_context(|| format!("--security-opt {s}"))?;
+                // As Docker: --privileged wins over a profile.
+                if !opts.privileged {
+                    seccomp = Seccomp::Profile(Box::new(profile));
+                }
             }
             None if s == "no-new-privileges" => no_new_privileges = true,
-            Some(("no-new-privileges", v)) => no_new_privileges = v != "false",
-            Some(("label" | "apparmor", _)) => {}
-            _ => bail!("--security-opt {s:?} is not supported"),
+            Some(("no-new-privileges", v)) => {
+                no_new_privileges = match v {
+                    "true" => true,
+                    "false" => false,
+                    _ => bail!("--security-opt {s:?}: expected true or false"),
+                }
+            }
+            // SELinux labels: berth applies none, as on a host without
+            // SELinux, so every label option is accepted and ignored.
+            Some(("label", _)) => {}
+            Some(("apparmor", "unconfined")) => {}
+            _ => bail!(
+                "--security-opt {s:?} is not supported (use seccomp=unconfined|FILE.json, \
+                 no-new-privileges[=true|false], label=…, apparmor=unconfined)"
+            ),
         }
     }
     let capabilities =
@@ -164,6 +183,9 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let mut volumes = Vec::new();
     for v in &opts.volumes {
         volumes.push(parse_volume(v)?);
+    }
+    for m in &opts.mounts {
+        volumes.push(parse_mount(m)?);
     }
     let mut tmpfs = Vec::new();
     for t in &opts.tmpfs {
@@ -215,6 +237,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             source: dir.join(file),
             target: target.to_string(),
             read_only: false,
+            propagation: None,
         })
         .collect();
     mounts.extend(volumes);
@@ -229,6 +252,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             work: rel.join("work"),
             target: dir.join("merged"),
             userxattr: identity != Identity::Root,
+            mounted: false,
         },
         mounts,
         process: Process {
@@ -377,7 +401,147 @@ fn parse_volume(v: &str) -> Result<Mount> {
         source: PathBuf::from(src),
         target: dst.to_string(),
         read_only,
+        propagation: None,
     })
+}
+
+/// `--mount` as Docker and Podman take it: comma-separated `key=value`
+/// fields, `type=bind` (`source`/`src`, `target`/`dst`/`destination`,
+/// `readonly`/`ro`, `bind-propagation`, `relabel` ignored) or
+/// `type=tmpfs` (`target`, `tmpfs-size`, `tmpfs-mode`).
+pub fn parse_mount(spec: &str) -> Result<Mount> {
+    let bad = |why: String| anyhow!("--mount {spec:?}: {why}");
+    let mut ty = None;
+    let mut source = None;
+    let mut target = None;
+    let mut read_only = false;
+    let mut propagation = None;
+    let mut size = None;
+    let mut mode = None;
+    let mut seen = Vec::new();
+    for field in spec.split(',') {
+        let (key, value) = match field.split_once('=') {
+            Some((k, v)) => (k.trim(), Some(v.trim())),
+            None => (field.trim(), None),
+        };
+        let value_of = |v: Option<&str>| {
+            v.filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| bad(format!("{key} needs a value")))
+        };
+        let canonical = match key {
+            "src" => "source",
+            "dst" | "destination" => "target",
+            "ro" => "readonly",
+            k => k,
+        };
+        if seen.contains(&canonical) {
+            return Err(bad(format!("{key} is given twice")));
+        }
+        seen.push(canonical);
+        match canonical {
+            "type" => ty = Some(value_of(value)?),
+            "source" => source = Some(value_of(value)?),
+            "target" => target = Some(value_of(value)?),
+            "readonly" => {
+                read_only = match value {
+                    None | Some("true") | Some("1") => true,
+                    Some("false") | Some("0") => false,
+                    Some(v) => return Err(bad(format!("{key}={v}: expected true or false"))),
+                }
+            }
+            "bind-propagation" => {
+                use crate::runtime::spec::Propagation as P;
+                propagation = Some(match value_of(value)?.as_str() {
+                    "private" => P::Private,
+                    "rprivate" => P::Rprivate,
+                    "slave" => P::Slave,
+                    "rslave" => P::Rslave,
+                    "shared" => P::Shared,
+                    "rshared" => P::Rshared,
+                    v => return Err(bad(format!("unknown bind-propagation {v:?}"))),
+                })
+            }
+            // SELinux relabelling: nothing to do without SELinux.
+            "relabel" => {}
+            "tmpfs-size" => size = Some(value_of(value)?),
+            "tmpfs-mode" => mode = Some(value_of(value)?),
+            "" => return Err(bad("an empty field".into())),
+            _ => return Err(bad(format!("unknown option {key:?}"))),
+        }
+    }
+    let ty = ty.unwrap_or_else(|| "volume".to_string());
+    let target = target.ok_or_else(|| bad("no target given (target=/path/in/container)".into()))?;
+    if !target.starts_with('/') {
+        return Err(bad(format!(
+            "the target {target:?} must be an absolute path"
+        )));
+    }
+    let only = |allowed: &[&str]| -> Result<()> {
+        match seen.iter().find(|k| !allowed.contains(k)) {
+            Some(k) => Err(bad(format!("option {k:?} does not apply to type={ty}"))),
+            None => Ok(()),
+        }
+    };
+    match ty.as_str() {
+        "bind" => {
+            only(&["type", "source", "target", "readonly", "bind-propagation", "relabel"])?;
+            let source = source.ok_or_else(|| bad("a bind mount needs a source".into()))?;
+            if !source.starts_with('/') {
+                return Err(bad(format!("the source {source:?} must be an absolute path")));
+            }
+            if !Path::new(&source).exists() {
+                return Err(bad(format!("bind source path does not exist: {source}")));
+            }
+            Ok(Mount::Bind {
+                source: PathBuf::from(source),
+                target,
+                read_only,
+                propagation,
+            })
+        }
+        "tmpfs" => {
+            only(&["type", "target", "readonly", "tmpfs-size", "tmpfs-mode"])?;
+            let mut opts = Vec::new();
+            if let Some(s) = size {
+                opts.push(format!("size={}", tmpfs_size(&s).map_err(bad)?));
+            }
+            let mode = mode.unwrap_or_else(|| "1777".to_string());
+            if mode.is_empty() || mode.len() > 4 || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+                return Err(bad(format!("tmpfs-mode {mode:?} is not an octal mode")));
+            }
+            opts.push(format!("mode={mode}"));
+            if read_only {
+                opts.push("ro".into());
+            }
+            Ok(Mount::Tmpfs {
+                target,
+                options: opts.join(","),
+            })
+        }
+        "volume" | "image" | "devpts" | "glob" | "ramfs" | "artifact" => Err(bad(format!(
+            "type={ty} is not supported: berth has no named volumes yet (use type=bind or type=tmpfs)"
+        ))),
+        other => Err(bad(format!("unknown mount type {other:?}"))),
+    }
+}
+
+/// A tmpfs size in bytes: a number with an optional `b`, `k`, `m`, `g`
+/// suffix (Docker's `tmpfs-size=64m`).
+fn tmpfs_size(s: &str) -> std::result::Result<u64, String> {
+    let lower = s.to_ascii_lowercase();
+    let t = lower.strip_suffix('b').unwrap_or(&lower);
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("tmpfs-size {s:?} is not a size (bytes, or a number with k, m, g)"))
 }
 
 /// `hosts`, `hostname`, `resolv.conf` in the container's dir (bound into
@@ -482,5 +646,74 @@ mod tests {
         o.env = s(&["A=2", "B=3"]);
         let env = environment(&o, &s(&["A=1", "PATH=/x"]), "h").unwrap();
         assert_eq!(env, s(&["PATH=/x", "HOSTNAME=h", "A=2", "B=3"]));
+    }
+
+    #[test]
+    fn mount_specs_follow_docker() {
+        let tmp = std::env::temp_dir();
+        let t = tmp.display();
+        match parse_mount(&format!(
+            "type=bind,src={t},dst=/d,ro=true,bind-propagation=rshared,relabel=private"
+        ))
+        .unwrap()
+        {
+            Mount::Bind {
+                source,
+                target,
+                read_only,
+                propagation,
+            } => {
+                assert_eq!(
+                    (source, target.as_str(), read_only),
+                    (tmp.clone(), "/d", true)
+                );
+                assert_eq!(
+                    propagation,
+                    Some(crate::runtime::spec::Propagation::Rshared)
+                );
+            }
+            m => panic!("{m:?}"),
+        }
+        match parse_mount(&format!(
+            "type=bind,source={t},destination=/d,readonly=false"
+        ))
+        .unwrap()
+        {
+            Mount::Bind {
+                read_only,
+                propagation,
+                ..
+            } => assert!(!read_only && propagation.is_none()),
+            m => panic!("{m:?}"),
+        }
+        match parse_mount("type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=700").unwrap() {
+            Mount::Tmpfs { target, options } => {
+                assert_eq!(
+                    (target.as_str(), options.as_str()),
+                    ("/t", "size=67108864,mode=700")
+                )
+            }
+            m => panic!("{m:?}"),
+        }
+        for (bad, why) in [
+            (
+                "type=bind,source=/,target=/x,colour=red",
+                "unknown option \"colour\"",
+            ),
+            ("type=bind,source=/", "no target"),
+            ("type=bind,source=/,target=x", "must be an absolute path"),
+            (
+                "type=bind,source=/no/such/dir/here,target=/x",
+                "does not exist: /no/such/dir/here",
+            ),
+            ("type=volume,source=v,target=/x", "no named volumes"),
+            ("target=/x", "no named volumes"),
+            ("type=tmpfs,target=/x,tmpfs-size=lots", "tmpfs-size"),
+            ("type=tmpfs,target=/x,source=/", "does not apply"),
+            ("type=bind,source=/,target=/x,ro=maybe", "true or false"),
+        ] {
+            let e = format!("{:#}", parse_mount(bad).unwrap_err());
+            assert!(e.contains(why) && e.contains(bad), "{bad}: {e}");
+        }
     }
 }

@@ -8,8 +8,10 @@
 //!    forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to it and exits with the
 //!    container's code. The container inherits berth's stdio, so input and
 //!    output flow without copying.
-//! 2. the monitor ([`init_main`]): unshares the user, pid, uts, ipc and
-//!    network namespaces, forks the container's pid 1, forwards signals to
+//! 2. the monitor ([`init_main`]): unshares the user, uts, ipc and
+//!    network namespaces, mounts the root file system in a mount namespace
+//!    of its own ([`super::rootfs::premount`]), unshares the pid
+//!    namespace, forks the container's pid 1, forwards signals to
 //!    it, and when it exits removes what `--rm` names (from inside the user
 //!    namespace, where files of subordinate ids can be removed). Once the
 //!    container's program runs, it records pid 1's host pid for `exec`
@@ -239,7 +241,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
     sock.read_exact(&mut json)
         .context("reading the container spec")?;
-    let spec: Spec = serde_json::from_slice(&json).context("reading the container spec")?;
+    let mut spec: Spec = serde_json::from_slice(&json).context("reading the container spec")?;
     // The death signal is armed only from now: if berth (the creator of
     // the socket) is no longer our parent, it died before; stop here.
     if peer_pid(sock) != Some(nix::unistd::getppid().as_raw()) {
@@ -248,7 +250,9 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // Out of the terminal's process group: berth alone receives ^C and
     // forwards it once.
     let _ = nix::unistd::setsid();
-    let mut flags = CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
+    // The pid namespace comes after the root file system is mounted (a
+    // fuse-overlayfs daemon must not become its pid 1).
+    let mut flags = CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if spec.network != Network::Host {
         flags |= CloneFlags::CLONE_NEWNET;
     }
@@ -266,6 +270,9 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             std::process::exit(125);
         }
     }
+    let root_mount = super::rootfs::premount(&mut spec)?;
+    unshare(CloneFlags::CLONE_NEWPID)
+        .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?;
     let signals = forwarded_and_chld();
     signals.thread_block().context("blocking signals")?;
     // SAFETY: this process has a single thread (it was just exec'd and
@@ -330,6 +337,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
                 let _ = std::fs::remove_file(file);
             }
             let code = code?;
+            drop(root_mount);
             for p in &spec.remove_after {
                 let _ = crate::fsutil::remove_all(p);
             }
@@ -482,9 +490,16 @@ fn try_init(spec: &Spec) -> Result<Never> {
         .collect::<Result<_, _>>()
         .context("an environment entry with a NUL byte")?;
     let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
-    if p.seccomp == Seccomp::Default {
-        security::load_filter(&security::default_filter())
-            .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+    let filter = match &p.seccomp {
+        Seccomp::Default => Some(security::default_filter()),
+        Seccomp::Unconfined => None,
+        Seccomp::Profile(profile) => Some(
+            security::compile_profile(profile, p.capabilities)
+                .context("compiling the seccomp profile")?,
+        ),
+    };
+    if let Some(filter) = filter {
+        security::load_filter(&filter).map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
     }
     if spec.init {
         return run_as_init(&prog_c, &argv, &envp, &p.args[0]);

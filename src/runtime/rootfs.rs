@@ -1,8 +1,11 @@
-//! The container's file system, set up by its init in its own mount
-//! namespace: the overlay root, a new `/proc`, `/dev` as a tmpfs with the
-//! usual nodes bound from the host, `devpts` (newinstance), `/dev/shm`,
-//! `/sys` read-only, the extra mounts, then `pivot_root` and Podman's
-//! masked and read-only paths.
+//! The container's file system. The monitor mounts the overlay root in a
+//! mount namespace of its own ([`premount`]: native overlay, or
+//! fuse-overlayfs where the kernel cannot or `BERTH_OVERLAY=fuse` says
+//! so); pid 1 copies that namespace and sets up the rest: a new `/proc`,
+//! `/dev` as a tmpfs with the usual nodes bound from the host, `devpts`
+//! (newinstance), `/dev/shm`, `/sys` read-only, the extra mounts (with
+//! their propagation), then `pivot_root` and Podman's masked and
+//! read-only paths.
 //!
 //! Every path inside the image is resolved with `openat2(RESOLVE_IN_ROOT)`
 //! below the new root and mounted on through `/proc/self/fd/N`: an image
@@ -10,7 +13,7 @@
 //! berth create files or mount on the host (the symlink-exchange attacks
 //! of CVE-2021-30465 and CVE-2019-19921 in runc).
 
-use super::spec::{Mount, Spec};
+use super::spec::{Mount, Propagation, Spec};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::ffi::CString;
@@ -224,6 +227,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 source,
                 target,
                 read_only,
+                propagation,
             } => {
                 let target = clean(target)?;
                 let md = std::fs::metadata(source)
@@ -237,6 +241,20 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     None,
                     &format!("{} on {target}", source.display()),
                 )?;
+                if let Some(p) = propagation {
+                    // The descriptor opened before the bind is the dir
+                    // below it: open the new mount itself.
+                    let top = open_in_root(&root, &target)
+                        .with_context(|| format!("opening {target} in the container"))?;
+                    mnt(
+                        None,
+                        &fd_path(&top),
+                        None,
+                        propagation_flags(*p),
+                        None,
+                        &format!("{target} {p:?} propagation").to_lowercase(),
+                    )?;
+                }
                 if *read_only {
                     read_only_later.push(target);
                 }
@@ -278,7 +296,204 @@ pub fn setup(spec: &Spec) -> Result<()> {
     Ok(())
 }
 
+/// The mount flags that set propagation `p`.
+fn propagation_flags(p: Propagation) -> MsFlags {
+    let (flag, rec) = match p {
+        Propagation::Private => (MsFlags::MS_PRIVATE, false),
+        Propagation::Rprivate => (MsFlags::MS_PRIVATE, true),
+        Propagation::Slave => (MsFlags::MS_SLAVE, false),
+        Propagation::Rslave => (MsFlags::MS_SLAVE, true),
+        Propagation::Shared => (MsFlags::MS_SHARED, false),
+        Propagation::Rshared => (MsFlags::MS_SHARED, true),
+    };
+    if rec {
+        flag | MsFlags::MS_REC
+    } else {
+        flag
+    }
+}
+
+/// How the root overlay is mounted: `BERTH_OVERLAY=native|fuse|auto`
+/// (default `auto`: native, else fuse-overlayfs when installed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OverlayMode {
+    Auto,
+    Native,
+    Fuse,
+}
+
+fn overlay_mode() -> Result<OverlayMode> {
+    match std::env::var("BERTH_OVERLAY").as_deref() {
+        Err(_) | Ok("") | Ok("auto") => Ok(OverlayMode::Auto),
+        Ok("native") => Ok(OverlayMode::Native),
+        Ok("fuse") | Ok("fuse-overlayfs") => Ok(OverlayMode::Fuse),
+        Ok(other) => bail!("BERTH_OVERLAY={other:?}: expected native, fuse or auto"),
+    }
+}
+
+/// `fuse-overlayfs` in `PATH`, if installed.
+pub fn find_fuse_overlayfs() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join("fuse-overlayfs"))
+        .find(|p| p.is_file())
+}
+
+/// The container's mounted root file system, held by the monitor: when
+/// dropped (the container has exited) it is unmounted, and a
+/// fuse-overlayfs daemon serving it is stopped.
+pub struct RootMount {
+    target: PathBuf,
+    daemon: Option<std::process::Child>,
+}
+
+impl Drop for RootMount {
+    fn drop(&mut self) {
+        let _ = umount2(&self.target, MntFlags::MNT_DETACH);
+        if let Some(mut d) = self.daemon.take() {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+    }
+}
+
+/// Mount the root overlay in the monitor's own new mount namespace, which
+/// pid 1 then copies (so pid 1 mounts nothing itself, and a fuse-overlayfs
+/// daemon stays outside the container's pid namespace, where its
+/// descriptors of the store's layer directories are out of the
+/// container's reach). Runs in the container's user namespace with all
+/// its capabilities, before the pid namespace is made, so the daemon is
+/// not pid 1 of it. The daemon has `PR_SET_PDEATHSIG(SIGKILL)`: it dies
+/// with the monitor, and the mount namespace with both.
+pub fn premount(spec: &mut Spec) -> Result<RootMount> {
+    let mode = overlay_mode()?;
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+        .map_err(|e| anyhow!("creating the monitor's mount namespace: {}", e.desc()))?;
+    mnt(
+        None,
+        Path::new("/"),
+        None,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None,
+        "/ private",
+    )?;
+    let target = spec.rootfs.target.clone();
+    let native = match mode {
+        OverlayMode::Fuse => None,
+        _ => Some(mount_overlay(spec)),
+    };
+    let daemon = match native {
+        Some(Ok(())) => None,
+        Some(Err(e)) if mode == OverlayMode::Native => return Err(e),
+        Some(Err(e)) => match find_fuse_overlayfs() {
+            Some(prog) => Some(mount_fuse(spec, &prog)?),
+            None => {
+                return Err(e.context(
+                    "no fallback: fuse-overlayfs is not installed (install the fuse-overlayfs \
+                     package, or use Linux 5.11 or later for overlay in a user namespace)",
+                ))
+            }
+        },
+        None => {
+            let prog = find_fuse_overlayfs().ok_or_else(|| {
+                anyhow!(
+                    "BERTH_OVERLAY=fuse: fuse-overlayfs is not installed (install the \
+                     fuse-overlayfs package, or unset BERTH_OVERLAY)"
+                )
+            })?;
+            Some(mount_fuse(spec, &prog)?)
+        }
+    };
+    spec.rootfs.mounted = true;
+    Ok(RootMount { target, daemon })
+}
+
+/// Start `fuse-overlayfs -f` over the container's layers and wait until
+/// its mount is there.
+fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
+    use std::io::{Read, Seek};
+    use std::os::unix::process::CommandExt;
+    let r = &spec.rootfs;
+    if let Err(e) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/fuse")
+    {
+        bail!(
+            "fuse-overlayfs needs /dev/fuse: {e} (as root, `chmod 0666 /dev/fuse`, Debian's usual \
+             mode, lets users mount FUSE file systems)"
+        );
+    }
+    let lowers: Vec<String> = r
+        .lowers
+        .iter()
+        .map(|l| r.lower_base.join(l).display().to_string())
+        .collect();
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lowers.join(":"),
+        r.lower_base.join(&r.upper).display(),
+        r.lower_base.join(&r.work).display()
+    );
+    // Its messages go to an anonymous file, read only when it fails: a
+    // pipe nobody reads would block (or kill) the daemon later.
+    // SAFETY: a C string literal and flags.
+    let log = unsafe { libc::memfd_create(c"fuse-overlayfs".as_ptr(), libc::MFD_CLOEXEC) };
+    if log < 0 {
+        return Err(errno_err("creating a log for fuse-overlayfs".into()));
+    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let mut log = unsafe { std::fs::File::from_raw_fd(log) };
+    let mut cmd = std::process::Command::new(prog);
+    cmd.args(["-f", "-o", &opts])
+        .arg(&r.target)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().context("duplicating a descriptor")?)
+        .stderr(log.try_clone().context("duplicating a descriptor")?);
+    // SAFETY: prctl is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting {}", prog.display()))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(fs) = nix::sys::statfs::statfs(&r.target) {
+            if fs.filesystem_type() == nix::sys::statfs::FUSE_SUPER_MAGIC {
+                return Ok(child);
+            }
+        }
+        let exited = child.try_wait().ok().flatten();
+        if exited.is_some() || std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut msg = String::new();
+            let _ = log.seek(std::io::SeekFrom::Start(0));
+            let _ = log.read_to_string(&mut msg);
+            let why = match exited {
+                Some(st) => format!("it exited ({st})"),
+                None => "it did not mount within 20 s".into(),
+            };
+            bail!(
+                "mounting the container's root file system with fuse-overlayfs at {}: {why}: {}",
+                r.target.display(),
+                msg.trim().replace('\n', "; ")
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
 fn mount_overlay(spec: &Spec) -> Result<()> {
+    if spec.rootfs.mounted {
+        return Ok(());
+    }
     let r = &spec.rootfs;
     std::env::set_current_dir(&r.lower_base)
         .with_context(|| format!("entering {}", r.lower_base.display()))?;

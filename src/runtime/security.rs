@@ -9,8 +9,17 @@
 //! that libc falls back to `clone`, whose namespace flags it can inspect.
 //! The filter is a small classic-BPF program built here, so no
 //! dependency is needed.
+//!
+//! `--security-opt seccomp=FILE.json` takes a Docker/Podman profile
+//! ([`Profile`]), compiled by [`compile_profile`] into classic BPF for
+//! this architecture with the semantics of libseccomp, which Docker and
+//! Podman use: the first matching rule of a system call decides, else the
+//! default action; names this architecture does not know are skipped.
+//! System call numbers come from the `syscalls` crate's tables.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Capability names, index = number (linux/capability.h).
 pub const CAP_NAMES: &[&str] = &[
@@ -281,9 +290,15 @@ const LD_W_ABS: u16 = 0x20;
 const JEQ_K: u16 = 0x15;
 const JGE_K: u16 = 0x35;
 const JSET_K: u16 = 0x45;
+const JGT_K: u16 = 0x25;
+const JA: u16 = 0x05;
+const ALU_AND_K: u16 = 0x54;
 const RET_K: u16 = 0x06;
 const RET_ALLOW: u32 = 0x7fff_0000;
+const RET_LOG: u32 = 0x7ffc_0000;
 const RET_ERRNO: u32 = 0x0005_0000;
+const RET_TRAP: u32 = 0x0003_0000;
+const RET_KILL_THREAD: u32 = 0x0000_0000;
 const RET_KILL_PROCESS: u32 = 0x8000_0000;
 
 fn ins(code: u16, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
@@ -367,6 +382,403 @@ pub fn load_filter(filter: &[libc::sock_filter]) -> std::io::Result<()> {
     Ok(())
 }
 
+// --- seccomp profiles (Docker/Podman JSON) ---------------------------------
+
+/// A seccomp profile in Docker's JSON format (moby `profiles/seccomp`,
+/// containers/common `pkg/seccomp`). Fields berth does not use (`flags`,
+/// `listenerPath`, comments) are ignored.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub default_action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_errno_ret: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub architectures: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub arch_map: Vec<ArchMap>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub syscalls: Vec<SyscallRule>,
+}
+
+/// `archMap`: an architecture and its sub-architectures. Only the host's
+/// own architecture is filtered; the others are refused (see
+/// [`compile_profile`]).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchMap {
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub sub_architectures: Vec<String>,
+}
+
+/// One entry of `syscalls`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SyscallRule {
+    #[serde(default, deserialize_with = "nullable")]
+    pub names: Vec<String>,
+    /// The older single-name form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno_ret: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub args: Vec<ArgRule>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub includes: Filter,
+    #[serde(default, deserialize_with = "nullable")]
+    pub excludes: Filter,
+}
+
+/// A condition on one argument: `op` of libseccomp (`SCMP_CMP_EQ`, …;
+/// for `SCMP_CMP_MASKED_EQ`, `value` is the mask and `valueTwo` the
+/// value).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ArgRule {
+    pub index: u32,
+    #[serde(default)]
+    pub value: u64,
+    #[serde(default)]
+    pub value_two: u64,
+    pub op: String,
+}
+
+/// When an entry applies (`includes`) or does not (`excludes`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    #[serde(default, deserialize_with = "nullable")]
+    pub caps: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub arches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_kernel: Option<String>,
+}
+
+/// Profiles written by Go tools have `null` for empty lists and objects.
+fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Read and check a profile; the error names the file. It is compiled
+/// once here (with every capability, so no entry is left out) so that a
+/// bad action or operator is reported before the container exists.
+pub fn read_profile(path: &std::path::Path) -> Result<Profile> {
+    let what = || format!("seccomp profile {}", path.display());
+    let text = std::fs::read_to_string(path).with_context(what)?;
+    let profile: Profile = serde_json::from_str(&text).with_context(what)?;
+    compile_profile(&profile, all_caps()).with_context(what)?;
+    Ok(profile)
+}
+
+/// Names of the host's architecture in profiles: libseccomp's, Go's
+/// (`includes.arches` of Docker's profile) and the kernel's.
+#[cfg(target_arch = "x86_64")]
+const ARCH_NAMES: &[&str] = &["SCMP_ARCH_X86_64", "amd64", "x86_64"];
+#[cfg(target_arch = "aarch64")]
+const ARCH_NAMES: &[&str] = &["SCMP_ARCH_AARCH64", "arm64", "aarch64"];
+
+fn action(name: &str, errno: Option<u32>, default_errno: u32) -> Result<u32> {
+    Ok(match name {
+        "SCMP_ACT_ALLOW" => RET_ALLOW,
+        "SCMP_ACT_ERRNO" => RET_ERRNO | (errno.unwrap_or(default_errno) & 0xffff),
+        // Without a tracer attached the kernel fails a traced call with
+        // ENOSYS; say so directly.
+        "SCMP_ACT_TRACE" => RET_ERRNO | (errno.unwrap_or(libc::ENOSYS as u32) & 0xffff),
+        "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => RET_KILL_THREAD,
+        "SCMP_ACT_KILL_PROCESS" => RET_KILL_PROCESS,
+        "SCMP_ACT_TRAP" => RET_TRAP,
+        "SCMP_ACT_LOG" => RET_LOG,
+        other => bail!("unknown or unsupported seccomp action {other:?}"),
+    })
+}
+
+/// The running kernel's `major.minor`.
+fn kernel_version() -> (u32, u32) {
+    let rel = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse_version(&rel).unwrap_or((0, 0))
+}
+
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let mut it = v.split(['.', '-']);
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    Some((major, minor))
+}
+
+/// Whether an entry applies to a container with capabilities `caps` on
+/// this host.
+fn applies(rule: &SyscallRule, caps: u64) -> Result<bool> {
+    let has_cap = |c: &String| cap_mask(c).map(|m| caps & m == m);
+    let arch = |a: &String| ARCH_NAMES.contains(&a.as_str());
+    let kernel_at_least = |k: &String| -> Result<bool> {
+        let want = parse_version(k).ok_or_else(|| anyhow!("bad minKernel {k:?}"))?;
+        Ok(kernel_version() >= want)
+    };
+    let inc = &rule.includes;
+    for c in &inc.caps {
+        if !has_cap(c)? {
+            return Ok(false);
+        }
+    }
+    if !inc.arches.is_empty() && !inc.arches.iter().any(arch) {
+        return Ok(false);
+    }
+    if let Some(k) = &inc.min_kernel {
+        if !kernel_at_least(k)? {
+            return Ok(false);
+        }
+    }
+    let exc = &rule.excludes;
+    for c in &exc.caps {
+        if has_cap(c)? {
+            return Ok(false);
+        }
+    }
+    if exc.arches.iter().any(arch) {
+        return Ok(false);
+    }
+    if let Some(k) = &exc.min_kernel {
+        if kernel_at_least(k)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A jump target of [`Asm`]: the next instruction, or a label.
+#[derive(Clone, Copy)]
+enum To {
+    Next,
+    L(usize),
+}
+
+/// A tiny classic-BPF assembler with forward labels, so conditions can
+/// jump to "this rule failed" without counting instructions by hand.
+#[derive(Default)]
+struct Asm {
+    code: Vec<libc::sock_filter>,
+    fixups: Vec<(usize, To, To)>,
+    labels: Vec<Option<usize>>,
+}
+
+impl Asm {
+    fn label(&mut self) -> usize {
+        self.labels.push(None);
+        self.labels.len() - 1
+    }
+    fn bind(&mut self, l: usize) {
+        self.labels[l] = Some(self.code.len());
+    }
+    fn op(&mut self, code: u16, k: u32) {
+        self.code.push(ins(code, 0, 0, k));
+    }
+    fn jmp(&mut self, code: u16, k: u32, jt: To, jf: To) {
+        self.fixups.push((self.code.len(), jt, jf));
+        self.code.push(ins(code, 0, 0, k));
+    }
+    fn finish(mut self) -> Result<Vec<libc::sock_filter>> {
+        for (at, jt, jf) in std::mem::take(&mut self.fixups) {
+            let off = |t: To| -> Result<u32> {
+                Ok(match t {
+                    To::Next => 0,
+                    To::L(l) => {
+                        let pos = self.labels[l].expect("every label is bound");
+                        (pos - at - 1) as u32
+                    }
+                })
+            };
+            let (t, f) = (off(jt)?, off(jf)?);
+            if self.code[at].code == JA {
+                self.code[at].k = t;
+            } else {
+                self.code[at].jt = u8::try_from(t).context("a seccomp rule is too long")?;
+                self.code[at].jf = u8::try_from(f).context("a seccomp rule is too long")?;
+            }
+        }
+        // BPF_MAXINSNS of the kernel.
+        if self.code.len() > 4096 {
+            bail!(
+                "the seccomp profile compiles to {} instructions, more than the kernel's 4096",
+                self.code.len()
+            );
+        }
+        Ok(self.code)
+    }
+}
+
+/// Append the test of one argument condition: fall through when it holds,
+/// jump to `fail` when not. 64-bit values are compared as two 32-bit
+/// halves (high first), as libseccomp does on 64-bit architectures.
+fn emit_arg(a: &mut Asm, arg: &ArgRule, fail: usize) -> Result<()> {
+    if arg.index > 5 {
+        bail!("argument index {} out of range (0-5)", arg.index);
+    }
+    let lo_off = 16 + 8 * arg.index;
+    let hi_off = lo_off + 4;
+    let split = |v: u64| ((v >> 32) as u32, v as u32);
+    let (hi, lo) = split(arg.value);
+    let fail = To::L(fail);
+    let pass = a.label();
+    let ok = To::L(pass);
+    match arg.op.as_str() {
+        "SCMP_CMP_EQ" => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JEQ_K, hi, To::Next, fail);
+            a.op(LD_W_ABS, lo_off);
+            a.jmp(JEQ_K, lo, To::Next, fail);
+        }
+        "SCMP_CMP_NE" => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JEQ_K, hi, To::Next, ok);
+            a.op(LD_W_ABS, lo_off);
+            a.jmp(JEQ_K, lo, fail, To::Next);
+        }
+        "SCMP_CMP_MASKED_EQ" => {
+            let (mhi, mlo) = split(arg.value);
+            let (vhi, vlo) = split(arg.value_two);
+            a.op(LD_W_ABS, hi_off);
+            a.op(ALU_AND_K, mhi);
+            a.jmp(JEQ_K, vhi, To::Next, fail);
+            a.op(LD_W_ABS, lo_off);
+            a.op(ALU_AND_K, mlo);
+            a.jmp(JEQ_K, vlo, To::Next, fail);
+        }
+        "SCMP_CMP_GT" | "SCMP_CMP_GE" => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JGT_K, hi, ok, To::Next);
+            a.jmp(JEQ_K, hi, To::Next, fail);
+            a.op(LD_W_ABS, lo_off);
+            let code = if arg.op == "SCMP_CMP_GT" {
+                JGT_K
+            } else {
+                JGE_K
+            };
+            a.jmp(code, lo, To::Next, fail);
+        }
+        "SCMP_CMP_LT" | "SCMP_CMP_LE" => {
+            a.op(LD_W_ABS, hi_off);
+            a.jmp(JGT_K, hi, fail, To::Next);
+            a.jmp(JEQ_K, hi, To::Next, ok);
+            a.op(LD_W_ABS, lo_off);
+            // lo < L: not (lo >= L); lo <= L: not (lo > L).
+            let code = if arg.op == "SCMP_CMP_LT" {
+                JGE_K
+            } else {
+                JGT_K
+            };
+            a.jmp(code, lo, fail, To::Next);
+        }
+        other => bail!("unknown seccomp operator {other:?}"),
+    }
+    a.bind(pass);
+    Ok(())
+}
+
+/// Compile `profile` for this architecture and a container that keeps
+/// the capabilities `caps` (entries with `includes.caps` /
+/// `excludes.caps` depend on them, as in Docker).
+///
+/// The program: a foreign architecture (a 32-bit or x32 call, whose
+/// numbers would mean other calls) is killed, as libseccomp does for an
+/// architecture the filter was not built for; then, for each system call
+/// named, its rules in profile order (a rule's conditions all hold, or,
+/// as Docker does, any of several conditions on one same argument); then
+/// the default action.
+pub fn compile_profile(profile: &Profile, caps: u64) -> Result<Vec<libc::sock_filter>> {
+    let default_errno = profile.default_errno_ret.unwrap_or(libc::EPERM as u32);
+    let default = action(&profile.default_action, None, default_errno).context("defaultAction")?;
+    // nr -> its rules in order: (conditions ANDed, action).
+    let mut order: Vec<u32> = Vec::new();
+    let mut rules: HashMap<u32, Vec<(Vec<ArgRule>, u32)>> = HashMap::new();
+    for (i, entry) in profile.syscalls.iter().enumerate() {
+        let ctx = || {
+            let first = entry.names.first().or(entry.name.as_ref());
+            format!("syscalls[{i}] ({})", first.map_or("", |s| s.as_str()))
+        };
+        let act = action(&entry.action, entry.errno_ret, default_errno).with_context(ctx)?;
+        for arg in &entry.args {
+            // Check operators and indexes even where the entry is unused.
+            let mut scratch = Asm::default();
+            let l = scratch.label();
+            emit_arg(&mut scratch, arg, l).with_context(ctx)?;
+        }
+        if !applies(entry, caps).with_context(ctx)? {
+            continue;
+        }
+        // Docker: several conditions on one same argument are
+        // alternatives (each its own rule), else they all must hold.
+        let same_index =
+            entry.args.len() > 1 && entry.args.iter().all(|a| a.index == entry.args[0].index);
+        let conds: Vec<Vec<ArgRule>> = if same_index {
+            entry.args.iter().map(|a| vec![a.clone()]).collect()
+        } else {
+            vec![entry.args.clone()]
+        };
+        for name in entry.names.iter().chain(entry.name.iter()) {
+            // Unknown names are skipped, as libseccomp-based runtimes do
+            // for calls this architecture lacks.
+            let Ok(nr) = name.parse::<syscalls::Sysno>() else {
+                continue;
+            };
+            let nr = nr.id() as u32;
+            let list = rules.entry(nr).or_insert_with(|| {
+                order.push(nr);
+                Vec::new()
+            });
+            for c in &conds {
+                list.push((c.clone(), act));
+            }
+        }
+    }
+
+    let mut a = Asm::default();
+    let native = a.label();
+    a.op(LD_W_ABS, 4);
+    a.jmp(JEQ_K, AUDIT_ARCH, To::L(native), To::Next);
+    a.op(RET_K, RET_KILL_PROCESS);
+    a.bind(native);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let not_x32 = a.label();
+        a.op(LD_W_ABS, 0);
+        // x32 system calls (bit 30) reach the same kernel code by other
+        // numbers.
+        a.jmp(JGE_K, 0x4000_0000, To::Next, To::L(not_x32));
+        a.op(RET_K, RET_KILL_PROCESS);
+        a.bind(not_x32);
+    }
+    for nr in order {
+        let next = a.label();
+        let body = a.label();
+        a.op(LD_W_ABS, 0);
+        a.jmp(JEQ_K, nr, To::L(body), To::Next);
+        a.jmp(JA, 0, To::L(next), To::Next);
+        a.bind(body);
+        for (conds, act) in &rules[&nr] {
+            let fail = a.label();
+            for c in conds {
+                emit_arg(&mut a, c, fail)?;
+            }
+            a.op(RET_K, *act);
+            a.bind(fail);
+        }
+        a.bind(next);
+    }
+    a.op(RET_K, default);
+    a.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +804,181 @@ mod tests {
             }
         }
         assert_eq!(p.last().unwrap().code, RET_K);
+    }
+
+    /// Run a classic-BPF program over a `seccomp_data` (nr, arch, args),
+    /// as the kernel would: only the instructions berth emits.
+    fn eval(p: &[libc::sock_filter], nr: u32, arch: u32, args: [u64; 6]) -> u32 {
+        let mut data = [0u8; 64];
+        data[0..4].copy_from_slice(&nr.to_le_bytes());
+        data[4..8].copy_from_slice(&arch.to_le_bytes());
+        for (i, a) in args.iter().enumerate() {
+            data[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_le_bytes());
+        }
+        let (mut pc, mut acc) = (0usize, 0u32);
+        loop {
+            let f = p[pc];
+            let k = f.k;
+            let cond = |c: bool| if c { f.jt as usize } else { f.jf as usize };
+            pc += 1 + match f.code {
+                LD_W_ABS => {
+                    acc = u32::from_le_bytes(data[k as usize..k as usize + 4].try_into().unwrap());
+                    0
+                }
+                ALU_AND_K => {
+                    acc &= k;
+                    0
+                }
+                JA => k as usize,
+                JEQ_K => cond(acc == k),
+                JGT_K => cond(acc > k),
+                JGE_K => cond(acc >= k),
+                JSET_K => cond(acc & k != 0),
+                RET_K => return k,
+                c => panic!("unexpected instruction {c:#x}"),
+            };
+        }
+    }
+
+    fn profile(json: &str) -> Profile {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn profile_rules_actions_and_default() {
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+                {"names":["mkdir","mkdirat","no_such_call"],"action":"SCMP_ACT_ERRNO"},
+                {"name":"rmdir","action":"SCMP_ACT_ERRNO","errnoRet":13},
+                {"names":["reboot"],"action":"SCMP_ACT_KILL_PROCESS"},
+                {"names":["ptrace"],"action":"SCMP_ACT_ERRNO","includes":{"caps":["CAP_SYS_PTRACE"]}}
+            ]}"#,
+        );
+        let f = compile_profile(&p, 0).unwrap();
+        let run = |nr: libc::c_long| eval(&f, nr as u32, AUDIT_ARCH, [0; 6]);
+        assert_eq!(run(libc::SYS_mkdirat), RET_ERRNO | libc::EPERM as u32);
+        assert_eq!(run(libc::SYS_rmdir), RET_ERRNO | 13);
+        assert_eq!(run(libc::SYS_reboot), RET_KILL_PROCESS);
+        assert_eq!(run(libc::SYS_getpid), RET_ALLOW);
+        // includes.caps: the rule applies only with the capability.
+        assert_eq!(run(libc::SYS_ptrace), RET_ALLOW);
+        let with = compile_profile(&p, cap_mask("SYS_PTRACE").unwrap()).unwrap();
+        assert_eq!(
+            eval(&with, libc::SYS_ptrace as u32, AUDIT_ARCH, [0; 6]),
+            RET_ERRNO | libc::EPERM as u32
+        );
+        // Another architecture's numbers are refused.
+        assert_eq!(eval(&f, 0, 0x4000_0003, [0; 6]), RET_KILL_PROCESS);
+
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,
+                "syscalls":[{"names":["getpid"],"action":"SCMP_ACT_ALLOW"}]}"#,
+        );
+        let f = compile_profile(&p, 0).unwrap();
+        assert_eq!(
+            eval(&f, libc::SYS_getpid as u32, AUDIT_ARCH, [0; 6]),
+            RET_ALLOW
+        );
+        assert_eq!(
+            eval(&f, libc::SYS_getppid as u32, AUDIT_ARCH, [0; 6]),
+            RET_ERRNO | 38
+        );
+    }
+
+    #[test]
+    fn profile_argument_operators() {
+        let nr = libc::SYS_personality as u32;
+        let check = |op: &str, value: u64, two: u64, cases: &[(u64, bool)]| {
+            let p = profile(&format!(
+                r#"{{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{{"names":["personality"],
+                    "action":"SCMP_ACT_ERRNO","args":[{{"index":1,"value":{value},
+                    "valueTwo":{two},"op":"{op}"}}]}}]}}"#
+            ));
+            let f = compile_profile(&p, 0).unwrap();
+            for (arg, denied) in cases {
+                let got = eval(&f, nr, AUDIT_ARCH, [0, *arg, 0, 0, 0, 0]);
+                assert_eq!(got != RET_ALLOW, *denied, "{op} {value} on {arg:#x}");
+            }
+        };
+        let big = 0x1_0000_0005u64;
+        check(
+            "SCMP_CMP_EQ",
+            big,
+            0,
+            &[(big, true), (5, false), (big + 1, false)],
+        );
+        check("SCMP_CMP_NE", big, 0, &[(big, false), (5, true), (0, true)]);
+        check(
+            "SCMP_CMP_GT",
+            big,
+            0,
+            &[(big + 1, true), (big, false), (6, false), (u64::MAX, true)],
+        );
+        check(
+            "SCMP_CMP_GE",
+            big,
+            0,
+            &[(big, true), (big - 1, false), (2 * big, true)],
+        );
+        check(
+            "SCMP_CMP_LT",
+            big,
+            0,
+            &[(big - 1, true), (big, false), (0, true), (u64::MAX, false)],
+        );
+        check(
+            "SCMP_CMP_LE",
+            big,
+            0,
+            &[(big, true), (big + 1, false), (5, true)],
+        );
+        check(
+            "SCMP_CMP_MASKED_EQ",
+            0xff00_0000_00ff,
+            0x1200_0000_0034,
+            &[
+                (0x1211_0000_0034, true),
+                (0x1200_0000_0035, false),
+                (0x34, false),
+            ],
+        );
+
+        // Conditions on different arguments must all hold; several on one
+        // argument are alternatives (Docker's rule).
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[
+                {"names":["personality"],"action":"SCMP_ACT_ERRNO","args":[
+                    {"index":0,"value":1,"op":"SCMP_CMP_EQ"},
+                    {"index":1,"value":2,"op":"SCMP_CMP_EQ"}]},
+                {"names":["kill"],"action":"SCMP_ACT_ERRNO","args":[
+                    {"index":0,"value":1,"op":"SCMP_CMP_EQ"},
+                    {"index":0,"value":2,"op":"SCMP_CMP_EQ"}]}]}"#,
+        );
+        let f = compile_profile(&p, 0).unwrap();
+        let e =
+            |nr: libc::c_long, a: u64, b: u64| eval(&f, nr as u32, AUDIT_ARCH, [a, b, 0, 0, 0, 0]);
+        assert_ne!(e(libc::SYS_personality, 1, 2), RET_ALLOW);
+        assert_eq!(e(libc::SYS_personality, 1, 3), RET_ALLOW);
+        assert_ne!(e(libc::SYS_kill, 1, 0), RET_ALLOW);
+        assert_ne!(e(libc::SYS_kill, 2, 0), RET_ALLOW);
+        assert_eq!(e(libc::SYS_kill, 3, 0), RET_ALLOW);
+    }
+
+    #[test]
+    fn bad_profiles_are_refused() {
+        for (json, want) in [
+            (r#"{"defaultAction":"SCMP_ACT_NOPE"}"#, "SCMP_ACT_NOPE"),
+            (
+                r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":1,"op":"SCMP_CMP_ODD"}]}]}"#,
+                "SCMP_CMP_ODD",
+            ),
+            (
+                r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","args":[{"index":6,"value":1,"op":"SCMP_CMP_EQ"}]}]}"#,
+                "index 6",
+            ),
+        ] {
+            let e = compile_profile(&profile(json), 0).unwrap_err();
+            assert!(format!("{e:#}").contains(want), "{e:#}");
+        }
     }
 }

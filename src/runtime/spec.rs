@@ -51,20 +51,41 @@ pub struct Rootfs {
     pub target: PathBuf,
     /// `userxattr`: overlay inside a user namespace (Linux 5.11+).
     pub userxattr: bool,
+    /// Set by the monitor once it has mounted the overlay (natively or
+    /// with fuse-overlayfs) in its own mount namespace, which pid 1
+    /// inherits; pid 1 then mounts nothing at `target`.
+    #[serde(skip)]
+    pub mounted: bool,
 }
 
 /// An extra mount.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub enum Mount {
-    /// `-v HOST:CTR[:ro]`, and the container's `/etc/hosts`,
-    /// `/etc/hostname`, `/etc/resolv.conf`.
+    /// `-v HOST:CTR[:ro]`, `--mount type=bind,…`, and the container's
+    /// `/etc/hosts`, `/etc/hostname`, `/etc/resolv.conf`.
     Bind {
         source: PathBuf,
         target: String,
         read_only: bool,
+        /// `bind-propagation` of `--mount`; `None` keeps the kernel's
+        /// default for a bind in a private mount namespace (`rprivate`).
+        #[serde(default)]
+        propagation: Option<Propagation>,
     },
-    /// `--tmpfs CTR[:options]`.
+    /// `--tmpfs CTR[:options]`, `--mount type=tmpfs,…`.
     Tmpfs { target: String, options: String },
+}
+
+/// Mount propagation of a bind mount (mount_namespaces(7)).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Propagation {
+    Private,
+    Rprivate,
+    Slave,
+    Rslave,
+    Shared,
+    Rshared,
 }
 
 /// The container's process.
@@ -92,12 +113,15 @@ pub struct Process {
 }
 
 /// Which system calls the container may make.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub enum Seccomp {
     /// berth's default filter, equivalent to Podman's default profile.
     Default,
     /// No filter (`--security-opt seccomp=unconfined`, `--privileged`).
     Unconfined,
+    /// A Docker/Podman profile (`--security-opt seccomp=FILE.json`),
+    /// compiled for this architecture by pid 1.
+    Profile(Box<super::security::Profile>),
 }
 
 /// The container's network namespace.

@@ -16,6 +16,7 @@ mod registry;
 mod registry_util;
 mod rootless;
 mod run;
+mod run_options;
 mod store;
 mod system;
 mod util;

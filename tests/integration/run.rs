@@ -9,10 +9,10 @@ use crate::fixtures::*;
 use crate::util::*;
 use std::time::{Duration, Instant};
 
-const IMG: &str = "localhost/busybox:latest";
+pub(crate) const IMG: &str = "localhost/busybox:latest";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
+pub(crate) enum Who {
     Root,
     Sub,
     NoSub,
@@ -20,7 +20,7 @@ enum Who {
 
 /// An environment for `who` with the busybox image (and `more`) loaded;
 /// `None` only outside CI when the users cannot be made (a loud skip).
-fn env_with(who: Who, more: &[ImageSpec]) -> Option<TestEnv> {
+pub(crate) fn env_with(who: Who, more: &[ImageSpec]) -> Option<TestEnv> {
     let env = match who {
         Who::Root => {
             if !is_root() {
@@ -59,6 +59,7 @@ macro_rules! each_identity {
         }
     };
 }
+pub(crate) use each_identity;
 
 const PROBE: &str = r#"
 while read a b c; do echo "uid_map=$a $b $c"; done < /proc/self/uid_map
@@ -75,28 +76,31 @@ env | while read -r l; do echo "env=$l"; done
 "#;
 
 /// `key=value` lines of the probe, in order.
-fn parse(out: &str) -> Vec<(String, String)> {
+pub(crate) fn parse(out: &str) -> Vec<(String, String)> {
     out.lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
-fn all<'a>(kv: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+pub(crate) fn all<'a>(kv: &'a [(String, String)], key: &str) -> Vec<&'a str> {
     kv.iter()
         .filter(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
         .collect()
 }
 
-fn one<'a>(kv: &'a [(String, String)], key: &str) -> &'a str {
+pub(crate) fn one<'a>(kv: &'a [(String, String)], key: &str) -> &'a str {
     let v = all(kv, key);
     assert_eq!(v.len(), 1, "{key}: {v:?}");
     v[0]
 }
 
 /// The mount at `target` as (type, options), the last one mounted there.
-fn mount_at<'a>(kv: &'a [(String, String)], target: &str) -> Option<(&'a str, Vec<&'a str>)> {
+pub(crate) fn mount_at<'a>(
+    kv: &'a [(String, String)],
+    target: &str,
+) -> Option<(&'a str, Vec<&'a str>)> {
     all(kv, "mount").into_iter().rev().find_map(|m| {
         let mut f = m.split(' ');
         (f.next()? == target).then(|| {
@@ -255,7 +259,7 @@ each_identity!(stdin_is_relayed_with_i, |who| {
 });
 
 /// Names in `root/containers` other than the `names/` dir.
-fn container_dirs(env: &TestEnv) -> Vec<String> {
+pub(crate) fn container_dirs(env: &TestEnv) -> Vec<String> {
     std::fs::read_dir(env.root().join("containers"))
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -266,7 +270,7 @@ fn container_dirs(env: &TestEnv) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn mounts_below(path: &std::path::Path) -> Vec<String> {
+pub(crate) fn mounts_below(path: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
         .lines()

@@ -1,0 +1,405 @@
+//! The `run` options beyond the basics: `--mount` (bind and tmpfs, as
+//! Docker and Podman spell it), `--security-opt seccomp=PROFILE.json`
+//! (Docker/Podman profiles, including Podman's own default profile), and
+//! the fuse-overlayfs root file system (`BERTH_OVERLAY=fuse`), each as root
+//! and as the two test users. The container reports what it sees; the
+//! assertions are on the host side.
+
+use crate::run::{
+    all, container_dirs, each_identity, env_with, mount_at, mounts_below, parse, Who, IMG,
+};
+use crate::util::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Podman's default seccomp profile, from Debian's containers-common.
+const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
+
+/// Write `text` to `name` in the test dir, readable by the test user.
+fn write_file(env: &TestEnv, name: &str, text: &str) -> String {
+    let path = env.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    path.display().to_string()
+}
+
+each_identity!(mount_binds_and_tmpfs, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.command("mkdir").arg("data").ok();
+    env.command("sh")
+        .args(["-c", "echo from-host > data/f"])
+        .ok();
+    let data = env.join("data").display().to_string();
+    let script = "cat /ro/f; touch /ro/g 2>/dev/null && echo ro-writable; \
+                  echo c > /rw/from-ctr; touch /ro2/h 2>/dev/null && echo ro2-writable; \
+                  touch /scratch/t && echo tmpfs-ok; \
+                  while read a b c d mnt e f g h; do echo \"mi=$mnt $f $g\"; done < /proc/self/mountinfo; \
+                  while read dev mnt type opts rest; do echo \"mount=$mnt $type $opts\"; done < /proc/self/mounts";
+    let out = env
+        .berth(["run", "--rm"])
+        .args([
+            "--mount",
+            &format!("type=bind,source={data},target=/ro,readonly"),
+        ])
+        .args([
+            "--mount",
+            &format!("type=bind,src={data},dst=/rw,bind-propagation=shared,relabel=private"),
+        ])
+        .args([
+            "--mount",
+            &format!("type=bind,source={data},destination=/ro2,ro=true"),
+        ])
+        .args([
+            "--mount",
+            "type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=1700",
+        ])
+        .args([IMG, "sh", "-c", script])
+        .ok();
+    let kv = parse(&out.stdout);
+    assert!(
+        out.stdout.starts_with("from-host\ntmpfs-ok\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.join("data/from-ctr")).unwrap(),
+        "c\n"
+    );
+    let (_, opts) = mount_at(&kv, "/ro").expect("/ro");
+    assert_eq!(opts[0], "ro", "{}", out.stdout);
+    let (_, opts) = mount_at(&kv, "/rw").expect("/rw");
+    assert_eq!(opts[0], "rw", "{}", out.stdout);
+    let (ty, opts) = mount_at(&kv, "/scratch").expect("/scratch");
+    assert_eq!(ty, "tmpfs");
+    assert!(
+        opts.contains(&"size=1024k") && opts.contains(&"mode=1700"),
+        "{opts:?}"
+    );
+    // bind-propagation=shared puts /rw in a peer group ("shared:N" in the
+    // optional fields of mountinfo); the other binds stay private.
+    let mi = all(&kv, "mi");
+    let field = |target: &str| {
+        mi.iter()
+            .find(|l| l.split(' ').next() == Some(target))
+            .unwrap_or_else(|| panic!("{target} in {mi:?}"))
+            .to_string()
+    };
+    assert!(field("/rw").contains("shared:"), "{mi:?}");
+    assert!(!field("/ro").contains("shared:"), "{mi:?}");
+});
+
+each_identity!(mount_bad_specs_are_125_and_change_nothing, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let missing = env.join("no-such-dir").display().to_string();
+    for (spec, why) in [
+        (
+            format!("type=bind,source={missing},target=/x"),
+            format!("bind source path does not exist: {missing}"),
+        ),
+        (
+            "type=bind,source=/,target=/x,colour=red".to_string(),
+            "unknown option \"colour\"".to_string(),
+        ),
+        ("type=bind,source=/".to_string(), "no target".to_string()),
+        (
+            "type=bind,source=/,target=rel".to_string(),
+            "must be an absolute path".to_string(),
+        ),
+        (
+            "type=volume,source=vol,target=/x".to_string(),
+            "no named volumes".to_string(),
+        ),
+        (
+            "type=tmpfs,target=/x,tmpfs-size=huge".to_string(),
+            "tmpfs-size".to_string(),
+        ),
+    ] {
+        for cmd in ["run", "create"] {
+            let out = env.berth([cmd, "--mount", &spec, IMG, "true"]).fails(125);
+            let line = out.stderr.trim();
+            assert!(
+                line.starts_with("Error: ") && line.contains(&why) && line.contains(&spec),
+                "{cmd} --mount {spec}: {}",
+                out.stderr
+            );
+            assert_eq!(line.lines().count(), 1, "{}", out.stderr);
+        }
+    }
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+});
+
+/// A profile over Podman's default one with `names` taken out of every
+/// rule, so that the default action (ENOSYS) applies to them.
+fn podman_profile_without(names: &[&str]) -> String {
+    let text = std::fs::read_to_string(PODMAN_PROFILE)
+        .unwrap_or_else(|e| panic!("{PODMAN_PROFILE} (package containers-common): {e}"));
+    let mut p: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for rule in p["syscalls"].as_array_mut().unwrap() {
+        if let Some(list) = rule["names"].as_array_mut() {
+            list.retain(|n| !names.contains(&n.as_str().unwrap_or("")));
+        }
+    }
+    serde_json::to_string(&p).unwrap()
+}
+
+each_identity!(seccomp_profiles_from_files, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    // Allow by default, deny mkdir with EPERM and rmdir with EACCES.
+    let deny = write_file(
+        &env,
+        "deny-mkdir.json",
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],
+            "syscalls":[{"names":["mkdir","mkdirat","no_such_syscall"],"action":"SCMP_ACT_ERRNO"},
+                        {"name":"rmdir","action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#,
+    );
+    let script = "ls / >/dev/null && echo ls-ok; mkdir /made 2>&1; rmdir /tmp 2>&1; \
+                  grep Seccomp: /proc/self/status";
+    let out = env
+        .berth(["run", "--rm", "--security-opt"])
+        .arg(format!("seccomp={deny}"))
+        .args([IMG, "sh", "-c", script])
+        .ok();
+    assert!(out.stdout.starts_with("ls-ok\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("Operation not permitted"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Permission denied"), "{}", out.stdout);
+    assert!(out.stdout.contains("Seccomp:\t2"), "{}", out.stdout);
+    // Without the profile, the same commands work.
+    let out = env
+        .berth(["run", "--rm", IMG, "sh", "-c", "mkdir /made && echo made"])
+        .ok();
+    assert_eq!(out.stdout, "made\n");
+
+    // Argument filtering: personality(PER_LINUX32) is denied, and
+    // personality(PER_LINUX) is not.
+    let personality = write_file(
+        &env,
+        "personality.json",
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["personality"],
+            "action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]}]}"#,
+    );
+    let out = env
+        .berth(["run", "--rm", "--security-opt"])
+        .arg(format!("seccomp={personality}"))
+        .args([IMG, "sh", "-c"])
+        .arg(
+            "busybox linux32 true 2>/dev/null && echo l32=yes || echo l32=no; \
+             busybox linux64 true && echo l64=yes || echo l64=no",
+        )
+        .ok();
+    assert_eq!(out.stdout, "l32=no\nl64=yes\n");
+
+    // Podman's default profile (deny by default, an allow list, rules by
+    // capability and architecture, `null` lists) runs busybox; with mkdir
+    // taken out of its allow list, mkdir fails with the profile's default
+    // errno, ENOSYS.
+    let out = env
+        .berth(["run", "--rm", "--security-opt"])
+        .arg(format!("seccomp={PODMAN_PROFILE}"))
+        .args([IMG, "sh", "-c"])
+        .arg("mkdir /d && echo mkdir-ok; grep Seccomp: /proc/self/status")
+        .ok();
+    assert_eq!(out.stdout, "mkdir-ok\nSeccomp:\t2\n");
+    let limited = write_file(
+        &env,
+        "limited.json",
+        &podman_profile_without(&["mkdir", "mkdirat"]),
+    );
+    let out = env
+        .berth(["run", "--rm", "--security-opt"])
+        .arg(format!("seccomp={limited}"))
+        .args([IMG, "sh", "-c", "echo alive; mkdir /d 2>&1; true"])
+        .ok();
+    assert!(
+        out.stdout.starts_with("alive\n") && out.stdout.contains("Function not implemented"),
+        "{}",
+        out.stdout
+    );
+});
+
+each_identity!(security_opt_bad_values_are_125, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let broken = write_file(&env, "broken.json", "{\"defaultAction\": ");
+    let bad_action = write_file(
+        &env,
+        "bad-action.json",
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_SOMETIMES"}]}"#,
+    );
+    let missing = env.join("missing.json").display().to_string();
+    for (opt, why) in [
+        (format!("seccomp={broken}"), broken.clone()),
+        (format!("seccomp={missing}"), missing.clone()),
+        (format!("seccomp={bad_action}"), "SCMP_ACT_SOMETIMES".into()),
+        ("apparmor=my-profile".into(), "apparmor=my-profile".into()),
+        ("no-new-privileges=maybe".into(), "no-new-privileges".into()),
+        ("selinux-magic".into(), "selinux-magic".into()),
+    ] {
+        let out = env
+            .berth(["run", "--rm", "--security-opt", &opt, IMG, "true"])
+            .fails(125);
+        let line = out.stderr.trim();
+        assert!(
+            line.starts_with("Error: ") && line.contains(&why) && line.lines().count() == 1,
+            "--security-opt {opt}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+    // Accepted and without effect here: SELinux labels, AppArmor off.
+    let out = env
+        .berth(["run", "--rm", "--security-opt", "label=disable"])
+        .args(["--security-opt", "apparmor=unconfined"])
+        .args(["--security-opt", "no-new-privileges=true"])
+        .args([IMG, "sh", "-c", "grep NoNewPrivs: /proc/self/status"])
+        .ok();
+    assert_eq!(out.stdout, "NoNewPrivs:\t1\n");
+});
+
+/// Let users open `/dev/fuse`: Debian's usual mode is 0666, but this
+/// machine's is 0600, with which no rootless FUSE mount can work.
+fn fuse_usable(who: Who) {
+    if who == Who::Root {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let md = std::fs::metadata("/dev/fuse").expect("/dev/fuse");
+    if md.permissions().mode() & 0o006 != 0o006 {
+        std::fs::set_permissions("/dev/fuse", std::fs::Permissions::from_mode(0o666))
+            .expect("chmod 0666 /dev/fuse");
+    }
+}
+
+/// Live fuse-overlayfs processes whose arguments name `dir`.
+fn fuse_daemons_below(dir: &Path) -> Vec<String> {
+    let needle = dir.display().to_string();
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        let state = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = state
+            .rsplit_once(')')
+            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+        if cmd.contains("fuse-overlayfs") && cmd.contains(&needle) && !zombie {
+            found.push(cmd);
+        }
+    }
+    found
+}
+
+/// What is left of `env`'s containers: fuse-overlayfs daemons and mounts
+/// (a process being killed may take a moment to go).
+fn wait_nothing_left(env: &TestEnv) {
+    let start = Instant::now();
+    loop {
+        let daemons = fuse_daemons_below(env.path());
+        let mounts = mounts_below(env.path());
+        if daemons.is_empty() && mounts.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "left behind: {daemons:?} {mounts:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+each_identity!(fuse_overlayfs_root_when_forced, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    require_tool("fuse-overlayfs");
+    fuse_usable(who);
+    let script = "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; cat /d/e/f; \
+                  rm /bin/ls; test ! -e /bin/ls && echo removed; \
+                  while read dev mnt type opts rest; do echo \"mount=$mnt $type $opts\"; done \
+                  < /proc/self/mounts; n=0; for c in /proc/[0-9]*/comm; do \
+                  read comm < $c; case $comm in fuse*) n=$((n+1));; esac; done; echo $n";
+    let out = env
+        .berth(["run", "--name", "fused", IMG, "sh", "-c", script])
+        .env("BERTH_OVERLAY", "fuse")
+        .ok();
+    let kv = parse(&out.stdout);
+    assert!(out.stdout.starts_with("y\nremoved\n"), "{}", out.stdout);
+    let (ty, _) = mount_at(&kv, "/").expect("a root mount");
+    assert_eq!(ty, "fuse.fuse-overlayfs", "{}", out.stdout);
+    // The daemon is outside the container's pid namespace.
+    assert!(out.stdout.ends_with("\n0\n"), "{}", out.stdout);
+    wait_nothing_left(&env);
+    // The writable layer holds the changes, as with native overlay:
+    // `diff` reads it.
+    let out = env.berth(["diff", "fused"]).ok();
+    for line in ["A /written", "A /d/e/f", "D /bin/ls"] {
+        assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
+    }
+    env.berth(["rm", "fused"]).ok();
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+
+    // Killing berth leaves no daemon and no mount.
+    env.command("mkdir").arg("v").ok();
+    let running = env
+        .berth(["run", "--rm"])
+        .args([
+            "--mount",
+            &format!("type=bind,src={},dst=/v", env.join("v").display()),
+        ])
+        .args([IMG, "sh", "-c", "touch /v/ready; sleep 1000"])
+        .env("BERTH_OVERLAY", "fuse")
+        .spawn();
+    let started = Instant::now();
+    while !env.join("v/ready").exists() {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(fuse_daemons_below(env.path()).len(), 1);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(running.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    assert_eq!(running.wait().signal, Some(9));
+    wait_nothing_left(&env);
+});
+
+each_identity!(fuse_overlayfs_missing_is_a_clear_error, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    // A PATH with newuidmap (rootless) but without fuse-overlayfs.
+    let bin = env.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["newuidmap", "newgidmap"] {
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
+    }
+    let out = env
+        .berth(["run", "--rm", IMG, "true"])
+        .env("BERTH_OVERLAY", "fuse")
+        .env("PATH", &bin)
+        .fails(125);
+    assert!(
+        out.stderr.contains("fuse-overlayfs is not installed"),
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .berth(["run", "--rm", IMG, "true"])
+        .env("BERTH_OVERLAY", "sometimes")
+        .fails(125);
+    assert!(out.stderr.contains("BERTH_OVERLAY"), "{}", out.stderr);
+    assert_eq!(container_dirs(&env), Vec::<String>::new());
+    wait_nothing_left(&env);
+});
