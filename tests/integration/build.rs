@@ -579,3 +579,63 @@ fn quiet_iidfile_stdin_and_labels() {
         .to_string()
         .contains("CF=1"));
 }
+
+#[test]
+fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo b > /b\n",
+    );
+    let id = env
+        .berth(["build", "-q", "-t", "app", &ctx])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let shown = env.berth(["images", "-q", "--no-trunc"]).ok();
+    assert_eq!(shown.lines().len(), 2, "busybox and app: {}", shown.stdout);
+    assert_eq!(all_ids(&env).len(), 4, "two intermediate images with -a");
+    // Prune keeps what a named image builds on.
+    env.berth(["image", "prune", "-f"]).ok();
+    assert_eq!(all_ids(&env).len(), 4);
+    // A second image over the same steps shares them.
+    fs::write(
+        env.join("ctx/Dockerfile"),
+        "FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo c > /c\n",
+    )
+    .unwrap();
+    let out = env.berth(["build", "-t", "other", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    // rmi takes the image's own intermediate chain, not the shared part.
+    let out = env.berth(["rmi", "app"]).ok();
+    assert!(out.stdout.contains(&id), "{}", out.stdout);
+    let out = env.berth(["run", "--rm", "other", "cat", "/a", "/c"]).ok();
+    assert_eq!(out.stdout, "a\nc\n");
+    let out = env.berth(["build", "-t", "other", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    // Removing the last name leaves nothing of the build behind.
+    env.berth(["rmi", "other"]).ok();
+    assert_eq!(
+        all_ids(&env),
+        vec![format!("sha256:{}", berth_id(&env, IMG))]
+    );
+    env.berth(["system", "prune", "-f"]).ok();
+    let records = fs::read_dir(env.root().join("cache/build"))
+        .unwrap()
+        .count();
+    assert_eq!(records, 0, "records of removed images are pruned");
+}
