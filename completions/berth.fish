@@ -32,6 +32,7 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_needs_command" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
 complete -c berth -n "__fish_berth_needs_command" -f -a "images" -d 'List images in local storage'
 complete -c berth -n "__fish_berth_needs_command" -f -a "history" -d 'Show the history of an image'
 complete -c berth -n "__fish_berth_needs_command" -f -a "inspect" -d 'Display the configuration of images'
@@ -61,6 +62,35 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "commit" -d 'Create an i
 complete -c berth -n "__fish_berth_needs_command" -f -a "cp" -d 'Copy files between a container and the host'
 complete -c berth -n "__fish_berth_needs_command" -f -a "container" -d 'Manage containers'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-init" -d 'Arguments of the hidden `internal-init` mode'
+complete -c berth -n "__fish_berth_using_subcommand build" -s f -l file -d 'The Dockerfile (default: CONTEXT/Dockerfile, else CONTEXT/Containerfile); `-` reads it from standard input' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -s t -l tag -d 'A name for the image (repeatable); without a registry it is local (localhost/NAME:TAG)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l build-arg -d 'A build argument, KEY=VALUE or KEY (value from the environment)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l label -d 'A label for the image (repeatable)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l target -d 'The stage to build (default: the last)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l iidfile -d 'Write the image ID to this file' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l network -d 'The network of RUN instructions: default, none or host' -r -f -a "default\t''
+none\t''
+host\t''
+private\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l platform -d 'The platform to build for (only this host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -s q -l quiet -d 'Print only the image ID'
+complete -c berth -n "__fish_berth_using_subcommand build" -l no-cache -d 'Do not use cached steps (they are replaced)'
+complete -c berth -n "__fish_berth_using_subcommand build" -l pull -d 'Pull FROM images even when they are in local storage'
+complete -c berth -n "__fish_berth_using_subcommand build" -l dry-run -d 'Parse the Dockerfile and print its instructions; run nothing'
+complete -c berth -n "__fish_berth_using_subcommand build" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand build" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r
@@ -161,27 +191,57 @@ complete -c berth -n "__fish_berth_using_subcommand rmi" -s f -l force -d 'Remov
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s i -l ignore -d 'Do not fail for images that do not exist'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "ls" -d 'List images in local storage'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "list" -d 'List images in local storage'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "rm" -d 'Remove images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "remove" -d 'Remove images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "inspect" -d 'Display the configuration of images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "history" -d 'Show the history of an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "load" -d 'Load images from an archive'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "save" -d 'Save images to an archive'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "import" -d 'Create an image from a tarball of a root file system'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "tag" -d 'Add names to an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "untag" -d 'Remove names from an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "prune" -d 'Remove unused images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from ls list rm remove inspect history load save import tag untag prune exists" -f -a "exists" -d 'Exit 0 if an image exists in local storage, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "build" -d 'Build an image from a Dockerfile'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "ls" -d 'List images in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "list" -d 'List images in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "rm" -d 'Remove images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "remove" -d 'Remove images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "inspect" -d 'Display the configuration of images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "history" -d 'Show the history of an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "load" -d 'Load images from an archive'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "save" -d 'Save images to an archive'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "import" -d 'Create an image from a tarball of a root file system'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "tag" -d 'Add names to an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "untag" -d 'Remove names from an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "prune" -d 'Remove unused images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "exists" -d 'Exit 0 if an image exists in local storage, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s f -l file -d 'The Dockerfile (default: CONTEXT/Dockerfile, else CONTEXT/Containerfile); `-` reads it from standard input' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s t -l tag -d 'A name for the image (repeatable); without a registry it is local (localhost/NAME:TAG)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l build-arg -d 'A build argument, KEY=VALUE or KEY (value from the environment)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l label -d 'A label for the image (repeatable)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l target -d 'The stage to build (default: the last)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l iidfile -d 'Write the image ID to this file' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l network -d 'The network of RUN instructions: default, none or host' -r -f -a "default\t''
+none\t''
+host\t''
+private\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l platform -d 'The platform to build for (only this host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Print only the image ID'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cached steps (they are replaced)'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l pull -d 'Pull FROM images even when they are in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l dry-run -d 'Parse the Dockerfile and print its instructions; run nothing'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r

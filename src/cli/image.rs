@@ -15,6 +15,8 @@ use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
+    /// Build an image from a Dockerfile
+    Build(Box<super::build::BuildArgs>),
     /// List images in local storage
     #[command(visible_alias = "list", name = "ls")]
     Ls(ImagesArgs),
@@ -43,6 +45,7 @@ pub enum ImageCommand {
 
 pub fn run(paths: &StorePaths, c: &ImageCommand) -> Result<i32> {
     match c {
+        ImageCommand::Build(a) => super::build::build(paths, a),
         ImageCommand::Ls(a) => images(paths, a),
         ImageCommand::Rm(a) => rmi(paths, a),
         ImageCommand::Inspect(a) => inspect(paths, a),

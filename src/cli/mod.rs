@@ -3,6 +3,7 @@
 //! prints. Each command turns its arguments into an options struct and
 //! makes one call into `ops`.
 
+mod build;
 mod container;
 pub mod docs;
 pub mod format;
@@ -49,6 +50,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Build an image from a Dockerfile
+    Build(Box<build::BuildArgs>),
     /// List images in local storage
     Images(image::ImagesArgs),
     /// Show the history of an image
@@ -176,12 +179,13 @@ impl Command {
         use system::SystemCommand as S;
         match self {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
+            Command::Build(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
             Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
             Command::Container(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
-                I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_)
+                I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_) | I::Build(_)
             ),
             Command::System(c) => matches!(c, S::Check(_) | S::Prune(_) | S::Reset(_)),
             _ => false,
@@ -192,6 +196,7 @@ impl Command {
 fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
     let paths = paths.clone();
     match &cli.command {
+        Command::Build(a) => build::build(&paths, a),
         Command::Images(a) => image::images(&paths, a),
         Command::History(a) => image::history(&paths, a),
         Command::Inspect(a) => image::inspect(&paths, a),

@@ -34,7 +34,7 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
-    fn options(&self) -> Result<RemoteOptions> {
+    pub(super) fn options(&self) -> Result<RemoteOptions> {
         let creds = match &self.creds {
             None => None,
             Some(c) => {
@@ -276,13 +276,13 @@ pub fn manifest(c: &ManifestCommand) -> Result<i32> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub(super) enum Direction {
     Pull,
     Push,
 }
 
 /// Turns progress events into bars or lines on standard error.
-struct Renderer {
+pub(super) struct Renderer {
     direction: Direction,
     bars: Option<indicatif::MultiProgress>,
     state: Mutex<RenderState>,
@@ -296,7 +296,7 @@ struct RenderState {
 }
 
 impl Renderer {
-    fn new(direction: Direction) -> Renderer {
+    pub(super) fn new(direction: Direction) -> Renderer {
         let bars = std::io::stderr().is_terminal().then(|| {
             indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
         });
@@ -307,7 +307,7 @@ impl Renderer {
         }
     }
 
-    fn line(&self, s: &str) {
+    pub(super) fn line(&self, s: &str) {
         match &self.bars {
             Some(m) => {
                 let _ = m.println(s);
@@ -316,7 +316,7 @@ impl Renderer {
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         for b in st.bars.values() {
             if !b.is_finished() {

@@ -42,6 +42,10 @@ pub struct DiffOptions {
     /// file or directory: the mount points a runtime made in the upper
     /// dir (`/etc/hosts`, `/proc` …), which are not the container's work.
     pub placeholders: Vec<String>,
+    /// Modification times later than this (seconds since the epoch) are
+    /// written as this, so that a build with `SOURCE_DATE_EPOCH` gives
+    /// the same layer whenever it runs (reproducible-builds.org).
+    pub clamp_mtime: Option<u64>,
 }
 
 impl DiffOptions {
@@ -288,6 +292,7 @@ impl<'o, W: Write> Archiver<'o, W> {
             w: TarWriter {
                 out: io::BufWriter::with_capacity(256 * 1024, out),
                 n: 0,
+                clamp_mtime: opts.clamp_mtime,
             },
             links: HashMap::new(),
             opts,
@@ -445,6 +450,7 @@ struct Entry {
 struct TarWriter<W: Write> {
     out: io::BufWriter<W>,
     n: u64,
+    clamp_mtime: Option<u64>,
 }
 
 impl<W: Write> TarWriter<W> {
@@ -493,8 +499,9 @@ impl<W: Write> TarWriter<W> {
             self.write(&body)?;
             self.pad(body.len() as u64)?;
         }
+        let mtime = self.clamp_mtime.map_or(e.mtime, |c| e.mtime.min(c));
         let h = ustar(
-            &e.path, e.kind, e.mode, e.ids, e.mtime, e.size, &e.link, e.dev,
+            &e.path, e.kind, e.mode, e.ids, mtime, e.size, &e.link, e.dev,
         );
         self.write(h.as_bytes())?;
         if let Some(f) = data {
@@ -859,6 +866,7 @@ mod tests {
             &DiffOptions {
                 root_ids: Some((u, g)),
                 placeholders: Vec::new(),
+                clamp_mtime: None,
             },
         )
         .unwrap();
@@ -891,6 +899,7 @@ mod tests {
         let opts = DiffOptions {
             root_ids: None,
             placeholders: vec!["proc".into(), "etc/hosts".into(), "etc/added".into()],
+            clamp_mtime: None,
         };
         let got: Vec<String> = changes(&upper, &[lower], &opts)
             .unwrap()

@@ -4,13 +4,13 @@
 //! they read the upper dir as it is at that moment (no pause).
 
 use super::local_name;
-use crate::digest::HashingWriter;
+use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{self, ImageConfig};
 use crate::image::{Image, LayerInfo};
 use crate::layer_tar::diff::{self, Change, DiffOptions};
 use crate::runtime::userns::Identity;
 use crate::store::containers::ContainerRecord;
-use crate::store::{ImageRecord, Store, StoreImage, StorePaths};
+use crate::store::{ImageRecord, Store, StoreImage, StorePaths, Writer};
 use anyhow::{anyhow, Context, Result};
 use std::io::Read;
 use std::path::PathBuf;
@@ -51,6 +51,7 @@ fn diff_options() -> DiffOptions {
             )
         }),
         placeholders: PLACEHOLDERS.iter().map(|p| p.to_string()).collect(),
+        clamp_mtime: None,
     }
 }
 
@@ -83,12 +84,13 @@ pub fn changes(paths: &StorePaths, name: &str) -> Result<Vec<Change>> {
         .with_context(|| format!("container {}", rec.name))
 }
 
-/// The container's image plus one layer: a tar file in the staging dir.
+/// An image's layers plus, optionally, one new layer: a tar file in the
+/// staging dir.
 struct CommitImage {
-    base: StoreImage,
+    base: Option<StoreImage>,
     config: Vec<u8>,
     layers: Vec<LayerInfo>,
-    tar: PathBuf,
+    tar: Option<PathBuf>,
 }
 
 impl Image for CommitImage {
@@ -99,12 +101,114 @@ impl Image for CommitImage {
         &self.layers
     }
     fn open_layer(&self, i: usize) -> Result<Box<dyn Read + Send + '_>> {
-        if i + 1 == self.layers.len() {
-            Ok(Box::new(crate::fsutil::open(&self.tar)?))
-        } else {
-            self.base.open_layer(i)
+        match (&self.tar, &self.base) {
+            (Some(tar), _) if i + 1 == self.layers.len() => Ok(Box::new(crate::fsutil::open(tar)?)),
+            (_, Some(base)) => base.open_layer(i),
+            (_, None) => Err(anyhow!("layer {i} of a new image has no source")),
         }
     }
+}
+
+/// What to store as a new image: a config over `base`'s layers (`None`:
+/// no layers), and optionally one more layer from a tar file.
+pub struct NewImage<'a> {
+    pub base: Option<StoreImage>,
+    /// The new image's config; when `layer` is given, its diffID is
+    /// appended to the config's by [`store_image`].
+    pub config: ImageConfig,
+    /// A layer tar and its diffID (the sha256 of the file).
+    pub layer: Option<(PathBuf, Digest)>,
+    pub names: &'a [String],
+}
+
+/// Store `img` through `writer`: the layer tar (if any) is hashed, its
+/// diffID added to the config, and the image recorded with its names.
+pub fn store_image(writer: &Writer, img: NewImage) -> Result<ImageRecord> {
+    let mut cfg = img.config;
+    let mut layers = match &img.base {
+        Some(b) => b.layers().to_vec(),
+        None => Vec::new(),
+    };
+    let mut tar = None;
+    if let Some((path, diff_id)) = img.layer {
+        tar = Some(path);
+        cfg.rootfs.diff_ids.push(diff_id.clone());
+        layers.push(LayerInfo {
+            diff_id,
+            blob: None,
+            tar_size: None,
+        });
+    }
+    let names = img.names;
+    let img = CommitImage {
+        config: serde_json::to_vec(&cfg).context("serializing the image config")?,
+        base: img.base,
+        layers,
+        tar,
+    };
+    writer.commit_image(&img, names, None, &[])
+}
+
+/// A container's upper dir as the next layer of an image.
+pub struct ContainerLayer<'a> {
+    pub container: &'a ContainerRecord,
+    /// The new image's config before the layer is added (the base
+    /// image's, changed as the caller wants); `history` is appended.
+    pub config: ImageConfig,
+    pub history: config::History,
+    /// Modification times later than this are clamped to it.
+    pub clamp_mtime: Option<u64>,
+    /// When the upper dir holds no change, add no layer and mark the
+    /// history entry `empty_layer` (as a build's RUN that writes nothing).
+    pub skip_empty: bool,
+    pub names: &'a [String],
+}
+
+/// Store a container's writable layer as a new layer over its image:
+/// the code path of `commit`, also used by `build` for each RUN.
+pub fn commit_container(store: &Store, writer: &Writer, c: ContainerLayer) -> Result<ImageRecord> {
+    let rec = c.container;
+    let what = || format!("committing container {}", rec.name);
+    let base = container_image(store, rec).with_context(what)?;
+    let mut opts = diff_options();
+    opts.clamp_mtime = c.clamp_mtime;
+    let upper = store.container_dir(&rec.id).join("upper");
+    let mut cfg = c.config;
+    let mut history = c.history;
+    let empty = c.skip_empty && {
+        let lowers: Vec<PathBuf> = base
+            .layer_dirs()
+            .iter()
+            .rev()
+            .map(|d| d.join("diff"))
+            .collect();
+        diff::changes(&upper, &lowers, &opts)
+            .with_context(what)?
+            .iter()
+            .all(|c| only_mount_points(&upper, c))
+    };
+    let tar = writer.staging().join(format!("layer-{}.tar", rec.id));
+    let mut layer = None;
+    if !empty {
+        let mut out = HashingWriter::new(crate::fsutil::create(&tar)?);
+        diff::write_tar(&upper, &mut out, &opts).with_context(what)?;
+        layer = Some((tar.clone(), out.finish().0));
+    }
+    history.empty_layer = empty;
+    cfg.history.push(history);
+    let names = c.names;
+    let res = store_image(
+        writer,
+        NewImage {
+            base: Some(base),
+            config: cfg,
+            layer,
+            names,
+        },
+    )
+    .with_context(what);
+    let _ = std::fs::remove_file(&tar);
+    res
 }
 
 /// `commit`: store the container's upper dir as a new layer over its
@@ -122,45 +226,53 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
     for c in &opts.changes {
         config::apply_change(&mut cfg.config, c)?;
     }
-
-    let tar = writer.staging().join("commit.tar");
-    let upper = store.container_dir(&rec.id).join("upper");
-    let (diff_id, _) = {
-        let mut out = HashingWriter::new(crate::fsutil::create(&tar)?);
-        diff::write_tar(&upper, &mut out, &diff_options()).with_context(what)?;
-        let (d, n, _) = out.finish();
-        (d, n)
-    };
-
     let now = crate::image::time::format_rfc3339(crate::image::time::now_unix());
     cfg.created = Some(now.clone());
     if opts.author.is_some() {
         cfg.author = opts.author.clone();
     }
-    cfg.rootfs.diff_ids.push(diff_id.clone());
-    cfg.history.push(config::History {
-        created: Some(now),
-        created_by: Some(shell_words(&rec.command)),
-        author: opts.author.clone(),
-        comment: opts.message.clone(),
-        empty_layer: false,
-    });
-    let mut layers = base.layers().to_vec();
-    layers.push(LayerInfo {
-        diff_id,
-        blob: None,
-        tar_size: None,
-    });
-    let img = CommitImage {
-        config: serde_json::to_vec(&cfg).context("serializing the image config")?,
-        base,
-        layers,
-        tar,
-    };
     let names: Vec<String> = name.into_iter().collect();
-    writer
-        .commit_image(&img, &names, None, &[])
-        .with_context(what)
+    commit_container(
+        &store,
+        &writer,
+        ContainerLayer {
+            container: &rec,
+            config: cfg,
+            history: config::History {
+                created: Some(now),
+                created_by: Some(shell_words(&rec.command)),
+                author: opts.author.clone(),
+                comment: opts.message.clone(),
+                empty_layer: false,
+            },
+            clamp_mtime: None,
+            skip_empty: false,
+            names: &names,
+        },
+    )
+}
+
+/// Whether change `c` is only a directory the runtime copied up to make
+/// its mount points (`/etc` for `/etc/hosts`), with nothing else in it.
+fn only_mount_points(upper: &std::path::Path, c: &Change) -> bool {
+    let Change::Changed(p) = c else {
+        return false;
+    };
+    let rel = p.trim_start_matches('/');
+    let is_parent = PLACEHOLDERS
+        .iter()
+        .any(|m| m.rsplit_once('/').is_some_and(|(dir, _)| dir == rel));
+    let Ok(entries) = std::fs::read_dir(upper.join(rel)) else {
+        return false;
+    };
+    is_parent
+        && entries.into_iter().all(|e| {
+            e.is_ok_and(|e| {
+                let name = format!("{rel}/{}", e.file_name().to_string_lossy());
+                PLACEHOLDERS.contains(&name.as_str())
+                    && e.metadata().is_ok_and(|m| m.len() == 0 || m.is_dir())
+            })
+        })
 }
 
 /// The container's command as one line, for the history entry.

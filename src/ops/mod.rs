@@ -3,6 +3,7 @@
 //! combines the store, the image model and (later) registry and runtime.
 
 pub mod archive;
+pub mod build;
 pub mod build_copy;
 pub mod commit;
 pub mod containers;

@@ -20,6 +20,7 @@
 //! derived from the records each time, never stored.
 
 pub mod blobinfo;
+mod cache;
 mod check;
 pub mod containers;
 mod layers;

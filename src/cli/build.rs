@@ -1,0 +1,205 @@
+//! `build` (and `image build`): run a Dockerfile and print its progress
+//! as `podman build` does: `STEP n/m: …`, the output of RUN, `--> ID`,
+//! `COMMIT NAME`, `Successfully tagged NAME`, and the image id last.
+
+use super::output;
+use super::registry::{Direction, RemoteArgs, Renderer};
+use crate::ops::build::{self, BuildEvent, BuildOptions, StepFailed};
+use crate::progress::Sink;
+use crate::store::StorePaths;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// The build context directory
+    #[arg(value_name = "CONTEXT", default_value = ".")]
+    context: PathBuf,
+    /// The Dockerfile (default: CONTEXT/Dockerfile, else
+    /// CONTEXT/Containerfile); `-` reads it from standard input
+    #[arg(short, long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// A name for the image (repeatable); without a registry it is local
+    /// (localhost/NAME:TAG)
+    #[arg(short, long, value_name = "NAME")]
+    tag: Vec<String>,
+    /// A build argument, KEY=VALUE or KEY (value from the environment)
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    build_arg: Vec<String>,
+    /// A label for the image (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    label: Vec<String>,
+    /// The stage to build (default: the last)
+    #[arg(long, value_name = "STAGE")]
+    target: Option<String>,
+    /// Write the image ID to this file
+    #[arg(long, value_name = "FILE")]
+    iidfile: Option<PathBuf>,
+    /// Print only the image ID
+    #[arg(short, long)]
+    quiet: bool,
+    /// The network of RUN instructions: default, none or host
+    #[arg(long, value_name = "MODE", value_parser = ["default", "none", "host", "private"])]
+    network: Option<String>,
+    /// Do not use cached steps (they are replaced)
+    #[arg(long)]
+    no_cache: bool,
+    /// Pull FROM images even when they are in local storage
+    #[arg(long)]
+    pull: bool,
+    /// The platform to build for (only this host's)
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH
+    #[arg(long, value_name = "id=ID,src=PATH")]
+    secret: Vec<String>,
+    /// Parse the Dockerfile and print its instructions; run nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// With --dry-run: `json` prints one object per instruction
+    #[arg(long, value_name = "FORMAT", requires = "dry_run", value_parser = ["json"])]
+    format: Option<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+fn options(a: &BuildArgs) -> Result<BuildOptions> {
+    let (dockerfile, dockerfile_text) = match &a.file {
+        Some(f) if f.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading the Dockerfile from standard input")?;
+            (None, Some(text))
+        }
+        Some(f) => (Some(f.clone()), None),
+        None => (None, None),
+    };
+    Ok(BuildOptions {
+        context: a.context.clone(),
+        dockerfile,
+        dockerfile_text,
+        tags: a.tag.clone(),
+        build_args: a.build_arg.clone(),
+        labels: a.label.clone(),
+        target: a.target.clone(),
+        network: a.network.clone(),
+        no_cache: a.no_cache,
+        pull: a.pull,
+        platform: a.platform.clone(),
+        secrets: a.secret.clone(),
+        remote: a.remote.options()?,
+    })
+}
+
+pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
+    let opts = options(a)?;
+    if a.dry_run {
+        let df = build::dry_run(&opts)?;
+        if a.format.as_deref() == Some("json") {
+            let v = crate::build::dry_run_json(&df);
+            let text = serde_json::to_string_pretty(&v).context("serializing the instructions")?;
+            output::println(&text)?;
+        } else {
+            let total = df.instructions.len();
+            let mut out = String::new();
+            for (n, i) in df.instructions.iter().enumerate() {
+                out.push_str(&format!("STEP {}/{total}: {}\n", n + 1, i.original.trim()));
+            }
+            output::print(&out)?;
+        }
+        return Ok(0);
+    }
+    let quiet = a.quiet;
+    let renderer = Renderer::new(Direction::Pull);
+    let events = |e: BuildEvent| {
+        if quiet {
+            return;
+        }
+        let line = match e {
+            BuildEvent::Step {
+                number,
+                total,
+                text,
+            } => format!("STEP {number}/{total}: {text}"),
+            BuildEvent::Pull(p) => {
+                renderer.event(p);
+                return;
+            }
+            BuildEvent::UsingCache(id) => format!("--> Using cache {}", id.hex()),
+            BuildEvent::StepDone(id) => format!("--> {}", &id.hex()[..11]),
+            BuildEvent::Commit(name) => match name {
+                Some(n) => format!("COMMIT {n}"),
+                None => "COMMIT".to_string(),
+            },
+            BuildEvent::Tagged(n) => format!("Successfully tagged {n}"),
+            BuildEvent::Warning(w) => {
+                eprintln!("WARN: {w}");
+                return;
+            }
+        };
+        // A closed stdout must not stop the build.
+        let _ = output::println(&line);
+    };
+    let mut hint = |h: &str| super::hint_once(paths, h);
+    // With -q, what RUN instructions print must not reach standard output,
+    // which then carries only the image id: the containers inherit
+    // berth's stdout, so point it at standard error for the build.
+    let saved = if quiet {
+        Some(redirect_stdout()?)
+    } else {
+        None
+    };
+    let res = build::build(paths, &opts, &events, &mut hint);
+    renderer.finish();
+    if let Some(fd) = saved {
+        restore_stdout(fd)?;
+    }
+    let built = match res {
+        Ok(b) => b,
+        Err(e) => {
+            if let Some(f) = e.downcast_ref::<StepFailed>() {
+                eprintln!("Error: {}", output::one_line(&e));
+                return Ok(f.code);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(f) = &a.iidfile {
+        std::fs::write(f, built.id.to_string())
+            .with_context(|| format!("writing --iidfile {}", f.display()))?;
+    }
+    output::println(built.id.hex())?;
+    Ok(0)
+}
+
+/// Point fd 1 at fd 2; returns a copy of the old fd 1.
+fn redirect_stdout() -> Result<std::os::fd::OwnedFd> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let saved = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("duplicating standard output")?;
+    // SAFETY: dup2 on two open descriptors.
+    if unsafe { libc::dup2(std::io::stderr().as_raw_fd(), 1) } < 0 {
+        bail!(
+            "redirecting standard output: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    Ok(saved)
+}
+
+fn restore_stdout(saved: std::os::fd::OwnedFd) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: dup2 on two open descriptors.
+    if unsafe { libc::dup2(saved.as_raw_fd(), 1) } < 0 {
+        bail!(
+            "restoring standard output: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    Ok(())
+}

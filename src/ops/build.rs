@@ -1,0 +1,1133 @@
+//! `build`: execute a Dockerfile, one stage after another (only the
+//! stages the target needs), as Podman does with its default `--layers`:
+//! every instruction after FROM is committed as an intermediate image (no
+//! name), and a cache record maps the step's key to that image, so an
+//! unchanged step is reused without running anything.
+//!
+//! A step's key is the digest of the image it starts from (its layers and
+//! config), the expanded instruction with its flags, the variables it
+//! sees, and for COPY/ADD the digest of what it would copy. RUN runs in a
+//! container over the current image (the `run` code path) whose writable
+//! layer then becomes the step's layer (the `commit` code path); the other
+//! instructions change only the config. Nothing here prints: progress
+//! goes to the caller as [`BuildEvent`]s.
+
+use super::commit::{self, ContainerLayer, NewImage};
+use super::pull::{PullOptions, RemoteOptions};
+use super::run::RunOptions;
+use crate::build::{
+    self, BuildArgs, Command, CommandLine, Dockerfile, Env, Healthcheck, Instruction, Platform,
+    Stages, Step,
+};
+use crate::digest::{Digest, HashingWriter};
+use crate::image::config::{History, ImageConfig};
+use crate::progress::Event;
+use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What `build` takes from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// The build context directory.
+    pub context: PathBuf,
+    /// `-f FILE`; `None`: `CONTEXT/Dockerfile`, else `CONTEXT/Containerfile`.
+    pub dockerfile: Option<PathBuf>,
+    /// The Dockerfile's text when it came from standard input (`-f -`).
+    pub dockerfile_text: Option<String>,
+    /// `-t`: names for the result.
+    pub tags: Vec<String>,
+    /// `--build-arg K=V` or `K` (the value from berth's environment).
+    pub build_args: Vec<String>,
+    /// `--label K=V`, applied to the final image.
+    pub labels: Vec<String>,
+    /// `--target`: the stage to build (default: the last).
+    pub target: Option<String>,
+    /// `--network default|none|host` for every RUN.
+    pub network: Option<String>,
+    /// Ignore cache records (and replace them).
+    pub no_cache: bool,
+    /// Pull every FROM image, even when the store has it.
+    pub pull: bool,
+    /// `--platform`: only the host's is possible.
+    pub platform: Option<String>,
+    /// `--secret id=ID,src=PATH`.
+    pub secrets: Vec<String>,
+    pub remote: RemoteOptions,
+}
+
+/// What happens during a build, in order, for the caller to render.
+#[derive(Debug, Clone)]
+pub enum BuildEvent {
+    /// `STEP n/total: INSTRUCTION`.
+    Step {
+        number: usize,
+        total: usize,
+        text: String,
+    },
+    /// A FROM image is being pulled.
+    Pull(Event),
+    /// The step's image came from the cache.
+    UsingCache(Digest),
+    /// A step (or a stage) ended with this image.
+    StepDone(Digest),
+    /// The final image is being committed under this name (`None`: no
+    /// name).
+    Commit(Option<String>),
+    /// The final image was given this name.
+    Tagged(String),
+    /// Something the user should know (unused build args …).
+    Warning(String),
+}
+
+/// A RUN instruction exited with a non-zero code: the build fails, and
+/// berth exits with that code as Podman does.
+#[derive(Debug)]
+pub struct StepFailed {
+    pub step: String,
+    pub file: String,
+    pub line: usize,
+    pub code: i32,
+}
+
+impl std::fmt::Display for StepFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "building at STEP \"{}\" ({}:{}): while running runtime: exit status {}",
+            self.step, self.file, self.line, self.code
+        )
+    }
+}
+
+impl std::error::Error for StepFailed {}
+
+/// The result of a build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub id: Digest,
+    pub names: Vec<String>,
+}
+
+/// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
+/// otherwise.
+const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+/// Read and parse the Dockerfile `opts` names. A syntax error comes back
+/// as a [`build::DockerfileError`] (`Dockerfile:LINE:COL: message`).
+pub fn load_dockerfile(opts: &BuildOptions) -> Result<Dockerfile> {
+    let (name, text) = match (&opts.dockerfile_text, &opts.dockerfile) {
+        (Some(text), _) => ("Dockerfile".to_string(), text.clone()),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading Dockerfile {}", path.display()))?;
+            (file_label(path), text)
+        }
+        (None, None) => {
+            let path = default_dockerfile(&opts.context)?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading Dockerfile {}", path.display()))?;
+            (file_label(&path), text)
+        }
+    };
+    Ok(build::parse(&name, &text)?)
+}
+
+/// `CONTEXT/Dockerfile`, else `CONTEXT/Containerfile`.
+pub fn default_dockerfile(context: &Path) -> Result<PathBuf> {
+    for name in ["Dockerfile", "Containerfile"] {
+        let p = context.join(name);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    bail!(
+        "no Dockerfile or Containerfile found in the build context {}",
+        context.display()
+    )
+}
+
+/// How a Dockerfile is named in errors: its file name.
+fn file_label(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Dockerfile".into())
+}
+
+/// `--dry-run`: the parsed Dockerfile, nothing executed.
+pub fn dry_run(opts: &BuildOptions) -> Result<Dockerfile> {
+    check_context(opts)?;
+    load_dockerfile(opts)
+}
+
+fn check_context(opts: &BuildOptions) -> Result<()> {
+    if !opts.context.is_dir() {
+        bail!("build context {}: not a directory", opts.context.display());
+    }
+    Ok(())
+}
+
+/// `--build-arg` values: `K=V`, or `K` taking berth's environment (and
+/// ignored when that has none), as Podman does.
+fn parse_build_args(list: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for a in list {
+        match a.split_once('=') {
+            Some(("", _)) => bail!("--build-arg {a:?}: expected KEY=VALUE or KEY"),
+            Some((k, v)) => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            None if a.is_empty() => bail!("--build-arg {a:?}: expected KEY=VALUE or KEY"),
+            None => {
+                if let Ok(v) = std::env::var(a) {
+                    out.insert(a.clone(), v);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_labels(list: &[String]) -> Result<Vec<(String, String)>> {
+    list.iter()
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            None if !l.is_empty() => Ok((l.to_string(), String::new())),
+            _ => bail!("--label {l:?}: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// A secret given with `--secret id=ID,src=PATH`.
+#[allow(dead_code)] // read by RUN --mount=type=secret
+#[derive(Debug, Clone)]
+struct Secret {
+    id: String,
+    src: PathBuf,
+}
+
+fn parse_secrets(list: &[String]) -> Result<Vec<Secret>> {
+    let mut out = Vec::new();
+    for s in list {
+        let (mut id, mut src) = (None, None);
+        for part in s.split(',') {
+            match part.split_once('=') {
+                Some(("id", v)) => id = Some(v.to_string()),
+                Some(("src" | "source", v)) => src = Some(PathBuf::from(v)),
+                Some(("type", "file")) => {}
+                _ => bail!("--secret {s:?}: expected id=ID,src=PATH"),
+            }
+        }
+        let (Some(id), Some(src)) = (id, src) else {
+            bail!("--secret {s:?}: expected id=ID,src=PATH");
+        };
+        if !src.is_file() {
+            bail!("--secret {s:?}: {}: no such file", src.display());
+        }
+        out.push(Secret { id, src });
+    }
+    Ok(out)
+}
+
+/// The image state between steps.
+#[derive(Clone)]
+struct State {
+    /// The image in the store with exactly this state; `None` only right
+    /// after `FROM scratch`.
+    image: Option<ImageRecord>,
+    config: ImageConfig,
+    /// CMD was set in this stage (ENTRYPOINT then keeps it).
+    cmd_set: bool,
+}
+
+/// Everything a build run needs, shared by its stages.
+struct Builder<'a> {
+    store: &'a Store,
+    writer: Writer<'a>,
+    paths: &'a StorePaths,
+    opts: &'a BuildOptions,
+    df: &'a Dockerfile,
+    stages: &'a Stages,
+    args: BuildArgs,
+    /// `SOURCE_DATE_EPOCH`: the time written into configs and the latest
+    /// mtime of layer files.
+    epoch: Option<i64>,
+    index: Index,
+    events: &'a (dyn Fn(BuildEvent) + Sync),
+    hint: &'a mut dyn FnMut(&str),
+    step: usize,
+    total: usize,
+    /// The resulting image of each stage built so far.
+    results: BTreeMap<usize, State>,
+}
+
+/// Build the image `opts` describes. Events are sent in order; `hint` is
+/// called once if rootless berth maps only the user.
+pub fn build(
+    paths: &StorePaths,
+    opts: &BuildOptions,
+    events: &(dyn Fn(BuildEvent) + Sync),
+    hint: &mut dyn FnMut(&str),
+) -> Result<Built> {
+    check_context(opts)?;
+    if let Some(p) = &opts.platform {
+        let host = Platform::host();
+        let want = Platform::parse(p)
+            .ok_or_else(|| anyhow!("--platform {p:?}: expected OS/ARCH[/VARIANT]"))?;
+        if want.os != host.os || want.architecture != host.architecture {
+            bail!("--platform {p}: berth builds only for this host's platform, {host}");
+        }
+    }
+    if let Some(n) = &opts.network {
+        if !["default", "none", "host", "private", "bridge"].contains(&n.as_str()) {
+            bail!("--network {n:?}: expected default, none or host");
+        }
+    }
+    let names = opts
+        .tags
+        .iter()
+        .map(|t| super::local_name(t))
+        .collect::<Result<Vec<_>>>()?;
+    let labels = parse_labels(&opts.labels)?;
+    // RUN --mount=type=secret reads them; checked before anything runs.
+    parse_secrets(&opts.secrets)?;
+    let mut values = parse_build_args(&opts.build_args)?;
+    if let (None, Ok(v)) = (
+        values.get("SOURCE_DATE_EPOCH"),
+        std::env::var("SOURCE_DATE_EPOCH"),
+    ) {
+        values.insert("SOURCE_DATE_EPOCH".into(), v);
+    }
+    let epoch =
+        match values.get("SOURCE_DATE_EPOCH") {
+            Some(v) if !v.is_empty() => Some(v.parse::<i64>().map_err(|_| {
+                anyhow!("SOURCE_DATE_EPOCH {v:?}: expected seconds since the epoch")
+            })?),
+            _ => None,
+        };
+    let df = load_dockerfile(opts)?;
+    let stages = build::split_stages(&df)?;
+    let args = BuildArgs {
+        values,
+        ..BuildArgs::default()
+    };
+    let target = match &opts.target {
+        Some(t) => stages
+            .find(t)
+            .ok_or_else(|| anyhow!("--target {t:?}: no such stage in {}", df.file))?,
+        None => stages.stages.len() - 1,
+    };
+    let needed = needed_stages(&df, &stages, &args, target)?;
+    let total = needed
+        .iter()
+        .map(|&i| 1 + stages.stages[i].instructions.len())
+        .sum();
+
+    let store = super::open_store(paths)?;
+    let writer = store.writer(super::owners())?;
+    let index = store.read_index()?;
+    let mut b = Builder {
+        store: &store,
+        writer,
+        paths,
+        opts,
+        df: &df,
+        stages: &stages,
+        args,
+        epoch,
+        index,
+        events,
+        hint,
+        step: 0,
+        total,
+        results: BTreeMap::new(),
+    };
+    for &i in &needed {
+        let state = b.stage(i)?;
+        b.results.insert(i, state);
+    }
+    let state = b
+        .results
+        .remove(&target)
+        .expect("the target stage was built");
+    b.finish(state, &labels, &names)
+}
+
+/// The stages `target` needs (FROM another stage, `COPY --from`, `RUN
+/// --mount=from=`), in order.
+fn needed_stages(
+    df: &Dockerfile,
+    stages: &Stages,
+    args: &BuildArgs,
+    target: usize,
+) -> Result<Vec<usize>> {
+    let mut needed = BTreeSet::new();
+    let mut todo = vec![target];
+    while let Some(i) = todo.pop() {
+        if !needed.insert(i) {
+            continue;
+        }
+        let st = build::expand_stage(df, stages, i, args, &[])?;
+        let mut refs = vec![st.base.clone()];
+        for s in &st.steps {
+            match &s.instruction.command {
+                Command::Copy(c) => refs.extend(c.from.clone()),
+                Command::Run(r) => {
+                    for m in &r.mounts {
+                        refs.extend(
+                            m.split(',')
+                                .filter_map(|kv| kv.strip_prefix("from="))
+                                .map(str::to_string),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for r in refs {
+            if let Some(j) = stages.find(&r).filter(|&j| j < i) {
+                todo.push(j);
+            }
+        }
+    }
+    Ok(needed.into_iter().collect())
+}
+
+impl Builder<'_> {
+    fn emit(&self, e: BuildEvent) {
+        (self.events)(e)
+    }
+
+    fn now(&self) -> String {
+        crate::image::time::format_rfc3339(self.epoch.unwrap_or_else(crate::image::time::now_unix))
+    }
+
+    fn next_step(&mut self, i: &Instruction) {
+        self.step += 1;
+        self.emit(BuildEvent::Step {
+            number: self.step,
+            total: self.total,
+            text: step_text(i),
+        });
+    }
+
+    /// `--> ID` after a step; the last step's comes after `COMMIT`.
+    fn done(&self, id: &Digest) {
+        if self.step < self.total {
+            self.emit(BuildEvent::StepDone(id.clone()));
+        }
+    }
+
+    /// Build stage `index`; returns its final state.
+    fn stage(&mut self, index: usize) -> Result<State> {
+        let from = &self.stages.stages[index].from;
+        self.next_step(from);
+        let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
+        let mut state = self.base(&first.base, index, from)?;
+        // ONBUILD triggers of the base image run right after FROM, and
+        // are not inherited further (Docker's rule).
+        let triggers = state.config.config.on_build.take().unwrap_or_default();
+        let (df, stages);
+        let (df_ref, stages_ref) = if triggers.is_empty() {
+            (self.df, self.stages)
+        } else {
+            (df, stages) = with_triggers(self.df, self.stages, index, &triggers)?;
+            (&df, &stages)
+        };
+        let image_env = state.config.config.env.clone().unwrap_or_default();
+        let expanded = build::expand_stage(df_ref, stages_ref, index, &self.args, &image_env)?;
+        let n_triggers = expanded.steps.len() - self.stages.stages[index].instructions.len();
+        if !triggers.is_empty() {
+            // The triggers' effect lands in the next committed image.
+            state.config.config.on_build = None;
+        }
+        for (k, step) in expanded.steps.iter().enumerate() {
+            if k >= n_triggers {
+                self.next_step(&step.instruction);
+            }
+            state = self.step(state, step)?;
+        }
+        if let Some(img) = &state.image {
+            if expanded.steps.is_empty() {
+                self.done(&img.id);
+            }
+        }
+        Ok(state)
+    }
+
+    /// The state FROM gives: an image (pulled if needed), scratch, or an
+    /// earlier stage's result.
+    fn base(&mut self, base: &str, index: usize, from: &Instruction) -> Result<State> {
+        if base == "scratch" {
+            return Ok(State {
+                image: None,
+                config: ImageConfig {
+                    architecture: crate::image::config::host_arch().into(),
+                    os: "linux".into(),
+                    ..ImageConfig::default()
+                },
+                cmd_set: false,
+            });
+        }
+        if let Some(j) = self.stages.find(base).filter(|&j| j < index) {
+            let mut s = self.results.get(&j).cloned().ok_or_else(|| {
+                anyhow!("{}:{}: stage {base} was not built", self.df.file, from.line)
+            })?;
+            s.cmd_set = false;
+            return Ok(s);
+        }
+        let present = self.store.resolve(&self.index, base).ok().cloned();
+        let rec = match present {
+            Some(r) if !self.opts.pull => r,
+            _ => {
+                let popts = PullOptions {
+                    reference: base.to_string(),
+                    platform: None,
+                    all_tags: false,
+                    remote: self.opts.remote.clone(),
+                };
+                let events = self.events;
+                let sink = move |e: Event| events(BuildEvent::Pull(e));
+                let pulled = super::pull::pull(self.paths, &popts, &sink)
+                    .with_context(|| format!("{}:{}: FROM {base}", self.df.file, from.line))?;
+                self.index = self.store.read_index()?;
+                let id = &pulled
+                    .first()
+                    .ok_or_else(|| anyhow!("pulling {base}: nothing pulled"))?
+                    .id;
+                self.index.find(id).cloned().ok_or_else(|| {
+                    anyhow!("pulling {base}: image {} not in the store", id.short())
+                })?
+            }
+        };
+        let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
+            .with_context(|| format!("image {}", rec.id.short()))?;
+        Ok(State {
+            image: Some(rec),
+            config,
+            cmd_set: false,
+        })
+    }
+
+    /// The cache key of `step` over `state`.
+    fn key(&self, state: &State, step: &Step, extra: Option<&Digest>) -> Digest {
+        let parent = match &state.image {
+            Some(i) => i.id.to_string(),
+            None => serde_json::to_string(&state.config).unwrap_or_default(),
+        };
+        let text = format!(
+            "berth build step v1\nparent {parent}\nnetwork {:?}\ncommand {:?}\nheredocs {:?}\nenv {:?}\nepoch {:?}\nextra {:?}\n",
+            self.opts.network,
+            step.instruction.command,
+            step.instruction.heredocs,
+            step.env.vars,
+            self.epoch,
+            extra,
+        );
+        Digest::of(text.as_bytes())
+    }
+
+    /// Look `key` up; a hit whose image is gone is a miss.
+    fn cached(&self, key: &Digest) -> Result<Option<ImageRecord>> {
+        if self.opts.no_cache {
+            return Ok(None);
+        }
+        let Some(id) = self.store.cache_lookup(key)? else {
+            return Ok(None);
+        };
+        Ok(self.index.find(&id).cloned())
+    }
+
+    /// Execute one step (or take it from the cache).
+    fn step(&mut self, mut state: State, step: &Step) -> Result<State> {
+        let i = &step.instruction;
+        if let Command::Arg(_) = i.command {
+            return Ok(state);
+        }
+        let copy_digest = match &i.command {
+            Command::Copy(_) | Command::Add(_) => Some(self.copy_digest(&state, step)?),
+            _ => None,
+        };
+        let key = self.key(&state, step, copy_digest.as_ref());
+        if let Some(hit) = self.cached(&key)? {
+            self.emit(BuildEvent::UsingCache(hit.id.clone()));
+            let config = ImageConfig::parse(&self.store.blob(&hit.id)?)
+                .with_context(|| format!("image {}", hit.id.short()))?;
+            if let Command::Cmd(_) = i.command {
+                state.cmd_set = true;
+            }
+            self.done(&hit.id);
+            return Ok(State {
+                image: Some(hit),
+                config,
+                cmd_set: state.cmd_set,
+            });
+        }
+        let now = self.now();
+        let mut history = History {
+            created: Some(now.clone()),
+            created_by: Some(format!("/bin/sh -c #(nop) {}", i.original.trim())),
+            author: None,
+            comment: None,
+            empty_layer: true,
+        };
+        state.config.created = Some(now);
+        let rec = match &i.command {
+            Command::Run(r) => {
+                history.created_by = Some(self.run_created_by(&state, r, i));
+                self.run(&state, step, r, history)?
+            }
+            Command::Workdir(w) => {
+                let dir = resolve_workdir(state.config.config.working_dir.as_deref(), w);
+                state.config.config.working_dir = Some(dir.clone());
+                history.created_by = Some(format!("/bin/sh -c #(nop) WORKDIR {dir}"));
+                self.workdir(&state, &dir, history)?
+            }
+            Command::Copy(_) | Command::Add(_) => self.copy(&state, step, history)?,
+            _ => {
+                apply_metadata(&mut state, &i.command);
+                state.config.history.push(history);
+                self.commit_config(&state)?
+            }
+        };
+        self.store.cache_record(&key, &rec.id)?;
+        self.index = self.store.read_index()?;
+        self.done(&rec.id);
+        let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
+            .with_context(|| format!("image {}", rec.id.short()))?;
+        Ok(State {
+            image: Some(rec),
+            config,
+            cmd_set: state.cmd_set,
+        })
+    }
+
+    /// Store `state.config` as an image over the state's layers.
+    fn commit_config(&self, state: &State) -> Result<ImageRecord> {
+        let base = match &state.image {
+            Some(r) => Some(self.store.image(r)?),
+            None => None,
+        };
+        commit::store_image(
+            &self.writer,
+            NewImage {
+                base,
+                config: state.config.clone(),
+                layer: None,
+                names: &[],
+            },
+        )
+    }
+
+    /// The image a container for this state runs over (made for a state
+    /// right after `FROM scratch`).
+    fn image_for(&self, state: &State) -> Result<ImageRecord> {
+        match &state.image {
+            Some(r) => Ok(r.clone()),
+            None => self.commit_config(state),
+        }
+    }
+
+    fn run_created_by(&self, state: &State, r: &build::RunCmd, i: &Instruction) -> String {
+        match &r.command {
+            CommandLine::Shell(s) => {
+                let mut parts = self.shell(state);
+                parts.push(shell_script(s, i));
+                parts.join(" ")
+            }
+            CommandLine::Exec(v) => v.join(" "),
+        }
+    }
+
+    fn shell(&self, state: &State) -> Vec<String> {
+        state
+            .config
+            .config
+            .shell
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SHELL.iter().map(|s| s.to_string()).collect())
+    }
+
+    /// RUN: a container over the current image; its writable layer
+    /// becomes the step's layer.
+    fn run(
+        &mut self,
+        state: &State,
+        step: &Step,
+        r: &build::RunCmd,
+        history: History,
+    ) -> Result<ImageRecord> {
+        let i = &step.instruction;
+        if !r.mounts.is_empty() {
+            bail!(
+                "{}:{}: RUN --mount is not supported yet",
+                self.df.file,
+                i.line
+            );
+        }
+        let image = self.image_for(state)?;
+        let args = match &r.command {
+            CommandLine::Shell(s) => {
+                let mut a = self.shell(state);
+                a.push(shell_script(s, i));
+                a
+            }
+            CommandLine::Exec(v) => v.clone(),
+        };
+        let network = match r
+            .network
+            .as_deref()
+            .or(self.opts.network.as_deref())
+            .unwrap_or("default")
+        {
+            "none" => "none",
+            "host" => "host",
+            _ => "private",
+        };
+        let env: Vec<String> = step
+            .env
+            .vars
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let ropts = RunOptions {
+            image: image.id.to_string(),
+            command: args,
+            entrypoint: Some(String::new()),
+            env,
+            workdir: state
+                .config
+                .config
+                .working_dir
+                .clone()
+                .filter(|w| !w.is_empty()),
+            user: state.config.config.user.clone().filter(|u| !u.is_empty()),
+            network: Some(network.to_string()),
+            ..RunOptions::default()
+        };
+        let (rec, spec) = super::run::create(self.store, &ropts)?;
+        let code = super::run::start(self.store, rec.clone(), &spec, false, self.hint);
+        let result = (|| -> Result<ImageRecord> {
+            let code = code?;
+            if code != 0 {
+                return Err(StepFailed {
+                    step: step_text(i),
+                    file: self.df.file.clone(),
+                    line: i.line,
+                    code,
+                }
+                .into());
+            }
+            commit::commit_container(
+                self.store,
+                &self.writer,
+                ContainerLayer {
+                    container: &rec,
+                    config: state.config.clone(),
+                    history,
+                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
+                    skip_empty: true,
+                    names: &[],
+                },
+            )
+        })();
+        let removed = self.store.remove_container(&rec);
+        let rec = result?;
+        removed?;
+        Ok(rec)
+    }
+
+    /// WORKDIR: the directory is made in a layer when the image lacks it.
+    fn workdir(&self, state: &State, dir: &str, mut history: History) -> Result<ImageRecord> {
+        let layer_dirs: Vec<PathBuf> = match &state.image {
+            Some(r) => r
+                .layers
+                .iter()
+                .rev()
+                .map(|c| self.store.layer_dir(c).join("diff"))
+                .collect(),
+            None => Vec::new(),
+        };
+        let missing = missing_dirs(&layer_dirs, dir);
+        let mut cfg = state.config.clone();
+        if missing.is_empty() {
+            cfg.history.push(history);
+            return self.commit_config(&State {
+                config: cfg,
+                ..state.clone()
+            });
+        }
+        history.empty_layer = false;
+        cfg.history.push(history);
+        let mtime = self
+            .epoch
+            .unwrap_or_else(crate::image::time::now_unix)
+            .max(0) as u64;
+        let tar = self.writer.staging().join("workdir.tar");
+        let mut out = HashingWriter::new(crate::fsutil::create(&tar)?);
+        {
+            let mut t = tar::Builder::new(&mut out);
+            for d in &missing {
+                let mut h = tar::Header::new_gnu();
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_uid(0);
+                h.set_gid(0);
+                h.set_mtime(mtime);
+                h.set_size(0);
+                t.append_data(&mut h, format!("{d}/"), std::io::empty())
+                    .with_context(|| format!("writing {}", tar.display()))?;
+            }
+            t.finish()
+                .with_context(|| format!("writing {}", tar.display()))?;
+        }
+        let diff_id = out.finish().0;
+        let base = match &state.image {
+            Some(r) => Some(self.store.image(r)?),
+            None => None,
+        };
+        let rec = commit::store_image(
+            &self.writer,
+            NewImage {
+                base,
+                config: cfg,
+                layer: Some((tar.clone(), diff_id)),
+                names: &[],
+            },
+        );
+        let _ = std::fs::remove_file(&tar);
+        rec
+    }
+
+    // ---- COPY and ADD ------------------------------------------------
+    // HOOK: COPY/ADD are executed by `super::build_copy` (`cache_digest`
+    // for the key, `copy_into` a created container over the current
+    // image). Until it is wired here, both fail clearly.
+
+    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
+        let i = &step.instruction;
+        bail!(
+            "{}:{}: {} is not supported yet by berth build",
+            self.df.file,
+            i.line,
+            i.name.to_uppercase()
+        )
+    }
+
+    fn copy(&mut self, _state: &State, step: &Step, _history: History) -> Result<ImageRecord> {
+        let i = &step.instruction;
+        bail!(
+            "{}:{}: {} is not supported yet by berth build",
+            self.df.file,
+            i.line,
+            i.name.to_uppercase()
+        )
+    }
+
+    /// Apply `--label`, commit the final image and give it its names.
+    fn finish(
+        &mut self,
+        mut state: State,
+        labels: &[(String, String)],
+        names: &[String],
+    ) -> Result<Built> {
+        let mut rec = match &state.image {
+            Some(r) if labels.is_empty() => r.clone(),
+            _ => {
+                let labels_text = labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let key = Digest::of(
+                    format!(
+                        "berth build labels v1\nparent {:?}\nlabels {labels:?}\n",
+                        state.image.as_ref().map(|i| i.id.to_string())
+                    )
+                    .as_bytes(),
+                );
+                match self.cached(&key)? {
+                    Some(hit) => hit,
+                    None => {
+                        if !labels.is_empty() {
+                            let map = state.config.config.labels.get_or_insert_with(BTreeMap::new);
+                            for (k, v) in labels {
+                                map.insert(k.clone(), v.clone());
+                            }
+                            let now = self.now();
+                            state.config.created = Some(now.clone());
+                            state.config.history.push(History {
+                                created: Some(now),
+                                created_by: Some(format!("/bin/sh -c #(nop) LABEL {labels_text}")),
+                                empty_layer: true,
+                                ..History::default()
+                            });
+                        }
+                        let r = self.commit_config(&state)?;
+                        self.store.cache_record(&key, &r.id)?;
+                        r
+                    }
+                }
+            }
+        };
+        self.emit(BuildEvent::Commit(names.first().cloned()));
+        if !names.is_empty() {
+            rec = self.store.update_index(|idx| {
+                let pos = idx
+                    .images
+                    .iter()
+                    .position(|i| i.id == rec.id)
+                    .ok_or_else(|| anyhow!("image {} vanished during the build", rec.id.short()))?;
+                for n in names {
+                    crate::store::move_name(idx, n, pos);
+                }
+                Ok((idx.images[pos].clone(), true))
+            })?;
+        }
+        self.emit(BuildEvent::StepDone(rec.id.clone()));
+        for n in names {
+            self.emit(BuildEvent::Tagged(n.clone()));
+        }
+        Ok(Built {
+            id: rec.id,
+            names: names.to_vec(),
+        })
+    }
+}
+
+/// `STEP n/m:` text: the instruction as written (continuations joined).
+fn step_text(i: &Instruction) -> String {
+    i.original.trim().to_string()
+}
+
+/// The script RUN passes to the shell; a heredoc body (`RUN <<EOF`) is
+/// the script itself.
+fn shell_script(s: &str, i: &Instruction) -> String {
+    match i.heredocs.first() {
+        Some(h) if s.trim_start().starts_with("<<") => h.content.clone(),
+        _ => s.to_string(),
+    }
+}
+
+/// WORKDIR's path: relative ones are joined to the current one.
+fn resolve_workdir(current: Option<&str>, w: &str) -> String {
+    let joined = if w.starts_with('/') {
+        w.to_string()
+    } else {
+        format!("{}/{w}", current.unwrap_or("/"))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The directories of `dir` (absolute) that no layer has, parents first.
+/// `layers` are the layers' `diff/` dirs, top first.
+fn missing_dirs(layers: &[PathBuf], dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rel = String::new();
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str(part);
+        if !out.is_empty() || !exists_in(layers, &rel) {
+            out.push(rel.clone());
+        }
+    }
+    out
+}
+
+/// Whether `rel` is a directory in the union of `layers` (top first):
+/// the first layer that has it (or a whiteout of it) decides.
+fn exists_in(layers: &[PathBuf], rel: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    for l in layers {
+        match std::fs::symlink_metadata(l.join(rel)) {
+            Ok(m) if m.file_type().is_char_device() => return false,
+            Ok(m) => return m.is_dir(),
+            Err(_) => {}
+        }
+    }
+    false
+}
+
+/// Apply a metadata instruction to the state's config.
+fn apply_metadata(state: &mut State, c: &Command) {
+    let shell = state
+        .config
+        .config
+        .shell
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SHELL.iter().map(|s| s.to_string()).collect());
+    let line = |l: &CommandLine| match l {
+        CommandLine::Shell(s) => {
+            let mut v = shell.clone();
+            v.push(s.clone());
+            v
+        }
+        CommandLine::Exec(v) => v.clone(),
+    };
+    let cfg = &mut state.config.config;
+    match c {
+        Command::Cmd(l) => {
+            cfg.cmd = Some(line(l));
+            state.cmd_set = true;
+        }
+        Command::Entrypoint(l) => {
+            cfg.entrypoint = Some(line(l));
+            if !state.cmd_set {
+                cfg.cmd = None;
+            }
+        }
+        Command::Shell(v) => cfg.shell = Some(v.clone()),
+        Command::Label(pairs) => {
+            let map = cfg.labels.get_or_insert_with(BTreeMap::new);
+            for (k, v) in pairs {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        Command::Maintainer(m) => state.config.author = Some(m.clone()),
+        Command::Expose(ports) => {
+            let map = cfg.exposed_ports.get_or_insert_with(BTreeMap::new);
+            for p in ports {
+                let p = if p.contains('/') {
+                    p.to_lowercase()
+                } else {
+                    format!("{p}/tcp")
+                };
+                map.insert(p, serde_json::json!({}));
+            }
+        }
+        Command::Env(pairs) => {
+            let mut env = Env::from_strings(cfg.env.as_deref().unwrap_or_default());
+            for (k, v) in pairs {
+                env.set(k, v);
+            }
+            cfg.env = Some(env.to_strings());
+        }
+        Command::Volume(vols) => {
+            let map = cfg.volumes.get_or_insert_with(BTreeMap::new);
+            for v in vols {
+                map.insert(v.clone(), serde_json::json!({}));
+            }
+        }
+        Command::User(u) => cfg.user = Some(u.clone()),
+        Command::StopSignal(s) => cfg.stop_signal = Some(s.clone()),
+        Command::Onbuild { expression, .. } => {
+            cfg.on_build
+                .get_or_insert_with(Vec::new)
+                .push(expression.clone());
+        }
+        Command::Healthcheck(h) => cfg.healthcheck = Some(healthcheck_json(h)),
+        Command::From(_)
+        | Command::Run(_)
+        | Command::Add(_)
+        | Command::Copy(_)
+        | Command::Workdir(_)
+        | Command::Arg(_) => {}
+    }
+}
+
+/// Docker's `Healthcheck` object (durations in nanoseconds).
+fn healthcheck_json(h: &Healthcheck) -> serde_json::Value {
+    match h {
+        Healthcheck::None => serde_json::json!({ "Test": ["NONE"] }),
+        Healthcheck::Cmd {
+            test,
+            interval,
+            timeout,
+            start_period,
+            start_interval,
+            retries,
+        } => {
+            let mut m = serde_json::Map::new();
+            m.insert("Test".into(), serde_json::json!(test));
+            for (k, d) in [
+                ("Interval", interval),
+                ("Timeout", timeout),
+                ("StartPeriod", start_period),
+                ("StartInterval", start_interval),
+            ] {
+                if let Some(d) = d {
+                    m.insert(k.into(), serde_json::json!(d.as_nanos() as u64));
+                }
+            }
+            if let Some(r) = retries {
+                m.insert("Retries".into(), serde_json::json!(r));
+            }
+            serde_json::Value::Object(m)
+        }
+    }
+}
+
+/// A copy of the Dockerfile and its stages with the base image's ONBUILD
+/// `triggers` inserted at the start of stage `index`.
+fn with_triggers(
+    df: &Dockerfile,
+    stages: &Stages,
+    index: usize,
+    triggers: &[String],
+) -> Result<(Dockerfile, Stages)> {
+    let text = format!("FROM scratch\n{}\n", triggers.join("\n"));
+    let parsed = build::parse("ONBUILD", &text)?;
+    let mut stages = stages.clone();
+    let extra: Vec<Instruction> = parsed.instructions.into_iter().skip(1).collect();
+    for t in &extra {
+        if matches!(t.command, Command::From(_) | Command::Onbuild { .. }) {
+            bail!(
+                "ONBUILD trigger {:?} of the base image: {} is not allowed as a trigger",
+                t.original,
+                t.name.to_uppercase()
+            );
+        }
+    }
+    let st = &mut stages.stages[index];
+    let mut list = extra;
+    list.append(&mut st.instructions);
+    st.instructions = list;
+    Ok((df.clone(), stages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workdir_paths() {
+        assert_eq!(resolve_workdir(None, "app"), "/app");
+        assert_eq!(resolve_workdir(Some("/a"), "b/../c"), "/a/c");
+        assert_eq!(resolve_workdir(Some("/a"), "/x/./y/"), "/x/y");
+    }
+
+    #[test]
+    fn entrypoint_resets_an_inherited_cmd() {
+        let mut s = State {
+            image: None,
+            config: ImageConfig::default(),
+            cmd_set: false,
+        };
+        s.config.config.cmd = Some(vec!["base".into()]);
+        apply_metadata(&mut s, &Command::Entrypoint(CommandLine::Shell("x".into())));
+        assert_eq!(s.config.config.cmd, None);
+        assert_eq!(
+            s.config.config.entrypoint,
+            Some(vec!["/bin/sh".into(), "-c".into(), "x".into()])
+        );
+        apply_metadata(&mut s, &Command::Cmd(CommandLine::Exec(vec!["a".into()])));
+        apply_metadata(
+            &mut s,
+            &Command::Entrypoint(CommandLine::Exec(vec!["e".into()])),
+        );
+        assert_eq!(s.config.config.cmd, Some(vec!["a".into()]));
+    }
+}

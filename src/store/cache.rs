@@ -1,0 +1,88 @@
+//! The build cache: records that map a build step's key (a digest of the
+//! image it starts from, its expanded instruction and what it reads) to
+//! the image the step made, and the directories of `RUN
+//! --mount=type=cache`.
+//!
+//! ```text
+//! <root>/cache/build/<key hex>     the image id (`sha256:…`), one line
+//! <root>/cache/mounts/<id hex>/    a persistent cache mount's files
+//! ```
+//!
+//! A record is one small file replaced by rename, so concurrent builds
+//! that make the same step race harmlessly: the last rename wins and both
+//! images are valid. A record whose image is gone is a miss; `system
+//! prune` removes such records.
+
+use super::Store;
+use crate::digest::Digest;
+use crate::fsutil;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+
+impl Store {
+    fn build_cache_dir(&self) -> PathBuf {
+        self.root.join("cache/build")
+    }
+
+    /// The image recorded for `key`, if any (it may no longer exist: the
+    /// caller checks the index).
+    pub fn cache_lookup(&self, key: &Digest) -> Result<Option<Digest>> {
+        let path = self.build_cache_dir().join(key.hex());
+        let Some(bytes) = fsutil::read_opt(&path)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let hex = text.trim().trim_start_matches("sha256:");
+        // A damaged record is a miss; the next build replaces it.
+        Ok(Digest::from_hex(hex).ok())
+    }
+
+    /// Record that the step `key` made `image`, replacing any record.
+    pub fn cache_record(&self, key: &Digest, image: &Digest) -> Result<()> {
+        let dir = self.build_cache_dir();
+        fsutil::create_dir_all(&dir)?;
+        fsutil::write_atomic(&dir.join(key.hex()), format!("{image}\n").as_bytes())
+            .context("recording a build cache entry")
+    }
+
+    /// Every record: (key, image).
+    pub fn cache_records(&self) -> Result<Vec<(Digest, Digest)>> {
+        let dir = self.build_cache_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        let mut out = Vec::new();
+        for e in entries {
+            let e = e.with_context(|| format!("reading {}", dir.display()))?;
+            let Ok(key) = Digest::from_hex(&e.file_name().to_string_lossy()) else {
+                continue;
+            };
+            if let Some(image) = self.cache_lookup(&key)? {
+                out.push((key, image));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove the record of `key` (and leftovers of interrupted writes).
+    pub fn cache_remove(&self, key: &Digest) -> Result<()> {
+        let path = self.build_cache_dir().join(key.hex());
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("removing {}", path.display())),
+        }
+    }
+
+    /// The directory of the persistent cache mount `id` (created).
+    pub fn cache_mount_dir(&self, id: &str) -> Result<PathBuf> {
+        let dir = self
+            .root
+            .join("cache/mounts")
+            .join(Digest::of(id.as_bytes()).hex());
+        fsutil::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+}
