@@ -5,6 +5,7 @@
 
 mod architecture;
 mod bad_input;
+mod build_copy;
 mod concurrency;
 mod crash;
 mod docs;
