@@ -322,6 +322,7 @@ ADD a.tbz /x/bz2/
 ADD a.txz /x/xz/
 ADD a.tzst /x/zst/
 ADD plain.tar.gz /x/plain/
+ADD --chown=7:8 a.tgz /x/owned/
 ADD --checksum={good} {url} /u/
 ADD {url} /u/renamed
 "
@@ -342,7 +343,11 @@ ADD {url} /u/renamed
     want.push_str("/x/plain\n/x/plain/plain.tar.gz\nnot a tar at all\n");
     want.push_str("downloaded bytes\ndownloaded bytes\n");
     assert_eq!(out, want);
-    let s = stats(&env, "localhost/add:1", &["/u/file.bin", "/x/gz/d/f"]);
+    let s = stats(
+        &env,
+        "localhost/add:1",
+        &["/u/file.bin", "/x/gz/d/f", "/x/gz/d", "/x/owned/d/f"],
+    );
     // A download is 0600, its mtime from Last-Modified.
     assert_eq!(s["/u/file.bin"], "0:0 600 1000000000");
     // Extracted entries keep their archive metadata.
@@ -350,6 +355,13 @@ ADD {url} /u/renamed
         s["/x/gz/d/f"],
         format!("0:0 644 {}", mtime(&tree.join("d/f")))
     );
+    assert_eq!(s["/x/gz/d"], format!("0:0 755 {}", mtime(&tree.join("d"))));
+    if who != Who::NoSub {
+        assert_eq!(
+            s["/x/owned/d/f"],
+            format!("7:8 644 {}", mtime(&tree.join("d/f")))
+        );
+    }
 
     // A wrong checksum fails the build, naming the URL.
     let bad_ctx = env.join("bad");
