@@ -13,6 +13,7 @@
 //! the job of `ops`.
 
 pub mod expand;
+pub mod ignore;
 pub mod instructions;
 pub mod parser;
 pub mod stages;

@@ -12,6 +12,7 @@
 //! instructions change only the config. Nothing here prints: progress
 //! goes to the caller as [`BuildEvent`]s.
 
+use super::build_copy::{self, BuildContext, CopyFrom, CopyRequest};
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
 use super::run::RunOptions;
@@ -801,28 +802,127 @@ impl Builder<'_> {
     }
 
     // ---- COPY and ADD ------------------------------------------------
-    // HOOK: COPY/ADD are executed by `super::build_copy` (`cache_digest`
-    // for the key, `copy_into` a created container over the current
-    // image). Until it is wired here, both fail clearly.
+    // COPY/ADD are executed by `super::build_copy`: `cache_digest` for
+    // the key, `copy_into` a created container over the current image,
+    // whose writable layer becomes the step's layer.
 
-    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
-        let i = &step.instruction;
-        bail!(
-            "{}:{}: {} is not supported yet by berth build",
-            self.df.file,
-            i.line,
-            i.name.to_uppercase()
-        )
+    /// The build context, with the ignore file for the Dockerfile.
+    fn build_context(&self) -> Result<BuildContext> {
+        let dockerfile = match &self.opts.dockerfile {
+            Some(p) if p.as_os_str() != "-" => p.clone(),
+            _ => default_dockerfile(&self.opts.context)
+                .unwrap_or_else(|_| self.opts.context.join("Dockerfile")),
+        };
+        BuildContext::open(&self.opts.context, &dockerfile)
     }
 
-    fn copy(&mut self, _state: &State, step: &Step, _history: History) -> Result<ImageRecord> {
+    /// `--from=`: an earlier stage's image, or an image (pulled if needed).
+    fn copy_from_image(&mut self, from: &str, i: &Instruction) -> Result<Digest> {
+        if let Some(state) = self.stages.find(from).and_then(|j| self.results.get(&j)) {
+            let state = state.clone();
+            return Ok(self.image_for(&state)?.id);
+        }
+        match self.base(from, usize::MAX, i)?.image {
+            Some(r) => Ok(r.id),
+            None => bail!(
+                "{}:{}: --from={from}: nothing to copy from",
+                self.df.file,
+                i.line
+            ),
+        }
+    }
+
+    /// The request of a COPY or ADD step.
+    fn copy_request<'c>(
+        &mut self,
+        ctx: &'c BuildContext,
+        state: &State,
+        step: &Step,
+    ) -> Result<CopyRequest<'c>> {
         let i = &step.instruction;
-        bail!(
-            "{}:{}: {} is not supported yet by berth build",
-            self.df.file,
-            i.line,
-            i.name.to_uppercase()
-        )
+        let (c, add) = match &i.command {
+            Command::Copy(c) => (c, false),
+            Command::Add(c) => (c, true),
+            _ => bail!("{}:{}: not a COPY or ADD", self.df.file, i.line),
+        };
+        let from = match &c.from {
+            Some(f) => CopyFrom::Image(self.copy_from_image(f, i)?),
+            None => CopyFrom::Context(ctx),
+        };
+        let mut sources = Vec::new();
+        let mut heredocs = Vec::new();
+        for s in &c.sources {
+            let word = s
+                .strip_prefix("<<")
+                .map(|w| w.trim_start_matches('-').trim_matches(['"', '\'']));
+            match word.and_then(|w| i.heredocs.iter().find(|h| h.name == w)) {
+                Some(h) => heredocs.push((h.name.clone(), h.content.clone())),
+                None => sources.push(s.clone()),
+            }
+        }
+        Ok(CopyRequest {
+            add,
+            from,
+            sources,
+            heredocs,
+            dest: c.dest.clone(),
+            workdir: state
+                .config
+                .config
+                .working_dir
+                .clone()
+                .filter(|w| !w.is_empty())
+                .unwrap_or_else(|| "/".into()),
+            chown: c.chown.clone(),
+            chmod: c.chmod.clone(),
+            excludes: c.exclude.clone(),
+            parents: c.parents,
+            checksum: c.checksum.clone(),
+            link: c.link,
+        })
+    }
+
+    fn copy_digest(&mut self, state: &State, step: &Step) -> Result<Digest> {
+        let i = &step.instruction;
+        let ctx = self.build_context()?;
+        let req = self.copy_request(&ctx, state, step)?;
+        build_copy::cache_digest(self.paths, &req)
+            .with_context(|| format!("{}:{}", self.df.file, i.line))
+    }
+
+    fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
+        let i = &step.instruction;
+        let ctx = self.build_context()?;
+        let req = self.copy_request(&ctx, state, step)?;
+        let image = self.image_for(state)?;
+        let ropts = RunOptions {
+            image: image.id.to_string(),
+            command: vec!["/bin/true".into()],
+            entrypoint: Some(String::new()),
+            network: Some("none".into()),
+            ..RunOptions::default()
+        };
+        let (rec, _spec) = super::run::create(self.store, &ropts)?;
+        let result = (|| -> Result<ImageRecord> {
+            build_copy::copy_into(self.paths, &rec.id, &req)
+                .with_context(|| format!("{}:{}", self.df.file, i.line))?;
+            commit::commit_container(
+                self.store,
+                &self.writer,
+                ContainerLayer {
+                    container: &rec,
+                    config: state.config.clone(),
+                    history,
+                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
+                    skip_empty: false,
+                    names: &[],
+                },
+            )
+        })();
+        let removed = self.store.remove_container(&rec);
+        let rec = result?;
+        removed?;
+        Ok(rec)
     }
 
     /// Apply `--label`, commit the final image and give it its names.

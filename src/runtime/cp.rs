@@ -227,13 +227,8 @@ fn is_dir(st: &libc::stat) -> bool {
 impl View {
     /// Open container path `path` (absolute), symlinks resolved inside
     /// the container, the last one too.
-    fn open(&self, path: &str, flags: i32) -> io::Result<OwnedFd> {
-        openat2(
-            self.root.as_raw_fd(),
-            path,
-            flags,
-            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-        )
+    pub fn open(&self, path: &str, flags: i32) -> io::Result<OwnedFd> {
+        open_in_root(&self.root, path, flags)
     }
 
     /// Open the parent of `path` (resolved in the container) and give the
@@ -254,7 +249,7 @@ impl View {
     }
 
     /// The container path of an fd opened in this view.
-    fn container_path(&self, fd: &OwnedFd) -> Result<String> {
+    pub fn container_path(&self, fd: &OwnedFd) -> Result<String> {
         let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
             .context("reading a descriptor's path")?;
         let rel = real
@@ -459,6 +454,7 @@ pub fn copy_in(
         &cstr(src_name.as_bytes())?,
         up.as_raw_fd(),
         &as_name,
+        false,
     )
     .with_context(|| format!("copying {} to {dst}", src.display()))
 }
@@ -514,7 +510,7 @@ fn upper_dir(view: &View, dir: &str) -> Result<OwnedFd> {
 }
 
 fn copy_node_in(view: &View, sdir: RawFd, name: &CStr, udir: RawFd) -> Result<()> {
-    copy_node_in_as(view, sdir, name, udir, name)
+    copy_node_in_as(view, sdir, name, udir, name, false)
 }
 
 /// Copy host `name` in `sdir` (never followed) to `as_name` in upper dir
@@ -528,6 +524,7 @@ fn copy_node_in_as(
     name: &CStr,
     udir: RawFd,
     as_name: &CStr,
+    keep: bool,
 ) -> Result<()> {
     let st = lstatat(sdir, name)?;
     let there = lstatat(udir, as_name).ok();
@@ -560,7 +557,10 @@ fn copy_node_in_as(
             }
             let s = openat(sdir, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
             for n in names(&s)? {
-                copy_node_in(view, s.as_raw_fd(), &n, d.as_raw_fd())?;
+                copy_node_in_as(view, s.as_raw_fd(), &n, d.as_raw_fd(), &n, keep)?;
+            }
+            if keep {
+                keep_owner_and_time(d.as_raw_fd(), None, &st)?;
             }
             // SAFETY: valid fd.
             unsafe { libc::fchmod(d.as_raw_fd(), st.st_mode & 0o7777) };
@@ -586,6 +586,9 @@ fn copy_node_in_as(
             // SAFETY: a fresh descriptor.
             let mut o = unsafe { File::from_raw_fd(fd) };
             io::copy(&mut s, &mut o).context("writing a file")?;
+            if keep {
+                keep_owner_and_time(o.as_raw_fd(), None, &st)?;
+            }
             // SAFETY: valid fd.
             unsafe { libc::fchmod(o.as_raw_fd(), st.st_mode & 0o7777) };
         }
@@ -594,6 +597,9 @@ fn copy_node_in_as(
             // SAFETY: valid strings and fd.
             if unsafe { libc::symlinkat(t.as_ptr(), udir, as_name.as_ptr()) } != 0 {
                 return Err(io::Error::last_os_error()).context("creating a symlink");
+            }
+            if keep {
+                keep_owner_and_time(udir, Some(as_name), &st)?;
             }
         }
         _ => {}
@@ -619,6 +625,105 @@ fn remove_at(dir: RawFd, name: &CStr) -> Result<()> {
     // SAFETY: valid fd and name.
     if unsafe { libc::unlinkat(dir, name.as_ptr(), libc::AT_REMOVEDIR) } != 0 {
         return Err(io::Error::last_os_error()).context("removing a directory");
+    }
+    Ok(())
+}
+
+/// Give `fd` (or, with `name`, the entry `name` in directory `fd`, not
+/// followed) the owner and modification time of `st`. An owner the user
+/// namespace cannot map (a user without subordinate ids) is left as is.
+fn keep_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat) -> Result<()> {
+    let times = [
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
+        libc::timespec {
+            tv_sec: st.st_mtime,
+            tv_nsec: st.st_mtime_nsec,
+        },
+    ];
+    let (path, flags) = match name {
+        Some(n) => (n.as_ptr(), libc::AT_SYMLINK_NOFOLLOW),
+        None => (
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
+        ),
+    };
+    // SAFETY: valid fd, name and ids.
+    if unsafe { libc::fchownat(fd, path, st.st_uid, st.st_gid, flags) } != 0 {
+        let e = io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) {
+            return Err(e).context("setting an owner");
+        }
+    }
+    // SAFETY: valid fd, name and times.
+    let r = unsafe {
+        match name {
+            Some(_) => libc::utimensat(fd, path, times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW),
+            None => libc::futimens(fd, times.as_ptr()),
+        }
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error()).context("setting a modification time");
+    }
+    Ok(())
+}
+
+/// Open `path` below directory `root` with `openat2(RESOLVE_IN_ROOT)`:
+/// `..` and symlinks (absolute ones too) resolve as if `root` were `/`,
+/// so nothing outside `root` can be reached.
+pub fn open_in_root(root: &OwnedFd, path: &str, flags: i32) -> io::Result<OwnedFd> {
+    openat2(
+        root.as_raw_fd(),
+        path,
+        flags,
+        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    )
+}
+
+/// Resolve container directory path `dir` (absolute) as far as it
+/// exists: the resolved container path of the longest existing prefix
+/// (symlinks followed inside the container) and the components below it
+/// that do not exist yet. Fails when an existing component is not a
+/// directory.
+pub fn resolve_dir(view: &View, dir: &str) -> Result<(String, Vec<String>)> {
+    let comps: Vec<&str> = dir
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let mut resolved = "/".to_string();
+    for (i, comp) in comps.iter().enumerate() {
+        let next = format!("{}/{comp}", resolved.trim_end_matches('/'));
+        match view.open(&next, libc::O_PATH) {
+            Ok(fd) => {
+                let st = fstat(fd.as_raw_fd())?;
+                if !is_dir(&st) {
+                    bail!("{dir}: {next} is not a directory in the container");
+                }
+                resolved = view.container_path(&fd)?;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
+                return Ok((resolved, comps[i..].iter().map(|c| c.to_string()).collect()));
+            }
+            Err(e) => return Err(e).with_context(|| format!("{dir}: resolving {next}")),
+        }
+    }
+    Ok((resolved, Vec::new()))
+}
+
+/// Copy the entries of host directory `tree` into container directory
+/// `dst` (resolved, see [`resolve_dir`]; it must exist) in the upper dir,
+/// keeping each entry's owner, mode and modification time (`build`'s
+/// COPY and ADD). `dst` itself keeps its metadata.
+pub fn copy_tree_in(view: &View, tree: &Path, dst: &str) -> Result<()> {
+    let up = upper_dir(view, dst)?;
+    let s: OwnedFd = File::open(tree)
+        .with_context(|| format!("opening {}", tree.display()))?
+        .into();
+    for n in names(&s)? {
+        copy_node_in_as(view, s.as_raw_fd(), &n, up.as_raw_fd(), &n, true)
+            .with_context(|| format!("copying to {dst}"))?;
     }
     Ok(())
 }
