@@ -723,6 +723,7 @@ fn image_rootfs(store: &Store, id: &Digest, staging: &Path, like: &Rootfs) -> Re
         work: empty,
         target,
         userxattr: like.userxattr,
+        mounted: false,
     })
 }
 
