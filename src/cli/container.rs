@@ -679,3 +679,25 @@ pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
     output::print(&text)?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_policies_have_podmans_names() {
+        for (s, want) in [
+            ("always", PullPolicy::Always),
+            ("true", PullPolicy::Always),
+            ("Missing", PullPolicy::Missing),
+            ("ifnotpresent", PullPolicy::Missing),
+            ("never", PullPolicy::Never),
+            ("false", PullPolicy::Never),
+        ] {
+            assert_eq!(pull_policy(s).unwrap(), want, "{s}");
+        }
+        assert!(pull_policy("newer").is_err());
+        let e = pull_policy("sometimes").unwrap_err().to_string();
+        assert!(e.contains("sometimes"), "{e}");
+    }
+}

@@ -82,6 +82,8 @@ pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
         pid1,
         pid1_start,
         container: rec.name,
+        user_namespace: spec.user_namespace,
+        network_namespace: spec.network != crate::runtime::spec::Network::Host,
         process,
     })
 }

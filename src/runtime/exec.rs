@@ -38,7 +38,6 @@ use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -53,6 +52,11 @@ pub struct ExecSpec {
     pub pid1_start: u64,
     /// The container's name, for messages.
     pub container: String,
+    /// The container has a user namespace of its own (rootless).
+    pub user_namespace: bool,
+    /// The container has a network namespace of its own (not `--network
+    /// host`).
+    pub network_namespace: bool,
     pub process: Process,
 }
 
@@ -161,16 +165,6 @@ pub fn exec_main(fd: i32) -> i32 {
     }
 }
 
-/// The namespaces joined, in the order `setns` applies them.
-const NAMESPACES: [(&str, libc::c_int); 6] = [
-    ("user", libc::CLONE_NEWUSER),
-    ("mnt", libc::CLONE_NEWNS),
-    ("pid", libc::CLONE_NEWPID),
-    ("uts", libc::CLONE_NEWUTS),
-    ("ipc", libc::CLONE_NEWIPC),
-    ("net", libc::CLONE_NEWNET),
-];
-
 fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     let sock = slot.as_mut().expect("the socket is there until the fork");
     let mut len = [0u8; 4];
@@ -195,30 +189,30 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     if process_start_time(spec.pid1) != Some(spec.pid1_start) {
         return Err(not_running());
     }
-    let mut flags = 0;
-    for (name, flag) in NAMESPACES {
-        let theirs =
-            std::fs::metadata(format!("/proc/{}/ns/{name}", spec.pid1)).with_context(|| {
-                format!(
-                    "reading the {name} namespace of container {}",
-                    spec.container
-                )
-            })?;
-        let ours = std::fs::metadata(format!("/proc/self/ns/{name}"))
-            .with_context(|| format!("reading berth's {name} namespace"))?;
-        // Joining the namespace one is in already is an error (the user
-        // namespace as root, the network namespace with --network host).
-        if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
-            flags |= flag;
-        }
+    // The namespaces the container has of its own: joining one that this
+    // process is in already is an error (the user namespace as root, the
+    // network namespace with --network host). The kernel applies the user
+    // namespace first, and checks the others with its capabilities.
+    let mut flags =
+        libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+    if spec.user_namespace {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    if spec.network_namespace {
+        flags |= libc::CLONE_NEWNET;
     }
     // SAFETY: setns on a pidfd this function owns.
     if unsafe { libc::setns(pidfd.as_raw_fd(), flags) } != 0 {
-        bail!(
-            "joining the namespaces of container {}: {}",
-            spec.container,
-            std::io::Error::last_os_error()
-        );
+        let e = std::io::Error::last_os_error();
+        // berth's own `--init` is not dumpable (CVE-2019-5736), and its
+        // memory belongs to the host's user namespace: rootless, it cannot
+        // be entered. Its children, the container's program, can.
+        if !(e.raw_os_error() == Some(libc::EPERM) && join_a_child(spec.pid1, flags)) {
+            bail!(
+                "joining the namespaces of container {}: {e}",
+                spec.container
+            );
+        }
     }
     drop(pidfd);
     let signals = forwarded_and_chld();
@@ -250,6 +244,42 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
             wait_forwarding(child, &signals)
         }
     }
+}
+
+/// The parent pid of process `pid` (field 4 of `/proc/PID/stat`).
+fn parent_pid(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Join the namespaces (`flags`) of a child of `pid1`; whether one could
+/// be joined. A child is checked to be one after its pidfd is open, so a
+/// reused pid is never entered.
+fn join_a_child(pid1: i32, flags: libc::c_int) -> bool {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        if parent_pid(pid) != Some(pid1) {
+            continue;
+        }
+        // SAFETY: pidfd_open with integer arguments.
+        let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if raw < 0 {
+            continue;
+        }
+        // SAFETY: a new descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+        // SAFETY: setns on a pidfd this function owns.
+        if parent_pid(pid) == Some(pid1) && unsafe { libc::setns(fd.as_raw_fd(), flags) } == 0 {
+            return true;
+        }
+    }
+    false
 }
 
 enum Never {}

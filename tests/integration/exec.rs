@@ -67,6 +67,17 @@ struct Live {
 }
 
 impl Live {
+    /// Kill its berth (and with it, the container) and wait for it.
+    fn kill(self) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.run.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        let out = self.run.wait();
+        assert_eq!(out.signal, Some(9));
+    }
+
     /// The host pid of pid 1, from its record.
     fn pid1(&self) -> i32 {
         let text = std::fs::read_to_string(&self.pid1_file).expect("the pid-1 record");
@@ -277,9 +288,8 @@ each_identity!(exec_joins_the_running_container, |who| {
         .ok();
     assert_ne!(status_field(&out.stdout, "CapEff"), "00000000800405fb");
 
-    env.berth(["rm", "-f", "c"]).ok();
-    let _ = c.run.wait();
-    assert!(!c.pid1_file.exists());
+    c.kill();
+    env.berth(["rm", "c"]).ok();
 });
 
 each_identity!(exec_with_a_terminal, |who| {
@@ -308,8 +318,7 @@ each_identity!(exec_with_a_terminal, |who| {
     for want in ["/dev/pts/0\n", "33 91\n", "TERM=xterm\n"] {
         assert!(text.contains(want), "{want:?} in {text:?}");
     }
-    env.berth(["rm", "-f", "t"]).ok();
-    let _ = c.run.wait();
+    c.kill();
 });
 
 each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
@@ -371,6 +380,32 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
         "{}",
         out.stderr
     );
+});
+
+each_identity!(exec_with_init_and_host_network, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    // With --init, pid 1 is berth's own init, which is not dumpable: the
+    // exec joins the container all the same.
+    let i = start(&env, "i", &["--init", IMG, "sleep", "60"]);
+    let out = env.berth(["exec", "i", "cat", "/proc/1/cmdline"]).ok();
+    assert!(out.stdout.contains("internal-init"), "{}", out.stdout);
+    let out = env.berth(["exec", "i", "hostname"]).ok();
+    assert_eq!(out.stdout.trim(), &i.id[..12]);
+    // --network host: the host's network namespace is already berth's.
+    let h = start(&env, "h", &["--network", "host", IMG, "sleep", "60"]);
+    let ours = std::fs::read_link("/proc/self/ns/net").unwrap();
+    let out = env
+        .berth(["exec", "h", "busybox", "readlink", "/proc/self/ns/net"])
+        .ok();
+    assert_eq!(out.stdout.trim(), ours.to_str().unwrap());
+    let out = env
+        .berth(["exec", "i", "busybox", "readlink", "/proc/self/ns/net"])
+        .ok();
+    assert_ne!(out.stdout.trim(), ours.to_str().unwrap());
+    i.kill();
+    h.kill();
 });
 
 // --- inspect of containers and images ---------------------------------------
@@ -513,14 +548,10 @@ fn container_prune_keeps_running_ones(who: Who) {
     env.berth(["exec", "live", "true"]).ok();
     assert_eq!(env.berth(["container", "prune", "-f"]).ok().stdout, "");
     // Once stopped (its berth killed), it goes too.
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(live.run.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
-    let _ = live.run.wait();
+    let id = live.id.clone();
+    live.kill();
     let out = env.berth(["container", "prune"]).stdin_bytes("y\n").ok();
-    assert_eq!(out.stdout, format!("{}\n", live.id));
+    assert_eq!(out.stdout, format!("{id}\n"));
     assert_eq!(names(&env), Vec::<String>::new());
 }
 
