@@ -5,6 +5,7 @@
 //! and as the two test users. The container reports what it sees; the
 //! assertions are on the host side.
 
+use crate::fixtures::*;
 use crate::run::{
     all, container_dirs, each_identity, env_with, mount_at, mounts_below, parse, Who, IMG,
 };
@@ -403,3 +404,45 @@ each_identity!(fuse_overlayfs_missing_is_a_clear_error, |who| {
     assert_eq!(container_dirs(&env), Vec::<String>::new());
     wait_nothing_left(&env);
 });
+
+/// The busybox image under 150 one-file layers: more lower dirs than one
+/// native overlay mount takes (its options must fit in a page), so the
+/// kernel's overlay cannot mount it.
+fn many_layers_image() -> ImageSpec {
+    let mut spec = ImageSpec::busybox("localhost/layers:latest");
+    spec.repo_tags.retain(|t| t != IMG);
+    for i in 0..150 {
+        let layer = LayerBuilder::new()
+            .file(&format!("layers/{i}"), format!("{i}\n"), 0o644)
+            .tar_bytes();
+        spec = spec.layer(LayerBlob::plain(layer));
+    }
+    spec
+}
+
+each_identity!(
+    auto_falls_back_to_fuse_overlayfs_where_native_fails,
+    |who| {
+        let Some(env) = env_with(who, &[many_layers_image()]) else {
+            return;
+        };
+        require_tool("fuse-overlayfs");
+        fuse_usable(who);
+        let script =
+            "cat /layers/0 /layers/149; grep ' / ' /proc/self/mounts | { read a b t r; echo $t; }";
+        let out = env
+            .berth(["run", "--rm", "localhost/layers:latest", "sh", "-c", script])
+            .ok();
+        assert_eq!(out.stdout, "0\n149\nfuse.fuse-overlayfs\n");
+        wait_nothing_left(&env);
+        // Native only: the clear error of the kernel's limit.
+        let out = env
+            .berth(["run", "--rm", "localhost/layers:latest", "true"])
+            .env("BERTH_OVERLAY", "native")
+            .fails(125);
+        assert!(out.stderr.contains("too many layers"), "{}", out.stderr);
+        // The busybox image still gets a native overlay.
+        let out = env.berth(["run", "--rm", IMG, "sh", "-c", script]).ok();
+        assert_eq!(out.stdout, "overlay\n");
+    }
+);
