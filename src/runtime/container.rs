@@ -138,6 +138,7 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
                 return read_error(&mut ours);
             }
             let mapped = match &plan {
+                _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref()),
                 Some(p) => userns::map_ids(pid.as_raw(), p),
                 None => userns::map_user_alone(pid.as_raw()),
             };

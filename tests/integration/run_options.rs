@@ -446,3 +446,98 @@ each_identity!(
         assert_eq!(out.stdout, "overlay\n");
     }
 );
+
+/// `/proc/PID/uid_map` lines as the kernel shows them, sorted.
+fn map_lines(text: &str) -> Vec<Vec<u64>> {
+    let mut v: Vec<Vec<u64>> = text
+        .lines()
+        .map(|l| l.split_whitespace().map(|n| n.parse().unwrap()).collect())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Podman's keep-id layout: the own id maps to itself, the range fills
+/// from 0 below it and goes on above it.
+fn keep_id_map(own: u32, range: Option<(u32, u32)>) -> Vec<Vec<u64>> {
+    let own = own as u64;
+    let mut v = vec![vec![own, own, 1]];
+    if let Some((start, count)) = range {
+        let (start, count) = (start as u64, count as u64);
+        let below = count.min(own);
+        v.push(vec![0, start, below]);
+        if count > below {
+            v.push(vec![own + 1, start + below, count - below]);
+        }
+    }
+    v.sort();
+    v
+}
+
+each_identity!(userns_host_and_keep_id, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let out = env
+        .berth(["run", "--rm", "--userns=host", IMG, "id", "-u"])
+        .ok();
+    assert_eq!(out.stdout, "0\n");
+    let out = env
+        .berth(["run", "--rm", "--userns=private-ish", IMG, "true"])
+        .fails(125);
+    assert!(out.stderr.contains("private-ish"), "{}", out.stderr);
+    let Some(u) = env.user() else {
+        let out = env
+            .berth(["run", "--rm", "--userns=keep-id", IMG, "true"])
+            .fails(125);
+        assert!(
+            out.stderr.contains("only supported rootless"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(container_dirs(&env), Vec::<String>::new());
+        return;
+    };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--userns=keep-id",
+            "-v",
+            &vol,
+            IMG,
+            "sh",
+            "-c",
+        ])
+        .arg(
+            "id -u; id -g; touch /v/made; cat /proc/self/uid_map > /v/uid_map; \
+              cat /proc/self/gid_map > /v/gid_map",
+        )
+        .ok();
+    assert_eq!(out.stdout, format!("{}\n{}\n", u.uid, u.gid));
+    let made = std::fs::metadata(env.join("v/made")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((made.uid(), made.gid()), (u.uid, u.gid));
+    let read = |f: &str| map_lines(&std::fs::read_to_string(env.join(f)).unwrap());
+    assert_eq!(read("v/uid_map"), keep_id_map(u.uid, u.subuids));
+    assert_eq!(read("v/gid_map"), keep_id_map(u.gid, u.subgids));
+    // --user still wins; without a range, only the user's own ids exist.
+    let cmd = env.berth([
+        "run",
+        "--rm",
+        "--userns=keep-id",
+        "-u",
+        "0",
+        IMG,
+        "id",
+        "-u",
+    ]);
+    if u.subuids.is_some() {
+        assert_eq!(cmd.ok().stdout, "0\n");
+    } else {
+        let out = cmd.fails(125);
+        assert!(out.stderr.contains("mapped"), "{}", out.stderr);
+    }
+});
