@@ -174,6 +174,33 @@ each_identity!(seccomp_profiles_from_files, |who| {
     );
     assert!(out.stdout.contains("Permission denied"), "{}", out.stdout);
     assert!(out.stdout.contains("Seccomp:\t2"), "{}", out.stdout);
+    // Without no_new_privs, a user other than root still gets the filter
+    // (loaded before the switch to that user). Rootless without a range,
+    // uid 1000 does not exist in the container.
+    if who != Who::NoSub {
+        let out = env
+            .berth(["run", "--rm", "-u", "1000:1000"])
+            .args([
+                "--security-opt",
+                "no-new-privileges=false",
+                "--security-opt",
+            ])
+            .arg(format!("seccomp={deny}"))
+            .args([
+                IMG,
+                "sh",
+                "-c",
+                "id -u; mkdir /tmp/made 2>&1; grep NoNewPrivs: /proc/self/status",
+            ])
+            .ok();
+        assert!(
+            out.stdout.starts_with("1000\n")
+                && out.stdout.contains("Operation not permitted")
+                && out.stdout.ends_with("NoNewPrivs:\t0\n"),
+            "{}",
+            out.stdout
+        );
+    }
     // Without the profile, the same commands work.
     let out = env
         .berth(["run", "--rm", IMG, "sh", "-c", "mkdir /made && echo made"])
