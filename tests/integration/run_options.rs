@@ -550,6 +550,15 @@ each_identity!(userns_host_and_keep_id, |who| {
     let read = |f: &str| map_lines(&std::fs::read_to_string(env.join(f)).unwrap());
     assert_eq!(read("v/uid_map"), keep_id_map(u.uid, u.subuids));
     assert_eq!(read("v/gid_map"), keep_id_map(u.gid, u.subgids));
+    // On fuse-overlayfs too: its daemon keeps what it needs to mount.
+    fuse_usable(who);
+    let out = env
+        .berth(["run", "--rm", "--userns=keep-id", IMG, "sh", "-c"])
+        .arg("echo hi > /tmp/f; cat /tmp/f; id -u; grep ' / ' /proc/self/mounts | { read a b t r; echo $t; }")
+        .env("BERTH_OVERLAY", "fuse")
+        .ok();
+    assert_eq!(out.stdout, format!("hi\n{}\nfuse.fuse-overlayfs\n", u.uid));
+    wait_nothing_left(&env);
     // --user still wins; without a range, only the user's own ids exist.
     let cmd = env.berth([
         "run",
