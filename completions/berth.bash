@@ -496,7 +496,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --userns --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,6 +559,10 @@ _berth() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -722,7 +726,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --userns --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,6 +789,10 @@ _berth() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -880,7 +888,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --userns --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -943,6 +951,10 @@ _berth() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2074,7 +2086,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --env --env-file --workdir --user --entrypoint --volume --tmpfs --mount --userns --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2137,6 +2149,10 @@ _berth() {
                     return 0
                     ;;
                 --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --userns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

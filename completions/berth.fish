@@ -563,6 +563,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l entrypoint -d 'Overr
 complete -c berth -n "__fish_berth_using_subcommand run" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l hostname -d 'Hostname of the container (default: its short id)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
@@ -593,6 +594,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l entrypoint -d 'Ov
 complete -c berth -n "__fish_berth_using_subcommand create" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l hostname -d 'Hostname of the container (default: its short id)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
@@ -703,6 +705,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l hostname -d 'Hostname of the container (default: its short id)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
@@ -733,6 +736,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs: CONTAINER-DIR[:OPTIONS]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l hostname -d 'Hostname of the container (default: its short id)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r

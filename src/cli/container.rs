@@ -130,6 +130,11 @@ pub struct RunArgs {
     /// type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]
     #[arg(long, value_name = "type=TYPE,…")]
     mount: Vec<String>,
+    /// User namespace: host (the default: rootless, the user is root
+    /// inside) or keep-id (rootless: the user keeps its own uid and gid
+    /// inside, and the process runs as the user)
+    #[arg(long, value_name = "MODE")]
+    userns: Option<String>,
     /// Mount the root file system read-only
     #[arg(long)]
     read_only: bool,
@@ -197,6 +202,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         volumes: a.volume.clone(),
         tmpfs: a.tmpfs.clone(),
         mounts: a.mount.clone(),
+        userns: a.userns.clone(),
         read_only: a.read_only,
         network: a.network.clone(),
         init: a.init,

@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub tmpfs: Vec<String>,
     /// `--mount type=bind|tmpfs,…` (Docker's syntax).
     pub mounts: Vec<String>,
+    /// `--userns`: `host` (the default) or `keep-id`.
+    pub userns: Option<String>,
     pub read_only: bool,
     /// `none`, `host`, `private`.
     pub network: Option<String>,
@@ -138,9 +140,19 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     if !cwd.starts_with('/') {
         bail!("the working directory {cwd:?} must be an absolute path");
     }
+    let identity = crate::runtime::userns::identity();
+    let keep_id = match opts.userns.as_deref() {
+        None | Some("") | Some("host") => false,
+        Some("keep-id") if identity == Identity::User => true,
+        Some("keep-id") => bail!("--userns=keep-id is only supported rootless"),
+        Some(other) => bail!("--userns {other:?} is not supported (use host or keep-id)"),
+    };
+    // keep-id runs as the user by default, as Podman does.
+    let own_ids = keep_id.then(|| format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid()));
     let user = opts
         .user
         .clone()
+        .or(own_ids)
         .or_else(|| run.user.clone())
         .unwrap_or_default();
     let mut seccomp = if opts.privileged {
@@ -242,7 +254,6 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         .collect();
     mounts.extend(volumes);
     mounts.extend(tmpfs);
-    let identity = crate::runtime::userns::identity();
     let rel = PathBuf::from("../containers").join(&id);
     let spec = Spec {
         rootfs: Rootfs {
@@ -270,6 +281,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         hostname: hostname.clone(),
         network,
         user_namespace: identity == Identity::User,
+        keep_id,
         read_only: opts.read_only,
         init: opts.init,
         mask_paths: !opts.privileged,

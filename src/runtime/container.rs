@@ -140,6 +140,7 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
                 return read_error(&mut ours);
             }
             let mapped = match &plan {
+                _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref()),
                 Some(p) => userns::map_ids(pid.as_raw(), p),
                 None => userns::map_user_alone(pid.as_raw()),
             };
@@ -441,6 +442,24 @@ fn try_init(spec: &Spec) -> Result<Never> {
 
     security::limit_capabilities(p.capabilities)
         .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
+    let filter = match &p.seccomp {
+        Seccomp::Default => Some(security::default_filter()),
+        Seccomp::Unconfined => None,
+        Seccomp::Profile(profile) => Some(
+            security::compile_profile(profile, p.capabilities)
+                .context("compiling the seccomp profile")?,
+        ),
+    };
+    // Without no_new_privs, only a process with CAP_SYS_ADMIN may load a
+    // filter: load it now, before the switch to the container's user
+    // drops that capability (as runc does); the filter then also covers
+    // the calls that switch.
+    if !p.no_new_privileges {
+        if let Some(filter) = &filter {
+            security::load_filter(filter)
+                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+        }
+    }
     if let Err(e) = nix::unistd::setgroups(
         &who.groups
             .iter()
@@ -490,16 +509,11 @@ fn try_init(spec: &Spec) -> Result<Never> {
         .collect::<Result<_, _>>()
         .context("an environment entry with a NUL byte")?;
     let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
-    let filter = match &p.seccomp {
-        Seccomp::Default => Some(security::default_filter()),
-        Seccomp::Unconfined => None,
-        Seccomp::Profile(profile) => Some(
-            security::compile_profile(profile, p.capabilities)
-                .context("compiling the seccomp profile")?,
-        ),
-    };
-    if let Some(filter) = filter {
-        security::load_filter(&filter).map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+    if p.no_new_privileges {
+        if let Some(filter) = &filter {
+            security::load_filter(filter)
+                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+        }
     }
     if spec.init {
         return run_as_init(&prog_c, &argv, &envp, &p.args[0]);

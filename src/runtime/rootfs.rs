@@ -456,6 +456,12 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // With --userns=keep-id this process is not uid 0 in its
+            // namespace, and exec would drop the capabilities the daemon
+            // needs to mount and to serve files of every owner.
+            if libc::geteuid() != 0 {
+                super::security::keep_capabilities_across_exec()?;
+            }
             Ok(())
         });
     }

@@ -193,6 +193,45 @@ fn clear_inheritable() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Keep this process's permitted capabilities across `execve` although
+/// its uid is not 0 (a helper of a `--userns=keep-id` container, where
+/// the user keeps its own uid inside): make them inheritable and ambient.
+/// Only system calls, so it may run between fork and exec.
+pub fn keep_capabilities_across_exec() -> std::io::Result<()> {
+    let mut hdr = CapHeader {
+        version: CAP_V3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: the header and two data structs are what capget v3 expects.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for d in &mut data {
+        d.inheritable = d.permitted;
+    }
+    // SAFETY: as above.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for cap in 0..64u32 {
+        let word = data[(cap / 32) as usize].permitted;
+        if word & (1 << (cap % 32)) != 0 {
+            // SAFETY: integer prctl.
+            unsafe {
+                libc::prctl(
+                    libc::PR_CAP_AMBIENT,
+                    libc::PR_CAP_AMBIENT_RAISE,
+                    cap as libc::c_ulong,
+                    0,
+                    0,
+                )
+            };
+        }
+    }
+    Ok(())
+}
+
 /// Set `no_new_privs`: set-uid binaries and file capabilities gain nothing.
 pub fn set_no_new_privs() -> std::io::Result<()> {
     // SAFETY: integer prctl.

@@ -18,6 +18,10 @@ pub struct Spec {
     pub network: Network,
     /// Run in a user namespace (rootless); the parent maps it.
     pub user_namespace: bool,
+    /// `--userns=keep-id`: the user's own uid and gid are the same inside
+    /// the user namespace (the subordinate ranges fill the others).
+    #[serde(default)]
+    pub keep_id: bool,
     /// Make the root file system read-only (`--read-only`).
     pub read_only: bool,
     /// Run a minimal init as pid 1 that reaps and forwards signals

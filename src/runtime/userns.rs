@@ -214,6 +214,67 @@ pub fn map_ids(pid: i32, p: &Plan) -> Result<()> {
     Ok(())
 }
 
+/// The id map of Podman's `--userns=keep-id` as (inside, outside, count)
+/// lines: the user's own id `own` is the same id inside; the subordinate
+/// range `r` (if any) fills the ids below and above it, from 0.
+pub fn keep_id_lines(own: u32, r: Option<Range>) -> Vec<(u64, u64, u64)> {
+    let own = own as u64;
+    let mut lines = vec![(own, own, 1)];
+    if let Some(r) = r {
+        let below = r.count.min(own);
+        if below > 0 {
+            lines.push((0, r.start, below));
+        }
+        if r.count > below {
+            lines.push((own + 1, r.start + below, r.count - below));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+/// Map process `pid`'s new user namespace as `--userns=keep-id` does:
+/// the user keeps its own uid and gid inside, the subordinate ranges of
+/// `p` (when there is one) map the other ids.
+pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
+    let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
+    let text = |lines: Vec<(u64, u64, u64)>| -> Vec<String> {
+        lines
+            .into_iter()
+            .flat_map(|(i, o, c)| [i.to_string(), o.to_string(), c.to_string()])
+            .collect()
+    };
+    let Some(p) = p else {
+        let write = |file: &str, text: String| -> Result<()> {
+            let path = format!("/proc/{pid}/{file}");
+            std::fs::write(&path, text).with_context(|| format!("writing {path}"))
+        };
+        write("setgroups", "deny".into())?;
+        write("uid_map", format!("{uid} {uid} 1"))?;
+        return write("gid_map", format!("{gid} {gid} 1"));
+    };
+    for (tool, args) in [
+        ("newuidmap", text(keep_id_lines(uid.as_raw(), Some(p.uids)))),
+        ("newgidmap", text(keep_id_lines(gid.as_raw(), Some(p.gids)))),
+    ] {
+        let out = Command::new(which(tool).unwrap_or_else(|| tool.into()))
+            .arg(pid.to_string())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .with_context(|| format!("running {tool}"))?;
+        if !out.status.success() {
+            bail!(
+                "{tool} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Map process `pid`'s new user namespace with the user alone as root
 /// (no subordinate range or no helpers). `setgroups` must be denied first
 /// for an unprivileged writer of `gid_map` (user_namespaces(7)).
@@ -251,5 +312,26 @@ mod tests {
         );
         assert_eq!(parse_subid(t, "bob", 1002), None);
         assert_eq!(parse_subid(t, "dave", 1003), None);
+    }
+
+    #[test]
+    fn keep_id_maps_the_user_to_itself() {
+        let r = Range {
+            start: 100000,
+            count: 65536,
+        };
+        assert_eq!(
+            keep_id_lines(1000, Some(r)),
+            vec![(0, 100000, 1000), (1000, 1000, 1), (1001, 101000, 64536)]
+        );
+        let small = Range {
+            start: 100000,
+            count: 10,
+        };
+        assert_eq!(
+            keep_id_lines(1000, Some(small)),
+            vec![(0, 100000, 10), (1000, 1000, 1)]
+        );
+        assert_eq!(keep_id_lines(1000, None), vec![(1000, 1000, 1)]);
     }
 }

@@ -5,6 +5,7 @@
 //! and as the two test users. The container reports what it sees; the
 //! assertions are on the host side.
 
+use crate::fixtures::*;
 use crate::run::{
     all, container_dirs, each_identity, env_with, mount_at, mounts_below, parse, Who, IMG,
 };
@@ -173,6 +174,33 @@ each_identity!(seccomp_profiles_from_files, |who| {
     );
     assert!(out.stdout.contains("Permission denied"), "{}", out.stdout);
     assert!(out.stdout.contains("Seccomp:\t2"), "{}", out.stdout);
+    // Without no_new_privs, a user other than root still gets the filter
+    // (loaded before the switch to that user). Rootless without a range,
+    // uid 1000 does not exist in the container.
+    if who != Who::NoSub {
+        let out = env
+            .berth(["run", "--rm", "-u", "1000:1000"])
+            .args([
+                "--security-opt",
+                "no-new-privileges=false",
+                "--security-opt",
+            ])
+            .arg(format!("seccomp={deny}"))
+            .args([
+                IMG,
+                "sh",
+                "-c",
+                "id -u; mkdir /tmp/made 2>&1; grep NoNewPrivs: /proc/self/status",
+            ])
+            .ok();
+        assert!(
+            out.stdout.starts_with("1000\n")
+                && out.stdout.contains("Operation not permitted")
+                && out.stdout.ends_with("NoNewPrivs:\t0\n"),
+            "{}",
+            out.stdout
+        );
+    }
     // Without the profile, the same commands work.
     let out = env
         .berth(["run", "--rm", IMG, "sh", "-c", "mkdir /made && echo made"])
@@ -402,4 +430,150 @@ each_identity!(fuse_overlayfs_missing_is_a_clear_error, |who| {
     assert!(out.stderr.contains("BERTH_OVERLAY"), "{}", out.stderr);
     assert_eq!(container_dirs(&env), Vec::<String>::new());
     wait_nothing_left(&env);
+});
+
+/// The busybox image under 150 one-file layers: more lower dirs than one
+/// native overlay mount takes (its options must fit in a page), so the
+/// kernel's overlay cannot mount it.
+fn many_layers_image() -> ImageSpec {
+    let mut spec = ImageSpec::busybox("localhost/layers:latest");
+    spec.repo_tags.retain(|t| t != IMG);
+    for i in 0..150 {
+        let layer = LayerBuilder::new()
+            .file(&format!("layers/{i}"), format!("{i}\n"), 0o644)
+            .tar_bytes();
+        spec = spec.layer(LayerBlob::plain(layer));
+    }
+    spec
+}
+
+each_identity!(
+    auto_falls_back_to_fuse_overlayfs_where_native_fails,
+    |who| {
+        let Some(env) = env_with(who, &[many_layers_image()]) else {
+            return;
+        };
+        require_tool("fuse-overlayfs");
+        fuse_usable(who);
+        let script =
+            "cat /layers/0 /layers/149; grep ' / ' /proc/self/mounts | { read a b t r; echo $t; }";
+        let out = env
+            .berth(["run", "--rm", "localhost/layers:latest", "sh", "-c", script])
+            .ok();
+        assert_eq!(out.stdout, "0\n149\nfuse.fuse-overlayfs\n");
+        wait_nothing_left(&env);
+        // Native only: the clear error of the kernel's limit.
+        let out = env
+            .berth(["run", "--rm", "localhost/layers:latest", "true"])
+            .env("BERTH_OVERLAY", "native")
+            .fails(125);
+        assert!(out.stderr.contains("too many layers"), "{}", out.stderr);
+        // The busybox image still gets a native overlay.
+        let out = env.berth(["run", "--rm", IMG, "sh", "-c", script]).ok();
+        assert_eq!(out.stdout, "overlay\n");
+    }
+);
+
+/// `/proc/PID/uid_map` lines as the kernel shows them, sorted.
+fn map_lines(text: &str) -> Vec<Vec<u64>> {
+    let mut v: Vec<Vec<u64>> = text
+        .lines()
+        .map(|l| l.split_whitespace().map(|n| n.parse().unwrap()).collect())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Podman's keep-id layout: the own id maps to itself, the range fills
+/// from 0 below it and goes on above it.
+fn keep_id_map(own: u32, range: Option<(u32, u32)>) -> Vec<Vec<u64>> {
+    let own = own as u64;
+    let mut v = vec![vec![own, own, 1]];
+    if let Some((start, count)) = range {
+        let (start, count) = (start as u64, count as u64);
+        let below = count.min(own);
+        v.push(vec![0, start, below]);
+        if count > below {
+            v.push(vec![own + 1, start + below, count - below]);
+        }
+    }
+    v.sort();
+    v
+}
+
+each_identity!(userns_host_and_keep_id, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let out = env
+        .berth(["run", "--rm", "--userns=host", IMG, "id", "-u"])
+        .ok();
+    assert_eq!(out.stdout, "0\n");
+    let out = env
+        .berth(["run", "--rm", "--userns=private-ish", IMG, "true"])
+        .fails(125);
+    assert!(out.stderr.contains("private-ish"), "{}", out.stderr);
+    let Some(u) = env.user() else {
+        let out = env
+            .berth(["run", "--rm", "--userns=keep-id", IMG, "true"])
+            .fails(125);
+        assert!(
+            out.stderr.contains("only supported rootless"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(container_dirs(&env), Vec::<String>::new());
+        return;
+    };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--userns=keep-id",
+            "-v",
+            &vol,
+            IMG,
+            "sh",
+            "-c",
+        ])
+        .arg(
+            "id -u; id -g; touch /v/made; cat /proc/self/uid_map > /v/uid_map; \
+              cat /proc/self/gid_map > /v/gid_map",
+        )
+        .ok();
+    assert_eq!(out.stdout, format!("{}\n{}\n", u.uid, u.gid));
+    let made = std::fs::metadata(env.join("v/made")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((made.uid(), made.gid()), (u.uid, u.gid));
+    let read = |f: &str| map_lines(&std::fs::read_to_string(env.join(f)).unwrap());
+    assert_eq!(read("v/uid_map"), keep_id_map(u.uid, u.subuids));
+    assert_eq!(read("v/gid_map"), keep_id_map(u.gid, u.subgids));
+    // On fuse-overlayfs too: its daemon keeps what it needs to mount.
+    fuse_usable(who);
+    let out = env
+        .berth(["run", "--rm", "--userns=keep-id", IMG, "sh", "-c"])
+        .arg("echo hi > /tmp/f; cat /tmp/f; id -u; grep ' / ' /proc/self/mounts | { read a b t r; echo $t; }")
+        .env("BERTH_OVERLAY", "fuse")
+        .ok();
+    assert_eq!(out.stdout, format!("hi\n{}\nfuse.fuse-overlayfs\n", u.uid));
+    wait_nothing_left(&env);
+    // --user still wins; without a range, only the user's own ids exist.
+    let cmd = env.berth([
+        "run",
+        "--rm",
+        "--userns=keep-id",
+        "-u",
+        "0",
+        IMG,
+        "id",
+        "-u",
+    ]);
+    if u.subuids.is_some() {
+        assert_eq!(cmd.ok().stdout, "0\n");
+    } else {
+        let out = cmd.fails(125);
+        assert!(out.stderr.contains("mapped"), "{}", out.stderr);
+    }
 });
