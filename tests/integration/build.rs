@@ -639,3 +639,66 @@ fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
         .count();
     assert_eq!(records, 0, "records of removed images are pruned");
 }
+
+each_identity!(run_mounts_cache_tmpfs_bind_and_secret, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let df = "\
+FROM localhost/busybox
+RUN --mount=type=cache,target=/cache,id=c1 echo run >> /cache/log && cat /cache/log
+RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/f && cat /scratch/f
+RUN --mount=type=bind,source=data,target=/in cat /in/input.txt && cp /in/input.txt /copied
+RUN --mount=type=secret,id=token cat /run/secrets/token && wc -c < /run/secrets/token > /secret-size
+RUN --mount=type=secret,id=absent,target=/x true
+";
+    let ctx = context(&env, "ctx", df);
+    fs::create_dir_all(env.join("ctx/data")).unwrap();
+    fs::write(env.join("ctx/data/input.txt"), "from the context\n").unwrap();
+    fs::write(env.join("token.txt"), "s3cret").unwrap();
+    let build = || {
+        env.berth(["build", "--no-cache", "--secret", "id=token,src=token.txt"])
+            .args(["-t", "m", &ctx])
+            .ok()
+    };
+    let out = build();
+    let lines = out.lines();
+    assert!(lines.contains(&"run"), "{}", out.stdout);
+    assert!(lines.contains(&"tmp"));
+    assert!(lines.contains(&"from the context"));
+    assert!(out.stdout.contains("s3cret"), "{}", out.stdout);
+    // The cache mount outlives the build; the others leave only what
+    // RUN copied out of them.
+    let out = build();
+    let runs = out.lines().iter().filter(|l| **l == "run").count();
+    assert_eq!(runs, 2, "the cache mount kept its file: {}", out.stdout);
+    let out = env
+        .berth(["run", "--rm", "m", "sh", "-c"])
+        .arg("cat /copied /secret-size; cat /scratch/f /cache/log 2>/dev/null | wc -l; cat /run/secrets/token 2>&1 || true")
+        .ok();
+    let got: Vec<&str> = out.lines();
+    assert_eq!(got[0], "from the context");
+    assert_eq!(got[1].trim(), "6");
+    assert_eq!(got[2].trim(), "0", "nothing of tmpfs or cache in the image");
+    assert!(!out.stdout.contains("s3cret"), "{}", out.stdout);
+    // A bind source outside the context, a required secret not given.
+    for (df, want) in [
+        (
+            "FROM localhost/busybox\nRUN --mount=type=bind,source=../token.txt,target=/t true\n",
+            "outside the build context",
+        ),
+        (
+            "FROM localhost/busybox\nRUN --mount=type=secret,id=nope,required=true true\n",
+            "required",
+        ),
+    ] {
+        let ctx = context(&env, "bad", df);
+        let out = env.berth(["build", &ctx]).fails(125);
+        assert!(
+            out.stderr.contains("Dockerfile:2: RUN --mount="),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(want), "{}", out.stderr);
+    }
+});
