@@ -979,7 +979,9 @@ impl Builder<'_> {
             }
         };
         self.emit(BuildEvent::Commit(names.first().cloned()));
-        if !names.is_empty() {
+        // A name is on one image only: when the image has them all, the
+        // index need not be written (a fully cached rebuild writes nothing).
+        if !names.iter().all(|n| rec.names.contains(n)) {
             rec = self.store.update_index(|idx| {
                 let pos = idx
                     .images
