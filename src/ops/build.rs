@@ -23,6 +23,7 @@ use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
 use crate::progress::Event;
 use crate::runtime::spec::Mount;
+use crate::store::containers::ContainerRecord;
 use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -351,11 +352,43 @@ pub fn build(
         let state = b.stage(i)?;
         b.results.insert(i, state);
     }
+    let unused = unused_build_args(&stages, &needed, &b.args);
+    if !unused.is_empty() {
+        b.emit(BuildEvent::Warning(format!(
+            "one or more build args were not consumed: [{}]",
+            unused.join(" ")
+        )));
+    }
     let state = b
         .results
         .remove(&target)
         .expect("the target stage was built");
     b.finish(state, &labels, &names)
+}
+
+/// `--build-arg` names that no ARG of the built stages declares (the
+/// proxy args and `SOURCE_DATE_EPOCH` are consumed without one).
+fn unused_build_args(stages: &Stages, needed: &[usize], args: &BuildArgs) -> Vec<String> {
+    let mut declared = BTreeSet::new();
+    let instructions = stages.meta_args.iter().chain(
+        needed
+            .iter()
+            .flat_map(|&i| stages.stages[i].instructions.iter()),
+    );
+    for i in instructions {
+        if let Command::Arg(pairs) = &i.command {
+            declared.extend(pairs.iter().map(|kv| kv.key.clone()));
+        }
+    }
+    args.values
+        .keys()
+        .filter(|k| {
+            !declared.contains(*k)
+                && !build::stages::PROXY_ARGS.contains(&k.as_str())
+                && k.as_str() != "SOURCE_DATE_EPOCH"
+        })
+        .cloned()
+        .collect()
 }
 
 /// The stages `target` needs (FROM another stage, `COPY --from`, `RUN
@@ -907,24 +940,66 @@ impl Builder<'_> {
         rec
     }
 
-    // ---- COPY and ADD ------------------------------------------------
-    // HOOK: COPY/ADD are executed by `super::build_copy` (`cache_digest`
-    // for the key, `copy_into` a created container over the current
-    // image). Until it is wired here, both fail clearly.
-
-    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
-        let i = &step.instruction;
-        bail!(
-            "{}:{}: {} is not supported yet by berth build",
-            self.df.file,
-            i.line,
-            i.name.to_uppercase()
-        )
+    /// A layer made by `work` in the writable layer of a created (never
+    /// started) container over the state's image: the container's upper
+    /// dir becomes the step's layer, then the container is removed.
+    fn layer_from_container(
+        &mut self,
+        state: &State,
+        history: History,
+        work: impl FnOnce(&ContainerRecord) -> Result<()>,
+    ) -> Result<ImageRecord> {
+        let image = self.image_for(state)?;
+        let ropts = RunOptions {
+            image: image.id.to_string(),
+            command: vec!["true".into()],
+            entrypoint: Some(String::new()),
+            network: Some("none".into()),
+            ..RunOptions::default()
+        };
+        let (rec, _) = super::run::create(self.store, &ropts)?;
+        let result = work(&rec).and_then(|()| {
+            commit::commit_container(
+                self.store,
+                &self.writer,
+                ContainerLayer {
+                    container: &rec,
+                    config: state.config.clone(),
+                    history,
+                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
+                    skip_empty: false,
+                    names: &[],
+                },
+            )
+        });
+        let removed = self.store.remove_container(&rec);
+        let rec = result?;
+        removed?;
+        Ok(rec)
     }
 
-    fn copy(&mut self, _state: &State, step: &Step, _history: History) -> Result<ImageRecord> {
+    // ---- COPY and ADD: the hook -------------------------------------
+    // COPY/ADD are executed by `super::build_copy` against its interface:
+    // `copy_digest` returns `build_copy::cache_digest(self.paths, &req)`
+    // (part of the step's key), and `copy` makes the layer with
+    // `self.layer_from_container(state, history, |c|
+    // build_copy::copy_into(self.paths, &c.id, &req))`, where `req` is the
+    // `CopyRequest` of the step (`CopyFrom::Context` or, for `--from`, the
+    // image id of `self.results[stage]` or of a store image). Until then
+    // both fail clearly.
+
+    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
+        Err(self.copy_not_yet(step))
+    }
+
+    fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
+        let err = self.copy_not_yet(step);
+        self.layer_from_container(state, history, |_| Err(err))
+    }
+
+    fn copy_not_yet(&self, step: &Step) -> anyhow::Error {
         let i = &step.instruction;
-        bail!(
+        anyhow!(
             "{}:{}: {} is not supported yet by berth build",
             self.df.file,
             i.line,
