@@ -753,3 +753,24 @@ fn from_pulls_a_missing_image_and_pull_forces_it() {
         out.stderr
     );
 }
+
+#[test]
+fn a_bind_mounted_context_file_is_part_of_the_cache_key() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN --mount=type=bind,target=/ctx cat /ctx/in.txt\n",
+    );
+    fs::write(env.join("ctx/in.txt"), "first\n").unwrap();
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("first\n"));
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("--> Using cache"), "{}", out.stdout);
+    fs::write(env.join("ctx/in.txt"), "second, longer\n").unwrap();
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("second, longer\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--> Using cache"));
+}
