@@ -579,9 +579,6 @@ impl Builder<'_> {
     /// Execute one step (or take it from the cache).
     fn step(&mut self, mut state: State, step: &Step) -> Result<State> {
         let i = &step.instruction;
-        if let Command::Arg(_) = i.command {
-            return Ok(state);
-        }
         // What the step reads besides its parent: the files COPY/ADD
         // would copy, the context files RUN bind-mounts.
         let mut mounts = Vec::new();
@@ -638,6 +635,14 @@ impl Builder<'_> {
                 self.workdir(&state, &dir, history)?
             }
             Command::Copy(_) | Command::Add(_) => self.copy(&state, step, history)?,
+            Command::Arg(pairs) => {
+                // Podman's form: the names only, values stay out of the
+                // image.
+                let names: Vec<&str> = pairs.iter().map(|kv| kv.key.as_str()).collect();
+                history.created_by = Some(format!("/bin/sh -c #(nop) ARG {}", names.join(" ")));
+                state.config.history.push(history);
+                self.commit_config(&state)?
+            }
             _ => {
                 apply_metadata(&mut state, &i.command);
                 state.config.history.push(history);
@@ -1078,7 +1083,7 @@ impl Builder<'_> {
                 }
             }
         };
-        self.emit(BuildEvent::Commit(names.first().cloned()));
+        self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).
         if !names.iter().all(|n| rec.names.contains(n)) {
