@@ -775,3 +775,38 @@ fn a_bind_mounted_context_file_is_part_of_the_cache_key() {
     assert!(out.stdout.contains("second, longer\n"), "{}", out.stdout);
     assert!(!out.stdout.contains("--> Using cache"));
 }
+
+#[test]
+fn concurrent_builds_share_one_store() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN echo a > /a\nENV B=1\nRUN echo b > /b\n",
+    );
+    let runs: Vec<_> = (0..3)
+        .map(|n| {
+            env.berth(["build", "-q", "-t", &format!("same{n}"), &ctx])
+                .spawn()
+        })
+        .collect();
+    for r in runs {
+        r.ok();
+    }
+    for n in 0..3 {
+        let out = env
+            .berth(["run", "--rm", &format!("same{n}"), "cat", "/a", "/b"])
+            .ok();
+        assert_eq!(out.stdout, "a\nb\n");
+    }
+    env.berth(["system", "check"]).ok();
+    let out = env.berth(["build", "-t", "again", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+}
