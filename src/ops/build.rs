@@ -12,7 +12,6 @@
 //! instructions change only the config. Nothing here prints: progress
 //! goes to the caller as [`BuildEvent`]s.
 
-use super::build_copy::{self, BuildContext, CopyFrom, CopyRequest};
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
 use super::run::RunOptions;
@@ -23,6 +22,8 @@ use crate::build::{
 use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
 use crate::progress::Event;
+use crate::runtime::spec::Mount;
+use crate::store::containers::ContainerRecord;
 use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,7 +202,6 @@ fn parse_labels(list: &[String]) -> Result<Vec<(String, String)>> {
 }
 
 /// A secret given with `--secret id=ID,src=PATH`.
-#[allow(dead_code)] // read by RUN --mount=type=secret
 #[derive(Debug, Clone)]
 struct Secret {
     id: String,
@@ -226,6 +226,9 @@ fn parse_secrets(list: &[String]) -> Result<Vec<Secret>> {
         if !src.is_file() {
             bail!("--secret {s:?}: {}: no such file", src.display());
         }
+        let src = src
+            .canonicalize()
+            .with_context(|| format!("--secret {s:?}: {}", src.display()))?;
         out.push(Secret { id, src });
     }
     Ok(out)
@@ -251,6 +254,7 @@ struct Builder<'a> {
     df: &'a Dockerfile,
     stages: &'a Stages,
     args: BuildArgs,
+    secrets: Vec<Secret>,
     /// `SOURCE_DATE_EPOCH`: the time written into configs and the latest
     /// mtime of layer files.
     epoch: Option<i64>,
@@ -291,8 +295,7 @@ pub fn build(
         .map(|t| super::local_name(t))
         .collect::<Result<Vec<_>>>()?;
     let labels = parse_labels(&opts.labels)?;
-    // RUN --mount=type=secret reads them; checked before anything runs.
-    parse_secrets(&opts.secrets)?;
+    let secrets = parse_secrets(&opts.secrets)?;
     let mut values = parse_build_args(&opts.build_args)?;
     if let (None, Ok(v)) = (
         values.get("SOURCE_DATE_EPOCH"),
@@ -336,6 +339,7 @@ pub fn build(
         df: &df,
         stages: &stages,
         args,
+        secrets,
         epoch,
         index,
         events,
@@ -348,11 +352,43 @@ pub fn build(
         let state = b.stage(i)?;
         b.results.insert(i, state);
     }
+    let unused = unused_build_args(&stages, &needed, &b.args);
+    if !unused.is_empty() {
+        b.emit(BuildEvent::Warning(format!(
+            "one or more build args were not consumed: [{}]",
+            unused.join(" ")
+        )));
+    }
     let state = b
         .results
         .remove(&target)
         .expect("the target stage was built");
     b.finish(state, &labels, &names)
+}
+
+/// `--build-arg` names that no ARG of the built stages declares (the
+/// proxy args and `SOURCE_DATE_EPOCH` are consumed without one).
+fn unused_build_args(stages: &Stages, needed: &[usize], args: &BuildArgs) -> Vec<String> {
+    let mut declared = BTreeSet::new();
+    let instructions = stages.meta_args.iter().chain(
+        needed
+            .iter()
+            .flat_map(|&i| stages.stages[i].instructions.iter()),
+    );
+    for i in instructions {
+        if let Command::Arg(pairs) = &i.command {
+            declared.extend(pairs.iter().map(|kv| kv.key.clone()));
+        }
+    }
+    args.values
+        .keys()
+        .filter(|k| {
+            !declared.contains(*k)
+                && !build::stages::PROXY_ARGS.contains(&k.as_str())
+                && k.as_str() != "SOURCE_DATE_EPOCH"
+        })
+        .cloned()
+        .collect()
 }
 
 /// The stages `target` needs (FROM another stage, `COPY --from`, `RUN
@@ -426,6 +462,12 @@ impl Builder<'_> {
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
         let mut state = self.base(&first.base, index, from)?;
+        // As BuildKit and Podman: a stage whose base sets no PATH gets the
+        // default one, in its RUN steps and in its config.
+        let env = state.config.config.env.get_or_insert_with(Vec::new);
+        if !env.iter().any(|e| e.starts_with("PATH=")) {
+            env.insert(0, format!("PATH={}", super::run::DEFAULT_PATH));
+        }
         // ONBUILD triggers of the base image run right after FROM, and
         // are not inherited further (Docker's rule).
         let triggers = state.config.config.on_build.take().unwrap_or_default();
@@ -543,14 +585,27 @@ impl Builder<'_> {
     /// Execute one step (or take it from the cache).
     fn step(&mut self, mut state: State, step: &Step) -> Result<State> {
         let i = &step.instruction;
-        if let Command::Arg(_) = i.command {
-            return Ok(state);
-        }
-        let copy_digest = match &i.command {
+        // What the step reads besides its parent: the files COPY/ADD
+        // would copy, the context files RUN bind-mounts.
+        let mut mounts = Vec::new();
+        let extra = match &i.command {
             Command::Copy(_) | Command::Add(_) => Some(self.copy_digest(&state, step)?),
+            Command::Run(r) => {
+                let mut listing = Vec::new();
+                for m in &r.mounts {
+                    let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
+                    if let Some((mount, keyed)) = self.mount(m).with_context(at)? {
+                        if let (true, Mount::Bind { source, .. }) = (keyed, &mount) {
+                            tree_listing(source, Path::new(""), &mut listing).with_context(at)?;
+                        }
+                        mounts.push(mount);
+                    }
+                }
+                (!listing.is_empty()).then(|| Digest::of(&listing))
+            }
             _ => None,
         };
-        let key = self.key(&state, step, copy_digest.as_ref());
+        let key = self.key(&state, step, extra.as_ref());
         if let Some(hit) = self.cached(&key)? {
             self.emit(BuildEvent::UsingCache(hit.id.clone()));
             let config = ImageConfig::parse(&self.store.blob(&hit.id)?)
@@ -577,7 +632,7 @@ impl Builder<'_> {
         let rec = match &i.command {
             Command::Run(r) => {
                 history.created_by = Some(self.run_created_by(&state, r, i));
-                self.run(&state, step, r, history)?
+                self.run(&state, step, r, mounts, history)?
             }
             Command::Workdir(w) => {
                 let dir = resolve_workdir(state.config.config.working_dir.as_deref(), w);
@@ -586,6 +641,14 @@ impl Builder<'_> {
                 self.workdir(&state, &dir, history)?
             }
             Command::Copy(_) | Command::Add(_) => self.copy(&state, step, history)?,
+            Command::Arg(pairs) => {
+                // Podman's form: the names only, values stay out of the
+                // image.
+                let names: Vec<&str> = pairs.iter().map(|kv| kv.key.as_str()).collect();
+                history.created_by = Some(format!("/bin/sh -c #(nop) ARG {}", names.join(" ")));
+                state.config.history.push(history);
+                self.commit_config(&state)?
+            }
             _ => {
                 apply_metadata(&mut state, &i.command);
                 state.config.history.push(history);
@@ -657,16 +720,10 @@ impl Builder<'_> {
         state: &State,
         step: &Step,
         r: &build::RunCmd,
+        mounts: Vec<Mount>,
         history: History,
     ) -> Result<ImageRecord> {
         let i = &step.instruction;
-        if !r.mounts.is_empty() {
-            bail!(
-                "{}:{}: RUN --mount is not supported yet",
-                self.df.file,
-                i.line
-            );
-        }
         let image = self.image_for(state)?;
         let args = match &r.command {
             CommandLine::Shell(s) => {
@@ -707,7 +764,8 @@ impl Builder<'_> {
             network: Some(network.to_string()),
             ..RunOptions::default()
         };
-        let (rec, spec) = super::run::create(self.store, &ropts)?;
+        let (rec, mut spec) = super::run::create(self.store, &ropts)?;
+        spec.mounts.extend(mounts);
         let code = super::run::start(self.store, rec.clone(), &spec, false, self.hint);
         let result = (|| -> Result<ImageRecord> {
             let code = code?;
@@ -737,6 +795,123 @@ impl Builder<'_> {
         let rec = result?;
         removed?;
         Ok(rec)
+    }
+
+    /// A `RUN --mount` as the runtime mounts it: `type=cache` (a
+    /// directory kept in the store across builds), `tmpfs`, `bind` (from
+    /// the build context, read-only) or `secret` (a `--secret` file,
+    /// read-only, at `/run/secrets/ID` by default).
+    /// `None`: a secret that was not given and is not required (skipped,
+    /// as BuildKit does). The flag says whether the mount's files are part
+    /// of the step's cache key (a bind mount of the context).
+    fn mount(&self, spec: &str) -> Result<Option<(Mount, bool)>> {
+        let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
+        for part in spec.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, "true"));
+            let k = match k {
+                "dst" | "destination" => "target",
+                "src" => "source",
+                "ro" => "readonly",
+                k => k,
+            };
+            kv.insert(k, v);
+        }
+        let kind = kv.get("type").copied().unwrap_or("bind");
+        let target = kv.get("target").map(|t| t.to_string());
+        let need_target = || {
+            target
+                .clone()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| anyhow!("a {kind} mount needs target=PATH"))
+        };
+        match kind {
+            "cache" => {
+                let target = need_target()?;
+                let id = kv.get("id").copied().unwrap_or(target.as_str());
+                Ok(Some((
+                    Mount::Bind {
+                        source: self.store.cache_mount_dir(id)?,
+                        target,
+                        read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
+                    },
+                    false,
+                )))
+            }
+            "tmpfs" => {
+                let options = kv
+                    .get("size")
+                    .map(|s| format!("size={s}"))
+                    .unwrap_or_default();
+                Ok(Some((
+                    Mount::Tmpfs {
+                        target: need_target()?,
+                        options,
+                    },
+                    false,
+                )))
+            }
+            "bind" => {
+                let target = need_target()?;
+                if kv.contains_key("from") {
+                    bail!("bind mounts from a stage or an image are not supported yet");
+                }
+                if kv.get("rw").is_some_and(|v| *v == "true")
+                    || kv.get("readwrite").is_some_and(|v| *v == "true")
+                {
+                    bail!("read-write bind mounts are not supported yet");
+                }
+                let rel = kv.get("source").copied().unwrap_or(".");
+                let context =
+                    self.opts.context.canonicalize().with_context(|| {
+                        format!("build context {}", self.opts.context.display())
+                    })?;
+                let source = context
+                    .join(rel.trim_start_matches('/'))
+                    .canonicalize()
+                    .with_context(|| format!("source {rel}"))?;
+                // A symlink in the context must not lead the mount out
+                // of it.
+                if !source.starts_with(&context) {
+                    bail!("source {rel} is outside the build context");
+                }
+                Ok(Some((
+                    Mount::Bind {
+                        source,
+                        target,
+                        read_only: true,
+                    },
+                    true,
+                )))
+            }
+            "secret" => {
+                let id = kv
+                    .get("id")
+                    .map(|s| s.to_string())
+                    .or_else(|| {
+                        target
+                            .as_deref()
+                            .and_then(|t| t.rsplit('/').next())
+                            .map(str::to_string)
+                    })
+                    .ok_or_else(|| anyhow!("a secret mount needs id=ID"))?;
+                let target = target.unwrap_or_else(|| format!("/run/secrets/{id}"));
+                match self.secrets.iter().find(|s| s.id == id) {
+                    Some(s) => Ok(Some((
+                        Mount::Bind {
+                            source: s.src.clone(),
+                            target,
+                            read_only: true,
+                        },
+                        false,
+                    ))),
+                    None if kv.get("required").is_some_and(|v| *v == "true") => {
+                        bail!("secret {id:?} is required: give it with --secret id={id},src=PATH")
+                    }
+                    None => Ok(None),
+                }
+            }
+            other => bail!("unknown mount type {other:?} (expected cache, tmpfs, bind or secret)"),
+        }
     }
 
     /// WORKDIR: the directory is made in a layer when the image lacks it.
@@ -801,111 +976,25 @@ impl Builder<'_> {
         rec
     }
 
-    // ---- COPY and ADD ------------------------------------------------
-    // COPY/ADD are executed by `super::build_copy`: `cache_digest` for
-    // the key, `copy_into` a created container over the current image,
-    // whose writable layer becomes the step's layer.
-
-    /// The build context, with the ignore file for the Dockerfile.
-    fn build_context(&self) -> Result<BuildContext> {
-        let dockerfile = match &self.opts.dockerfile {
-            Some(p) if p.as_os_str() != "-" => p.clone(),
-            _ => default_dockerfile(&self.opts.context)
-                .unwrap_or_else(|_| self.opts.context.join("Dockerfile")),
-        };
-        BuildContext::open(&self.opts.context, &dockerfile)
-    }
-
-    /// `--from=`: an earlier stage's image, or an image (pulled if needed).
-    fn copy_from_image(&mut self, from: &str, i: &Instruction) -> Result<Digest> {
-        if let Some(state) = self.stages.find(from).and_then(|j| self.results.get(&j)) {
-            let state = state.clone();
-            return Ok(self.image_for(&state)?.id);
-        }
-        match self.base(from, usize::MAX, i)?.image {
-            Some(r) => Ok(r.id),
-            None => bail!(
-                "{}:{}: --from={from}: nothing to copy from",
-                self.df.file,
-                i.line
-            ),
-        }
-    }
-
-    /// The request of a COPY or ADD step.
-    fn copy_request<'c>(
+    /// A layer made by `work` in the writable layer of a created (never
+    /// started) container over the state's image: the container's upper
+    /// dir becomes the step's layer, then the container is removed.
+    fn layer_from_container(
         &mut self,
-        ctx: &'c BuildContext,
         state: &State,
-        step: &Step,
-    ) -> Result<CopyRequest<'c>> {
-        let i = &step.instruction;
-        let (c, add) = match &i.command {
-            Command::Copy(c) => (c, false),
-            Command::Add(c) => (c, true),
-            _ => bail!("{}:{}: not a COPY or ADD", self.df.file, i.line),
-        };
-        let from = match &c.from {
-            Some(f) => CopyFrom::Image(self.copy_from_image(f, i)?),
-            None => CopyFrom::Context(ctx),
-        };
-        let mut sources = Vec::new();
-        let mut heredocs = Vec::new();
-        for s in &c.sources {
-            let word = s
-                .strip_prefix("<<")
-                .map(|w| w.trim_start_matches('-').trim_matches(['"', '\'']));
-            match word.and_then(|w| i.heredocs.iter().find(|h| h.name == w)) {
-                Some(h) => heredocs.push((h.name.clone(), h.content.clone())),
-                None => sources.push(s.clone()),
-            }
-        }
-        Ok(CopyRequest {
-            add,
-            from,
-            sources,
-            heredocs,
-            dest: c.dest.clone(),
-            workdir: state
-                .config
-                .config
-                .working_dir
-                .clone()
-                .filter(|w| !w.is_empty())
-                .unwrap_or_else(|| "/".into()),
-            chown: c.chown.clone(),
-            chmod: c.chmod.clone(),
-            excludes: c.exclude.clone(),
-            parents: c.parents,
-            checksum: c.checksum.clone(),
-            link: c.link,
-        })
-    }
-
-    fn copy_digest(&mut self, state: &State, step: &Step) -> Result<Digest> {
-        let i = &step.instruction;
-        let ctx = self.build_context()?;
-        let req = self.copy_request(&ctx, state, step)?;
-        build_copy::cache_digest(self.paths, &req)
-            .with_context(|| format!("{}:{}", self.df.file, i.line))
-    }
-
-    fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
-        let i = &step.instruction;
-        let ctx = self.build_context()?;
-        let req = self.copy_request(&ctx, state, step)?;
+        history: History,
+        work: impl FnOnce(&ContainerRecord) -> Result<()>,
+    ) -> Result<ImageRecord> {
         let image = self.image_for(state)?;
         let ropts = RunOptions {
             image: image.id.to_string(),
-            command: vec!["/bin/true".into()],
+            command: vec!["true".into()],
             entrypoint: Some(String::new()),
             network: Some("none".into()),
             ..RunOptions::default()
         };
-        let (rec, _spec) = super::run::create(self.store, &ropts)?;
-        let result = (|| -> Result<ImageRecord> {
-            build_copy::copy_into(self.paths, &rec.id, &req)
-                .with_context(|| format!("{}:{}", self.df.file, i.line))?;
+        let (rec, _) = super::run::create(self.store, &ropts)?;
+        let result = work(&rec).and_then(|()| {
             commit::commit_container(
                 self.store,
                 &self.writer,
@@ -918,11 +1007,40 @@ impl Builder<'_> {
                     names: &[],
                 },
             )
-        })();
+        });
         let removed = self.store.remove_container(&rec);
         let rec = result?;
         removed?;
         Ok(rec)
+    }
+
+    // ---- COPY and ADD: the hook -------------------------------------
+    // COPY/ADD are executed by `super::build_copy` against its interface:
+    // `copy_digest` returns `build_copy::cache_digest(self.paths, &req)`
+    // (part of the step's key), and `copy` makes the layer with
+    // `self.layer_from_container(state, history, |c|
+    // build_copy::copy_into(self.paths, &c.id, &req))`, where `req` is the
+    // `CopyRequest` of the step (`CopyFrom::Context` or, for `--from`, the
+    // image id of `self.results[stage]` or of a store image). Until then
+    // both fail clearly.
+
+    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
+        Err(self.copy_not_yet(step))
+    }
+
+    fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
+        let err = self.copy_not_yet(step);
+        self.layer_from_container(state, history, |_| Err(err))
+    }
+
+    fn copy_not_yet(&self, step: &Step) -> anyhow::Error {
+        let i = &step.instruction;
+        anyhow!(
+            "{}:{}: {} is not supported yet by berth build",
+            self.df.file,
+            i.line,
+            i.name.to_uppercase()
+        )
     }
 
     /// Apply `--label`, commit the final image and give it its names.
@@ -971,8 +1089,10 @@ impl Builder<'_> {
                 }
             }
         };
-        self.emit(BuildEvent::Commit(names.first().cloned()));
-        if !names.is_empty() {
+        self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
+        // A name is on one image only: when the image has them all, the
+        // index need not be written (a fully cached rebuild writes nothing).
+        if !names.iter().all(|n| rec.names.contains(n)) {
             rec = self.store.update_index(|idx| {
                 let pos = idx
                     .images
@@ -1008,6 +1128,44 @@ fn shell_script(s: &str, i: &Instruction) -> String {
         Some(h) if s.trim_start().starts_with("<<") => h.content.clone(),
         _ => s.to_string(),
     }
+}
+
+/// Append a line per file below `root` (path, type, mode, size, mtime
+/// in nanoseconds, symlink target) to `out`, sorted: what a bind mount
+/// shows, cheaply, for the cache key.
+fn tree_listing(root: &Path, rel: &Path, out: &mut Vec<u8>) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let path = root.join(rel);
+    let md =
+        std::fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+    let link = if md.file_type().is_symlink() {
+        std::fs::read_link(&path).ok()
+    } else {
+        None
+    };
+    out.extend_from_slice(
+        format!(
+            "{:?} {:o} {} {}.{} {:?}\n",
+            rel,
+            md.mode(),
+            md.size(),
+            md.mtime(),
+            md.mtime_nsec(),
+            link
+        )
+        .as_bytes(),
+    );
+    if md.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        for n in names {
+            tree_listing(root, &rel.join(n), out)?;
+        }
+    }
+    Ok(())
 }
 
 /// WORKDIR's path: relative ones are joined to the current one.

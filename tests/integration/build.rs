@@ -115,7 +115,7 @@ each_identity!(runs_every_instruction_and_caches_them, |who| {
         "RUN output is streamed: {}",
         out.stdout
     );
-    assert!(lines.contains(&"COMMIT localhost/demo:latest"));
+    assert!(lines.contains(&"COMMIT demo"), "{}", out.stdout);
     assert!(lines.contains(&"Successfully tagged localhost/demo:latest"));
     let id = lines.last().unwrap().to_string();
     assert_eq!(id.len(), 64, "{}", out.stdout);
@@ -154,7 +154,7 @@ each_identity!(runs_every_instruction_and_caches_them, |who| {
     assert_eq!(cfg["Cmd"], serde_json::json!(["echo from cmd"]));
     assert_eq!(img["Author"], "someone@example.com");
 
-    // History: one entry per instruction after FROM, except ARG.
+    // History: one entry per instruction after FROM.
     let history = img["History"].as_array().unwrap();
     let by: Vec<&str> = history
         .iter()
@@ -183,7 +183,8 @@ each_identity!(runs_every_instruction_and_caches_them, |who| {
         })
         .unwrap();
     assert_eq!(label["empty_layer"], true);
-    assert_eq!(history.len(), 1 + 15 - 1, "{by:?}");
+    assert_eq!(history.len(), 1 + 15, "{by:?}");
+    assert!(by.contains(&"/bin/sh -c #(nop) ARG GREETING"), "{by:?}");
 
     // The files RUN made are in the image.
     let out = env
@@ -215,7 +216,7 @@ each_identity!(runs_every_instruction_and_caches_them, |who| {
         .iter()
         .filter(|l| l.starts_with("--> Using cache "))
         .count();
-    assert_eq!(hits, 14, "every step but FROM and ARG: {}", out.stdout);
+    assert_eq!(hits, 15, "every step but FROM: {}", out.stdout);
     assert!(!out.stdout.contains("hello from RUN"), "{}", out.stdout);
     assert_eq!(*out.lines().last().unwrap(), id);
     assert_eq!(all_ids(&env), before, "a cached build adds nothing");
@@ -281,7 +282,7 @@ fn cache_reruns_a_changed_step_and_everything_after_it() {
     assert_eq!(out.stdout, "two-2\n");
     // Back to the default: all cached again.
     let out = env.berth(["build", "-t", "c", &ctx]).ok();
-    assert_eq!(hits(&out), 3, "{}", out.stdout);
+    assert_eq!(hits(&out), 4, "{}", out.stdout);
     // A changed RUN line: it and the next rerun.
     fs::write(
         env.join("ctx/Dockerfile"),
@@ -289,14 +290,14 @@ fn cache_reruns_a_changed_step_and_everything_after_it() {
     )
     .unwrap();
     let out = env.berth(["build", "-t", "c", &ctx]).ok();
-    assert_eq!(hits(&out), 1, "{}", out.stdout);
+    assert_eq!(hits(&out), 2, "{}", out.stdout);
     // --no-cache reruns everything and refreshes the records.
     let out = env.berth(["build", "--no-cache", "-t", "c", &ctx]).ok();
     assert_eq!(hits(&out), 0);
     assert!(out.stdout.contains("three"));
     let id = *out.lines().last().unwrap();
     let out = env.berth(["build", "-t", "c", &ctx]).ok();
-    assert_eq!(hits(&out), 3);
+    assert_eq!(hits(&out), 4);
     assert_eq!(
         *out.lines().last().unwrap(),
         id,
@@ -407,8 +408,15 @@ CMD echo cmd
 ";
     let ctx = context(&env, "ctx", df);
     let out = env
-        .berth(["build", "-t", "s", "--build-arg", "LOCAL=override", &ctx])
+        .berth(["build", "-t", "s", "--build-arg", "LOCAL=override"])
+        .args(["--build-arg", "UNUSED=1", &ctx])
         .ok();
+    assert!(
+        out.stderr
+            .contains("WARN: one or more build args were not consumed: [UNUSED]"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.contains("global=[]\n"), "{}", out.stdout);
     assert!(
         out.stdout.contains("global=[g] local=[override]\n"),
@@ -638,4 +646,167 @@ fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
         .unwrap()
         .count();
     assert_eq!(records, 0, "records of removed images are pruned");
+}
+
+each_identity!(run_mounts_cache_tmpfs_bind_and_secret, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let df = "\
+FROM localhost/busybox
+RUN --mount=type=cache,target=/cache,id=c1 echo run >> /cache/log && cat /cache/log
+RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/f && cat /scratch/f
+RUN --mount=type=bind,source=data,target=/in cat /in/input.txt && cp /in/input.txt /copied
+RUN --mount=type=secret,id=token cat /run/secrets/token && wc -c < /run/secrets/token > /secret-size
+RUN --mount=type=secret,id=absent,target=/x true
+";
+    let ctx = context(&env, "ctx", df);
+    fs::create_dir_all(env.join("ctx/data")).unwrap();
+    fs::write(env.join("ctx/data/input.txt"), "from the context\n").unwrap();
+    fs::write(env.join("token.txt"), "s3cret").unwrap();
+    let build = || {
+        env.berth(["build", "--no-cache", "--secret", "id=token,src=token.txt"])
+            .args(["-t", "m", &ctx])
+            .ok()
+    };
+    let out = build();
+    let lines = out.lines();
+    assert!(lines.contains(&"run"), "{}", out.stdout);
+    assert!(lines.contains(&"tmp"));
+    assert!(lines.contains(&"from the context"));
+    assert!(out.stdout.contains("s3cret"), "{}", out.stdout);
+    // The cache mount outlives the build; the others leave only what
+    // RUN copied out of them.
+    let out = build();
+    let runs = out.lines().iter().filter(|l| **l == "run").count();
+    assert_eq!(runs, 2, "the cache mount kept its file: {}", out.stdout);
+    let out = env
+        .berth(["run", "--rm", "m", "sh", "-c"])
+        .arg("cat /copied /secret-size; cat /scratch/f /cache/log 2>/dev/null | wc -l; cat /run/secrets/token 2>&1 || true")
+        .ok();
+    let got: Vec<&str> = out.lines();
+    assert_eq!(got[0], "from the context");
+    assert_eq!(got[1].trim(), "6");
+    assert_eq!(got[2].trim(), "0", "nothing of tmpfs or cache in the image");
+    assert!(!out.stdout.contains("s3cret"), "{}", out.stdout);
+    // A bind source outside the context, a required secret not given.
+    for (df, want) in [
+        (
+            "FROM localhost/busybox\nRUN --mount=type=bind,source=../token.txt,target=/t true\n",
+            "outside the build context",
+        ),
+        (
+            "FROM localhost/busybox\nRUN --mount=type=secret,id=nope,required=true true\n",
+            "required",
+        ),
+    ] {
+        let ctx = context(&env, "bad", df);
+        let out = env.berth(["build", &ctx]).fails(125);
+        assert!(
+            out.stderr.contains("Dockerfile:2: RUN --mount="),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(want), "{}", out.stderr);
+    }
+});
+
+#[test]
+fn from_pulls_a_missing_image_and_pull_forces_it() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let remote = format!("{}/test/base:1", reg.host());
+    env.berth(["tag", IMG, &remote]).ok();
+    env.berth(["push", "-q", &remote]).ok();
+    env.berth(["untag", IMG, &remote]).ok();
+    let other = TestEnv::new();
+    let ctx = context(
+        &other,
+        "ctx",
+        &format!("FROM {remote}\nRUN echo pulled-base\n"),
+    );
+    let out = other.berth(["build", "-t", "p", &ctx]).ok();
+    assert!(
+        out.stderr.contains(&format!("Trying to pull {remote}")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("pulled-base"));
+    assert_eq!(berth_id(&other, &remote), berth_id(&env, IMG));
+    // In the store now: no pull, unless --pull.
+    let out = other.berth(["build", "-t", "p", &ctx]).ok();
+    assert!(!out.stderr.contains("Trying to pull"), "{}", out.stderr);
+    let out = other.berth(["build", "--pull", "-t", "p", &ctx]).ok();
+    assert!(out.stderr.contains("Trying to pull"), "{}", out.stderr);
+    // A base that is nowhere: the error names the line.
+    let ctx = context(
+        &other,
+        "bad",
+        &format!("FROM {}/test/nothing:1\n", reg.host()),
+    );
+    let out = other.berth(["build", &ctx]).fails(125);
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("Error: Dockerfile:1: FROM ") && last.contains("manifest"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_bind_mounted_context_file_is_part_of_the_cache_key() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN --mount=type=bind,target=/ctx cat /ctx/in.txt\n",
+    );
+    fs::write(env.join("ctx/in.txt"), "first\n").unwrap();
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("first\n"));
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("--> Using cache"), "{}", out.stdout);
+    fs::write(env.join("ctx/in.txt"), "second, longer\n").unwrap();
+    let out = env.berth(["build", &ctx]).ok();
+    assert!(out.stdout.contains("second, longer\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("--> Using cache"));
+}
+
+#[test]
+fn concurrent_builds_share_one_store() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN echo a > /a\nENV B=1\nRUN echo b > /b\n",
+    );
+    let runs: Vec<_> = (0..3)
+        .map(|n| {
+            env.berth(["build", "-q", "-t", &format!("same{n}"), &ctx])
+                .spawn()
+        })
+        .collect();
+    for r in runs {
+        r.ok();
+    }
+    for n in 0..3 {
+        let out = env
+            .berth(["run", "--rm", &format!("same{n}"), "cat", "/a", "/b"])
+            .ok();
+        assert_eq!(out.stdout, "a\nb\n");
+    }
+    env.berth(["system", "check"]).ok();
+    let out = env.berth(["build", "-t", "again", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        3,
+        "{}",
+        out.stdout
+    );
 }
