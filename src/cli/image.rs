@@ -156,6 +156,7 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
         &ops::images::ListOptions {
             filters,
             sort: a.sort.clone(),
+            all: a.all,
         },
     )?;
     let now = crate::image::time::now_unix();

@@ -23,6 +23,7 @@ use crate::build::{
 use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
 use crate::progress::Event;
+use crate::runtime::spec::Mount;
 use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -201,7 +202,6 @@ fn parse_labels(list: &[String]) -> Result<Vec<(String, String)>> {
 }
 
 /// A secret given with `--secret id=ID,src=PATH`.
-#[allow(dead_code)] // read by RUN --mount=type=secret
 #[derive(Debug, Clone)]
 struct Secret {
     id: String,
@@ -226,6 +226,9 @@ fn parse_secrets(list: &[String]) -> Result<Vec<Secret>> {
         if !src.is_file() {
             bail!("--secret {s:?}: {}: no such file", src.display());
         }
+        let src = src
+            .canonicalize()
+            .with_context(|| format!("--secret {s:?}: {}", src.display()))?;
         out.push(Secret { id, src });
     }
     Ok(out)
@@ -251,6 +254,7 @@ struct Builder<'a> {
     df: &'a Dockerfile,
     stages: &'a Stages,
     args: BuildArgs,
+    secrets: Vec<Secret>,
     /// `SOURCE_DATE_EPOCH`: the time written into configs and the latest
     /// mtime of layer files.
     epoch: Option<i64>,
@@ -291,8 +295,7 @@ pub fn build(
         .map(|t| super::local_name(t))
         .collect::<Result<Vec<_>>>()?;
     let labels = parse_labels(&opts.labels)?;
-    // RUN --mount=type=secret reads them; checked before anything runs.
-    parse_secrets(&opts.secrets)?;
+    let secrets = parse_secrets(&opts.secrets)?;
     let mut values = parse_build_args(&opts.build_args)?;
     if let (None, Ok(v)) = (
         values.get("SOURCE_DATE_EPOCH"),
@@ -336,6 +339,7 @@ pub fn build(
         df: &df,
         stages: &stages,
         args,
+        secrets,
         epoch,
         index,
         events,
@@ -660,12 +664,10 @@ impl Builder<'_> {
         history: History,
     ) -> Result<ImageRecord> {
         let i = &step.instruction;
-        if !r.mounts.is_empty() {
-            bail!(
-                "{}:{}: RUN --mount is not supported yet",
-                self.df.file,
-                i.line
-            );
+        let mut mounts = Vec::new();
+        for m in &r.mounts {
+            let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
+            mounts.extend(self.mount(m).with_context(at)?);
         }
         let image = self.image_for(state)?;
         let args = match &r.command {
@@ -707,7 +709,8 @@ impl Builder<'_> {
             network: Some(network.to_string()),
             ..RunOptions::default()
         };
-        let (rec, spec) = super::run::create(self.store, &ropts)?;
+        let (rec, mut spec) = super::run::create(self.store, &ropts)?;
+        spec.mounts.extend(mounts);
         let code = super::run::start(self.store, rec.clone(), &spec, false, self.hint);
         let result = (|| -> Result<ImageRecord> {
             let code = code?;
@@ -737,6 +740,110 @@ impl Builder<'_> {
         let rec = result?;
         removed?;
         Ok(rec)
+    }
+
+    /// A `RUN --mount` as the runtime mounts it: `type=cache` (a
+    /// directory kept in the store across builds), `tmpfs`, `bind` (from
+    /// the build context, read-only) or `secret` (a `--secret` file,
+    /// read-only, at `/run/secrets/ID` by default).
+    /// `None`: a secret that was not given and is not required (skipped,
+    /// as BuildKit does).
+    fn mount(&self, spec: &str) -> Result<Option<Mount>> {
+        let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
+        for part in spec.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, "true"));
+            let k = match k {
+                "dst" | "destination" => "target",
+                "src" => "source",
+                "ro" => "readonly",
+                k => k,
+            };
+            kv.insert(k, v);
+        }
+        let kind = kv.get("type").copied().unwrap_or("bind");
+        let target = kv.get("target").map(|t| t.to_string());
+        let need_target = || {
+            target
+                .clone()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| anyhow!("a {kind} mount needs target=PATH"))
+        };
+        match kind {
+            "cache" => {
+                let target = need_target()?;
+                let id = kv.get("id").copied().unwrap_or(target.as_str());
+                Ok(Some(Mount::Bind {
+                    source: self.store.cache_mount_dir(id)?,
+                    target,
+                    read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
+                }))
+            }
+            "tmpfs" => {
+                let options = kv
+                    .get("size")
+                    .map(|s| format!("size={s}"))
+                    .unwrap_or_default();
+                Ok(Some(Mount::Tmpfs {
+                    target: need_target()?,
+                    options,
+                }))
+            }
+            "bind" => {
+                let target = need_target()?;
+                if kv.contains_key("from") {
+                    bail!("bind mounts from a stage or an image are not supported yet");
+                }
+                if kv.get("rw").is_some_and(|v| *v == "true")
+                    || kv.get("readwrite").is_some_and(|v| *v == "true")
+                {
+                    bail!("read-write bind mounts are not supported yet");
+                }
+                let rel = kv.get("source").copied().unwrap_or(".");
+                let context =
+                    self.opts.context.canonicalize().with_context(|| {
+                        format!("build context {}", self.opts.context.display())
+                    })?;
+                let source = context
+                    .join(rel.trim_start_matches('/'))
+                    .canonicalize()
+                    .with_context(|| format!("source {rel}"))?;
+                // A symlink in the context must not lead the mount out
+                // of it.
+                if !source.starts_with(&context) {
+                    bail!("source {rel} is outside the build context");
+                }
+                Ok(Some(Mount::Bind {
+                    source,
+                    target,
+                    read_only: true,
+                }))
+            }
+            "secret" => {
+                let id = kv
+                    .get("id")
+                    .map(|s| s.to_string())
+                    .or_else(|| {
+                        target
+                            .as_deref()
+                            .and_then(|t| t.rsplit('/').next())
+                            .map(str::to_string)
+                    })
+                    .ok_or_else(|| anyhow!("a secret mount needs id=ID"))?;
+                let target = target.unwrap_or_else(|| format!("/run/secrets/{id}"));
+                match self.secrets.iter().find(|s| s.id == id) {
+                    Some(s) => Ok(Some(Mount::Bind {
+                        source: s.src.clone(),
+                        target,
+                        read_only: true,
+                    })),
+                    None if kv.get("required").is_some_and(|v| *v == "true") => {
+                        bail!("secret {id:?} is required: give it with --secret id={id},src=PATH")
+                    }
+                    None => Ok(None),
+                }
+            }
+            other => bail!("unknown mount type {other:?} (expected cache, tmpfs, bind or secret)"),
+        }
     }
 
     /// WORKDIR: the directory is made in a layer when the image lacks it.

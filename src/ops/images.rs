@@ -1,7 +1,9 @@
 //! `images`: the store's images, filtered and sorted.
 
-use crate::store::{ImageRecord, Store, StorePaths};
+use crate::digest::Digest;
+use crate::store::{ImageRecord, Index, Store, StorePaths};
 use anyhow::{anyhow, bail, Result};
+use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
 pub struct ListOptions {
@@ -10,6 +12,8 @@ pub struct ListOptions {
     pub filters: Vec<String>,
     /// `created` (default), `id`, `repository`, `tag`, `size`.
     pub sort: Option<String>,
+    /// Include intermediate images (`-a`).
+    pub all: bool,
 }
 
 enum Filter {
@@ -50,8 +54,16 @@ pub fn list(paths: &StorePaths, opts: &ListOptions) -> Result<Vec<ImageRecord>> 
             _ => bail!("invalid filter {f:?}: unknown key {k:?}"),
         });
     }
+    let hidden = if opts.all {
+        HashSet::new()
+    } else {
+        intermediate_ids(&store, &idx)
+    };
     let mut out = Vec::new();
     for img in idx.images {
+        if hidden.contains(&img.id) {
+            continue;
+        }
         let mut keep = true;
         for f in &filters {
             keep &= match f {
@@ -86,6 +98,49 @@ pub fn list(paths: &StorePaths, opts: &ListOptions) -> Result<Vec<ImageRecord>> 
         s => bail!("invalid sort {s:?}: expected created, id, repository, tag or size"),
     }
     Ok(out)
+}
+
+/// Podman's intermediate images: images without a name that another
+/// image builds on (a build's steps). `images` hides them unless `-a`;
+/// `image prune` keeps them while a child needs them.
+pub fn intermediate_ids(store: &Store, idx: &Index) -> HashSet<Digest> {
+    let children = children_of(store, idx);
+    idx.images
+        .iter()
+        .filter(|i| i.names.is_empty() && children.get(&i.id).is_some_and(|c| *c > 0))
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+/// How many children each image has. `Y` is a child of `X` when `Y`'s
+/// layers start with all of `X`'s and `Y` adds a layer, or has the same
+/// layers and a longer history (a build step that changed only the
+/// config).
+pub fn children_of(store: &Store, idx: &Index) -> HashMap<Digest, usize> {
+    let mut history_len: HashMap<Digest, usize> = HashMap::new();
+    let mut hlen = |id: &Digest| -> usize {
+        *history_len.entry(id.clone()).or_insert_with(|| {
+            store
+                .blob(id)
+                .ok()
+                .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
+                .map_or(0, |c| c.history.len())
+        })
+    };
+    let mut out = HashMap::new();
+    for x in idx.images.iter().filter(|i| i.names.is_empty()) {
+        let mut n = 0;
+        for y in &idx.images {
+            if y.id == x.id || !y.layers.starts_with(&x.layers) {
+                continue;
+            }
+            if y.layers.len() > x.layers.len() || hlen(&y.id) > hlen(&x.id) {
+                n += 1;
+            }
+        }
+        out.insert(x.id.clone(), n);
+    }
+    out
 }
 
 /// Podman's `reference=` filter: a glob over the full name, the name

@@ -43,6 +43,7 @@ pub fn rmi(
     let containers = store.containers()?;
     let events = store.update_index(|idx| {
         let mut events = Vec::new();
+        let mut deleted: Vec<crate::store::ImageRecord> = Vec::new();
         let targets: Vec<String> = if opts.all {
             idx.images.iter().map(|i| i.id.to_string()).collect()
         } else {
@@ -89,6 +90,15 @@ pub fn rmi(
             }
             idx.images.remove(pos);
             events.push(Removed::Deleted(rec.id.clone()));
+            deleted.push(rec);
+        }
+        // As Podman: the image's unnamed parents (a build's intermediate
+        // images) that no other image or container needs go with it.
+        while let Some(parent) = dangling_parent(&store, idx, &deleted, &containers) {
+            let pos = idx.images.iter().position(|i| i.id == parent.id).expect("found");
+            idx.images.remove(pos);
+            events.push(Removed::Deleted(parent.id.clone()));
+            deleted.push(parent);
         }
         let changed = !events.is_empty();
         Ok((events, changed))
@@ -97,8 +107,33 @@ pub fn rmi(
     Ok((events, bytes))
 }
 
-/// `image prune`: remove dangling images (no name), or with `all` every
-/// image. Returns the ids removed and the bytes freed.
+/// An unnamed image, used by no container, with no child left, that one
+/// of the `deleted` images was built on.
+fn dangling_parent(
+    store: &Store,
+    idx: &crate::store::Index,
+    deleted: &[crate::store::ImageRecord],
+    containers: &[crate::store::containers::ContainerRecord],
+) -> Option<crate::store::ImageRecord> {
+    let children = super::images::children_of(store, idx);
+    idx.images
+        .iter()
+        .find(|p| {
+            p.names.is_empty()
+                && children.get(&p.id).is_none_or(|n| *n == 0)
+                && !containers.iter().any(|c| c.image == p.id)
+                && deleted.iter().any(|d| {
+                    d.layers.starts_with(&p.layers) && (p.layers.is_empty() == d.layers.is_empty())
+                })
+        })
+        .cloned()
+}
+
+/// `image prune`: remove dangling images (no name and no child; images
+/// that become dangling meanwhile go too, so a build's chain of
+/// intermediate images leaves with its unnamed result), or with `all`
+/// every image no container uses. Returns the ids removed and the bytes
+/// freed.
 pub fn prune_images(
     paths: &StorePaths,
     all: bool,
@@ -111,17 +146,32 @@ pub fn prune_images(
     let containers = store.containers()?;
     let removed = store.update_index(|idx| {
         let mut removed = Vec::new();
-        idx.images.retain(|i| {
-            let in_use = containers.iter().any(|c| c.image == i.id);
-            let drop = (all || i.names.is_empty()) && !in_use;
-            if drop {
-                removed.push(i.id.clone());
+        loop {
+            let children = super::images::children_of(&store, idx);
+            let before = removed.len();
+            idx.images.retain(|i| {
+                let in_use = containers.iter().any(|c| c.image == i.id);
+                let dangling = i.names.is_empty() && children.get(&i.id).is_none_or(|n| *n == 0);
+                let drop = (all || dangling) && !in_use;
+                if drop {
+                    removed.push(i.id.clone());
+                }
+                !drop
+            });
+            if all || removed.len() == before {
+                break;
             }
-            !drop
-        });
+        }
         let changed = !removed.is_empty();
         Ok((removed, changed))
     })?;
     let (_, bytes) = excl.collect_garbage()?;
+    // Build cache records of images that are gone would only be misses.
+    let idx = store.read_index()?;
+    for (key, image) in store.cache_records()? {
+        if idx.find(&image).is_none() {
+            store.cache_remove(&key)?;
+        }
+    }
     Ok((removed, bytes))
 }

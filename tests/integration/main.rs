@@ -5,6 +5,7 @@
 
 mod architecture;
 mod bad_input;
+mod build;
 mod build_copy;
 mod concurrency;
 mod crash;

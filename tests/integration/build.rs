@@ -1,0 +1,704 @@
+//! `berth build` end to end: real Dockerfiles run against real
+//! containers, as root and as both test users. What a build made is
+//! checked from the outside: `inspect` of the image, `run` of it, the
+//! cache lines of a second build, the store's image list after a failure.
+
+use crate::fixtures::*;
+use crate::util::*;
+use serde_json::Value;
+use std::fs;
+
+const IMG: &str = "localhost/busybox:latest";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Root,
+    Sub,
+    NoSub,
+}
+
+/// Three tests per body: as root, rootless with and without a subuid range.
+macro_rules! each_identity {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn root() {
+                ($body)(Who::Root)
+            }
+            #[test]
+            fn rootless_subuid() {
+                ($body)(Who::Sub)
+            }
+            #[test]
+            fn rootless_no_subuid() {
+                ($body)(Who::NoSub)
+            }
+        }
+    };
+}
+
+/// An environment for `who` with the busybox image loaded; `None` only
+/// outside CI when the users cannot be made (a loud skip).
+fn env_for(who: Who) -> Option<TestEnv> {
+    let env = match who {
+        Who::Root => {
+            if !is_root() {
+                skip("build tests run as root (and as test users created by root)");
+                return None;
+            }
+            TestEnv::new()
+        }
+        Who::Sub => Rootless::with_subuid()?.env(),
+        Who::NoSub => Rootless::without_subuid()?.env(),
+    };
+    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
+    berth_load(&env, &archive);
+    Some(env)
+}
+
+/// Write `dockerfile` into a fresh context dir `name` (world-readable, so
+/// the test users can read it); returns the dir's name.
+fn context(env: &TestEnv, name: &str, dockerfile: &str) -> String {
+    let dir = env.join(name);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("Dockerfile"), dockerfile).unwrap();
+    name.to_string()
+}
+
+fn inspect(env: &TestEnv, image: &str) -> Value {
+    let v = env.berth(["inspect", image]).ok().json();
+    v[0].clone()
+}
+
+/// Image ids (hex) in the store, sorted.
+fn all_ids(env: &TestEnv) -> Vec<String> {
+    let out = env.berth(["images", "-a", "-q", "--no-trunc"]).ok();
+    let mut ids: Vec<String> = out.lines().iter().map(|s| s.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+const FULL: &str = r#"FROM localhost/busybox
+ARG GREETING=hello
+ENV APP_HOME=/srv/app MODE=test
+LABEL org.example.name="demo app" version=1
+RUN echo "$GREETING from RUN in $APP_HOME" && mkdir -p /made && echo content > /made/file
+WORKDIR $APP_HOME
+RUN pwd > /made/pwd && echo "user=$(id -u)" >> /made/pwd
+USER 1000:1000
+EXPOSE 8080 53/udp
+VOLUME /data
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --retries=2 CMD ["true"]
+MAINTAINER someone@example.com
+ONBUILD RUN echo triggered
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["echo from cmd"]
+"#;
+
+each_identity!(runs_every_instruction_and_caches_them, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let ctx = context(&env, "ctx", FULL);
+    let out = env.berth(["build", "-t", "demo", &ctx]).ok();
+    let lines = out.lines();
+    assert_eq!(
+        lines[0], "STEP 1/16: FROM localhost/busybox",
+        "{}",
+        out.stdout
+    );
+    assert!(lines.contains(&"STEP 16/16: CMD [\"echo from cmd\"]"));
+    assert!(
+        lines.contains(&"hello from RUN in /srv/app"),
+        "RUN output is streamed: {}",
+        out.stdout
+    );
+    assert!(lines.contains(&"COMMIT localhost/demo:latest"));
+    assert!(lines.contains(&"Successfully tagged localhost/demo:latest"));
+    let id = lines.last().unwrap().to_string();
+    assert_eq!(id.len(), 64, "{}", out.stdout);
+    assert_eq!(berth_id(&env, "localhost/demo:latest"), id);
+
+    let img = inspect(&env, "demo");
+    let cfg = &img["Config"];
+    let env_list: Vec<&str> = cfg["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(env_list.contains(&"APP_HOME=/srv/app"), "{env_list:?}");
+    assert!(env_list.contains(&"MODE=test"));
+    assert!(
+        !env_list.iter().any(|e| e.starts_with("GREETING=")),
+        "build args stay out of the image"
+    );
+    assert_eq!(cfg["Labels"]["org.example.name"], "demo app");
+    assert_eq!(cfg["Labels"]["version"], "1");
+    assert_eq!(cfg["WorkingDir"], "/srv/app");
+    assert_eq!(cfg["User"], "1000:1000");
+    assert!(cfg["ExposedPorts"]["8080/tcp"].is_object(), "{cfg}");
+    assert!(cfg["ExposedPorts"]["53/udp"].is_object());
+    assert!(cfg["Volumes"]["/data"].is_object());
+    assert_eq!(cfg["StopSignal"], "SIGTERM");
+    assert_eq!(
+        cfg["Healthcheck"]["Test"],
+        serde_json::json!(["CMD", "true"])
+    );
+    assert_eq!(cfg["Healthcheck"]["Interval"], 5_000_000_000u64);
+    assert_eq!(cfg["Healthcheck"]["Retries"], 2);
+    assert_eq!(cfg["OnBuild"], serde_json::json!(["RUN echo triggered"]));
+    assert_eq!(cfg["Entrypoint"], serde_json::json!(["/bin/sh", "-c"]));
+    assert_eq!(cfg["Cmd"], serde_json::json!(["echo from cmd"]));
+    assert_eq!(img["Author"], "someone@example.com");
+
+    // History: one entry per instruction after FROM, except ARG.
+    let history = img["History"].as_array().unwrap();
+    let by: Vec<&str> = history
+        .iter()
+        .map(|h| h["created_by"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        by.contains(&"/bin/sh -c #(nop) ENV APP_HOME=/srv/app MODE=test"),
+        "{by:?}"
+    );
+    assert!(by.contains(&"/bin/sh -c #(nop) WORKDIR /srv/app"), "{by:?}");
+    let run = history
+        .iter()
+        .find(|h| {
+            h["created_by"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("/bin/sh -c echo \"$GREETING"))
+        })
+        .expect("the RUN's history entry");
+    assert!(run.get("empty_layer").is_none(), "{run}");
+    let label = history
+        .iter()
+        .find(|h| {
+            h["created_by"]
+                .as_str()
+                .is_some_and(|s| s.contains("#(nop) LABEL"))
+        })
+        .unwrap();
+    assert_eq!(label["empty_layer"], true);
+    assert_eq!(history.len(), 1 + 15 - 1, "{by:?}");
+
+    // The files RUN made are in the image.
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--user",
+            "0",
+            "demo",
+            "cat /made/file /made/pwd",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "content\n/srv/app\nuser=0\n");
+    // The image's own entrypoint and cmd (as its user, which a user
+    // without a subordinate range cannot map).
+    let user: &[&str] = if who == Who::NoSub {
+        &["--user", "0"]
+    } else {
+        &[]
+    };
+    let out = env.berth(["run", "--rm"]).args(user).arg("demo").ok();
+    assert_eq!(out.stdout, "from cmd\n");
+
+    // Built again: every step comes from the cache, same image.
+    let before = all_ids(&env);
+    let out = env.berth(["build", "-t", "demo", &ctx]).ok();
+    let hits = out
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("--> Using cache "))
+        .count();
+    assert_eq!(hits, 14, "every step but FROM and ARG: {}", out.stdout);
+    assert!(!out.stdout.contains("hello from RUN"), "{}", out.stdout);
+    assert_eq!(*out.lines().last().unwrap(), id);
+    assert_eq!(all_ids(&env), before, "a cached build adds nothing");
+});
+
+each_identity!(failing_run_names_the_step_and_changes_nothing, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN echo ok\n\nRUN echo before; exit 3\nRUN echo never\n",
+    );
+    // The first RUN is cached by a first attempt; the store then holds
+    // exactly what that step made, and a second failure adds nothing.
+    env.berth(["build", "-t", "bad", &ctx]).fails(3);
+    let ids = all_ids(&env);
+    let out = env.berth(["build", "-t", "bad", &ctx]).fails(3);
+    assert!(out.stdout.contains("before"), "{}", out.stdout);
+    assert!(!out.stdout.contains("never"));
+    let err = out.stderr.trim_end();
+    assert!(
+        err.starts_with("Error: building at STEP \"RUN echo before; exit 3\" (Dockerfile:4)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(all_ids(&env), ids);
+    env.berth(["image", "exists", "localhost/bad:latest"])
+        .fails(1);
+    let ps = env.berth(["ps", "-a", "-q"]).ok();
+    assert_eq!(ps.stdout, "", "no container is left");
+});
+
+/// The root-only cases below cover the engine's logic; the identities
+/// above cover what differs between users (containers, layer owners).
+fn root_env() -> Option<TestEnv> {
+    env_for(Who::Root)
+}
+
+#[test]
+fn cache_reruns_a_changed_step_and_everything_after_it() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df = "FROM localhost/busybox\nRUN echo one > /one\nARG V=1\nRUN echo two-$V > /two\nRUN echo three\n";
+    let ctx = context(&env, "ctx", df);
+    let first = env.berth(["build", "-t", "c", &ctx]).ok();
+    let hits = |o: &Output| {
+        o.lines()
+            .iter()
+            .filter(|l| l.starts_with("--> Using cache"))
+            .count()
+    };
+    assert_eq!(hits(&first), 0);
+    // A build arg that the second RUN sees: the first RUN is reused.
+    let out = env
+        .berth(["build", "-t", "c", "--build-arg", "V=2", &ctx])
+        .ok();
+    assert_eq!(hits(&out), 1, "{}", out.stdout);
+    assert!(out.stdout.contains("three"));
+    let out = env.berth(["run", "--rm", "c", "cat", "/two"]).ok();
+    assert_eq!(out.stdout, "two-2\n");
+    // Back to the default: all cached again.
+    let out = env.berth(["build", "-t", "c", &ctx]).ok();
+    assert_eq!(hits(&out), 3, "{}", out.stdout);
+    // A changed RUN line: it and the next rerun.
+    fs::write(
+        env.join("ctx/Dockerfile"),
+        df.replace("echo two-$V", "echo TWO-$V"),
+    )
+    .unwrap();
+    let out = env.berth(["build", "-t", "c", &ctx]).ok();
+    assert_eq!(hits(&out), 1, "{}", out.stdout);
+    // --no-cache reruns everything and refreshes the records.
+    let out = env.berth(["build", "--no-cache", "-t", "c", &ctx]).ok();
+    assert_eq!(hits(&out), 0);
+    assert!(out.stdout.contains("three"));
+    let id = *out.lines().last().unwrap();
+    let out = env.berth(["build", "-t", "c", &ctx]).ok();
+    assert_eq!(hits(&out), 3);
+    assert_eq!(
+        *out.lines().last().unwrap(),
+        id,
+        "the refreshed records are used"
+    );
+}
+
+#[test]
+fn stages_scratch_and_target() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df = "\
+ARG BASE=localhost/busybox
+FROM $BASE AS base
+RUN echo base > /base
+FROM base AS middle
+RUN echo middle > /middle
+FROM scratch AS empty
+LABEL stage=empty
+WORKDIR /w
+FROM 1
+RUN echo last > /last
+";
+    let ctx = context(&env, "ctx", df);
+    let out = env.berth(["build", "-t", "last", &ctx]).ok();
+    assert!(
+        out.stdout.contains("STEP 1/6: FROM $BASE AS base"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("FROM scratch"),
+        "unneeded stages are skipped"
+    );
+    let out = env
+        .berth(["run", "--rm", "last", "cat", "/base", "/middle", "/last"])
+        .ok();
+    assert_eq!(out.stdout, "base\nmiddle\nlast\n");
+
+    let out = env
+        .berth(["build", "--target", "base", "-t", "b", &ctx])
+        .ok();
+    assert!(
+        out.stdout.contains("STEP 2/2: RUN echo base"),
+        "{}",
+        out.stdout
+    );
+    env.berth(["run", "--rm", "b", "cat", "/middle"]).fails(1);
+
+    env.berth(["build", "--target", "EMPTY", "-t", "e", &ctx])
+        .ok();
+    let img = inspect(&env, "e");
+    assert_eq!(img["Config"]["Labels"]["stage"], "empty");
+    assert_eq!(img["Config"]["WorkingDir"], "/w");
+    assert_eq!(
+        img["RootFS"]["Layers"].as_array().unwrap().len(),
+        1,
+        "{img}"
+    );
+
+    let out = env.berth(["build", "--target", "nope", &ctx]).fails(125);
+    assert!(out.stderr.contains("nope"), "{}", out.stderr);
+}
+
+#[test]
+fn onbuild_triggers_run_in_the_child_build() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let parent = context(
+        &env,
+        "parent",
+        "FROM localhost/busybox\nONBUILD RUN echo triggered > /triggered\nONBUILD ENV FROM_TRIGGER=1\n",
+    );
+    env.berth(["build", "-t", "parent", &parent]).ok();
+    let out = env
+        .berth(["run", "--rm", "parent", "ls", "/triggered"])
+        .run();
+    assert_ne!(
+        out.code, 0,
+        "triggers do not run in the image that sets them"
+    );
+    let child = context(&env, "child", "FROM localhost/parent\nRUN cat /triggered\n");
+    let out = env.berth(["build", "-t", "child", &child]).ok();
+    assert!(out.stdout.contains("triggered\n"), "{}", out.stdout);
+    let img = inspect(&env, "child");
+    assert!(img["Config"]["OnBuild"].is_null(), "{img}");
+    let env_list = img["Config"]["Env"].to_string();
+    assert!(env_list.contains("FROM_TRIGGER=1"), "{env_list}");
+}
+
+#[test]
+fn shell_and_build_arg_scoping() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df = "\
+ARG GLOBAL=g
+FROM localhost/busybox
+RUN echo \"global=[$GLOBAL]\"
+ARG GLOBAL
+ARG LOCAL=l
+RUN echo \"global=[$GLOBAL] local=[$LOCAL]\"
+SHELL [\"/bin/sh\", \"-xc\"]
+RUN echo shelled
+CMD echo cmd
+";
+    let ctx = context(&env, "ctx", df);
+    let out = env
+        .berth(["build", "-t", "s", "--build-arg", "LOCAL=override", &ctx])
+        .ok();
+    assert!(out.stdout.contains("global=[]\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("global=[g] local=[override]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("+ echo shelled"), "{}", out.stderr);
+    let img = inspect(&env, "s");
+    assert_eq!(
+        img["Config"]["Cmd"],
+        serde_json::json!(["/bin/sh", "-xc", "echo cmd"])
+    );
+    assert_eq!(
+        img["Config"]["Shell"],
+        serde_json::json!(["/bin/sh", "-xc"])
+    );
+    let by = img["History"].to_string();
+    assert!(by.contains("/bin/sh -xc echo shelled"), "{by}");
+}
+
+#[test]
+fn source_date_epoch_makes_builds_reproducible() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df =
+        "FROM localhost/busybox\nRUN mkdir /out && echo data > /out/f\nWORKDIR /new/dir\nENV A=1\n";
+    let ctx = context(&env, "ctx", df);
+    let build = || {
+        let out = env
+            .berth(["build", "--no-cache", "-q", &ctx])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .ok();
+        out.stdout.trim().to_string()
+    };
+    let a = build();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = build();
+    assert_eq!(a, b);
+    let img = inspect(&env, &a);
+    assert_eq!(img["Created"], "2023-11-14T22:13:20Z");
+    // The same through --build-arg.
+    let out = env
+        .berth([
+            "build",
+            "--no-cache",
+            "-q",
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=1700000000",
+            &ctx,
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), a);
+    // Without it, times differ and so do ids.
+    let c = env.berth(["build", "--no-cache", "-q", &ctx]).ok();
+    assert_ne!(c.stdout.trim(), a);
+}
+
+#[test]
+fn dockerfile_errors_name_the_line_and_change_nothing() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let before = all_ids(&env);
+    for (df, want) in [
+        (
+            "FROM localhost/busybox\nRUN true\nFORM x\n",
+            "Error: Dockerfile:3:1: ",
+        ),
+        (
+            "RUN true\nFROM localhost/busybox\n",
+            "Error: Dockerfile:1:1: no build stage",
+        ),
+        (
+            "FROM localhost/busybox\n\nUSER ${U:?must be set}\n",
+            "Error: Dockerfile:3:1: failed to process",
+        ),
+    ] {
+        let ctx = context(&env, "bad", df);
+        let out = env.berth(["build", &ctx]).fails(125);
+        assert!(out.stderr.starts_with(want), "{df:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert_eq!(out.stdout, "");
+    }
+    let out = env.berth(["build", "no-such-dir"]).fails(125);
+    assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
+    let out = env
+        .berth(["build", "--platform", "linux/s390x-not", "bad"])
+        .fails(125);
+    assert!(out.stderr.contains("--platform"), "{}", out.stderr);
+    assert_eq!(all_ids(&env), before);
+}
+
+#[test]
+fn dry_run_prints_instructions_and_runs_nothing() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox AS b\nRUN --network=none echo \\\n  hi\nCMD [\"sh\"]\n",
+    );
+    let before = all_ids(&env);
+    let out = env
+        .berth(["build", "--dry-run", "--format", "json", &ctx])
+        .ok();
+    let v = out.json();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[1]["name"], "run");
+    assert_eq!(list[1]["flags"], serde_json::json!(["--network=none"]));
+    assert_eq!(list[1]["line"], 2);
+    assert_eq!(list[1]["end_line"], 3);
+    assert_eq!(list[2]["json_form"], true);
+    let out = env.berth(["build", "--dry-run", &ctx]).ok();
+    assert!(
+        out.stdout.contains("STEP 3/3: CMD [\"sh\"]"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.lines().contains(&"hi"), "nothing ran: {}", out.stdout);
+    assert_eq!(all_ids(&env), before);
+}
+
+#[test]
+fn quiet_iidfile_stdin_and_labels() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    fs::create_dir_all(env.join("empty")).unwrap();
+    let out = env
+        .berth([
+            "build",
+            "-q",
+            "-f",
+            "-",
+            "--iidfile",
+            "iid",
+            "--label",
+            "x=y",
+            "-t",
+            "one",
+            "-t",
+            "two:v2",
+            "empty",
+        ])
+        .stdin_bytes("FROM localhost/busybox\nRUN echo noisy\n")
+        .ok();
+    let id = out.stdout.trim();
+    assert_eq!(out.lines().len(), 1, "{}", out.stdout);
+    assert_eq!(
+        fs::read_to_string(env.join("iid")).unwrap(),
+        format!("sha256:{id}")
+    );
+    assert_eq!(berth_id(&env, "localhost/one:latest"), id);
+    assert_eq!(berth_id(&env, "localhost/two:v2"), id);
+    assert_eq!(inspect(&env, "one")["Config"]["Labels"]["x"], "y");
+    // A Containerfile is found when there is no Dockerfile.
+    fs::create_dir_all(env.join("cf")).unwrap();
+    fs::write(
+        env.join("cf/Containerfile"),
+        "FROM localhost/busybox\nENV CF=1\n",
+    )
+    .unwrap();
+    env.berth(["build", "-t", "cf", "cf"]).ok();
+    assert!(inspect(&env, "cf")["Config"]["Env"]
+        .to_string()
+        .contains("CF=1"));
+}
+
+#[test]
+fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo b > /b\n",
+    );
+    let id = env
+        .berth(["build", "-q", "-t", "app", &ctx])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let shown = env.berth(["images", "-q", "--no-trunc"]).ok();
+    assert_eq!(shown.lines().len(), 2, "busybox and app: {}", shown.stdout);
+    assert_eq!(all_ids(&env).len(), 4, "two intermediate images with -a");
+    // Prune keeps what a named image builds on.
+    env.berth(["image", "prune", "-f"]).ok();
+    assert_eq!(all_ids(&env).len(), 4);
+    // A second image over the same steps shares them.
+    fs::write(
+        env.join("ctx/Dockerfile"),
+        "FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo c > /c\n",
+    )
+    .unwrap();
+    let out = env.berth(["build", "-t", "other", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    // rmi takes the image's own intermediate chain, not the shared part.
+    let out = env.berth(["rmi", "app"]).ok();
+    assert!(out.stdout.contains(&id), "{}", out.stdout);
+    let out = env.berth(["run", "--rm", "other", "cat", "/a", "/c"]).ok();
+    assert_eq!(out.stdout, "a\nc\n");
+    let out = env.berth(["build", "-t", "other", &ctx]).ok();
+    assert_eq!(
+        out.stdout.matches("Using cache").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    // Removing the last name leaves nothing of the build behind.
+    env.berth(["rmi", "other"]).ok();
+    assert_eq!(
+        all_ids(&env),
+        vec![format!("sha256:{}", berth_id(&env, IMG))]
+    );
+    env.berth(["system", "prune", "-f"]).ok();
+    let records = fs::read_dir(env.root().join("cache/build"))
+        .unwrap()
+        .count();
+    assert_eq!(records, 0, "records of removed images are pruned");
+}
+
+each_identity!(run_mounts_cache_tmpfs_bind_and_secret, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let df = "\
+FROM localhost/busybox
+RUN --mount=type=cache,target=/cache,id=c1 echo run >> /cache/log && cat /cache/log
+RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/f && cat /scratch/f
+RUN --mount=type=bind,source=data,target=/in cat /in/input.txt && cp /in/input.txt /copied
+RUN --mount=type=secret,id=token cat /run/secrets/token && wc -c < /run/secrets/token > /secret-size
+RUN --mount=type=secret,id=absent,target=/x true
+";
+    let ctx = context(&env, "ctx", df);
+    fs::create_dir_all(env.join("ctx/data")).unwrap();
+    fs::write(env.join("ctx/data/input.txt"), "from the context\n").unwrap();
+    fs::write(env.join("token.txt"), "s3cret").unwrap();
+    let build = || {
+        env.berth(["build", "--no-cache", "--secret", "id=token,src=token.txt"])
+            .args(["-t", "m", &ctx])
+            .ok()
+    };
+    let out = build();
+    let lines = out.lines();
+    assert!(lines.contains(&"run"), "{}", out.stdout);
+    assert!(lines.contains(&"tmp"));
+    assert!(lines.contains(&"from the context"));
+    assert!(out.stdout.contains("s3cret"), "{}", out.stdout);
+    // The cache mount outlives the build; the others leave only what
+    // RUN copied out of them.
+    let out = build();
+    let runs = out.lines().iter().filter(|l| **l == "run").count();
+    assert_eq!(runs, 2, "the cache mount kept its file: {}", out.stdout);
+    let out = env
+        .berth(["run", "--rm", "m", "sh", "-c"])
+        .arg("cat /copied /secret-size; cat /scratch/f /cache/log 2>/dev/null | wc -l; cat /run/secrets/token 2>&1 || true")
+        .ok();
+    let got: Vec<&str> = out.lines();
+    assert_eq!(got[0], "from the context");
+    assert_eq!(got[1].trim(), "6");
+    assert_eq!(got[2].trim(), "0", "nothing of tmpfs or cache in the image");
+    assert!(!out.stdout.contains("s3cret"), "{}", out.stdout);
+    // A bind source outside the context, a required secret not given.
+    for (df, want) in [
+        (
+            "FROM localhost/busybox\nRUN --mount=type=bind,source=../token.txt,target=/t true\n",
+            "outside the build context",
+        ),
+        (
+            "FROM localhost/busybox\nRUN --mount=type=secret,id=nope,required=true true\n",
+            "required",
+        ),
+    ] {
+        let ctx = context(&env, "bad", df);
+        let out = env.berth(["build", &ctx]).fails(125);
+        assert!(
+            out.stderr.contains("Dockerfile:2: RUN --mount="),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(want), "{}", out.stderr);
+    }
+});
