@@ -24,6 +24,7 @@ use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
 use crate::progress::Event;
 use crate::runtime::spec::Mount;
+use crate::store::containers::ContainerRecord;
 use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -352,11 +353,43 @@ pub fn build(
         let state = b.stage(i)?;
         b.results.insert(i, state);
     }
+    let unused = unused_build_args(&stages, &needed, &b.args);
+    if !unused.is_empty() {
+        b.emit(BuildEvent::Warning(format!(
+            "one or more build args were not consumed: [{}]",
+            unused.join(" ")
+        )));
+    }
     let state = b
         .results
         .remove(&target)
         .expect("the target stage was built");
     b.finish(state, &labels, &names)
+}
+
+/// `--build-arg` names that no ARG of the built stages declares (the
+/// proxy args and `SOURCE_DATE_EPOCH` are consumed without one).
+fn unused_build_args(stages: &Stages, needed: &[usize], args: &BuildArgs) -> Vec<String> {
+    let mut declared = BTreeSet::new();
+    let instructions = stages.meta_args.iter().chain(
+        needed
+            .iter()
+            .flat_map(|&i| stages.stages[i].instructions.iter()),
+    );
+    for i in instructions {
+        if let Command::Arg(pairs) = &i.command {
+            declared.extend(pairs.iter().map(|kv| kv.key.clone()));
+        }
+    }
+    args.values
+        .keys()
+        .filter(|k| {
+            !declared.contains(*k)
+                && !build::stages::PROXY_ARGS.contains(&k.as_str())
+                && k.as_str() != "SOURCE_DATE_EPOCH"
+        })
+        .cloned()
+        .collect()
 }
 
 /// The stages `target` needs (FROM another stage, `COPY --from`, `RUN
@@ -908,6 +941,44 @@ impl Builder<'_> {
         rec
     }
 
+    /// A layer made by `work` in the writable layer of a created (never
+    /// started) container over the state's image: the container's upper
+    /// dir becomes the step's layer, then the container is removed.
+    fn layer_from_container(
+        &mut self,
+        state: &State,
+        history: History,
+        work: impl FnOnce(&ContainerRecord) -> Result<()>,
+    ) -> Result<ImageRecord> {
+        let image = self.image_for(state)?;
+        let ropts = RunOptions {
+            image: image.id.to_string(),
+            command: vec!["true".into()],
+            entrypoint: Some(String::new()),
+            network: Some("none".into()),
+            ..RunOptions::default()
+        };
+        let (rec, _) = super::run::create(self.store, &ropts)?;
+        let result = work(&rec).and_then(|()| {
+            commit::commit_container(
+                self.store,
+                &self.writer,
+                ContainerLayer {
+                    container: &rec,
+                    config: state.config.clone(),
+                    history,
+                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
+                    skip_empty: false,
+                    names: &[],
+                },
+            )
+        });
+        let removed = self.store.remove_container(&rec);
+        let rec = result?;
+        removed?;
+        Ok(rec)
+    }
+
     // ---- COPY and ADD ------------------------------------------------
     // COPY/ADD are executed by `super::build_copy`: `cache_digest` for
     // the key, `copy_into` a created container over the current image,
@@ -1001,35 +1072,10 @@ impl Builder<'_> {
         let i = &step.instruction;
         let ctx = self.build_context()?;
         let req = self.copy_request(&ctx, state, step)?;
-        let image = self.image_for(state)?;
-        let ropts = RunOptions {
-            image: image.id.to_string(),
-            command: vec!["/bin/true".into()],
-            entrypoint: Some(String::new()),
-            network: Some("none".into()),
-            ..RunOptions::default()
-        };
-        let (rec, _spec) = super::run::create(self.store, &ropts)?;
-        let result = (|| -> Result<ImageRecord> {
-            build_copy::copy_into(self.paths, &rec.id, &req)
-                .with_context(|| format!("{}:{}", self.df.file, i.line))?;
-            commit::commit_container(
-                self.store,
-                &self.writer,
-                ContainerLayer {
-                    container: &rec,
-                    config: state.config.clone(),
-                    history,
-                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
-                    skip_empty: false,
-                    names: &[],
-                },
-            )
-        })();
-        let removed = self.store.remove_container(&rec);
-        let rec = result?;
-        removed?;
-        Ok(rec)
+        let (paths, file) = (self.paths, self.df.file.clone());
+        self.layer_from_container(state, history, |c| {
+            build_copy::copy_into(paths, &c.id, &req).with_context(|| format!("{file}:{}", i.line))
+        })
     }
 
     /// Apply `--label`, commit the final image and give it its names.
@@ -1079,7 +1125,9 @@ impl Builder<'_> {
             }
         };
         self.emit(BuildEvent::Commit(names.first().cloned()));
-        if !names.is_empty() {
+        // A name is on one image only: when the image has them all, the
+        // index need not be written (a fully cached rebuild writes nothing).
+        if !names.iter().all(|n| rec.names.contains(n)) {
             rec = self.store.update_index(|idx| {
                 let pos = idx
                     .images

@@ -407,8 +407,15 @@ CMD echo cmd
 ";
     let ctx = context(&env, "ctx", df);
     let out = env
-        .berth(["build", "-t", "s", "--build-arg", "LOCAL=override", &ctx])
+        .berth(["build", "-t", "s", "--build-arg", "LOCAL=override"])
+        .args(["--build-arg", "UNUSED=1", &ctx])
         .ok();
+    assert!(
+        out.stderr
+            .contains("WARN: one or more build args were not consumed: [UNUSED]"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.contains("global=[]\n"), "{}", out.stdout);
     assert!(
         out.stdout.contains("global=[g] local=[override]\n"),
@@ -702,3 +709,47 @@ RUN --mount=type=secret,id=absent,target=/x true
         assert!(out.stderr.contains(want), "{}", out.stderr);
     }
 });
+
+#[test]
+fn from_pulls_a_missing_image_and_pull_forces_it() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let remote = format!("{}/test/base:1", reg.host());
+    env.berth(["tag", IMG, &remote]).ok();
+    env.berth(["push", "-q", &remote]).ok();
+    env.berth(["untag", IMG, &remote]).ok();
+    let other = TestEnv::new();
+    let ctx = context(
+        &other,
+        "ctx",
+        &format!("FROM {remote}\nRUN echo pulled-base\n"),
+    );
+    let out = other.berth(["build", "-t", "p", &ctx]).ok();
+    assert!(
+        out.stderr.contains(&format!("Trying to pull {remote}")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("pulled-base"));
+    assert_eq!(berth_id(&other, &remote), berth_id(&env, IMG));
+    // In the store now: no pull, unless --pull.
+    let out = other.berth(["build", "-t", "p", &ctx]).ok();
+    assert!(!out.stderr.contains("Trying to pull"), "{}", out.stderr);
+    let out = other.berth(["build", "--pull", "-t", "p", &ctx]).ok();
+    assert!(out.stderr.contains("Trying to pull"), "{}", out.stderr);
+    // A base that is nowhere: the error names the line.
+    let ctx = context(
+        &other,
+        "bad",
+        &format!("FROM {}/test/nothing:1\n", reg.host()),
+    );
+    let out = other.berth(["build", &ctx]).fails(125);
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("Error: Dockerfile:1: FROM ") && last.contains("manifest"),
+        "{}",
+        out.stderr
+    );
+}
