@@ -877,6 +877,34 @@ mod tests {
     }
 
     #[test]
+    fn mtimes_are_clamped() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("new"), b"x").unwrap();
+        let old = tmp.path().join("old");
+        fs::write(&old, b"y").unwrap();
+        let f = fs::File::options().write(true).open(&old).unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1000))
+            .unwrap();
+        let mut out = Vec::new();
+        let opts = DiffOptions {
+            clamp_mtime: Some(5000),
+            ..DiffOptions::default()
+        };
+        write_tar(tmp.path(), &mut out, &opts).unwrap();
+        let mut a = tar::Archive::new(&out[..]);
+        let got: Vec<(String, u64)> = a
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let p = e.path().unwrap().display().to_string();
+                (p, e.header().mtime().unwrap())
+            })
+            .collect();
+        assert_eq!(got, [("new".to_string(), 5000), ("old".to_string(), 1000)]);
+    }
+
+    #[test]
     fn changes_are_added_changed_and_deleted() {
         let tmp = tempfile::tempdir().unwrap();
         let lower = tmp.path().join("lower");

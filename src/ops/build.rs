@@ -580,14 +580,27 @@ impl Builder<'_> {
     /// Execute one step (or take it from the cache).
     fn step(&mut self, mut state: State, step: &Step) -> Result<State> {
         let i = &step.instruction;
-        if let Command::Arg(_) = i.command {
-            return Ok(state);
-        }
-        let copy_digest = match &i.command {
+        // What the step reads besides its parent: the files COPY/ADD
+        // would copy, the context files RUN bind-mounts.
+        let mut mounts = Vec::new();
+        let extra = match &i.command {
             Command::Copy(_) | Command::Add(_) => Some(self.copy_digest(&state, step)?),
+            Command::Run(r) => {
+                let mut listing = Vec::new();
+                for m in &r.mounts {
+                    let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
+                    if let Some((mount, keyed)) = self.mount(m).with_context(at)? {
+                        if let (true, Mount::Bind { source, .. }) = (keyed, &mount) {
+                            tree_listing(source, Path::new(""), &mut listing).with_context(at)?;
+                        }
+                        mounts.push(mount);
+                    }
+                }
+                (!listing.is_empty()).then(|| Digest::of(&listing))
+            }
             _ => None,
         };
-        let key = self.key(&state, step, copy_digest.as_ref());
+        let key = self.key(&state, step, extra.as_ref());
         if let Some(hit) = self.cached(&key)? {
             self.emit(BuildEvent::UsingCache(hit.id.clone()));
             let config = ImageConfig::parse(&self.store.blob(&hit.id)?)
@@ -614,7 +627,7 @@ impl Builder<'_> {
         let rec = match &i.command {
             Command::Run(r) => {
                 history.created_by = Some(self.run_created_by(&state, r, i));
-                self.run(&state, step, r, history)?
+                self.run(&state, step, r, mounts, history)?
             }
             Command::Workdir(w) => {
                 let dir = resolve_workdir(state.config.config.working_dir.as_deref(), w);
@@ -623,6 +636,14 @@ impl Builder<'_> {
                 self.workdir(&state, &dir, history)?
             }
             Command::Copy(_) | Command::Add(_) => self.copy(&state, step, history)?,
+            Command::Arg(pairs) => {
+                // Podman's form: the names only, values stay out of the
+                // image.
+                let names: Vec<&str> = pairs.iter().map(|kv| kv.key.as_str()).collect();
+                history.created_by = Some(format!("/bin/sh -c #(nop) ARG {}", names.join(" ")));
+                state.config.history.push(history);
+                self.commit_config(&state)?
+            }
             _ => {
                 apply_metadata(&mut state, &i.command);
                 state.config.history.push(history);
@@ -694,14 +715,10 @@ impl Builder<'_> {
         state: &State,
         step: &Step,
         r: &build::RunCmd,
+        mounts: Vec<Mount>,
         history: History,
     ) -> Result<ImageRecord> {
         let i = &step.instruction;
-        let mut mounts = Vec::new();
-        for m in &r.mounts {
-            let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
-            mounts.extend(self.mount(m).with_context(at)?);
-        }
         let image = self.image_for(state)?;
         let args = match &r.command {
             CommandLine::Shell(s) => {
@@ -780,8 +797,9 @@ impl Builder<'_> {
     /// the build context, read-only) or `secret` (a `--secret` file,
     /// read-only, at `/run/secrets/ID` by default).
     /// `None`: a secret that was not given and is not required (skipped,
-    /// as BuildKit does).
-    fn mount(&self, spec: &str) -> Result<Option<Mount>> {
+    /// as BuildKit does). The flag says whether the mount's files are part
+    /// of the step's cache key (a bind mount of the context).
+    fn mount(&self, spec: &str) -> Result<Option<(Mount, bool)>> {
         let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
         for part in spec.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, "true"));
@@ -805,21 +823,27 @@ impl Builder<'_> {
             "cache" => {
                 let target = need_target()?;
                 let id = kv.get("id").copied().unwrap_or(target.as_str());
-                Ok(Some(Mount::Bind {
-                    source: self.store.cache_mount_dir(id)?,
-                    target,
-                    read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
-                }))
+                Ok(Some((
+                    Mount::Bind {
+                        source: self.store.cache_mount_dir(id)?,
+                        target,
+                        read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
+                    },
+                    false,
+                )))
             }
             "tmpfs" => {
                 let options = kv
                     .get("size")
                     .map(|s| format!("size={s}"))
                     .unwrap_or_default();
-                Ok(Some(Mount::Tmpfs {
-                    target: need_target()?,
-                    options,
-                }))
+                Ok(Some((
+                    Mount::Tmpfs {
+                        target: need_target()?,
+                        options,
+                    },
+                    false,
+                )))
             }
             "bind" => {
                 let target = need_target()?;
@@ -845,11 +869,14 @@ impl Builder<'_> {
                 if !source.starts_with(&context) {
                     bail!("source {rel} is outside the build context");
                 }
-                Ok(Some(Mount::Bind {
-                    source,
-                    target,
-                    read_only: true,
-                }))
+                Ok(Some((
+                    Mount::Bind {
+                        source,
+                        target,
+                        read_only: true,
+                    },
+                    true,
+                )))
             }
             "secret" => {
                 let id = kv
@@ -864,11 +891,14 @@ impl Builder<'_> {
                     .ok_or_else(|| anyhow!("a secret mount needs id=ID"))?;
                 let target = target.unwrap_or_else(|| format!("/run/secrets/{id}"));
                 match self.secrets.iter().find(|s| s.id == id) {
-                    Some(s) => Ok(Some(Mount::Bind {
-                        source: s.src.clone(),
-                        target,
-                        read_only: true,
-                    })),
+                    Some(s) => Ok(Some((
+                        Mount::Bind {
+                            source: s.src.clone(),
+                            target,
+                            read_only: true,
+                        },
+                        false,
+                    ))),
                     None if kv.get("required").is_some_and(|v| *v == "true") => {
                         bail!("secret {id:?} is required: give it with --secret id={id},src=PATH")
                     }
@@ -1124,7 +1154,7 @@ impl Builder<'_> {
                 }
             }
         };
-        self.emit(BuildEvent::Commit(names.first().cloned()));
+        self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).
         if !names.iter().all(|n| rec.names.contains(n)) {
@@ -1163,6 +1193,44 @@ fn shell_script(s: &str, i: &Instruction) -> String {
         Some(h) if s.trim_start().starts_with("<<") => h.content.clone(),
         _ => s.to_string(),
     }
+}
+
+/// Append a line per file below `root` (path, type, mode, size, mtime
+/// in nanoseconds, symlink target) to `out`, sorted: what a bind mount
+/// shows, cheaply, for the cache key.
+fn tree_listing(root: &Path, rel: &Path, out: &mut Vec<u8>) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let path = root.join(rel);
+    let md =
+        std::fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+    let link = if md.file_type().is_symlink() {
+        std::fs::read_link(&path).ok()
+    } else {
+        None
+    };
+    out.extend_from_slice(
+        format!(
+            "{:?} {:o} {} {}.{} {:?}\n",
+            rel,
+            md.mode(),
+            md.size(),
+            md.mtime(),
+            md.mtime_nsec(),
+            link
+        )
+        .as_bytes(),
+    );
+    if md.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        names.sort();
+        for n in names {
+            tree_listing(root, &rel.join(n), out)?;
+        }
+    }
+    Ok(())
 }
 
 /// WORKDIR's path: relative ones are joined to the current one.

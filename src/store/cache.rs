@@ -86,3 +86,35 @@ impl Store {
         Ok(dir)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StorePaths;
+
+    #[test]
+    fn records_round_trip_and_damage_is_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&StorePaths {
+            root: tmp.path().join("root"),
+            runroot: tmp.path().join("run"),
+        })
+        .unwrap();
+        let (key, image) = (Digest::of(b"key"), Digest::of(b"image"));
+        assert_eq!(store.cache_lookup(&key).unwrap(), None);
+        assert!(store.cache_records().unwrap().is_empty());
+        store.cache_record(&key, &image).unwrap();
+        assert_eq!(store.cache_lookup(&key).unwrap(), Some(image.clone()));
+        let other = Digest::of(b"other");
+        store.cache_record(&key, &other).unwrap();
+        assert_eq!(store.cache_records().unwrap(), vec![(key.clone(), other)]);
+        std::fs::write(tmp.path().join("root/cache/build").join(key.hex()), "junk").unwrap();
+        assert_eq!(store.cache_lookup(&key).unwrap(), None);
+        store.cache_remove(&key).unwrap();
+        store.cache_remove(&key).unwrap();
+        assert!(store.cache_records().unwrap().is_empty());
+        let a = store.cache_mount_dir("a").unwrap();
+        assert!(a.is_dir());
+        assert_ne!(a, store.cache_mount_dir("/a").unwrap());
+    }
+}
