@@ -12,6 +12,7 @@
 //! instructions change only the config. Nothing here prints: progress
 //! goes to the caller as [`BuildEvent`]s.
 
+use super::build_copy::{self, BuildContext, CopyFrom, CopyRequest};
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
 use super::run::RunOptions;
@@ -462,12 +463,6 @@ impl Builder<'_> {
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
         let mut state = self.base(&first.base, index, from)?;
-        // As BuildKit and Podman: a stage whose base sets no PATH gets the
-        // default one, in its RUN steps and in its config.
-        let env = state.config.config.env.get_or_insert_with(Vec::new);
-        if !env.iter().any(|e| e.starts_with("PATH=")) {
-            env.insert(0, format!("PATH={}", super::run::DEFAULT_PATH));
-        }
         // ONBUILD triggers of the base image run right after FROM, and
         // are not inherited further (Docker's rule).
         let triggers = state.config.config.on_build.take().unwrap_or_default();
@@ -1014,33 +1009,103 @@ impl Builder<'_> {
         Ok(rec)
     }
 
-    // ---- COPY and ADD: the hook -------------------------------------
-    // COPY/ADD are executed by `super::build_copy` against its interface:
-    // `copy_digest` returns `build_copy::cache_digest(self.paths, &req)`
-    // (part of the step's key), and `copy` makes the layer with
-    // `self.layer_from_container(state, history, |c|
-    // build_copy::copy_into(self.paths, &c.id, &req))`, where `req` is the
-    // `CopyRequest` of the step (`CopyFrom::Context` or, for `--from`, the
-    // image id of `self.results[stage]` or of a store image). Until then
-    // both fail clearly.
+    // ---- COPY and ADD ------------------------------------------------
+    // COPY/ADD are executed by `super::build_copy`: `cache_digest` for
+    // the key, `copy_into` a created container over the current image,
+    // whose writable layer becomes the step's layer.
 
-    fn copy_digest(&self, _state: &State, step: &Step) -> Result<Digest> {
-        Err(self.copy_not_yet(step))
+    /// The build context, with the ignore file for the Dockerfile.
+    fn build_context(&self) -> Result<BuildContext> {
+        let dockerfile = match &self.opts.dockerfile {
+            Some(p) if p.as_os_str() != "-" => p.clone(),
+            _ => default_dockerfile(&self.opts.context)
+                .unwrap_or_else(|_| self.opts.context.join("Dockerfile")),
+        };
+        BuildContext::open(&self.opts.context, &dockerfile)
+    }
+
+    /// `--from=`: an earlier stage's image, or an image (pulled if needed).
+    fn copy_from_image(&mut self, from: &str, i: &Instruction) -> Result<Digest> {
+        if let Some(state) = self.stages.find(from).and_then(|j| self.results.get(&j)) {
+            let state = state.clone();
+            return Ok(self.image_for(&state)?.id);
+        }
+        match self.base(from, usize::MAX, i)?.image {
+            Some(r) => Ok(r.id),
+            None => bail!(
+                "{}:{}: --from={from}: nothing to copy from",
+                self.df.file,
+                i.line
+            ),
+        }
+    }
+
+    /// The request of a COPY or ADD step.
+    fn copy_request<'c>(
+        &mut self,
+        ctx: &'c BuildContext,
+        state: &State,
+        step: &Step,
+    ) -> Result<CopyRequest<'c>> {
+        let i = &step.instruction;
+        let (c, add) = match &i.command {
+            Command::Copy(c) => (c, false),
+            Command::Add(c) => (c, true),
+            _ => bail!("{}:{}: not a COPY or ADD", self.df.file, i.line),
+        };
+        let from = match &c.from {
+            Some(f) => CopyFrom::Image(self.copy_from_image(f, i)?),
+            None => CopyFrom::Context(ctx),
+        };
+        let mut sources = Vec::new();
+        let mut heredocs = Vec::new();
+        for s in &c.sources {
+            let word = s
+                .strip_prefix("<<")
+                .map(|w| w.trim_start_matches('-').trim_matches(['"', '\'']));
+            match word.and_then(|w| i.heredocs.iter().find(|h| h.name == w)) {
+                Some(h) => heredocs.push((h.name.clone(), h.content.clone())),
+                None => sources.push(s.clone()),
+            }
+        }
+        Ok(CopyRequest {
+            add,
+            from,
+            sources,
+            heredocs,
+            dest: c.dest.clone(),
+            workdir: state
+                .config
+                .config
+                .working_dir
+                .clone()
+                .filter(|w| !w.is_empty())
+                .unwrap_or_else(|| "/".into()),
+            chown: c.chown.clone(),
+            chmod: c.chmod.clone(),
+            excludes: c.exclude.clone(),
+            parents: c.parents,
+            checksum: c.checksum.clone(),
+            link: c.link,
+        })
+    }
+
+    fn copy_digest(&mut self, state: &State, step: &Step) -> Result<Digest> {
+        let i = &step.instruction;
+        let ctx = self.build_context()?;
+        let req = self.copy_request(&ctx, state, step)?;
+        build_copy::cache_digest(self.paths, &req)
+            .with_context(|| format!("{}:{}", self.df.file, i.line))
     }
 
     fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
-        let err = self.copy_not_yet(step);
-        self.layer_from_container(state, history, |_| Err(err))
-    }
-
-    fn copy_not_yet(&self, step: &Step) -> anyhow::Error {
         let i = &step.instruction;
-        anyhow!(
-            "{}:{}: {} is not supported yet by berth build",
-            self.df.file,
-            i.line,
-            i.name.to_uppercase()
-        )
+        let ctx = self.build_context()?;
+        let req = self.copy_request(&ctx, state, step)?;
+        let (paths, file) = (self.paths, self.df.file.clone());
+        self.layer_from_container(state, history, |c| {
+            build_copy::copy_into(paths, &c.id, &req).with_context(|| format!("{file}:{}", i.line))
+        })
     }
 
     /// Apply `--label`, commit the final image and give it its names.
