@@ -828,6 +828,7 @@ impl Builder<'_> {
                         source: self.store.cache_mount_dir(id)?,
                         target,
                         read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
+                        propagation: None,
                     },
                     false,
                 )))
@@ -874,6 +875,7 @@ impl Builder<'_> {
                         source,
                         target,
                         read_only: true,
+                        propagation: None,
                     },
                     true,
                 )))
@@ -896,6 +898,7 @@ impl Builder<'_> {
                             source: s.src.clone(),
                             target,
                             read_only: true,
+                            propagation: None,
                         },
                         false,
                     ))),
