@@ -101,6 +101,7 @@ pub fn internal_init(fd: i32) -> i32 {
 
 /// Create the record and its files; return it with the runtime spec.
 pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
+    crate::runtime::rootfs::check_overlay_env()?;
     let lock = store.lock_for_container()?;
     let index = store.read_index()?;
     let image = store.resolve(&index, &opts.image)?.clone();

@@ -1,7 +1,8 @@
 //! Probes of what the kernel allows, for `info`: whether a native overlay
 //! mount works where berth would make one — inside a new user namespace
 //! when rootless (Linux 5.11+, mount option `userxattr`), in a private
-//! mount namespace as root.
+//! mount namespace as root. Where it does not, containers fall back to
+//! fuse-overlayfs.
 
 use anyhow::{Context, Result};
 use nix::mount::{mount, MsFlags};
@@ -11,9 +12,18 @@ use nix::unistd::{fork, ForkResult};
 use std::path::Path;
 
 /// Try an overlay mount in a child process, in the namespaces a container
-/// of this user would get. `Ok(())` when it works; the error says why not.
-/// Must be called while the process has a single thread (it forks).
+/// of this user would get. `Ok(())` when it works; the error says why not,
+/// and what containers use instead (fuse-overlayfs, when installed; see
+/// [`super::rootfs::premount`]). Must be called while the process has a
+/// single thread (it forks).
 pub fn overlay_mount(scratch: &Path) -> Result<()> {
+    native_overlay_mount(scratch).map_err(|e| match super::rootfs::find_fuse_overlayfs() {
+        Some(p) => e.context(format!("containers use {} instead", p.display())),
+        None => e.context("containers cannot run: install fuse-overlayfs"),
+    })
+}
+
+fn native_overlay_mount(scratch: &Path) -> Result<()> {
     let dirs = ["lower", "upper", "work", "merged"].map(|d| scratch.join(d));
     for d in &dirs {
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;

@@ -322,6 +322,12 @@ enum OverlayMode {
     Fuse,
 }
 
+/// Check `BERTH_OVERLAY` before a container is created, so that a bad
+/// value stores nothing.
+pub fn check_overlay_env() -> Result<()> {
+    overlay_mode().map(|_| ())
+}
+
 fn overlay_mode() -> Result<OverlayMode> {
     match std::env::var("BERTH_OVERLAY").as_deref() {
         Err(_) | Ok("") | Ok("auto") => Ok(OverlayMode::Auto),

@@ -423,11 +423,13 @@ each_identity!(fuse_overlayfs_missing_is_a_clear_error, |who| {
         "{}",
         out.stderr
     );
-    let out = env
-        .berth(["run", "--rm", IMG, "true"])
-        .env("BERTH_OVERLAY", "sometimes")
-        .fails(125);
-    assert!(out.stderr.contains("BERTH_OVERLAY"), "{}", out.stderr);
+    for cmd in ["run", "create"] {
+        let out = env
+            .berth([cmd, IMG, "true"])
+            .env("BERTH_OVERLAY", "sometimes")
+            .fails(125);
+        assert!(out.stderr.contains("BERTH_OVERLAY"), "{}", out.stderr);
+    }
     assert_eq!(container_dirs(&env), Vec::<String>::new());
     wait_nothing_left(&env);
 });
