@@ -295,7 +295,7 @@ each_identity!(security_opt_bad_values_are_125, |who| {
 });
 
 /// Let users open `/dev/fuse`: Debian's usual mode is 0666, but this
-/// machine's is 0600, with which no rootless FUSE mount can work.
+/// device is sometimes made 0600, with which no rootless FUSE mount can work.
 fn fuse_usable(who: Who) {
     if who == Who::Root {
         return;
