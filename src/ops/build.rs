@@ -1121,12 +1121,29 @@ fn step_text(i: &Instruction) -> String {
     i.original.trim().to_string()
 }
 
-/// The script RUN passes to the shell; a heredoc body (`RUN <<EOF`) is
-/// the script itself.
+/// The script RUN passes to the shell. A heredoc alone (`RUN <<EOF`) is
+/// the script itself; heredocs after a command (`RUN cat <<EOF > f`) are
+/// given back to the shell after the command line, as BuildKit does.
 fn shell_script(s: &str, i: &Instruction) -> String {
     match i.heredocs.first() {
-        Some(h) if s.trim_start().starts_with("<<") => h.content.clone(),
-        _ => s.to_string(),
+        None => s.to_string(),
+        Some(h)
+            if i.heredocs.len() == 1
+                && s.trim_start().starts_with("<<")
+                && !s.trim().contains(' ') =>
+        {
+            h.content.clone()
+        }
+        Some(_) => {
+            let mut script = s.to_string();
+            script.push('\n');
+            for h in &i.heredocs {
+                script.push_str(&h.content);
+                script.push_str(&h.name);
+                script.push('\n');
+            }
+            script
+        }
     }
 }
 

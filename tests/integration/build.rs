@@ -810,3 +810,23 @@ fn concurrent_builds_share_one_store() {
         out.stdout
     );
 }
+
+#[test]
+fn run_heredocs() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nARG WHO=world\nRUN <<EOF\necho script line 1\necho script line 2\nEOF\nRUN cat <<EOF > /greeting && cat <<'RAW' >> /greeting\nhello $WHO\nEOF\nraw $WHO\nRAW\n",
+    );
+    let out = env.berth(["build", "-t", "h", &ctx]).ok();
+    assert!(
+        out.stdout.contains("script line 1\nscript line 2\n"),
+        "{}",
+        out.stdout
+    );
+    let out = env.berth(["run", "--rm", "h", "cat", "/greeting"]).ok();
+    assert_eq!(out.stdout, "hello world\nraw $WHO\n");
+}
