@@ -607,8 +607,14 @@ fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
     let shown = env.berth(["images", "-q", "--no-trunc"]).ok();
     assert_eq!(shown.lines().len(), 2, "busybox and app: {}", shown.stdout);
     assert_eq!(all_ids(&env).len(), 4, "two intermediate images with -a");
-    // Prune keeps what a named image builds on.
+    // Prune keeps what a named image builds on; rmi refuses it.
     env.berth(["image", "prune", "-f"]).ok();
+    let intermediate = all_ids(&env)
+        .into_iter()
+        .find(|i| !shown.stdout.contains(i.as_str()))
+        .unwrap();
+    let out = env.berth(["rmi", &intermediate]).fails(125);
+    assert!(out.stderr.contains("dependent children"), "{}", out.stderr);
     assert_eq!(all_ids(&env).len(), 4);
     // A second image over the same steps shares them.
     fs::write(
