@@ -265,6 +265,8 @@ struct Builder<'a> {
     total: usize,
     /// The resulting image of each stage built so far.
     results: BTreeMap<usize, State>,
+    /// Images this build added to the store.
+    made: Vec<Digest>,
 }
 
 /// Build the image `opts` describes. Events are sent in order; `hint` is
@@ -347,23 +349,33 @@ pub fn build(
         step: 0,
         total,
         results: BTreeMap::new(),
+        made: Vec::new(),
     };
-    for &i in &needed {
-        let state = b.stage(i)?;
-        b.results.insert(i, state);
+    let res = (|| {
+        for &i in &needed {
+            let state = b.stage(i)?;
+            b.results.insert(i, state);
+        }
+        let unused = unused_build_args(&stages, &needed, &b.args);
+        if !unused.is_empty() {
+            b.emit(BuildEvent::Warning(format!(
+                "one or more build args were not consumed: [{}]",
+                unused.join(" ")
+            )));
+        }
+        let state = b
+            .results
+            .remove(&target)
+            .expect("the target stage was built");
+        b.finish(state, &labels, &names)
+    })();
+    if res.is_err() {
+        // A failed build leaves the store as it found it: the images its
+        // steps made go (their layers with the writer, see `Writer`'s
+        // drop), and so do the cache records naming them.
+        let _ = b.forget_made();
     }
-    let unused = unused_build_args(&stages, &needed, &b.args);
-    if !unused.is_empty() {
-        b.emit(BuildEvent::Warning(format!(
-            "one or more build args were not consumed: [{}]",
-            unused.join(" ")
-        )));
-    }
-    let state = b
-        .results
-        .remove(&target)
-        .expect("the target stage was built");
-    b.finish(state, &labels, &names)
+    res
 }
 
 /// `--build-arg` names that no ARG of the built stages declares (the
@@ -447,6 +459,26 @@ impl Builder<'_> {
             total: self.total,
             text: step_text(i),
         });
+    }
+
+    /// Take the images this build made out of the store again, with the
+    /// cache records that name them.
+    fn forget_made(&self) -> Result<()> {
+        if self.made.is_empty() {
+            return Ok(());
+        }
+        self.store.update_index(|idx| {
+            let before = idx.images.len();
+            idx.images
+                .retain(|i| !(i.names.is_empty() && self.made.contains(&i.id)));
+            Ok(((), idx.images.len() != before))
+        })?;
+        for (key, image) in self.store.cache_records()? {
+            if self.made.contains(&image) {
+                self.store.cache_remove(&key)?;
+            }
+        }
+        Ok(())
     }
 
     /// `--> ID` after a step; the last step's comes after `COMMIT`.
@@ -655,6 +687,9 @@ impl Builder<'_> {
                 self.commit_config(&state)?
             }
         };
+        if self.index.find(&rec.id).is_none() {
+            self.made.push(rec.id.clone());
+        }
         self.store.cache_record(&key, &rec.id)?;
         self.index = self.store.read_index()?;
         self.done(&rec.id);
