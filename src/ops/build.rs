@@ -266,6 +266,8 @@ struct Builder<'a> {
     total: usize,
     /// The resulting image of each stage built so far.
     results: BTreeMap<usize, State>,
+    /// Images this build added to the store.
+    made: Vec<Digest>,
 }
 
 /// Build the image `opts` describes. Events are sent in order; `hint` is
@@ -348,23 +350,33 @@ pub fn build(
         step: 0,
         total,
         results: BTreeMap::new(),
+        made: Vec::new(),
     };
-    for &i in &needed {
-        let state = b.stage(i)?;
-        b.results.insert(i, state);
+    let res = (|| {
+        for &i in &needed {
+            let state = b.stage(i)?;
+            b.results.insert(i, state);
+        }
+        let unused = unused_build_args(&stages, &needed, &b.args);
+        if !unused.is_empty() {
+            b.emit(BuildEvent::Warning(format!(
+                "one or more build args were not consumed: [{}]",
+                unused.join(" ")
+            )));
+        }
+        let state = b
+            .results
+            .remove(&target)
+            .expect("the target stage was built");
+        b.finish(state, &labels, &names)
+    })();
+    if res.is_err() {
+        // A failed build leaves the store as it found it: the images its
+        // steps made go (their layers with the writer, see `Writer`'s
+        // drop), and so do the cache records naming them.
+        let _ = b.forget_made();
     }
-    let unused = unused_build_args(&stages, &needed, &b.args);
-    if !unused.is_empty() {
-        b.emit(BuildEvent::Warning(format!(
-            "one or more build args were not consumed: [{}]",
-            unused.join(" ")
-        )));
-    }
-    let state = b
-        .results
-        .remove(&target)
-        .expect("the target stage was built");
-    b.finish(state, &labels, &names)
+    res
 }
 
 /// `--build-arg` names that no ARG of the built stages declares (the
@@ -448,6 +460,26 @@ impl Builder<'_> {
             total: self.total,
             text: step_text(i),
         });
+    }
+
+    /// Take the images this build made out of the store again, with the
+    /// cache records that name them.
+    fn forget_made(&self) -> Result<()> {
+        if self.made.is_empty() {
+            return Ok(());
+        }
+        self.store.update_index(|idx| {
+            let before = idx.images.len();
+            idx.images
+                .retain(|i| !(i.names.is_empty() && self.made.contains(&i.id)));
+            Ok(((), idx.images.len() != before))
+        })?;
+        for (key, image) in self.store.cache_records()? {
+            if self.made.contains(&image) {
+                self.store.cache_remove(&key)?;
+            }
+        }
+        Ok(())
     }
 
     /// `--> ID` after a step; the last step's comes after `COMMIT`.
@@ -650,6 +682,9 @@ impl Builder<'_> {
                 self.commit_config(&state)?
             }
         };
+        if self.index.find(&rec.id).is_none() {
+            self.made.push(rec.id.clone());
+        }
         self.store.cache_record(&key, &rec.id)?;
         self.index = self.store.read_index()?;
         self.done(&rec.id);
@@ -1189,12 +1224,29 @@ fn step_text(i: &Instruction) -> String {
     i.original.trim().to_string()
 }
 
-/// The script RUN passes to the shell; a heredoc body (`RUN <<EOF`) is
-/// the script itself.
+/// The script RUN passes to the shell. A heredoc alone (`RUN <<EOF`) is
+/// the script itself; heredocs after a command (`RUN cat <<EOF > f`) are
+/// given back to the shell after the command line, as BuildKit does.
 fn shell_script(s: &str, i: &Instruction) -> String {
     match i.heredocs.first() {
-        Some(h) if s.trim_start().starts_with("<<") => h.content.clone(),
-        _ => s.to_string(),
+        None => s.to_string(),
+        Some(h)
+            if i.heredocs.len() == 1
+                && s.trim_start().starts_with("<<")
+                && !s.trim().contains(' ') =>
+        {
+            h.content.clone()
+        }
+        Some(_) => {
+            let mut script = s.to_string();
+            script.push('\n');
+            for h in &i.heredocs {
+                script.push_str(&h.content);
+                script.push_str(&h.name);
+                script.push('\n');
+            }
+            script
+        }
     }
 }
 

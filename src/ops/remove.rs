@@ -71,6 +71,20 @@ pub fn rmi(
                     rec.names.join(", ")
                 );
             }
+            // An intermediate image that later build steps build on, as
+            // Podman refuses it: removing it would only lose their cache.
+            if rec.names.is_empty()
+                && !opts.force
+                && !opts.all
+                && super::images::children_of(&store, idx)
+                    .get(&rec.id)
+                    .is_some_and(|n| *n > 0)
+            {
+                bail!(
+                    "image {} has dependent children: remove them first or use --force",
+                    rec.id.short()
+                );
+            }
             let users: Vec<_> = containers.iter().filter(|c| c.image == rec.id).collect();
             if let Some(c) = users.first().filter(|_| !opts.force) {
                 bail!(

@@ -231,9 +231,6 @@ each_identity!(failing_run_names_the_step_and_changes_nothing, |who| {
         "ctx",
         "FROM localhost/busybox\nRUN echo ok\n\nRUN echo before; exit 3\nRUN echo never\n",
     );
-    // The first RUN is cached by a first attempt; the store then holds
-    // exactly what that step made, and a second failure adds nothing.
-    env.berth(["build", "-t", "bad", &ctx]).fails(3);
     let ids = all_ids(&env);
     let out = env.berth(["build", "-t", "bad", &ctx]).fails(3);
     assert!(out.stdout.contains("before"), "{}", out.stdout);
@@ -249,6 +246,16 @@ each_identity!(failing_run_names_the_step_and_changes_nothing, |who| {
         .fails(1);
     let ps = env.berth(["ps", "-a", "-q"]).ok();
     assert_eq!(ps.stdout, "", "no container is left");
+    let layers = fs::read_dir(env.root().join("overlay")).unwrap().count();
+    assert_eq!(layers, 2, "l/ and busybox's layer only");
+    // The same steps then run again, and succeed once fixed.
+    fs::write(
+        env.join("ctx/Dockerfile"),
+        "FROM localhost/busybox\nRUN echo ok\n\nRUN echo before\n",
+    )
+    .unwrap();
+    let out = env.berth(["build", "-t", "bad", &ctx]).ok();
+    assert!(!out.stdout.contains("Using cache"), "{}", out.stdout);
 });
 
 /// The root-only cases below cover the engine's logic; the identities
@@ -607,8 +614,14 @@ fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
     let shown = env.berth(["images", "-q", "--no-trunc"]).ok();
     assert_eq!(shown.lines().len(), 2, "busybox and app: {}", shown.stdout);
     assert_eq!(all_ids(&env).len(), 4, "two intermediate images with -a");
-    // Prune keeps what a named image builds on.
+    // Prune keeps what a named image builds on; rmi refuses it.
     env.berth(["image", "prune", "-f"]).ok();
+    let intermediate = all_ids(&env)
+        .into_iter()
+        .find(|i| !shown.stdout.contains(i.as_str()))
+        .unwrap();
+    let out = env.berth(["rmi", &intermediate]).fails(125);
+    assert!(out.stderr.contains("dependent children"), "{}", out.stderr);
     assert_eq!(all_ids(&env).len(), 4);
     // A second image over the same steps shares them.
     fs::write(
@@ -809,4 +822,24 @@ fn concurrent_builds_share_one_store() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn run_heredocs() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let ctx = context(
+        &env,
+        "ctx",
+        "FROM localhost/busybox\nARG WHO=world\nRUN <<EOF\necho script line 1\necho script line 2\nEOF\nRUN cat <<EOF > /greeting && cat <<'RAW' >> /greeting\nhello $WHO\nEOF\nraw $WHO\nRAW\n",
+    );
+    let out = env.berth(["build", "-t", "h", &ctx]).ok();
+    assert!(
+        out.stdout.contains("script line 1\nscript line 2\n"),
+        "{}",
+        out.stdout
+    );
+    let out = env.berth(["run", "--rm", "h", "cat", "/greeting"]).ok();
+    assert_eq!(out.stdout, "hello world\nraw $WHO\n");
 }
