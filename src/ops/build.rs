@@ -495,6 +495,12 @@ impl Builder<'_> {
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
         let mut state = self.base(&first.base, index, from)?;
+        // As BuildKit and Podman: a stage whose base sets no PATH gets the
+        // default one, in its RUN steps and in its config.
+        let env = state.config.config.env.get_or_insert_with(Vec::new);
+        if !env.iter().any(|e| e.starts_with("PATH=")) {
+            env.insert(0, format!("PATH={}", super::run::DEFAULT_PATH));
+        }
         // ONBUILD triggers of the base image run right after FROM, and
         // are not inherited further (Docker's rule).
         let triggers = state.config.config.on_build.take().unwrap_or_default();
