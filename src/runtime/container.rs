@@ -2,8 +2,9 @@
 //!
 //! Three processes, none of which forks while it has threads:
 //!
-//! 1. berth itself ([`run`]): re-executes `/proc/self/exe` in the hidden
-//!    `internal-init` mode, sends it the [`Spec`] over a socket, maps its
+//! 1. berth itself ([`run`]): forks the monitor (or, once it has started
+//!    threads, re-executes `/proc/self/exe` in the hidden `internal-init`
+//!    mode), sends it the [`Spec`] over a socket, maps its
 //!    user namespace (`newuidmap`/`newgidmap`, or the user alone), then
 //!    forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to it and exits with the
 //!    container's code. The container inherits berth's stdio, so input and
@@ -102,28 +103,8 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         .context("blocking signals to forward them")?;
 
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
-    let fd = theirs.as_raw_fd();
-    let mut cmd = Command::new("/proc/self/exe");
-    cmd.arg0("berth")
-        .args(["internal-init", &fd.to_string()])
-        .stdin(if spec.process.stdin {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        });
-    // SAFETY: fcntl is async-signal-safe; the closure touches no memory
-    // shared with other threads.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().context("starting berth's container init")?;
+    let pid = start_monitor(&theirs, spec.process.stdin)?;
     drop(theirs);
-    let pid = Pid::from_raw(child.id() as i32);
 
     let mut pty = None;
     let setup = (|| -> Result<Option<StartError>> {
@@ -169,6 +150,76 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         Ok(Some(e)) => Err(e.into()),
         Err(e) => Err(e.context("starting the container")),
     }
+}
+
+/// Start the monitor with `sock` as its end of the socket. A process with
+/// one thread forks: the child is the monitor at once, without loading
+/// berth again (a good part of a container's start-up time). A process
+/// that has started threads must not fork (only the forking thread would
+/// go on, with whatever locks the others held), so it re-executes
+/// `/proc/self/exe` in the hidden `internal-init` mode instead.
+fn start_monitor(sock: &UnixStream, stdin: bool) -> Result<Pid> {
+    let fd = sock.as_raw_fd();
+    if one_thread() {
+        let null = if stdin {
+            None
+        } else {
+            Some(std::fs::File::open("/dev/null").context("opening /dev/null")?)
+        };
+        // SAFETY: this process has one thread (checked just above), so
+        // the child may run any code.
+        match unsafe { fork() }.context("starting berth's container monitor")? {
+            ForkResult::Child => {
+                // SAFETY: plain descriptor calls on descriptors we own;
+                // the ranges leave out 0-2 and the socket. Everything
+                // else berth had open (the store's locks among them) is
+                // closed, as exec would have closed it.
+                unsafe {
+                    if let Some(n) = &null {
+                        libc::dup2(n.as_raw_fd(), 0);
+                    }
+                    if fd > 3 {
+                        libc::syscall(libc::SYS_close_range, 3u32, (fd - 1) as u32, 0u32);
+                    }
+                    libc::syscall(libc::SYS_close_range, (fd + 1) as u32, u32::MAX, 0u32);
+                }
+                let code = init_main(fd);
+                // SAFETY: leave without running the parent's destructors.
+                unsafe { libc::_exit(code) }
+            }
+            ForkResult::Parent { child } => return Ok(child),
+        }
+    }
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg0("berth")
+        .args(["internal-init", &fd.to_string()])
+        .stdin(if stdin {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
+    // SAFETY: fcntl is async-signal-safe; the closure touches no memory
+    // shared with other threads.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().context("starting berth's container init")?;
+    Ok(Pid::from_raw(child.id() as i32))
+}
+
+/// Whether this process has a single thread (`/proc/self/stat`, field 20).
+fn one_thread() -> bool {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return false;
+    };
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(17))
+        .is_some_and(|n| n == "1")
 }
 
 /// Read what pid 1 reports before `exec`: nothing (it runs) or an error.

@@ -390,7 +390,7 @@ each_identity!(exec_with_init_and_host_network, |who| {
     // exec joins the container all the same.
     let i = start(&env, "i", &["--init", IMG, "sleep", "60"]);
     let out = env.berth(["exec", "i", "cat", "/proc/1/cmdline"]).ok();
-    assert!(out.stdout.contains("internal-init"), "{}", out.stdout);
+    assert!(out.stdout.contains("berth"), "{}", out.stdout);
     let out = env.berth(["exec", "i", "hostname"]).ok();
     assert_eq!(out.stdout.trim(), &i.id[..12]);
     // --network host: the host's network namespace is already berth's.
