@@ -4,58 +4,10 @@
 //! cache lines of a second build, the store's image list after a failure.
 
 use crate::fixtures::*;
+use crate::identity::*;
 use crate::util::*;
 use serde_json::Value;
 use std::fs;
-
-const IMG: &str = "localhost/busybox:latest";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Root,
-    Sub,
-    NoSub,
-}
-
-/// Three tests per body: as root, rootless with and without a subuid range.
-macro_rules! each_identity {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn root() {
-                ($body)(Who::Root)
-            }
-            #[test]
-            fn rootless_subuid() {
-                ($body)(Who::Sub)
-            }
-            #[test]
-            fn rootless_no_subuid() {
-                ($body)(Who::NoSub)
-            }
-        }
-    };
-}
-
-/// An environment for `who` with the busybox image loaded; `None` only
-/// outside CI when the users cannot be made (a loud skip).
-fn env_for(who: Who) -> Option<TestEnv> {
-    let env = match who {
-        Who::Root => {
-            if !is_root() {
-                skip("build tests run as root (and as test users created by root)");
-                return None;
-            }
-            TestEnv::new()
-        }
-        Who::Sub => Rootless::with_subuid()?.env(),
-        Who::NoSub => Rootless::without_subuid()?.env(),
-    };
-    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
-    berth_load(&env, &archive);
-    Some(env)
-}
 
 /// Write `dockerfile` into a fresh context dir `name` (world-readable, so
 /// the test users can read it); returns the dir's name.
@@ -98,7 +50,7 @@ CMD ["echo from cmd"]
 "#;
 
 each_identity!(runs_every_instruction_and_caches_them, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let ctx = context(&env, "ctx", FULL);
@@ -223,7 +175,7 @@ each_identity!(runs_every_instruction_and_caches_them, |who| {
 });
 
 each_identity!(failing_run_names_the_step_and_changes_nothing, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let ctx = context(
@@ -261,7 +213,7 @@ each_identity!(failing_run_names_the_step_and_changes_nothing, |who| {
 /// The root-only cases below cover the engine's logic; the identities
 /// above cover what differs between users (containers, layer owners).
 fn root_env() -> Option<TestEnv> {
-    env_for(Who::Root)
+    env_with(Who::Root, &[])
 }
 
 #[test]
@@ -662,7 +614,7 @@ fn intermediate_images_are_hidden_kept_and_removed_with_their_image() {
 }
 
 each_identity!(run_mounts_cache_tmpfs_bind_and_secret, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let df = "\

@@ -7,61 +7,13 @@
 //! with Podman and compares the configs and the layers' file lists.
 
 use crate::fixtures::*;
+use crate::identity::*;
 use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-
-const IMG: &str = "localhost/busybox:latest";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Root,
-    Sub,
-    NoSub,
-}
-
-/// An environment for `who` with the busybox image loaded; `None` only
-/// outside CI when the users cannot be made (a loud skip).
-fn env_for(who: Who) -> Option<TestEnv> {
-    let env = match who {
-        Who::Root => {
-            if !is_root() {
-                skip("build tests run as root (and as test users created by root)");
-                return None;
-            }
-            TestEnv::new()
-        }
-        Who::Sub => Rootless::with_subuid()?.env(),
-        Who::NoSub => Rootless::without_subuid()?.env(),
-    };
-    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
-    berth_load(&env, &archive);
-    Some(env)
-}
-
-/// Three tests per body: as root, rootless with and without a subuid range.
-macro_rules! each_identity {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn root() {
-                ($body)(Who::Root)
-            }
-            #[test]
-            fn rootless_subuid() {
-                ($body)(Who::Sub)
-            }
-            #[test]
-            fn rootless_no_subuid() {
-                ($body)(Who::NoSub)
-            }
-        }
-    };
-}
 
 /// Write the files of a build context below `dir` (world-readable, so the
 /// test users can read it): `path -> content`; a content starting with
@@ -129,7 +81,9 @@ fn set_mtime(p: &Path, secs: i64) {
 }
 
 each_identity!(copy_rules, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let ctx = env.join("ctx");
     write_context(
         &ctx,
@@ -278,7 +232,9 @@ COPY --link a.txt /linked.txt
 });
 
 each_identity!(add_archives_and_urls, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let ctx = env.join("ctx");
     // One tar (a directory 0755 and a file 0644 with known times),
     // plain and in each compression ADD detects.
@@ -399,7 +355,9 @@ ADD {url} /u/renamed
 });
 
 each_identity!(copy_from_a_stage_and_an_image, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let ctx = env.join("ctx");
     write_context(
         &ctx,
@@ -429,7 +387,9 @@ COPY --from=0 /out/sub/f /byindex
 });
 
 each_identity!(the_context_cannot_be_left, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let outside = env.join("outside");
     fs::create_dir_all(&outside).unwrap();
     fs::write(outside.join("secret"), "outside the context\n").unwrap();
@@ -478,7 +438,7 @@ each_identity!(the_context_cannot_be_left, |who| {
 /// leave no image behind.
 #[test]
 fn bad_sources_fail_clearly() {
-    let Some(env) = env_for(Who::Root) else {
+    let Some(env) = env_with(Who::Root, &[]) else {
         return;
     };
     let ctx = env.join("ctx");
@@ -524,7 +484,7 @@ fn bad_sources_fail_clearly() {
 /// the same config fields, the same files in the same layers.
 #[test]
 fn matches_podman_build() {
-    let Some(env) = env_for(Who::Root) else {
+    let Some(env) = env_with(Who::Root, &[]) else {
         return;
     };
     let archive = env.join("images.tar");

@@ -5,58 +5,10 @@
 //! prune` and `run --pull`.
 
 use crate::fixtures::*;
+use crate::identity::*;
 use crate::util::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-const IMG: &str = "localhost/busybox:latest";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Root,
-    Sub,
-    NoSub,
-}
-
-/// An environment for `who` with the busybox image loaded; `None` only
-/// outside CI when the users cannot be made (a loud skip).
-fn env_for(who: Who) -> Option<TestEnv> {
-    let env = match who {
-        Who::Root => {
-            if !is_root() {
-                skip("container tests run as root (and as test users created by root)");
-                return None;
-            }
-            TestEnv::new()
-        }
-        Who::Sub => Rootless::with_subuid()?.env(),
-        Who::NoSub => Rootless::without_subuid()?.env(),
-    };
-    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
-    berth_load(&env, &archive);
-    Some(env)
-}
-
-/// Three tests per body: as root, rootless with and without a subuid range.
-macro_rules! each_identity {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn root() {
-                ($body)(Who::Root)
-            }
-            #[test]
-            fn rootless_subuid() {
-                ($body)(Who::Sub)
-            }
-            #[test]
-            fn rootless_no_subuid() {
-                ($body)(Who::NoSub)
-            }
-        }
-    };
-}
 
 /// A container running in the foreground (`berth run` spawned).
 struct Live {
@@ -142,7 +94,7 @@ fn processes_in(ns: &Path) -> Vec<i32> {
 }
 
 each_identity!(exec_joins_the_running_container, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let c = start(
@@ -293,7 +245,7 @@ each_identity!(exec_joins_the_running_container, |who| {
 });
 
 each_identity!(exec_with_a_terminal, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let c = start(&env, "t", &[IMG, "sleep", "60"]);
@@ -322,7 +274,7 @@ each_identity!(exec_with_a_terminal, |who| {
 });
 
 each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     // pid 1 handles TERM (a pid 1 without a handler ignores it).
@@ -383,7 +335,7 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
 });
 
 each_identity!(exec_with_init_and_host_network, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     // With --init, pid 1 is berth's own init, which is not dumpable: the
@@ -420,7 +372,7 @@ fn image_id(env: &TestEnv) -> String {
 }
 
 fn inspect_finds_containers_and_images(who: Who) {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let img = image_id(&env);
@@ -514,7 +466,7 @@ fn names(env: &TestEnv) -> Vec<String> {
 }
 
 fn container_prune_keeps_running_ones(who: Who) {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let made = env.berth(["create", "--name", "made", IMG, "true"]).ok();
@@ -568,7 +520,7 @@ fn container_prune_keeps_running_ones_rootless() {
 // --- run --pull ------------------------------------------------------------------
 
 each_identity!(pull_never_fails_on_a_missing_image, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let before = store_listing(&env.root());
@@ -593,7 +545,7 @@ each_identity!(pull_never_fails_on_a_missing_image, |who| {
 });
 
 fn pull_from_a_registry(who: Who) {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);

@@ -12,6 +12,7 @@ mod crash;
 mod docs;
 mod exec;
 mod fixtures;
+mod identity;
 mod images;
 mod interop;
 mod registry;

@@ -6,9 +6,8 @@
 //! assertions are on the host side.
 
 use crate::fixtures::*;
-use crate::run::{
-    all, container_dirs, each_identity, env_with, mount_at, mounts_below, parse, Who, IMG,
-};
+use crate::identity::*;
+use crate::run::{all, container_dirs, mount_at, mounts_below, parse};
 use crate::util::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
