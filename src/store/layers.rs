@@ -70,12 +70,15 @@ impl Store {
             fsutil::remove_all(&doomed)?;
         }
         let _ = std::fs::remove_file(self.root.join("overlay/l").join(short_link(chain)));
-        let _ = std::fs::remove_file(
-            self.root
-                .join("locks")
-                .join(format!("{}.lock", chain.hex())),
-        );
+        let _ = std::fs::remove_file(self.layer_lock_path(chain));
         Ok(())
+    }
+
+    /// `locks/<chain>.lock`: held by the process that extracts the layer.
+    pub(super) fn layer_lock_path(&self, chain: &Digest) -> std::path::PathBuf {
+        self.root
+            .join("locks")
+            .join(format!("{}.lock", chain.hex()))
     }
 }
 
@@ -93,9 +96,30 @@ impl Writer<'_> {
             parent = Some(c);
         }
         let store = self.store;
-        let missing: Vec<usize> = (0..infos.len())
+        let absent: Vec<usize> = (0..infos.len())
             .filter(|&i| !store.layer_dir(&chains[i].0).exists())
             .collect();
+        // The locks of the missing layers, all taken before any work, in
+        // one order every process follows (by chain id). A staged layer
+        // keeps its lock until the whole image is committed, so taking
+        // them as the workers go would let two processes that need the
+        // same two layers each hold one and wait for the other forever.
+        let mut order = absent.clone();
+        order.sort_by(|&a, &b| chains[a].0.hex().cmp(chains[b].0.hex()));
+        let mut locks: Vec<Option<FileLock>> = (0..infos.len()).map(|_| None).collect();
+        for i in order {
+            let lock = FileLock::acquire(
+                &store.layer_lock_path(&chains[i].0),
+                LockKind::Exclusive,
+                |_| {},
+            )?;
+            // Another process may have put it in place while we waited.
+            if !store.layer_dir(&chains[i].0).exists() {
+                locks[i] = Some(lock);
+            }
+        }
+        let missing: Vec<usize> = absent.into_iter().filter(|&i| locks[i].is_some()).collect();
+        let locks: Vec<Mutex<Option<FileLock>>> = locks.into_iter().map(Mutex::new).collect();
         if !missing.is_empty() {
             let next = AtomicUsize::new(0);
             let failed = AtomicBool::new(false);
@@ -115,12 +139,22 @@ impl Writer<'_> {
                         let i = missing[k];
                         let below: Vec<&Digest> =
                             chains[..i].iter().rev().map(|(c, _)| c).collect();
-                        match self.extract_layer(img, i, &chains[i].0, chains[i].1.as_ref(), &below)
-                        {
-                            Ok(Some(layer)) => {
+                        let lock = locks[i]
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .take()
+                            .expect("each missing layer is extracted once");
+                        match self.extract_layer(
+                            img,
+                            i,
+                            &chains[i].0,
+                            chains[i].1.as_ref(),
+                            &below,
+                            lock,
+                        ) {
+                            Ok(layer) => {
                                 staged.lock().unwrap_or_else(|p| p.into_inner()).push(layer)
                             }
-                            Ok(None) => {}
                             Err(e) => {
                                 failed.store(true, Ordering::SeqCst);
                                 errors
@@ -183,8 +217,8 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Extract layer `i` into the staging dir, holding its lock; `None`
-    /// when another process put it in place while we waited.
+    /// Extract layer `i` into the staging dir; `lock` (its lock) is held
+    /// until the layer is committed.
     fn extract_layer(
         &self,
         img: &dyn Image,
@@ -192,17 +226,9 @@ impl Writer<'_> {
         chain: &Digest,
         parent: Option<&Digest>,
         below: &[&Digest],
-    ) -> Result<Option<Staged>> {
-        let store = self.store;
+        lock: FileLock,
+    ) -> Result<Staged> {
         let info = &img.layers()[i];
-        let lock_path = store
-            .root
-            .join("locks")
-            .join(format!("{}.lock", chain.hex()));
-        let lock = FileLock::acquire(&lock_path, LockKind::Exclusive, |_| {})?;
-        if store.layer_dir(chain).exists() {
-            return Ok(None); // another process extracted it while we waited
-        }
         let stage = self.staging.join(chain.hex());
         let diff = stage.join("diff");
         fsutil::create_dir_all(&diff)?;
@@ -258,11 +284,11 @@ impl Writer<'_> {
             write("lower", lower.join(":").as_bytes())?;
         }
         write("layer.json", &serde_json::to_vec(&rec)?)?;
-        Ok(Some(Staged {
+        Ok(Staged {
             _lock: lock,
             stage,
             chain: chain.clone(),
-        }))
+        })
     }
 }
 
