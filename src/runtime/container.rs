@@ -61,7 +61,7 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 /// Signals berth forwards to the container.
-pub(super) const FORWARDED: [Signal; 4] = [
+pub const FORWARDED: [Signal; 4] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -83,6 +83,22 @@ pub(super) fn forwarded_and_chld() -> SigSet {
 /// called while the process has one thread: the signals it forwards are
 /// blocked and waited for synchronously.
 pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
+    run_with(spec, hint, Output::default())
+}
+
+/// Where the output of a container goes, and who hears that it started.
+#[derive(Default)]
+pub struct Output<'a> {
+    /// Write stdout and stderr to this log ([`super::logs`]) instead of
+    /// berth's own.
+    pub log: Option<&'a std::path::Path>,
+    /// Called once the container's program runs.
+    pub started: Option<&'a mut dyn FnMut()>,
+}
+
+/// [`run`], with the container's output in a log and a call once its
+/// program runs (a detached container's berth process).
+pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Result<i32> {
     let plan = if spec.user_namespace {
         match userns::plan() {
             Ok(p) => p,
@@ -99,6 +115,11 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         .thread_block()
         .context("blocking signals to forward them")?;
 
+    // After blocking: the log's threads inherit the mask.
+    let writers = match out.log {
+        Some(path) => Some(super::logs::start(path)?),
+        None => None,
+    };
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
     let fd = theirs.as_raw_fd();
     let mut cmd = Command::new("/proc/self/exe");
@@ -119,7 +140,13 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
             Ok(())
         });
     }
-    let child = cmd.spawn().context("starting berth's container init")?;
+    if let Some(w) = &writers {
+        cmd.stdout(Stdio::from(w.stdout.try_clone()?))
+            .stderr(Stdio::from(w.stderr.try_clone()?));
+    }
+    let child = cmd.spawn();
+    drop(cmd);
+    let child = child.context("starting berth's container init")?;
     drop(theirs);
     let pid = Pid::from_raw(child.id() as i32);
 
@@ -134,8 +161,11 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         ours.write_all(&json)?;
         if spec.user_namespace {
             let mut b = [0u8; 1];
-            if ours.read_exact(&mut b).is_err() || b[0] != b'u' {
-                return read_error(&mut ours);
+            match ours.read_exact(&mut b) {
+                Ok(()) if b[0] == b'u' => {}
+                // An error before the namespace: its first byte is read.
+                Ok(()) => return read_error_after(&mut ours, b.to_vec()),
+                Err(_) => return read_error(&mut ours),
             }
             let mapped = match &plan {
                 Some(p) => userns::map_ids(pid.as_raw(), p),
@@ -155,12 +185,21 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         read_error(&mut ours)
     })();
 
+    if setup.as_ref().is_ok_and(|e| e.is_none()) {
+        if let Some(f) = out.started.as_mut() {
+            f();
+        }
+    }
     let code = match pty {
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
             super::tty::relay(pid, master, spec.process.stdin, &signals)?
         }
         _ => wait_forwarding(pid, &signals)?,
     };
+    if let Some(w) = writers {
+        // Our write ends go with the command; the container's with it.
+        w.finish_after_close();
+    }
     match setup {
         Ok(None) => Ok(code),
         Ok(Some(e)) => Err(e.into()),
@@ -248,7 +287,10 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // Out of the terminal's process group: berth alone receives ^C and
     // forwards it once.
     let _ = nix::unistd::setsid();
-    let mut flags = CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
+    // In the host's network namespace still.
+    let listeners = super::ports::bind(&spec.ports)?;
+    // The pid namespace comes last: the port relay is forked before it.
+    let mut flags = CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if spec.network != Network::Host {
         flags |= CloneFlags::CLONE_NEWNET;
     }
@@ -266,6 +308,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             std::process::exit(125);
         }
     }
+    if !listeners.is_empty() {
+        fork_port_relay(listeners, sock.as_raw_fd())?;
+    }
+    unshare(CloneFlags::CLONE_NEWPID)
+        .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?;
     let signals = forwarded_and_chld();
     signals.thread_block().context("blocking signals")?;
     // SAFETY: this process has a single thread (it was just exec'd and
@@ -335,6 +382,34 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             }
             Ok(code)
         }
+    }
+}
+
+/// Fork the process that relays published ports ([`super::ports`]); it
+/// dies with the monitor. `report` is the socket to berth, which the relay
+/// must not hold open (berth waits for its end).
+fn fork_port_relay(listeners: Vec<super::ports::Listener>, report: i32) -> Result<()> {
+    let me = nix::unistd::getpid();
+    // SAFETY: this process has a single thread.
+    match unsafe { fork() }.context("forking the port relay")? {
+        ForkResult::Child => {
+            // SAFETY: integer prctl; closing descriptors this process
+            // never uses again; opening /dev/null.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                if libc::getppid() != me.as_raw() {
+                    libc::_exit(0);
+                }
+                libc::close(report);
+                // Not the log's pipes: the log ends with the container.
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                for fd in 0..3 {
+                    libc::dup2(null, fd);
+                }
+            }
+            super::ports::serve(listeners)
+        }
+        ForkResult::Parent { .. } => Ok(()),
     }
 }
 

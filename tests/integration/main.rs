@@ -7,6 +7,7 @@ mod architecture;
 mod bad_input;
 mod concurrency;
 mod crash;
+mod detach;
 mod docs;
 mod exec;
 mod fixtures;
