@@ -469,6 +469,25 @@ fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i6
     }
 }
 
+/// Podman's PORTS column: `0.0.0.0:8080->80/tcp, …`.
+fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
+    let Ok(spec) = serde_json::from_value::<crate::runtime::spec::Spec>(rec.config.clone()) else {
+        return String::new();
+    };
+    spec.ports
+        .iter()
+        .map(|p| {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
+            format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn state_name(state: State) -> &'static str {
     match state {
         State::Created => "created",
@@ -527,7 +546,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                     "Status": status(c.state, r, now),
                     "Names": r.name,
                     "State": state_name(c.state),
-                    "Ports": "",
+                    "Ports": ports_column(r),
                 })
             })
             .collect();
@@ -550,7 +569,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                 cmd,
                 human_age(r.created, now),
                 status(c.state, r, now),
-                String::new(),
+                ports_column(r),
                 r.name.clone(),
             ]
         })

@@ -178,6 +178,11 @@ each_identity!(detached_run_logs_and_stop, |who| {
     });
     let out = env.berth(["logs", "-t", "d1"]).ok();
     assert!(out.stdout.ends_with("Z out\n"), "{}", out.stdout);
+    // `exec` joins a detached container.
+    let out = env
+        .berth(["exec", "d1", "sh", "-c", "echo $$; cat /proc/1/cmdline"])
+        .ok();
+    assert!(out.stdout.contains("sh\0-c"), "{}", out.stdout);
     let procs = container_processes(&env, "d1");
     // berth, the monitor, pid 1, sleep.
     assert!(procs.len() >= 3, "{procs:?}");
@@ -344,6 +349,8 @@ each_identity!(published_port_reaches_the_container, |who| {
         env.berth(["port", "web"]).ok().stdout,
         format!("80/tcp -> 0.0.0.0:{port}\n")
     );
+    let ps = env.berth(["ps", "--format", "{{.Ports}}"]).ok();
+    assert_eq!(ps.stdout, format!("0.0.0.0:{port}->80/tcp\n"));
     // A second connection, and a port in use.
     assert!(http_get(port).contains("hello-from-the-container"));
     let out = env
