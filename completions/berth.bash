@@ -455,7 +455,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-i -t -a -d -p -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -p -P -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -897,7 +897,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-i -t -a -d -p -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -p -P -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1123,7 +1123,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-i -t -a -d -p -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -p -P -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2465,7 +2465,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-i -t -a -d -p -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
+            opts="-i -t -a -d -p -P -e -w -u -v -h -V --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --workdir --user --entrypoint --volume --tmpfs --read-only --hostname --network --init --cap-add --cap-drop --privileged --security-opt --pull --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -120,6 +120,9 @@ pub struct RunArgs {
     /// [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port
     #[arg(short, long, value_name = "[IP:]HOSTPORT:CTRPORT")]
     publish: Vec<String>,
+    /// Publish every TCP port the image exposes on a free host port
+    #[arg(short = 'P', long)]
+    publish_all: bool,
     /// Set an environment variable (KEY=VALUE, or KEY to take berth's)
     #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
     env: Vec<String>,
@@ -213,6 +216,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         privileged: a.privileged,
         security_opt: a.security_opt.clone(),
         publish: a.publish.clone(),
+        publish_all: a.publish_all,
     })
 }
 

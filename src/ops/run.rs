@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub security_opt: Vec<String>,
     /// `-p [IP:]HOSTPORT:CTRPORT[/tcp]` or `-p CTRPORT` (a free host port).
     pub publish: Vec<String>,
+    /// `-P`: every TCP port the image exposes, on free host ports.
+    pub publish_all: bool,
 }
 
 /// Run a container in the foreground; returns its exit code. `hint` is
@@ -202,6 +204,20 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let mut ports = Vec::new();
     for p in &opts.publish {
         ports.push(parse_publish(p)?);
+    }
+    if opts.publish_all {
+        for key in run.exposed_ports.iter().flat_map(|m| m.keys()) {
+            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+            let published = ports
+                .iter()
+                .any(|p: &PortMapping| p.container_port.to_string() == port);
+            if proto.eq_ignore_ascii_case("tcp") && !published {
+                ports.push(
+                    parse_publish(port)
+                        .with_context(|| format!("image {}: exposed port {key:?}", opts.image))?,
+                );
+            }
+        }
     }
     if !ports.is_empty() && network != Network::Private {
         bail!("--publish needs the private network: a container with --network none or host has no ports to publish");

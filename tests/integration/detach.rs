@@ -389,6 +389,26 @@ each_identity!(published_port_reaches_the_container, |who| {
     assert!(out.code == 137 || out.code == 143, "{}", out.code);
 });
 
+each_identity!(publish_all_exposed_ports, |who| {
+    let Some(env) = env_for(who) else { return };
+    let _c = Cleanup(&env);
+    env.berth(["create", "--name", "base", IMG, "true"]).ok();
+    env.berth(["commit", "-c", "EXPOSE 80/tcp", "base", "localhost/web:1"])
+        .ok();
+    run_detached(
+        &env,
+        &["--name", "web", "-P", "localhost/web:1", "sh", "-c", HTTPD],
+    );
+    let mapped = env.berth(["port", "web"]).ok().stdout;
+    let (ctr, host) = mapped
+        .trim()
+        .split_once(" -> 0.0.0.0:")
+        .expect("one mapping");
+    assert_eq!(ctr, "80/tcp");
+    let body = http_get(host.parse().unwrap());
+    assert!(body.contains("hello-from-the-container"), "{body}");
+});
+
 each_identity!(port_in_use_fails_clearly, |who| {
     let Some(env) = env_for(who) else { return };
     let _c = Cleanup(&env);
