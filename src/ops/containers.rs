@@ -1,7 +1,8 @@
-//! Container records as use cases: `create`, `start -a`, `ps`, `rm`,
-//! `container inspect`. A container runs only while its berth process
-//! (the parent of its init) lives; its state is derived from that
-//! process, never stored as "running".
+//! Container records as use cases: `create`, `start`, `ps`, `rm`,
+//! `container inspect`, `stop`, `kill`, `wait`, `logs`, `port`. A
+//! container runs only while its berth process (the parent of its init,
+//! in the foreground or detached) lives and holds its running lock; its
+//! state is derived from that lock, never stored as "running".
 
 use super::run::RunOptions;
 use crate::runtime::logs::{self, Record};

@@ -95,8 +95,11 @@ pub fn start_with(
     rec.started = crate::image::time::now_unix();
     rec.finished = 0;
     rec.exit_code = None;
-    if !rm {
-        store.save_container(&rec)?;
+    if let Err(e) = store.save_container(&rec) {
+        if rm {
+            let _ = store.remove_container(&rec);
+        }
+        return Err(e);
     }
     let result = crate::runtime::container::run_with(spec, hint, out);
     store.mark_stopped(&rec.id);

@@ -8,15 +8,25 @@
 //!    forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to it and exits with the
 //!    container's code. The container inherits berth's stdio, so input and
 //!    output flow without copying.
-//! 2. the monitor ([`init_main`]): unshares the user, pid, uts, ipc and
-//!    network namespaces, forks the container's pid 1, forwards signals to
-//!    it, and when it exits removes what `--rm` names (from inside the user
+//! 2. the monitor ([`init_main`]): unshares the user, uts, ipc and
+//!    network namespaces, then the pid namespace, forks the container's
+//!    pid 1, forwards signals to it, and when it exits removes what `--rm` names (from inside the user
 //!    namespace, where files of subordinate ids can be removed). Once the
 //!    container's program runs, it records pid 1's host pid for `exec`
 //!    ([`super::exec`]), and removes the record when pid 1 exits.
 //! 3. pid 1 ([`container_init`]): a new mount namespace, the root file
 //!    system ([`super::rootfs`]), hostname, loopback, the user, the
 //!    capabilities, `no_new_privs`, seccomp, then `execve`.
+//!
+//! A detached container (`run -d`) has the same three processes: its
+//! berth is one started for it in a session of its own (`internal-start`),
+//! which writes the container's output to its log ([`Output`],
+//! [`super::logs`]) instead of sharing its stdio.
+//!
+//! With published ports (`-p`), the monitor binds the host's sockets
+//! before it leaves the host's network namespace and forks a fourth
+//! process, the port relay ([`super::ports`]), in the container's network
+//! namespace before it unshares the pid namespace.
 //!
 //! Each process has `PR_SET_PDEATHSIG(SIGKILL)`: if berth is killed, the
 //! monitor dies, then pid 1, and with pid 1 the kernel kills the whole pid

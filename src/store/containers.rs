@@ -1,7 +1,9 @@
 //! Container records: `<root>/containers/<id>/` holds `config.json` (the
 //! record, replaced atomically), the writable layer (`upper/`, `work/`),
 //! the mount point of the root file system (`merged/`) and the files bound
-//! into the container (`hosts`, `hostname`, `resolv.conf`).
+//! into the container (`hosts`, `hostname`, `resolv.conf`), the running
+//! lock (`running.lock`, held by the berth process that runs it) and the
+//! log of its detached runs (`ctr.log`).
 //! `<root>/containers/names/<name>` is a symlink to the id: creating a
 //! symlink is atomic and fails when the name exists, so two `run --name`
 //! racing for one name cannot both win, without a lock.
