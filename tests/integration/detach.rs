@@ -430,3 +430,26 @@ each_identity!(port_in_use_fails_clearly, |who| {
     env.berth(["run", "-p", "99999:80", IMG, "true"]).fails(125);
     assert!(env.berth(["ps", "-aq"]).ok().lines().is_empty());
 });
+
+each_identity!(rm_force_after_its_berth_was_killed, |who| {
+    let Some(env) = env_for(who) else { return };
+    let _c = Cleanup(&env);
+    let fg = env
+        .berth(["run", "--name", "z", IMG, "sleep", "1000"])
+        .spawn();
+    eventually("it runs", || status(&env, "z").starts_with("Up "));
+    let procs = container_processes(&env, "z");
+    Cmd::new("kill").args(["-KILL", &procs[0].to_string()]).ok();
+    // Its berth is now a zombie (not reaped until `wait` below): a dead
+    // process holds no lock, so `rm -f` does not wait for it.
+    let started = Instant::now();
+    env.berth(["rm", "-f", "z"]).ok();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(env.berth(["ps", "-aq"]).ok().lines().is_empty());
+    eventually("no process is left", || alive(&procs).is_empty());
+    assert_eq!(fg.wait().signal, Some(9));
+});
