@@ -24,7 +24,7 @@ pub enum ContainerCommand {
     Run(RunArgs),
     /// Create a container without starting it
     Create(RunArgs),
-    /// Start a created container (attached)
+    /// Start a created container
     Start(StartArgs),
     /// List containers
     #[command(visible_alias = "ps", name = "ls", visible_alias = "list")]
@@ -43,6 +43,18 @@ pub enum ContainerCommand {
     Exec(ExecArgs),
     /// Remove all stopped containers
     Prune(PruneArgs),
+    /// Show the output of a container
+    Logs(LogsArgs),
+    /// Stop running containers (the stop signal, then SIGKILL)
+    Stop(StopArgs),
+    /// Send a signal to running containers
+    Kill(KillArgs),
+    /// Wait for containers to exit and print their exit codes
+    Wait(WaitArgs),
+    /// Stop and start containers again (detached)
+    Restart(StopArgs),
+    /// List the published ports of a container
+    Port(PortArgs),
 }
 
 pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
@@ -58,6 +70,12 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Cp(a) => cp(paths, a),
         ContainerCommand::Exec(a) => exec(paths, a),
         ContainerCommand::Prune(a) => prune(paths, a),
+        ContainerCommand::Logs(a) => logs(paths, a),
+        ContainerCommand::Stop(a) => stop(paths, a),
+        ContainerCommand::Kill(a) => kill(paths, a),
+        ContainerCommand::Wait(a) => wait(paths, a),
+        ContainerCommand::Restart(a) => restart(paths, a),
+        ContainerCommand::Port(a) => port(paths, a),
     }
 }
 
@@ -101,9 +119,16 @@ pub struct RunArgs {
     /// attached to its output)
     #[arg(short, long, value_name = "STREAM")]
     attach: Vec<String>,
-    /// Run in the background (not supported yet)
+    /// Run in the background and print the container's ID
     #[arg(short, long)]
     detach: bool,
+    /// Publish a container's port on the host:
+    /// [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port
+    #[arg(short, long, value_name = "[IP:]HOSTPORT:CTRPORT")]
+    publish: Vec<String>,
+    /// Publish every TCP port the image exposes on a free host port
+    #[arg(short = 'P', long)]
+    publish_all: bool,
     /// Set an environment variable (KEY=VALUE, or KEY to take berth's)
     #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
     env: Vec<String>,
@@ -210,6 +235,8 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         cap_drop: a.cap_drop.clone(),
         privileged: a.privileged,
         security_opt: a.security_opt.clone(),
+        publish: a.publish.clone(),
+        publish_all: a.publish_all,
     })
 }
 
@@ -282,12 +309,22 @@ fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<
 }
 
 pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
-    if a.detach {
-        bail!("--detach is not supported yet: run the container in the foreground");
+    if a.detach && a.tty {
+        bail!("--detach with --tty is not supported yet");
     }
     let opts = run_options(a)?;
     if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
         return Ok(code);
+    }
+    if a.detach {
+        let id = ops::containers::create(paths, &opts)?;
+        return Ok(match start_in_background(paths, &id)? {
+            Ok(()) => {
+                output::println(&id)?;
+                0
+            }
+            Err(code) => code,
+        });
     }
     let mut hint = |h: &str| super::hint_once(paths, h);
     exit_code(ops::run::run(paths, &opts, &mut hint))
@@ -305,8 +342,8 @@ pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct StartArgs {
-    /// Attach to the container's output and wait for it (required: berth
-    /// has no detached containers yet)
+    /// Attach to the container's output and wait for it (default: start
+    /// it in the background)
     #[arg(short, long)]
     attach: bool,
     /// Connect standard input (as given to `create -i`)
@@ -318,10 +355,115 @@ pub struct StartArgs {
 
 pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
     if !a.attach {
-        bail!("start without --attach is not supported yet: use start -a");
+        return Ok(match start_in_background(paths, &a.container)? {
+            Ok(()) => {
+                output::println(&a.container)?;
+                0
+            }
+            Err(code) => code,
+        });
     }
     let mut hint = |h: &str| super::hint_once(paths, h);
     exit_code(ops::containers::start(paths, &a.container, &mut hint))
+}
+
+/// Start container `name` detached: a berth process of its own (in the
+/// hidden `internal-start` mode, in a session of its own, not a child
+/// that dies with this one) runs it with its output in its log.
+/// `Ok(Err(code))` when it could not start (the error is reported).
+///
+/// That process reports on its standard output, a pipe to this one:
+/// `0\n` once the container's program runs, or `CODE\nmessage`.
+fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new("/proc/self/exe");
+    cmd.arg0("berth")
+        .arg("--root")
+        .arg(&paths.root)
+        .arg("--runroot")
+        .arg(&paths.runroot)
+        .args(["internal-start", "--", name])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("starting container {name}: {e}"))?;
+    let mut report = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_string(&mut report);
+    }
+    if report == "0\n" {
+        // It lives on; the kernel's init reaps it when it ends.
+        return Ok(Ok(()));
+    }
+    let _ = child.wait();
+    let (code, message) = report.split_once('\n').unwrap_or(("125", ""));
+    let message = if message.is_empty() {
+        format!("starting container {name}: its berth process exited")
+    } else {
+        message.to_string()
+    };
+    eprintln!("Error: {message}");
+    Ok(Err(code.parse().unwrap_or(super::exit::ERROR)))
+}
+
+/// Arguments of the hidden `internal-start` mode.
+#[derive(Args, Debug)]
+pub struct InternalStartArgs {
+    /// The container (name or ID).
+    container: String,
+}
+
+/// The hidden `internal-start` mode: run a container detached. Reports
+/// to `start_in_background` on standard output, which then becomes
+/// /dev/null; returns the container's exit code.
+pub fn internal_start(paths: &StorePaths, a: &InternalStartArgs) -> Result<i32> {
+    use std::io::Write;
+    let mut reported = false;
+    let mut started = || {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(b"0\n");
+        let _ = out.flush();
+        detach_stdout();
+        reported = true;
+    };
+    let mut hint = |_: &str| {};
+    let r = ops::containers::start_detached(paths, &a.container, &mut started, &mut hint);
+    if reported {
+        return Ok(r.unwrap_or(super::exit::ERROR));
+    }
+    let (code, message) = match &r {
+        Ok(c) => (*c, String::new()),
+        Err(e) => match e.downcast_ref::<StartError>() {
+            Some(s) => (s.code, s.message.clone()),
+            None => (super::exit::ERROR, output::one_line(e)),
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{code}\n{message}");
+    let _ = out.flush();
+    Ok(code)
+}
+
+/// Replace standard output with /dev/null, so the process that waits for
+/// this one's report sees its end.
+fn detach_stdout() {
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup2 onto the standard output descriptor.
+        unsafe { libc::dup2(null.as_raw_fd(), 1) };
+    }
 }
 
 #[derive(Args, Debug)]
@@ -343,9 +485,31 @@ pub struct PsArgs {
 fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i64) -> String {
     match state {
         State::Created => "Created".into(),
-        State::Running(_) => "Up".into(),
+        State::Running(_) => format!(
+            "Up {}",
+            human_age(rec.started, now).trim_end_matches(" ago")
+        ),
         State::Exited(c) => format!("Exited ({c}) {}", human_age(rec.finished, now)),
     }
+}
+
+/// Podman's PORTS column: `0.0.0.0:8080->80/tcp, …`.
+fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
+    let Ok(spec) = serde_json::from_value::<crate::runtime::spec::Spec>(rec.config.clone()) else {
+        return String::new();
+    };
+    spec.ports
+        .iter()
+        .map(|p| {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
+            format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn state_name(state: State) -> &'static str {
@@ -406,7 +570,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                     "Status": status(c.state, r, now),
                     "Names": r.name,
                     "State": state_name(c.state),
-                    "Ports": "",
+                    "Ports": ports_column(r),
                 })
             })
             .collect();
@@ -429,7 +593,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                 cmd,
                 human_age(r.created, now),
                 status(c.state, r, now),
-                String::new(),
+                ports_column(r),
                 r.name.clone(),
             ]
         })
@@ -686,9 +850,215 @@ pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
     Ok(0)
 }
 
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Keep printing new output until the container exits
+    #[arg(short, long)]
+    follow: bool,
+    /// Print only the last N lines
+    #[arg(long, value_name = "N")]
+    tail: Option<usize>,
+    /// Prefix each line with its time (RFC 3339)
+    #[arg(short, long)]
+    timestamps: bool,
+    /// Only output from this time on: RFC 3339, seconds since the epoch,
+    /// or a duration before now (10s, 5m, 2h)
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// The container (name or ID)
+    container: String,
+}
+
+/// `--since`: RFC 3339, Unix seconds, or a duration (`90s`, `5m`, `1h`,
+/// `1h30m`) before now.
+fn parse_since(s: &str, now: i64) -> Result<i64> {
+    if let Some(t) = crate::image::time::parse_rfc3339(s) {
+        return Ok(t);
+    }
+    if let Ok(t) = s.parse::<i64>() {
+        return Ok(t);
+    }
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => bail!(
+                "--since {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)"
+            ),
+        };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--since {s:?}: a unit without a number"))?;
+        total += n * unit;
+        num.clear();
+    }
+    if !num.is_empty() || s.is_empty() {
+        bail!("--since {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)");
+    }
+    Ok(now - total)
+}
+
+/// `logs`: stdout records to standard output, stderr records to standard
+/// error, a newline after each full line.
+pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
+    use crate::runtime::logs::Stream;
+    use std::io::Write;
+    let since = match &a.since {
+        Some(s) => Some(parse_since(s, crate::image::time::now_unix())?),
+        None => None,
+    };
+    let o = ops::containers::LogOptions {
+        follow: a.follow,
+        tail: a.tail,
+        since,
+    };
+    let mut sink = |r: &crate::runtime::logs::Record| -> Result<()> {
+        let mut line = String::new();
+        if a.timestamps {
+            line.push_str(&r.time);
+            line.push(' ');
+        }
+        line.push_str(&r.text);
+        if r.full {
+            line.push('\n');
+        }
+        match r.stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(line.as_bytes())?;
+                out.flush()?;
+            }
+            Stream::Stderr => std::io::stderr().lock().write_all(line.as_bytes())?,
+        }
+        Ok(())
+    };
+    ops::containers::logs(paths, &a.container, &o, &mut sink)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct StopArgs {
+    /// Seconds to wait for the stop signal to end the container before
+    /// SIGKILL
+    #[arg(
+        short = 't',
+        long = "time",
+        alias = "timeout",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    time: u64,
+    /// Containers (names or IDs)
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn stop(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
+    for c in &a.containers {
+        ops::containers::stop(paths, c, std::time::Duration::from_secs(a.time))?;
+        output::println(c)?;
+    }
+    Ok(0)
+}
+
+pub fn restart(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
+    for c in &a.containers {
+        ops::containers::stop(paths, c, std::time::Duration::from_secs(a.time))?;
+        if let Err(code) = start_in_background(paths, c)? {
+            return Ok(code);
+        }
+        output::println(c)?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// The signal: a name (TERM, SIGTERM) or a number
+    #[arg(short, long, value_name = "SIGNAL", default_value = "KILL")]
+    signal: String,
+    /// Containers (names or IDs)
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn kill(paths: &StorePaths, a: &KillArgs) -> Result<i32> {
+    let sig = ops::containers::parse_signal(&a.signal)?;
+    for c in &a.containers {
+        ops::containers::kill(paths, c, sig)?;
+        output::println(c)?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct WaitArgs {
+    /// Containers (names or IDs)
+    #[arg(required = true)]
+    containers: Vec<String>,
+}
+
+pub fn wait(paths: &StorePaths, a: &WaitArgs) -> Result<i32> {
+    for c in &a.containers {
+        let code = ops::containers::wait(paths, c)?;
+        output::println(&code.to_string())?;
+    }
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct PortArgs {
+    /// The container (name or ID)
+    container: String,
+}
+
+/// `80/tcp -> 0.0.0.0:8080`, one line per mapping, as Podman prints them.
+pub fn port(paths: &StorePaths, a: &PortArgs) -> Result<i32> {
+    let (_, ports) = ops::containers::ports(paths, &a.container)?;
+    let text: String = ports
+        .iter()
+        .map(|p| {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0".to_string()
+            } else if p.host_ip.contains(':') {
+                format!("[{}]", p.host_ip)
+            } else {
+                p.host_ip.clone()
+            };
+            format!(
+                "{}/{} -> {ip}:{}\n",
+                p.container_port, p.protocol, p.host_port
+            )
+        })
+        .collect();
+    output::print(&text)?;
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn since_takes_times_and_durations() {
+        assert_eq!(parse_since("90s", 1000).unwrap(), 910);
+        assert_eq!(parse_since("1h30m", 10000).unwrap(), 10000 - 5400);
+        assert_eq!(parse_since("1700000000", 0).unwrap(), 1700000000);
+        assert_eq!(
+            parse_since("2024-01-02T03:04:05Z", 0).unwrap(),
+            crate::image::time::parse_rfc3339("2024-01-02T03:04:05Z").unwrap()
+        );
+        for bad in ["", "5x", "m", "10s5"] {
+            assert!(parse_since(bad, 0).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pull_policies_have_podmans_names() {

@@ -97,7 +97,7 @@ pub enum Command {
     Run(container::RunArgs),
     /// Create a container without starting it
     Create(container::RunArgs),
-    /// Start a created container (attached)
+    /// Start a created container
     Start(container::StartArgs),
     /// List containers
     Ps(container::PsArgs),
@@ -111,6 +111,18 @@ pub enum Command {
     Cp(container::CpArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
+    /// Show the output of a container
+    Logs(container::LogsArgs),
+    /// Stop running containers (the stop signal, then SIGKILL)
+    Stop(container::StopArgs),
+    /// Send a signal to running containers
+    Kill(container::KillArgs),
+    /// Wait for containers to exit and print their exit codes
+    Wait(container::WaitArgs),
+    /// Stop and start containers again (detached)
+    Restart(container::StopArgs),
+    /// List the published ports of a container
+    Port(container::PortArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
@@ -118,6 +130,8 @@ pub enum Command {
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
     InternalExec(container::InternalInitArgs),
+    #[command(name = "internal-start", hide = true)]
+    InternalStart(container::InternalStartArgs),
 }
 
 impl Cli {
@@ -232,5 +246,12 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::InternalInit(a) => container::internal_init(a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),
+        Command::InternalStart(a) => container::internal_start(&paths, a),
+        Command::Logs(a) => container::logs(&paths, a),
+        Command::Stop(a) => container::stop(&paths, a),
+        Command::Kill(a) => container::kill(&paths, a),
+        Command::Wait(a) => container::wait(&paths, a),
+        Command::Restart(a) => container::restart(&paths, a),
+        Command::Port(a) => container::port(&paths, a),
     }
 }

@@ -1,13 +1,18 @@
-//! Container records as use cases: `create`, `start -a`, `ps`, `rm`,
-//! `container inspect`. A container runs only while its berth process
-//! (the parent of its init) lives; its state is derived from that
-//! process, never stored as "running".
+//! Container records as use cases: `create`, `start`, `ps`, `rm`,
+//! `container inspect`, `stop`, `kill`, `wait`, `logs`, `port`. A
+//! container runs only while its berth process (the parent of its init,
+//! in the foreground or detached) lives and holds its running lock; its
+//! state is derived from that lock, never stored as "running".
 
 use super::run::RunOptions;
+use crate::runtime::logs::{self, Record};
+use crate::runtime::spec::PortMapping;
 use crate::runtime::spec::Spec;
 use crate::store::containers::{ContainerRecord, State};
 use crate::store::{Store, StorePaths};
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
 /// A record with its current state.
@@ -28,9 +33,6 @@ pub fn create(paths: &StorePaths, opts: &RunOptions) -> Result<String> {
 pub fn start(paths: &StorePaths, name: &str, hint: &mut dyn FnMut(&str)) -> Result<i32> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    if let State::Running(_) = store.container_state(&rec) {
-        bail!("container {} is already running", rec.name);
-    }
     let spec: Spec = serde_json::from_value(rec.config.clone())
         .with_context(|| format!("container {}: malformed record", rec.name))?;
     // A container created with `--rm` goes once it has run.
@@ -101,25 +103,253 @@ pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> R
     Ok(removed)
 }
 
-/// Remove one container (used by `rmi -f` too).
+/// Remove one container (used by `rmi -f` too); a running one is killed
+/// first (with `force`), and removed once its berth process is gone.
 pub fn remove_one(store: &Store, rec: &ContainerRecord, force: bool) -> Result<()> {
-    if let State::Running(pid) = store.container_state(rec) {
+    if store.is_running(&rec.id) {
         if !force {
             bail!(
                 "container {} is running: stop it first or remove it with --force",
                 rec.name
             );
         }
-        let pid = nix::unistd::Pid::from_raw(pid);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        let started = Instant::now();
-        while nix::sys::signal::kill(pid, None).is_ok()
-            && started.elapsed() < Duration::from_secs(10)
-        {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        kill_and_wait(store, rec)?;
     }
     store.remove_container(rec)
+}
+
+/// SIGKILL the container and wait until its berth process has recorded
+/// the end (or, failing that, kill that process too).
+fn kill_and_wait(store: &Store, rec: &ContainerRecord) -> Result<()> {
+    let _ = signal(store, rec, Signal::SIGKILL);
+    if wait_stopped(store, &rec.id, Duration::from_secs(10)) {
+        return Ok(());
+    }
+    if let Some(pid) = store.runner_pid(&rec.id) {
+        // The parent-death signals take the monitor and pid 1 with it.
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    if wait_stopped(store, &rec.id, Duration::from_secs(10)) {
+        return Ok(());
+    }
+    bail!("container {} did not stop", rec.name)
+}
+
+/// Wait up to `limit` for the container's running lock to be released
+/// (by its berth process, which records the exit first, or by the
+/// kernel if that process was killed: a zombie holds no lock).
+fn wait_stopped(store: &Store, id: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        if !store.is_running(id) {
+            return true;
+        }
+        if start.elapsed() >= limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Send `sig` to the container's pid 1; when it cannot be reached (not
+/// started yet, or running as a user berth may not signal), to its berth
+/// process, which forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT, and which
+/// SIGKILL kills with the whole container.
+fn signal(store: &Store, rec: &ContainerRecord, sig: Signal) -> Result<()> {
+    use nix::sys::signal::kill;
+    if let Some((pid1, _)) = store.container_pid1(rec) {
+        match kill(Pid::from_raw(pid1), sig) {
+            Ok(()) | Err(nix::errno::Errno::ESRCH) => return Ok(()),
+            Err(_) => {}
+        }
+    }
+    let forwarded = crate::runtime::container::FORWARDED.contains(&sig) || sig == Signal::SIGKILL;
+    match store.runner_pid(&rec.id) {
+        Some(pid) if forwarded => kill(Pid::from_raw(pid), sig)
+            .map_err(|e| anyhow!("signalling container {}: {}", rec.name, e.desc())),
+        Some(_) => bail!(
+            "container {}: cannot send {sig} before its program runs",
+            rec.name
+        ),
+        None => Ok(()),
+    }
+}
+
+/// A signal by name (`TERM`, `SIGTERM`, any case) or number.
+pub fn parse_signal(s: &str) -> Result<Signal> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Signal::try_from(n).map_err(|_| anyhow!("invalid signal {s:?}"));
+    }
+    let up = s.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    name.parse::<Signal>()
+        .map_err(|_| anyhow!("invalid signal {s:?}"))
+}
+
+/// The image's StopSignal, or SIGTERM.
+fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
+    store
+        .blob(&rec.image)
+        .ok()
+        .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
+        .and_then(|c| c.config.stop_signal)
+        .and_then(|s| parse_signal(&s).ok())
+        .unwrap_or(Signal::SIGTERM)
+}
+
+/// `stop`: the image's stop signal (SIGTERM by default), then SIGKILL
+/// after `timeout`; returns once the exit is recorded. A container that
+/// does not run is left as it is.
+pub fn stop(paths: &StorePaths, name: &str, timeout: Duration) -> Result<()> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    if !store.is_running(&rec.id) {
+        return Ok(());
+    }
+    signal(&store, &rec, stop_signal(&store, &rec))?;
+    if wait_stopped(&store, &rec.id, timeout) {
+        return Ok(());
+    }
+    kill_and_wait(&store, &rec)
+}
+
+/// `kill`: send `sig` to a running container.
+pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<()> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    if !store.is_running(&rec.id) {
+        bail!("container {} is not running", rec.name);
+    }
+    signal(&store, &rec, sig)
+}
+
+/// `wait`: block until the container is not running; its exit code.
+pub fn wait(paths: &StorePaths, name: &str) -> Result<i32> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    while store.is_running(&rec.id) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(match store.find_container(&rec.id) {
+        Ok(r) => r.exit_code.unwrap_or(0),
+        // `--rm`: gone with its record.
+        Err(_) => 0,
+    })
+}
+
+/// `start` without `-a`, in the detached berth process: run container
+/// `name` with its output in its log, calling `started` once its program
+/// runs; returns the container's exit code.
+pub fn start_detached(
+    paths: &StorePaths,
+    name: &str,
+    started: &mut dyn FnMut(),
+    hint: &mut dyn FnMut(&str),
+) -> Result<i32> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    let spec: Spec = serde_json::from_value(rec.config.clone())
+        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let rm = !spec.remove_after.is_empty();
+    let log = store.log_path(&rec.id);
+    let out = crate::runtime::container::Output {
+        log: Some(&log),
+        started: Some(started),
+    };
+    super::run::start_with(&store, rec, &spec, rm, hint, out)
+}
+
+/// The published ports of a container.
+pub fn ports(paths: &StorePaths, name: &str) -> Result<(ContainerRecord, Vec<PortMapping>)> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    let spec: Spec = serde_json::from_value(rec.config.clone())
+        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    Ok((rec, spec.ports))
+}
+
+/// What `logs` shows.
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    /// Keep reading until the container exits.
+    pub follow: bool,
+    /// Only the last N records.
+    pub tail: Option<usize>,
+    /// Only records from this time on (seconds since the epoch).
+    pub since: Option<i64>,
+}
+
+/// `logs`: hand each record of the container's log to `sink`, in order.
+/// A container that never ran detached has an empty log.
+pub fn logs(
+    paths: &StorePaths,
+    name: &str,
+    o: &LogOptions,
+    sink: &mut dyn FnMut(&Record) -> Result<()>,
+) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    let path = store.log_path(&rec.id);
+    let wanted = |r: &Record| {
+        o.since
+            .is_none_or(|s| crate::image::time::parse_rfc3339(&r.time).is_some_and(|t| t >= s))
+    };
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let mut text = Vec::new();
+    if let Some(f) = file.as_mut() {
+        f.read_to_end(&mut text)
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    // Only whole lines; a record being written is read on the next turn.
+    let mut done = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let records: Vec<Record> = String::from_utf8_lossy(&text[..done])
+        .lines()
+        .filter_map(logs::parse)
+        .filter(|r| wanted(r))
+        .collect();
+    let skip = o.tail.map_or(0, |n| records.len().saturating_sub(n));
+    for r in &records[skip..] {
+        sink(r)?;
+    }
+    if !o.follow {
+        return Ok(());
+    }
+    let mut offset = done as u64;
+    loop {
+        let running = store.is_running(&rec.id);
+        if file.is_none() {
+            file = std::fs::File::open(&path).ok();
+        }
+        if let Some(f) = file.as_mut() {
+            let mut more = Vec::new();
+            f.seek(SeekFrom::Start(offset))
+                .and_then(|_| f.read_to_end(&mut more))
+                .with_context(|| format!("reading {}", path.display()))?;
+            done = more.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            for r in String::from_utf8_lossy(&more[..done])
+                .lines()
+                .filter_map(logs::parse)
+            {
+                if wanted(&r) {
+                    sink(&r)?;
+                }
+            }
+            offset += done as u64;
+        }
+        if !running {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Containers that use image `id`.

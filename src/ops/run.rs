@@ -6,7 +6,7 @@
 
 use crate::digest::Digest;
 use crate::image::config::ImageConfig;
-use crate::runtime::spec::{Mount, Network, Process, Rootfs, Seccomp, Spec};
+use crate::runtime::spec::{Mount, Network, PortMapping, Process, Rootfs, Seccomp, Spec};
 use crate::runtime::userns::Identity;
 use crate::store::containers::ContainerRecord;
 use crate::store::{Store, StorePaths};
@@ -49,6 +49,10 @@ pub struct RunOptions {
     pub cap_drop: Vec<String>,
     pub privileged: bool,
     pub security_opt: Vec<String>,
+    /// `-p [IP:]HOSTPORT:CTRPORT[/tcp]` or `-p CTRPORT` (a free host port).
+    pub publish: Vec<String>,
+    /// `-P`: every TCP port the image exposes, on free host ports.
+    pub publish_all: bool,
 }
 
 /// Run a container in the foreground; returns its exit code. `hint` is
@@ -63,25 +67,50 @@ pub fn run(paths: &StorePaths, opts: &RunOptions, hint: &mut dyn FnMut(&str)) ->
 /// else record its exit code.
 pub fn start(
     store: &Store,
-    mut rec: ContainerRecord,
+    rec: ContainerRecord,
     spec: &Spec,
     rm: bool,
     hint: &mut dyn FnMut(&str),
 ) -> Result<i32> {
-    if let Err(e) = store.mark_running(&rec.id, std::process::id()) {
+    start_with(store, rec, spec, rm, hint, Default::default())
+}
+
+/// [`start`], with `out` saying where the output goes and who hears that
+/// the program runs (a detached container). This process holds the
+/// container's running lock until the record says how it ended.
+pub fn start_with(
+    store: &Store,
+    mut rec: ContainerRecord,
+    spec: &Spec,
+    rm: bool,
+    hint: &mut dyn FnMut(&str),
+    out: crate::runtime::container::Output,
+) -> Result<i32> {
+    let running = match store.mark_running(&rec.id, std::process::id()) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => bail!("container {} is already running", rec.name),
+        Err(e) => {
+            if rm {
+                let _ = store.remove_container(&rec);
+            }
+            return Err(e);
+        }
+    };
+    rec.started = crate::image::time::now_unix();
+    rec.finished = 0;
+    rec.exit_code = None;
+    if let Err(e) = store.save_container(&rec) {
         if rm {
             let _ = store.remove_container(&rec);
         }
         return Err(e);
     }
-    let result = crate::runtime::container::run(spec, hint);
+    let result = crate::runtime::container::run_with(spec, hint, out);
     store.mark_stopped(&rec.id);
     if rm {
         store.remove_container(&rec)?;
     } else {
-        let now = crate::image::time::now_unix();
-        rec.started = now;
-        rec.finished = now;
+        rec.finished = crate::image::time::now_unix();
         rec.exit_code = match &result {
             Ok(c) => Some(*c),
             Err(e) => Some(
@@ -91,6 +120,7 @@ pub fn start(
         };
         store.save_container(&rec)?;
     }
+    drop(running);
     result
 }
 
@@ -209,6 +239,28 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         });
     }
 
+    let mut ports = Vec::new();
+    for p in &opts.publish {
+        ports.push(parse_publish(p)?);
+    }
+    if opts.publish_all {
+        for key in run.exposed_ports.iter().flat_map(|m| m.keys()) {
+            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+            let published = ports
+                .iter()
+                .any(|p: &PortMapping| p.container_port.to_string() == port);
+            if proto.eq_ignore_ascii_case("tcp") && !published {
+                ports.push(
+                    parse_publish(port)
+                        .with_context(|| format!("image {}: exposed port {key:?}", opts.image))?,
+                );
+            }
+        }
+    }
+    if !ports.is_empty() && network != Network::Private {
+        bail!("--publish needs the private network: a container with --network none or host has no ports to publish");
+    }
+
     let mut lowers = Vec::new();
     for chain in image.layers.iter().rev() {
         let link = store.layer_dir(chain).join("link");
@@ -292,6 +344,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             Vec::new()
         },
         pid1_file: Some(store.pid1_file(&id)),
+        ports,
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
@@ -557,6 +610,68 @@ fn tmpfs_size(s: &str) -> std::result::Result<u64, String> {
         .ok_or_else(|| format!("tmpfs-size {s:?} is not a size (bytes, or a number with k, m, g)"))
 }
 
+/// `-p [IP:]HOSTPORT:CTRPORT[/tcp]`, `-p [IP::]CTRPORT`: an empty host
+/// port is a free one, picked now.
+pub fn parse_publish(p: &str) -> Result<PortMapping> {
+    let (addr, protocol) = match p.rsplit_once('/') {
+        Some((a, proto)) => (a, proto.to_ascii_lowercase()),
+        None => (p, "tcp".to_string()),
+    };
+    if protocol != "tcp" {
+        bail!("--publish {p:?}: only tcp ports can be published yet");
+    }
+    let port = |s: &str| -> Result<u16> {
+        s.parse::<u16>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| anyhow!("--publish {p:?}: {s:?} is not a port number (1-65535)"))
+    };
+    // An IPv6 host address is bracketed: [::1]:8080:80.
+    let (host_ip, rest) = match addr.strip_prefix('[') {
+        Some(r) => {
+            let (ip, rest) = r
+                .split_once("]:")
+                .ok_or_else(|| anyhow!("--publish {p:?}: expected [IP]:HOSTPORT:CTRPORT"))?;
+            (ip.to_string(), rest.to_string())
+        }
+        None => match addr.matches(':').count() {
+            0 | 1 => (String::new(), addr.to_string()),
+            2 => {
+                let (ip, rest) = addr.split_once(':').expect("two colons");
+                (ip.to_string(), rest.to_string())
+            }
+            _ => bail!("--publish {p:?}: expected [IP:]HOSTPORT:CTRPORT[/tcp]"),
+        },
+    };
+    if !host_ip.is_empty() && host_ip.parse::<std::net::IpAddr>().is_err() {
+        bail!("--publish {p:?}: {host_ip:?} is not an IP address");
+    }
+    let (host, ctr) = match rest.split_once(':') {
+        Some((h, c)) => (h, c),
+        None => ("", rest.as_str()),
+    };
+    let container_port = port(ctr)?;
+    let host_port = if host.is_empty() {
+        let ip = if host_ip.is_empty() {
+            "0.0.0.0"
+        } else {
+            &host_ip
+        };
+        std::net::TcpListener::bind((ip, 0))
+            .and_then(|l| l.local_addr())
+            .with_context(|| format!("--publish {p:?}: finding a free port"))?
+            .port()
+    } else {
+        port(host)?
+    };
+    Ok(PortMapping {
+        host_ip,
+        host_port,
+        container_port,
+        protocol,
+    })
+}
+
 /// `hosts`, `hostname`, `resolv.conf` in the container's dir (bound into
 /// it; plain writes: they are rewritten whenever they are missing).
 fn write_etc_files(dir: &Path, hostname: &str, network: Network) -> Result<()> {
@@ -727,6 +842,36 @@ mod tests {
         ] {
             let e = format!("{:#}", parse_mount(bad).unwrap_err());
             assert!(e.contains(why) && e.contains(bad), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn publish_specs_follow_podman() {
+        let m = parse_publish("127.0.0.1:8080:80/tcp").unwrap();
+        assert_eq!(
+            (m.host_ip.as_str(), m.host_port, m.container_port),
+            ("127.0.0.1", 8080, 80)
+        );
+        let m = parse_publish("8080:80").unwrap();
+        assert_eq!(
+            (m.host_ip.as_str(), m.host_port, m.container_port),
+            ("", 8080, 80)
+        );
+        let m = parse_publish("80").unwrap();
+        assert!(m.host_port > 0);
+        assert_eq!(m.container_port, 80);
+        let m = parse_publish("[::1]:8081:81").unwrap();
+        assert_eq!((m.host_ip.as_str(), m.host_port), ("::1", 8081));
+        for bad in [
+            "0:80",
+            "x:80",
+            "8080:70000",
+            "1:2:3:4",
+            "a.b:1:2",
+            "80/udp",
+            "",
+        ] {
+            assert!(parse_publish(bad).is_err(), "{bad}");
         }
     }
 }

@@ -11,8 +11,9 @@
 //!    output flow without copying.
 //! 2. the monitor ([`init_main`]): unshares the user, uts, ipc and
 //!    network namespaces, mounts the root file system in a mount namespace
-//!    of its own ([`super::rootfs::premount`]), unshares the pid
-//!    namespace, forks the container's pid 1, forwards signals to
+//!    of its own ([`super::rootfs::premount`]), forks the port relay when
+//!    ports are published, unshares the pid namespace, forks the
+//!    container's pid 1, forwards signals to
 //!    it, and when it exits removes what `--rm` names (from inside the user
 //!    namespace, where files of subordinate ids can be removed). Once the
 //!    container's program runs, it records pid 1's host pid for `exec`
@@ -20,6 +21,16 @@
 //! 3. pid 1 ([`container_init`]): a new mount namespace, the root file
 //!    system ([`super::rootfs`]), hostname, loopback, the user, the
 //!    capabilities, `no_new_privs`, seccomp, then `execve`.
+//!
+//! A detached container (`run -d`) has the same three processes: its
+//! berth is one started for it in a session of its own (`internal-start`),
+//! which writes the container's output to its log ([`Output`],
+//! [`super::logs`]) instead of sharing its stdio.
+//!
+//! With published ports (`-p`), the monitor binds the host's sockets
+//! before it leaves the host's network namespace and forks a fourth
+//! process, the port relay ([`super::ports`]), in the container's network
+//! namespace before it unshares the pid namespace.
 //!
 //! Each process has `PR_SET_PDEATHSIG(SIGKILL)`: if berth is killed, the
 //! monitor dies, then pid 1, and with pid 1 the kernel kills the whole pid
@@ -64,7 +75,7 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 /// Signals berth forwards to the container.
-pub(super) const FORWARDED: [Signal; 4] = [
+pub const FORWARDED: [Signal; 4] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -86,6 +97,22 @@ pub(super) fn forwarded_and_chld() -> SigSet {
 /// called while the process has one thread: the signals it forwards are
 /// blocked and waited for synchronously.
 pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
+    run_with(spec, hint, Output::default())
+}
+
+/// Where the output of a container goes, and who hears that it started.
+#[derive(Default)]
+pub struct Output<'a> {
+    /// Write stdout and stderr to this log ([`super::logs`]) instead of
+    /// berth's own.
+    pub log: Option<&'a std::path::Path>,
+    /// Called once the container's program runs.
+    pub started: Option<&'a mut dyn FnMut()>,
+}
+
+/// [`run`], with the container's output in a log and a call once its
+/// program runs (a detached container's berth process).
+pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Result<i32> {
     let plan = if spec.user_namespace {
         match userns::plan() {
             Ok(p) => p,
@@ -102,8 +129,14 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         .thread_block()
         .context("blocking signals to forward them")?;
 
+    // After blocking: the log's threads inherit the mask.
+    let writers = match out.log {
+        Some(path) => Some(super::logs::start(path)?),
+        None => None,
+    };
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
-    let pid = start_monitor(&theirs, spec.process.stdin)?;
+    let out_fds = writers.as_ref().map(|w| (&w.stdout, &w.stderr));
+    let pid = start_monitor(&theirs, spec.process.stdin, out_fds)?;
     drop(theirs);
 
     let mut pty = None;
@@ -117,8 +150,11 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         ours.write_all(&json)?;
         if spec.user_namespace {
             let mut b = [0u8; 1];
-            if ours.read_exact(&mut b).is_err() || b[0] != b'u' {
-                return read_error(&mut ours);
+            match ours.read_exact(&mut b) {
+                Ok(()) if b[0] == b'u' => {}
+                // An error before the namespace: its first byte is read.
+                Ok(()) => return read_error_after(&mut ours, b.to_vec()),
+                Err(_) => return read_error(&mut ours),
             }
             let mapped = match &plan {
                 _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref()),
@@ -139,12 +175,21 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
         read_error(&mut ours)
     })();
 
+    if setup.as_ref().is_ok_and(|e| e.is_none()) {
+        if let Some(f) = out.started.as_mut() {
+            f();
+        }
+    }
     let code = match pty {
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
             super::tty::relay(pid, master, spec.process.stdin, &signals)?
         }
         _ => wait_forwarding(pid, &signals)?,
     };
+    if let Some(w) = writers {
+        // Our write ends go with the command; the container's with it.
+        w.finish_after_close();
+    }
     match setup {
         Ok(None) => Ok(code),
         Ok(Some(e)) => Err(e.into()),
@@ -158,7 +203,11 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
 /// that has started threads must not fork (only the forking thread would
 /// go on, with whatever locks the others held), so it re-executes
 /// `/proc/self/exe` in the hidden `internal-init` mode instead.
-fn start_monitor(sock: &UnixStream, stdin: bool) -> Result<Pid> {
+fn start_monitor(
+    sock: &UnixStream,
+    stdin: bool,
+    out: Option<(&std::os::fd::OwnedFd, &std::os::fd::OwnedFd)>,
+) -> Result<Pid> {
     let fd = sock.as_raw_fd();
     if one_thread() {
         let null = if stdin {
@@ -177,6 +226,10 @@ fn start_monitor(sock: &UnixStream, stdin: bool) -> Result<Pid> {
                 unsafe {
                     if let Some(n) = &null {
                         libc::dup2(n.as_raw_fd(), 0);
+                    }
+                    if let Some((o, e)) = out {
+                        libc::dup2(o.as_raw_fd(), 1);
+                        libc::dup2(e.as_raw_fd(), 2);
                     }
                     if fd > 3 {
                         libc::syscall(libc::SYS_close_range, 3u32, (fd - 1) as u32, 0u32);
@@ -208,7 +261,13 @@ fn start_monitor(sock: &UnixStream, stdin: bool) -> Result<Pid> {
             Ok(())
         });
     }
-    let child = cmd.spawn().context("starting berth's container init")?;
+    if let Some((o, e)) = out {
+        cmd.stdout(Stdio::from(o.try_clone()?))
+            .stderr(Stdio::from(e.try_clone()?));
+    }
+    let child = cmd.spawn();
+    drop(cmd);
+    let child = child.context("starting berth's container init")?;
     Ok(Pid::from_raw(child.id() as i32))
 }
 
@@ -302,8 +361,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // Out of the terminal's process group: berth alone receives ^C and
     // forwards it once.
     let _ = nix::unistd::setsid();
-    // The pid namespace comes after the root file system is mounted (a
-    // fuse-overlayfs daemon must not become its pid 1).
+    // In the host's network namespace still.
+    let listeners = super::ports::bind(&spec.ports)?;
+    // The pid namespace comes last: after the root file system is mounted
+    // (a fuse-overlayfs daemon must not become its pid 1) and the port
+    // relay is forked.
     let mut flags = CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if spec.network != Network::Host {
         flags |= CloneFlags::CLONE_NEWNET;
@@ -323,6 +385,9 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         }
     }
     let root_mount = super::rootfs::premount(&mut spec)?;
+    if !listeners.is_empty() {
+        fork_port_relay(listeners, sock.as_raw_fd())?;
+    }
     unshare(CloneFlags::CLONE_NEWPID)
         .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?;
     let signals = forwarded_and_chld();
@@ -395,6 +460,34 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             }
             Ok(code)
         }
+    }
+}
+
+/// Fork the process that relays published ports ([`super::ports`]); it
+/// dies with the monitor. `report` is the socket to berth, which the relay
+/// must not hold open (berth waits for its end).
+fn fork_port_relay(listeners: Vec<super::ports::Listener>, report: i32) -> Result<()> {
+    let me = nix::unistd::getpid();
+    // SAFETY: this process has a single thread.
+    match unsafe { fork() }.context("forking the port relay")? {
+        ForkResult::Child => {
+            // SAFETY: integer prctl; closing descriptors this process
+            // never uses again; opening /dev/null.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                if libc::getppid() != me.as_raw() {
+                    libc::_exit(0);
+                }
+                libc::close(report);
+                // Not the log's pipes: the log ends with the container.
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                for fd in 0..3 {
+                    libc::dup2(null, fd);
+                }
+            }
+            super::ports::serve(listeners)
+        }
+        ForkResult::Parent { .. } => Ok(()),
     }
 }
 

@@ -5,6 +5,8 @@
 pub mod container;
 pub mod cp;
 pub mod exec;
+pub mod logs;
+pub mod ports;
 pub mod probe;
 pub mod rootfs;
 pub mod security;

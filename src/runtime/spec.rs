@@ -38,6 +38,22 @@ pub struct Spec {
     /// time) once the program runs, for `exec`; removed when it exits.
     #[serde(default)]
     pub pid1_file: Option<PathBuf>,
+    /// Host ports forwarded to the container's loopback (`-p`).
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+}
+
+/// `-p [IP:]HOSTPORT:CTRPORT[/tcp]`: connections to the host's
+/// `host_ip:host_port` are relayed to `127.0.0.1:container_port` in the
+/// container's network namespace.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PortMapping {
+    /// Empty: every address.
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    /// `tcp` (the only protocol forwarded yet).
+    pub protocol: String,
 }
 
 /// The overlay root file system.

@@ -1,7 +1,9 @@
 //! Container records: `<root>/containers/<id>/` holds `config.json` (the
 //! record, replaced atomically), the writable layer (`upper/`, `work/`),
 //! the mount point of the root file system (`merged/`) and the files bound
-//! into the container (`hosts`, `hostname`, `resolv.conf`).
+//! into the container (`hosts`, `hostname`, `resolv.conf`), the running
+//! lock (`running.lock`, held by the berth process that runs it) and the
+//! log of its detached runs (`ctr.log`).
 //! `<root>/containers/names/<name>` is a symlink to the id: creating a
 //! symlink is atomic and fails when the name exists, so two `run --name`
 //! racing for one name cannot both win, without a lock.
@@ -47,7 +49,8 @@ pub struct ContainerRecord {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     Created,
-    /// Its berth process (the parent of the container) is alive.
+    /// Its berth process (the parent of the container, holding its
+    /// running lock) is alive; its pid (0 if unknown).
     Running(i32),
     Exited(i32),
 }
@@ -118,16 +121,52 @@ impl Store {
         self.runroot.join("containers").join(format!("{id}.pid"))
     }
 
-    /// Record that process `pid` now runs container `id`, with the
-    /// process's start time: a pid alone may have been reused by an
-    /// unrelated process after a berth was killed, and `rm -f` would then
-    /// kill that process.
-    pub fn mark_running(&self, id: &str, pid: u32) -> Result<()> {
+    /// `containers/<id>/running.lock`: held (flock) by the berth process
+    /// that runs the container, for as long as it runs; the kernel
+    /// releases it when that process dies, however it dies.
+    fn running_lock(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("running.lock")
+    }
+
+    /// `containers/<id>/ctr.log`: a detached container's output
+    /// (the format of `runtime::logs`).
+    pub fn log_path(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("ctr.log")
+    }
+
+    /// Record that this process (`pid`) now runs container `id`: take its
+    /// running lock (`None` when another process holds it: the container
+    /// runs already) and write the pid with the process's start time, for
+    /// signals (a pid alone may have been reused by an unrelated process
+    /// after a berth was killed, and `rm -f` would then kill that one).
+    pub fn mark_running(&self, id: &str, pid: u32) -> Result<Option<FileLock>> {
+        let Some(lock) = FileLock::try_acquire(&self.running_lock(id), LockKind::Exclusive)? else {
+            return Ok(None);
+        };
         let p = self.pid_file(id);
         fsutil::create_dir_all(p.parent().expect("a parent"))?;
         let started = process_start_time(pid as i32).unwrap_or(0);
         std::fs::write(&p, format!("{pid} {started}"))
-            .with_context(|| format!("writing {}", p.display()))
+            .with_context(|| format!("writing {}", p.display()))?;
+        Ok(Some(lock))
+    }
+
+    /// Whether a process holds the running lock of container `id`.
+    pub fn is_running(&self, id: &str) -> bool {
+        let Ok(f) = std::fs::File::open(self.running_lock(id)) else {
+            return false;
+        };
+        matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
+    }
+
+    /// The berth process that runs container `id` (pid and start time),
+    /// if that very process is alive.
+    pub fn runner_pid(&self, id: &str) -> Option<i32> {
+        let text = std::fs::read_to_string(self.pid_file(id)).ok()?;
+        let mut words = text.split_whitespace();
+        let pid = words.next()?.parse::<i32>().ok()?;
+        let started = words.next()?.parse::<u64>().ok()?;
+        (pid > 0 && process_start_time(pid) == Some(started)).then_some(pid)
     }
 
     /// Record that the container stopped (with `code`, if it ran).
@@ -155,15 +194,8 @@ impl Store {
 
     /// What `rec` is doing now.
     pub fn container_state(&self, rec: &ContainerRecord) -> State {
-        let text = std::fs::read_to_string(self.pid_file(&rec.id)).unwrap_or_default();
-        let mut words = text.split_whitespace();
-        let pid = words.next().and_then(|w| w.parse::<i32>().ok());
-        let started = words.next().and_then(|w| w.parse::<u64>().ok());
-        if let (Some(pid), Some(started)) = (pid, started) {
-            // Alive, and the same process (not a reuse of its pid).
-            if pid > 0 && process_start_time(pid) == Some(started) {
-                return State::Running(pid);
-            }
+        if self.is_running(&rec.id) {
+            return State::Running(self.runner_pid(&rec.id).unwrap_or(0));
         }
         match rec.exit_code {
             Some(c) => State::Exited(c),

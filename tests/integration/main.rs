@@ -9,6 +9,7 @@ mod build;
 mod build_copy;
 mod concurrency;
 mod crash;
+mod detach;
 mod docs;
 mod exec;
 mod fixtures;
