@@ -288,13 +288,27 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 let target = clean(target)?;
                 let top = dir.join("root");
                 let mut lowers = lowers.clone();
-                if *read_only && lowers.len() < 2 {
-                    // Without an upper dir overlay needs two lower dirs.
-                    lowers.push(dir.join("empty").display().to_string());
+                if lowers.is_empty() && *read_only {
+                    // No layer at all (a stage FROM scratch): an empty
+                    // read-only root.
+                    mnt(
+                        Some(Path::new("tmpfs")),
+                        &top,
+                        Some("tmpfs"),
+                        MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                        None,
+                        what,
+                    )?;
+                } else {
+                    if lowers.len() < 2 {
+                        // Without an upper dir overlay needs two lower
+                        // dirs, with one at least one.
+                        lowers.push(dir.join("empty").display().to_string());
+                    }
+                    let upper = (!*read_only).then(|| (dir.join("upper"), dir.join("work")));
+                    mount_layers(lower_base, &lowers, upper, spec.rootfs.userxattr, &top)
+                        .with_context(|| what.clone())?;
                 }
-                let upper = (!*read_only).then(|| (dir.join("upper"), dir.join("work")));
-                mount_layers(lower_base, &lowers, upper, spec.rootfs.userxattr, &top)
-                    .with_context(|| what.clone())?;
                 let res = (|| -> Result<()> {
                     let over = open_in_root(&open_dir(&top)?, "/")
                         .with_context(|| format!("opening {}", top.display()))?;

@@ -854,7 +854,9 @@ each_identity!(run_bind_mounts_from_stages_and_images_and_rw, |who| {
 FROM localhost/busybox AS builder
 RUN mkdir /out && echo {content} > /out/data && echo gone > /out/gone && ln -s /out /outlink
 RUN rm /out/gone
+FROM scratch AS nothing
 FROM localhost/busybox
+RUN --mount=type=bind,from=nothing,target=/e ls -A /e > /empty && test ! -s /empty
 RUN --mount=type=bind,from=builder,source=/out,target=/mnt cat /mnt/data > /copied && ls /mnt > /listing && ! touch /mnt/x 2>/dev/null
 RUN --mount=type=bind,from=0,source=/outlink,target=/link cat /link/data > /via-link
 RUN --mount=type=bind,from={IMG},source=/bin,target=/img ls /img/busybox > /from-image
