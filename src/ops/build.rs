@@ -23,7 +23,7 @@ use crate::build::{
 use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
 use crate::progress::Event;
-use crate::runtime::spec::Mount;
+use crate::runtime::spec::{Mount, Spec};
 use crate::store::containers::ContainerRecord;
 use crate::store::{ImageRecord, Index, Store, StorePaths, Writer};
 use anyhow::{anyhow, bail, Context, Result};
@@ -553,30 +553,9 @@ impl Builder<'_> {
             s.cmd_set = false;
             return Ok(s);
         }
-        let present = self.store.resolve(&self.index, base).ok().cloned();
-        let rec = match present {
-            Some(r) if !self.opts.pull => r,
-            _ => {
-                let popts = PullOptions {
-                    reference: base.to_string(),
-                    platform: None,
-                    all_tags: false,
-                    remote: self.opts.remote.clone(),
-                };
-                let events = self.events;
-                let sink = move |e: Event| events(BuildEvent::Pull(e));
-                let pulled = super::pull::pull(self.paths, &popts, &sink)
-                    .with_context(|| format!("{}:{}: FROM {base}", self.df.file, from.line))?;
-                self.index = self.store.read_index()?;
-                let id = &pulled
-                    .first()
-                    .ok_or_else(|| anyhow!("pulling {base}: nothing pulled"))?
-                    .id;
-                self.index.find(id).cloned().ok_or_else(|| {
-                    anyhow!("pulling {base}: image {} not in the store", id.short())
-                })?
-            }
-        };
+        let rec = self
+            .image(base)
+            .with_context(|| format!("{}:{}: FROM {base}", self.df.file, from.line))?;
         let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
             .with_context(|| format!("image {}", rec.id.short()))?;
         Ok(State {
@@ -584,6 +563,33 @@ impl Builder<'_> {
             config,
             cmd_set: false,
         })
+    }
+
+    /// Image `reference` from the store, or pulled (always with
+    /// `--pull`).
+    fn image(&mut self, reference: &str) -> Result<ImageRecord> {
+        let present = self.store.resolve(&self.index, reference).ok().cloned();
+        if let Some(r) = present.filter(|_| !self.opts.pull) {
+            return Ok(r);
+        }
+        let popts = PullOptions {
+            reference: reference.to_string(),
+            platform: None,
+            all_tags: false,
+            remote: self.opts.remote.clone(),
+        };
+        let events = self.events;
+        let sink = move |e: Event| events(BuildEvent::Pull(e));
+        let pulled = super::pull::pull(self.paths, &popts, &sink)?;
+        self.index = self.store.read_index()?;
+        let id = &pulled
+            .first()
+            .ok_or_else(|| anyhow!("pulling {reference}: nothing pulled"))?
+            .id;
+        self.index
+            .find(id)
+            .cloned()
+            .ok_or_else(|| anyhow!("pulling {reference}: image {} not in the store", id.short()))
     }
 
     /// The cache key of `step` over `state`.
@@ -627,9 +633,20 @@ impl Builder<'_> {
                 let mut listing = Vec::new();
                 for m in &r.mounts {
                     let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
-                    if let Some((mount, keyed)) = self.mount(m).with_context(at)? {
-                        if let (true, Mount::Bind { source, .. }) = (keyed, &mount) {
-                            tree_listing(source, Path::new(""), &mut listing).with_context(at)?;
+                    if let Some((mut mount, keyed)) = self.mount(m).with_context(at)? {
+                        // The runtime's errors about it name the step too.
+                        if let Mount::Overlay { what, .. } = &mut mount {
+                            *what = format!("{}: {what}", at());
+                        }
+                        match keyed {
+                            MountKey::None => {}
+                            MountKey::Tree(source) => {
+                                tree_listing(&source, Path::new(""), &mut listing)
+                                    .with_context(at)?
+                            }
+                            MountKey::Image(id) => {
+                                listing.extend_from_slice(format!("from {id}\n").as_bytes())
+                            }
                         }
                         mounts.push(mount);
                     }
@@ -801,8 +818,9 @@ impl Builder<'_> {
             ..RunOptions::default()
         };
         let (rec, mut spec) = super::run::create(self.store, &ropts)?;
-        spec.mounts.extend(mounts);
-        let code = super::run::start(self.store, rec.clone(), &spec, false, self.hint);
+        let code = self
+            .overlay_dirs(&rec, &mut spec, mounts)
+            .and_then(|()| super::run::start(self.store, rec.clone(), &spec, false, self.hint));
         let result = (|| -> Result<ImageRecord> {
             let code = code?;
             if code != 0 {
@@ -833,14 +851,44 @@ impl Builder<'_> {
         Ok(rec)
     }
 
+    /// Give the overlay mounts of a RUN step their directories, in the
+    /// step's container dir, removed with it (by the monitor, in the
+    /// user namespace, where it may remove what the step wrote).
+    fn overlay_dirs(
+        &self,
+        rec: &ContainerRecord,
+        spec: &mut Spec,
+        mounts: Vec<Mount>,
+    ) -> Result<()> {
+        let base = self.store.container_dir(&rec.id);
+        for (n, mut m) in mounts.into_iter().enumerate() {
+            if let Mount::Overlay { dir, read_only, .. } = &mut m {
+                *dir = base.join(format!("mount-{n}"));
+                let mut subs = vec!["root", "empty"];
+                if !*read_only {
+                    subs.extend(["upper", "work"]);
+                }
+                for sub in subs {
+                    crate::fsutil::create_dir_all(&dir.join(sub))?;
+                }
+                spec.remove_after.push(dir.clone());
+            }
+            spec.mounts.push(m);
+        }
+        Ok(())
+    }
+
     /// A `RUN --mount` as the runtime mounts it: `type=cache` (a
-    /// directory kept in the store across builds), `tmpfs`, `bind` (from
-    /// the build context, read-only) or `secret` (a `--secret` file,
-    /// read-only, at `/run/secrets/ID` by default).
+    /// directory kept in the store across builds), `tmpfs`, `bind` or
+    /// `secret` (a `--secret` file, read-only, at `/run/secrets/ID` by
+    /// default). A bind mount shows the build context, or with `from=` an
+    /// earlier stage's or an image's root file system, at `source`
+    /// (default its root); read-only, or with `rw` writable with the
+    /// writes thrown away after the step.
     /// `None`: a secret that was not given and is not required (skipped,
-    /// as BuildKit does). The flag says whether the mount's files are part
-    /// of the step's cache key (a bind mount of the context).
-    fn mount(&self, spec: &str) -> Result<Option<(Mount, bool)>> {
+    /// as BuildKit does). The [`MountKey`] says what of the mount is part
+    /// of the step's cache key.
+    fn mount(&mut self, spec: &str) -> Result<Option<(Mount, MountKey)>> {
         let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
         for part in spec.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, "true"));
@@ -871,7 +919,7 @@ impl Builder<'_> {
                         read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
                         propagation: None,
                     },
-                    false,
+                    MountKey::None,
                 )))
             }
             "tmpfs" => {
@@ -884,18 +932,34 @@ impl Builder<'_> {
                         target: need_target()?,
                         options,
                     },
-                    false,
+                    MountKey::None,
                 )))
             }
             "bind" => {
                 let target = need_target()?;
-                if kv.contains_key("from") {
-                    bail!("bind mounts from a stage or an image are not supported yet");
+                let rw = ["rw", "readwrite"]
+                    .iter()
+                    .any(|k| kv.get(k).is_some_and(|v| *v == "true"));
+                if kv.get("readonly").is_some_and(|v| *v == "true") && rw {
+                    bail!("a bind mount cannot be both readonly and rw");
                 }
-                if kv.get("rw").is_some_and(|v| *v == "true")
-                    || kv.get("readwrite").is_some_and(|v| *v == "true")
-                {
-                    bail!("read-write bind mounts are not supported yet");
+                if let Some(from) = kv.get("from").copied() {
+                    let (what, id) = self.mount_from(from)?;
+                    let lowers =
+                        build_copy::image_lowers(self.store, &id).with_context(|| what.clone())?;
+                    let source = kv.get("source").copied().unwrap_or("/");
+                    return Ok(Some((
+                        Mount::Overlay {
+                            lower_base: self.store.root().join("overlay"),
+                            lowers,
+                            dir: PathBuf::new(),
+                            source: format!("/{}", source.trim_start_matches('/')),
+                            target,
+                            read_only: !rw,
+                            what,
+                        },
+                        MountKey::Image(id),
+                    )));
                 }
                 let rel = kv.get("source").copied().unwrap_or(".");
                 let context =
@@ -905,20 +969,43 @@ impl Builder<'_> {
                 let source = context
                     .join(rel.trim_start_matches('/'))
                     .canonicalize()
-                    .with_context(|| format!("source {rel}"))?;
+                    .with_context(|| format!("source {rel} in the build context"))?;
                 // A symlink in the context must not lead the mount out
                 // of it.
                 if !source.starts_with(&context) {
                     bail!("source {rel} is outside the build context");
                 }
+                if !rw {
+                    return Ok(Some((
+                        Mount::Bind {
+                            source: source.clone(),
+                            target,
+                            read_only: true,
+                            propagation: None,
+                        },
+                        MountKey::Tree(source),
+                    )));
+                }
+                // Writable: an overlay over the source's directory with a
+                // throwaway upper dir, so the context never changes.
+                let (lower, inner) = if source.is_dir() {
+                    (source.clone(), "/".to_string())
+                } else {
+                    let name = source.file_name().unwrap_or_default().to_string_lossy();
+                    let parent = source.parent().unwrap_or(&context).to_path_buf();
+                    (parent, format!("/{name}"))
+                };
                 Ok(Some((
-                    Mount::Bind {
-                        source,
+                    Mount::Overlay {
+                        lower_base: lower.clone(),
+                        lowers: vec![overlay_escape(&lower.to_string_lossy())],
+                        dir: PathBuf::new(),
+                        source: inner,
                         target,
-                        read_only: true,
-                        propagation: None,
+                        read_only: false,
+                        what: format!("source {rel} in the build context"),
                     },
-                    true,
+                    MountKey::Tree(source),
                 )))
             }
             "secret" => {
@@ -941,7 +1028,7 @@ impl Builder<'_> {
                             read_only: true,
                             propagation: None,
                         },
-                        false,
+                        MountKey::None,
                     ))),
                     None if kv.get("required").is_some_and(|v| *v == "true") => {
                         bail!("secret {id:?} is required: give it with --secret id={id},src=PATH")
@@ -951,6 +1038,21 @@ impl Builder<'_> {
             }
             other => bail!("unknown mount type {other:?} (expected cache, tmpfs, bind or secret)"),
         }
+    }
+
+    /// `RUN --mount=type=bind,from=`: an earlier stage's image, or an
+    /// image (pulled if needed); with what it is, for messages.
+    fn mount_from(&mut self, from: &str) -> Result<(String, Digest)> {
+        if let Some(j) = self.stages.find(from) {
+            let Some(state) = self.results.get(&j).cloned() else {
+                bail!("from={from}: stage {from} is not an earlier stage");
+            };
+            return Ok((format!("stage {from}"), self.image_for(&state)?.id));
+        }
+        let rec = self.image(from).with_context(|| {
+            format!("from={from}: no stage is named {from}, and image {from} is not available")
+        })?;
+        Ok((format!("image {from}"), rec.id))
     }
 
     /// WORKDIR: the directory is made in a layer when the image lacks it.
@@ -1343,6 +1445,28 @@ fn exists_in(layers: &[PathBuf], rel: &str) -> bool {
         }
     }
     false
+}
+
+/// What of a RUN mount is part of the step's cache key.
+enum MountKey {
+    None,
+    /// The files below a build context path.
+    Tree(PathBuf),
+    /// A stage's result or an image, by id.
+    Image(Digest),
+}
+
+/// A directory as overlay's `lowerdir` takes it: `:` separates dirs and
+/// `,` options, so both (and `\`) are escaped.
+fn overlay_escape(dir: &str) -> String {
+    let mut out = String::with_capacity(dir.len());
+    for c in dir.chars() {
+        if matches!(c, ':' | ',' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Apply a metadata instruction to the state's config.

@@ -701,17 +701,7 @@ pub fn copy_into(paths: &StorePaths, container_id: &str, req: &CopyRequest) -> R
 
 /// The read-only root file system of image `id`, to copy `--from`.
 fn image_rootfs(store: &Store, id: &Digest, staging: &Path, like: &Rootfs) -> Result<Rootfs> {
-    let index = store.read_index()?;
-    let image = index
-        .find(id)
-        .ok_or_else(|| anyhow!("--from: image {} not found", id.short()))?;
-    let mut lowers = Vec::new();
-    for chain in image.layers.iter().rev() {
-        let link = store.layer_dir(chain).join("link");
-        let short = std::fs::read_to_string(&link)
-            .with_context(|| format!("image {}: layer {chain}", id.short()))?;
-        lowers.push(format!("l/{}", short.trim()));
-    }
+    let lowers = image_lowers(store, id).context("--from")?;
     let empty = staging.join("from-empty");
     let target = staging.join("from-root");
     crate::fsutil::create_dir_all(&empty)?;
@@ -725,6 +715,23 @@ fn image_rootfs(store: &Store, id: &Digest, staging: &Path, like: &Rootfs) -> Re
         userxattr: like.userxattr,
         mounted: false,
     })
+}
+
+/// The layers of image `id` as overlay lower dirs, top first, relative
+/// to the store's `overlay/` (`l/<short>`).
+pub(super) fn image_lowers(store: &Store, id: &Digest) -> Result<Vec<String>> {
+    let index = store.read_index()?;
+    let image = index
+        .find(id)
+        .ok_or_else(|| anyhow!("image {} not found", id.short()))?;
+    let mut lowers = Vec::new();
+    for chain in image.layers.iter().rev() {
+        let link = store.layer_dir(chain).join("link");
+        let short = std::fs::read_to_string(&link)
+            .with_context(|| format!("image {}: layer {chain}", id.short()))?;
+        lowers.push(format!("l/{}", short.trim()));
+    }
+    Ok(lowers)
 }
 
 struct Download {

@@ -276,6 +276,67 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     &format!("tmpfs on {target}"),
                 )?;
             }
+            Mount::Overlay {
+                lower_base,
+                lowers,
+                dir,
+                source,
+                target,
+                read_only,
+                what,
+            } => {
+                let target = clean(target)?;
+                let top = dir.join("root");
+                let mut lowers = lowers.clone();
+                if lowers.is_empty() && *read_only {
+                    // No layer at all (a stage FROM scratch): an empty
+                    // read-only root.
+                    mnt(
+                        Some(Path::new("tmpfs")),
+                        &top,
+                        Some("tmpfs"),
+                        MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                        None,
+                        what,
+                    )?;
+                } else {
+                    if lowers.len() < 2 {
+                        // Without an upper dir overlay needs two lower
+                        // dirs, with one at least one.
+                        lowers.push(dir.join("empty").display().to_string());
+                    }
+                    let upper = (!*read_only).then(|| (dir.join("upper"), dir.join("work")));
+                    mount_layers(lower_base, &lowers, upper, spec.rootfs.userxattr, &top)
+                        .with_context(|| what.clone())?;
+                }
+                let res = (|| -> Result<()> {
+                    let over = open_in_root(&open_dir(&top)?, "/")
+                        .with_context(|| format!("opening {}", top.display()))?;
+                    let src = open_in_root(&over, source).map_err(|e| match e.raw_os_error() {
+                        Some(libc::ENOENT) => anyhow!("{what}: source {source} not found"),
+                        _ => anyhow!("{what}: opening source {source}: {e}"),
+                    })?;
+                    let is_dir = nix::sys::stat::fstat(src.as_raw_fd())
+                        .map(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)
+                        .map_err(|e| anyhow!("{what}: source {source}: {}", e.desc()))?;
+                    let t = ensure(&root, &target, is_dir)?;
+                    mnt(
+                        Some(&fd_path(&src)),
+                        &fd_path(&t),
+                        None,
+                        MsFlags::MS_BIND | MsFlags::MS_REC,
+                        None,
+                        &format!("{what} on {target}"),
+                    )
+                })();
+                // The bind keeps the overlay alive; its first mount point
+                // is not needed in the container.
+                let _ = umount2(&top, MntFlags::MNT_DETACH);
+                res?;
+                if *read_only {
+                    read_only_later.push(target);
+                }
+            }
         }
     }
     drop(root);
@@ -540,6 +601,56 @@ fn mount_overlay(spec: &Spec) -> Result<()> {
             e.desc()
         )
     })
+}
+
+/// An `O_PATH` descriptor of directory `path` on the host.
+fn open_dir(path: &Path) -> Result<OwnedFd> {
+    let fd = nix::fcntl::open(
+        path,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| anyhow!("opening {}: {}", path.display(), e.desc()))?;
+    // SAFETY: a fresh descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Mount an overlay of `lowers` (top first, relative to `base` or
+/// absolute) at `target`: read-only, or over `upper` (upper and work
+/// dirs).
+fn mount_layers(
+    base: &Path,
+    lowers: &[String],
+    upper: Option<(PathBuf, PathBuf)>,
+    userxattr: bool,
+    target: &Path,
+) -> Result<()> {
+    std::env::set_current_dir(base).with_context(|| format!("entering {}", base.display()))?;
+    let mut opts = format!("lowerdir={}", lowers.join(":"));
+    if let Some((upper, work)) = &upper {
+        opts.push_str(&format!(
+            ",upperdir={},workdir={}",
+            upper.display(),
+            work.display()
+        ));
+    }
+    if userxattr {
+        opts.push_str(",userxattr");
+    }
+    if opts.len() >= 4000 {
+        bail!(
+            "too many layers for one overlay mount ({} bytes of options)",
+            opts.len()
+        );
+    }
+    mnt(
+        Some(Path::new("overlay")),
+        target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(&opts),
+        &format!("an overlay at {}", target.display()),
+    )
 }
 
 fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {

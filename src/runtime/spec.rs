@@ -94,6 +94,29 @@ pub enum Mount {
     },
     /// `--tmpfs CTR[:options]`, `--mount type=tmpfs,…`.
     Tmpfs { target: String, options: String },
+    /// A read-only stack of directories (an image's layers, or a host
+    /// directory) as an overlay, made in the container's mount namespace:
+    /// `source`, resolved inside that overlay (its symlinks never lead
+    /// out of it), is bound at `target`. Whiteouts in the layers hide
+    /// files as in a container. With `read_only` false the mount is
+    /// writable, and what is written goes to `dir/upper`, which is
+    /// thrown away with the container (`RUN --mount=type=bind,rw`).
+    Overlay {
+        /// The directory relative lower dirs are relative to.
+        lower_base: PathBuf,
+        /// Lower dirs, top first, relative to `lower_base` or absolute.
+        lowers: Vec<String>,
+        /// The mount's own directory: `root/` (where the overlay is
+        /// mounted first), `empty/` (a bottom layer when the overlay has
+        /// fewer than two), and `upper/`, `work/` when writable.
+        dir: PathBuf,
+        /// The path inside the overlay to mount, absolute.
+        source: String,
+        target: String,
+        read_only: bool,
+        /// What the overlay shows, for messages (`stage builder`).
+        what: String,
+    },
 }
 
 /// Mount propagation of a bind mount (mount_namespaces(7)).

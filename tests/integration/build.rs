@@ -795,3 +795,95 @@ fn run_heredocs() {
     let out = env.berth(["run", "--rm", "h", "cat", "/greeting"]).ok();
     assert_eq!(out.stdout, "hello world\nraw $WHO\n");
 }
+
+each_identity!(run_bind_mounts_from_stages_and_images_and_rw, |who| {
+    let Some(env) = env_for(who) else {
+        return;
+    };
+    let df = |content: &str| {
+        format!(
+            "\
+FROM localhost/busybox AS builder
+RUN mkdir /out && echo {content} > /out/data && echo gone > /out/gone && ln -s /out /outlink
+RUN rm /out/gone
+FROM scratch AS nothing
+FROM localhost/busybox
+RUN --mount=type=bind,from=nothing,target=/e ls -A /e > /empty && test ! -s /empty
+RUN --mount=type=bind,from=builder,source=/out,target=/mnt cat /mnt/data > /copied && ls /mnt > /listing && ! touch /mnt/x 2>/dev/null
+RUN --mount=type=bind,from=0,source=/outlink,target=/link cat /link/data > /via-link
+RUN --mount=type=bind,from={IMG},source=/bin,target=/img ls /img/busybox > /from-image
+RUN --mount=type=bind,from=builder,target=/w,rw echo changed > /w/out/data && echo new > /w/new && cat /w/out/data
+RUN --mount=type=bind,from=builder,source=/out/data,target=/again cat /again > /after-rw
+RUN --mount=type=bind,source=data,target=/in,rw echo changed > /in/input.txt && echo new > /in/new && cat /in/input.txt > /ctx-rw
+"
+        )
+    };
+    let ctx = context(&env, "ctx", &df("first"));
+    fs::create_dir_all(env.join("ctx/data")).unwrap();
+    fs::write(env.join("ctx/data/input.txt"), "from the context\n").unwrap();
+    if let Some(user) = env.user() {
+        // A user's own context (files of others are not writable in its
+        // user namespace, even through a writable mount).
+        for p in ["ctx/data", "ctx/data/input.txt"] {
+            std::os::unix::fs::chown(env.join(p), Some(user.uid), Some(user.gid)).unwrap();
+        }
+    }
+    let out = env.berth(["build", "-t", "b", &ctx]).ok();
+    assert!(out.lines().contains(&"changed"), "{}", out.stdout);
+    let show = |image: &str| {
+        env.berth(["run", "--rm", image, "sh", "-c"])
+            .arg("cat /copied /listing /via-link /from-image /after-rw /ctx-rw; find /w /in -mindepth 1 2>/dev/null; cat /again 2>/dev/null")
+            .ok()
+            .stdout
+    };
+    let got = show("b");
+    assert_eq!(
+        got, "first\ndata\nfirst\n/img/busybox\nfirst\nchanged\n",
+        "the stage's files (not the deleted one, symlinks resolved in the stage), the \
+         image's, and nothing of the rw writes"
+    );
+    // The context on the host is as it was.
+    assert_eq!(
+        fs::read_to_string(env.join("ctx/data/input.txt")).unwrap(),
+        "from the context\n"
+    );
+    assert!(!env.join("ctx/data/new").exists());
+    // The mounts' directories went with the steps' containers.
+    let left: Vec<_> = fs::read_dir(env.root().join("tmp"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, "");
+    // All cached; a changed first stage reruns the steps that mount it.
+    let out = env.berth(["build", "-t", "b", &ctx]).ok();
+    assert!(!out.lines().contains(&"changed"), "{}", out.stdout);
+    fs::write(env.join("ctx/Dockerfile"), df("second")).unwrap();
+    let out = env.berth(["build", "-t", "b2", &ctx]).ok();
+    assert!(out.lines().contains(&"changed"), "{}", out.stdout);
+    assert!(show("b2").starts_with("second\ndata\nsecond\n"));
+    // Errors: one line, 125, naming the stage/image or the source.
+    for (mount, want) in [
+        ("from=localhost/nosuch,target=/x", "localhost/nosuch"),
+        (
+            "from=builder,source=/no/such/path,target=/x",
+            "/no/such/path",
+        ),
+    ] {
+        let ctx = context(
+            &env,
+            "bad",
+            &format!("FROM localhost/busybox AS builder\nFROM localhost/busybox\nRUN --mount=type=bind,{mount} true\n"),
+        );
+        let ids = all_ids(&env);
+        let out = env.berth(["build", &ctx]).fails(125);
+        let err = out.stderr.lines().last().unwrap_or("");
+        assert!(
+            err.starts_with("Error: Dockerfile:3: RUN --mount=") && err.contains(want),
+            "{}",
+            out.stderr
+        );
+        let errors = out.stderr.lines().filter(|l| l.contains("Error")).count();
+        assert_eq!(errors, 1, "{}", out.stderr);
+        assert_eq!(all_ids(&env), ids);
+    }
+});
