@@ -797,7 +797,7 @@ fn run_heredocs() {
 }
 
 each_identity!(run_bind_mounts_from_stages_and_images_and_rw, |who| {
-    let Some(env) = env_for(who) else {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     let df = |content: &str| {

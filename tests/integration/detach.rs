@@ -4,57 +4,10 @@
 //! (by their root directory, which is inside the container's dir) and
 //! records.
 
-use crate::fixtures::*;
+use crate::identity::*;
 use crate::util::*;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
-
-const IMG: &str = "localhost/busybox:latest";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
-    Root,
-    Sub,
-    NoSub,
-}
-
-fn env_for(who: Who) -> Option<TestEnv> {
-    let env = match who {
-        Who::Root => {
-            if !is_root() {
-                skip("container tests run as root (and as test users created by root)");
-                return None;
-            }
-            TestEnv::new()
-        }
-        Who::Sub => Rootless::with_subuid()?.env(),
-        Who::NoSub => Rootless::without_subuid()?.env(),
-    };
-    let archive = docker_archive(&env, "images.tar", &[ImageSpec::busybox(IMG)]);
-    berth_load(&env, &archive);
-    Some(env)
-}
-
-/// Three tests per body: as root, rootless with and without a subuid range.
-macro_rules! each_identity {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn root() {
-                ($body)(Who::Root)
-            }
-            #[test]
-            fn rootless_subuid() {
-                ($body)(Who::Sub)
-            }
-            #[test]
-            fn rootless_no_subuid() {
-                ($body)(Who::NoSub)
-            }
-        }
-    };
-}
 
 /// Remove every container (killing running ones) when a test ends, so a
 /// failed test leaves no detached process behind.
@@ -159,7 +112,9 @@ fn inspect(env: &TestEnv, name: &str, field: &str) -> String {
 }
 
 each_identity!(detached_run_logs_and_stop, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let script = "echo out; echo err >&2; trap 'echo term; exit 3' TERM; \
                   while true; do sleep 0.1; done";
@@ -215,7 +170,9 @@ each_identity!(detached_run_logs_and_stop, |who| {
 });
 
 each_identity!(stop_kills_what_ignores_the_signal, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     // pid 1 without a handler: SIGTERM is not delivered.
     run_detached(&env, &["--name", "s", IMG, "sleep", "1000"]);
@@ -231,7 +188,9 @@ each_identity!(stop_kills_what_ignores_the_signal, |who| {
 });
 
 each_identity!(kill_restart_and_rm_force, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let script = "trap 'echo usr1' USR1; echo started; while true; do sleep 0.1; done";
     let id = run_detached(&env, &["--name", "k", IMG, "sh", "-c", script]);
@@ -262,7 +221,9 @@ each_identity!(kill_restart_and_rm_force, |who| {
 });
 
 each_identity!(detached_rm_leaves_nothing, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let id = run_detached(
         &env,
@@ -285,7 +246,9 @@ each_identity!(detached_rm_leaves_nothing, |who| {
 });
 
 each_identity!(logs_follow_until_exit, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let script = "for i in 1 2 3; do echo line$i; sleep 0.3; done; echo oops >&2";
     run_detached(&env, &["--name", "f", IMG, "sh", "-c", script]);
@@ -335,7 +298,9 @@ const HTTPD: &str = "mkdir -p /www && echo hello-from-the-container > /www/index
                      && exec /bin/busybox httpd -f -p 80 -h /www";
 
 each_identity!(published_port_reaches_the_container, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let port = free_port();
     let publish = format!("{port}:80");
@@ -390,7 +355,9 @@ each_identity!(published_port_reaches_the_container, |who| {
 });
 
 each_identity!(publish_all_exposed_ports, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     env.berth(["create", "--name", "base", IMG, "true"]).ok();
     env.berth(["commit", "-c", "EXPOSE 80/tcp", "base", "localhost/web:1"])
@@ -410,7 +377,9 @@ each_identity!(publish_all_exposed_ports, |who| {
 });
 
 each_identity!(port_in_use_fails_clearly, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let busy = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let port = busy.local_addr().unwrap().port();
@@ -432,7 +401,9 @@ each_identity!(port_in_use_fails_clearly, |who| {
 });
 
 each_identity!(rm_force_after_its_berth_was_killed, |who| {
-    let Some(env) = env_for(who) else { return };
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
     let _c = Cleanup(&env);
     let fg = env
         .berth(["run", "--name", "z", IMG, "sleep", "1000"])
