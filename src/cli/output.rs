@@ -72,6 +72,7 @@ pub fn human_age(then: i64, now: i64) -> String {
     let d = (now - then).max(0) as f64;
     let s = match d {
         d if d < 1.0 => "Less than a second".to_string(),
+        d if d < 2.0 => "1 second".to_string(),
         d if d < 60.0 => format!("{} seconds", d as i64),
         d if d < 120.0 => "About a minute".to_string(),
         d if d < 3600.0 => format!("{} minutes", (d / 60.0) as i64),
@@ -119,6 +120,7 @@ mod tests {
     #[test]
     fn ages_like_docker() {
         assert_eq!(human_age(100, 130), "30 seconds ago");
+        assert_eq!(human_age(100, 101), "1 second ago");
         assert_eq!(human_age(100, 100 + 3 * 3600), "3 hours ago");
         assert_eq!(human_age(100, 100 + 20 * 86400), "2 weeks ago");
         assert_eq!(human_age(0, 5), "N/A");
