@@ -243,9 +243,24 @@ fn start_monitor(
             ForkResult::Parent { child } => return Ok(child),
         }
     }
+    let mut cmd = reexec("internal-init", fd, stdin);
+    if let Some((o, e)) = out {
+        cmd.stdout(Stdio::from(o.try_clone()?))
+            .stderr(Stdio::from(e.try_clone()?));
+    }
+    let child = cmd.spawn();
+    drop(cmd);
+    let child = child.context("starting berth's container init")?;
+    Ok(Pid::from_raw(child.id() as i32))
+}
+
+/// `/proc/self/exe MODE FD`: berth again, in one of its hidden modes,
+/// with `fd` (one end of a socket) left open across exec and standard
+/// input kept only when `stdin`.
+pub(super) fn reexec(mode: &str, fd: i32, stdin: bool) -> Command {
     let mut cmd = Command::new("/proc/self/exe");
     cmd.arg0("berth")
-        .args(["internal-init", &fd.to_string()])
+        .args([mode, &fd.to_string()])
         .stdin(if stdin {
             Stdio::inherit()
         } else {
@@ -261,14 +276,7 @@ fn start_monitor(
             Ok(())
         });
     }
-    if let Some((o, e)) = out {
-        cmd.stdout(Stdio::from(o.try_clone()?))
-            .stderr(Stdio::from(e.try_clone()?));
-    }
-    let child = cmd.spawn();
-    drop(cmd);
-    let child = child.context("starting berth's container init")?;
-    Ok(Pid::from_raw(child.id() as i32))
+    cmd
 }
 
 /// Whether this process has a single thread (`/proc/self/stat`, field 20).

@@ -39,9 +39,7 @@ use std::ffi::CString;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// One process to start in a running container.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -89,25 +87,9 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
         .context("blocking signals to forward them")?;
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
     let fd = theirs.as_raw_fd();
-    let mut cmd = Command::new("/proc/self/exe");
-    cmd.arg0("berth")
-        .args(["internal-exec", &fd.to_string()])
-        .stdin(if spec.process.stdin {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        });
-    // SAFETY: fcntl is async-signal-safe; the closure touches no memory
-    // shared with other threads.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().context("starting berth's exec helper")?;
+    let child = super::container::reexec("internal-exec", fd, spec.process.stdin)
+        .spawn()
+        .context("starting berth's exec helper")?;
     drop(theirs);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
 
