@@ -265,6 +265,65 @@ fn cache_reruns_a_changed_step_and_everything_after_it() {
 }
 
 #[test]
+fn a_changed_copy_source_reruns_its_step_and_the_later_ones() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df =
+        "FROM localhost/busybox\nRUN echo one > /one\nCOPY app/ /app/\nRUN cat /app/a > /seen\n";
+    let ctx = context(&env, "ctx", df);
+    fs::create_dir_all(env.join("ctx/app")).unwrap();
+    fs::write(env.join("ctx/app/a"), "first\n").unwrap();
+    fs::write(env.join("ctx/app/b"), "same\n").unwrap();
+    let cached = |o: &Output| -> Vec<String> {
+        // The step each `--> Using cache` line answers.
+        let lines = o.lines();
+        let mut steps = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            if l.starts_with("--> Using cache") {
+                let step = lines[..i]
+                    .iter()
+                    .rev()
+                    .find(|p| p.starts_with("STEP "))
+                    .unwrap();
+                steps.push(step.split_once(": ").unwrap().1.to_string());
+            }
+        }
+        steps
+    };
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert!(cached(&out).is_empty(), "{}", out.stdout);
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert_eq!(cached(&out).len(), 3, "{}", out.stdout);
+    // New content in one source file: the RUN before the COPY is reused,
+    // the COPY and the RUN after it run again.
+    fs::write(env.join("ctx/app/a"), "second\n").unwrap();
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert_eq!(cached(&out), ["RUN echo one > /one"], "{}", out.stdout);
+    let out = env.berth(["run", "--rm", "cp", "cat", "/seen"]).ok();
+    assert_eq!(out.stdout, "second\n");
+    // A changed mode is a change too; a file the context ignores is not.
+    fs::set_permissions(
+        env.join("ctx/app/b"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert_eq!(cached(&out), ["RUN echo one > /one"], "{}", out.stdout);
+    fs::write(env.join("ctx/.dockerignore"), "app/ignored\n").unwrap();
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert_eq!(cached(&out).len(), 3, "{}", out.stdout);
+    fs::write(env.join("ctx/app/ignored"), "x\n").unwrap();
+    let out = env.berth(["build", "-t", "cp", &ctx]).ok();
+    assert_eq!(
+        cached(&out).len(),
+        3,
+        "an ignored file changes nothing: {}",
+        out.stdout
+    );
+}
+
+#[test]
 fn stages_scratch_and_target() {
     let Some(env) = root_env() else {
         return;
