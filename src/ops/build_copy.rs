@@ -21,6 +21,7 @@
 
 use crate::build::ignore::{self, Matcher, Pattern};
 use crate::digest::Digest;
+use crate::runtime::cp::{fstat, is_dir, lstatat, names as cp_names, openat, readlinkat};
 use crate::runtime::spec::{Rootfs, Spec};
 use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, bail, Context, Result};
@@ -28,7 +29,7 @@ use sha2::{Digest as _, Sha256};
 use std::ffi::{CStr, CString, OsStr};
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -455,7 +456,7 @@ fn select(src: &SourceRoot, pattern: &str, parents: bool) -> Result<Vec<Selected
                 continue;
             };
             let base = src.rel_of(&d)?;
-            for n in dir_names(&d)? {
+            for n in cp_names(&d)? {
                 let name = n.to_string_lossy().into_owned();
                 if !pat.matches_exactly(&name) {
                     continue;
@@ -579,7 +580,7 @@ fn walk_dir(
     excludes: &Matcher,
     f: &mut dyn FnMut(Item) -> Result<()>,
 ) -> Result<()> {
-    for name in dir_names(d)? {
+    for name in cp_names(d)? {
         let n = name.to_string_lossy();
         let r = join(rel, &n);
         let t = join(target, &n);
@@ -1331,71 +1332,6 @@ fn mkdir_all(root: &Path, rel: &str) -> Result<()> {
         mkdir(&p, 0o755)?;
     }
     Ok(())
-}
-
-fn is_dir(st: &libc::stat) -> bool {
-    st.st_mode & libc::S_IFMT == libc::S_IFDIR
-}
-
-fn fstat(fd: RawFd) -> io::Result<libc::stat> {
-    // SAFETY: stat is plain data, filled by the kernel.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd and buffer; AT_EMPTY_PATH stats the fd itself.
-    let r = unsafe { libc::fstatat(fd, c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(st)
-}
-
-fn lstatat(dir: RawFd, name: &CStr) -> io::Result<libc::stat> {
-    // SAFETY: stat is plain data, filled by the kernel.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid fd, name and buffer.
-    let r = unsafe { libc::fstatat(dir, name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(st)
-}
-
-fn openat(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
-    // SAFETY: valid fd and name.
-    let fd = unsafe {
-        libc::openat(
-            dir,
-            name.as_ptr(),
-            flags | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: a fresh descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; libc::PATH_MAX as usize + 1];
-    // SAFETY: valid fd, name and buffer.
-    let n = unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    buf.truncate(n as usize);
-    Ok(buf)
-}
-
-/// The names in directory `d`, sorted.
-fn dir_names(d: &OwnedFd) -> Result<Vec<CString>> {
-    let p = format!("/proc/self/fd/{}", d.as_raw_fd());
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(&p).context("listing a directory")? {
-        let e = e.context("listing a directory")?;
-        out.push(CString::new(e.file_name().as_bytes()).context("a name with a NUL byte")?);
-    }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

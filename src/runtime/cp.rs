@@ -159,7 +159,8 @@ fn cstr(b: &[u8]) -> Result<CString> {
     CString::new(b).map_err(|_| anyhow!("a name with a NUL byte"))
 }
 
-fn lstatat(dir: RawFd, name: &CStr) -> io::Result<libc::stat> {
+/// `fstatat` without following a final symlink.
+pub fn lstatat(dir: RawFd, name: &CStr) -> io::Result<libc::stat> {
     // SAFETY: stat is plain data, filled by the kernel.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: valid fd, name and buffer.
@@ -170,7 +171,8 @@ fn lstatat(dir: RawFd, name: &CStr) -> io::Result<libc::stat> {
     Ok(st)
 }
 
-fn fstat(fd: RawFd) -> io::Result<libc::stat> {
+/// The status of an open descriptor.
+pub fn fstat(fd: RawFd) -> io::Result<libc::stat> {
     // SAFETY: stat is plain data; AT_EMPTY_PATH stats the fd itself.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: valid fd and buffer.
@@ -181,7 +183,8 @@ fn fstat(fd: RawFd) -> io::Result<libc::stat> {
     Ok(st)
 }
 
-fn openat(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
+/// Open `name` below `dir`, never following a final symlink.
+pub fn openat(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
     // SAFETY: valid fd and name.
     let fd = unsafe {
         libc::openat(
@@ -197,7 +200,8 @@ fn openat(dir: RawFd, name: &CStr, flags: i32) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn names(dir: &OwnedFd) -> Result<Vec<CString>> {
+/// The names in directory `dir`, sorted.
+pub fn names(dir: &OwnedFd) -> Result<Vec<CString>> {
     let p = format!("/proc/self/fd/{}", dir.as_raw_fd());
     let mut out = Vec::new();
     for e in std::fs::read_dir(&p).context("listing a directory")? {
@@ -209,7 +213,8 @@ fn names(dir: &OwnedFd) -> Result<Vec<CString>> {
     Ok(out)
 }
 
-fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
+/// The target of symlink `name` below `dir`.
+pub fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; libc::PATH_MAX as usize + 1];
     // SAFETY: valid fd, name and buffer.
     let n = unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -220,7 +225,8 @@ fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn is_dir(st: &libc::stat) -> bool {
+/// Whether `st` is a directory's status.
+pub fn is_dir(st: &libc::stat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
 
