@@ -145,9 +145,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         if spec.process.terminal {
             spec.process.console_size = super::tty::window_size();
         }
-        let json = serde_json::to_vec(&spec).context("serializing the container spec")?;
-        ours.write_all(&(json.len() as u32).to_le_bytes())?;
-        ours.write_all(&json)?;
+        send_json(&mut ours, &spec, "container spec")?;
         if spec.user_namespace {
             let mut b = [0u8; 1];
             match ours.read_exact(&mut b) {
@@ -332,6 +330,13 @@ pub(super) fn wait_forwarding(child: Pid, set: &SigSet) -> Result<i32> {
 
 /// The hidden `internal-init` mode: the monitor. Returns the exit code.
 pub fn init_main(fd: i32) -> i32 {
+    hidden_main(fd, monitor)
+}
+
+/// The body of a hidden mode (`internal-init`, `internal-exec`) on the
+/// socket `fd` its berth passed: dies with its parent, and reports an
+/// error of `body` on the socket as `125\nmessage`.
+pub(super) fn hidden_main(fd: i32, body: fn(&mut Option<UnixStream>) -> Result<i32>) -> i32 {
     // SAFETY: integer prctl/fcntl calls.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
@@ -341,7 +346,7 @@ pub fn init_main(fd: i32) -> i32 {
     }
     // SAFETY: the parent passed this open descriptor for us alone.
     let mut sock = Some(unsafe { UnixStream::from_raw_fd(fd) });
-    match monitor(&mut sock) {
+    match body(&mut sock) {
         Ok(code) => code,
         Err(e) => {
             if let Some(s) = sock.as_mut() {
@@ -352,15 +357,35 @@ pub fn init_main(fd: i32) -> i32 {
     }
 }
 
-fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
-    let sock = slot.as_mut().expect("the socket is there until the fork");
+/// Send `value` as length-prefixed JSON (`what` names it in errors).
+pub(super) fn send_json<T: serde::Serialize>(
+    sock: &mut UnixStream,
+    value: &T,
+    what: &str,
+) -> Result<()> {
+    let json = serde_json::to_vec(value).with_context(|| format!("serializing the {what}"))?;
+    sock.write_all(&(json.len() as u32).to_le_bytes())
+        .and_then(|()| sock.write_all(&json))
+        .with_context(|| format!("sending the {what}"))
+}
+
+/// Receive what [`send_json`] sent.
+pub(super) fn recv_json<T: serde::de::DeserializeOwned>(
+    sock: &mut UnixStream,
+    what: &str,
+) -> Result<T> {
     let mut len = [0u8; 4];
     sock.read_exact(&mut len)
-        .context("reading the container spec")?;
+        .with_context(|| format!("reading the {what}"))?;
     let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
     sock.read_exact(&mut json)
-        .context("reading the container spec")?;
-    let mut spec: Spec = serde_json::from_slice(&json).context("reading the container spec")?;
+        .with_context(|| format!("reading the {what}"))?;
+    serde_json::from_slice(&json).with_context(|| format!("reading the {what}"))
+}
+
+fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
+    let sock = slot.as_mut().expect("the socket is there until the fork");
+    let mut spec: Spec = recv_json(sock, "container spec")?;
     // The death signal is armed only from now: if berth (the creator of
     // the socket) is no longer our parent, it died before; stop here.
     if peer_pid(sock) != Some(nix::unistd::getppid().as_raw()) {

@@ -36,7 +36,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use nix::unistd::{fork, ForkResult};
 use serde::{Deserialize, Serialize};
 use std::ffi::CString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -99,9 +99,7 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
         if spec.process.terminal {
             spec.process.console_size = super::tty::window_size();
         }
-        let json = serde_json::to_vec(&spec).context("serializing the exec spec")?;
-        ours.write_all(&(json.len() as u32).to_le_bytes())?;
-        ours.write_all(&json)?;
+        super::container::send_json(&mut ours, &spec, "exec spec")?;
         if spec.process.terminal {
             match super::tty::recv_fd(&ours)? {
                 (Some(fd), _) => pty = Some(fd),
@@ -127,34 +125,12 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
 
 /// The hidden `internal-exec` mode. Returns the exit code.
 pub fn exec_main(fd: i32) -> i32 {
-    // SAFETY: integer prctl/fcntl calls.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-        if libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) != 0 {
-            return 125;
-        }
-    }
-    // SAFETY: the parent passed this open descriptor for us alone.
-    let mut sock = Some(unsafe { UnixStream::from_raw_fd(fd) });
-    match helper(&mut sock) {
-        Ok(code) => code,
-        Err(e) => {
-            if let Some(s) = sock.as_mut() {
-                let _ = write!(s, "125\n{e:#}");
-            }
-            125
-        }
-    }
+    super::container::hidden_main(fd, helper)
 }
 
 fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     let sock = slot.as_mut().expect("the socket is there until the fork");
-    let mut len = [0u8; 4];
-    sock.read_exact(&mut len).context("reading the exec spec")?;
-    let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
-    sock.read_exact(&mut json)
-        .context("reading the exec spec")?;
-    let spec: ExecSpec = serde_json::from_slice(&json).context("reading the exec spec")?;
+    let spec: ExecSpec = super::container::recv_json(sock, "exec spec")?;
     // Out of the terminal's process group: berth alone receives ^C and
     // forwards it once.
     let _ = nix::unistd::setsid();
