@@ -821,31 +821,46 @@ impl Builder<'_> {
         let code = self
             .overlay_dirs(&rec, &mut spec, mounts)
             .and_then(|()| super::run::start(self.store, rec.clone(), &spec, false, self.hint));
-        let result = (|| -> Result<ImageRecord> {
-            let code = code?;
-            if code != 0 {
-                return Err(StepFailed {
-                    step: step_text(i),
-                    file: self.df.file.clone(),
-                    line: i.line,
-                    code,
-                }
-                .into());
+        let worked = code.and_then(|code| match code {
+            0 => Ok(()),
+            code => Err(StepFailed {
+                step: step_text(i),
+                file: self.df.file.clone(),
+                line: i.line,
+                code,
             }
+            .into()),
+        });
+        self.commit_step(&rec, state, history, true, worked)
+    }
+
+    /// After the work of a step (`worked`) in container `rec`: its
+    /// writable layer becomes the step's layer over the state's image
+    /// (nothing when `skip_empty` and it is empty), then the container
+    /// goes, whatever happened.
+    fn commit_step(
+        &self,
+        rec: &ContainerRecord,
+        state: &State,
+        history: History,
+        skip_empty: bool,
+        worked: Result<()>,
+    ) -> Result<ImageRecord> {
+        let result = worked.and_then(|()| {
             commit::commit_container(
                 self.store,
                 &self.writer,
                 ContainerLayer {
-                    container: &rec,
+                    container: rec,
                     config: state.config.clone(),
                     history,
                     clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
-                    skip_empty: true,
+                    skip_empty,
                     names: &[],
                 },
             )
-        })();
-        let removed = self.store.remove_container(&rec);
+        });
+        let removed = self.store.remove_container(rec);
         let rec = result?;
         removed?;
         Ok(rec)
@@ -1135,24 +1150,8 @@ impl Builder<'_> {
             ..RunOptions::default()
         };
         let (rec, _) = super::run::create(self.store, &ropts)?;
-        let result = work(&rec).and_then(|()| {
-            commit::commit_container(
-                self.store,
-                &self.writer,
-                ContainerLayer {
-                    container: &rec,
-                    config: state.config.clone(),
-                    history,
-                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
-                    skip_empty: false,
-                    names: &[],
-                },
-            )
-        });
-        let removed = self.store.remove_container(&rec);
-        let rec = result?;
-        removed?;
-        Ok(rec)
+        let worked = work(&rec);
+        self.commit_step(&rec, state, history, false, worked)
     }
 
     // ---- COPY and ADD ------------------------------------------------
