@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum ImageCommand {
     /// Build an image from a Dockerfile
     Build(Box<super::build::BuildArgs>),

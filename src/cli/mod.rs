@@ -49,6 +49,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum Command {
     /// Build an image from a Dockerfile
     Build(Box<build::BuildArgs>),

@@ -17,7 +17,8 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// Flags every command that talks to a registry has.
+// Flags every command that talks to a registry has (flattened into each: a
+// doc comment here would become their description).
 #[derive(Args, Debug, Clone)]
 pub struct RemoteArgs {
     /// Require HTTPS and verify certificates (`--tls-verify=false` allows
@@ -240,6 +241,7 @@ pub fn logout(a: &LogoutArgs) -> Result<i32> {
 }
 
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum ManifestCommand {
     /// Print the manifest or index of an image in a registry
     Inspect(ManifestInspectArgs),

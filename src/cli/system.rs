@@ -7,6 +7,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum SystemCommand {
     /// Show disk usage of images, containers and volumes
     Df(DfArgs),
