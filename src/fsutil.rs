@@ -86,19 +86,35 @@ pub fn sync_fs(path: &Path) -> Result<()> {
 /// it, fsync, rename over the target, fsync the directory. A crash at any
 /// instant leaves the old content or the new one, never a mix.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    replace(path, data, true)
+}
+
+/// Replace `path` with `data` as [`write_atomic`] does, without the two
+/// flushes: readers see the old content or the new one, but after a crash
+/// the file may be empty or missing. For what need not survive a crash.
+pub fn write_replacing(path: &Path, data: &[u8]) -> Result<()> {
+    replace(path, data, false)
+}
+
+fn replace(path: &Path, data: &[u8], durable: bool) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_sibling(path);
     let res = (|| -> io::Result<()> {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(data)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if let Err(e) = res {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("writing {}", path.display()));
     }
-    sync_dir(dir)
+    if durable {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 fn temp_sibling(path: &Path) -> PathBuf {

@@ -99,7 +99,8 @@ pub fn start_with(
     rec.started = crate::image::time::now_unix();
     rec.finished = 0;
     rec.exit_code = None;
-    if let Err(e) = store.save_container(&rec) {
+    // A `--rm` container's record goes when it exits: no flush for it.
+    if let Err(e) = store.save_container_with(&rec, !rm) {
         if rm {
             let _ = store.remove_container(&rec);
         }

@@ -92,13 +92,7 @@ impl Store {
             for sub in ["upper", "work", "merged"] {
                 fsutil::create_dir_all(&dir.join(sub))?;
             }
-            if durable {
-                return self.save_container(rec);
-            }
-            let bytes = serde_json::to_vec(rec).context("serializing a container record")?;
-            let (tmp, path) = (dir.join(".config.json.tmp"), dir.join("config.json"));
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            fsutil::rename(&tmp, &path)
+            self.save_container_with(rec, durable)
         })();
         if let Err(e) = made {
             let _ = fsutil::remove_all(&dir);
@@ -108,10 +102,21 @@ impl Store {
         Ok(dir)
     }
 
-    /// Replace the record atomically.
+    /// Replace the record atomically and durably.
     pub fn save_container(&self, rec: &ContainerRecord) -> Result<()> {
+        self.save_container_with(rec, true)
+    }
+
+    /// Replace the record atomically; `durable`: so that it survives a
+    /// crash (a `--rm` container's record need not).
+    pub fn save_container_with(&self, rec: &ContainerRecord, durable: bool) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(rec).context("serializing a container record")?;
-        fsutil::write_atomic(&self.container_dir(&rec.id).join("config.json"), &bytes)
+        let path = self.container_dir(&rec.id).join("config.json");
+        if durable {
+            fsutil::write_atomic(&path, &bytes)
+        } else {
+            fsutil::write_replacing(&path, &bytes)
+        }
     }
 
     /// `<runroot>/containers/<id>.pid`: the berth process that runs it.
