@@ -796,11 +796,9 @@ fn parse_http_date(s: &str) -> Option<i64> {
 /// Run `f` in a forked child and wait for it; its error comes back as
 /// the error of this call.
 fn in_child(f: impl FnOnce() -> Result<()>) -> Result<()> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    if status
-        .lines()
-        .any(|l| l.starts_with("Threads:") && l.split_whitespace().nth(1) != Some("1"))
-    {
+    // The threads of an earlier step (layer unpacking) were joined, but
+    // may not be gone yet.
+    if !crate::runtime::container::single_threaded_within(std::time::Duration::from_millis(200)) {
         bail!("copying into a container must start from a single-threaded process");
     }
     let (mut r, mut w) =

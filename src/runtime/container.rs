@@ -207,7 +207,10 @@ fn start_monitor(
     out: Option<(&std::os::fd::OwnedFd, &std::os::fd::OwnedFd)>,
 ) -> Result<Pid> {
     let fd = sock.as_raw_fd();
-    if one_thread() {
+    // A thread joined just before (a build step's layer unpacking) may
+    // still count for a moment; threads that really run (a detached
+    // container's log writers) cost this wait, then the re-exec.
+    if single_threaded_within(std::time::Duration::from_millis(2)) {
         let null = if stdin {
             None
         } else {
@@ -275,6 +278,23 @@ pub(super) fn reexec(mode: &str, fd: i32, stdin: bool) -> Command {
         });
     }
     cmd
+}
+
+/// Whether this process has a single thread, waiting up to `patience`
+/// for it: a thread that was joined still counts for a moment after
+/// `join` returns (the kernel releases it after waking the joiner), so a
+/// check right after a scoped thread ends can see two.
+pub fn single_threaded_within(patience: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        if one_thread() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
 }
 
 /// Whether this process has a single thread (`/proc/self/stat`, field 20).
