@@ -212,8 +212,8 @@ pub fn commit_container(store: &Store, writer: &Writer, c: ContainerLayer) -> Re
 }
 
 /// `commit`: store the container's upper dir as a new layer over its
-/// image, with the image's config, `changes` applied, and a history
-/// entry. Returns the new image's record.
+/// image, with the container's config (the image's with run's changes),
+/// `changes` applied, and a history entry. Returns the new image's record.
 pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
     let name = opts.reference.as_deref().map(local_name).transpose()?;
     let store = Store::open(paths)?;
@@ -223,6 +223,11 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
     let base = container_image(&store, &rec).with_context(what)?;
     let mut cfg = ImageConfig::parse(base.config_bytes())
         .with_context(|| format!("image {}", rec.image.short()))?;
+    // The container's command, environment … as run gave them (Docker's
+    // and Podman's commit), then the changes.
+    if let Some(c) = &rec.run_config {
+        cfg.config = c.clone();
+    }
     for c in &opts.changes {
         config::apply_change(&mut cfg.config, c)?;
     }

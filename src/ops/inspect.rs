@@ -37,7 +37,7 @@ pub enum Kind {
 /// One object found by [`inspect_objects`].
 #[derive(Debug, Clone)]
 pub enum Object {
-    Container(super::containers::ContainerInfo),
+    Container(Box<super::containers::ContainerInfo>),
     /// Podman's image inspect object.
     Image(Value),
 }
@@ -58,10 +58,12 @@ pub fn inspect_objects(paths: &StorePaths, names: &[String], kind: Kind) -> Resu
         };
         if kind != Kind::Image {
             if let Ok(record) = store.find_container(name) {
-                out.push(Object::Container(super::containers::ContainerInfo {
-                    state: store.container_state(&record),
-                    record,
-                }));
+                out.push(Object::Container(Box::new(
+                    super::containers::ContainerInfo {
+                        state: store.container_state(&record),
+                        record,
+                    },
+                )));
                 continue;
             }
         }

@@ -285,6 +285,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         exit_code: None,
         started: 0,
         finished: 0,
+        run_config: Some(container_config(opts, run, &ports)?),
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -365,6 +366,42 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     Ok((rec, spec))
 }
 
+/// The container's configuration as `commit` keeps it (Docker's and
+/// Podman's rules): the image's, with the command line's entrypoint and
+/// command, the environment without what berth adds at run time
+/// (HOSTNAME, TERM, a default PATH), `-w`, `-u` and the published ports.
+fn container_config(
+    opts: &RunOptions,
+    image: &crate::image::config::RunConfig,
+    ports: &[PortMapping],
+) -> Result<crate::image::config::RunConfig> {
+    let mut c = image.clone();
+    if opts.entrypoint.is_some() {
+        let mut none = opts.clone();
+        none.command.clear();
+        c.entrypoint = command(&none, None, None);
+        c.cmd = None;
+    }
+    if !opts.command.is_empty() {
+        c.cmd = Some(opts.command.clone());
+    }
+    let env = configured_environment(opts, image.env.as_deref().unwrap_or_default())?;
+    c.env = (!env.is_empty()).then_some(env);
+    if let Some(w) = opts.workdir.as_deref().filter(|w| !w.is_empty()) {
+        c.working_dir = Some(w.to_string());
+    }
+    if let Some(u) = &opts.user {
+        c.user = Some(u.clone());
+    }
+    for p in ports {
+        c.exposed_ports.get_or_insert_with(Default::default).insert(
+            format!("{}/{}", p.container_port, p.protocol),
+            serde_json::json!({}),
+        );
+    }
+    Ok(c)
+}
+
 /// Docker's rules: `--entrypoint` replaces the image's Entrypoint and
 /// drops its Cmd; arguments after the image replace Cmd. `None` when
 /// nothing is left to run.
@@ -392,6 +429,21 @@ pub fn command(
 /// The image's Env, then defaults (PATH, HOSTNAME, TERM with `-t`), then
 /// `--env-file`s, then `-e`; a later `KEY` replaces an earlier one.
 pub fn environment(opts: &RunOptions, image_env: &[String], hostname: &str) -> Result<Vec<String>> {
+    environment_with(opts, image_env, Some(hostname))
+}
+
+/// [`environment`] without the defaults berth adds at run time.
+fn configured_environment(opts: &RunOptions, image_env: &[String]) -> Result<Vec<String>> {
+    environment_with(opts, image_env, None)
+}
+
+/// The image's Env, the defaults when `hostname` is given, `--env-file`s
+/// and `-e`.
+fn environment_with(
+    opts: &RunOptions,
+    image_env: &[String],
+    hostname: Option<&str>,
+) -> Result<Vec<String>> {
     let mut env: Vec<String> = Vec::new();
     let set = |env: &mut Vec<String>, entry: String| {
         let key = entry.split('=').next().unwrap_or("").to_string();
@@ -402,14 +454,16 @@ pub fn environment(opts: &RunOptions, image_env: &[String], hostname: &str) -> R
         set(&mut env, e.clone());
     }
     let has = |env: &Vec<String>, k: &str| env.iter().any(|e| e.split('=').next() == Some(k));
-    if !has(&env, "PATH") {
-        set(&mut env, format!("PATH={DEFAULT_PATH}"));
-    }
-    if !has(&env, "HOSTNAME") {
-        set(&mut env, format!("HOSTNAME={hostname}"));
-    }
-    if opts.tty && !has(&env, "TERM") {
-        set(&mut env, "TERM=xterm".into());
+    if let Some(hostname) = hostname {
+        if !has(&env, "PATH") {
+            set(&mut env, format!("PATH={DEFAULT_PATH}"));
+        }
+        if !has(&env, "HOSTNAME") {
+            set(&mut env, format!("HOSTNAME={hostname}"));
+        }
+        if opts.tty && !has(&env, "TERM") {
+            set(&mut env, "TERM=xterm".into());
+        }
     }
     let from_host = |k: &str| std::env::var(k).ok().map(|v| format!("{k}={v}"));
     for f in &opts.env_files {

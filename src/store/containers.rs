@@ -15,6 +15,7 @@
 use super::Store;
 use crate::digest::Digest;
 use crate::fsutil::{self, FileLock, LockKind};
+use crate::image::config::RunConfig;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -43,6 +44,12 @@ pub struct ContainerRecord {
     pub started: i64,
     #[serde(default)]
     pub finished: i64,
+    /// The container's configuration in an image config's terms: the
+    /// image's, with what `run`/`create` changed (command, entrypoint,
+    /// environment, working dir, user, published ports). `commit` keeps
+    /// it. `None` in records from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_config: Option<RunConfig>,
 }
 
 /// What a container is doing now.

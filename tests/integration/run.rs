@@ -721,6 +721,82 @@ each_identity!(commit_makes_an_image_of_the_container_changes, |who| {
 });
 
 #[test]
+fn commit_keeps_the_container_command_environment_and_options() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    env.berth([
+        "run", "--name", "cfg", "-e", "FOO=bar", "-w", "/tmp", "-u", "0:0",
+    ])
+    .args(["-p", "80", IMG, "sh", "-c", "echo done"])
+    .ok();
+    env.berth(["commit", "cfg", "localhost/cfg:1"]).ok();
+    let config = |img: &str| {
+        env.berth(["inspect", "--format", "{{json .Config}}", img])
+            .ok()
+            .json()
+    };
+    let c = config("localhost/cfg:1");
+    let vars: Vec<&str> = c["Env"]
+        .as_array()
+        .expect("Env")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(vars.contains(&"FOO=bar"), "{c}");
+    // What berth adds when it starts a container is not the image's.
+    assert!(!vars.iter().any(|v| v.starts_with("HOSTNAME=")), "{c}");
+    assert_eq!(
+        c["Cmd"],
+        serde_json::json!(["sh", "-c", "echo done"]),
+        "{c}"
+    );
+    assert_eq!(c["WorkingDir"], "/tmp", "{c}");
+    assert_eq!(c["User"], "0:0", "{c}");
+    assert!(c["ExposedPorts"].get("80/tcp").is_some(), "{c}");
+    let out = env.berth(["run", "--rm", "localhost/cfg:1"]).ok();
+    assert_eq!(out.stdout, "done\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "localhost/cfg:1",
+            "sh",
+            "-c",
+            "echo $FOO; pwd",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "bar\n/tmp\n");
+
+    // --entrypoint replaces the image's entrypoint and drops its Cmd; the
+    // arguments become the Cmd; a change given to commit wins.
+    env.berth([
+        "run",
+        "--name",
+        "ep",
+        "--entrypoint",
+        "/bin/echo",
+        IMG,
+        "hello",
+    ])
+    .ok();
+    env.berth(["commit", "ep", "localhost/ep:1"]).ok();
+    let c = config("localhost/ep:1");
+    assert_eq!(c["Entrypoint"], serde_json::json!(["/bin/echo"]), "{c}");
+    assert_eq!(c["Cmd"], serde_json::json!(["hello"]), "{c}");
+    assert_eq!(
+        env.berth(["run", "--rm", "localhost/ep:1"]).ok().stdout,
+        "hello\n"
+    );
+    env.berth(["commit", "-c", "CMD [\"bye\"]", "ep", "localhost/ep:2"])
+        .ok();
+    assert_eq!(
+        env.berth(["run", "--rm", "localhost/ep:2"]).ok().stdout,
+        "bye\n"
+    );
+}
+
+#[test]
 fn committed_image_saves_and_loads_into_podman_with_the_same_id() {
     let Some(env) = env_with(Who::Root, &[]) else {
         return;
