@@ -85,6 +85,9 @@ _berth() {
             berth,manifest)
                 cmd="berth__subcmd__manifest"
                 ;;
+            berth,mount)
+                cmd="berth__subcmd__mount"
+                ;;
             berth,port)
                 cmd="berth__subcmd__port"
                 ;;
@@ -123,6 +126,15 @@ _berth() {
                 ;;
             berth,tag)
                 cmd="berth__subcmd__tag"
+                ;;
+            berth,umount)
+                cmd="berth__subcmd__unmount"
+                ;;
+            berth,unmount)
+                cmd="berth__subcmd__unmount"
+                ;;
+            berth,unshare)
+                cmd="berth__subcmd__unshare"
                 ;;
             berth,untag)
                 cmd="berth__subcmd__untag"
@@ -163,6 +175,9 @@ _berth() {
             berth__subcmd__container,ls)
                 cmd="berth__subcmd__container__subcmd__ls"
                 ;;
+            berth__subcmd__container,mount)
+                cmd="berth__subcmd__container__subcmd__mount"
+                ;;
             berth__subcmd__container,port)
                 cmd="berth__subcmd__container__subcmd__port"
                 ;;
@@ -186,6 +201,12 @@ _berth() {
                 ;;
             berth__subcmd__container,stop)
                 cmd="berth__subcmd__container__subcmd__stop"
+                ;;
+            berth__subcmd__container,umount)
+                cmd="berth__subcmd__container__subcmd__unmount"
+                ;;
+            berth__subcmd__container,unmount)
+                cmd="berth__subcmd__container__subcmd__unmount"
                 ;;
             berth__subcmd__container,wait)
                 cmd="berth__subcmd__container__subcmd__wait"
@@ -257,7 +278,7 @@ _berth() {
 
     case "${cmd}" in
         berth)
-            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info version completion run create start ps rm diff commit cp exec logs stop kill wait restart port container internal-init internal-exec internal-start"
+            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info version completion run create start ps rm diff commit cp exec logs stop kill wait restart port mount unmount umount unshare container internal-init internal-exec internal-start"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,7 +466,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container)
-            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port"
+            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,6 +905,32 @@ _berth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        berth__subcmd__container__subcmd__mount)
+            opts="-h -V --root --runroot --log-level --no-trunc --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         berth__subcmd__container__subcmd__port)
             opts="-h -V --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1169,6 +1216,32 @@ _berth() {
                     ;;
                 -t)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__container__subcmd__unmount)
+            opts="-a -f -h -V --root --runroot --log-level --all --force --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2428,6 +2501,32 @@ _berth() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        berth__subcmd__mount)
+            opts="-h -V --root --runroot --log-level --no-trunc --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         berth__subcmd__port)
             opts="-h -V --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3055,6 +3154,58 @@ _berth() {
             return 0
             ;;
         berth__subcmd__tag)
+            opts="-h -V --root --runroot --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__unmount)
+            opts="-a -f -h -V --root --runroot --log-level --all --force --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__unshare)
             opts="-h -V --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -67,6 +67,10 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "kill" -d 'Send a signal
 complete -c berth -n "__fish_berth_needs_command" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
 complete -c berth -n "__fish_berth_needs_command" -f -a "restart" -d 'Stop and start containers again (detached)'
 complete -c berth -n "__fish_berth_needs_command" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_needs_command" -f -a "mount" -d 'Mount containers\' root file systems and print where'
+complete -c berth -n "__fish_berth_needs_command" -f -a "unmount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_needs_command" -f -a "umount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_needs_command" -f -a "unshare" -d 'Run a command in berth\'s user namespace, with a mount namespace of its own'
 complete -c berth -n "__fish_berth_needs_command" -f -a "container" -d 'Manage containers'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-init" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-exec" -d 'Arguments of the hidden `internal-init` mode'
@@ -760,33 +764,73 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand port" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand mount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand mount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand mount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "run" -d 'Run a command in a new container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "create" -d 'Create a container without starting it'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "start" -d 'Start a created container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "ls" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "ps" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "list" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "rm" -d 'Remove containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "inspect" -d 'Display the configuration of containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "diff" -d 'Show the changes of a container\'s file system'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "commit" -d 'Create an image from a container\'s changes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "cp" -d 'Copy files between a container and the host'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "exec" -d 'Run a command in a running container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "prune" -d 'Remove all stopped containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "logs" -d 'Show the output of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "kill" -d 'Send a signal to running containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "restart" -d 'Stop and start containers again (detached)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_using_subcommand mount" -l no-trunc -d 'Show full container IDs'
+complete -c berth -n "__fish_berth_using_subcommand mount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand mount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand unmount" -s a -l all -d 'Unmount every mounted container'
+complete -c berth -n "__fish_berth_using_subcommand unmount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
+complete -c berth -n "__fish_berth_using_subcommand unmount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand unmount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand umount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand umount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand umount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand umount" -s a -l all -d 'Unmount every mounted container'
+complete -c berth -n "__fish_berth_using_subcommand umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
+complete -c berth -n "__fish_berth_using_subcommand umount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand umount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand unshare" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand unshare" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "start" -d 'Start a created container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "ls" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "list" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "diff" -d 'Show the changes of a container\'s file system'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "commit" -d 'Create an image from a container\'s changes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "exec" -d 'Run a command in a running container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "prune" -d 'Remove all stopped containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "logs" -d 'Show the output of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "kill" -d 'Send a signal to running containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "restart" -d 'Stop and start containers again (detached)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "mount" -d 'Mount containers\' root file systems and print where'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "unmount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "umount" -d 'Unmount containers\' root file systems'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1028,6 +1072,35 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l no-trunc -d 'Show full container IDs'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s a -l all -d 'Unmount every mounted container'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s a -l all -d 'Unmount every mounted container'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

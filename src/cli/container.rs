@@ -56,6 +56,11 @@ pub enum ContainerCommand {
     Restart(StopArgs),
     /// List the published ports of a container
     Port(PortArgs),
+    /// Mount containers' root file systems and print where
+    Mount(MountArgs),
+    /// Unmount containers' root file systems
+    #[command(visible_alias = "umount")]
+    Unmount(UnmountArgs),
 }
 
 pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
@@ -77,6 +82,8 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Wait(a) => wait(paths, a),
         ContainerCommand::Restart(a) => restart(paths, a),
         ContainerCommand::Port(a) => port(paths, a),
+        ContainerCommand::Mount(a) => mount(paths, a),
+        ContainerCommand::Unmount(a) => unmount(paths, a),
     }
 }
 
@@ -632,6 +639,75 @@ pub fn rm(paths: &StorePaths, a: &RmArgs) -> Result<i32> {
     let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
     output::print(&text)?;
     Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct MountArgs {
+    /// Show full container IDs
+    #[arg(long)]
+    no_trunc: bool,
+    /// Containers (names or IDs); none: list the mounted ones
+    containers: Vec<String>,
+}
+
+/// `mount`: print where each container's root file system is mounted;
+/// without names, the mounted containers and where.
+pub fn mount(paths: &StorePaths, a: &MountArgs) -> Result<i32> {
+    let text: String = if a.containers.is_empty() {
+        ops::containers::mounted(paths)?
+            .iter()
+            .map(|(rec, path)| {
+                let id = if a.no_trunc {
+                    &rec.id[..]
+                } else {
+                    &rec.id[..12]
+                };
+                format!("{id}  {}\n", path.display())
+            })
+            .collect()
+    } else {
+        ops::containers::mount(paths, &a.containers)?
+            .iter()
+            .map(|(_, path)| format!("{}\n", path.display()))
+            .collect()
+    };
+    output::print(&text)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct UnmountArgs {
+    /// Unmount every mounted container
+    #[arg(short, long)]
+    all: bool,
+    /// Accepted for Podman's sake (berth keeps no mount count)
+    #[arg(short, long)]
+    force: bool,
+    /// Containers (names or IDs)
+    containers: Vec<String>,
+}
+
+pub fn unmount(paths: &StorePaths, a: &UnmountArgs) -> Result<i32> {
+    if a.containers.is_empty() && !a.all {
+        bail!("unmount needs at least one container name or ID, or --all");
+    }
+    let names = ops::containers::unmount(paths, &a.containers, a.all)?;
+    let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+    output::print(&text)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct UnshareArgs {
+    /// The command and its arguments (default: the user's shell)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+/// `unshare`: run a command in berth's user namespace (rootless), in a
+/// mount namespace of its own, with BERTH_ROOT and BERTH_RUNROOT set.
+pub fn unshare(paths: &StorePaths, a: &UnshareArgs) -> Result<i32> {
+    exit_code(ops::containers::unshare(paths, &a.command))
 }
 
 #[derive(Args, Debug)]

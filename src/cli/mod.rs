@@ -124,6 +124,13 @@ pub enum Command {
     Restart(container::StopArgs),
     /// List the published ports of a container
     Port(container::PortArgs),
+    /// Mount containers' root file systems and print where
+    Mount(container::MountArgs),
+    /// Unmount containers' root file systems
+    #[command(visible_alias = "umount")]
+    Unmount(container::UnmountArgs),
+    /// Run a command in berth's user namespace, with a mount namespace of its own
+    Unshare(container::UnshareArgs),
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
@@ -201,6 +208,7 @@ impl Command {
             Command::Build(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
             Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
+            Command::Unshare(_) => true,
             Command::Container(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
@@ -254,5 +262,8 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Wait(a) => container::wait(&paths, a),
         Command::Restart(a) => container::restart(&paths, a),
         Command::Port(a) => container::port(&paths, a),
+        Command::Mount(a) => container::mount(&paths, a),
+        Command::Unmount(a) => container::unmount(&paths, a),
+        Command::Unshare(a) => container::unshare(&paths, a),
     }
 }

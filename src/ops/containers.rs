@@ -13,6 +13,7 @@ use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A record with its current state.
@@ -38,6 +39,134 @@ pub fn start(paths: &StorePaths, name: &str, hint: &mut dyn FnMut(&str)) -> Resu
     // A container created with `--rm` goes once it has run.
     let rm = !spec.remove_after.is_empty();
     super::run::start(&store, rec, &spec, rm, hint)
+}
+
+/// The runtime spec a container was created with.
+fn spec_of(rec: &ContainerRecord) -> Result<Spec> {
+    serde_json::from_value(rec.config.clone())
+        .with_context(|| format!("container {}: malformed record", rec.name))
+}
+
+/// Mounting needs root, or root of `berth unshare`'s user namespace: a
+/// mount made in a namespace of berth's own would go with it.
+fn check_may_mount() -> Result<()> {
+    if crate::runtime::userns::identity() == crate::runtime::userns::Identity::User {
+        bail!(
+            "mounting a container's root file system needs root: run it inside `berth unshare` \
+             (for example: berth unshare sh -c 'ls \"$(berth mount NAME)\"')"
+        );
+    }
+    Ok(())
+}
+
+/// `mount`: mount the root file system of each container in this mount
+/// namespace (once: a mounted one is left as it is); returns each
+/// container with where its root is.
+pub fn mount(paths: &StorePaths, names: &[String]) -> Result<Vec<(ContainerRecord, PathBuf)>> {
+    check_may_mount()?;
+    let store = Store::open(paths)?;
+    let mut out = Vec::new();
+    for n in names {
+        let rec = store.find_container(n)?;
+        let spec = spec_of(&rec)?;
+        crate::runtime::rootfs::mount_root(&spec)
+            .with_context(|| format!("mounting container {}", rec.name))?;
+        out.push((rec, spec.rootfs.target));
+    }
+    Ok(out)
+}
+
+/// `mount` without names: the containers whose root file system is
+/// mounted in this mount namespace.
+pub fn mounted(paths: &StorePaths) -> Result<Vec<(ContainerRecord, PathBuf)>> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for rec in store.containers()? {
+        let Ok(spec) = spec_of(&rec) else { continue };
+        if crate::runtime::rootfs::is_mount_point(&spec.rootfs.target) {
+            out.push((rec, spec.rootfs.target));
+        }
+    }
+    Ok(out)
+}
+
+/// `unmount`: unmount what `mount` mounted (every mounted container with
+/// `all`); returns the names of the containers it unmounted.
+pub fn unmount(paths: &StorePaths, names: &[String], all: bool) -> Result<Vec<String>> {
+    check_may_mount()?;
+    let recs = if all {
+        mounted(paths)?.into_iter().map(|(r, _)| r).collect()
+    } else {
+        let store = Store::open(paths)?;
+        names
+            .iter()
+            .map(|n| store.find_container(n))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let mut done = Vec::new();
+    for rec in recs {
+        let spec = spec_of(&rec)?;
+        crate::runtime::rootfs::unmount_root(&spec)
+            .with_context(|| format!("unmounting container {}", rec.name))?;
+        done.push(rec.name);
+    }
+    Ok(done)
+}
+
+/// `unshare`: run `command` (the user's shell when empty) with the store's
+/// locations in `BERTH_ROOT`/`BERTH_RUNROOT`, rootless in berth's user
+/// namespace (the subordinate ranges mapped, as for layer files; the
+/// caller entered it) or one mapping the user alone, and then in a mount
+/// namespace of its own where `berth mount` works. As root it only runs
+/// the command. Returns only on error.
+pub fn unshare(paths: &StorePaths, command: &[String]) -> Result<i32> {
+    use crate::runtime::userns::{self, Identity};
+    use nix::sched::CloneFlags;
+    match userns::identity() {
+        Identity::Root => {}
+        who => {
+            if who == Identity::User {
+                // No subordinate range: the user alone, as root.
+                let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
+                nix::sched::unshare(CloneFlags::CLONE_NEWUSER)
+                    .map_err(|e| anyhow!("creating a user namespace: {}", e.desc()))?;
+                userns::map_user_alone_as(std::process::id() as i32, uid, gid)?;
+            }
+            nix::sched::unshare(CloneFlags::CLONE_NEWNS)
+                .map_err(|e| anyhow!("creating a mount namespace: {}", e.desc()))?;
+            nix::mount::mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
+                None::<&str>,
+            )
+            .map_err(|e| anyhow!("making the mount namespace private: {}", e.desc()))?;
+        }
+    }
+    let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
+    let (prog, args) = match command.split_first() {
+        Some((p, a)) => (p.clone(), a.to_vec()),
+        None => (shell, Vec::new()),
+    };
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(&prog)
+        .args(&args)
+        .env("BERTH_ROOT", &paths.root)
+        .env("BERTH_RUNROOT", &paths.runroot)
+        .exec();
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
+    Err(crate::runtime::container::StartError {
+        code,
+        message: format!("{prog}: {err}"),
+    }
+    .into())
 }
 
 /// `ps`: containers, newest first; only running ones unless `all`.

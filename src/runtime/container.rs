@@ -113,6 +113,21 @@ pub struct Output<'a> {
 /// [`run`], with the container's output in a log and a call once its
 /// program runs (a detached container's berth process).
 pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Result<i32> {
+    let inside;
+    let spec = if spec.user_namespace && userns::identity() == userns::Identity::NamespaceRoot {
+        // Inside `berth unshare`: the user namespace that rootless
+        // containers get, subordinate ranges and all, is this one already.
+        if spec.keep_id {
+            bail!("a --userns=keep-id container cannot start inside berth unshare");
+        }
+        inside = Spec {
+            user_namespace: false,
+            ..spec.clone()
+        };
+        &inside
+    } else {
+        spec
+    };
     let plan = if spec.user_namespace {
         match userns::plan() {
             Ok(p) => p,

@@ -416,12 +416,75 @@ pub struct RootMount {
 
 impl Drop for RootMount {
     fn drop(&mut self) {
+        if self.target.as_os_str().is_empty() {
+            return;
+        }
         let _ = umount2(&self.target, MntFlags::MNT_DETACH);
         if let Some(mut d) = self.daemon.take() {
             let _ = d.kill();
             let _ = d.wait();
         }
     }
+}
+
+/// Whether `path` is a mount point in this mount namespace
+/// (`/proc/self/mountinfo`).
+pub fn is_mount_point(path: &Path) -> bool {
+    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return false;
+    };
+    info.lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .any(|m| Path::new(&unescape_mountinfo(m)) == path)
+}
+
+/// Undo mountinfo's octal escapes (`\040` for a space).
+pub fn unescape_mountinfo(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && (b'0'..=b'3').contains(&b[i + 1])
+            && b[i + 2..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `berth mount`: mount the container's root overlay at its target in
+/// this mount namespace (natively; this process must have the capability
+/// to mount: root, or root of `berth unshare`'s user namespace). Nothing
+/// is done when it is mounted already.
+pub fn mount_root(spec: &Spec) -> Result<()> {
+    if is_mount_point(&spec.rootfs.target) {
+        return Ok(());
+    }
+    let here = std::env::current_dir().ok();
+    let res = mount_overlay(spec);
+    if let Some(d) = here {
+        let _ = std::env::set_current_dir(d);
+    }
+    res
+}
+
+/// `berth unmount`: unmount what [`mount_root`] mounted; `Ok(false)` when
+/// nothing was mounted there.
+pub fn unmount_root(spec: &Spec) -> Result<bool> {
+    let target = &spec.rootfs.target;
+    if !is_mount_point(target) {
+        return Ok(false);
+    }
+    umount2(target, MntFlags::MNT_DETACH)
+        .map_err(|e| anyhow!("unmounting {}: {}", target.display(), e.desc()))?;
+    Ok(true)
 }
 
 /// Mount the root overlay in the monitor's own new mount namespace, which
@@ -445,6 +508,15 @@ pub fn premount(spec: &mut Spec) -> Result<RootMount> {
         "/ private",
     )?;
     let target = spec.rootfs.target.clone();
+    if is_mount_point(&target) {
+        // Mounted by `berth mount` (this namespace is a copy of that one):
+        // the container uses that mount, which stays when it exits.
+        spec.rootfs.mounted = true;
+        return Ok(RootMount {
+            target: PathBuf::new(),
+            daemon: None,
+        });
+    }
     let native = match mode {
         OverlayMode::Fuse => None,
         _ => Some(mount_overlay(spec)),
@@ -798,4 +870,18 @@ fn mask_paths() -> Result<()> {
         remount_read_only(p)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape_mountinfo;
+
+    #[test]
+    fn mountinfo_escapes_are_undone() {
+        assert_eq!(unescape_mountinfo("/a\\040b"), "/a b");
+        assert_eq!(unescape_mountinfo("/tab\\011end\\134"), "/tab\tend\\");
+        // Not an escape: left as it is.
+        assert_eq!(unescape_mountinfo("/x\\9"), "/x\\9");
+        assert_eq!(unescape_mountinfo("/y\\777"), "/y\\777");
+    }
 }

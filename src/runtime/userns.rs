@@ -279,7 +279,12 @@ pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
 /// (no subordinate range or no helpers). `setgroups` must be denied first
 /// for an unprivileged writer of `gid_map` (user_namespaces(7)).
 pub fn map_user_alone(pid: i32) -> Result<()> {
-    let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
+    map_user_alone_as(pid, nix::unistd::getuid(), nix::unistd::getgid())
+}
+
+/// [`map_user_alone`] for user `uid`/`gid` (as read before the namespace
+/// was made, when `pid` is this process).
+pub fn map_user_alone_as(pid: i32, uid: Uid, gid: Gid) -> Result<()> {
     let write = |file: &str, text: String| -> Result<()> {
         let path = format!("/proc/{pid}/{file}");
         std::fs::write(&path, text).with_context(|| format!("writing {path}"))

@@ -578,3 +578,64 @@ each_identity!(userns_host_and_keep_id, |who| {
         assert!(out.stderr.contains("mapped"), "{}", out.stderr);
     }
 });
+
+each_identity!(mount_unmount_and_unshare, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth(["create", "--name", "m1", IMG, "cat", "/tmp/new"])
+        .ok();
+    if who == Who::Root {
+        let path = env.berth(["mount", "m1"]).ok().stdout.trim().to_string();
+        assert!(Path::new(&path).join("bin/busybox").exists(), "{path}");
+        std::fs::write(Path::new(&path).join("tmp/new"), "from the host\n").unwrap();
+        let listed = env.berth(["mount"]).ok().stdout;
+        assert!(listed.contains(&path), "{listed}");
+        // The container uses the mount, which stays when it exits.
+        let out = env.berth(["start", "-a", "m1"]).ok();
+        assert_eq!(out.stdout, "from the host\n");
+        assert!(!mounts_below(Path::new(&path)).is_empty());
+        assert_eq!(env.berth(["unmount", "m1"]).ok().stdout, "m1\n");
+        assert!(mounts_below(Path::new(&path)).is_empty());
+        assert_eq!(env.berth(["mount"]).ok().stdout, "");
+        // rm unmounts first.
+        env.berth(["mount", "m1"]).ok();
+        env.berth(["rm", "m1"]).ok();
+        assert!(mounts_below(&env.root()).is_empty());
+        return;
+    }
+    // Rootless, a mount needs berth's user namespace (`unshare`), where it
+    // lives as long as the command.
+    let e = env.berth(["mount", "m1"]).fails(125);
+    assert!(e.stderr.contains("berth unshare"), "{}", e.stderr);
+    let bin = shared_berth_binary();
+    let bin = bin.display();
+    let script = format!(
+        "cat /proc/self/uid_map | while read a b c; do echo map=$a $c; done; \
+         p=$({bin} mount m1) && echo from-unshare > $p/tmp/new && \
+         {bin} start -a m1 && {bin} mount && {bin} unmount m1 && {bin} mount"
+    );
+    let out = env.berth(["unshare", "sh", "-c", &script]).ok();
+    let lines = out.lines();
+    let (maps, rest): (Vec<&str>, Vec<&str>) = lines.iter().partition(|l| l.starts_with("map="));
+    let want_maps = if who == Who::NoSub {
+        vec!["map=0 1"]
+    } else {
+        vec!["map=0 1", "map=1 65536"]
+    };
+    assert_eq!(maps, want_maps, "{}", out.stdout);
+    assert_eq!(rest[0], "from-unshare", "{}", out.stdout);
+    assert!(rest[1].ends_with("/merged"), "{}", out.stdout);
+    assert_eq!(rest[2], "m1", "{}", out.stdout);
+    assert_eq!(rest.len(), 3, "{}", out.stdout);
+    // Nothing was mounted outside.
+    assert!(mounts_below(&env.root()).is_empty());
+    // The file stays in the container; the exit code is the command's.
+    assert_eq!(
+        env.berth(["start", "-a", "m1"]).ok().stdout,
+        "from-unshare\n"
+    );
+    env.berth(["unshare", "sh", "-c", "exit 3"]).fails(3);
+    env.berth(["unshare", "/nonexistent"]).fails(127);
+    env.berth(["rm", "m1"]).ok();
+});
