@@ -25,6 +25,29 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
     fs::create_dir_all(path).with_context(|| format!("creating directory {}", path.display()))
 }
 
+/// Make `path` a directory only its owner may enter (mode 0700), creating
+/// it (and missing parents, alike) if needed, and narrowing the mode of
+/// one this process owns. A store's layers hold images' set-uid files and
+/// device nodes, which no other user of the host may reach (Podman's
+/// storage is 0700 for the same reason).
+pub fn private_dir(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    match fs::metadata(path) {
+        Ok(md) => {
+            if md.mode() & 0o077 != 0 && md.uid() == nix::unistd::geteuid().as_raw() {
+                fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+                    .with_context(|| format!("making {} private", path.display()))?;
+            }
+            Ok(())
+        }
+        Err(_) => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .with_context(|| format!("creating directory {}", path.display())),
+    }
+}
+
 pub fn open(path: &Path) -> Result<File> {
     File::open(path).with_context(|| format!("opening {}", path.display()))
 }

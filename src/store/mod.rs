@@ -130,6 +130,7 @@ impl Store {
     /// Open (creating if needed) the store at `paths`.
     pub fn open(paths: &StorePaths) -> Result<Store> {
         let root = paths.root.clone();
+        fsutil::private_dir(&root).with_context(|| format!("opening store {}", root.display()))?;
         for d in ["blobs/sha256", "overlay/l", "locks", "tmp", "containers"] {
             fsutil::create_dir_all(&root.join(d))
                 .with_context(|| format!("opening store {}", root.display()))?;
