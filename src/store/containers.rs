@@ -18,7 +18,7 @@ use crate::fsutil::{self, FileLock, LockKind};
 use crate::image::config::RunConfig;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `containers/<id>/config.json`.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -252,7 +252,7 @@ impl Store {
         if let Ok(rd) = std::fs::read_dir(&names) {
             for e in rd.flatten() {
                 let target = std::fs::read_link(e.path()).unwrap_or_default();
-                if !dir.join(&target).join("config.json").exists() {
+                if !has_record(&dir.join(&target)) {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
@@ -261,7 +261,7 @@ impl Store {
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 let is_id = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-                if is_id && !e.path().join("config.json").exists() {
+                if is_id && !has_record(&e.path()) {
                     fsutil::remove_all(&e.path())?;
                 }
             }
@@ -311,6 +311,14 @@ impl Store {
         }
         fsutil::remove_all(&doomed).with_context(|| format!("removing container {}", rec.name))
     }
+}
+
+/// Whether container dir `dir` holds a record: a `config.json` that is
+/// JSON at all. A record written without a flush (a `--rm` container's)
+/// can be empty after a crash; such a dir is garbage, as one with none.
+fn has_record(dir: &Path) -> bool {
+    std::fs::read(dir.join("config.json"))
+        .is_ok_and(|b| serde_json::from_slice::<serde::de::IgnoredAny>(&b).is_ok())
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of
