@@ -69,6 +69,14 @@ pub fn mount(paths: &StorePaths, names: &[String]) -> Result<Vec<(ContainerRecor
     for n in names {
         let rec = store.find_container(n)?;
         let spec = spec_of(&rec)?;
+        if store.is_running(&rec.id) {
+            // Its root is mounted in its monitor's namespace only: a second
+            // overlay over the same upper dir would show undefined states.
+            bail!(
+                "container {} is running: mount it before it starts, or stop it first",
+                rec.name
+            );
+        }
         crate::runtime::rootfs::mount_root(&spec)
             .with_context(|| format!("mounting container {}", rec.name))?;
         out.push((rec, spec.rootfs.target));

@@ -335,7 +335,10 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         },
         hostname: hostname.clone(),
         network,
-        user_namespace: identity == Identity::User,
+        // Inside berth's own user namespace (`berth unshare`, a rootless
+        // build) too: started from outside, the container needs one; inside,
+        // the runtime uses the one it is in.
+        user_namespace: identity != Identity::Root,
         keep_id,
         read_only: opts.read_only,
         init: opts.init,

@@ -153,7 +153,9 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     // namespace first, and checks the others with its capabilities.
     let mut flags =
         libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
-    if spec.user_namespace {
+    // A container started inside `berth unshare` has the user namespace
+    // this process is in (if it is in there too).
+    if spec.user_namespace && !same_user_namespace(spec.pid1) {
         flags |= libc::CLONE_NEWUSER;
     }
     if spec.network_namespace {
@@ -319,4 +321,12 @@ fn child_setup(p: &Process, sock: &UnixStream) -> Result<Never> {
             .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
     }
     Err(exec_program(&prog_c, &argv, &envp, &p.args[0]))
+}
+
+/// Whether process `pid` is in this process's user namespace.
+fn same_user_namespace(pid: i32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let id = |p: &str| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
+    let ours = id("/proc/self/ns/user");
+    ours.is_some() && ours == id(&format!("/proc/{pid}/ns/user"))
 }

@@ -408,7 +408,8 @@ pub fn find_fuse_overlayfs() -> Option<PathBuf> {
 
 /// The container's mounted root file system, held by the monitor: when
 /// dropped (the container has exited) it is unmounted, and a
-/// fuse-overlayfs daemon serving it is stopped.
+/// fuse-overlayfs daemon serving it is stopped. A root file system that
+/// `berth mount` made is used as it is and stays mounted.
 pub struct RootMount {
     target: PathBuf,
     daemon: Option<std::process::Child>,
@@ -427,15 +428,16 @@ impl Drop for RootMount {
     }
 }
 
-/// Whether `path` is a mount point in this mount namespace
-/// (`/proc/self/mountinfo`).
+/// Whether `path` is the root of a mount in this mount namespace: it
+/// lies on another device than its parent (an overlay has a device of its
+/// own), whatever symlinks lead to it.
 pub fn is_mount_point(path: &Path) -> bool {
-    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(here), Ok(parent)) = (std::fs::metadata(path), std::fs::metadata(path.join("..")))
+    else {
         return false;
     };
-    info.lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .any(|m| Path::new(&unescape_mountinfo(m)) == path)
+    here.dev() != parent.dev()
 }
 
 /// Undo mountinfo's octal escapes (`\040` for a space).
@@ -466,6 +468,9 @@ pub fn unescape_mountinfo(s: &str) -> String {
 pub fn mount_root(spec: &Spec) -> Result<()> {
     if is_mount_point(&spec.rootfs.target) {
         return Ok(());
+    }
+    if overlay_mode()? == OverlayMode::Fuse {
+        bail!("berth mount needs the kernel's overlay, and BERTH_OVERLAY=fuse forbids it");
     }
     let here = std::env::current_dir().ok();
     let res = mount_overlay(spec);
