@@ -584,7 +584,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l tmpfs -d 'Mount a tm
 complete -c berth -n "__fish_berth_using_subcommand run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -618,7 +618,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l tmpfs -d 'Mount a
 complete -c berth -n "__fish_berth_using_subcommand create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -850,7 +850,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -884,7 +884,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: none, host, or private (own namespace, loopback only)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r

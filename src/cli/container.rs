@@ -174,7 +174,9 @@ pub struct RunArgs {
     /// Hostname of the container (default: its short id)
     #[arg(long, value_name = "NAME")]
     hostname: Option<String>,
-    /// Network: none, host, or private (own namespace, loopback only)
+    /// Network: none, host, private (own namespace, loopback only), or
+    /// slirp4netns[:allow_host_loopback=true] (own namespace connected to
+    /// the outside by slirp4netns)
     #[arg(long, alias = "net", value_name = "MODE")]
     network: Option<String>,
     /// Run a minimal init as pid 1 that forwards signals and reaps

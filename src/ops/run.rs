@@ -152,12 +152,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         .hostname
         .clone()
         .unwrap_or_else(|| id[..12].to_string());
-    let network = match opts.network.as_deref().unwrap_or("private") {
-        "none" => Network::None,
-        "host" => Network::Host,
-        "private" | "bridge" => Network::Private,
-        other => bail!("network mode {other:?} is not supported (use none, host or private)"),
-    };
+    let network = network_mode(opts.network.as_deref().unwrap_or("private"))?;
     let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
         anyhow!(
             "no command or entrypoint specified for image {}",
@@ -258,8 +253,8 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             }
         }
     }
-    if !ports.is_empty() && network != Network::Private {
-        bail!("--publish needs the private network: a container with --network none or host has no ports to publish");
+    if !ports.is_empty() && matches!(network, Network::None | Network::Host) {
+        bail!("--publish needs a network of the container's own: a container with --network none or host has no ports to publish");
     }
 
     let mut lowers = Vec::new();
@@ -403,6 +398,38 @@ fn container_config(
         );
     }
     Ok(c)
+}
+
+/// `--network`: `none`, `host`, `private` (or `bridge`), or
+/// `slirp4netns[:allow_host_loopback=true|false]`.
+fn network_mode(s: &str) -> Result<Network> {
+    let (mode, options) = s.split_once(':').unwrap_or((s, ""));
+    Ok(match mode {
+        "none" | "host" | "private" | "bridge" if !options.is_empty() => {
+            bail!("--network {s:?}: {mode} takes no options")
+        }
+        "none" => Network::None,
+        "host" => Network::Host,
+        "private" | "bridge" => Network::Private,
+        "slirp4netns" => {
+            let mut allow_host_loopback = false;
+            for o in options.split(',').filter(|o| !o.is_empty()) {
+                allow_host_loopback = match o {
+                    "allow_host_loopback=true" => true,
+                    "allow_host_loopback=false" => false,
+                    _ => bail!(
+                        "--network {s:?}: option {o:?} is not supported (allow_host_loopback=true|false)"
+                    ),
+                };
+            }
+            Network::Slirp4netns {
+                allow_host_loopback,
+            }
+        }
+        other => bail!(
+            "network mode {other:?} is not supported (use none, host, private or slirp4netns)"
+        ),
+    })
 }
 
 /// Docker's rules: `--entrypoint` replaces the image's Entrypoint and
@@ -742,7 +769,11 @@ fn write_etc_files(dir: &Path, hostname: &str, network: Network) -> Result<()> {
     } else {
         format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n")
     };
-    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolv = match network {
+        // slirp4netns answers DNS itself, with the host's resolver.
+        Network::Slirp4netns { .. } => format!("nameserver {}\n", crate::runtime::slirp::DNS),
+        _ => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+    };
     for (file, text) in [
         ("hosts", hosts),
         ("hostname", format!("{hostname}\n")),

@@ -35,7 +35,13 @@
 //! Each process has `PR_SET_PDEATHSIG(SIGKILL)`: if berth is killed, the
 //! monitor dies, then pid 1, and with pid 1 the kernel kills the whole pid
 //! namespace; the mounts live only in the container's mount namespace and
-//! go with it. Nothing is left behind.
+//! go with it. Nothing is left behind (but a root file system that
+//! `berth mount` made before, which the container uses and leaves). With
+//! `--network slirp4netns`, berth starts slirp4netns once the namespaces
+//! exist ([`super::slirp`]); it ends when berth lets go of it or dies.
+//!
+//! Inside `berth unshare` (berth's own user namespace), a rootless
+//! container makes no user namespace of its own: it is in the right one.
 //!
 //! Errors of pid 1 before `exec` travel back on the socket as
 //! `CODE\nmessage` (125 setup, 126 cannot execute, 127 not found); the
@@ -155,13 +161,14 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     drop(theirs);
 
     let mut pty = None;
+    let mut slirp = None;
     let setup = (|| -> Result<Option<StartError>> {
         let mut spec = spec.clone();
         if spec.process.terminal {
             spec.process.console_size = super::tty::window_size();
         }
         send_json(&mut ours, &spec, "container spec")?;
-        if spec.user_namespace {
+        if spec.waits_for_berth() {
             let mut b = [0u8; 1];
             match ours.read_exact(&mut b) {
                 Ok(()) if b[0] == b'u' => {}
@@ -169,13 +176,24 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
                 Ok(()) => return read_error_after(&mut ours, b.to_vec()),
                 Err(_) => return read_error(&mut ours),
             }
-            let mapped = match &plan {
-                _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref()),
-                Some(p) => userns::map_ids(pid.as_raw(), p),
-                None => userns::map_user_alone(pid.as_raw()),
-            };
-            ours.write_all(if mapped.is_ok() { b"m" } else { b"x" })?;
-            mapped?;
+            let done = (|| -> Result<()> {
+                if spec.user_namespace {
+                    match &plan {
+                        _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref())?,
+                        Some(p) => userns::map_ids(pid.as_raw(), p)?,
+                        None => userns::map_user_alone(pid.as_raw())?,
+                    }
+                }
+                if let Network::Slirp4netns {
+                    allow_host_loopback,
+                } = spec.network
+                {
+                    slirp = Some(super::slirp::start(pid.as_raw(), allow_host_loopback)?);
+                }
+                Ok(())
+            })();
+            ours.write_all(if done.is_ok() { b"m" } else { b"x" })?;
+            done?;
         }
         if spec.process.terminal {
             // pid 1 sends the master of the terminal it made inside the
@@ -199,6 +217,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         }
         _ => wait_forwarding(pid, &signals)?,
     };
+    drop(slirp);
     if let Some(w) = writers {
         // Our write ends go with the command; the container's with it.
         w.finish_after_close();
@@ -223,9 +242,14 @@ fn start_monitor(
 ) -> Result<Pid> {
     let fd = sock.as_raw_fd();
     // A thread joined just before (a build step's layer unpacking) may
-    // still count for a moment; threads that really run (a detached
-    // container's log writers) cost this wait, then the re-exec.
-    if single_threaded_within(std::time::Duration::from_millis(2)) {
+    // still count for a moment. With a log, its writer threads run: no
+    // wait, the re-exec.
+    let patience = if out.is_some() {
+        std::time::Duration::ZERO
+    } else {
+        std::time::Duration::from_millis(2)
+    };
+    if single_threaded_within(patience) {
         let null = if stdin {
             None
         } else {
@@ -444,11 +468,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         flags |= CloneFlags::CLONE_NEWUSER;
     }
     unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
-    if spec.user_namespace {
+    if spec.waits_for_berth() {
         sock.write_all(b"u")?;
         let mut b = [0u8; 1];
         if sock.read_exact(&mut b).is_err() || b[0] != b'm' {
-            // berth reports why the map failed.
+            // berth reports why the map or the network failed.
             std::process::exit(125);
         }
     }

@@ -10,6 +10,7 @@ pub mod ports;
 pub mod probe;
 pub mod rootfs;
 pub mod security;
+pub mod slirp;
 pub mod spec;
 pub mod tty;
 pub mod user;

@@ -43,6 +43,15 @@ pub struct Spec {
     pub ports: Vec<PortMapping>,
 }
 
+impl Spec {
+    /// Whether the monitor, once it has made the namespaces, waits for
+    /// berth to map the user namespace and to connect the network
+    /// (slirp4netns joins the namespaces from outside).
+    pub fn waits_for_berth(&self) -> bool {
+        self.user_namespace || matches!(self.network, Network::Slirp4netns { .. })
+    }
+}
+
 /// `-p [IP:]HOSTPORT:CTRPORT[/tcp]`: connections to the host's
 /// `host_ip:host_port` are relayed to `127.0.0.1:container_port` in the
 /// container's network namespace.
@@ -174,7 +183,12 @@ pub enum Network {
     None,
     /// The host's namespace.
     Host,
-    /// A new namespace with loopback up (outbound connectivity needs
-    /// pasta or slirp4netns, not yet wired).
+    /// A new namespace with loopback up and nothing else.
     Private,
+    /// A new namespace with loopback and `tap0`, which slirp4netns
+    /// connects to the outside ([`super::slirp`]).
+    Slirp4netns {
+        /// The host's 127.0.0.1 is reachable at 10.0.2.2.
+        allow_host_loopback: bool,
+    },
 }

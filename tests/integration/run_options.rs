@@ -296,14 +296,19 @@ each_identity!(security_opt_bad_values_are_125, |who| {
 /// Let users open `/dev/fuse`: Debian's usual mode is 0666, but this
 /// device is sometimes made 0600, with which no rootless FUSE mount can work.
 fn fuse_usable(who: Who) {
+    device_usable(who, "/dev/fuse");
+}
+
+/// Make `device` mode 0666 (Debian's usual mode) for a rootless `who`.
+fn device_usable(who: Who, device: &str) {
     if who == Who::Root {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
-    let md = std::fs::metadata("/dev/fuse").expect("/dev/fuse");
+    let md = std::fs::metadata(device).expect(device);
     if md.permissions().mode() & 0o006 != 0o006 {
-        std::fs::set_permissions("/dev/fuse", std::fs::Permissions::from_mode(0o666))
-            .expect("chmod 0666 /dev/fuse");
+        std::fs::set_permissions(device, std::fs::Permissions::from_mode(0o666))
+            .unwrap_or_else(|e| panic!("chmod 0666 {device}: {e}"));
     }
 }
 
@@ -602,6 +607,12 @@ each_identity!(mount_unmount_and_unshare, |who| {
         env.berth(["mount", "m1"]).ok();
         env.berth(["rm", "m1"]).ok();
         assert!(mounts_below(&env.root()).is_empty());
+        // A running container's root is its own.
+        env.berth(["run", "-d", "--name", "r1", IMG, "sleep", "30"])
+            .ok();
+        let e = env.berth(["mount", "r1"]).fails(125);
+        assert!(e.stderr.contains("is running"), "{}", e.stderr);
+        env.berth(["rm", "-f", "r1"]).ok();
         return;
     }
     // Rootless, a mount needs berth's user namespace (`unshare`), where it
@@ -635,7 +646,102 @@ each_identity!(mount_unmount_and_unshare, |who| {
         env.berth(["start", "-a", "m1"]).ok().stdout,
         "from-unshare\n"
     );
+    // Inside, a container runs in that user namespace, and exec enters it;
+    // one created inside starts outside too.
+    let script = format!(
+        "{bin} run -d --name u1 {IMG} sleep 30 >/dev/null && {bin} exec u1 echo entered && \
+         {bin} rm -f u1 >/dev/null && {bin} create --name u2 {IMG} echo outside >/dev/null"
+    );
+    let out = env.berth(["unshare", "sh", "-c", &script]).ok();
+    assert_eq!(out.stdout, "entered\n");
+    assert_eq!(env.berth(["start", "-a", "u2"]).ok().stdout, "outside\n");
+    env.berth(["rm", "u2"]).ok();
     env.berth(["unshare", "sh", "-c", "exit 3"]).fails(3);
     env.berth(["unshare", "/nonexistent"]).fails(127);
     env.berth(["rm", "m1"]).ok();
+});
+
+/// Live slirp4netns processes of user `uid` started by berth (which
+/// spells `--ready-fd=N`; Podman's, as root elsewhere in the suite, do not).
+fn slirp_processes(uid: u32) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd);
+            let st = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            cmd.contains("slirp4netns")
+                && cmd.contains("--ready-fd=")
+                && st.lines().any(|l| {
+                    l.strip_prefix("Uid:\t")
+                        .and_then(|v| v.split_whitespace().next())
+                        == Some(&uid.to_string())
+                })
+        })
+        .count()
+}
+
+each_identity!(slirp4netns_connects_the_container_and_ends_with_it, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    device_usable(who, "/dev/net/tun");
+    let uid = env.user().map_or(0, |u| u.uid);
+    // A server on the host's loopback, which the container reaches at
+    // 10.0.2.2 when allowed.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut c in server.incoming().flatten() {
+            let mut b = [0u8; 5];
+            let _ = c.read_exact(&mut b);
+            let _ = c.write_all(b"pong\n");
+        }
+    });
+    let talk = format!("echo ping | busybox nc 10.0.2.2 {port}");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--network",
+            "slirp4netns:allow_host_loopback=true",
+            IMG,
+        ])
+        .args(["sh", "-c"])
+        .arg(format!(
+            "grep -c tap0 /proc/net/dev; cat /etc/resolv.conf; {talk}"
+        ))
+        .ok();
+    assert_eq!(out.stdout, "1\nnameserver 10.0.2.3\npong\n");
+    // By default the host's loopback is out of reach (as Podman).
+    env.berth([
+        "run",
+        "--rm",
+        "--network",
+        "slirp4netns",
+        IMG,
+        "sh",
+        "-c",
+        &talk,
+    ])
+    .fails(1);
+    // The private network has loopback only.
+    let out = env
+        .berth(["run", "--rm", IMG, "sh", "-c", "grep -c tap0 /proc/net/dev"])
+        .fails(1);
+    assert_eq!(out.stdout, "0\n");
+    assert_eq!(slirp_processes(uid), 0, "a slirp4netns process was left");
+    let e = env
+        .berth([
+            "run",
+            "--rm",
+            "--network",
+            "slirp4netns:mtu=9000",
+            IMG,
+            "true",
+        ])
+        .fails(125);
+    assert!(e.stderr.contains("mtu=9000"), "{}", e.stderr);
 });
