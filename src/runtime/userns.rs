@@ -147,6 +147,10 @@ pub fn enter(plan: &Plan) -> Result<Entered> {
     match unsafe { fork() }.context("forking to enter a user namespace")? {
         ForkResult::Child => {
             drop(parent_end);
+            // The parent only waits: if it is killed, the command ends
+            // too (as it would have, run in one process).
+            // SAFETY: integer prctl.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) };
             let res = unshare(CloneFlags::CLONE_NEWUSER);
             let _ = child_end.write_all(if res.is_ok() { b"u" } else { b"x" });
             let mut ok = [0u8; 1];
