@@ -112,7 +112,16 @@ each_identity!(exec_joins_the_running_container, |who| {
     // The record names the container's pid 1: the sleep, in a pid
     // namespace of its own.
     let pid1 = c.pid1();
-    let cmdline = std::fs::read(format!("/proc/{pid1}/cmdline")).unwrap();
+    // The record is written once pid 1 runs its program (the shell),
+    // which then execs the sleep: wait for that.
+    let since = Instant::now();
+    let cmdline = loop {
+        let cmdline = std::fs::read(format!("/proc/{pid1}/cmdline")).unwrap();
+        if cmdline.starts_with(b"sleep") || since.elapsed() > Duration::from_secs(10) {
+            break cmdline;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert_eq!(cmdline, b"sleep\x0060\x00");
     assert_ne!(pid_ns(pid1), pid_ns(std::process::id() as i32));
 
