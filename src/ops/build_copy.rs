@@ -649,8 +649,7 @@ pub fn copy_into(paths: &StorePaths, container_id: &str, req: &CopyRequest) -> R
     let checked = check(req)?;
     let store = Store::open(paths)?;
     let rec = store.find_container(container_id)?;
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = super::containers::spec_of(&rec)?;
     let staging = store.container_dir(&rec.id).join("build-staging");
     let _ = crate::fsutil::remove_all(&staging);
     crate::fsutil::create_dir_all(&staging)?;

@@ -34,15 +34,14 @@ pub fn create(paths: &StorePaths, opts: &RunOptions) -> Result<String> {
 pub fn start(paths: &StorePaths, name: &str, hint: &mut dyn FnMut(&str)) -> Result<i32> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = spec_of(&rec)?;
     // A container created with `--rm` goes once it has run.
     let rm = !spec.remove_after.is_empty();
     super::run::start(&store, rec, &spec, rm, hint)
 }
 
 /// The runtime spec a container was created with.
-fn spec_of(rec: &ContainerRecord) -> Result<Spec> {
+pub(crate) fn spec_of(rec: &ContainerRecord) -> Result<Spec> {
     serde_json::from_value(rec.config.clone())
         .with_context(|| format!("container {}: malformed record", rec.name))
 }
@@ -389,8 +388,7 @@ pub fn start_detached(
 ) -> Result<i32> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = spec_of(&rec)?;
     let rm = !spec.remove_after.is_empty();
     let log = store.log_path(&rec.id);
     let out = crate::runtime::container::Output {
@@ -404,8 +402,7 @@ pub fn start_detached(
 pub fn ports(paths: &StorePaths, name: &str) -> Result<(ContainerRecord, Vec<PortMapping>)> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = spec_of(&rec)?;
     Ok((rec, spec.ports))
 }
 

@@ -60,8 +60,7 @@ pub fn copy(
     };
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = super::containers::spec_of(&rec)?;
     let what = || format!("container {}", rec.name);
     let view = crate::runtime::cp::open_view(&spec.rootfs).with_context(what)?;
     if inward {

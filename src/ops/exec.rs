@@ -8,7 +8,7 @@ use crate::runtime::exec::ExecSpec;
 use crate::runtime::spec::Spec;
 use crate::store::containers::State;
 use crate::store::{Store, StorePaths};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 /// Everything `exec` takes from the command line.
@@ -48,8 +48,7 @@ pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
             rec.name
         );
     };
-    let spec: Spec = serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    let spec: Spec = super::containers::spec_of(&rec)?;
     if opts.command.is_empty() {
         bail!("exec needs a command to run in container {}", rec.name);
     }
