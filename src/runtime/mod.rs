@@ -15,3 +15,12 @@ pub mod spec;
 pub mod tty;
 pub mod user;
 pub mod userns;
+
+/// Where program `tool` is: the first match in `PATH` (unset:
+/// /usr/local/bin, /usr/bin, /bin).
+pub fn which(tool: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}

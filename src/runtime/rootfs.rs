@@ -400,10 +400,7 @@ fn overlay_mode() -> Result<OverlayMode> {
 
 /// `fuse-overlayfs` in `PATH`, if installed.
 pub fn find_fuse_overlayfs() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|d| d.join("fuse-overlayfs"))
-        .find(|p| p.is_file())
+    super::which("fuse-overlayfs")
 }
 
 /// The container's mounted root file system, held by the monitor: when

@@ -40,11 +40,7 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 /// until it has configured `tap0`. `allow_host_loopback`: the container
 /// reaches the host's 127.0.0.1 at 10.0.2.2 (off by default, as Podman).
 pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    let Some(prog) = std::env::split_paths(&path)
-        .map(|d| d.join("slirp4netns"))
-        .find(|p| p.is_file())
-    else {
+    let Some(prog) = super::which("slirp4netns") else {
         bail!(
             "--network slirp4netns: slirp4netns is not installed (install the slirp4netns package)"
         );

@@ -17,7 +17,6 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, ForkResult, Gid, Uid};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::process::Command;
 
 /// How this process relates to the host's ids.
@@ -116,17 +115,15 @@ pub fn plan() -> Result<Option<Plan>, String> {
     }))
 }
 
+/// A set-uid id-map helper: in `PATH`, else in /usr/bin or /bin (a `PATH`
+/// without them must not hide it).
 fn which(tool: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    std::env::split_paths(&path)
-        .map(|d| d.join(tool))
-        .find(|p| p.exists())
-        .or_else(|| {
-            ["/usr/bin", "/bin"]
-                .iter()
-                .map(|d| Path::new(d).join(tool))
-                .find(|p| p.exists())
-        })
+    super::which(tool).or_else(|| {
+        ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| std::path::Path::new(d).join(tool))
+            .find(|p| p.is_file())
+    })
 }
 
 /// Where the caller goes on after [`enter`].
