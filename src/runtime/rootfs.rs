@@ -199,11 +199,18 @@ pub fn setup(spec: &Spec) -> Result<()> {
     )?;
     mount_dev(&root, spec)?;
     let t = ensure(&root, "/sys", true)?;
+    // Read-only unless --privileged, as Podman and Docker mount it.
+    let sys_read_only = spec.mask_paths;
+    let sys_flags = if sys_read_only {
+        nosuid_nodev_noexec | MsFlags::MS_RDONLY
+    } else {
+        nosuid_nodev_noexec
+    };
     let sys_bound = mount(
         Some("sysfs"),
         &fd_path(&t),
         Some("sysfs"),
-        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+        sys_flags,
         None::<&str>,
     )
     .is_err();
@@ -342,7 +349,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
     drop(root);
     pivot(target)?;
 
-    if sys_bound {
+    if sys_bound && sys_read_only {
         remount_read_only("/sys")?;
     }
     for t in &read_only_later {

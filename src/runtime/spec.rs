@@ -27,8 +27,8 @@ pub struct Spec {
     /// Run a minimal init as pid 1 that reaps and forwards signals
     /// (`--init`).
     pub init: bool,
-    /// Podman's masked and read-only `/proc` and `/sys` paths; off with
-    /// `--privileged`.
+    /// Podman's masked and read-only `/proc` and `/sys` paths and a
+    /// read-only `/sys`; off with `--privileged`.
     pub mask_paths: bool,
     /// Removed by the monitor, inside the user namespace, once the
     /// container has exited (`--rm`): files the container wrote may belong

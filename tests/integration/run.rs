@@ -220,27 +220,48 @@ pub(crate) fn container_dirs(env: &TestEnv) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(crate) fn mounts_below(path: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains(path.to_str().unwrap()))
-        .map(str::to_string)
-        .collect()
+/// Wait (a minute at most: a hang guard) until `file` exists.
+#[track_caller]
+pub(crate) fn wait_for_file(file: &std::path::Path) {
+    let started = Instant::now();
+    while !file.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{} never appeared",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
+
+/// A script tail that says the container runs (`/v/ready`) and waits
+/// until the test says go (`/v/go`).
+pub(crate) const READY_THEN_WAIT: &str =
+    "touch /v/ready; while [ ! -e /v/go ]; do sleep 0.05; done";
 
 each_identity!(rm_leaves_no_file_mount_or_record, |who| {
     let Some(env) = env_with(who, &[]) else {
         return;
     };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
     // Files of other owners (subordinate ids when mapped) in the upper
     // layer must go too.
-    let script = "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; \
-                  busybox chown -R 1:1 /d 2>/dev/null; busybox chmod 500 /d/e; true";
-    env.berth(["run", "--rm", "--name", "gone", IMG, "sh", "-c", script])
-        .ok();
+    let script = format!(
+        "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; \
+         busybox chown -R 1:1 /d 2>/dev/null; busybox chmod 500 /d/e; {READY_THEN_WAIT}"
+    );
+    let running = env
+        .berth([
+            "run", "--rm", "--name", "gone", "-v", &vol, IMG, "sh", "-c", &script,
+        ])
+        .spawn();
+    wait_for_file(&env.join("v/ready"));
+    let fp = crate::leaks::footprint(&env);
+    std::fs::write(env.join("v/go"), "").unwrap();
+    running.ok();
+    crate::leaks::assert_gone(&env, &fp);
     assert_eq!(container_dirs(&env), Vec::<String>::new());
-    assert_eq!(mounts_below(env.path()), Vec::<String>::new());
     env.berth([
         "run",
         "--rm",
@@ -276,52 +297,6 @@ each_identity!(whiteout_of_an_upper_layer_hides_the_file, |who| {
         ])
         .ok();
     assert_eq!(out.stdout, "added\n");
-});
-
-each_identity!(default_container_is_confined, |who| {
-    let Some(env) = env_with(who, &[]) else {
-        return;
-    };
-    let script = r#"
-busybox mount -t tmpfs none /mnt 2>/dev/null && echo mount=yes || echo mount=no
-busybox insmod /bin/busybox 2>/dev/null && echo insmod=yes || echo insmod=no
-busybox unshare -U true 2>/dev/null && echo unshare=yes || echo unshare=no
-n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo procs=$n
-(echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo procsys=yes || echo procsys=no
-touch /sys/berth-probe 2>/dev/null && echo sys=yes || echo sys=no
-echo far:x:70000:70000::/:/bin/sh >> /etc/passwd
-busybox su -s /bin/sh far -c true 2>/dev/null && echo setuid=yes || echo setuid=no
-"#;
-    let out = env.berth(["run", "--rm", IMG, "sh", "-c", script]).ok();
-    let kv = parse(&out.stdout);
-    for k in ["mount", "insmod", "unshare", "procsys", "sys"] {
-        assert_eq!(one(&kv, k), "no", "{k}:\n{}", out.stdout);
-    }
-    let procs: u32 = one(&kv, "procs").parse().unwrap();
-    assert!(procs <= 3, "host processes visible:\n{}", out.stdout);
-    // Rootless, uid 70000 is outside every map; as root every uid is mapped.
-    let expect = if who == Who::Root { "yes" } else { "no" };
-    assert_eq!(one(&kv, "setuid"), expect, "{}", out.stdout);
-
-    let out = env
-        .berth(["run", "--rm", "--cap-drop", "all", IMG, "sh", "-c", PROBE])
-        .ok();
-    assert_eq!(one(&parse(&out.stdout), "CapEff"), "0000000000000000");
-    let out = env
-        .berth([
-            "run",
-            "--rm",
-            "--cap-drop",
-            "all",
-            "--cap-add",
-            "CHOWN",
-            IMG,
-            "sh",
-            "-c",
-            PROBE,
-        ])
-        .ok();
-    assert_eq!(one(&parse(&out.stdout), "CapEff"), "0000000000000001");
 });
 
 each_identity!(volumes_tmpfs_read_only_and_networks, |who| {
@@ -497,9 +472,8 @@ fn twenty_parallel_containers_rootless() {
     parallel(Who::Sub)
 }
 
-#[test]
-fn killing_berth_kills_the_container() {
-    let Some(env) = env_with(Who::Sub, &[]) else {
+each_identity!(killing_berth_kills_the_container, |who| {
+    let Some(env) = env_with(who, &[]) else {
         return;
     };
     env.command("mkdir").arg("v").ok();
@@ -516,11 +490,8 @@ fn killing_berth_kills_the_container() {
             "touch /v/ready; sleep 1000",
         ])
         .spawn();
-    let started = Instant::now();
-    while !env.join("v/ready").exists() {
-        assert!(started.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_file(&env.join("v/ready"));
+    let fp = crate::leaks::footprint(&env);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(running.id() as i32),
         nix::sys::signal::Signal::SIGKILL,
@@ -529,8 +500,8 @@ fn killing_berth_kills_the_container() {
     // The harness fails if anything berth started still holds its stdout.
     let out = running.wait();
     assert_eq!(out.signal, Some(9));
-    assert_eq!(mounts_below(env.path()), Vec::<String>::new());
-}
+    crate::leaks::assert_gone(&env, &fp);
+});
 
 each_identity!(tty_session_in_a_pty, |who| {
     let Some(env) = env_with(who, &[]) else {
@@ -944,19 +915,18 @@ fn cp_works_on_a_running_container() {
     let Some(env) = env_with(Who::Sub, &[]) else {
         return;
     };
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let script = format!("echo running > /tmp/state; {READY_THEN_WAIT}");
     let run = env
-        .berth(["run", "--name", "live", IMG, "sh", "-c"])
-        .arg("echo running > /tmp/state; sleep 30")
+        .berth([
+            "run", "--name", "live", "-v", &vol, IMG, "sh", "-c", &script,
+        ])
         .spawn();
-    let started = Instant::now();
-    let out = loop {
-        let o = env.berth(["cp", "live:/tmp/state", "-"]).run();
-        if o.code == 0 || started.elapsed() > Duration::from_secs(10) {
-            break o;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    wait_for_file(&env.join("v/ready"));
+    let out = env.berth(["cp", "live:/tmp/state", "-"]).ok();
     assert_eq!(tar_file(&out.stdout_bytes), "running\n", "{}", out.stderr);
-    env.berth(["rm", "-f", "live"]).ok();
-    let _ = run.wait();
+    std::fs::write(env.join("v/go"), "").unwrap();
+    run.ok();
+    env.berth(["rm", "live"]).ok();
 }

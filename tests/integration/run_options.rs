@@ -7,7 +7,8 @@
 
 use crate::fixtures::*;
 use crate::identity::*;
-use crate::run::{all, container_dirs, mount_at, mounts_below, parse};
+use crate::leaks::host_mounts_below as mounts_below;
+use crate::run::{all, container_dirs, mount_at, parse, wait_for_file, READY_THEN_WAIT};
 use crate::util::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -332,8 +333,11 @@ fn fuse_daemons_below(dir: &Path) -> Vec<String> {
     found
 }
 
-/// What is left of `env`'s containers: fuse-overlayfs daemons and mounts
-/// (a process being killed may take a moment to go).
+/// No fuse-overlayfs daemon of `env` is left (a process anywhere on the
+/// host, so this sees one in any namespace) and nothing is mounted below
+/// it in the test's own mount namespace; a process being killed may take
+/// a moment to go (a minute at most: a hang guard). The mounts inside a
+/// container's namespaces are `leaks::footprint`'s to check.
 fn wait_nothing_left(env: &TestEnv) {
     let start = Instant::now();
     loop {
@@ -343,7 +347,7 @@ fn wait_nothing_left(env: &TestEnv) {
             return;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(10),
+            start.elapsed() < Duration::from_secs(60),
             "left behind: {daemons:?} {mounts:?}"
         );
         std::thread::sleep(Duration::from_millis(50));
@@ -356,22 +360,35 @@ each_identity!(fuse_overlayfs_root_when_forced, |who| {
     };
     require_tool("fuse-overlayfs");
     fuse_usable(who);
-    let script = "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; cat /d/e/f; \
-                  rm /bin/ls; test ! -e /bin/ls && echo removed; \
-                  while read dev mnt type opts rest; do echo \"mount=$mnt $type $opts\"; done \
-                  < /proc/self/mounts; n=0; for c in /proc/[0-9]*/comm; do \
-                  read comm < $c; case $comm in fuse*) n=$((n+1));; esac; done; echo $n";
-    let out = env
-        .berth(["run", "--name", "fused", IMG, "sh", "-c", script])
+    env.command("mkdir").arg("v").ok();
+    let vol = format!("{}:/v", env.join("v").display());
+    let script = format!(
+        "echo x > /written; mkdir -p /d/e; echo y > /d/e/f; cat /d/e/f; \
+         rm /bin/ls; test ! -e /bin/ls && echo removed; \
+         while read dev mnt type opts rest; do echo \"mount=$mnt $type $opts\"; done \
+         < /proc/self/mounts; n=0; for c in /proc/[0-9]*/comm; do \
+         read comm < $c; case $comm in fuse*) n=$((n+1));; esac; done; echo $n; {READY_THEN_WAIT}"
+    );
+    let running = env
+        .berth([
+            "run", "--name", "fused", "-v", &vol, IMG, "sh", "-c", &script,
+        ])
         .env("BERTH_OVERLAY", "fuse")
-        .ok();
+        .spawn();
+    wait_for_file(&env.join("v/ready"));
+    // The daemon runs, in the monitor's mount namespace with the mount.
+    let fp = crate::leaks::footprint(&env);
+    assert_eq!(fuse_daemons_below(env.path()).len(), 1);
+    std::fs::write(env.join("v/go"), "").unwrap();
+    let out = running.ok();
     let kv = parse(&out.stdout);
     assert!(out.stdout.starts_with("y\nremoved\n"), "{}", out.stdout);
     let (ty, _) = mount_at(&kv, "/").expect("a root mount");
     assert_eq!(ty, "fuse.fuse-overlayfs", "{}", out.stdout);
     // The daemon is outside the container's pid namespace.
     assert!(out.stdout.ends_with("\n0\n"), "{}", out.stdout);
-    wait_nothing_left(&env);
+    crate::leaks::assert_gone(&env, &fp);
+    assert_eq!(fuse_daemons_below(env.path()), Vec::<String>::new());
     // The writable layer holds the changes, as with native overlay:
     // `diff` reads it.
     let out = env.berth(["diff", "fused"]).ok();
@@ -382,7 +399,7 @@ each_identity!(fuse_overlayfs_root_when_forced, |who| {
     assert_eq!(container_dirs(&env), Vec::<String>::new());
 
     // Killing berth leaves no daemon and no mount.
-    env.command("mkdir").arg("v").ok();
+    std::fs::remove_file(env.join("v/ready")).unwrap();
     let running = env
         .berth(["run", "--rm"])
         .args([
@@ -392,11 +409,8 @@ each_identity!(fuse_overlayfs_root_when_forced, |who| {
         .args([IMG, "sh", "-c", "touch /v/ready; sleep 1000"])
         .env("BERTH_OVERLAY", "fuse")
         .spawn();
-    let started = Instant::now();
-    while !env.join("v/ready").exists() {
-        assert!(started.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_file(&env.join("v/ready"));
+    let fp = crate::leaks::footprint(&env);
     assert_eq!(fuse_daemons_below(env.path()).len(), 1);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(running.id() as i32),
@@ -404,7 +418,8 @@ each_identity!(fuse_overlayfs_root_when_forced, |who| {
     )
     .unwrap();
     assert_eq!(running.wait().signal, Some(9));
-    wait_nothing_left(&env);
+    crate::leaks::assert_gone(&env, &fp);
+    assert_eq!(fuse_daemons_below(env.path()), Vec::<String>::new());
 });
 
 each_identity!(fuse_overlayfs_missing_is_a_clear_error, |who| {
