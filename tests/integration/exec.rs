@@ -319,6 +319,7 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    let fp = crate::leaks::footprint(&env);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(c.run.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -329,6 +330,7 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
     let out = extra.wait();
     assert_eq!(out.code, 137, "{}", out.stderr);
     assert_eq!(processes_in(&ns), Vec::<i32>::new());
+    crate::leaks::assert_gone(&env, &fp);
     assert!(!c.pid1_file.exists());
     let out = env.berth(["exec", "s", "true"]).fails(125);
     assert!(
