@@ -832,17 +832,91 @@ mod tests {
         assert!(cap_mask("CAP_NOPE").is_err());
     }
 
-    #[test]
-    fn filter_jumps_land_on_returns() {
-        let p = default_filter();
-        for (i, f) in p.iter().enumerate() {
-            if f.code == JEQ_K || f.code == JGE_K || f.code == JSET_K {
-                for off in [f.jt, f.jf] {
-                    assert!(i + 1 + (off as usize) < p.len());
+    /// Check that every path through `p` ends on a `RET`: walk every
+    /// instruction reachable from the first, following both branches of
+    /// each conditional jump; every successor must be an instruction of
+    /// the program (classic BPF jumps only forward, so every walk ends,
+    /// and an instruction that would fall off the end has no successor
+    /// inside). Loads must read an aligned word of the 64-byte
+    /// `seccomp_data`, as the kernel requires.
+    fn check_paths(p: &[libc::sock_filter]) -> Result<(), String> {
+        if p.is_empty() || p.len() > 4096 {
+            return Err(format!("{} instructions", p.len()));
+        }
+        let mut seen = vec![false; p.len()];
+        let mut todo = vec![0usize];
+        while let Some(pc) = todo.pop() {
+            if std::mem::replace(&mut seen[pc], true) {
+                continue;
+            }
+            let f = p[pc];
+            let next = match f.code {
+                RET_K => continue,
+                LD_W_ABS if !f.k.is_multiple_of(4) || f.k > 60 => {
+                    return Err(format!("instruction {pc} loads from offset {}", f.k))
                 }
+                LD_W_ABS | ALU_AND_K => vec![pc + 1],
+                JA => vec![pc + 1 + f.k as usize],
+                JEQ_K | JGT_K | JGE_K | JSET_K => {
+                    vec![pc + 1 + f.jt as usize, pc + 1 + f.jf as usize]
+                }
+                c => return Err(format!("instruction {pc} has unknown opcode {c:#x}")),
+            };
+            for n in next {
+                if n >= p.len() {
+                    return Err(format!(
+                        "instruction {pc} (opcode {:#x}) goes on to {n}, past the end of the \
+                         {}-instruction program instead of returning",
+                        f.code,
+                        p.len()
+                    ));
+                }
+                todo.push(n);
             }
         }
-        assert_eq!(p.last().unwrap().code, RET_K);
+        Ok(())
+    }
+
+    #[test]
+    fn filter_jumps_land_on_returns() {
+        check_paths(&default_filter()).unwrap_or_else(|e| panic!("default filter: {e}"));
+        // A compiled profile uses every jump berth emits (JA included).
+        let p = profile(
+            r#"{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[
+                {"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+                {"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[
+                    {"index":0,"value":8,"op":"SCMP_CMP_EQ"},
+                    {"index":0,"value":131072,"op":"SCMP_CMP_NE"}]},
+                {"names":["kill"],"action":"SCMP_ACT_ALLOW","args":[
+                    {"index":0,"value":1,"op":"SCMP_CMP_GT"},
+                    {"index":1,"value":9,"op":"SCMP_CMP_LE"},
+                    {"index":2,"value":255,"valueTwo":3,"op":"SCMP_CMP_MASKED_EQ"}]},
+                {"names":["clone"],"action":"SCMP_ACT_ALLOW","args":[
+                    {"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}
+            ]}"#,
+        );
+        let f = compile_profile(&p, 0).unwrap();
+        assert!(f.iter().any(|i| i.code == JA));
+        check_paths(&f).unwrap_or_else(|e| panic!("compiled profile: {e}"));
+
+        // The check itself: programs it must refuse.
+        let ld = |k| ins(LD_W_ABS, 0, 0, k);
+        let ret = ins(RET_K, 0, 0, RET_ALLOW);
+        for (what, bad) in [
+            // The false branch lands on a load that is the last instruction.
+            (
+                "falls off the end",
+                vec![ld(0), ins(JEQ_K, 0, 1, 1), ret, ld(4)],
+            ),
+            ("jumps past the end", vec![ld(0), ins(JEQ_K, 5, 0, 1), ret]),
+            ("JA past the end", vec![ins(JA, 0, 0, 1), ret]),
+            ("no RET at all", vec![ld(0)]),
+            ("misaligned load", vec![ld(2), ret]),
+            ("load past seccomp_data", vec![ld(64), ret]),
+            ("unknown opcode", vec![ins(0x07, 0, 0, 0), ret]),
+        ] {
+            assert!(check_paths(&bad).is_err(), "{what} was not caught");
+        }
     }
 
     /// Run a classic-BPF program over a `seccomp_data` (nr, arch, args),
@@ -1018,6 +1092,396 @@ mod tests {
         ] {
             let e = compile_profile(&profile(json), 0).unwrap_err();
             assert!(format!("{e:#}").contains(want), "{e:#}");
+        }
+    }
+
+    // --- the default filter, run through `eval` ----------------------------
+
+    /// `AUDIT_ARCH_*` of linux/audit.h: `EM_*`, 64-bit, little-endian.
+    const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    const AUDIT_ARCH_AARCH64: u32 = 0xc000_00b7;
+    const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+    const AUDIT_ARCH_ARM: u32 = 0x4000_0028;
+
+    /// EPERM and ENOSYS (asm-generic/errno-base.h, errno.h), the same on
+    /// both architectures.
+    const DENY: u32 = RET_ERRNO | 1;
+    const NO_SUCH_CALL: u32 = RET_ERRNO | 38;
+
+    /// One architecture as the filter sees it, with system call numbers
+    /// copied from the kernel's tables (arch/x86/entry/syscalls/
+    /// syscall_64.tbl; include/uapi/asm-generic/unistd.h for aarch64)
+    /// rather than from libc, so that a wrong number in the filter shows.
+    struct Arch {
+        name: &'static str,
+        audit: u32,
+        /// Every call the default filter answers EPERM, whatever the
+        /// arguments: Podman's default profile allows none of them
+        /// without capabilities beyond the default set.
+        denied: &'static [(&'static str, u32)],
+        /// A sample of ordinary calls, allowed.
+        allowed: &'static [(&'static str, u32)],
+        clone: u32,
+        clone3: u32,
+        /// x86_64's x32 ABI: the same kernel calls under `nr | 1 << 30`.
+        x32: bool,
+        /// The 32-bit ABI this kernel also runs (another AUDIT_ARCH).
+        compat: u32,
+    }
+
+    const X86_64: Arch = Arch {
+        name: "x86_64",
+        audit: AUDIT_ARCH_X86_64,
+        denied: &[
+            ("sysfs", 139),
+            ("syslog", 103),
+            ("uselib", 134),
+            ("ustat", 136),
+            ("vhangup", 153),
+            ("pivot_root", 155),
+            ("_sysctl", 156),
+            ("acct", 163),
+            ("settimeofday", 164),
+            ("mount", 165),
+            ("umount2", 166),
+            ("swapon", 167),
+            ("swapoff", 168),
+            ("reboot", 169),
+            ("iopl", 172),
+            ("ioperm", 173),
+            ("create_module", 174),
+            ("init_module", 175),
+            ("delete_module", 176),
+            ("get_kernel_syms", 177),
+            ("query_module", 178),
+            ("quotactl", 179),
+            ("nfsservctl", 180),
+            ("lookup_dcookie", 212),
+            ("clock_settime", 227),
+            ("mbind", 237),
+            ("set_mempolicy", 238),
+            ("get_mempolicy", 239),
+            ("kexec_load", 246),
+            ("add_key", 248),
+            ("request_key", 249),
+            ("keyctl", 250),
+            ("unshare", 272),
+            ("move_pages", 279),
+            ("perf_event_open", 298),
+            ("name_to_handle_at", 303),
+            ("open_by_handle_at", 304),
+            ("clock_adjtime", 305),
+            ("setns", 308),
+            ("process_vm_readv", 310),
+            ("process_vm_writev", 311),
+            ("kcmp", 312),
+            ("finit_module", 313),
+            ("kexec_file_load", 320),
+            ("bpf", 321),
+            ("userfaultfd", 323),
+            ("open_tree", 428),
+            ("move_mount", 429),
+            ("fsopen", 430),
+            ("fsconfig", 431),
+            ("fsmount", 432),
+            ("fspick", 433),
+            ("mount_setattr", 442),
+        ],
+        allowed: &[
+            ("read", 0),
+            ("write", 1),
+            ("close", 3),
+            ("fstat", 5),
+            ("mmap", 9),
+            ("rt_sigaction", 13),
+            ("getpid", 39),
+            ("socket", 41),
+            ("fork", 57),
+            ("execve", 59),
+            ("wait4", 61),
+            ("chroot", 161),
+            ("futex", 202),
+            ("exit_group", 231),
+            ("openat", 257),
+            ("pidfd_open", 434),
+        ],
+        clone: 56,
+        clone3: 435,
+        x32: true,
+        compat: AUDIT_ARCH_I386,
+    };
+
+    const AARCH64: Arch = Arch {
+        name: "aarch64",
+        audit: AUDIT_ARCH_AARCH64,
+        denied: &[
+            ("lookup_dcookie", 18),
+            ("umount2", 39),
+            ("mount", 40),
+            ("pivot_root", 41),
+            ("vhangup", 58),
+            ("quotactl", 60),
+            ("acct", 89),
+            ("unshare", 97),
+            ("kexec_load", 104),
+            ("init_module", 105),
+            ("delete_module", 106),
+            ("clock_settime", 112),
+            ("syslog", 116),
+            ("reboot", 142),
+            ("settimeofday", 170),
+            ("add_key", 217),
+            ("request_key", 218),
+            ("keyctl", 219),
+            ("swapon", 224),
+            ("swapoff", 225),
+            ("mbind", 235),
+            ("get_mempolicy", 236),
+            ("set_mempolicy", 237),
+            ("move_pages", 239),
+            ("perf_event_open", 241),
+            ("name_to_handle_at", 264),
+            ("open_by_handle_at", 265),
+            ("clock_adjtime", 266),
+            ("setns", 268),
+            ("process_vm_readv", 270),
+            ("process_vm_writev", 271),
+            ("kcmp", 272),
+            ("finit_module", 273),
+            ("bpf", 280),
+            ("userfaultfd", 282),
+            ("kexec_file_load", 294),
+            ("open_tree", 428),
+            ("move_mount", 429),
+            ("fsopen", 430),
+            ("fsconfig", 431),
+            ("fsmount", 432),
+            ("fspick", 433),
+            ("mount_setattr", 442),
+        ],
+        allowed: &[
+            ("openat", 56),
+            ("close", 57),
+            ("read", 63),
+            ("write", 64),
+            ("fstat", 80),
+            ("exit_group", 94),
+            ("futex", 98),
+            ("chroot", 51),
+            ("rt_sigaction", 134),
+            ("getpid", 172),
+            ("socket", 198),
+            ("execve", 221),
+            ("mmap", 222),
+            ("wait4", 260),
+            ("pidfd_open", 434),
+        ],
+        clone: 220,
+        clone3: 435,
+        x32: false,
+        compat: AUDIT_ARCH_ARM,
+    };
+
+    /// The architecture berth is built for, whose filter the tests run,
+    /// and the other one, whose numbers this filter must not judge.
+    #[cfg(target_arch = "x86_64")]
+    const HOST: &Arch = &X86_64;
+    #[cfg(target_arch = "x86_64")]
+    const FOREIGN: &Arch = &AARCH64;
+    #[cfg(target_arch = "aarch64")]
+    const HOST: &Arch = &AARCH64;
+    #[cfg(target_arch = "aarch64")]
+    const FOREIGN: &Arch = &X86_64;
+
+    /// A return value as a word, for messages.
+    fn shown(ret: u32) -> String {
+        match ret & 0xffff_0000 {
+            RET_ALLOW => "ALLOW".into(),
+            RET_ERRNO => format!("ERRNO({})", ret & 0xffff),
+            RET_KILL_PROCESS => "KILL_PROCESS".into(),
+            RET_KILL_THREAD => "KILL_THREAD".into(),
+            _ => format!("{ret:#x}"),
+        }
+    }
+
+    /// Every call of the deny list is refused with EPERM, whatever its
+    /// arguments; and the list in the code is exactly the table here.
+    #[test]
+    fn default_filter_denies_its_list_with_eperm() {
+        let f = default_filter();
+        let a = HOST;
+        assert_eq!(AUDIT_ARCH, a.audit, "{}", a.name);
+        for &(name, nr) in a.denied {
+            for args in [[0; 6], [u64::MAX; 6], [1, 2, 3, 4, 5, 6]] {
+                let got = eval(&f, nr, a.audit, args);
+                assert_eq!(
+                    got,
+                    DENY,
+                    "{}: {name} ({nr}) with arguments {args:x?} must fail with EPERM, got {}",
+                    a.name,
+                    shown(got)
+                );
+            }
+        }
+        let table: std::collections::BTreeSet<u32> = a.denied.iter().map(|d| d.1).collect();
+        for nr in denied() {
+            assert!(
+                table.contains(&(nr as u32)),
+                "{}: denied() has {nr}, which the kernel's table here does not deny",
+                a.name
+            );
+        }
+    }
+
+    /// Everything else is allowed (the filter is a deny list): the sample
+    /// by name, then every number up to well past the last system call.
+    #[test]
+    fn default_filter_allows_ordinary_calls() {
+        let f = default_filter();
+        let a = HOST;
+        for &(name, nr) in a.allowed {
+            let got = eval(&f, nr, a.audit, [0; 6]);
+            assert_eq!(
+                got,
+                RET_ALLOW,
+                "{}: {name} ({nr}) must be allowed, got {}",
+                a.name,
+                shown(got)
+            );
+        }
+        for nr in 0..1024u32 {
+            if nr == a.clone3 || a.denied.iter().any(|d| d.1 == nr) {
+                continue;
+            }
+            let got = eval(&f, nr, a.audit, [0; 6]);
+            assert_eq!(
+                got,
+                RET_ALLOW,
+                "{}: system call {nr} must be allowed, got {}",
+                a.name,
+                shown(got)
+            );
+        }
+    }
+
+    /// `clone3` gets ENOSYS, so that libc falls back to `clone`, whose
+    /// flags the filter can read; `clone` may not make namespaces.
+    #[test]
+    fn default_filter_clone_namespace_flags() {
+        // linux/sched.h.
+        const CLONE_NEWNS: u64 = 0x0002_0000;
+        const CLONE_NEWCGROUP: u64 = 0x0200_0000;
+        const CLONE_NEWUTS: u64 = 0x0400_0000;
+        const CLONE_NEWIPC: u64 = 0x0800_0000;
+        const CLONE_NEWUSER: u64 = 0x1000_0000;
+        const CLONE_NEWPID: u64 = 0x2000_0000;
+        const CLONE_NEWNET: u64 = 0x4000_0000;
+        // glibc's fork() (CHILD_SETTID | CHILD_CLEARTID | SIGCHLD),
+        // pthread_create() (VM FS FILES SIGHAND THREAD SYSVSEM SETTLS
+        // PARENT_SETTID CHILD_CLEARTID) and posix_spawn() (VM VFORK
+        // SIGCHLD).
+        const FORK: u64 = 0x0120_0011;
+        const THREAD: u64 = 0x003d_0f00;
+        const VFORK: u64 = 0x4111;
+        // A stack address whose low word looks like namespace flags.
+        const STACK: u64 = 0x7ffd_7e02_0000;
+
+        let f = default_filter();
+        let a = HOST;
+        let unshare = a.denied.iter().find(|d| d.0 == "unshare").unwrap().1;
+        let setns = a.denied.iter().find(|d| d.0 == "setns").unwrap().1;
+        let cases: &[(&str, u32, [u64; 2], u32)] = &[
+            ("clone(fork)", a.clone, [FORK, 0], RET_ALLOW),
+            ("clone(thread)", a.clone, [THREAD, STACK], RET_ALLOW),
+            ("clone(vfork)", a.clone, [VFORK, STACK], RET_ALLOW),
+            ("clone(0)", a.clone, [0, 0], RET_ALLOW),
+            ("clone(NEWNS)", a.clone, [CLONE_NEWNS, 0], DENY),
+            ("clone(NEWCGROUP)", a.clone, [CLONE_NEWCGROUP, 0], DENY),
+            ("clone(NEWUTS)", a.clone, [CLONE_NEWUTS, 0], DENY),
+            ("clone(NEWIPC)", a.clone, [CLONE_NEWIPC, 0], DENY),
+            ("clone(NEWUSER)", a.clone, [CLONE_NEWUSER, 0], DENY),
+            ("clone(NEWPID)", a.clone, [CLONE_NEWPID, 0], DENY),
+            ("clone(NEWNET)", a.clone, [CLONE_NEWNET, 0], DENY),
+            (
+                "clone(fork|NEWUSER)",
+                a.clone,
+                [FORK | CLONE_NEWUSER, 0],
+                DENY,
+            ),
+            (
+                "clone(thread|NEWPID|NEWNET)",
+                a.clone,
+                [THREAD | CLONE_NEWPID | CLONE_NEWNET, STACK],
+                DENY,
+            ),
+            // The kernel reads the low 32 bits of the flags only.
+            (
+                "clone(NEWUSER, high bits set)",
+                a.clone,
+                [0xffff_ffff_0000_0000 | CLONE_NEWUSER, 0],
+                DENY,
+            ),
+            ("clone3(args)", a.clone3, [STACK, 88], NO_SUCH_CALL),
+            ("clone3(0)", a.clone3, [0, 0], NO_SUCH_CALL),
+            ("unshare(0)", unshare, [0, 0], DENY),
+            ("unshare(NEWUSER)", unshare, [CLONE_NEWUSER, 0], DENY),
+            ("unshare(NEWNS)", unshare, [CLONE_NEWNS, 0], DENY),
+            ("setns(fd, NEWNET)", setns, [3, CLONE_NEWNET], DENY),
+        ];
+        for &(what, nr, [a0, a1], want) in cases {
+            let got = eval(&f, nr, a.audit, [a0, a1, 0, 0, 0, 0]);
+            assert_eq!(
+                got,
+                want,
+                "{}: {what} must give {}, got {}",
+                a.name,
+                shown(want),
+                shown(got)
+            );
+        }
+    }
+
+    /// Numbers of another ABI would mean other calls: x32 calls (x86_64
+    /// only) get EPERM, and any architecture but the host's is killed.
+    #[test]
+    fn default_filter_refuses_other_abis() {
+        let f = default_filter();
+        let a = HOST;
+        let sample: Vec<(&str, u32)> = a.allowed.iter().chain(a.denied).copied().collect();
+        if a.x32 {
+            // x32's own calls start at 512 (rt_sigaction, execve, ...).
+            let x32 = sample.iter().copied().chain([("x32 execve", 520)]);
+            for (name, nr) in x32 {
+                let nr = nr | 0x4000_0000;
+                let got = eval(&f, nr, a.audit, [0; 6]);
+                assert_eq!(
+                    got,
+                    DENY,
+                    "{}: x32 {name} ({nr:#x}) must fail with EPERM, got {}",
+                    a.name,
+                    shown(got)
+                );
+            }
+        }
+        let foreign: Vec<(&str, u32)> = FOREIGN
+            .allowed
+            .iter()
+            .chain(FOREIGN.denied)
+            .copied()
+            .chain(sample)
+            .collect();
+        for arch in [FOREIGN.audit, a.compat, 0, u32::MAX, a.audit ^ 0x8000_0000] {
+            for &(name, nr) in &foreign {
+                let got = eval(&f, nr, arch, [0; 6]);
+                assert_eq!(
+                    got,
+                    RET_KILL_PROCESS,
+                    "{}: call {nr} ({name} somewhere) from architecture {arch:#x} must be \
+                     killed, got {}",
+                    a.name,
+                    shown(got)
+                );
+            }
         }
     }
 }
