@@ -1,13 +1,14 @@
 //! Bad input is refused in one line (DESIGN.md §5): exactly one line on
 //! stderr, `Error: …`, naming the object at fault (the file, the
 //! reference, the entry), exit code 125, never a panic, and the store
-//! exactly as it was. Hostile layers (`../` entries, a symlink leading out)
-//! write nothing outside the store.
+//! exactly as it was. Hostile layers (`../` entries, a symlink leading out,
+//! whiteouts and hard links through one) write nothing outside the layer.
 
 use crate::fixtures::*;
 use crate::util::{Output, TestEnv};
+use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A store already holding an image, so that "unchanged" means something.
 fn store_with_an_image() -> TestEnv {
@@ -69,9 +70,22 @@ fn refused(env: &TestEnv, args: &[&str], names: &[&str]) -> Output {
 
 #[track_caller]
 fn refused_cmd(env: &TestEnv, cmd: crate::util::Cmd, names: &[&str]) -> Output {
+    refused_cmd_then(env, cmd, names, || {})
+}
+
+/// [`refused_cmd`], with `look` run right after the command, before any
+/// check of what it did.
+#[track_caller]
+fn refused_cmd_then(
+    env: &TestEnv,
+    cmd: crate::util::Cmd,
+    names: &[&str],
+    look: impl FnOnce(),
+) -> Output {
     let before = store_listing(&env.root());
     let images_before = env.berth(["images", "--no-trunc"]).ok().stdout;
     let out = cmd.run();
+    look();
     assert_one_error(&out, names);
     assert_same_listing(&before, &store_listing(&env.root()), &out.describe);
     assert_eq!(
@@ -150,21 +164,59 @@ fn manifest_naming_a_missing_file() {
     }
 }
 
+/// Every path below `dir` (symlinks not followed) whose name starts with
+/// `prefix`.
+fn find_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return found;
+    };
+    for e in entries {
+        let e = e.unwrap();
+        let p = e.path();
+        if e.file_name().to_string_lossy().starts_with(prefix) {
+            found.push(p.clone());
+        }
+        if e.file_type().unwrap().is_dir() {
+            found.extend(find_named(&p, prefix));
+        }
+    }
+    found
+}
+
 #[test]
 fn layer_with_a_dot_dot_entry() {
+    // A layer is unpacked into `<root>/tmp/<writer>/<layer>/diff`, so an
+    // entry `../`×N`NAME` would land N levels up: in the layer's staging
+    // dir (1), the writer's (2), `<root>/tmp` (3), `<root>` (4) or the
+    // test's directory (5). Each depth has a name of its own, and the
+    // whole test directory is searched for them.
+    //
+    // Each depth comes twice: followed by an entry that fails by itself, a
+    // file below a file (the load then fails even for an unpacker that
+    // took the first entry, and removes its staging dirs: what escaped to
+    // levels 3 to 5 stays, and only the search sees it), and alone (an
+    // unpacker that took the entry would load the image, and the layer
+    // would carry what landed in its staging dir into `overlay/`).
     for env in [empty_store(), store_with_an_image()] {
-        let path = env.join("escape.tar");
-        let spec =
-            ImageSpec::busybox("localhost/bad/escape:1").layer(LayerBlob::plain(escape_layer()));
-        write_docker_archive(&path, &[spec]);
-        load_refused(&env, &path, &["../escape"]);
-        // Nothing was written beside the store or anywhere above it.
-        for dir in [
-            env.path(),
-            env.root().as_path(),
-            &env.root().join("overlay"),
-        ] {
-            assert!(!dir.join("escape").exists(), "{}", dir.display());
+        for depth in (1..=5).rev() {
+            for failing_tail in [true, false] {
+                let name = format!("{}berth-escaped-{depth}", "../".repeat(depth));
+                let mut layer = LayerBuilder::new().raw_file(&name, "escaped\n");
+                if failing_tail {
+                    layer = layer.file("f", "f\n", 0o644).file("f/g", "g\n", 0o644);
+                }
+                let path = env.join(format!("dotdot-{depth}-{failing_tail}.tar"));
+                let spec = ImageSpec::busybox("localhost/bad/escape:1")
+                    .layer(LayerBlob::plain(layer.tar_bytes()));
+                write_docker_archive(&path, &[spec]);
+                let file = path.display().to_string();
+                let load = env.berth(["load", "-i", &file]);
+                refused_cmd_then(&env, load, &[&file, &name], || {
+                    let found = find_named(env.path(), "berth-escaped-");
+                    assert!(found.is_empty(), "{name} escaped: {found:?}");
+                });
+            }
         }
     }
 }
@@ -202,6 +254,76 @@ fn layer_with_a_symlink_leading_out() {
             fs::read("/etc/passwd").unwrap() == passwd,
             "/etc/passwd changed!"
         );
+    }
+}
+
+/// What a directory holds, for "unchanged": every path below it with its
+/// type, content, link count and xattr names (the directory itself too).
+fn dir_state(dir: &Path) -> BTreeMap<String, String> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    fn walk(top: &Path, p: &Path, out: &mut BTreeMap<String, String>) {
+        let md = fs::symlink_metadata(p).unwrap();
+        let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+        let mut names = vec![0u8; 4096];
+        // SAFETY: a NUL-terminated path and a buffer of the length given.
+        let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+        assert!(n >= 0, "listing xattrs of {}", p.display());
+        names.truncate(n as usize);
+        let what = if md.is_file() {
+            format!("file {:?}", fs::read_to_string(p).unwrap())
+        } else {
+            format!("mode {:o}", md.mode())
+        };
+        let rel = p.strip_prefix(top).unwrap().display().to_string();
+        let xattrs = String::from_utf8_lossy(&names).replace('\0', " ");
+        let state = format!("{what} links {} xattrs [{xattrs}]", md.nlink());
+        out.insert(rel, state);
+        if md.is_dir() {
+            for e in fs::read_dir(p).unwrap() {
+                walk(top, &e.unwrap().path(), out);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn layer_with_a_whiteout_or_hard_link_through_a_symlink() {
+    // A link to a directory of the test's own, then whiteouts, an opaque
+    // marker and hard links through it: followed, they would remove,
+    // mark or link the directory's files.
+    let env = store_with_an_image();
+    let canary = env.join("canary");
+    fs::create_dir_all(canary.join("sub")).unwrap();
+    fs::write(canary.join("passwd"), "canary\n").unwrap();
+    fs::write(canary.join("sub/keep"), "keep\n").unwrap();
+    let before = dir_state(&canary);
+    let to_canary = || LayerBuilder::new().symlink("a", canary.to_str().unwrap());
+    let cases = [
+        ("a/.wh.passwd", to_canary().whiteout("a/passwd")),
+        ("a/.wh.sub", to_canary().whiteout("a/sub")),
+        ("a/sub/.wh.keep", to_canary().whiteout("a/sub/keep")),
+        ("a/.wh..wh..opq", to_canary().opaque("a")),
+        (
+            "a/h",
+            to_canary().file("f", "f\n", 0o644).hardlink("a/h", "f"),
+        ),
+        ("a/passwd", to_canary().hardlink("h", "a/passwd")),
+    ];
+    for (i, (entry, layer)) in cases.into_iter().enumerate() {
+        let path = env.join(format!("through-a-symlink-{i}.tar"));
+        let spec = ImageSpec::busybox("localhost/bad/through-a-symlink:1")
+            .layer(LayerBlob::plain(layer.tar_bytes()));
+        write_docker_archive(&path, &[spec]);
+        let file = path.display().to_string();
+        let load = env.berth(["load", "-i", &file]);
+        let names = [file.as_str(), entry, r#"parent "a" is a symlink"#];
+        refused_cmd_then(&env, load, &names, || {
+            assert_eq!(dir_state(&canary), before, "{entry}: the canary changed");
+        });
     }
 }
 
