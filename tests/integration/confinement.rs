@@ -125,6 +125,7 @@ const SYSCALLS: &[&str] = &[
     "keyctl",
     "syslog",
     "x32",
+    "pidfd_getfd",
     "setuid:70000",
     "pids",
 ];
@@ -151,6 +152,9 @@ each_identity!(default_container_denies_what_podman_denies, |who| {
         ("syslog", "EPERM"),
         // The filter's own answer; a kernel without x32 says ENOSYS.
         ("x32", "EPERM"),
+        // Another process's descriptors: CAP_SYS_PTRACE's in Podman's
+        // profile, which the default filter does not grant.
+        ("pidfd_getfd", "EPERM"),
         ("setuid:70000", setuid),
         // The probe is pid 1 and alone in its pid namespace.
         ("pids", "1"),
@@ -167,11 +171,13 @@ each_identity!(default_container_denies_what_podman_denies, |who| {
         ("clone3", "ENOSYS"),
         ("keyctl", "EPERM"),
         ("x32", "EPERM"),
+        ("pidfd_getfd", "EPERM"),
     ] {
         assert_ne!(one(&kv, arg), denied, "{arg} unconfined: {got:?}");
     }
     assert_eq!(one(&kv, "unshare:user"), "ok", "{got:?}");
     assert_eq!(one(&kv, "keyctl"), "ok", "{got:?}");
+    assert_eq!(one(&kv, "pidfd_getfd"), "ok", "{got:?}");
     // The capabilities still hold without the filter.
     for arg in ["mount:/tmp", "unshare:mnt", "syslog"] {
         assert_eq!(one(&kv, arg), "EPERM", "{arg} unconfined: {got:?}");

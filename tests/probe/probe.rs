@@ -18,6 +18,7 @@
 //!   keyctl           keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
 //!   syslog           syslog(SYSLOG_ACTION_SIZE_BUFFER)
 //!   x32              getpid through the x32 ABI (x86_64 only)
+//!   pidfd_getfd      a copy of the probe's own stdin through pidfd_getfd(2)
 //!   setuid:N         setuid(N), in a child
 //!   open-w:PATH      open(PATH, O_WRONLY), closed without writing
 //!   create:PATH      create PATH exclusively (removed again on success)
@@ -54,6 +55,8 @@ mod nr {
     pub const KEYCTL: i64 = 250;
     pub const SYSLOG: i64 = 103;
     pub const GETPID: i64 = 39;
+    pub const PIDFD_OPEN: i64 = 434;
+    pub const PIDFD_GETFD: i64 = 438;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -64,6 +67,8 @@ mod nr {
     pub const KEYCTL: i64 = 219;
     pub const SYSLOG: i64 = 116;
     pub const GETPID: i64 = 172;
+    pub const PIDFD_OPEN: i64 = 434;
+    pub const PIDFD_GETFD: i64 = 438;
 }
 
 const SIGCHLD: c_long = 17;
@@ -244,6 +249,16 @@ fn probe(arg: &str) -> String {
             } else {
                 "n/a".into()
             }
+        }
+        "pidfd_getfd" => {
+            // SAFETY: integer arguments only; the descriptors are ours.
+            let pidfd =
+                unsafe { syscall(nr::PIDFD_OPEN, std::process::id() as c_long, 0 as c_long) };
+            if pidfd < 0 {
+                return format!("pidfd_open:{}", errno_name(errno()));
+            }
+            // SAFETY: as above.
+            result(unsafe { syscall(nr::PIDFD_GETFD, pidfd, 0 as c_long, 0 as c_long) })
         }
         "setuid" => {
             let uid: u32 = val.parse().expect("setuid:NUMBER");
