@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -357,6 +357,13 @@ pub struct Faults {
     /// Announce `OCI-Chunk-Min-Length: N` on every upload opened
     /// (distribution-spec 1.1), as a registry that requires chunks does.
     pub chunk_min_length: Option<u64>,
+    /// Stall every download of the blob with this digest after half its
+    /// body, as `stall_blobs` does (whatever its size).
+    pub stall_digest: Option<String>,
+    /// Answer every request that carries credentials (an `Authorization`
+    /// header) with this status and a registry error body, without
+    /// forwarding it: a registry failing after the login was accepted.
+    pub fail_authorized: Option<u16>,
 }
 
 /// An HTTP proxy in front of a registry, one request per connection.
@@ -364,6 +371,8 @@ pub struct FaultProxy {
     pub port: u16,
     /// Request lines seen, with a `Range` header noted.
     pub seen: Arc<Mutex<Vec<String>>>,
+    /// Blob downloads stalled so far (counted once the half body is sent).
+    stalled: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
@@ -374,23 +383,29 @@ impl FaultProxy {
         let port = listener.local_addr().unwrap().port();
         let faults = Arc::new(Mutex::new(faults));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let stalled = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (f2, s2, stop2) = (faults.clone(), seen.clone(), stop.clone());
+        let (f2, s2, n2, stop2) = (faults.clone(), seen.clone(), stalled.clone(), stop.clone());
         std::thread::spawn(move || {
             while !stop2.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((c, _)) => {
-                        let (f, s, st) = (f2.clone(), s2.clone(), stop2.clone());
+                        let (f, s, n, st) = (f2.clone(), s2.clone(), n2.clone(), stop2.clone());
                         std::thread::spawn(move || {
                             let _ = c.set_nonblocking(false);
-                            let _ = proxy_one(c, upstream, &f, &s, &st);
+                            let _ = proxy_one(c, upstream, &f, &s, &n, &st);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        FaultProxy { port, seen, stop }
+        FaultProxy {
+            port,
+            seen,
+            stalled,
+            stop,
+        }
     }
 
     pub fn host(&self) -> String {
@@ -399,6 +414,22 @@ impl FaultProxy {
 
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Wait (up to `limit`, a hang guard) until `n` blob downloads have
+    /// been stalled: the client then holds half a blob and waits for the
+    /// rest. Panics with `what` when that does not happen in time.
+    #[track_caller]
+    pub fn wait_stalled(&self, n: usize, limit: Duration, what: &str) {
+        let start = Instant::now();
+        while self.stalled.load(Ordering::SeqCst) < n {
+            assert!(
+                start.elapsed() < limit,
+                "{what}: no blob download was stalled within {limit:?}; requests seen: {:#?}",
+                self.seen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -428,6 +459,7 @@ fn proxy_one(
     upstream: u16,
     faults: &Mutex<Faults>,
     seen: &Mutex<Vec<String>>,
+    stalled: &AtomicUsize,
     stop: &AtomicBool,
 ) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -459,6 +491,16 @@ fn proxy_one(
         if f.fail_500 > 0 {
             f.fail_500 -= 1;
             w.write_all(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+            return Ok(());
+        }
+        let authorized = headers.iter().any(|(k, _)| k == "authorization");
+        if let (true, Some(status)) = (authorized, f.fail_authorized) {
+            let body = r#"{"errors":[{"code":"UNKNOWN","message":"injected failure"}]}"#;
+            write!(
+                w,
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )?;
             return Ok(());
         }
     }
@@ -506,12 +548,19 @@ fn proxy_one(
                 resp[last] ^= 0x55;
             }
         }
-        if f.stall_blobs > 0 && resp.len() - split > 1024 {
-            f.stall_blobs -= 1;
+        let stall_this = f
+            .stall_digest
+            .as_ref()
+            .is_some_and(|d| request.contains(d.as_str()));
+        if stall_this || (f.stall_blobs > 0 && resp.len() - split > 1024) {
+            if !stall_this {
+                f.stall_blobs -= 1;
+            }
             let cut = split + (resp.len() - split) / 2;
             drop(f);
             w.write_all(&resp[..cut])?;
             w.flush()?;
+            stalled.fetch_add(1, Ordering::SeqCst);
             hold_open(&w, stop)?;
             return Ok(());
         }
