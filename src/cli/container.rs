@@ -222,6 +222,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         }
     }
     Ok(ops::run::RunOptions {
+        owned: false,
         image: a.image.clone(),
         command: a.command.clone(),
         entrypoint: a.entrypoint.clone(),

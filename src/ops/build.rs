@@ -333,6 +333,8 @@ pub fn build(
 
     let store = super::open_store(paths)?;
     let writer = store.writer(super::owners())?;
+    // The step containers of a build that was killed.
+    store.remove_orphans()?;
     let index = store.read_index()?;
     let mut b = Builder {
         store: &store,
@@ -815,6 +817,7 @@ impl Builder<'_> {
                 .filter(|w| !w.is_empty()),
             user: state.config.config.user.clone().filter(|u| !u.is_empty()),
             network: Some(network.to_string()),
+            owned: true,
             ..RunOptions::default()
         };
         let (rec, mut spec) = super::run::create(self.store, &ropts)?;
@@ -1147,6 +1150,7 @@ impl Builder<'_> {
             command: vec!["true".into()],
             entrypoint: Some(String::new()),
             network: Some("none".into()),
+            owned: true,
             ..RunOptions::default()
         };
         let (rec, _) = super::run::create(self.store, &ropts)?;

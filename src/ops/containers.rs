@@ -90,7 +90,7 @@ pub fn mounted(paths: &StorePaths) -> Result<Vec<(ContainerRecord, PathBuf)>> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for rec in store.containers()? {
+    for rec in store.containers()?.into_iter().filter(|c| !c.is_owned()) {
         let Ok(spec) = spec_of(&rec) else { continue };
         if crate::runtime::rootfs::is_mount_point(&spec.rootfs.target) {
             out.push((rec, spec.rootfs.target));
@@ -184,6 +184,7 @@ pub fn list(paths: &StorePaths, all: bool) -> Result<Vec<ContainerInfo>> {
     Ok(store
         .containers()?
         .into_iter()
+        .filter(|c| !c.is_owned())
         .map(|record| ContainerInfo {
             state: store.container_state(&record),
             record,
@@ -224,7 +225,9 @@ pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> R
     // keeps the idle-store cleanup of tmp/ from racing it.
     let _lock = store.shared()?;
     let recs = if all {
-        store.containers()?
+        let mut all = store.containers()?;
+        all.retain(|c| !c.is_owned());
+        all
     } else {
         names
             .iter()
@@ -502,8 +505,9 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
         return Ok(Vec::new());
     };
     let _lock = store.shared()?;
+    store.remove_orphans()?;
     let mut removed = Vec::new();
-    for rec in store.containers()? {
+    for rec in store.containers()?.into_iter().filter(|c| !c.is_owned()) {
         if matches!(store.container_state(&rec), State::Running(_)) {
             continue;
         }

@@ -53,6 +53,9 @@ pub struct RunOptions {
     pub publish: Vec<String>,
     /// `-P`: every TCP port the image exposes, on free host ports.
     pub publish_all: bool,
+    /// A container for this process's own work (a build step): hidden
+    /// from lists, removed by whoever finds it once this process is gone.
+    pub owned: bool,
 }
 
 /// Run a container in the foreground; returns its exit code. `hint` is
@@ -281,6 +284,9 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         started: 0,
         finished: 0,
         run_config: Some(container_config(opts, run, &ports)?),
+        owner: opts
+            .owned
+            .then(crate::store::containers::this_process_as_owner),
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -349,17 +355,13 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
     // A `--rm` container need not survive a crash: no fsync for it.
-    store.create_container(&rec, !opts.rm)?;
+    store.create_container(&rec, !opts.rm, &etc_files_of(&hostname, network))?;
     drop(lock);
-    let made = (|| -> Result<()> {
-        if spec.rootfs.lowers.first() == Some(&empty.display().to_string()) {
-            crate::fsutil::create_dir_all(&empty)?;
+    if spec.rootfs.lowers.first() == Some(&empty.display().to_string()) {
+        if let Err(e) = crate::fsutil::create_dir_all(&empty) {
+            let _ = store.remove_container(&rec);
+            return Err(e);
         }
-        write_etc_files(&dir, &hostname, network)
-    })();
-    if let Err(e) = made {
-        let _ = store.remove_container(&rec);
-        return Err(e);
     }
     Ok((rec, spec))
 }
@@ -757,9 +759,9 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
     })
 }
 
-/// `hosts`, `hostname`, `resolv.conf` in the container's dir (bound into
-/// it; plain writes: they are rewritten whenever they are missing).
-fn write_etc_files(dir: &Path, hostname: &str, network: Network) -> Result<()> {
+/// `hosts`, `hostname`, `resolv.conf` for the container's dir (bound
+/// into it).
+fn etc_files_of(hostname: &str, network: Network) -> Vec<(&'static str, Vec<u8>)> {
     let hosts = if network == Network::Host {
         let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
         if !h.is_empty() && !h.ends_with('\n') {
@@ -774,15 +776,11 @@ fn write_etc_files(dir: &Path, hostname: &str, network: Network) -> Result<()> {
         Network::Slirp4netns { .. } => format!("nameserver {}\n", crate::runtime::slirp::DNS),
         _ => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
     };
-    for (file, text) in [
-        ("hosts", hosts),
-        ("hostname", format!("{hostname}\n")),
-        ("resolv.conf", resolv),
-    ] {
-        let p = dir.join(file);
-        std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;
-    }
-    Ok(())
+    vec![
+        ("hosts", hosts.into_bytes()),
+        ("hostname", format!("{hostname}\n").into_bytes()),
+        ("resolv.conf", resolv.into_bytes()),
+    ]
 }
 
 fn check_name(n: &str) -> Result<()> {

@@ -6,7 +6,14 @@
 //! log of its detached runs (`ctr.log`).
 //! `<root>/containers/names/<name>` is a symlink to the id: creating a
 //! symlink is atomic and fails when the name exists, so two `run --name`
-//! racing for one name cannot both win, without a lock.
+//! racing for one name cannot both win.
+//!
+//! A container is made whole in `tmp/` (directories, files, record), then
+//! its name is taken and the dir renamed into `containers/`: a crash
+//! leaves garbage in `tmp/` or a name that points at no record, never a
+//! listed container without its files. Names are taken and given back
+//! under `names.lock`, so that a name left pointing at nothing by a killed
+//! `create` or `rm` can be taken again without racing a live one.
 //!
 //! A record names its image, so `rmi` and garbage collection (under the
 //! exclusive store lock) can see that the image is in use; records are
@@ -50,6 +57,39 @@ pub struct ContainerRecord {
     /// it. `None` in records from before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_config: Option<RunConfig>,
+    /// A container that a berth process made for its own work (a build
+    /// step) and removes when done: `PID START` of that process. It is
+    /// no user's to list, start or remove; once that process is gone
+    /// (killed), the next build or garbage collection removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl ContainerRecord {
+    /// Whether a berth process made it for its own work (`owner`).
+    pub fn is_owned(&self) -> bool {
+        self.owner.is_some()
+    }
+
+    /// An owned container whose owner is gone.
+    fn is_orphan(&self) -> bool {
+        let Some(owner) = &self.owner else {
+            return false;
+        };
+        let mut w = owner.split_whitespace();
+        let pid = w.next().and_then(|p| p.parse::<i32>().ok());
+        let start = w.next().and_then(|s| s.parse::<u64>().ok());
+        match (pid, start) {
+            (Some(pid), Some(start)) => process_start_time(pid) != Some(start),
+            _ => true,
+        }
+    }
+}
+
+/// `owner` for a container this process makes for its own work.
+pub fn this_process_as_owner() -> String {
+    let pid = std::process::id() as i32;
+    format!("{pid} {}", process_start_time(pid).unwrap_or(0))
 }
 
 /// What a container is doing now.
@@ -74,39 +114,100 @@ impl Store {
 
     /// Hold the store lock shared while a container record is created from
     /// an image, so that `rmi` sees the record or the image is not found.
+    /// If nobody else is using the store, leftovers of dead processes in
+    /// `tmp/` are removed first (as a writer of content does).
     pub fn lock_for_container(&self) -> Result<FileLock> {
-        self.lock("store.lock", LockKind::Shared)
+        self.shared_after_cleaning()
     }
 
-    /// Create the record and its directories (`upper/`, `work/`,
-    /// `merged/`). Fails, naming it, if the name is taken. `durable`:
-    /// fsync the record (a `--rm` container need not survive a crash).
-    pub fn create_container(&self, rec: &ContainerRecord, durable: bool) -> Result<PathBuf> {
-        let names = self.containers_dir().join("names");
-        fsutil::create_dir_all(&names)?;
-        let link = names.join(&rec.name);
-        if let Err(e) = std::os::unix::fs::symlink(&rec.id, &link) {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                bail!(
-                    "the container name {:?} is already in use: remove that container or choose another name",
-                    rec.name
-                );
-            }
-            return Err(e).with_context(|| format!("creating {}", link.display()));
-        }
-        let dir = self.container_dir(&rec.id);
+    /// Create the container: its directories (`upper/`, `work/`,
+    /// `merged/`), `files` (name, content) and the record, made in `tmp/`
+    /// and renamed into place once the name is taken. Fails, naming it,
+    /// if the name is taken. `durable`: flush it all (a `--rm` container
+    /// need not survive a crash). The caller holds `lock_for_container`.
+    pub fn create_container(
+        &self,
+        rec: &ContainerRecord,
+        durable: bool,
+        files: &[(&str, Vec<u8>)],
+    ) -> Result<PathBuf> {
+        let staging = self
+            .root
+            .join("tmp")
+            .join(format!("ctr-{}", fsutil::unique_suffix()));
         let made = (|| -> Result<()> {
             for sub in ["upper", "work", "merged"] {
-                fsutil::create_dir_all(&dir.join(sub))?;
+                fsutil::create_dir_all(&staging.join(sub))?;
             }
-            self.save_container_with(rec, durable)
+            for (name, bytes) in files {
+                let p = staging.join(name);
+                std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+            }
+            let bytes = serde_json::to_vec_pretty(rec).context("serializing a container record")?;
+            let p = staging.join("config.json");
+            if durable {
+                // Renamed into place below as a whole: flushing the file
+                // and its dir here is what write_atomic would do.
+                fsutil::write_atomic(&p, &bytes)?;
+            } else {
+                std::fs::write(&p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+            }
+            Ok(())
         })();
-        if let Err(e) = made {
-            let _ = fsutil::remove_all(&dir);
-            let _ = std::fs::remove_file(&link);
+        let placed = made.and_then(|()| self.take_name_and_place(rec, &staging, durable));
+        if let Err(e) = placed {
+            let _ = fsutil::remove_all(&staging);
             return Err(e.context(format!("creating container {}", rec.name)));
         }
-        Ok(dir)
+        Ok(self.container_dir(&rec.id))
+    }
+
+    /// Link `rec`'s name to its id and rename `staging` into place, under
+    /// `names.lock`. A name whose link points at no record was left by a
+    /// killed `create` or `rm` (a live one holds the lock until its dir is
+    /// in place): it is free.
+    fn take_name_and_place(
+        &self,
+        rec: &ContainerRecord,
+        staging: &Path,
+        durable: bool,
+    ) -> Result<()> {
+        let names = self.containers_dir().join("names");
+        fsutil::create_dir_all(&names)?;
+        let _names = self.lock("names.lock", LockKind::Exclusive)?;
+        let link = names.join(&rec.name);
+        match std::fs::read_link(&link) {
+            Ok(target) if has_record(&self.containers_dir().join(&target)) => bail!(
+                "the container name {:?} is already in use: remove that container or choose another name",
+                rec.name
+            ),
+            Ok(_) => std::fs::remove_file(&link)
+                .with_context(|| format!("removing {}", link.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("reading {}", link.display())),
+        }
+        std::os::unix::fs::symlink(&rec.id, &link)
+            .with_context(|| format!("creating {}", link.display()))?;
+        if let Err(e) = fsutil::rename(staging, &self.container_dir(&rec.id)) {
+            let _ = std::fs::remove_file(&link);
+            return Err(e);
+        }
+        if durable {
+            fsutil::sync_dir(&names)?;
+            fsutil::sync_dir(&self.containers_dir())?;
+        }
+        Ok(())
+    }
+
+    /// Remove the containers whose owner is gone (the step containers of
+    /// a killed build). The caller holds the store lock.
+    pub fn remove_orphans(&self) -> Result<()> {
+        for rec in self.containers()? {
+            if rec.is_orphan() {
+                self.remove_container(&rec)?;
+            }
+        }
+        Ok(())
     }
 
     /// Replace the record atomically and durably.
@@ -270,8 +371,11 @@ impl Store {
     }
 
     /// Find a container by name, full id or unique id prefix.
+    /// A container that berth made for its own work is found by its full
+    /// id only (as the process that owns it names it).
     pub fn find_container(&self, s: &str) -> Result<ContainerRecord> {
-        let all = self.containers()?;
+        let mut all = self.containers()?;
+        all.retain(|c| !c.is_owned() || c.id == s);
         if let Some(c) = all.iter().find(|c| c.name == s || c.id == s) {
             return Ok(c.clone());
         }
@@ -306,8 +410,11 @@ impl Store {
                 .with_context(|| format!("removing container {}", rec.name))?;
         }
         let link = self.containers_dir().join("names").join(&rec.name);
-        if std::fs::read_link(&link).is_ok_and(|t| t.as_os_str() == rec.id.as_str()) {
-            let _ = std::fs::remove_file(&link);
+        {
+            let _names = self.lock("names.lock", LockKind::Exclusive)?;
+            if std::fs::read_link(&link).is_ok_and(|t| t.as_os_str() == rec.id.as_str()) {
+                let _ = std::fs::remove_file(&link);
+            }
         }
         fsutil::remove_all(&doomed).with_context(|| format!("removing container {}", rec.name))
     }

@@ -5,6 +5,8 @@
 //!                           exclusive for garbage collection
 //! <root>/index.lock         exclusive for each read-modify-write of index.json
 //! <root>/index.json         image records (ids, names, layers), replaced atomically
+//! <root>/names.lock         exclusive while a container name is taken or given back
+//! <root>/containers/        container records (see `containers`)
 //! <root>/blobs/sha256/<hex> configs and manifests
 //! <root>/overlay/<chain>/   diff/, link, lower, tar-split, layer.json
 //! <root>/overlay/l/<short>  -> ../<chain>/diff
@@ -204,15 +206,7 @@ impl Store {
     /// processes in `tmp/` are removed first. `owners` says how layer
     /// files this writer extracts are owned.
     pub fn writer(&self, owners: Owners) -> Result<Writer<'_>> {
-        let path = self.root.join("store.lock");
-        let lock = match FileLock::try_acquire(&path, LockKind::Exclusive)? {
-            Some(excl) => {
-                self.clean_tmp()?;
-                drop(excl);
-                FileLock::acquire(&path, LockKind::Shared, |_| {})?
-            }
-            None => FileLock::acquire(&path, LockKind::Shared, |_| {})?,
-        };
+        let lock = self.shared_after_cleaning()?;
         let staging = self.root.join("tmp").join(fsutil::unique_suffix());
         fsutil::create_dir_all(&staging)?;
         Ok(Writer {
@@ -222,6 +216,17 @@ impl Store {
             owners,
             created: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Hold `store.lock` shared, after removing the leftovers of dead
+    /// processes in `tmp/` if nobody else is using the store.
+    fn shared_after_cleaning(&self) -> Result<FileLock> {
+        let path = self.root.join("store.lock");
+        if let Some(excl) = FileLock::try_acquire(&path, LockKind::Exclusive)? {
+            self.clean_tmp()?;
+            drop(excl);
+        }
+        FileLock::acquire(&path, LockKind::Shared, |_| {})
     }
 
     /// Hold `store.lock` shared: no garbage collection runs meanwhile, so
@@ -234,6 +239,7 @@ impl Store {
     /// called if other berth processes are using it.
     pub fn exclusive(&self, on_wait: impl FnOnce(&Path)) -> Result<Exclusive<'_>> {
         let lock = FileLock::acquire(&self.root.join("store.lock"), LockKind::Exclusive, on_wait)?;
+        self.remove_orphans()?;
         self.clean_tmp()?;
         Ok(Exclusive {
             store: self,
