@@ -62,8 +62,9 @@ fn system_df_and_prune_account_for_containers() {
 }
 
 /// What a `create` or `rm` killed midway leaves — a name whose container
-/// has no record, a container dir without one — is garbage the next
-/// collection removes, so the name can be used again.
+/// has no record, a container dir without one — does not stand in the
+/// way: the name is free for the next `create`, and the dir is garbage
+/// the next collection removes.
 #[test]
 fn leftovers_of_a_killed_create_are_collected() {
     let env = TestEnv::new();
@@ -74,12 +75,23 @@ fn leftovers_of_a_killed_create_are_collected() {
     std::fs::create_dir_all(containers.join(&orphan).join("upper")).unwrap();
     std::fs::create_dir_all(containers.join("names")).unwrap();
     std::os::unix::fs::symlink(&orphan, containers.join("names").join("web")).unwrap();
-    env.berth(["create", "--name", "web", IMG, "true"])
+    let id = env
+        .berth(["create", "--name", "web", IMG, "true"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let link = std::fs::read_link(containers.join("names").join("web")).unwrap();
+    assert_eq!(link.to_str(), Some(id.as_str()));
+    // A live name is still refused.
+    let out = env
+        .berth(["create", "--name", "web", IMG, "true"])
         .fails(125);
+    assert!(out.stderr.contains("already in use"), "{}", out.stderr);
+    assert!(containers.join(&orphan).exists());
 
     env.berth(["system", "prune", "-f"]).ok();
     assert!(!containers.join(&orphan).exists());
     assert!(std::fs::symlink_metadata(containers.join("names").join("web")).is_err());
-    env.berth(["create", "--name", "web", IMG, "true"]).ok();
     env.berth(["system", "check"]).ok();
 }
