@@ -49,7 +49,7 @@
 //! container's program is running.
 
 use super::security;
-use super::spec::{Network, Seccomp, Spec};
+use super::spec::{Network, Spec};
 use super::user;
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
@@ -498,20 +498,11 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     match unsafe { fork() }.context("forking the container's init")? {
         ForkResult::Child => {
             drop(alive_w);
-            // SAFETY: integer prctl.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-            let mut pfd = [libc::pollfd {
-                fd: alive_r.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            }];
-            // SAFETY: a valid pollfd array; zero timeout.
-            if unsafe { libc::poll(pfd.as_mut_ptr(), 1, 0) } != 0 {
-                // The monitor already died (the pipe hung up).
-                // SAFETY: leave at once.
-                unsafe { libc::_exit(125) }
-            }
-            drop(alive_r);
+            ALIVE_FD.store(
+                std::os::fd::IntoRawFd::into_raw_fd(alive_r),
+                std::sync::atomic::Ordering::SeqCst,
+            );
+            arm_death_signal();
             drop(started_r);
             STARTED_FD.store(
                 std::os::fd::IntoRawFd::into_raw_fd(started_w),
@@ -613,6 +604,31 @@ static REPORT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::n
 /// The write end of the monitor's "program started" pipe, in pid 1.
 static STARTED_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
+/// The read end of the pipe whose write end the monitor holds, in pid 1
+/// (close-on-exec): it hangs up when the monitor dies.
+static ALIVE_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+/// Die with the monitor (`PR_SET_PDEATHSIG`), and leave at once if it
+/// died already. Armed when pid 1 is forked and again after the switch
+/// to the container's user, which clears it: a non-root program must not
+/// outlive a killed berth.
+fn arm_death_signal() {
+    // SAFETY: integer prctl.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+    let fd = ALIVE_FD.load(std::sync::atomic::Ordering::SeqCst);
+    let mut pfd = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: a valid pollfd array; zero timeout.
+    if fd >= 0 && unsafe { libc::poll(pfd.as_mut_ptr(), 1, 0) } != 0 {
+        // The monitor died (the pipe hung up).
+        // SAFETY: leave at once.
+        unsafe { libc::_exit(125) }
+    }
+}
+
 fn close_report_socket() {
     for slot in [&REPORT_FD, &STARTED_FD] {
         let fd = slot.swap(-1, std::sync::atomic::Ordering::SeqCst);
@@ -678,14 +694,7 @@ fn try_init(spec: &Spec) -> Result<Never> {
 
     security::limit_capabilities(p.capabilities)
         .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
-    let filter = match &p.seccomp {
-        Seccomp::Default => Some(security::default_filter()),
-        Seccomp::Unconfined => None,
-        Seccomp::Profile(profile) => Some(
-            security::compile_profile(profile, p.capabilities)
-                .context("compiling the seccomp profile")?,
-        ),
-    };
+    let filter = security::filter_for(&p.seccomp, p.capabilities)?;
     // Without no_new_privs, only a process with CAP_SYS_ADMIN may load a
     // filter: load it now, before the switch to the container's user
     // drops that capability (as runc does); the filter then also covers
@@ -730,6 +739,7 @@ fn try_init(spec: &Spec) -> Result<Never> {
             e.desc()
         )
     })?;
+    arm_death_signal();
     if p.no_new_privileges {
         security::set_no_new_privs().map_err(|e| anyhow!("setting no_new_privs: {e}"))?;
     }

@@ -30,7 +30,7 @@ use super::container::{
     refuse_own_binary, start_err, wait_forwarding,
 };
 use super::security;
-use super::spec::{Process, Seccomp};
+use super::spec::Process;
 use super::user;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::unistd::{fork, ForkResult};
@@ -274,6 +274,16 @@ fn child_setup(p: &Process, sock: &UnixStream) -> Result<Never> {
 
     security::limit_capabilities(p.capabilities)
         .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
+    // pid 1's filter, whatever it is, loaded as pid 1 loads it: without
+    // no_new_privs before the switch to the container's user (which
+    // drops the CAP_SYS_ADMIN that loading then needs).
+    let filter = security::filter_for(&p.seccomp, p.capabilities)?;
+    if !p.no_new_privileges {
+        if let Some(filter) = &filter {
+            security::load_filter(filter)
+                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+        }
+    }
     if let Err(e) = nix::unistd::setgroups(
         &who.groups
             .iter()
@@ -316,9 +326,11 @@ fn child_setup(p: &Process, sock: &UnixStream) -> Result<Never> {
         .collect::<Result<_, _>>()
         .context("an environment entry with a NUL byte")?;
     let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
-    if p.seccomp == Seccomp::Default {
-        security::load_filter(&security::default_filter())
-            .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+    if p.no_new_privileges {
+        if let Some(filter) = &filter {
+            security::load_filter(filter)
+                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
+        }
     }
     Err(exec_program(&prog_c, &argv, &envp, &p.args[0]))
 }

@@ -403,6 +403,22 @@ pub fn default_filter() -> Vec<libc::sock_filter> {
     p
 }
 
+/// The filter a process of the container runs under, however it enters
+/// (pid 1 or `exec`): `None` when unconfined.
+pub fn filter_for(
+    seccomp: &super::spec::Seccomp,
+    caps: u64,
+) -> Result<Option<Vec<libc::sock_filter>>> {
+    use super::spec::Seccomp;
+    Ok(match seccomp {
+        Seccomp::Default => Some(default_filter()),
+        Seccomp::Unconfined => None,
+        Seccomp::Profile(profile) => {
+            Some(compile_profile(profile, caps).context("compiling the seccomp profile")?)
+        }
+    })
+}
+
 /// Load `filter` for this process and its children (after
 /// `no_new_privs`, or with CAP_SYS_ADMIN).
 pub fn load_filter(filter: &[libc::sock_filter]) -> std::io::Result<()> {

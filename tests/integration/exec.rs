@@ -350,6 +350,103 @@ each_identity!(sigterm_to_run_leaves_nothing_and_exec_then_fails, |who| {
     );
 });
 
+/// `Seccomp`, `CapEff` and `NoNewPrivs` of `/proc/PID/status` (`self`
+/// inside a container), in that order.
+fn security_lines(status: &str) -> Vec<String> {
+    ["Seccomp:", "CapEff:", "NoNewPrivs:"]
+        .iter()
+        .filter_map(|k| status.lines().find(|l| l.starts_with(k)))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+// Regression: exec loaded a filter only for the default profile, so a
+// process exec'd into a container started with a profile file ran
+// unconfined (Seccomp: 0) where pid 1 was confined.
+each_identity!(
+    exec_under_a_custom_seccomp_profile_is_blocked_as_pid_1_is,
+    |who| {
+        let Some(env) = env_with(who, &[]) else {
+            return;
+        };
+        // Allow by default, deny mkdir with EPERM.
+        let profile = env.join("deny-mkdir.json");
+        std::fs::write(
+            &profile,
+            r#"{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],
+            "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}"#,
+        )
+        .unwrap();
+        let seccomp = format!("seccomp={}", profile.display());
+        let c = start(
+            &env,
+            "p",
+            &[
+                "--security-opt",
+                &seccomp,
+                IMG,
+                "sh",
+                "-c",
+                "exec sleep 300",
+            ],
+        );
+        let pid1 = std::fs::read_to_string(format!("/proc/{}/status", c.pid1())).unwrap();
+        let want = security_lines(&pid1);
+        assert_eq!(want.len(), 3, "{pid1}");
+        assert_eq!(want[0], "Seccomp: 2");
+        let out = env
+            .berth(["exec", "p", "sh", "-c"])
+            .arg("mkdir /made 2>&1; cat /proc/self/status")
+            .ok();
+        assert!(
+            out.stdout.contains("Operation not permitted"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(security_lines(&out.stdout), want, "{}", out.stdout);
+        env.berth(["exec", "p", "sh", "-c", "test ! -e /made"]).ok();
+        c.kill();
+
+        // Without no_new_privs and as another user, the filter must be loaded
+        // before the switch to that user (rootless without a range, uid 1000
+        // does not exist in the container).
+        if who == Who::NoSub {
+            return;
+        }
+        let c = start(
+            &env,
+            "q",
+            &[
+                "--security-opt",
+                &seccomp,
+                "--security-opt",
+                "no-new-privileges=false",
+                "-u",
+                "1000:1000",
+                IMG,
+                "sh",
+                "-c",
+                "exec sleep 300",
+            ],
+        );
+        let pid1 = std::fs::read_to_string(format!("/proc/{}/status", c.pid1())).unwrap();
+        let want = security_lines(&pid1);
+        assert_eq!(want[2], "NoNewPrivs: 0", "{pid1}");
+        let out = env
+            .berth(["exec", "q", "sh", "-c"])
+            .arg("id -u; mkdir /tmp/made 2>&1; cat /proc/self/status")
+            .ok();
+        assert!(out.stdout.starts_with("1000\n"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("Operation not permitted"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(security_lines(&out.stdout), want, "{}", out.stdout);
+        c.kill();
+    }
+);
+
 each_identity!(exec_with_init_and_host_network, |who| {
     let Some(env) = env_with(who, &[]) else {
         return;

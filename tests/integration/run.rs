@@ -464,35 +464,42 @@ fn twenty_parallel_containers_rootless() {
     parallel(Who::Sub)
 }
 
+// Also as a user other than root in the container (regression: the
+// switch to that user cleared pid 1's parent-death signal, and the
+// program outlived a killed berth).
 each_identity!(killing_berth_kills_the_container, |who| {
     let Some(env) = env_with(who, &[]) else {
         return;
     };
-    env.command("mkdir").arg("v").ok();
+    env.command("mkdir").args(["-m", "777", "v"]).ok();
     let vol = format!("{}:/v", env.join("v").display());
-    let running = env
-        .berth([
-            "run",
-            "--rm",
-            "-v",
-            &vol,
-            IMG,
-            "sh",
-            "-c",
-            "touch /v/ready; sleep 1000",
-        ])
-        .spawn();
-    wait_for_file(&env.join("v/ready"));
-    let fp = crate::leaks::footprint(&env);
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(running.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
-    // The harness fails if anything berth started still holds its stdout.
-    let out = running.wait();
-    assert_eq!(out.signal, Some(9));
-    crate::leaks::assert_gone(&env, &fp);
+    // Rootless without a range, only root exists in the container.
+    let users: &[&str] = if who == Who::NoSub {
+        &["0:0"]
+    } else {
+        &["0:0", "1000:1000"]
+    };
+    for user in users {
+        let _ = std::fs::remove_file(env.join("v/ready"));
+        let running = env
+            .berth(["run", "--rm", "-u", user, "-v", &vol, IMG, "sh", "-c"])
+            .arg("touch /v/ready; sleep 1000")
+            .spawn();
+        wait_for_file(&env.join("v/ready"));
+        let fp = crate::leaks::footprint(&env);
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(running.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        // The harness fails if anything berth started still holds its
+        // stdout.
+        let out = running.wait();
+        assert_eq!(out.signal, Some(9), "-u {user}");
+        crate::leaks::assert_gone(&env, &fp);
+        // The killed --rm container's record stays; the next one is new.
+        env.berth(["rm", "-a", "-f"]).ok();
+    }
 });
 
 each_identity!(tty_session_in_a_pty, |who| {
