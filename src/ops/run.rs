@@ -355,14 +355,14 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
     // A `--rm` container need not survive a crash: no fsync for it.
-    store.create_container(&rec, !opts.rm, &etc_files_of(&hostname, network))?;
+    // An image without layers: overlay's one lower dir.
+    let dirs: &[&str] = if spec.rootfs.lowers.first() == Some(&empty.display().to_string()) {
+        &["empty"]
+    } else {
+        &[]
+    };
+    store.create_container(&rec, !opts.rm, dirs, &etc_files_of(&hostname, network))?;
     drop(lock);
-    if spec.rootfs.lowers.first() == Some(&empty.display().to_string()) {
-        if let Err(e) = crate::fsutil::create_dir_all(&empty) {
-            let _ = store.remove_container(&rec);
-            return Err(e);
-        }
-    }
     Ok((rec, spec))
 }
 

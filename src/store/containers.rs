@@ -121,7 +121,7 @@ impl Store {
     }
 
     /// Create the container: its directories (`upper/`, `work/`,
-    /// `merged/`), `files` (name, content) and the record, made in `tmp/`
+    /// `merged/`, and `dirs`), `files` (name, content) and the record, made in `tmp/`
     /// and renamed into place once the name is taken. Fails, naming it,
     /// if the name is taken. `durable`: flush it all (a `--rm` container
     /// need not survive a crash). The caller holds `lock_for_container`.
@@ -129,6 +129,7 @@ impl Store {
         &self,
         rec: &ContainerRecord,
         durable: bool,
+        dirs: &[&str],
         files: &[(&str, Vec<u8>)],
     ) -> Result<PathBuf> {
         let staging = self
@@ -136,7 +137,7 @@ impl Store {
             .join("tmp")
             .join(format!("ctr-{}", fsutil::unique_suffix()));
         let made = (|| -> Result<()> {
-            for sub in ["upper", "work", "merged"] {
+            for sub in ["upper", "work", "merged"].iter().chain(dirs) {
                 fsutil::create_dir_all(&staging.join(sub))?;
             }
             for (name, bytes) in files {
