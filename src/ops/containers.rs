@@ -90,7 +90,7 @@ pub fn mounted(paths: &StorePaths) -> Result<Vec<(ContainerRecord, PathBuf)>> {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
-    for rec in store.containers()?.into_iter().filter(|c| !c.is_owned()) {
+    for rec in store.containers()? {
         let Ok(spec) = spec_of(&rec) else { continue };
         if crate::runtime::rootfs::is_mount_point(&spec.rootfs.target) {
             out.push((rec, spec.rootfs.target));
@@ -184,7 +184,6 @@ pub fn list(paths: &StorePaths, all: bool) -> Result<Vec<ContainerInfo>> {
     Ok(store
         .containers()?
         .into_iter()
-        .filter(|c| !c.is_owned())
         .map(|record| ContainerInfo {
             state: store.container_state(&record),
             record,
@@ -225,9 +224,7 @@ pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> R
     // keeps the idle-store cleanup of tmp/ from racing it.
     let _lock = store.shared()?;
     let recs = if all {
-        let mut all = store.containers()?;
-        all.retain(|c| !c.is_owned());
-        all
+        store.containers()?
     } else {
         names
             .iter()
@@ -492,7 +489,7 @@ pub fn logs(
 /// Containers that use image `id`.
 pub fn using_image(store: &Store, id: &crate::digest::Digest) -> Result<Vec<ContainerRecord>> {
     Ok(store
-        .containers()?
+        .all_containers()?
         .into_iter()
         .filter(|c| &c.image == id)
         .collect())
@@ -507,7 +504,7 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
     let _lock = store.shared()?;
     store.remove_orphans()?;
     let mut removed = Vec::new();
-    for rec in store.containers()?.into_iter().filter(|c| !c.is_owned()) {
+    for rec in store.containers()? {
         if matches!(store.container_state(&rec), State::Running(_)) {
             continue;
         }

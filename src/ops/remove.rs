@@ -40,7 +40,7 @@ pub fn rmi(
     };
     let excl = store.exclusive(on_wait)?;
     // Under the exclusive lock no container can be created meanwhile.
-    let containers = store.containers()?;
+    let containers = store.all_containers()?;
     let events = store.update_index(|idx| {
         let mut events = Vec::new();
         let mut deleted: Vec<crate::store::ImageRecord> = Vec::new();
@@ -157,7 +157,7 @@ pub fn prune_images(
         return Ok((Vec::new(), 0));
     };
     let excl = store.exclusive(on_wait)?;
-    let containers = store.containers()?;
+    let containers = store.all_containers()?;
     let removed = store.update_index(|idx| {
         let mut removed = Vec::new();
         loop {

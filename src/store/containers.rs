@@ -67,7 +67,7 @@ pub struct ContainerRecord {
 
 impl ContainerRecord {
     /// Whether a berth process made it for its own work (`owner`).
-    pub fn is_owned(&self) -> bool {
+    fn is_owned(&self) -> bool {
         self.owner.is_some()
     }
 
@@ -203,7 +203,7 @@ impl Store {
     /// Remove the containers whose owner is gone (the step containers of
     /// a killed build). The caller holds the store lock.
     pub fn remove_orphans(&self) -> Result<()> {
-        for rec in self.containers()? {
+        for rec in self.all_containers()? {
             if rec.is_orphan() {
                 self.remove_container(&rec)?;
             }
@@ -318,9 +318,17 @@ impl Store {
         }
     }
 
-    /// Every container record (unreadable ones are skipped: a record
-    /// being created has no `config.json` yet).
+    /// The users' containers: every record but those berth made for its
+    /// own work (`owner`).
     pub fn containers(&self) -> Result<Vec<ContainerRecord>> {
+        let mut all = self.all_containers()?;
+        all.retain(|c| !c.is_owned());
+        Ok(all)
+    }
+
+    /// Every container record, berth's own too (for what uses an image);
+    /// unreadable ones are skipped.
+    pub fn all_containers(&self) -> Result<Vec<ContainerRecord>> {
         let dir = self.containers_dir();
         let mut out = Vec::new();
         let rd = match std::fs::read_dir(&dir) {
@@ -375,9 +383,12 @@ impl Store {
     /// A container that berth made for its own work is found by its full
     /// id only (as the process that owns it names it).
     pub fn find_container(&self, s: &str) -> Result<ContainerRecord> {
-        let mut all = self.containers()?;
-        all.retain(|c| !c.is_owned() || c.id == s);
-        if let Some(c) = all.iter().find(|c| c.name == s || c.id == s) {
+        let mut all = self.all_containers()?;
+        if let Some(c) = all.iter().find(|c| c.id == s) {
+            return Ok(c.clone());
+        }
+        all.retain(|c| !c.is_owned());
+        if let Some(c) = all.iter().find(|c| c.name == s) {
             return Ok(c.clone());
         }
         let m: Vec<_> = all
