@@ -260,17 +260,10 @@ impl Store {
         // garbage. Index writers (tag, untag) do not hold `store.lock`, so
         // take `index.lock` to be sure none is writing one right now.
         let _index = self.lock("index.lock", LockKind::Exclusive)?;
-        for e in std::fs::read_dir(&self.root)
-            .with_context(|| format!("reading {}", self.root.display()))?
-        {
-            let e = e.with_context(|| format!("reading {}", self.root.display()))?;
-            if e.file_name()
-                .to_string_lossy()
-                .starts_with(".index.json.tmp-")
-            {
-                let _ = fsutil::remove_all(&e.path());
-            }
-        }
+        remove_temp_siblings(&self.root, Some("index.json"))?;
+        // Build cache records are written by builds, which hold
+        // `store.lock` shared: none is writing one now.
+        remove_temp_siblings(&self.root.join("cache/build"), None)?;
         Ok(())
     }
 
@@ -702,4 +695,27 @@ impl Exclusive<'_> {
     pub fn store(&self) -> &Store {
         self.store
     }
+}
+
+/// Remove the temporary files that `fsutil::write_atomic` leaves beside
+/// its targets in `dir` when killed (`.NAME.tmp-…`; only `target`'s when
+/// given). The caller makes sure no writer of them is running.
+fn remove_temp_siblings(dir: &Path, target: Option<&str>) -> Result<()> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    for e in rd {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let temp = match target {
+            Some(t) => name.starts_with(&format!(".{t}.tmp-")),
+            None => name.starts_with('.') && name.contains(".tmp-"),
+        };
+        if temp {
+            let _ = fsutil::remove_all(&e.path());
+        }
+    }
+    Ok(())
 }
