@@ -72,9 +72,11 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "unmount" -d 'Unmount co
 complete -c berth -n "__fish_berth_needs_command" -f -a "umount" -d 'Unmount containers\' root file systems'
 complete -c berth -n "__fish_berth_needs_command" -f -a "unshare" -d 'Run a command in berth\'s user namespace, with a mount namespace of its own'
 complete -c berth -n "__fish_berth_needs_command" -f -a "container" -d 'Manage containers'
+complete -c berth -n "__fish_berth_needs_command" -f -a "network" -d 'Manage networks'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-init" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-exec" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-start" -d 'Arguments of the hidden `internal-start` mode'
+complete -c berth -n "__fish_berth_needs_command" -f -a "internal-netns" -d 'Arguments of the hidden `internal-netns` mode: the holder of berth\'s network namespace for the state dir `dir`'
 complete -c berth -n "__fish_berth_using_subcommand build" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -87,10 +89,7 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l build-arg -d 'A bu
 complete -c berth -n "__fish_berth_using_subcommand build" -l label -d 'A label for the image (repeatable)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l target -d 'The stage to build (default: the last)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l iidfile -d 'Write the image ID to this file' -r -F
-complete -c berth -n "__fish_berth_using_subcommand build" -l network -d 'The network of RUN instructions: default, none or host' -r -f -a "default\t''
-none\t''
-host\t''
-private\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l network -d 'The network of RUN instructions: default (outbound access), none, host, private, pasta, slirp4netns, or a berth network\'s name' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l platform -d 'The platform to build for (only this host\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
@@ -239,10 +238,7 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l label -d 'A label for the image (repeatable)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l target -d 'The stage to build (default: the last)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l iidfile -d 'Write the image ID to this file' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l network -d 'The network of RUN instructions: default, none or host' -r -f -a "default\t''
-none\t''
-host\t''
-private\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l network -d 'The network of RUN instructions: default (outbound access), none, host, private, pasta, slirp4netns, or a berth network\'s name' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l platform -d 'The platform to build for (only this host\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
@@ -584,7 +580,14 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l tmpfs -d 'Mount a tm
 complete -c berth -n "__fish_berth_using_subcommand run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l network-alias -d 'Another name of the container on its berth networks' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l dns-search -d 'A search domain for /etc/resolv.conf (`.` for none)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l dns-option -d 'An option for /etc/resolv.conf' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -595,6 +598,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -s t -l tty -d 'Allocat
 complete -c berth -n "__fish_berth_using_subcommand run" -s d -l detach -d 'Run in the background and print the container\'s ID'
 complete -c berth -n "__fish_berth_using_subcommand run" -s P -l publish-all -d 'Publish every TCP port the image exposes on a free host port'
 complete -c berth -n "__fish_berth_using_subcommand run" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c berth -n "__fish_berth_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -618,7 +622,14 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l tmpfs -d 'Mount a
 complete -c berth -n "__fish_berth_using_subcommand create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l network-alias -d 'Another name of the container on its berth networks' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l dns-search -d 'A search domain for /etc/resolv.conf (`.` for none)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l dns-option -d 'An option for /etc/resolv.conf' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -629,6 +640,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -s t -l tty -d 'Allo
 complete -c berth -n "__fish_berth_using_subcommand create" -s d -l detach -d 'Run in the background and print the container\'s ID'
 complete -c berth -n "__fish_berth_using_subcommand create" -s P -l publish-all -d 'Publish every TCP port the image exposes on a free host port'
 complete -c berth -n "__fish_berth_using_subcommand create" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c berth -n "__fish_berth_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -850,7 +862,14 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network-alias -d 'Another name of the container on its berth networks' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'A search domain for /etc/resolv.conf (`.` for none)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-option -d 'An option for /etc/resolv.conf' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -861,6 +880,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container\'s ID'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every TCP port the image exposes on a free host port'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -884,7 +904,14 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Attach a mount: type=bind,source=HOST,target=CTR[,readonly] [,bind-propagation=rprivate|…] or type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'User namespace: host (the default: rootless, the user is root inside) or keep-id (rootless: the user keeps its own uid and gid inside, and the process runs as the user)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l hostname -d 'Hostname of the container (default: its short id)' -r
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: none, host, private (own namespace, loopback only), or slirp4netns[:allow_host_loopback=true] (own namespace connected to the outside by slirp4netns)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -d 'Another name of the container on its berth networks' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'A search domain for /etc/resolv.conf (`.` for none)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'An option for /etc/resolv.conf' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
@@ -895,6 +922,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container\'s ID'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every TCP port the image exposes on a free host port'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the root file system read-only'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -1101,6 +1129,128 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "create" -d 'Create a network'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "ls" -d 'List networks'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "list" -d 'List networks'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "inspect" -d 'Display the configuration of networks'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "rm" -d 'Remove networks'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "remove" -d 'Remove networks'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "prune" -d 'Remove all networks no container is on'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "exists" -d 'Exit 0 if a network exists, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "connect" -d 'Put a container on a network'
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "disconnect" -d 'Take a container off a network'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s d -l driver -d 'The driver (bridge is the only one)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'The IPv4 subnet, ADDRESS/PREFIX (default: the first free 10.89.N.0/24)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway\'s address in the subnet (default: its first host address)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ip-range -d 'Hand out container addresses from this part of the subnet only' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Set a label on the network (KEY=VALUE, or KEY)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No route out of the network: its containers reach only each other'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'An IPv6 network too (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: name=TEXT (^ and $ anchor it), label=KEY[=VALUE], driver=DRIVER, id=PREFIX' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d '`json`, or a Go template such as \'{{.Name}} {{.Driver}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only network names'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate network IDs'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l noheading -d 'Do not print the header'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: name=TEXT (^ and $ anchor it), label=KEY[=VALUE], driver=DRIVER, id=PREFIX' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l format -d '`json`, or a Go template such as \'{{.Name}} {{.Driver}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only network names'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate network IDs'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l noheading -d 'Do not print the header'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s f -l format -d '`json` (the default), or a Go template such as \'{{.Subnets}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove the containers on the networks first (running ones are killed); networks that do not exist are no error'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove the containers on the networks first (running ones are killed); networks that do not exist are no error'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Another name of the container on this network' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'The container\'s IPv4 address on this network' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Accepted for Podman\'s sake: a running container is always disconnected at once'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1125,3 +1275,11 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -s V -l version -d 'Print version'

@@ -40,8 +40,9 @@ pub struct BuildArgs {
     /// Print only the image ID
     #[arg(short, long)]
     quiet: bool,
-    /// The network of RUN instructions: default, none or host
-    #[arg(long, value_name = "MODE", value_parser = ["default", "none", "host", "private"])]
+    /// The network of RUN instructions: default (outbound access), none,
+    /// host, private, pasta, slirp4netns, or a berth network's name
+    #[arg(long, value_name = "MODE")]
     network: Option<String>,
     /// Do not use cached steps (they are replaced)
     #[arg(long)]

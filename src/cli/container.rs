@@ -174,11 +174,37 @@ pub struct RunArgs {
     /// Hostname of the container (default: its short id)
     #[arg(long, value_name = "NAME")]
     hostname: Option<String>,
-    /// Network: none, host, private (own namespace, loopback only), or
-    /// slirp4netns[:allow_host_loopback=true] (own namespace connected to
-    /// the outside by slirp4netns)
+    /// Network: a berth network by name (repeatable; default: the
+    /// default network `berth`, also called `bridge`, with outbound
+    /// access), or one mode: none, host, private (own namespace, loopback
+    /// only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true],
+    /// container:NAME, ns:PATH
     #[arg(long, alias = "net", value_name = "MODE")]
-    network: Option<String>,
+    network: Vec<String>,
+    /// Another name of the container on its berth networks
+    #[arg(long, value_name = "NAME")]
+    network_alias: Vec<String>,
+    /// The container's IPv4 address on its (first) berth network
+    #[arg(long, value_name = "IP")]
+    ip: Option<String>,
+    /// The container's MAC address on its (first) berth network
+    #[arg(long, value_name = "MAC")]
+    mac_address: Option<String>,
+    /// Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway
+    #[arg(long, value_name = "NAME:IP")]
+    add_host: Vec<String>,
+    /// A nameserver for /etc/resolv.conf (replaces the host's)
+    #[arg(long, value_name = "IP")]
+    dns: Vec<String>,
+    /// A search domain for /etc/resolv.conf (`.` for none)
+    #[arg(long, value_name = "DOMAIN")]
+    dns_search: Vec<String>,
+    /// An option for /etc/resolv.conf
+    #[arg(long, value_name = "OPTION")]
+    dns_option: Vec<String>,
+    /// Do not give the container an /etc/hosts of berth's
+    #[arg(long)]
+    no_hosts: bool,
     /// Run a minimal init as pid 1 that forwards signals and reaps
     #[arg(long)]
     init: bool,
@@ -206,6 +232,13 @@ pub struct RunArgs {
     /// The command and its arguments (default: the image's)
     #[arg(allow_hyphen_values = true, value_name = "COMMAND")]
     command: Vec<String>,
+}
+
+/// Arguments of the hidden `internal-netns` mode: the holder of berth's
+/// network namespace for the state dir `dir`.
+#[derive(Args, Debug)]
+pub struct InternalNetnsArgs {
+    pub dir: PathBuf,
 }
 
 /// Arguments of the hidden `internal-init` mode.
@@ -240,7 +273,15 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         mounts: a.mount.clone(),
         userns: a.userns.clone(),
         read_only: a.read_only,
-        network: a.network.clone(),
+        networks: a.network.clone(),
+        network_aliases: a.network_alias.clone(),
+        ip: a.ip.clone(),
+        mac_address: a.mac_address.clone(),
+        add_hosts: a.add_host.clone(),
+        dns: a.dns.clone(),
+        dns_search: a.dns_search.clone(),
+        dns_options: a.dns_option.clone(),
+        no_hosts: a.no_hosts,
         init: a.init,
         cap_add: a.cap_add.clone(),
         cap_drop: a.cap_drop.clone(),

@@ -8,6 +8,7 @@ mod container;
 pub mod docs;
 pub mod format;
 mod image;
+mod network;
 mod output;
 mod registry;
 mod system;
@@ -134,12 +135,17 @@ pub enum Command {
     /// Manage containers
     #[command(subcommand)]
     Container(container::ContainerCommand),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
     InternalExec(container::InternalInitArgs),
     #[command(name = "internal-start", hide = true)]
     InternalStart(container::InternalStartArgs),
+    #[command(name = "internal-netns", hide = true)]
+    InternalNetns(container::InternalNetnsArgs),
 }
 
 impl Cli {
@@ -188,9 +194,15 @@ pub fn main() -> i32 {
     }
 }
 
-/// Say once per runtime dir that rootless berth maps only the user.
+/// Say once per runtime dir that rootless berth maps only the user (or
+/// that berth's networks have no way out: a marker per kind of hint).
 fn hint_once(paths: &StorePaths, hint: &str) {
-    let marker = paths.runroot.join("subid-hint-shown");
+    let kind = if hint.contains("pasta") {
+        "network-hint-shown"
+    } else {
+        "subid-hint-shown"
+    };
+    let marker = paths.runroot.join(kind);
     if !marker.exists() {
         eprintln!("WARN: {hint}");
         let _ = std::fs::create_dir_all(&paths.runroot).and_then(|_| std::fs::write(&marker, b""));
@@ -210,6 +222,7 @@ impl Command {
             Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
             Command::Unshare(_) => true,
             Command::Container(c) => c.touches_layer_files(),
+            Command::Network(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
                 I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_) | I::Build(_)
@@ -252,9 +265,11 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Commit(a) => container::commit(&paths, a),
         Command::Cp(a) => container::cp(&paths, a),
         Command::Container(c) => container::group(&paths, c),
+        Command::Network(c) => network::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),
+        Command::InternalNetns(a) => Ok(crate::runtime::network::holder_main(&a.dir)),
         Command::InternalStart(a) => container::internal_start(&paths, a),
         Command::Logs(a) => container::logs(&paths, a),
         Command::Stop(a) => container::stop(&paths, a),

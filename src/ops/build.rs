@@ -288,8 +288,8 @@ pub fn build(
         }
     }
     if let Some(n) = &opts.network {
-        if !["default", "none", "host", "private", "bridge"].contains(&n.as_str()) {
-            bail!("--network {n:?}: expected default, none or host");
+        if n.is_empty() || n.contains('/') && !n.starts_with("ns:") {
+            bail!("--network {n:?}: expected default, none, host, private, pasta, slirp4netns or a network name");
         }
     }
     let names = opts
@@ -601,8 +601,7 @@ impl Builder<'_> {
             None => serde_json::to_string(&state.config).unwrap_or_default(),
         };
         let text = format!(
-            "berth build step v1\nparent {parent}\nnetwork {:?}\ncommand {:?}\nheredocs {:?}\nenv {:?}\nepoch {:?}\nextra {:?}\n",
-            self.opts.network,
+            "berth build step v1\nparent {parent}\ncommand {:?}\nheredocs {:?}\nenv {:?}\nepoch {:?}\nextra {:?}\n",
             step.instruction.command,
             step.instruction.heredocs,
             step.env.vars,
@@ -788,15 +787,15 @@ impl Builder<'_> {
             }
             CommandLine::Exec(v) => v.clone(),
         };
-        let network = match r
+        // `default`: the default network, with outbound access.
+        let networks = match r
             .network
             .as_deref()
             .or(self.opts.network.as_deref())
             .unwrap_or("default")
         {
-            "none" => "none",
-            "host" => "host",
-            _ => "private",
+            "default" => Vec::new(),
+            other => vec![other.to_string()],
         };
         let env: Vec<String> = step
             .env
@@ -816,7 +815,7 @@ impl Builder<'_> {
                 .clone()
                 .filter(|w| !w.is_empty()),
             user: state.config.config.user.clone().filter(|u| !u.is_empty()),
-            network: Some(network.to_string()),
+            networks,
             owned: true,
             ..RunOptions::default()
         };
@@ -1149,7 +1148,7 @@ impl Builder<'_> {
             image: image.id.to_string(),
             command: vec!["true".into()],
             entrypoint: Some(String::new()),
-            network: Some("none".into()),
+            networks: vec!["none".into()],
             owned: true,
             ..RunOptions::default()
         };

@@ -251,7 +251,10 @@ pub fn remove_one(store: &Store, rec: &ContainerRecord, force: bool) -> Result<(
         }
         kill_and_wait(store, rec)?;
     }
-    store.remove_container(rec)
+    store.remove_container(rec)?;
+    // A pasta of its own left by a killed berth ends now.
+    crate::runtime::pasta::sweep(&store.network_state_dir());
+    Ok(())
 }
 
 /// SIGKILL the container and wait until its berth process has recorded

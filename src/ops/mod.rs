@@ -13,6 +13,7 @@ pub mod images;
 pub mod import;
 pub mod inspect;
 pub mod login;
+pub mod network;
 pub mod pull;
 pub mod push;
 pub mod remove;

@@ -42,8 +42,24 @@ pub struct RunOptions {
     /// `--userns`: `host` (the default) or `keep-id`.
     pub userns: Option<String>,
     pub read_only: bool,
-    /// `none`, `host`, `private`.
-    pub network: Option<String>,
+    /// `--network`, each as given: one mode (`none`, `host`, `private`,
+    /// `pasta[:OPTIONS]`, `slirp4netns[:OPTIONS]`, `container:NAME`,
+    /// `ns:PATH`) or berth networks by name (`bridge` is the default one).
+    /// Empty: the default network.
+    pub networks: Vec<String>,
+    /// `--network-alias`: more names on the container's networks.
+    pub network_aliases: Vec<String>,
+    /// `--ip`, `--mac-address` (on its first network).
+    pub ip: Option<String>,
+    pub mac_address: Option<String>,
+    /// `--add-host NAME:IP` (`host-gateway` for the host).
+    pub add_hosts: Vec<String>,
+    /// `--dns`, `--dns-search`, `--dns-option`.
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_options: Vec<String>,
+    /// `--no-hosts`: leave the image's `/etc/hosts` alone.
+    pub no_hosts: bool,
     pub init: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
@@ -89,6 +105,32 @@ pub fn start_with(
     hint: &mut dyn FnMut(&str),
     out: crate::runtime::container::Output,
 ) -> Result<i32> {
+    // `--network container:NAME`: that container's pid 1 of now.
+    let refreshed;
+    let spec = match &spec.network {
+        Network::Container { id, .. } => {
+            let other = store.find_container(id)?;
+            let Some((pid, _)) = store.container_pid1(&other) else {
+                if rm {
+                    let _ = store.remove_container(&rec);
+                }
+                bail!(
+                    "--network container:{}: container {} is not running",
+                    other.name,
+                    other.name
+                );
+            };
+            refreshed = Spec {
+                network: Network::Container {
+                    id: id.clone(),
+                    pid,
+                },
+                ..spec.clone()
+            };
+            &refreshed
+        }
+        _ => spec,
+    };
     let running = match store.mark_running(&rec.id, std::process::id()) {
         Ok(Some(lock)) => lock,
         Ok(None) => bail!("container {} is already running", rec.name),
@@ -155,7 +197,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         .hostname
         .clone()
         .unwrap_or_else(|| id[..12].to_string());
-    let network = network_mode(opts.network.as_deref().unwrap_or("private"))?;
+    let network = network_of(store, opts, &id, &name)?;
     let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
         anyhow!(
             "no command or entrypoint specified for image {}",
@@ -256,8 +298,8 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             }
         }
     }
-    if !ports.is_empty() && matches!(network, Network::None | Network::Host) {
-        bail!("--publish needs a network of the container's own: a container with --network none or host has no ports to publish");
+    if !ports.is_empty() && (network == Network::None || !network.own_namespace()) {
+        bail!("--publish needs a network of the container's own: a container with --network none, host, container: or ns: has no ports to publish");
     }
 
     let mut lowers = Vec::new();
@@ -301,6 +343,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     ];
     let mut mounts: Vec<Mount> = etc_files
         .iter()
+        .filter(|(f, _)| !(opts.no_hosts && *f == "hosts"))
         .map(|(file, target)| Mount::Bind {
             source: dir.join(file),
             target: target.to_string(),
@@ -335,7 +378,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             console_size: None,
         },
         hostname: hostname.clone(),
-        network,
+        network: network.clone(),
         // Inside berth's own user namespace (`berth unshare`, a rootless
         // build) too: started from outside, the container needs one; inside,
         // the runtime uses the one it is in.
@@ -361,7 +404,8 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     } else {
         &[]
     };
-    store.create_container(&rec, !opts.rm, dirs, &etc_files_of(&hostname, network))?;
+    let etc = etc_files_of(&hostname, &spec.network, opts)?;
+    store.create_container(&rec, !opts.rm, dirs, &etc)?;
     drop(lock);
     Ok((rec, spec))
 }
@@ -402,17 +446,44 @@ fn container_config(
     Ok(c)
 }
 
-/// `--network`: `none`, `host`, `private` (or `bridge`), or
-/// `slirp4netns[:allow_host_loopback=true|false]`.
-fn network_mode(s: &str) -> Result<Network> {
-    let (mode, options) = s.split_once(':').unwrap_or((s, ""));
-    Ok(match mode {
-        "none" | "host" | "private" | "bridge" if !options.is_empty() => {
-            bail!("--network {s:?}: {mode} takes no options")
+/// `--network` (and the flags that go with it) for container `id`
+/// named `name`: one mode, or berth networks by name.
+fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<Network> {
+    let modes: Vec<&str> = if opts.networks.is_empty() {
+        vec!["bridge"]
+    } else {
+        opts.networks.iter().map(String::as_str).collect()
+    };
+    let single = |n: Network| -> Result<Network> {
+        if modes.len() > 1 {
+            bail!(
+                "--network {:?}: a mode cannot be combined with other networks",
+                modes[0]
+            );
         }
-        "none" => Network::None,
-        "host" => Network::Host,
-        "private" | "bridge" => Network::Private,
+        for (flag, given) in [
+            ("--ip", opts.ip.is_some()),
+            ("--mac-address", opts.mac_address.is_some()),
+            ("--network-alias", !opts.network_aliases.is_empty()),
+        ] {
+            if given {
+                bail!(
+                    "{flag} needs a berth network (--network NAME), not --network {}",
+                    modes[0]
+                );
+            }
+        }
+        Ok(n)
+    };
+    let first = modes[0];
+    let (mode, options) = first.split_once(':').unwrap_or((first, ""));
+    match mode {
+        "none" | "host" | "private" if !options.is_empty() => {
+            bail!("--network {first:?}: {mode} takes no options")
+        }
+        "none" => return single(Network::None),
+        "host" => return single(Network::Host),
+        "private" => return single(Network::Private),
         "slirp4netns" => {
             let mut allow_host_loopback = false;
             for o in options.split(',').filter(|o| !o.is_empty()) {
@@ -420,18 +491,108 @@ fn network_mode(s: &str) -> Result<Network> {
                     "allow_host_loopback=true" => true,
                     "allow_host_loopback=false" => false,
                     _ => bail!(
-                        "--network {s:?}: option {o:?} is not supported (allow_host_loopback=true|false)"
+                        "--network {first:?}: option {o:?} is not supported (allow_host_loopback=true|false)"
                     ),
                 };
             }
-            Network::Slirp4netns {
+            return single(Network::Slirp4netns {
                 allow_host_loopback,
-            }
+            });
         }
-        other => bail!(
-            "network mode {other:?} is not supported (use none, host, private or slirp4netns)"
-        ),
-    })
+        "pasta" => {
+            let options = options
+                .split(',')
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect();
+            return single(Network::Pasta {
+                options,
+                state_dir: store.network_state_dir(),
+            });
+        }
+        "container" => {
+            if options.is_empty() {
+                bail!("--network container: needs a container name or id");
+            }
+            let other = store.find_container(options)?;
+            let Some((pid, _)) = store.container_pid1(&other) else {
+                bail!("--network {first}: container {} is not running", other.name);
+            };
+            return single(Network::Container { id: other.id, pid });
+        }
+        "ns" => {
+            if options.is_empty() || !options.starts_with('/') {
+                bail!("--network {first:?}: expected ns:PATH with an absolute path");
+            }
+            std::fs::metadata(options)
+                .with_context(|| format!("--network {first}: network namespace {options}"))?;
+            return single(Network::Ns {
+                path: PathBuf::from(options),
+            });
+        }
+        _ => {}
+    }
+    let mut attachments = Vec::new();
+    for (k, n) in modes.iter().enumerate() {
+        if n.contains(':') || ["none", "host", "private", "pasta", "slirp4netns"].contains(n) {
+            bail!("--network {n:?}: a mode cannot be combined with other networks");
+        }
+        let rec = store
+            .network(n)?
+            .ok_or_else(|| anyhow!("network {n:?} not found"))?;
+        if attachments
+            .iter()
+            .any(|a: &crate::runtime::spec::Attachment| a.network == rec.name)
+        {
+            bail!("--network {n:?} given twice");
+        }
+        let (ip, mac) = if k == 0 {
+            (opts.ip.clone(), opts.mac_address.clone())
+        } else {
+            (None, None)
+        };
+        attachments.push(super::network::attachment_of(
+            &rec,
+            ip,
+            mac,
+            &opts.network_aliases,
+        ));
+    }
+    if let Some(mac) = &opts.mac_address {
+        crate::runtime::network::parse_mac(mac)?;
+    }
+    if let Some(ip) = &opts.ip {
+        let a = &attachments[0];
+        let ipv4: std::net::Ipv4Addr = ip
+            .parse()
+            .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
+        let (net, prefix) = crate::runtime::network::parse_cidr(&a.subnet)?;
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix)
+        };
+        if u32::from(ipv4) & mask != u32::from(net) {
+            bail!(
+                "--ip {ip}: not in network {}'s subnet {}",
+                a.network,
+                a.subnet
+            );
+        }
+    }
+    for a in &opts.network_aliases {
+        check_name(a).with_context(|| format!("--network-alias {a:?}"))?;
+    }
+    Ok(Network::Bridge(Box::new(crate::runtime::spec::Bridges {
+        state_dir: store.network_state_dir(),
+        containers_dir: store.containers_dir(),
+        container_id: id.to_string(),
+        container_name: name.to_string(),
+        no_hosts: opts.no_hosts,
+        attachments,
+        infra_pid: 0,
+        host_gateway: None,
+    })))
 }
 
 /// Docker's rules: `--entrypoint` replaces the image's Entrypoint and
@@ -704,8 +865,8 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
         Some((a, proto)) => (a, proto.to_ascii_lowercase()),
         None => (p, "tcp".to_string()),
     };
-    if protocol != "tcp" {
-        bail!("--publish {p:?}: only tcp ports can be published yet");
+    if protocol != "tcp" && protocol != "udp" {
+        bail!("--publish {p:?}: the protocol must be tcp or udp");
     }
     let port = |s: &str| -> Result<u16> {
         s.parse::<u16>()
@@ -744,9 +905,12 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
         } else {
             &host_ip
         };
-        std::net::TcpListener::bind((ip, 0))
-            .and_then(|l| l.local_addr())
-            .with_context(|| format!("--publish {p:?}: finding a free port"))?
+        let free = if protocol == "udp" {
+            std::net::UdpSocket::bind((ip, 0)).and_then(|l| l.local_addr())
+        } else {
+            std::net::TcpListener::bind((ip, 0)).and_then(|l| l.local_addr())
+        };
+        free.with_context(|| format!("--publish {p:?}: finding a free port"))?
             .port()
     } else {
         port(host)?
@@ -759,10 +923,32 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
     })
 }
 
+/// The address a container reaches the host at: the host's default
+/// gateway, which pasta maps to the host's loopback; slirp4netns's
+/// 10.0.2.2.
+fn host_gateway(network: &Network) -> Option<String> {
+    match network {
+        Network::Slirp4netns { .. } => Some("10.0.2.2".to_string()),
+        Network::Bridge(_) if crate::runtime::network::backend() == "slirp4netns" => {
+            Some("10.0.2.2".to_string())
+        }
+        Network::Bridge(_) | Network::Pasta { .. } => {
+            crate::runtime::network::host_default_gateway()
+        }
+        Network::Host => Some("127.0.0.1".to_string()),
+        _ => None,
+    }
+}
+
 /// `hosts`, `hostname`, `resolv.conf` for the container's dir (bound
 /// into it).
-fn etc_files_of(hostname: &str, network: Network) -> Vec<(&'static str, Vec<u8>)> {
-    let hosts = if network == Network::Host {
+fn etc_files_of(
+    hostname: &str,
+    network: &Network,
+    opts: &RunOptions,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let gateway = host_gateway(network);
+    let mut hosts = if *network == Network::Host {
         let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
         if !h.is_empty() && !h.ends_with('\n') {
             h.push('\n');
@@ -771,16 +957,83 @@ fn etc_files_of(hostname: &str, network: Network) -> Vec<(&'static str, Vec<u8>)
     } else {
         format!("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n")
     };
-    let resolv = match network {
+    for h in &opts.add_hosts {
+        let (name, ip) = h
+            .split_once(':')
+            .filter(|(n, i)| !n.is_empty() && !i.is_empty())
+            .ok_or_else(|| anyhow!("--add-host {h:?}: expected NAME:IP"))?;
+        let ip = if ip == "host-gateway" {
+            gateway
+                .clone()
+                .ok_or_else(|| anyhow!("--add-host {h:?}: this network has no way to the host"))?
+        } else {
+            ip.parse::<std::net::IpAddr>()
+                .map_err(|_| anyhow!("--add-host {h:?}: {ip:?} is not an IP address"))?;
+            ip.to_string()
+        };
+        hosts.push_str(&format!("{ip}\t{name}\n"));
+    }
+    if let (Some(g), false) = (&gateway, *network == Network::Host) {
+        hosts.push_str(&format!(
+            "{g}\thost.containers.internal host.docker.internal\n"
+        ));
+    }
+    let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let mut servers: Vec<String> = match network {
         // slirp4netns answers DNS itself, with the host's resolver.
-        Network::Slirp4netns { .. } => format!("nameserver {}\n", crate::runtime::slirp::DNS),
-        _ => std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default(),
+        Network::Slirp4netns { .. } => vec![crate::runtime::slirp::DNS.to_string()],
+        Network::Bridge(_) | Network::Pasta { .. } => {
+            crate::runtime::network::nameservers(&host_resolv)
+        }
+        _ => host_resolv
+            .lines()
+            .filter_map(|l| l.strip_prefix("nameserver"))
+            .map(|s| s.trim().to_string())
+            .collect(),
     };
-    vec![
+    for d in &opts.dns {
+        d.parse::<std::net::IpAddr>()
+            .map_err(|_| anyhow!("--dns {d:?} is not an IP address"))?;
+    }
+    if !opts.dns.is_empty() {
+        servers = opts.dns.clone();
+    }
+    let mut resolv = String::new();
+    let search: Vec<String> = if opts.dns_search.is_empty() {
+        host_resolv
+            .lines()
+            .filter_map(|l| l.strip_prefix("search "))
+            .flat_map(|s| s.split_whitespace().map(str::to_string))
+            .collect()
+    } else {
+        opts.dns_search
+            .iter()
+            .filter(|s| s.as_str() != ".")
+            .cloned()
+            .collect()
+    };
+    if !search.is_empty() {
+        resolv.push_str(&format!("search {}\n", search.join(" ")));
+    }
+    for s in servers {
+        resolv.push_str(&format!("nameserver {s}\n"));
+    }
+    let mut options: Vec<String> = host_resolv
+        .lines()
+        .filter_map(|l| l.strip_prefix("options "))
+        .flat_map(|s| s.split_whitespace().map(str::to_string))
+        .collect();
+    if !opts.dns_options.is_empty() {
+        options = opts.dns_options.clone();
+    }
+    if !options.is_empty() {
+        resolv.push_str(&format!("options {}\n", options.join(" ")));
+    }
+    Ok(vec![
         ("hosts", hosts.into_bytes()),
         ("hostname", format!("{hostname}\n").into_bytes()),
         ("resolv.conf", resolv.into_bytes()),
-    ]
+    ])
 }
 
 fn check_name(n: &str) -> Result<()> {
@@ -947,6 +1200,9 @@ mod tests {
         let m = parse_publish("80").unwrap();
         assert!(m.host_port > 0);
         assert_eq!(m.container_port, 80);
+        let m = parse_publish("5353:53/udp").unwrap();
+        assert_eq!((m.host_port, m.container_port), (5353, 53));
+        assert_eq!(m.protocol, "udp");
         let m = parse_publish("[::1]:8081:81").unwrap();
         assert_eq!((m.host_ip.as_str(), m.host_port), ("::1", 8081));
         for bad in [
@@ -955,7 +1211,7 @@ mod tests {
             "8080:70000",
             "1:2:3:4",
             "a.b:1:2",
-            "80/udp",
+            "80/sctp",
             "",
         ] {
             assert!(parse_publish(bad).is_err(), "{bad}");

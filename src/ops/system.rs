@@ -183,6 +183,11 @@ pub struct HostInfo {
     pub subgid: Vec<String>,
     pub newuidmap: Option<String>,
     pub max_user_namespaces: Option<u64>,
+    /// What connects berth's networks to the outside (`pasta`,
+    /// `slirp4netns`, `none`), as Podman's `host.networkBackend` names
+    /// its own; and the program's path.
+    pub network_backend: String,
+    pub network_backend_path: Option<String>,
 }
 
 #[derive(serde::Serialize, Debug)]
@@ -254,6 +259,9 @@ pub fn info(paths: &StorePaths) -> Result<Info> {
                 .join(" "),
             subuid: ranges("/etc/subuid"),
             subgid: ranges("/etc/subgid"),
+            network_backend: crate::runtime::network::backend().to_string(),
+            network_backend_path: crate::runtime::which(crate::runtime::network::backend())
+                .map(|p| p.display().to_string()),
             newuidmap: ["/usr/bin/newuidmap", "/bin/newuidmap"]
                 .iter()
                 .find(|p| Path::new(p).exists())

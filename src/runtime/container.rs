@@ -134,6 +134,42 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     } else {
         spec
     };
+    let mut with_net;
+    let spec = match &spec.network {
+        Network::Bridge(b) if b.infra_pid == 0 => {
+            with_net = spec.clone();
+            let inside = userns::identity() == userns::Identity::NamespaceRoot;
+            let only_default = b.attachments.iter().all(|a| a.default_network);
+            if super::network::backend() == "slirp4netns" && only_default {
+                // No pasta: the default network's way out is slirp4netns
+                // for this container alone.
+                with_net.network = Network::Slirp4netns {
+                    allow_host_loopback: true,
+                };
+            } else if inside || spec.keep_id {
+                // Inside `berth unshare` (a rootless build) or with its own
+                // id map (keep-id), the container cannot join the user
+                // namespace that owns berth's bridges: pasta of its own.
+                with_net.network = Network::Pasta {
+                    options: Vec::new(),
+                    state_dir: b.state_dir.clone(),
+                };
+            } else {
+                let infra = super::network::ensure_infra(&b.state_dir)?;
+                if infra.backend == "none" {
+                    hint("berth networks have no way out: install pasta (package passt) or slirp4netns");
+                }
+                if let Network::Bridge(nb) = &mut with_net.network {
+                    nb.infra_pid = infra.pid;
+                    nb.host_gateway = infra.host_gateway;
+                }
+            }
+            &with_net
+        }
+        _ => spec,
+    };
+    // Also when the container joins a user namespace berth mapped before:
+    // the hint about a missing range is for every rootless container.
     let plan = if spec.user_namespace {
         match userns::plan() {
             Ok(p) => p,
@@ -177,18 +213,23 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
                 Err(_) => return read_error(&mut ours),
             }
             let done = (|| -> Result<()> {
-                if spec.user_namespace {
+                if spec.user_namespace && spec.waits_for_berth_to_map() {
                     match &plan {
                         _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref())?,
                         Some(p) => userns::map_ids(pid.as_raw(), p)?,
                         None => userns::map_user_alone(pid.as_raw())?,
                     }
                 }
-                if let Network::Slirp4netns {
-                    allow_host_loopback,
-                } = spec.network
-                {
-                    slirp = Some(super::slirp::start(pid.as_raw(), allow_host_loopback)?);
+                match &spec.network {
+                    Network::Slirp4netns {
+                        allow_host_loopback,
+                    } => {
+                        slirp = Some(super::slirp::start(pid.as_raw(), *allow_host_loopback)?);
+                    }
+                    Network::Pasta { options, state_dir } => {
+                        super::pasta::start(pid.as_raw(), options, state_dir)?
+                    }
+                    _ => {}
                 }
                 Ok(())
             })();
@@ -218,6 +259,10 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         _ => wait_forwarding(pid, &signals)?,
     };
     drop(slirp);
+    if let Network::Pasta { state_dir, .. } = &spec.network {
+        // The monitor is gone: its pasta ends now.
+        super::pasta::sweep(state_dir);
+    }
     if let Some(w) = writers {
         // Our write ends go with the command; the container's with it.
         w.finish_after_close();
@@ -459,15 +504,44 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // (a fuse-overlayfs daemon must not become its pid 1) and the port
     // relay is forked.
     let mut flags = CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
-    if spec.network != Network::Host {
+    if spec.network.own_namespace() {
         flags |= CloneFlags::CLONE_NEWNET;
     }
-    if spec.user_namespace {
+    // The namespaces to join: the user namespace that owns berth's
+    // bridges, or another container's network (and user) namespace.
+    let joined_net = match &spec.network {
+        Network::Container { pid, id } => Some(
+            std::fs::File::open(format!("/proc/{pid}/ns/net"))
+                .with_context(|| format!("container {id} is not running"))?,
+        ),
+        Network::Ns { path } => Some(
+            std::fs::File::open(path)
+                .with_context(|| format!("network namespace {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let owner = match &spec.network {
+        Network::Bridge(b) => b.infra_pid,
+        Network::Container { pid, .. } => *pid,
+        _ => 0,
+    };
+    if spec.user_namespace && !spec.waits_for_berth_to_map() {
+        let user = std::fs::File::open(format!("/proc/{owner}/ns/user"))
+            .context("opening the user namespace to join")?;
+        if !same_file(&user, "/proc/self/ns/user") {
+            nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
+                .map_err(|e| anyhow!("joining the user namespace: {}", e.desc()))?;
+        }
+    } else if spec.user_namespace {
         // One call: the other namespaces are then owned by the new user
         // namespace, where this process has every capability.
         flags |= CloneFlags::CLONE_NEWUSER;
     }
     unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
+    if let Some(net) = &joined_net {
+        nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
+            .map_err(|e| anyhow!("joining the network namespace: {}", e.desc()))?;
+    }
     if spec.waits_for_berth() {
         sock.write_all(b"u")?;
         let mut b = [0u8; 1];
@@ -476,6 +550,13 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             std::process::exit(125);
         }
     }
+    let bridges = match &spec.network {
+        Network::Bridge(b) => {
+            super::network::attach(b, b.infra_pid)?;
+            Some(b.clone())
+        }
+        _ => None,
+    };
     let root_mount = super::rootfs::premount(&mut spec)?;
     if !listeners.is_empty() {
         fork_port_relay(listeners, sock.as_raw_fd())?;
@@ -536,6 +617,9 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             if let Some(file) = &spec.pid1_file {
                 let _ = std::fs::remove_file(file);
             }
+            if let Some(b) = &bridges {
+                let _ = super::network::detach(b, b.infra_pid);
+            }
             let code = code?;
             drop(root_mount);
             for p in &spec.remove_after {
@@ -571,6 +655,15 @@ fn fork_port_relay(listeners: Vec<super::ports::Listener>, report: i32) -> Resul
             super::ports::serve(listeners)
         }
         ForkResult::Parent { .. } => Ok(()),
+    }
+}
+
+/// Whether `file` is the same (namespace) file as `path`.
+fn same_file(file: &std::fs::File, path: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
@@ -662,7 +755,7 @@ fn try_init(spec: &Spec) -> Result<Never> {
     super::rootfs::setup(spec)?;
     nix::unistd::sethostname(&spec.hostname)
         .map_err(|e| anyhow!("setting the hostname {:?}: {}", spec.hostname, e.desc()))?;
-    if spec.network != Network::Host {
+    if spec.network.own_namespace() {
         loopback_up()?;
     }
     let p = &spec.process;
@@ -918,7 +1011,7 @@ pub(super) fn refuse_own_binary(prog: &str) -> Result<()> {
 }
 
 /// Bring up `lo` in the container's network namespace.
-fn loopback_up() -> Result<()> {
+pub(super) fn loopback_up() -> Result<()> {
     // SAFETY: plain socket and ioctl calls on a zeroed ifreq.
     unsafe {
         let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);

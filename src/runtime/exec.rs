@@ -67,6 +67,21 @@ pub fn process_start_time(pid: i32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// Process `pid` that started at `start` runs: it exists and is not a
+/// zombie (a process whose parent died may wait a while for an init
+/// that is slow to reap it).
+pub fn process_alive(pid: i32, start: u64) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let Some(i) = stat.rfind(')') else {
+        return false;
+    };
+    let mut rest = stat[i + 1..].split_whitespace();
+    let zombie = rest.next() == Some("Z");
+    !zombie && pid > 0 && rest.nth(18).and_then(|s| s.parse().ok()) == Some(start)
+}
+
 /// Write `PID START` of process `pid` to `file`, replacing it atomically
 /// (a reader sees the old record or the new one, never half of one).
 pub fn record_pid1(file: &Path, pid: i32) -> std::io::Result<()> {

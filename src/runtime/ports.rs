@@ -10,13 +10,20 @@
 
 use super::spec::PortMapping;
 use anyhow::Result;
+use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::{Arc, Mutex};
 
 /// A bound host socket and the container port it forwards to.
 pub struct Listener {
-    socket: TcpListener,
+    socket: Socket,
     container_port: u16,
+}
+
+enum Socket {
+    Tcp(TcpListener),
+    Udp(UdpSocket),
 }
 
 /// Bind every mapping's host socket; an error (port in use, a privileged
@@ -30,7 +37,12 @@ pub fn bind(ports: &[PortMapping]) -> Result<Vec<Listener>> {
             } else {
                 &p.host_ip
             };
-            let socket = TcpListener::bind((ip, p.host_port)).map_err(|e| {
+            let bound = if p.protocol == "udp" {
+                UdpSocket::bind((ip, p.host_port)).map(Socket::Udp)
+            } else {
+                TcpListener::bind((ip, p.host_port)).map(Socket::Tcp)
+            };
+            let socket = bound.map_err(|e| {
                 super::container::start_err(
                     125,
                     format!(
@@ -53,13 +65,16 @@ pub fn bind(ports: &[PortMapping]) -> Result<Vec<Listener>> {
 pub fn serve(listeners: Vec<Listener>) -> ! {
     let mut threads = Vec::new();
     for l in listeners {
-        threads.push(std::thread::spawn(move || {
-            for conn in l.socket.incoming() {
-                let Ok(outside) = conn else { continue };
-                let port = l.container_port;
-                std::thread::spawn(move || forward(outside, port));
-            }
-        }));
+        let port = l.container_port;
+        threads.push(match l.socket {
+            Socket::Tcp(socket) => std::thread::spawn(move || {
+                for conn in socket.incoming() {
+                    let Ok(outside) = conn else { continue };
+                    std::thread::spawn(move || forward(outside, port));
+                }
+            }),
+            Socket::Udp(socket) => std::thread::spawn(move || relay_udp(socket, port)),
+        });
     }
     for t in threads {
         let _ = t.join();
@@ -97,4 +112,49 @@ fn pump(mut from: TcpStream, mut to: TcpStream) {
     }
     let _ = to.shutdown(Shutdown::Write);
     let _ = from.shutdown(Shutdown::Read);
+}
+
+/// UDP: each client (host address and port) gets a socket of its own in
+/// the container's namespace, connected to `127.0.0.1:port`; a thread per
+/// client sends the container's answers back from the host's socket.
+fn relay_udp(host: UdpSocket, port: u16) {
+    let host = Arc::new(host);
+    let clients: Arc<Mutex<HashMap<SocketAddr, Arc<UdpSocket>>>> = Default::default();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let Ok((n, from)) = host.recv_from(&mut buf) else {
+            continue;
+        };
+        let inner = {
+            let mut map = clients.lock().unwrap_or_else(|e| e.into_inner());
+            match map.get(&from) {
+                Some(s) => s.clone(),
+                None => {
+                    let Ok(s) = UdpSocket::bind(("127.0.0.1", 0)) else {
+                        continue;
+                    };
+                    if s.connect(("127.0.0.1", port)).is_err() {
+                        continue;
+                    }
+                    // A client quiet for a while is forgotten.
+                    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(60)));
+                    let s = Arc::new(s);
+                    map.insert(from, s.clone());
+                    let (back, host, clients) = (s.clone(), host.clone(), clients.clone());
+                    std::thread::spawn(move || {
+                        let mut buf = vec![0u8; 65536];
+                        while let Ok(n) = back.recv(&mut buf) {
+                            let _ = host.send_to(&buf[..n], from);
+                        }
+                        clients
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&from);
+                    });
+                    s
+                }
+            }
+        };
+        let _ = inner.send(&buf[..n]);
+    }
 }

@@ -73,11 +73,30 @@ pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
         .stdin(Stdio::null())
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log.try_clone()?));
-    // SAFETY: fcntl is async-signal-safe; the descriptors are ours.
+    let root = nix::unistd::geteuid().is_root();
+    // SAFETY: fcntl, unshare and mount are async-signal-safe system calls;
+    // the descriptors are ours.
     unsafe {
         cmd.pre_exec(move || {
             for fd in [ready_fd, exit_fd] {
                 if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            if root {
+                // Its sandbox pivots and unmounts the old root: in the
+                // host's mount namespace, with shared mounts, that would
+                // unmount the host's own (`/run/netns/*`). A mount
+                // namespace of its own, receiving but never sending.
+                if libc::unshare(libc::CLONE_NEWNS) != 0
+                    || libc::mount(
+                        c"none".as_ptr(),
+                        c"/".as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_REC | libc::MS_SLAVE,
+                        std::ptr::null(),
+                    ) != 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
             }

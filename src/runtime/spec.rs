@@ -48,7 +48,20 @@ impl Spec {
     /// berth to map the user namespace and to connect the network
     /// (slirp4netns joins the namespaces from outside).
     pub fn waits_for_berth(&self) -> bool {
-        self.user_namespace || matches!(self.network, Network::Slirp4netns { .. })
+        (self.user_namespace && self.waits_for_berth_to_map())
+            || matches!(
+                self.network,
+                Network::Slirp4netns { .. } | Network::Pasta { .. }
+            )
+    }
+}
+
+impl Spec {
+    /// Whether a container with a user namespace gets a new one, which
+    /// berth maps; else it joins the user namespace that owns the
+    /// network namespace it uses (berth's bridges, another container's).
+    pub fn waits_for_berth_to_map(&self) -> bool {
+        !matches!(self.network, Network::Bridge(_) | Network::Container { .. })
     }
 }
 
@@ -61,7 +74,7 @@ pub struct PortMapping {
     pub host_ip: String,
     pub host_port: u16,
     pub container_port: u16,
-    /// `tcp` (the only protocol forwarded yet).
+    /// `tcp` or `udp`.
     pub protocol: String,
 }
 
@@ -177,7 +190,7 @@ pub enum Seccomp {
 }
 
 /// The container's network namespace.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum Network {
     /// A new namespace with only loopback, up.
     None,
@@ -191,4 +204,82 @@ pub enum Network {
         /// The host's 127.0.0.1 is reachable at 10.0.2.2.
         allow_host_loopback: bool,
     },
+    /// A new namespace that pasta connects to the outside, for this
+    /// container alone ([`super::pasta`]); `options` are pasta's own.
+    Pasta {
+        options: Vec<String>,
+        /// berth's network state dir, where each pasta is recorded with
+        /// the process it serves, to be ended once that is gone.
+        #[serde(default)]
+        state_dir: PathBuf,
+    },
+    /// berth networks: a veth pair per network, its outer end on the
+    /// network's bridge in berth's network namespace ([`super::network`]).
+    Bridge(Box<Bridges>),
+    /// The network namespace of another container's pid 1 (`pid`, host
+    /// pid, found when the container starts), joined with its user
+    /// namespace.
+    Container { id: String, pid: i32 },
+    /// A network namespace file (`ns:PATH`).
+    Ns { path: PathBuf },
+}
+
+impl Network {
+    /// The container has a network namespace of its own.
+    pub fn own_namespace(&self) -> bool {
+        !matches!(
+            self,
+            Network::Host | Network::Container { .. } | Network::Ns { .. }
+        )
+    }
+}
+
+/// A container's place on berth networks.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Bridges {
+    /// berth's network state: its lock, the record of the namespace that
+    /// holds the bridges, and what was handed out.
+    pub state_dir: PathBuf,
+    /// The store's `containers/` dir: each container's `hosts` file is
+    /// `<containers_dir>/<id>/hosts`, kept current with the names on its
+    /// networks.
+    pub containers_dir: PathBuf,
+    pub container_id: String,
+    pub container_name: String,
+    /// `--no-hosts`: the container's `/etc/hosts` is left alone.
+    pub no_hosts: bool,
+    pub attachments: Vec<Attachment>,
+    /// The holder of berth's network namespace, found when the container
+    /// starts ([`super::network::ensure_infra`]).
+    #[serde(default)]
+    pub infra_pid: i32,
+    /// The address that reaches the host (`host.containers.internal`).
+    #[serde(default)]
+    pub host_gateway: Option<String>,
+}
+
+/// One network a container is on.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub network: String,
+    /// The bridge (`berth0` …).
+    pub interface: String,
+    /// IPv4 `ADDR/PREFIX`.
+    pub subnet: String,
+    pub gateway: String,
+    #[serde(default)]
+    pub ip_range: Option<String>,
+    pub internal: bool,
+    /// `--ip`: this address, else the first free one.
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// `--mac-address`.
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// `--network-alias`, `--alias`: more names on this network.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The default network (which slirp4netns can stand in for).
+    #[serde(default)]
+    pub default_network: bool,
 }

@@ -103,7 +103,7 @@ pub enum State {
 }
 
 impl Store {
-    fn containers_dir(&self) -> PathBuf {
+    pub fn containers_dir(&self) -> PathBuf {
         self.root.join("containers")
     }
 

@@ -26,6 +26,7 @@ mod cache;
 mod check;
 pub mod containers;
 mod layers;
+pub mod networks;
 
 pub use check::{CheckReport, Problem};
 pub use layers::{LayerRecord, StoreImage};
@@ -161,6 +162,12 @@ impl Store {
     }
     pub fn runroot(&self) -> &Path {
         &self.runroot
+    }
+
+    /// Where the runtime keeps the state of berth's networks (the
+    /// namespace that holds the bridges, its lock).
+    pub fn network_state_dir(&self) -> PathBuf {
+        self.runroot.join("network")
     }
 
     fn index_path(&self) -> PathBuf {

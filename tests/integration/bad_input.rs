@@ -29,8 +29,14 @@ fn empty_store() -> TestEnv {
 /// Assert the one-line error: exit 125, one stderr line starting
 /// `Error: ` that contains every one of `names`, no panic.
 #[track_caller]
-fn assert_one_error(out: &Output, names: &[&str]) {
-    out.assert_code(125);
+pub(crate) fn assert_one_error(out: &Output, names: &[&str]) {
+    assert_one_error_code(out, 125, names)
+}
+
+/// [`assert_one_error`] with exit code `code`.
+#[track_caller]
+pub(crate) fn assert_one_error_code(out: &Output, code: i32, names: &[&str]) {
+    out.assert_code(code);
     assert!(
         !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
         "`{}` panicked:\n{}",

@@ -26,7 +26,7 @@ pub(crate) struct Footprint {
     pub mounts: Vec<String>,
 }
 
-fn start_time(pid: i32) -> Option<u64> {
+pub(crate) fn start_time(pid: i32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Field 22, counted after the command's closing parenthesis.
     stat.rsplit_once(')')?
@@ -37,7 +37,7 @@ fn start_time(pid: i32) -> Option<u64> {
         .ok()
 }
 
-fn parent(pid: i32) -> Option<i32> {
+pub(crate) fn parent(pid: i32) -> Option<i32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -47,13 +47,13 @@ fn parent(pid: i32) -> Option<i32> {
         .ok()
 }
 
-fn ns_of(pid: i32, kind: &str) -> Option<String> {
+pub(crate) fn ns_of(pid: i32, kind: &str) -> Option<String> {
     std::fs::read_link(format!("/proc/{pid}/ns/{kind}"))
         .ok()
         .map(|l| l.to_string_lossy().into_owned())
 }
 
-fn host_pids() -> Vec<i32> {
+pub(crate) fn host_pids() -> Vec<i32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
@@ -61,9 +61,33 @@ fn host_pids() -> Vec<i32> {
 }
 
 /// Host processes in one of `namespaces`, or holding a descriptor to one.
-fn holders(namespaces: &[String]) -> Vec<String> {
+pub(crate) fn holders(namespaces: &[String]) -> Vec<String> {
+    holders_started_by(namespaces, u64::MAX)
+}
+
+/// Clock ticks since boot, the unit of the start times of
+/// `/proc/PID/stat` ([`start_time`]).
+pub(crate) fn ticks_since_boot() -> u64 {
+    let uptime = std::fs::read_to_string("/proc/uptime").unwrap();
+    let secs: f64 = uptime.split_whitespace().next().unwrap().parse().unwrap();
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100);
+    (secs * hz as f64) as u64
+}
+
+/// [`holders`] among the processes started by `cutoff` (clock ticks
+/// since boot): a namespace's inode number is reused once the namespace
+/// is freed, so a process started after the namespace could have gone
+/// may be in a new namespace of the same number (pasta and slirp4netns
+/// make namespaces for their sandboxes at every start).
+pub(crate) fn holders_started_by(namespaces: &[String], cutoff: u64) -> Vec<String> {
     let mut found = Vec::new();
     for pid in host_pids() {
+        if start_time(pid).is_none_or(|s| s > cutoff) {
+            continue;
+        }
         for kind in [
             "mnt",
             "pid",
@@ -110,6 +134,15 @@ pub(crate) fn host_mounts_below(dir: &Path) -> Vec<String> {
     mounts_of("self", dir)
 }
 
+/// The holder of `env`'s berth network namespace (its pid in
+/// `runroot/network/infra.json`), if it runs.
+pub(crate) fn network_holder(env: &TestEnv) -> Option<i32> {
+    let text = std::fs::read_to_string(env.runroot().join("network/infra.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let pid = v["pid"].as_i64()? as i32;
+    (start_time(pid) == v["start_time"].as_u64()).then_some(pid)
+}
+
 /// The footprint of the one container of `env` that runs (waiting up to
 /// a minute for its pid 1 to be recorded: a hang guard, not a bound).
 #[track_caller]
@@ -135,13 +168,18 @@ pub(crate) fn footprint(env: &TestEnv) -> Footprint {
         std::thread::sleep(Duration::from_millis(20));
     };
     let monitor = parent(pid1).expect("pid 1 has a parent");
+    // A rootless container on a berth network is in the user namespace
+    // of the holder of berth's network namespace, which outlives it.
+    let holder = network_holder(env);
     let mut namespaces = Vec::new();
     for pid in [pid1, monitor] {
         for kind in ["mnt", "pid", "net", "uts", "ipc", "user"] {
             if let Some(ns) = ns_of(pid, kind) {
                 // The monitor is still in the host's pid namespace (it
                 // made pid 1's); so are the test and everything else.
+                let shared = holder.is_some_and(|h| ns_of(h, kind).as_ref() == Some(&ns));
                 if ns_of(std::process::id() as i32, kind).as_ref() != Some(&ns)
+                    && !shared
                     && !namespaces.contains(&ns)
                 {
                     namespaces.push(ns);

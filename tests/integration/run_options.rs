@@ -301,7 +301,7 @@ fn fuse_usable(who: Who) {
 }
 
 /// Make `device` mode 0666 (Debian's usual mode) for a rootless `who`.
-fn device_usable(who: Who, device: &str) {
+pub(crate) fn device_usable(who: Who, device: &str) {
     if who == Who::Root {
         return;
     }

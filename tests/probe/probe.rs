@@ -26,9 +26,31 @@
 //!   entries:DIR      entries in DIR, `.` and `..` left out
 //!   pids             processes visible in /proc
 //!   mounts           `mount=TARGET TYPE OPTIONS` for each line of /proc/self/mounts
+//!
+//! Network subcommands (for the network tests; the busybox of the test
+//! images is a static glibc build whose name lookups cannot load NSS
+//! modules, and whose `wget` crashes in a busybox-only root file system),
+//! each the whole command line and each ending the probe:
+//!   resolve NAME          look NAME up in /etc/hosts as glibc's `files`
+//!                         backend does; print the address (exit 0) or
+//!                         exit 2 when no line names it
+//!   get HOST PORT PATH    HTTP/1.0 GET of PATH from HOST (a literal IP or
+//!                         a name of /etc/hosts); print the body; exit 0 on
+//!                         a 200, 1 on another status, 2 when HOST does not
+//!                         resolve, 3 when no connection or no answer
+//!   udp HOST PORT TEXT    send TEXT in one datagram (up to 5 tries, 1 s
+//!                         apart) and print the first reply; exit 3 without
+//!                         one
+//!   udp-echo PORT         answer every datagram to 0.0.0.0:PORT with
+//!                         itself, forever
+//!
+//! The network subcommands never half-close a TCP connection: pasta hangs
+//! a connection whose client does before the reply.
 
 use std::ffi::{c_char, c_int, c_long, c_void, CString};
 use std::io::Read;
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+use std::time::Duration;
 
 extern "C" {
     fn syscall(n: c_long, ...) -> c_long;
@@ -299,8 +321,179 @@ fn probe(arg: &str) -> String {
     }
 }
 
+/// The lines of /etc/hosts as (address, names), as glibc's `files`
+/// backend parses them: `#` starts a comment, fields are separated by
+/// blanks, the first is the address, the others the canonical name and
+/// the aliases; a line whose address does not parse is skipped.
+fn hosts_entries(text: &str) -> Vec<(IpAddr, Vec<String>)> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or("");
+            let mut fields = line.split([' ', '\t']).filter(|f| !f.is_empty());
+            let addr: IpAddr = fields.next()?.parse().ok()?;
+            let names: Vec<String> = fields.map(str::to_string).collect();
+            (!names.is_empty()).then_some((addr, names))
+        })
+        .collect()
+}
+
+/// NAME as `gethostbyname` finds it with `hosts: files`: the first line
+/// with an IPv4 address that lists NAME (compared without regard to
+/// case, as glibc's `strcasecmp`), else the first such IPv6 line
+/// (`gethostbyname2(AF_INET6)`).
+fn resolve(name: &str) -> Option<IpAddr> {
+    let text = match std::fs::read_to_string("/etc/hosts") {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("probe: /etc/hosts: {e}");
+            return None;
+        }
+    };
+    let entries = hosts_entries(&text);
+    let names_it = |names: &Vec<String>| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+    let v4 = entries
+        .iter()
+        .find(|(a, names)| a.is_ipv4() && names_it(names));
+    let any = v4.or_else(|| entries.iter().find(|(_, names)| names_it(names)));
+    any.map(|(a, _)| *a)
+}
+
+/// A literal address, or NAME resolved through /etc/hosts; exits 2 when
+/// neither.
+fn address(host: &str) -> IpAddr {
+    if let Ok(a) = host.parse() {
+        return a;
+    }
+    resolve(host).unwrap_or_else(|| {
+        eprintln!("probe: {host}: not found in /etc/hosts");
+        std::process::exit(2)
+    })
+}
+
+fn port(arg: &str) -> u16 {
+    arg.parse().unwrap_or_else(|_| {
+        eprintln!("probe: bad port {arg:?}");
+        std::process::exit(64)
+    })
+}
+
+fn http_get(host: &str, port: u16, path: &str) -> i32 {
+    use std::io::Write;
+    let addr = SocketAddr::new(address(host), port);
+    let mut stream = match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("probe: connect {addr}: {e}");
+            return 3;
+        }
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(15)));
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: berth-probe\r\n\r\n");
+    if let Err(e) = stream.write_all(request.as_bytes()) {
+        eprintln!("probe: sending to {addr}: {e}");
+        return 3;
+    }
+    // Read to the server's end of the response, never shutting our side.
+    let mut response = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut response) {
+        if response.is_empty() {
+            eprintln!("probe: reading from {addr}: {e}");
+            return 3;
+        }
+    }
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        eprintln!(
+            "probe: no HTTP response from {addr}: {:?}",
+            String::from_utf8_lossy(&response)
+        );
+        return 3;
+    };
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head.lines().next().unwrap_or("");
+    let _ = std::io::stdout().write_all(&response[split + 4..]);
+    if status.split_whitespace().nth(1) == Some("200") {
+        0
+    } else {
+        eprintln!("probe: {addr}{path}: {status}");
+        1
+    }
+}
+
+fn udp_round_trip(host: &str, port: u16, text: &str) -> i32 {
+    let addr = SocketAddr::new(address(host), port);
+    let bind = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let sock = match UdpSocket::bind(bind) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("probe: udp socket: {e}");
+            return 3;
+        }
+    };
+    let _ = sock.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut buf = [0u8; 2048];
+    for _ in 0..5 {
+        if let Err(e) = sock.send_to(text.as_bytes(), addr) {
+            eprintln!("probe: send to {addr}: {e}");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
+        if let Ok((n, _)) = sock.recv_from(&mut buf) {
+            println!("{}", String::from_utf8_lossy(&buf[..n]));
+            return 0;
+        }
+    }
+    eprintln!("probe: no reply from {addr}");
+    3
+}
+
+fn udp_echo(port: u16) -> i32 {
+    let sock = match UdpSocket::bind(("0.0.0.0", port)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("probe: udp port {port}: {e}");
+            return 3;
+        }
+    };
+    let mut buf = [0u8; 65536];
+    loop {
+        if let Ok((n, peer)) = sock.recv_from(&mut buf) {
+            let _ = sock.send_to(&buf[..n], peer);
+        }
+    }
+}
+
+/// The network subcommands, when `args` is one of them.
+fn network(args: &[String]) -> Option<i32> {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    Some(match a.as_slice() {
+        ["resolve", name] => match resolve(name) {
+            Some(addr) => {
+                println!("{addr}");
+                0
+            }
+            None => 2,
+        },
+        ["get", host, p, path] => http_get(host, port(p), path),
+        ["udp", host, p, text] => udp_round_trip(host, port(p), text),
+        ["udp-echo", p] => udp_echo(port(p)),
+        [cmd, ..] if ["resolve", "get", "udp", "udp-echo"].contains(cmd) => {
+            eprintln!("probe: wrong arguments for {cmd}: {args:?}");
+            64
+        }
+        _ => return None,
+    })
+}
+
 fn main() {
-    for arg in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = network(&args) {
+        std::process::exit(code);
+    }
+    for arg in args {
         if arg == "mounts" {
             let text = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
             for line in text.lines() {

@@ -1,0 +1,1054 @@
+//! berth networks: bridges in a network namespace that berth keeps per
+//! runroot (Podman's "rootless netns"), reached from each container by a
+//! veth pair, and connected to the outside by one pasta (or slirp4netns)
+//! for the whole namespace.
+//!
+//! - **The holder.** A small process (`berth internal-netns DIR`) makes a
+//!   user and a network namespace, is mapped as containers are (rootless:
+//!   the subordinate range; root: every id to itself), and then only
+//!   waits. Rootless containers on berth networks join its user namespace,
+//!   so that the namespaces on both ends of a veth have one owner. pasta
+//!   joins its network namespace and ends with it. The holder leaves (and
+//!   the namespace with its bridges goes) once no container has been on
+//!   any network for [`IDLE`]. Its pid and start time are in
+//!   `DIR/infra.json`.
+//! - **Endpoints.** A container's monitor, under `DIR/lock`, makes a veth
+//!   pair: `vb…` on the network's bridge in the holder's namespace, labelled
+//!   (`IFLA_IFALIAS`) with the container's id, network, address and names;
+//!   `ethN` in the container's namespace with the address. The labels are
+//!   the lease table: addresses in use are those of live veths, so a
+//!   container killed at any instant gives its address back when the
+//!   kernel removes its namespace, with nothing to clean.
+//! - **Names.** Each container's `/etc/hosts` is rewritten, under the lock,
+//!   when a container joins or leaves one of its networks: one line per
+//!   container on each network (address, name, aliases, short id). No
+//!   resolver process runs; every libc reads the file.
+//! - **Isolation.** Routing rules in the holder's namespace refuse to
+//!   forward from one bridge to another network's subnet, and from an
+//!   `--internal` network's bridge to anywhere.
+
+use super::netlink::{Link, Netlink};
+use super::spec::{Attachment, Bridges};
+use crate::fsutil::{FileLock, LockKind};
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::net::Ipv4Addr;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// How long the holder waits, with no container on any network, before
+/// it leaves.
+pub const IDLE: Duration = Duration::from_secs(60);
+
+/// [`IDLE`], or `BERTH_NETWORK_IDLE` seconds.
+fn idle_time() -> Duration {
+    std::env::var("BERTH_NETWORK_IDLE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(IDLE, Duration::from_secs)
+}
+
+/// The address pasta answers DNS queries on (forwarded to the host's
+/// resolvers).
+pub const PASTA_DNS: &str = "169.254.1.1";
+
+/// The label prefix of berth's endpoints.
+const LABEL: &str = "berth-endpoint";
+
+/// `DIR/infra.json`.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Infra {
+    pub pid: i32,
+    pub start_time: u64,
+    /// `pasta`, `slirp4netns` or `none` (no way out).
+    pub backend: String,
+    /// Where the containers reach the host (`host.containers.internal`).
+    #[serde(default)]
+    pub host_gateway: Option<String>,
+}
+
+/// Which program connects berth's networks to the outside:
+/// `BERTH_NETWORK_BACKEND` (`pasta`, `slirp4netns`, `none`), else pasta
+/// when installed, else slirp4netns, else none.
+pub fn backend() -> &'static str {
+    match std::env::var("BERTH_NETWORK_BACKEND").as_deref() {
+        Ok("pasta") => "pasta",
+        Ok("slirp4netns") => "slirp4netns",
+        Ok("none") => "none",
+        _ if super::which("pasta").is_some() => "pasta",
+        _ if super::which("slirp4netns").is_some() => "slirp4netns",
+        _ => "none",
+    }
+}
+
+/// The nameservers a container on a berth network uses: the host's,
+/// with loopback resolvers (unreachable from a container) replaced by the
+/// backend's forwarder.
+pub fn nameservers(host_resolv: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let forwarder = match backend() {
+        "pasta" => Some(PASTA_DNS),
+        "slirp4netns" => Some(super::slirp::DNS),
+        _ => None,
+    };
+    for l in host_resolv.lines() {
+        let mut f = l.split_whitespace();
+        if f.next() != Some("nameserver") {
+            continue;
+        }
+        let Some(ip) = f.next() else { continue };
+        let loopback = ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+        let ns = match (loopback, forwarder) {
+            (true, Some(fw)) => fw.to_string(),
+            (true, None) => continue,
+            (false, _) => ip.to_string(),
+        };
+        if !out.contains(&ns) {
+            out.push(ns);
+        }
+    }
+    if out.is_empty() {
+        if let Some(fw) = forwarder {
+            out.push(fw.to_string());
+        }
+    }
+    out
+}
+
+fn lock(dir: &Path) -> Result<FileLock> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    FileLock::acquire(&dir.join("lock"), LockKind::Exclusive, |_| {})
+}
+
+fn read_infra(dir: &Path) -> Option<Infra> {
+    let text = std::fs::read(dir.join("infra.json")).ok()?;
+    let infra: Infra = serde_json::from_slice(&text).ok()?;
+    super::exec::process_alive(infra.pid, infra.start_time).then_some(infra)
+}
+
+/// The holder of berth's network namespace for state dir `dir`, started
+/// if it is not running. Called by berth before it starts a container on
+/// a berth network; the holder then stays for at least [`IDLE`].
+pub fn ensure_infra(dir: &Path) -> Result<Infra> {
+    let _lock = lock(dir)?;
+    if let Some(infra) = read_infra(dir) {
+        // Seen in use: the holder's idle clock starts again.
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(dir.join("infra.json"))
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        return Ok(infra);
+    }
+    // A holder killed before: its pasta ends.
+    super::pasta::sweep(dir);
+    start_holder(dir).context("starting berth's network namespace")
+}
+
+/// The holder's pid, while berth sets it up.
+struct Holder(i32);
+
+fn start_holder(dir: &Path) -> Result<Infra> {
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg("internal-netns")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .current_dir("/");
+    // SAFETY: setsid is async-signal-safe: out of berth's session, so a
+    // ^C to berth does not reach it.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut first = cmd.spawn().context("starting the holder")?;
+    let mut out = first.stdout.take().expect("piped");
+    let mut inp = first.stdin.take().expect("piped");
+    // The first process forks the holder and leaves.
+    let _ = first.wait();
+    let mut hello = [0u8; 11];
+    let pid = match out.read_exact(&mut hello) {
+        Ok(()) if hello[0] == b'u' => std::str::from_utf8(&hello[1..])
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok()),
+        _ => None,
+    };
+    let Some(pid) = pid else {
+        bail!("the holder could not make its namespaces");
+    };
+    let mut child = Holder(pid);
+    let fail = |child: &mut Holder, e: anyhow::Error| -> anyhow::Error {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.0),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        e
+    };
+    let mut b = [0u8; 1];
+    let mapped = (|| -> Result<()> {
+        match super::userns::identity() {
+            super::userns::Identity::Root => {
+                std::fs::write(format!("/proc/{pid}/uid_map"), "0 0 4294967295\n")?;
+                std::fs::write(format!("/proc/{pid}/gid_map"), "0 0 4294967295\n")?;
+                Ok(())
+            }
+            _ => match super::userns::plan() {
+                Ok(Some(p)) => super::userns::map_ids(pid, &p),
+                _ => super::userns::map_user_alone(pid),
+            },
+        }
+    })();
+    if let Err(e) = mapped {
+        return Err(fail(
+            &mut child,
+            e.context("mapping the holder's user namespace"),
+        ));
+    }
+    if inp.write_all(b"m").is_err() || out.read_exact(&mut b).is_err() || b[0] != b'r' {
+        let e = anyhow!("the holder could not set up its network namespace");
+        return Err(fail(&mut child, e));
+    }
+    let start_time = super::exec::process_start_time(pid).unwrap_or(0);
+    let backend = backend();
+    let (backend, host_gateway) = match backend {
+        "pasta" => match start_pasta(pid, dir) {
+            Ok(()) => ("pasta", host_default_gateway()),
+            Err(e) => return Err(fail(&mut child, e)),
+        },
+        _ => ("none", None),
+    };
+    let infra = Infra {
+        pid,
+        start_time,
+        backend: backend.to_string(),
+        host_gateway,
+    };
+    let json = serde_json::to_vec(&infra)?;
+    crate::fsutil::write_atomic(&dir.join("infra.json"), &json)?;
+    // The holder lives on alone; its end of the pipes closes with us.
+    Ok(infra)
+}
+
+/// The host's IPv4 default gateway (pasta gives the namespace the host's
+/// routes, and maps this address to the host's loopback).
+pub fn host_default_gateway() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/net/route").ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() > 2 && f[1] == "00000000" {
+            let g = u32::from_str_radix(f[2], 16).ok()?;
+            Some(Ipv4Addr::from(u32::from_be(g)).to_string())
+        } else {
+            None
+        }
+    })
+}
+
+/// Connect the holder's network namespace with pasta; it returns once
+/// the namespace's interface is configured, and ends with the namespace.
+fn start_pasta(pid: i32, dir: &Path) -> Result<()> {
+    let Some(prog) = super::which("pasta") else {
+        bail!("pasta is not installed (install the passt package)");
+    };
+    let mut cmd = Command::new(&prog);
+    cmd.args(["--config-net", "--quiet", "-t", "none", "-u", "none"])
+        .args(["-T", "none", "-U", "none", "--dns-forward", PASTA_DNS]);
+    if nix::unistd::geteuid().is_root() {
+        // As root pasta would become nobody, who cannot join the holder.
+        cmd.args(["--runas", "0:0"]);
+    }
+    super::pasta::run(
+        &mut cmd,
+        &[pid.to_string()],
+        pid,
+        dir,
+        "berth's network namespace",
+    )
+}
+
+/// The hidden `internal-netns DIR` mode: the holder. Makes its
+/// namespaces, says `u` and waits for `m` (mapped), sets up loopback and
+/// forwarding, says `r`, then waits until it has been idle for [`IDLE`].
+pub fn holder_main(dir: &Path) -> i32 {
+    // Not a child of the berth that started it (whose process tree ends
+    // with its container): the first process leaves at once, its child
+    // is the holder.
+    // SAFETY: a freshly executed process with one thread.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Parent { .. }) => return 0,
+        Ok(nix::unistd::ForkResult::Child) => {}
+        Err(_) => return 1,
+    }
+    let _ = nix::unistd::setsid();
+    let flags = nix::sched::CloneFlags::CLONE_NEWUSER | nix::sched::CloneFlags::CLONE_NEWNET;
+    if nix::sched::unshare(flags).is_err() {
+        return 1;
+    }
+    let mut out = std::io::stdout();
+    let mut inp = std::io::stdin();
+    let mut b = [0u8; 1];
+    let hello = format!("u{:<10}", std::process::id());
+    if out
+        .write_all(hello.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+        || inp.read_exact(&mut b).is_err()
+        || b[0] != b'm'
+    {
+        return 1;
+    }
+    if super::container::loopback_up().is_err()
+        || std::fs::write("/proc/sys/net/ipv4/ip_forward", "1").is_err()
+    {
+        return 1;
+    }
+    if out.write_all(b"r").and_then(|_| out.flush()).is_err() {
+        return 1;
+    }
+    // SAFETY: plain descriptor calls; stdio is /dev/null from now on.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        for fd in 0..3 {
+            libc::dup2(null, fd);
+        }
+    }
+    let record = dir.join("infra.json");
+    let me = std::process::id() as i32;
+    let ours = || {
+        std::fs::read(&record)
+            .ok()
+            .and_then(|t| serde_json::from_slice::<Infra>(&t).ok())
+            .is_some_and(|i| i.pid == me)
+    };
+    let idle = idle_time();
+    let mut waited = Duration::ZERO;
+    // The pastas that serve this holder (pid, start time), remembered in
+    // case its state dir is removed under it.
+    let mut pastas: Vec<(i32, u64)> = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        waited += Duration::from_secs(1);
+        // Its state dir removed (`system reset`, a removed runroot), or
+        // another holder recorded: nobody can find this one any more.
+        if waited > Duration::from_secs(10) && !ours() && !dir.join("lock").exists() {
+            kill_all(&pastas);
+            return 0;
+        }
+        remember_pastas(dir, me, &mut pastas);
+        if !waited.as_secs().is_multiple_of(5) {
+            continue;
+        }
+        let Ok(Some(_lock)) = FileLock::try_acquire(&dir.join("lock"), LockKind::Exclusive) else {
+            continue;
+        };
+        if waited > Duration::from_secs(10) && !ours() {
+            super::pasta::end_for(dir, me);
+            kill_all(&pastas);
+            return 0;
+        }
+        let idle = std::fs::metadata(&record)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_none_or(|age| age >= idle);
+        let in_use = Netlink::open()
+            .and_then(|mut nl| nl.links())
+            .map(|links| links.iter().any(|l| l.alias.starts_with(LABEL)))
+            .unwrap_or(true);
+        if idle && !in_use {
+            if ours() {
+                let _ = std::fs::remove_file(&record);
+            }
+            super::pasta::end_for(dir, me);
+            kill_all(&pastas);
+            return 0;
+        }
+    }
+}
+
+/// The pastas recorded for holder `me` in `dir`, added to `known`.
+fn remember_pastas(dir: &Path, me: i32, known: &mut Vec<(i32, u64)>) {
+    let Ok(entries) = std::fs::read_dir(dir.join("pasta")) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Some(v) = std::fs::read(e.path())
+            .ok()
+            .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        let (Some(pid), Some(start), Some(owner)) =
+            (v["pid"].as_i64(), v["start"].as_u64(), v["owner"].as_i64())
+        else {
+            continue;
+        };
+        if owner == i64::from(me) && !known.contains(&(pid as i32, start)) {
+            known.push((pid as i32, start));
+        }
+    }
+}
+
+fn kill_all(pastas: &[(i32, u64)]) {
+    for &(pid, start) in pastas {
+        if super::exec::process_alive(pid, start) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// One endpoint, from its veth's label:
+/// `berth-endpoint ID NETWORK ADDRESS HOSTS(0|1) NAME [ALIAS…]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub id: String,
+    pub network: String,
+    pub ip: Ipv4Addr,
+    /// Its `/etc/hosts` is kept by berth (not `--no-hosts`).
+    pub hosts: bool,
+    pub names: Vec<String>,
+    /// The veth in the holder's namespace.
+    pub index: u32,
+}
+
+fn label(id: &str, network: &str, ip: Ipv4Addr, hosts: bool, names: &[String]) -> String {
+    format!(
+        "{LABEL} {id} {network} {ip} {} {}",
+        u8::from(hosts),
+        names.join(" ")
+    )
+}
+
+fn parse_label(l: &Link) -> Option<Endpoint> {
+    let mut f = l.alias.split_whitespace();
+    if f.next()? != LABEL {
+        return None;
+    }
+    Some(Endpoint {
+        id: f.next()?.to_string(),
+        network: f.next()?.to_string(),
+        ip: f.next()?.parse().ok()?,
+        hosts: f.next()? == "1",
+        names: f.map(str::to_string).collect(),
+        index: l.index,
+    })
+}
+
+/// `ADDR/PREFIX` → (network address, prefix).
+pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8)> {
+    let (a, p) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow!("{s:?} is not a subnet (ADDR/PREFIX)"))?;
+    let addr: Ipv4Addr = a.parse().map_err(|_| anyhow!("{s:?} is not a subnet"))?;
+    let prefix: u8 = p
+        .parse()
+        .ok()
+        .filter(|p| *p <= 32)
+        .ok_or_else(|| anyhow!("{s:?} is not a subnet"))?;
+    Ok((Ipv4Addr::from(u32::from(addr) & mask(prefix)), prefix))
+}
+
+fn mask(prefix: u8) -> u32 {
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    }
+}
+
+fn contains(net: (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
+    u32::from(ip) & mask(net.1) == u32::from(net.0)
+}
+
+/// The address for `a`: the one asked for (checked), else the first free
+/// host address of its range that is not the gateway.
+fn pick_address(a: &Attachment, used: &[Ipv4Addr]) -> Result<Ipv4Addr> {
+    let subnet = parse_cidr(&a.subnet)?;
+    let gateway: Ipv4Addr = a.gateway.parse().context("the network's gateway")?;
+    let first = u32::from(subnet.0);
+    let last = first | !mask(subnet.1);
+    if let Some(ip) = &a.ip {
+        let ip: Ipv4Addr = ip
+            .parse()
+            .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
+        let n = u32::from(ip);
+        if !contains(subnet, ip) || n == first || n == last || ip == gateway {
+            bail!(
+                "--ip {ip}: not a free host address of network {} ({})",
+                a.network,
+                a.subnet
+            );
+        }
+        if used.contains(&ip) {
+            bail!("--ip {ip}: address in use on network {}", a.network);
+        }
+        return Ok(ip);
+    }
+    let (lo, hi) = match &a.ip_range {
+        Some(r) => {
+            let r = parse_cidr(r)?;
+            (u32::from(r.0), u32::from(r.0) | !mask(r.1))
+        }
+        None => (first, last),
+    };
+    (lo.max(first + 1)..=hi.min(last - 1))
+        .map(Ipv4Addr::from)
+        .find(|ip| *ip != gateway && !used.contains(ip))
+        .ok_or_else(|| {
+            anyhow!(
+                "network {}: no free address left in {}",
+                a.network,
+                a.subnet
+            )
+        })
+}
+
+/// Enter the network namespace of `pid` (this thread).
+fn enter_net(file: &std::fs::File, what: &str) -> Result<()> {
+    nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| anyhow!("entering {what}: {}", e.desc()))
+}
+
+/// What the monitor did for the container: its addresses, to report.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct Attached {
+    /// (network, address, interface in the container).
+    pub addresses: Vec<(String, String, String)>,
+}
+
+/// Put the container whose monitor calls this (in the container's fresh
+/// network namespace) on its networks. `infra_pid` is the holder.
+pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
+    let _lock = lock(&b.state_dir)?;
+    match read_infra(&b.state_dir) {
+        Some(i) if i.pid == infra_pid => {}
+        _ => bail!("berth's network namespace went away while the container started; run it again"),
+    }
+    let own = std::fs::File::open("/proc/self/ns/net")
+        .context("opening the container's network namespace")?;
+    // `ethN`: the first numbers not taken (a container connected to
+    // another network while it runs has some already).
+    let mut nl = Netlink::open()?;
+    let taken: Vec<String> = nl.links()?.into_iter().map(|l| l.name).collect();
+    let numbers: Vec<usize> = (0..)
+        .filter(|n| !taken.contains(&format!("eth{n}")))
+        .take(b.attachments.len())
+        .collect();
+    let mut default_set = nl.default_gateway()?.is_some();
+    let infra = std::fs::File::open(format!("/proc/{infra_pid}/ns/net"))
+        .context("opening berth's network namespace")?;
+    enter_net(&infra, "berth's network namespace")?;
+    let result = attach_in_infra(b, &own, &numbers);
+    enter_net(&own, "the container's network namespace")?;
+    let (attached, macs) = result?;
+    for (k, (a, (_, ip, ifname))) in b.attachments.iter().zip(&attached.addresses).enumerate() {
+        let ip: Ipv4Addr = ip.parse()?;
+        let (_, prefix) = parse_cidr(&a.subnet)?;
+        nl.set_link(ifname, false, None, macs[k])?;
+        nl.add_address(ifname, ip, prefix)?;
+        nl.set_link(ifname, true, None, None)?;
+        if !a.internal && !default_set {
+            nl.add_default_route(a.gateway.parse()?)?;
+            default_set = true;
+        }
+    }
+    enter_net(&infra, "berth's network namespace")?;
+    let hosts = rewrite_hosts(b, &[]);
+    enter_net(&own, "the container's network namespace")?;
+    hosts?;
+    Ok(attached)
+}
+
+type Macs = Vec<Option<[u8; 6]>>;
+
+fn attach_in_infra(
+    b: &Bridges,
+    own: &std::fs::File,
+    numbers: &[usize],
+) -> Result<(Attached, Macs)> {
+    let mut nl = Netlink::open()?;
+    let links = nl.links()?;
+    let endpoints: Vec<Endpoint> = links.iter().filter_map(parse_label).collect();
+    let mut attached = Attached::default();
+    let mut macs = Vec::new();
+    for (k, a) in b.attachments.iter().enumerate() {
+        let bridge = ensure_bridge(&mut nl, a)?;
+        let used: Vec<Ipv4Addr> = endpoints
+            .iter()
+            .filter(|e| e.network == a.network)
+            .map(|e| e.ip)
+            .collect();
+        let ip = pick_address(a, &used)?;
+        let mut names = vec![b.container_name.clone()];
+        names.extend(a.aliases.iter().cloned());
+        names.push(b.container_id[..12].to_string());
+        let n = numbers[k];
+        let host_if = format!("vb{}{n}", &b.container_id[..11]);
+        let ifname = format!("eth{n}");
+        let label = label(&b.container_id, &a.network, ip, !b.no_hosts, &names);
+        nl.add_veth(&host_if, &label, &ifname, own.as_raw_fd())?;
+        nl.set_link(&host_if, true, Some(bridge), None)?;
+        let mac = match &a.mac {
+            Some(m) => Some(parse_mac(m)?),
+            None => None,
+        };
+        macs.push(mac);
+        attached
+            .addresses
+            .push((a.network.clone(), ip.to_string(), ifname));
+    }
+    Ok((attached, macs))
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn parse_mac(s: &str) -> Result<[u8; 6]> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let mut mac = [0u8; 6];
+    if parts.len() != 6 {
+        bail!("--mac-address {s:?} is not a MAC address");
+    }
+    for (i, p) in parts.iter().enumerate() {
+        mac[i] = u8::from_str_radix(p, 16)
+            .map_err(|_| anyhow!("--mac-address {s:?} is not a MAC address"))?;
+    }
+    if mac[0] & 1 == 1 {
+        bail!("--mac-address {s:?} is a multicast address");
+    }
+    Ok(mac)
+}
+
+/// The bridge of `a`, made (with its address and rules) if missing.
+fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
+    let gateway: Ipv4Addr = a.gateway.parse().context("the network's gateway")?;
+    let subnet = parse_cidr(&a.subnet)?;
+    if let Some(l) = nl.link(&a.interface)? {
+        let addrs = nl.addresses(l.index)?;
+        if addrs.contains(&(gateway, subnet.1)) {
+            return Ok(l.index);
+        }
+        // A bridge of a network removed and made again differently.
+        nl.delete_link(l.index)?;
+    }
+    let links = nl.links()?;
+    // Rules of a removed network's bridge of the same name.
+    nl.delete_rules_for(&a.interface)?;
+    nl.add_bridge(&a.interface)?;
+    // A fixed hardware address: a bridge otherwise takes its ports'
+    // lowest, and changes it (and the containers' ARP entries go stale)
+    // as containers come and go.
+    let mut mac = [0u8; 6];
+    let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
+    mac[0] = (mac[0] & 0xfe) | 0x02;
+    nl.set_link(&a.interface, false, None, Some(mac))?;
+    nl.add_address(&a.interface, gateway, subnet.1)?;
+    nl.set_link(&a.interface, true, None, None)?;
+    if a.internal {
+        nl.add_prohibit_rule(100, &a.interface, None)?;
+    }
+    for other in links
+        .iter()
+        .filter(|l| l.kind == "bridge" && l.name != a.interface)
+    {
+        for (ip, prefix) in nl.addresses(other.index)? {
+            let theirs = (Ipv4Addr::from(u32::from(ip) & mask(prefix)), prefix);
+            nl.add_prohibit_rule(200, &a.interface, Some(theirs))?;
+            nl.add_prohibit_rule(200, &other.name, Some(subnet))?;
+        }
+    }
+    let bridge = nl
+        .link(&a.interface)?
+        .ok_or_else(|| anyhow!("bridge {} vanished", a.interface))?;
+    Ok(bridge.index)
+}
+
+/// Take the container off its networks (the monitor, once its pid 1 has
+/// exited; the monitor is still in the container's network namespace)
+/// and rewrite the names of the containers that stay.
+pub fn detach(b: &Bridges, infra_pid: i32) -> Result<()> {
+    leave(b, infra_pid, None)
+}
+
+/// Take the container off `network` (every network: `None`), from any
+/// process (the veths are found by their labels), and rewrite the names
+/// of the containers that stay. Nothing to do when berth's network
+/// namespace is gone.
+pub fn leave(b: &Bridges, infra_pid: i32, network: Option<&str>) -> Result<()> {
+    let _lock = lock(&b.state_dir)?;
+    let Ok(infra) = std::fs::File::open(format!("/proc/{infra_pid}/ns/net")) else {
+        return Ok(());
+    };
+    let back = std::fs::File::open("/proc/thread-self/ns/net")
+        .context("opening this process's network namespace")?;
+    enter_net(&infra, "berth's network namespace")?;
+    let done = (|| -> Result<()> {
+        let mut nl = Netlink::open()?;
+        // The networks whose members' names change: those the record
+        // names, and those the veths' labels say (connected later).
+        let mut left = b.clone();
+        if let Some(n) = network {
+            left.attachments.retain(|a| a.network == n);
+        }
+        for e in nl.links()?.iter().filter_map(parse_label) {
+            if e.id == b.container_id && network.is_none_or(|n| n == e.network) {
+                let _ = nl.delete_link(e.index);
+                if !left.attachments.iter().any(|a| a.network == e.network) {
+                    left.attachments.push(blank(&e.network));
+                }
+            }
+        }
+        let leaving = if network.is_none() {
+            vec![b.container_id.as_str()]
+        } else {
+            Vec::new()
+        };
+        rewrite_hosts(&left, &leaving)?;
+        if network.is_some() {
+            // The container stays on its other networks: its own names.
+            let mut me = b.clone();
+            me.attachments = Vec::new();
+            rewrite_own_hosts(&me)?;
+        }
+        Ok(())
+    })();
+    // Back where it was (the monitor); a process that only came to
+    // leave (`network disconnect`) may not be able to, and need not.
+    let _ = enter_net(&back, "this process's network namespace");
+    done
+}
+
+/// Put the running container whose pid 1 is `pid1` on the networks of
+/// `b` (those it is not on yet), from outside: a child process joins the
+/// container's user and network namespaces and attaches it as its
+/// monitor would.
+pub fn connect(b: &Bridges, pid1: i32) -> Result<Attached> {
+    let infra = ensure_infra(&b.state_dir)?;
+    let (mut ours, theirs) =
+        std::os::unix::net::UnixStream::pair().context("creating a socket pair")?;
+    // SAFETY: the berth command that calls this has one thread.
+    match unsafe { nix::unistd::fork() }.context("forking")? {
+        nix::unistd::ForkResult::Child => {
+            drop(ours);
+            let mut theirs = theirs;
+            let r = (|| -> Result<Attached> {
+                let user = std::fs::File::open(format!("/proc/{pid1}/ns/user"))
+                    .context("opening the container's user namespace")?;
+                let mine = std::fs::metadata("/proc/self/ns/user")?;
+                use std::os::unix::fs::MetadataExt;
+                let theirs_md = user.metadata()?;
+                if (mine.dev(), mine.ino()) != (theirs_md.dev(), theirs_md.ino()) {
+                    nix::sched::setns(&user, nix::sched::CloneFlags::CLONE_NEWUSER).map_err(
+                        |e| anyhow!("joining the container's user namespace: {}", e.desc()),
+                    )?;
+                }
+                let net = std::fs::File::open(format!("/proc/{pid1}/ns/net"))
+                    .context("opening the container's network namespace")?;
+                enter_net(&net, "the container's network namespace")?;
+                attach(b, infra.pid)
+            })();
+            let msg = match r {
+                Ok(a) => serde_json::to_vec(&a).unwrap_or_default(),
+                Err(e) => format!("!{e:#}").into_bytes(),
+            };
+            let _ = theirs.write_all(&msg);
+            // SAFETY: leave without running the parent's destructors.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(theirs);
+            let mut msg = Vec::new();
+            let _ = ours.read_to_end(&mut msg);
+            let _ = nix::sys::wait::waitpid(child, None);
+            if let Some(e) = msg.strip_prefix(b"!") {
+                bail!("{}", String::from_utf8_lossy(e));
+            }
+            serde_json::from_slice(&msg).context("connecting the container")
+        }
+    }
+}
+
+/// The holder's pid for the state dir, if it runs.
+pub fn running_infra(dir: &Path) -> Option<i32> {
+    read_infra(dir).map(|i| i.pid)
+}
+
+/// Run `f` in a child process that has joined the user namespace of
+/// the holder `infra_pid` (rootless: the only way into its network
+/// namespace); its error is the error.
+fn in_holder_userns(infra_pid: i32, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    let (mut ours, mut theirs) =
+        std::os::unix::net::UnixStream::pair().context("creating a socket pair")?;
+    // SAFETY: the berth command that calls this has one thread.
+    match unsafe { nix::unistd::fork() }.context("forking")? {
+        nix::unistd::ForkResult::Child => {
+            drop(ours);
+            let r = (|| -> Result<()> {
+                use std::os::unix::fs::MetadataExt;
+                let user = std::fs::File::open(format!("/proc/{infra_pid}/ns/user"))
+                    .context("opening berth's user namespace")?;
+                let (a, b) = (user.metadata()?, std::fs::metadata("/proc/self/ns/user")?);
+                if (a.dev(), a.ino()) != (b.dev(), b.ino()) && !nix::unistd::geteuid().is_root() {
+                    nix::sched::setns(&user, nix::sched::CloneFlags::CLONE_NEWUSER)
+                        .map_err(|e| anyhow!("joining berth's user namespace: {}", e.desc()))?;
+                }
+                f()
+            })();
+            if let Err(e) = r {
+                let _ = theirs.write_all(format!("{e:#}").as_bytes());
+            }
+            // SAFETY: leave without running the parent's destructors.
+            unsafe { libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => {
+            drop(theirs);
+            let mut msg = String::new();
+            let _ = ours.read_to_string(&mut msg);
+            let _ = nix::sys::wait::waitpid(child, None);
+            if !msg.is_empty() {
+                bail!("{msg}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Remove the bridge `interface` of a removed network from berth's
+/// network namespace, if that runs (its rules go with the namespace).
+pub fn remove_bridge(dir: &Path, interface: &str) -> Result<()> {
+    let Some(infra) = read_infra(dir) else {
+        return Ok(());
+    };
+    in_holder_userns(infra.pid, || {
+        let _lock = lock(dir)?;
+        let file = std::fs::File::open(format!("/proc/{}/ns/net", infra.pid))
+            .context("opening berth's network namespace")?;
+        enter_net(&file, "berth's network namespace")?;
+        let mut nl = Netlink::open()?;
+        if let Some(l) = nl.link(interface)? {
+            nl.delete_link(l.index)?;
+        }
+        nl.delete_rules_for(interface)
+    })
+}
+
+/// Take the running container of `b` off `network` from outside (`network
+/// disconnect`).
+pub fn disconnect(b: &Bridges, network: &str) -> Result<()> {
+    let Some(infra) = read_infra(&b.state_dir) else {
+        return Ok(());
+    };
+    in_holder_userns(infra.pid, || leave(b, infra.pid, Some(network)))
+}
+
+fn blank(network: &str) -> Attachment {
+    Attachment {
+        network: network.to_string(),
+        interface: String::new(),
+        subnet: String::new(),
+        gateway: String::new(),
+        ip_range: None,
+        internal: false,
+        ip: None,
+        mac: None,
+        aliases: Vec::new(),
+        default_network: false,
+    }
+}
+
+/// Rewrite the network part of `/etc/hosts` of every container that
+/// shares a network with `b`'s container (its own included unless
+/// `leaving`). Runs in the holder's namespace, under the lock.
+fn rewrite_hosts(b: &Bridges, leaving: &[&str]) -> Result<()> {
+    let mut nl = Netlink::open()?;
+    let endpoints: Vec<Endpoint> = nl
+        .links()?
+        .iter()
+        .filter_map(parse_label)
+        .filter(|e| !leaving.contains(&e.id.as_str()))
+        .collect();
+    let nets: Vec<&str> = b.attachments.iter().map(|a| a.network.as_str()).collect();
+    let ids: Vec<&str> = endpoints
+        .iter()
+        .filter(|e| nets.contains(&e.network.as_str()) && e.hosts)
+        .map(|e| e.id.as_str())
+        .collect();
+    write_sections(b, &endpoints, ids)
+}
+
+/// Rewrite the container's own names (its networks changed).
+fn rewrite_own_hosts(b: &Bridges) -> Result<()> {
+    let mut nl = Netlink::open()?;
+    let endpoints: Vec<Endpoint> = nl.links()?.iter().filter_map(parse_label).collect();
+    if b.no_hosts {
+        return Ok(());
+    }
+    write_sections(b, &endpoints, vec![b.container_id.as_str()])
+}
+
+fn write_sections(b: &Bridges, endpoints: &[Endpoint], mut ids: Vec<&str>) -> Result<()> {
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let mine: Vec<&str> = endpoints
+            .iter()
+            .filter(|e| e.id == id)
+            .map(|e| e.network.as_str())
+            .collect();
+        let mut section = String::new();
+        for e in endpoints
+            .iter()
+            .filter(|e| mine.contains(&e.network.as_str()))
+        {
+            section.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
+        }
+        write_hosts_section(&b.containers_dir.join(id).join("hosts"), &section);
+    }
+    Ok(())
+}
+
+/// The line after which berth writes the names of the networks.
+const MARK: &str = "# berth networks\n";
+
+/// Replace what follows [`MARK`] in the hosts file at `path` (in place:
+/// the file is bound into the container), if the container still exists.
+pub fn write_hosts_section(path: &Path, section: &str) {
+    let Ok(old) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let head = match old.find(MARK) {
+        Some(i) => &old[..i],
+        None => &old[..],
+    };
+    let text = format!("{head}{MARK}{section}");
+    if text == old {
+        return;
+    }
+    if let Ok(mut f) = std::fs::File::options()
+        .write(true)
+        .truncate(true)
+        .open(path)
+    {
+        let _ = f.write_all(text.as_bytes());
+    }
+}
+
+/// The state dir's files, for messages and tests.
+pub fn infra_record(dir: &Path) -> PathBuf {
+    dir.join("infra.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn att(subnet: &str, gateway: &str) -> Attachment {
+        Attachment {
+            network: "n".into(),
+            interface: "berth1".into(),
+            subnet: subnet.into(),
+            gateway: gateway.into(),
+            ip_range: None,
+            internal: false,
+            ip: None,
+            mac: None,
+            aliases: vec![],
+            default_network: false,
+        }
+    }
+
+    #[test]
+    fn addresses_skip_the_gateway_and_those_in_use() {
+        let a = att("198.18.1.0/24", "198.18.1.1");
+        assert_eq!(pick_address(&a, &[]).unwrap(), Ipv4Addr::new(198, 18, 1, 2));
+        let used = [Ipv4Addr::new(198, 18, 1, 2), Ipv4Addr::new(198, 18, 1, 3)];
+        assert_eq!(
+            pick_address(&a, &used).unwrap(),
+            Ipv4Addr::new(198, 18, 1, 4)
+        );
+        let full: Vec<Ipv4Addr> = (2..=254).map(|n| Ipv4Addr::new(198, 18, 1, n)).collect();
+        assert!(pick_address(&a, &full).is_err());
+    }
+
+    #[test]
+    fn an_address_asked_for_is_checked() {
+        let mut a = att("198.18.1.0/24", "198.18.1.1");
+        a.ip = Some("198.18.1.9".into());
+        assert_eq!(pick_address(&a, &[]).unwrap(), Ipv4Addr::new(198, 18, 1, 9));
+        assert!(pick_address(&a, &[Ipv4Addr::new(198, 18, 1, 9)]).is_err());
+        for bad in [
+            "198.18.2.9",
+            "198.18.1.1",
+            "198.18.1.0",
+            "198.18.1.255",
+            "x",
+        ] {
+            a.ip = Some(bad.into());
+            assert!(pick_address(&a, &[]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_range_limits_the_addresses() {
+        let mut a = att("198.18.1.0/24", "198.18.1.1");
+        a.ip_range = Some("198.18.1.128/25".into());
+        assert_eq!(
+            pick_address(&a, &[]).unwrap(),
+            Ipv4Addr::new(198, 18, 1, 128)
+        );
+    }
+
+    #[test]
+    fn labels_round_trip() {
+        let names = vec![
+            "web".to_string(),
+            "www".to_string(),
+            "0123456789ab".to_string(),
+        ];
+        let l = Link {
+            index: 7,
+            alias: label(
+                "0123456789abcdef",
+                "net1",
+                Ipv4Addr::new(10, 0, 0, 2),
+                true,
+                &names,
+            ),
+            ..Default::default()
+        };
+        let e = parse_label(&l).unwrap();
+        assert_eq!(e.names, names);
+        assert_eq!(e.network, "net1");
+        assert!(e.hosts);
+        assert!(parse_label(&Link::default()).is_none());
+    }
+
+    #[test]
+    fn loopback_resolvers_become_the_forwarder() {
+        let ns = nameservers("nameserver 127.0.0.53\nnameserver 192.0.2.53\n");
+        assert!(ns.contains(&"192.0.2.53".to_string()));
+        assert!(!ns.iter().any(|n| n.starts_with("127.")));
+    }
+
+    #[test]
+    fn hosts_sections_replace_only_their_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hosts");
+        std::fs::write(&p, "127.0.0.1\tlocalhost\n").unwrap();
+        write_hosts_section(&p, "10.0.0.2\tweb\n");
+        write_hosts_section(&p, "10.0.0.3\tdb\n");
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            format!("127.0.0.1\tlocalhost\n{MARK}10.0.0.3\tdb\n")
+        );
+    }
+}
