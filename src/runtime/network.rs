@@ -233,6 +233,11 @@ fn start_holder(dir: &Path) -> Result<Infra> {
     };
     let json = serde_json::to_vec(&infra)?;
     crate::fsutil::write_atomic(&dir.join("infra.json"), &json)?;
+    // The holder ends its pastas when it leaves: it hears of them now
+    // (its record may be gone by the time it looks).
+    for (p, start) in super::pasta::serving(dir, pid) {
+        let _ = writeln!(inp, "{p} {start}");
+    }
     // The holder lives on alone; its end of the pipes closes with us.
     Ok(infra)
 }
@@ -313,6 +318,17 @@ pub fn holder_main(dir: &Path) -> i32 {
     if out.write_all(b"r").and_then(|_| out.flush()).is_err() {
         return 1;
     }
+    // The pastas that serve it, `PID START` a line, until berth closes
+    // the pipe.
+    let mut said = String::new();
+    let _ = inp.read_to_string(&mut said);
+    let told: Vec<(i32, u64)> = said
+        .lines()
+        .filter_map(|l| {
+            let (p, s) = l.split_once(' ')?;
+            Some((p.parse().ok()?, s.parse().ok()?))
+        })
+        .collect();
     // SAFETY: plain descriptor calls; stdio is /dev/null from now on.
     unsafe {
         let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
@@ -332,7 +348,7 @@ pub fn holder_main(dir: &Path) -> i32 {
     let mut waited = Duration::ZERO;
     // The pastas that serve this holder (pid, start time), remembered in
     // case its state dir is removed under it.
-    let mut pastas: Vec<(i32, u64)> = Vec::new();
+    let mut pastas: Vec<(i32, u64)> = told;
     loop {
         std::thread::sleep(Duration::from_secs(1));
         waited += Duration::from_secs(1);

@@ -90,6 +90,18 @@ fn alive(pid: i32, start: u64) -> bool {
     super::exec::process_alive(pid, start)
 }
 
+/// The recorded pastas of process `owner`: (pid, start time).
+pub fn serving(state_dir: &Path, owner: i32) -> Vec<(i32, u64)> {
+    let mut found = Vec::new();
+    end_where(state_dir, |r| {
+        if r.owner == owner {
+            found.push((r.pid, r.start));
+        }
+        false
+    });
+    found
+}
+
 /// End every recorded pasta whose process is gone.
 pub fn sweep(state_dir: &Path) {
     end_where(state_dir, |r| !alive(r.owner, r.owner_start));
@@ -100,7 +112,7 @@ pub fn end_for(state_dir: &Path, owner: i32) {
     end_where(state_dir, |r| r.owner == owner);
 }
 
-fn end_where(state_dir: &Path, doomed: impl Fn(&Record) -> bool) {
+fn end_where(state_dir: &Path, mut doomed: impl FnMut(&Record) -> bool) {
     let Ok(entries) = std::fs::read_dir(state_dir.join("pasta")) else {
         return;
     };
