@@ -1045,6 +1045,38 @@ each_identity!(idle_network_namespace_leaves_with_its_pasta, |who| {
     assert_ne!((next.pid, next.start), (infra.pid, infra.start));
 });
 
+each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
+    let Some(env) = net_env(who) else {
+        return;
+    };
+    // Removed at once after the first container: the holder must already
+    // know its pasta (its record goes with the runroot).
+    run_in(&env, &[], &["true"]).ok();
+    let infra = read_infra(&env).unwrap();
+    let helpers = helpers_of(&infra.netns, &[infra.pid], u64::MAX);
+    assert!(
+        !helpers.is_empty(),
+        "no pasta serves berth's namespace: {infra:?}"
+    );
+    std::fs::remove_dir_all(env.runroot()).unwrap();
+    let cutoff = crate::leaks::ticks_since_boot();
+    wait_until(
+        "berth's holder and its pasta leave with the runroot",
+        || {
+            let mut left = Vec::new();
+            if crate::leaks::start_time(infra.pid) == Some(infra.start) {
+                left.push(format!("the holder {} is alive", infra.pid));
+            }
+            left.extend(helpers_of(&infra.netns, &[infra.pid], cutoff));
+            if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{left:#?}\nof {infra:?}"))
+            }
+        },
+    );
+});
+
 each_identity!(bad_network_input_is_refused_in_one_line, |who| {
     let Some(env) = net_env(who) else {
         return;
