@@ -958,17 +958,11 @@ pub struct PruneArgs {
 }
 
 pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
-    if !a.force
-        && !output::confirm(
-            "WARNING! This will remove all non running containers.\nAre you sure you want to continue?",
-        )
-    {
-        return Ok(0);
-    }
-    let ids = ops::containers::prune(paths)?;
-    let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
-    output::print(&text)?;
-    Ok(0)
+    output::prune_after_asking(
+        a.force,
+        "WARNING! This will remove all non running containers.\nAre you sure you want to continue?",
+        || ops::containers::prune(paths),
+    )
 }
 
 #[derive(Args, Debug)]

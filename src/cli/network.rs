@@ -344,17 +344,11 @@ pub struct PruneArgs {
 
 /// `network prune`: prints the networks removed.
 pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
-    if !a.force
-        && !output::confirm(
-            "WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue?",
-        )
-    {
-        return Ok(0);
-    }
-    let names = ops::network::prune(paths)?;
-    let text: String = names.iter().map(|n| format!("{n}\n")).collect();
-    output::print(&text)?;
-    Ok(0)
+    output::prune_after_asking(
+        a.force,
+        "WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue?",
+        || ops::network::prune(paths),
+    )
 }
 
 #[derive(Args, Debug)]

@@ -103,6 +103,21 @@ pub fn confirm(question: &str) -> bool {
     }
 }
 
+/// A `prune` command: unless `force`, ask with `warning`; then `remove`
+/// and print what it removed, one a line.
+pub fn prune_after_asking(
+    force: bool,
+    warning: &str,
+    remove: impl FnOnce() -> anyhow::Result<Vec<String>>,
+) -> anyhow::Result<i32> {
+    if !force && !confirm(warning) {
+        return Ok(0);
+    }
+    let text: String = remove()?.iter().map(|n| format!("{n}\n")).collect();
+    print(&text)?;
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,9 @@ use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
-use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteScope};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteScope,
+};
 use netlink_packet_route::route::{RouteProtocol, RouteType};
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
@@ -301,8 +303,7 @@ impl Netlink {
     pub fn add_default_route(&mut self, gateway: Ipv4Addr) -> Result<()> {
         let mut m = RouteMessage::default();
         m.header.address_family = AddressFamily::Inet;
-        m.header.table = RouteMessage::default().header.table;
-        m.header.table = 254;
+        m.header.table = RouteHeader::RT_TABLE_MAIN;
         m.header.protocol = RouteProtocol::Boot;
         m.header.scope = RouteScope::Universe;
         m.header.kind = RouteType::Unicast;
@@ -327,7 +328,8 @@ impl Netlink {
         )?;
         Ok(answers.into_iter().find_map(|m| match m {
             RouteNetlinkMessage::NewRoute(r)
-                if r.header.destination_prefix_length == 0 && r.header.table == 254 =>
+                if r.header.destination_prefix_length == 0
+                    && r.header.table == RouteHeader::RT_TABLE_MAIN =>
             {
                 r.attributes.iter().find_map(|a| match a {
                     RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(*g),

@@ -36,7 +36,7 @@ use std::io::{Read, Write};
 use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -150,9 +150,6 @@ pub fn ensure_infra(dir: &Path) -> Result<Infra> {
     start_holder(dir).context("starting berth's network namespace")
 }
 
-/// The holder's pid, while berth sets it up.
-struct Holder(i32);
-
 fn start_holder(dir: &Path) -> Result<Infra> {
     let mut cmd = Command::new("/proc/self/exe");
     cmd.arg("internal-netns")
@@ -184,10 +181,10 @@ fn start_holder(dir: &Path) -> Result<Infra> {
     let Some(pid) = pid else {
         bail!("the holder could not make its namespaces");
     };
-    let mut child = Holder(pid);
-    let fail = |child: &mut Holder, e: anyhow::Error| -> anyhow::Error {
+    // A holder that cannot be set up goes at once.
+    let fail = |e: anyhow::Error| -> anyhow::Error {
         let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(child.0),
+            nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGKILL,
         );
         e
@@ -207,21 +204,18 @@ fn start_holder(dir: &Path) -> Result<Infra> {
         }
     })();
     if let Err(e) = mapped {
-        return Err(fail(
-            &mut child,
-            e.context("mapping the holder's user namespace"),
-        ));
+        return Err(fail(e.context("mapping the holder's user namespace")));
     }
     if inp.write_all(b"m").is_err() || out.read_exact(&mut b).is_err() || b[0] != b'r' {
         let e = anyhow!("the holder could not set up its network namespace");
-        return Err(fail(&mut child, e));
+        return Err(fail(e));
     }
     let start_time = super::exec::process_start_time(pid).unwrap_or(0);
     let backend = backend();
     let (backend, host_gateway) = match backend {
         "pasta" => match start_pasta(pid, dir) {
             Ok(()) => ("pasta", host_default_gateway()),
-            Err(e) => return Err(fail(&mut child, e)),
+            Err(e) => return Err(fail(e)),
         },
         _ => ("none", None),
     };
@@ -392,23 +386,9 @@ pub fn holder_main(dir: &Path) -> i32 {
 
 /// The pastas recorded for holder `me` in `dir`, added to `known`.
 fn remember_pastas(dir: &Path, me: i32, known: &mut Vec<(i32, u64)>) {
-    let Ok(entries) = std::fs::read_dir(dir.join("pasta")) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Some(v) = std::fs::read(e.path())
-            .ok()
-            .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
-        else {
-            continue;
-        };
-        let (Some(pid), Some(start), Some(owner)) =
-            (v["pid"].as_i64(), v["start"].as_u64(), v["owner"].as_i64())
-        else {
-            continue;
-        };
-        if owner == i64::from(me) && !known.contains(&(pid as i32, start)) {
-            known.push((pid as i32, start));
+    for p in super::pasta::serving(dir, me) {
+        if !known.contains(&p) {
+            known.push(p);
         }
     }
 }
@@ -745,57 +725,17 @@ pub fn leave(b: &Bridges, infra_pid: i32, network: Option<&str>) -> Result<()> {
 
 /// Put the running container whose pid 1 is `pid1` on the networks of
 /// `b` (those it is not on yet), from outside: a child process joins the
-/// container's user and network namespaces and attaches it as its
+/// holder's user namespace (which a rootless container on berth networks
+/// shares) and the container's network namespace, and attaches it as its
 /// monitor would.
-pub fn connect(b: &Bridges, pid1: i32) -> Result<Attached> {
+pub fn connect(b: &Bridges, pid1: i32) -> Result<()> {
     let infra = ensure_infra(&b.state_dir)?;
-    let (mut ours, theirs) =
-        std::os::unix::net::UnixStream::pair().context("creating a socket pair")?;
-    // SAFETY: the berth command that calls this has one thread.
-    match unsafe { nix::unistd::fork() }.context("forking")? {
-        nix::unistd::ForkResult::Child => {
-            drop(ours);
-            let mut theirs = theirs;
-            let r = (|| -> Result<Attached> {
-                let user = std::fs::File::open(format!("/proc/{pid1}/ns/user"))
-                    .context("opening the container's user namespace")?;
-                let mine = std::fs::metadata("/proc/self/ns/user")?;
-                use std::os::unix::fs::MetadataExt;
-                let theirs_md = user.metadata()?;
-                if (mine.dev(), mine.ino()) != (theirs_md.dev(), theirs_md.ino()) {
-                    nix::sched::setns(&user, nix::sched::CloneFlags::CLONE_NEWUSER).map_err(
-                        |e| anyhow!("joining the container's user namespace: {}", e.desc()),
-                    )?;
-                }
-                let net = std::fs::File::open(format!("/proc/{pid1}/ns/net"))
-                    .context("opening the container's network namespace")?;
-                enter_net(&net, "the container's network namespace")?;
-                attach(b, infra.pid)
-            })();
-            let msg = match r {
-                Ok(a) => serde_json::to_vec(&a).unwrap_or_default(),
-                Err(e) => format!("!{e:#}").into_bytes(),
-            };
-            let _ = theirs.write_all(&msg);
-            // SAFETY: leave without running the parent's destructors.
-            unsafe { libc::_exit(0) }
-        }
-        nix::unistd::ForkResult::Parent { child } => {
-            drop(theirs);
-            let mut msg = Vec::new();
-            let _ = ours.read_to_end(&mut msg);
-            let _ = nix::sys::wait::waitpid(child, None);
-            if let Some(e) = msg.strip_prefix(b"!") {
-                bail!("{}", String::from_utf8_lossy(e));
-            }
-            serde_json::from_slice(&msg).context("connecting the container")
-        }
-    }
-}
-
-/// The holder's pid for the state dir, if it runs.
-pub fn running_infra(dir: &Path) -> Option<i32> {
-    read_infra(dir).map(|i| i.pid)
+    in_holder_userns(infra.pid, || {
+        let net = std::fs::File::open(format!("/proc/{pid1}/ns/net"))
+            .context("opening the container's network namespace")?;
+        enter_net(&net, "the container's network namespace")?;
+        attach(b, infra.pid).map(|_| ())
+    })
 }
 
 /// Run `f` in a child process that has joined the user namespace of
@@ -956,11 +896,6 @@ pub fn write_hosts_section(path: &Path, section: &str) {
     {
         let _ = f.write_all(text.as_bytes());
     }
-}
-
-/// The state dir's files, for messages and tests.
-pub fn infra_record(dir: &Path) -> PathBuf {
-    dir.join("infra.json")
 }
 
 #[cfg(test)]

@@ -92,14 +92,11 @@ fn alive(pid: i32, start: u64) -> bool {
 
 /// The recorded pastas of process `owner`: (pid, start time).
 pub fn serving(state_dir: &Path, owner: i32) -> Vec<(i32, u64)> {
-    let mut found = Vec::new();
-    end_where(state_dir, |r| {
-        if r.owner == owner {
-            found.push((r.pid, r.start));
-        }
-        false
-    });
-    found
+    records(state_dir)
+        .into_iter()
+        .filter(|(_, r)| r.owner == owner)
+        .map(|(_, r)| (r.pid, r.start))
+        .collect()
 }
 
 /// End every recorded pasta whose process is gone.
@@ -112,17 +109,22 @@ pub fn end_for(state_dir: &Path, owner: i32) {
     end_where(state_dir, |r| r.owner == owner);
 }
 
-fn end_where(state_dir: &Path, mut doomed: impl FnMut(&Record) -> bool) {
+/// The records of `STATE_DIR/pasta/`, with their files.
+fn records(state_dir: &Path) -> Vec<(std::path::PathBuf, Record)> {
     let Ok(entries) = std::fs::read_dir(state_dir.join("pasta")) else {
-        return;
+        return Vec::new();
     };
-    for e in entries.flatten() {
-        let Some(r) = std::fs::read(e.path())
-            .ok()
-            .and_then(|t| serde_json::from_slice::<Record>(&t).ok())
-        else {
-            continue;
-        };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let r = serde_json::from_slice::<Record>(&std::fs::read(e.path()).ok()?).ok()?;
+            Some((e.path(), r))
+        })
+        .collect()
+}
+
+fn end_where(state_dir: &Path, doomed: impl Fn(&Record) -> bool) {
+    for (path, r) in records(state_dir) {
         if !doomed(&r) {
             continue;
         }
@@ -132,7 +134,7 @@ fn end_where(state_dir: &Path, mut doomed: impl FnMut(&Record) -> bool) {
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
-        let _ = std::fs::remove_file(e.path());
+        let _ = std::fs::remove_file(path);
     }
 }
 
