@@ -805,6 +805,39 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "FinishedAt": crate::image::time::format_rfc3339(r.finished),
         },
         "Config": r.config,
+        "NetworkSettings": network_settings(&c.networks),
+    })
+}
+
+/// `NetworkSettings` as Podman and Docker show it: the first network's
+/// address at the top, and each network by name.
+fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
+    let first = list.first();
+    let field =
+        |f: fn(&crate::runtime::network::Settings) -> Value, empty: Value| first.map_or(empty, f);
+    let networks: serde_json::Map<String, Value> = list
+        .iter()
+        .map(|s| {
+            (
+                s.network.clone(),
+                json!({
+                    "NetworkID": s.network,
+                    "IPAddress": s.ip,
+                    "IPPrefixLen": s.prefix,
+                    "Gateway": s.gateway,
+                    "MacAddress": s.mac,
+                    "Aliases": s.aliases,
+                    "InterfaceName": s.interface,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "IPAddress": field(|s| json!(s.ip), json!("")),
+        "IPPrefixLen": field(|s| json!(s.prefix), json!(0)),
+        "Gateway": field(|s| json!(s.gateway), json!("")),
+        "MacAddress": field(|s| json!(s.mac), json!("")),
+        "Networks": networks,
     })
 }
 

@@ -21,6 +21,25 @@ use std::time::{Duration, Instant};
 pub struct ContainerInfo {
     pub record: ContainerRecord,
     pub state: State,
+    /// What its berth networks gave it while it runs.
+    pub networks: Vec<crate::runtime::network::Settings>,
+}
+
+impl ContainerInfo {
+    pub(crate) fn of(store: &Store, record: ContainerRecord) -> ContainerInfo {
+        let state = store.container_state(&record);
+        let networks = match state {
+            State::Running(_) => {
+                crate::runtime::network::settings(&store.containers_dir(), &record.id)
+            }
+            _ => Vec::new(),
+        };
+        ContainerInfo {
+            record,
+            state,
+            networks,
+        }
+    }
 }
 
 /// `create`: the record and its files; returns the id.
@@ -184,10 +203,7 @@ pub fn list(paths: &StorePaths, all: bool) -> Result<Vec<ContainerInfo>> {
     Ok(store
         .containers()?
         .into_iter()
-        .map(|record| ContainerInfo {
-            state: store.container_state(&record),
-            record,
-        })
+        .map(|record| ContainerInfo::of(&store, record))
         .filter(|c| all || matches!(c.state, State::Running(_)))
         .collect())
 }
@@ -199,10 +215,7 @@ pub fn inspect(paths: &StorePaths, names: &[String]) -> Result<Vec<ContainerInfo
         .iter()
         .map(|n| {
             let record = store.find_container(n)?;
-            Ok(ContainerInfo {
-                state: store.container_state(&record),
-                record,
-            })
+            Ok(ContainerInfo::of(&store, record))
         })
         .collect()
 }

@@ -59,10 +59,7 @@ pub fn inspect_objects(paths: &StorePaths, names: &[String], kind: Kind) -> Resu
         if kind != Kind::Image {
             if let Ok(record) = store.find_container(name) {
                 out.push(Object::Container(Box::new(
-                    super::containers::ContainerInfo {
-                        state: store.container_state(&record),
-                        record,
-                    },
+                    super::containers::ContainerInfo::of(store, record),
                 )));
                 continue;
             }

@@ -404,7 +404,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     } else {
         &[]
     };
-    let etc = etc_files_of(&hostname, &spec.network, opts)?;
+    let etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
     store.create_container(&rec, !opts.rm, dirs, &etc)?;
     drop(lock);
     Ok((rec, spec))
@@ -926,10 +926,10 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
 /// The address a container reaches the host at: the host's default
 /// gateway, which pasta maps to the host's loopback; slirp4netns's
 /// 10.0.2.2.
-fn host_gateway(network: &Network) -> Option<String> {
+fn host_gateway(network: &Network, keep_id: bool) -> Option<String> {
     match network {
         Network::Slirp4netns { .. } => Some("10.0.2.2".to_string()),
-        Network::Bridge(_) if crate::runtime::network::backend() == "slirp4netns" => {
+        Network::Bridge(_) if crate::runtime::network::way_out(keep_id) == "slirp4netns" => {
             Some("10.0.2.2".to_string())
         }
         Network::Bridge(_) | Network::Pasta { .. } => {
@@ -945,9 +945,10 @@ fn host_gateway(network: &Network) -> Option<String> {
 fn etc_files_of(
     hostname: &str,
     network: &Network,
+    keep_id: bool,
     opts: &RunOptions,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let gateway = host_gateway(network);
+    let gateway = host_gateway(network, keep_id);
     let mut hosts = if *network == Network::Host {
         let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
         if !h.is_empty() && !h.ends_with('\n') {
@@ -982,9 +983,11 @@ fn etc_files_of(
     let mut servers: Vec<String> = match network {
         // slirp4netns answers DNS itself, with the host's resolver.
         Network::Slirp4netns { .. } => vec![crate::runtime::slirp::DNS.to_string()],
-        Network::Bridge(_) | Network::Pasta { .. } => {
-            crate::runtime::network::nameservers(&host_resolv)
-        }
+        Network::Pasta { .. } => crate::runtime::network::nameservers(&host_resolv, "pasta"),
+        Network::Bridge(_) => crate::runtime::network::nameservers(
+            &host_resolv,
+            crate::runtime::network::way_out(keep_id),
+        ),
         _ => host_resolv
             .lines()
             .filter_map(|l| l.strip_prefix("nameserver"))

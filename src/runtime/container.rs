@@ -138,26 +138,24 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     let spec = match &spec.network {
         Network::Bridge(b) if b.infra_pid == 0 => {
             with_net = spec.clone();
-            let inside = userns::identity() == userns::Identity::NamespaceRoot;
-            let only_default = b.attachments.iter().all(|a| a.default_network);
-            if super::network::backend() == "slirp4netns" && only_default {
-                // No pasta: the default network's way out is slirp4netns
-                // for this container alone.
-                with_net.network = Network::Slirp4netns {
-                    allow_host_loopback: true,
-                };
-            } else if inside || spec.keep_id {
+            if let Some(program) = super::network::own_way_out(spec.keep_id) {
                 // Inside `berth unshare` (a rootless build) or with its own
                 // id map (keep-id), the container cannot join the user
-                // namespace that owns berth's bridges: pasta of its own.
-                with_net.network = Network::Pasta {
-                    options: Vec::new(),
-                    state_dir: b.state_dir.clone(),
+                // namespace that owns berth's bridges: a way out of its
+                // own.
+                with_net.network = match program {
+                    "pasta" => Network::Pasta {
+                        options: Vec::new(),
+                        state_dir: b.state_dir.clone(),
+                    },
+                    _ => Network::Slirp4netns {
+                        allow_host_loopback: true,
+                    },
                 };
             } else {
                 let infra = super::network::ensure_infra(&b.state_dir)?;
                 if infra.backend == "none" {
-                    hint("berth networks have no way out: install pasta (package passt) or slirp4netns");
+                    hint("berth networks have no way out: install slirp4netns or pasta (package passt)");
                 }
                 if let Network::Bridge(nb) = &mut with_net.network {
                     nb.infra_pid = infra.pid;

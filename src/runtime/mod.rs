@@ -8,6 +8,7 @@ pub mod exec;
 pub mod logs;
 pub mod netlink;
 pub mod network;
+pub mod nftables;
 pub mod pasta;
 pub mod ports;
 pub mod probe;

@@ -33,6 +33,8 @@ pub struct Link {
     /// The index of the bridge it is a port of.
     pub master: Option<u32>,
     pub alias: String,
+    /// Its hardware address.
+    pub mac: Option<[u8; 6]>,
 }
 
 /// An rtnetlink socket in the current network namespace.
@@ -142,11 +144,11 @@ impl Netlink {
         Ok(self.links()?.into_iter().find(|l| l.name == name))
     }
 
-    /// Create a bridge named `name`, with forwarding delay 0 (ports
-    /// forward at once).
-    pub fn add_bridge(&mut self, name: &str) -> Result<()> {
+    /// Create a bridge named `name` with MTU `mtu`.
+    pub fn add_bridge(&mut self, name: &str, mtu: u32) -> Result<()> {
         let mut m = LinkMessage::default();
         m.attributes.push(LinkAttribute::IfName(name.to_string()));
+        m.attributes.push(LinkAttribute::Mtu(mtu));
         m.attributes
             .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
                 InfoKind::Bridge,
@@ -159,20 +161,24 @@ impl Netlink {
         Ok(())
     }
 
-    /// Create a veth pair: `name` here (with `alias`), `peer` in the
-    /// network namespace `peer_netns` (a descriptor of its file).
+    /// Create a veth pair with MTU `mtu`: `name` here (with `alias`),
+    /// `peer` in the network namespace `peer_netns` (a descriptor of its
+    /// file).
     pub fn add_veth(
         &mut self,
         name: &str,
         alias: &str,
         peer: &str,
         peer_netns: RawFd,
+        mtu: u32,
     ) -> Result<()> {
         let mut p = LinkMessage::default();
         p.attributes.push(LinkAttribute::IfName(peer.to_string()));
         p.attributes.push(LinkAttribute::NetNsFd(peer_netns));
+        p.attributes.push(LinkAttribute::Mtu(mtu));
         let mut m = LinkMessage::default();
         m.attributes.push(LinkAttribute::IfName(name.to_string()));
+        m.attributes.push(LinkAttribute::Mtu(mtu));
         m.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Veth),
             LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(p))),
@@ -184,15 +190,21 @@ impl Netlink {
         )?;
         if !alias.is_empty() {
             let index = self.index(name)?;
-            let mut m = LinkMessage::default();
-            m.header.index = index;
-            m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
-            self.request(
-                RouteNetlinkMessage::SetLink(m),
-                NLM_F_ACK,
-                &format!("labelling network interface {name}"),
-            )?;
+            self.set_alias(index, alias)?;
         }
+        Ok(())
+    }
+
+    /// Label link `index` with `alias`.
+    pub fn set_alias(&mut self, index: u32, alias: &str) -> Result<()> {
+        let mut m = LinkMessage::default();
+        m.header.index = index;
+        m.attributes.push(LinkAttribute::IfAlias(alias.to_string()));
+        self.request(
+            RouteNetlinkMessage::SetLink(m),
+            NLM_F_ACK,
+            &format!("labelling network interface {index}"),
+        )?;
         Ok(())
     }
 
@@ -406,6 +418,7 @@ fn link_of(l: &LinkMessage) -> Link {
             LinkAttribute::IfName(n) => link.name = n.clone(),
             LinkAttribute::IfAlias(s) => link.alias = s.clone(),
             LinkAttribute::Controller(m) => link.master = Some(*m),
+            LinkAttribute::Address(a) => link.mac = a.as_slice().try_into().ok(),
             LinkAttribute::LinkInfo(infos) => {
                 for i in infos {
                     if let LinkInfo::Kind(k) = i {

@@ -1,17 +1,28 @@
 //! berth networks: bridges in a network namespace that berth keeps per
 //! runroot (Podman's "rootless netns"), reached from each container by a
-//! veth pair, and connected to the outside by one pasta (or slirp4netns)
+//! veth pair, and connected to the outside by one slirp4netns (or pasta)
 //! for the whole namespace.
 //!
 //! - **The holder.** A small process (`berth internal-netns DIR`) makes a
 //!   user and a network namespace, is mapped as containers are (rootless:
 //!   the subordinate range; root: every id to itself), and then only
 //!   waits. Rootless containers on berth networks join its user namespace,
-//!   so that the namespaces on both ends of a veth have one owner. pasta
-//!   joins its network namespace and ends with it. The holder leaves (and
-//!   the namespace with its bridges goes) once no container has been on
-//!   any network for [`IDLE`]. Its pid and start time are in
-//!   `DIR/infra.json`.
+//!   so that the namespaces on both ends of a veth have one owner. The
+//!   holder leaves (and the namespace with its bridges goes) once no
+//!   container has been on any network for [`IDLE`]. Its pid and start
+//!   time are in `DIR/infra.json`.
+//! - **The way out.** slirp4netns (else pasta) joins the namespace as
+//!   [`OUT_IF`]; what leaves through it is masqueraded to the
+//!   namespace's own address ([`super::nftables`]). slirp4netns ends when
+//!   the holder does, however it ends (its exit descriptor is a pipe
+//!   whose only writer is the holder); pasta is ended by the holder, or
+//!   by the next berth that finds the holder gone. slirp4netns comes
+//!   first because the pasta of 2023 resets bulk TCP that it receives
+//!   forwarded from a bridge (1 GiB transfers reset after a few MiB in
+//!   half the tries), which slirp4netns, a whole TCP/IP stack, does not.
+//! - **MTU.** Bridges and veths have slirp4netns's MTU, [`MTU`]: bulk
+//!   traffic crosses the namespace in 64 KiB frames, not 1500-byte ones
+//!   (about 300 MiB/s to the outside instead of about 115).
 //! - **Endpoints.** A container's monitor, under `DIR/lock`, makes a veth
 //!   pair: `vb…` on the network's bridge in the holder's namespace, labelled
 //!   (`IFLA_IFALIAS`) with the container's id, network, address and names;
@@ -52,12 +63,27 @@ fn idle_time() -> Duration {
         .map_or(IDLE, Duration::from_secs)
 }
 
+/// The MTU of berth's bridges and veths (slirp4netns's and pasta's).
+pub const MTU: u32 = 65520;
+
+/// The interface of berth's network namespace that leads out.
+pub const OUT_IF: &str = "tap0";
+
+/// The descriptor the holder keeps the write end of slirp4netns's exit
+/// pipe on.
+const EXIT_FD: i32 = 3;
+
 /// The address pasta answers DNS queries on (forwarded to the host's
 /// resolvers).
 pub const PASTA_DNS: &str = "169.254.1.1";
 
 /// The label prefix of berth's endpoints.
 const LABEL: &str = "berth-endpoint";
+
+/// The label prefix of the endpoints of containers that have exited,
+/// whose veths wait for the kernel to remove them with the container's
+/// network namespace: their addresses stay taken, their names are gone.
+const LEAVING: &str = "berth-leaving";
 
 /// `DIR/infra.json`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -72,25 +98,50 @@ pub struct Infra {
 }
 
 /// Which program connects berth's networks to the outside:
-/// `BERTH_NETWORK_BACKEND` (`pasta`, `slirp4netns`, `none`), else pasta
-/// when installed, else slirp4netns, else none.
+/// `BERTH_NETWORK_BACKEND` (`pasta`, `slirp4netns`, `none`), else
+/// slirp4netns when installed, else pasta, else none (see the module's
+/// notes for why slirp4netns first).
 pub fn backend() -> &'static str {
     match std::env::var("BERTH_NETWORK_BACKEND").as_deref() {
         Ok("pasta") => "pasta",
         Ok("slirp4netns") => "slirp4netns",
         Ok("none") => "none",
-        _ if super::which("pasta").is_some() => "pasta",
         _ if super::which("slirp4netns").is_some() => "slirp4netns",
+        _ if super::which("pasta").is_some() => "pasta",
         _ => "none",
     }
 }
 
-/// The nameservers a container on a berth network uses: the host's,
-/// with loopback resolvers (unreachable from a container) replaced by the
-/// backend's forwarder.
-pub fn nameservers(host_resolv: &str) -> Vec<String> {
+/// The way out of a container on berth networks that cannot join the
+/// holder's user namespace (`keep_id`, or inside `berth unshare`: a
+/// rootless build step): a program of its own, pasta when installed
+/// (carrying one container's own traffic, not forwarded traffic, it
+/// keeps bulk TCP whole; slirp4netns's sandbox needs root of the
+/// container's user namespace, which keep-id without subordinate ids
+/// lacks), else slirp4netns. `None`: it joins the holder's bridges.
+pub fn own_way_out(keep_id: bool) -> Option<&'static str> {
+    let inside = super::userns::identity() == super::userns::Identity::NamespaceRoot;
+    if !inside && !keep_id {
+        return None;
+    }
+    Some(match super::which("pasta") {
+        Some(_) => "pasta",
+        None => "slirp4netns",
+    })
+}
+
+/// The program that carries a berth-network container's traffic out:
+/// its own ([`own_way_out`]) or the holder's ([`backend`]).
+pub fn way_out(keep_id: bool) -> &'static str {
+    own_way_out(keep_id).unwrap_or_else(backend)
+}
+
+/// The nameservers a container whose traffic `program` carries out
+/// uses: the host's, with loopback resolvers (unreachable from a
+/// container) replaced by the program's forwarder.
+pub fn nameservers(host_resolv: &str, program: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let forwarder = match backend() {
+    let forwarder = match program {
         "pasta" => Some(PASTA_DNS),
         "slirp4netns" => Some(super::slirp::DNS),
         _ => None,
@@ -151,6 +202,10 @@ pub fn ensure_infra(dir: &Path) -> Result<Infra> {
 }
 
 fn start_holder(dir: &Path) -> Result<Infra> {
+    // slirp4netns's exit pipe: the holder keeps the write end as
+    // [`EXIT_FD`] for its whole life.
+    let (exit_r, exit_w) = super::slirp::pipe()?;
+    let exit_w_fd = exit_w.as_raw_fd();
     let mut cmd = Command::new("/proc/self/exe");
     cmd.arg("internal-netns")
         .arg(dir)
@@ -158,15 +213,24 @@ fn start_holder(dir: &Path) -> Result<Infra> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .current_dir("/");
-    // SAFETY: setsid is async-signal-safe: out of berth's session, so a
-    // ^C to berth does not reach it.
+    // SAFETY: setsid and dup2 are async-signal-safe: out of berth's
+    // session, so a ^C to berth does not reach it.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::setsid();
+            let kept = if exit_w_fd == EXIT_FD {
+                libc::fcntl(EXIT_FD, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(exit_w_fd, EXIT_FD)
+            };
+            if kept < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             Ok(())
         });
     }
     let mut first = cmd.spawn().context("starting the holder")?;
+    drop(exit_w);
     let mut out = first.stdout.take().expect("piped");
     let mut inp = first.stdin.take().expect("piped");
     // The first process forks the holder and leaves.
@@ -206,13 +270,24 @@ fn start_holder(dir: &Path) -> Result<Infra> {
     if let Err(e) = mapped {
         return Err(fail(e.context("mapping the holder's user namespace")));
     }
-    if inp.write_all(b"m").is_err() || out.read_exact(&mut b).is_err() || b[0] != b'r' {
+    // `r`: ready; `n`: ready, but without the masquerade rule, which
+    // slirp4netns needs (pasta does without).
+    if inp.write_all(b"m").is_err() || out.read_exact(&mut b).is_err() || !b"rn".contains(&b[0]) {
         let e = anyhow!("the holder could not set up its network namespace");
         return Err(fail(e));
     }
+    let masquerade = b[0] == b'r';
     let start_time = super::exec::process_start_time(pid).unwrap_or(0);
-    let backend = backend();
+    let backend = match backend() {
+        "slirp4netns" if !masquerade && super::which("pasta").is_some() => "pasta",
+        "slirp4netns" if !masquerade => "none",
+        b => b,
+    };
     let (backend, host_gateway) = match backend {
+        "slirp4netns" => match super::slirp::start_for_holder(pid, OUT_IF, exit_r) {
+            Ok(()) => ("slirp4netns", Some("10.0.2.2".to_string())),
+            Err(e) => return Err(fail(e)),
+        },
         "pasta" => match start_pasta(pid, dir) {
             Ok(()) => ("pasta", host_default_gateway()),
             Err(e) => return Err(fail(e)),
@@ -258,8 +333,17 @@ fn start_pasta(pid: i32, dir: &Path) -> Result<()> {
         bail!("pasta is not installed (install the passt package)");
     };
     let mut cmd = Command::new(&prog);
-    cmd.args(["--config-net", "--quiet", "-t", "none", "-u", "none"])
-        .args(["-T", "none", "-U", "none", "--dns-forward", PASTA_DNS]);
+    cmd.args([
+        "--config-net",
+        "--quiet",
+        "-I",
+        OUT_IF,
+        "-t",
+        "none",
+        "-u",
+        "none",
+    ])
+    .args(["-T", "none", "-U", "none", "--dns-forward", PASTA_DNS]);
     if nix::unistd::geteuid().is_root() {
         // As root pasta would become nobody, who cannot join the holder.
         cmd.args(["--runas", "0:0"]);
@@ -274,8 +358,10 @@ fn start_pasta(pid: i32, dir: &Path) -> Result<()> {
 }
 
 /// The hidden `internal-netns DIR` mode: the holder. Makes its
-/// namespaces, says `u` and waits for `m` (mapped), sets up loopback and
-/// forwarding, says `r`, then waits until it has been idle for [`IDLE`].
+/// namespaces, says `u` and waits for `m` (mapped), sets up loopback,
+/// forwarding and the masquerade rule, says `r` (`n`: no masquerade
+/// rule), then waits until it has been idle for [`IDLE`]. It keeps
+/// [`EXIT_FD`] open until it ends.
 pub fn holder_main(dir: &Path) -> i32 {
     // Not a child of the berth that started it (whose process tree ends
     // with its container): the first process leaves at once, its child
@@ -309,7 +395,11 @@ pub fn holder_main(dir: &Path) -> i32 {
     {
         return 1;
     }
-    if out.write_all(b"r").and_then(|_| out.flush()).is_err() {
+    let ready = match super::nftables::masquerade(OUT_IF) {
+        Ok(()) => b"r",
+        Err(_) => b"n",
+    };
+    if out.write_all(ready).and_then(|_| out.flush()).is_err() {
         return 1;
     }
     // The pastas that serve it, `PID START` a line, until berth closes
@@ -404,6 +494,44 @@ fn kill_all(pastas: &[(i32, u64)]) {
     }
 }
 
+/// What one network gave a running container, as `inspect` shows it;
+/// kept in `<containers_dir>/<id>/networks.json` by whoever attaches or
+/// detaches it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub network: String,
+    /// `ethN` in the container.
+    pub interface: String,
+    pub ip: String,
+    pub prefix: u8,
+    /// Empty on an `--internal` network.
+    pub gateway: String,
+    pub mac: String,
+    pub aliases: Vec<String>,
+}
+
+/// The networks of a running container `id` (none: not running or on
+/// no berth network).
+pub fn settings(containers_dir: &Path, id: &str) -> Vec<Settings> {
+    std::fs::read(containers_dir.join(id).join("networks.json"))
+        .ok()
+        .and_then(|t| serde_json::from_slice(&t).ok())
+        .unwrap_or_default()
+}
+
+fn write_settings(b: &Bridges, list: &[Settings]) -> Result<()> {
+    let dir = b.containers_dir.join(&b.container_id);
+    let path = dir.join("networks.json");
+    if list.is_empty() {
+        let _ = std::fs::remove_file(&path);
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    crate::fsutil::write_atomic(&path, &serde_json::to_vec(list)?)
+}
+
 /// One endpoint, from its veth's label:
 /// `berth-endpoint ID NETWORK ADDRESS HOSTS(0|1) NAME [ALIAS…]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,6 +544,8 @@ pub struct Endpoint {
     pub names: Vec<String>,
     /// The veth in the holder's namespace.
     pub index: u32,
+    /// Its container has exited ([`LEAVING`]).
+    pub leaving: bool,
 }
 
 fn label(id: &str, network: &str, ip: Ipv4Addr, hosts: bool, names: &[String]) -> String {
@@ -428,10 +558,13 @@ fn label(id: &str, network: &str, ip: Ipv4Addr, hosts: bool, names: &[String]) -
 
 fn parse_label(l: &Link) -> Option<Endpoint> {
     let mut f = l.alias.split_whitespace();
-    if f.next()? != LABEL {
-        return None;
-    }
+    let leaving = match f.next()? {
+        LABEL => false,
+        LEAVING => true,
+        _ => return None,
+    };
     Some(Endpoint {
+        leaving,
         id: f.next()?.to_string(),
         network: f.next()?.to_string(),
         ip: f.next()?.parse().ok()?,
@@ -548,6 +681,7 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
     let result = attach_in_infra(b, &own, &numbers);
     enter_net(&own, "the container's network namespace")?;
     let (attached, macs) = result?;
+    let mut settings = settings(&b.containers_dir, &b.container_id);
     for (k, (a, (_, ip, ifname))) in b.attachments.iter().zip(&attached.addresses).enumerate() {
         let ip: Ipv4Addr = ip.parse()?;
         let (_, prefix) = parse_cidr(&a.subnet)?;
@@ -558,7 +692,23 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
             nl.add_default_route(a.gateway.parse()?)?;
             default_set = true;
         }
+        let mac = nl.link(ifname)?.and_then(|l| l.mac).unwrap_or_default();
+        settings.retain(|s| s.network != a.network);
+        settings.push(Settings {
+            network: a.network.clone(),
+            interface: ifname.clone(),
+            ip: ip.to_string(),
+            prefix,
+            gateway: if a.internal {
+                String::new()
+            } else {
+                a.gateway.clone()
+            },
+            mac: mac.map(|b| format!("{b:02x}")).join(":"),
+            aliases: a.aliases.clone(),
+        });
     }
+    write_settings(b, &settings)?;
     enter_net(&infra, "berth's network namespace")?;
     let hosts = rewrite_hosts(b, &[]);
     enter_net(&own, "the container's network namespace")?;
@@ -593,7 +743,7 @@ fn attach_in_infra(
         let host_if = format!("vb{}{n}", &b.container_id[..11]);
         let ifname = format!("eth{n}");
         let label = label(&b.container_id, &a.network, ip, !b.no_hosts, &names);
-        nl.add_veth(&host_if, &label, &ifname, own.as_raw_fd())?;
+        nl.add_veth(&host_if, &label, &ifname, own.as_raw_fd(), MTU)?;
         nl.set_link(&host_if, true, Some(bridge), None)?;
         let mac = match &a.mac {
             Some(m) => Some(parse_mac(m)?),
@@ -639,7 +789,7 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     let links = nl.links()?;
     // Rules of a removed network's bridge of the same name.
     nl.delete_rules_for(&a.interface)?;
-    nl.add_bridge(&a.interface)?;
+    nl.add_bridge(&a.interface, MTU)?;
     // A fixed hardware address: a bridge otherwise takes its ports'
     // lowest, and changes it (and the containers' ARP entries go stale)
     // as containers come and go.
@@ -671,8 +821,14 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
 /// Take the container off its networks (the monitor, once its pid 1 has
 /// exited; the monitor is still in the container's network namespace)
 /// and rewrite the names of the containers that stay.
+///
+/// Its veths stay: they go with the container's network namespace when
+/// the monitor, its last process, exits, in the kernel's own time
+/// (removing a veth waits for RCU grace periods, about 10 ms that the
+/// container's exit need not wait for). Their labels are then no longer
+/// read as names: the hosts files are rewritten without the container.
 pub fn detach(b: &Bridges, infra_pid: i32) -> Result<()> {
-    leave(b, infra_pid, None)
+    leave_with(b, infra_pid, None, false)
 }
 
 /// Take the container off `network` (every network: `None`), from any
@@ -680,7 +836,14 @@ pub fn detach(b: &Bridges, infra_pid: i32) -> Result<()> {
 /// of the containers that stay. Nothing to do when berth's network
 /// namespace is gone.
 pub fn leave(b: &Bridges, infra_pid: i32, network: Option<&str>) -> Result<()> {
+    leave_with(b, infra_pid, network, true)
+}
+
+fn leave_with(b: &Bridges, infra_pid: i32, network: Option<&str>, delete: bool) -> Result<()> {
     let _lock = lock(&b.state_dir)?;
+    let mut kept = settings(&b.containers_dir, &b.container_id);
+    kept.retain(|s| network.is_some_and(|n| n != s.network));
+    write_settings(b, &kept)?;
     let Ok(infra) = std::fs::File::open(format!("/proc/{infra_pid}/ns/net")) else {
         return Ok(());
     };
@@ -697,7 +860,13 @@ pub fn leave(b: &Bridges, infra_pid: i32, network: Option<&str>) -> Result<()> {
         }
         for e in nl.links()?.iter().filter_map(parse_label) {
             if e.id == b.container_id && network.is_none_or(|n| n == e.network) {
-                let _ = nl.delete_link(e.index);
+                if delete {
+                    let _ = nl.delete_link(e.index);
+                } else if !e.leaving {
+                    let alias = label(&e.id, &e.network, e.ip, e.hosts, &e.names);
+                    let alias = format!("{LEAVING}{}", &alias[LABEL.len()..]);
+                    let _ = nl.set_alias(e.index, &alias);
+                }
                 if !left.attachments.iter().any(|a| a.network == e.network) {
                     left.attachments.push(blank(&e.network));
                 }
@@ -830,7 +999,7 @@ fn rewrite_hosts(b: &Bridges, leaving: &[&str]) -> Result<()> {
         .links()?
         .iter()
         .filter_map(parse_label)
-        .filter(|e| !leaving.contains(&e.id.as_str()))
+        .filter(|e| !e.leaving && !leaving.contains(&e.id.as_str()))
         .collect();
     let nets: Vec<&str> = b.attachments.iter().map(|a| a.network.as_str()).collect();
     let ids: Vec<&str> = endpoints
@@ -844,7 +1013,12 @@ fn rewrite_hosts(b: &Bridges, leaving: &[&str]) -> Result<()> {
 /// Rewrite the container's own names (its networks changed).
 fn rewrite_own_hosts(b: &Bridges) -> Result<()> {
     let mut nl = Netlink::open()?;
-    let endpoints: Vec<Endpoint> = nl.links()?.iter().filter_map(parse_label).collect();
+    let endpoints: Vec<Endpoint> = nl
+        .links()?
+        .iter()
+        .filter_map(parse_label)
+        .filter(|e| !e.leaving)
+        .collect();
     if b.no_hosts {
         return Ok(());
     }
@@ -980,14 +1154,24 @@ mod tests {
         assert_eq!(e.names, names);
         assert_eq!(e.network, "net1");
         assert!(e.hosts);
+        assert!(!e.leaving);
         assert!(parse_label(&Link::default()).is_none());
+        // An exited container's veth: its address, no longer its names.
+        let gone = Link {
+            alias: format!("{LEAVING}{}", &l.alias[LABEL.len()..]),
+            ..l
+        };
+        let g = parse_label(&gone).unwrap();
+        assert!(g.leaving);
+        assert_eq!((g.ip, g.names), (e.ip, e.names));
     }
 
     #[test]
     fn loopback_resolvers_become_the_forwarder() {
-        let ns = nameservers("nameserver 127.0.0.53\nnameserver 192.0.2.53\n");
-        assert!(ns.contains(&"192.0.2.53".to_string()));
-        assert!(!ns.iter().any(|n| n.starts_with("127.")));
+        let host = "nameserver 127.0.0.53\nnameserver 192.0.2.53\n";
+        assert_eq!(nameservers(host, "pasta"), [PASTA_DNS, "192.0.2.53"]);
+        assert_eq!(nameservers(host, "slirp4netns"), ["10.0.2.3", "192.0.2.53"]);
+        assert_eq!(nameservers(host, "none"), ["192.0.2.53"]);
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! 10.0.2.3), says so on its ready descriptor, and forwards the
 //! namespace's traffic through ordinary sockets of the host. It ends when
 //! its exit descriptor closes: when berth drops [`Slirp`], or dies.
+//!
+//! It is also the way out of berth's network namespace (see
+//! [`super::network`]): one slirp4netns for all of berth's bridges,
+//! ending when the process that holds that namespace ends.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{Read, Seek};
@@ -31,7 +35,7 @@ impl Drop for Slirp {
     }
 }
 
-fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
     nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| anyhow!("creating a pipe: {}", e.desc()))
 }
@@ -40,13 +44,60 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
 /// until it has configured `tap0`. `allow_host_loopback`: the container
 /// reaches the host's 127.0.0.1 at 10.0.2.2 (off by default, as Podman).
 pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
+    let (exit_r, exit_w) = pipe()?;
+    let mut extra = Vec::new();
+    if !allow_host_loopback {
+        extra.push("--disable-host-loopback".to_string());
+    }
+    let child = launch(
+        pid,
+        "tap0",
+        &extra,
+        exit_r,
+        false,
+        "the container's network",
+    )?;
+    Ok(Slirp {
+        child,
+        exit: Some(exit_w),
+    })
+}
+
+/// Start slirp4netns for berth's network namespace, held by process
+/// `pid`, as interface `ifname`: out of berth's session and not its child
+/// (it outlives the berth that starts it). It ends when every copy of
+/// the write end of `exit_r`'s pipe closes: the holder keeps one.
+pub fn start_for_holder(pid: i32, ifname: &str, exit_r: OwnedFd) -> Result<()> {
+    let extra = [format!("--userns-path=/proc/{pid}/ns/user")];
+    let mut child = launch(
+        pid,
+        ifname,
+        &extra,
+        exit_r,
+        true,
+        "berth's network namespace",
+    )?;
+    // The process berth started only forked slirp4netns.
+    let _ = child.wait();
+    Ok(())
+}
+
+/// Run slirp4netns for `pid` with interface `ifname` and `extra`
+/// options, ending when `exit_r` reads end-of-file, and wait for it to be
+/// ready. `detached`: in a session of its own, as a grandchild (the
+/// child returned has exited or is about to).
+fn launch(
+    pid: i32,
+    ifname: &str,
+    extra: &[String],
+    exit_r: OwnedFd,
+    detached: bool,
+    what: &str,
+) -> Result<Child> {
     let Some(prog) = super::which("slirp4netns") else {
-        bail!(
-            "--network slirp4netns: slirp4netns is not installed (install the slirp4netns package)"
-        );
+        bail!("slirp4netns is not installed (install the slirp4netns package)");
     };
     let (ready_r, ready_w) = pipe()?;
-    let (exit_r, exit_w) = pipe()?;
     // Its messages go to an anonymous file, read only if it fails: a pipe
     // nobody reads after the start could fill up and stop it.
     // SAFETY: a plain system call with a static name.
@@ -66,21 +117,27 @@ pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
     ])
     .arg(format!("--ready-fd={ready_fd}"))
     .arg(format!("--exit-fd={exit_fd}"));
-    if !allow_host_loopback {
-        cmd.arg("--disable-host-loopback");
-    }
-    cmd.args([pid.to_string(), "tap0".to_string()])
+    cmd.args(extra)
+        .args([pid.to_string(), ifname.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log.try_clone()?));
     let root = nix::unistd::geteuid().is_root();
-    // SAFETY: fcntl, unshare and mount are async-signal-safe system calls;
-    // the descriptors are ours.
+    // SAFETY: fcntl, setsid, fork, _exit, unshare and mount are
+    // async-signal-safe system calls; the descriptors are ours.
     unsafe {
         cmd.pre_exec(move || {
             for fd in [ready_fd, exit_fd] {
                 if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+            }
+            if detached {
+                libc::setsid();
+                match libc::fork() {
+                    -1 => return Err(std::io::Error::last_os_error()),
+                    0 => {}
+                    _ => libc::_exit(0),
                 }
             }
             if root {
@@ -103,22 +160,20 @@ pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
             Ok(())
         });
     }
-    let child = cmd
+    let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", prog.display()))?;
     drop(cmd);
     drop(ready_w);
     drop(exit_r);
-    let mut slirp = Slirp {
-        child,
-        exit: Some(exit_w),
-    };
     let mut b = [0u8; 1];
     let mut ready = std::fs::File::from(ready_r);
     if ready.read_exact(&mut b).is_err() {
         // It exited before the network was up: say why.
-        drop(slirp.exit.take());
-        let status = slirp.child.wait().ok();
+        let status = if detached { None } else { child.wait().ok() };
+        if detached {
+            let _ = child.wait();
+        }
         let mut text = String::new();
         let _ = log.rewind().and_then(|_| log.read_to_string(&mut text));
         let said: Vec<&str> = text
@@ -131,9 +186,9 @@ pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
             why.push_str(" (a rootless user needs /dev/net/tun mode 0666, Debian's usual mode)");
         }
         bail!(
-            "slirp4netns could not set up the container's network ({}): {why}",
+            "slirp4netns could not set up {what} ({}): {why}",
             status.map_or("no status".to_string(), |s| s.to_string())
         );
     }
-    Ok(slirp)
+    Ok(child)
 }

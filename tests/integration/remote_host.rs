@@ -4,8 +4,10 @@
 //! benchmarking range, which is never routed off a machine), its default
 //! route back to the host. Services in it run as threads of the test
 //! process on sockets opened inside it: HTTP on TCP 8080 answering every
-//! GET with a body unique to this remote, a UDP echo on 9999, and a DNS
-//! responder on UDP 53 that knows one name, `remote.test`. Each service
+//! GET with a body unique to this remote, a UDP echo on 9999, a DNS
+//! responder on UDP 53 that knows one name, `remote.test`, and a TCP
+//! sink on 9000 (a first line `N`, then N bytes, answered with `got N`
+//! once all have arrived). Each service
 //! counts what it answered, so a test can tell that its packets arrived
 //! (or did not). Everything is removed on drop.
 //!
@@ -30,6 +32,7 @@ pub(crate) const REMOTE_NAME: &str = "remote.test";
 pub(crate) const HTTP_PORT: u16 = 8080;
 pub(crate) const ECHO_PORT: u16 = 9999;
 pub(crate) const DNS_PORT: u16 = 53;
+pub(crate) const SINK_PORT: u16 = 9000;
 
 /// /30s in 198.18.200.0/21: one per live remote on this machine.
 const SLOTS: u32 = 512;
@@ -156,15 +159,17 @@ impl RemoteHost {
                 TcpListener::bind(("0.0.0.0", HTTP_PORT))?,
                 UdpSocket::bind(("0.0.0.0", ECHO_PORT))?,
                 UdpSocket::bind(("0.0.0.0", DNS_PORT))?,
+                TcpListener::bind(("0.0.0.0", SINK_PORT))?,
             ))
         })
         .join()
         .expect("the thread opening the remote's sockets");
-        let (http, echo, dns) = opened.unwrap_or_else(|e| {
+        let (http, echo, dns, sink) = opened.unwrap_or_else(|e| {
             panic!("opening sockets in netns {}: {e}", remote.netns);
         });
         let stop = remote.services.stop.clone();
         let threads = vec![
+            serve_sink(sink, stop.clone()),
             serve_http(
                 http,
                 remote.body.clone(),
@@ -292,6 +297,55 @@ fn serve_http(
             }
         }
     })
+}
+
+/// The sink: on each connection a line `N`, then N bytes, answered
+/// with `got N` (or `short M` if the sender stopped after M), until
+/// `stop`.
+fn serve_sink(listener: TcpListener, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+    listener.set_nonblocking(true).unwrap();
+    thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    thread::spawn(move || sink(stream));
+                }
+                Err(_) => thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    })
+}
+
+fn sink(mut stream: TcpStream) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut buf = vec![0u8; 1 << 20];
+    let mut head = Vec::new();
+    let (want, mut got) = loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if let Some(nl) = head.iter().position(|&b| b == b'\n') {
+            let want: u64 = String::from_utf8_lossy(&head[..nl])
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            break (want, (head.len() - nl - 1) as u64);
+        }
+    };
+    while got < want {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n as u64,
+        }
+    }
+    let answer = if got >= want {
+        format!("got {got}\n")
+    } else {
+        format!("short {got}\n")
+    };
+    let _ = stream.write_all(answer.as_bytes());
 }
 
 /// Read the request up to its blank line (never waiting for the

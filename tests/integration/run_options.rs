@@ -686,8 +686,11 @@ fn slirp_processes(uid: u32) -> usize {
             let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
             let cmd = String::from_utf8_lossy(&cmd);
             let st = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+            // Those of containers, not the one serving berth's network
+            // namespace (`--userns-path`), which lives with that.
             cmd.contains("slirp4netns")
                 && cmd.contains("--ready-fd=")
+                && !cmd.contains("--userns-path=")
                 && st.lines().any(|l| {
                     l.strip_prefix("Uid:\t")
                         .and_then(|v| v.split_whitespace().next())
