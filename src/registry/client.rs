@@ -16,7 +16,12 @@
 //! does (distribution's docs/spec/auth/oauth.md).
 //!
 //! `BERTH_REGISTRY_TIMEOUT` (seconds, default 30) sets the connect and
-//! read timeouts.
+//! read timeouts. ureq 2 clears a connection's socket timeouts when it
+//! goes back to its pool and does not set them again when the connection
+//! is reused, so a registry that went silent on a kept-alive connection
+//! would be waited for without end: over TLS, every read and write sets
+//! the timeouts itself ([`TimedTls`]); plain HTTP (local registries)
+//! keeps no connection.
 
 use super::auth::{self, Challenge};
 use super::authfile::Credentials;
@@ -78,7 +83,10 @@ struct AuthState {
 
 /// A client of one registry.
 pub struct Client {
+    /// For `https://` (connections kept, each read and write timed).
     agent: ureq::Agent,
+    /// For `http://` (a new connection each time, timed from the start).
+    plain: ureq::Agent,
     /// The registry as references name it (`docker.io`, `127.0.0.1:5000`).
     registry: String,
     /// The host contacted (`registry-1.docker.io` for `docker.io`).
@@ -97,19 +105,27 @@ pub fn api_host(registry: &str) -> &str {
 
 impl Client {
     pub fn new(registry: &str, opts: ClientOptions) -> Result<Client> {
-        let mut b = ureq::AgentBuilder::new()
-            .timeout_connect(opts.timeout)
-            .timeout_read(opts.timeout)
-            .timeout_write(opts.timeout)
-            // Redirects are followed by `request`, which decides where
-            // credentials may go (ureq's own check ignores the port).
-            .redirects(0)
-            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")));
-        if !opts.tls_verify {
-            b = b.tls_config(Arc::new(insecure_tls()?));
-        }
+        let builder = || {
+            ureq::AgentBuilder::new()
+                .timeout_connect(opts.timeout)
+                .timeout_read(opts.timeout)
+                .timeout_write(opts.timeout)
+                // Redirects are followed by `request`, which decides where
+                // credentials may go (ureq's own check ignores the port).
+                .redirects(0)
+                .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
+        };
+        let config = match opts.tls_verify {
+            true => verified_tls()?,
+            false => insecure_tls()?,
+        };
+        let tls = TimedTls {
+            config: Arc::new(config),
+            timeout: opts.timeout,
+        };
         Ok(Client {
-            agent: b.build(),
+            agent: builder().tls_connector(Arc::new(tls)).build(),
+            plain: builder().max_idle_connections(0).build(),
             registry: registry.to_string(),
             host: api_host(registry).to_string(),
             opts,
@@ -202,6 +218,15 @@ impl Client {
         Err(last.unwrap_or_else(|| anyhow!("pinging {}: no scheme to try", self.registry)))
     }
 
+    /// The agent for `url`: plain HTTP keeps no connection (see the
+    /// module's notes).
+    fn agent_for(&self, url: &str) -> &ureq::Agent {
+        match url.starts_with("http://") {
+            true => &self.plain,
+            false => &self.agent,
+        }
+    }
+
     /// `scheme://host`, after the ping.
     pub fn base(&self) -> Result<String> {
         self.ping()?;
@@ -217,7 +242,7 @@ impl Client {
             None => Ok(()),
             Some(Challenge::Basic) => {
                 let url = format!("{}/v2/", self.base()?);
-                let mut req = self.agent.get(&url);
+                let mut req = self.agent_for(&url).get(&url);
                 if let Some(c) = &self.opts.credentials {
                     req = req.set("Authorization", &c.basic_header());
                 }
@@ -363,7 +388,7 @@ impl Client {
                 None
             };
             let build = || {
-                let mut req = self.agent.request(method, &url);
+                let mut req = self.agent_for(&url).request(method, &url);
                 for (k, v) in headers {
                     req = req.set(k, v);
                 }
@@ -448,10 +473,10 @@ impl Client {
             let build = || {
                 let mut req = match form {
                     Some(_) => self
-                        .agent
+                        .agent_for(&at)
                         .post(&at)
                         .set("Content-Type", "application/x-www-form-urlencoded"),
-                    None => self.agent.get(&at),
+                    None => self.agent_for(&at).get(&at),
                 };
                 if let (true, Some(a)) = (same_host, authz) {
                     req = req.set("Authorization", a);
@@ -655,6 +680,76 @@ pub fn error_body(resp: ureq::Response) -> String {
             .join("; "),
         _ => status,
     }
+}
+
+/// TLS through rustls whose connections set their socket's timeouts
+/// before every read and write, also when ureq reuses them from its pool.
+#[derive(Debug)]
+struct TimedTls {
+    config: Arc<rustls::ClientConfig>,
+    timeout: Duration,
+}
+
+impl ureq::TlsConnector for TimedTls {
+    fn connect(
+        &self,
+        dns_name: &str,
+        io: Box<dyn ureq::ReadWrite>,
+    ) -> std::result::Result<Box<dyn ureq::ReadWrite>, ureq::Error> {
+        let inner = self.config.connect(dns_name, io)?;
+        Ok(Box::new(Timed {
+            inner,
+            timeout: self.timeout,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct Timed {
+    inner: Box<dyn ureq::ReadWrite>,
+    timeout: Duration,
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(s) = self.inner.socket() {
+            s.set_read_timeout(Some(self.timeout))?;
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl std::io::Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(s) = self.inner.socket() {
+            s.set_write_timeout(Some(self.timeout))?;
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl ureq::ReadWrite for Timed {
+    fn socket(&self) -> Option<&std::net::TcpStream> {
+        self.inner.socket()
+    }
+}
+
+/// The rustls config ureq would use: the ring provider, TLS 1.2 and 1.3,
+/// Mozilla's roots (webpki-roots).
+fn verified_tls() -> Result<rustls::ClientConfig> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| anyhow!("setting up TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 /// A rustls config that accepts any certificate (`--tls-verify=false`).

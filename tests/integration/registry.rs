@@ -9,7 +9,7 @@ use crate::fixtures::{
     store_listing, ImageSpec, LayerBlob,
 };
 use crate::registry_util::{
-    Answer, Auth, FakeServer, FaultProxy, Faults, Registry, PASSWORD, USER,
+    Answer, Auth, FakeServer, FaultProxy, Faults, Registry, SilentAfter, PASSWORD, USER,
 };
 use crate::util::{podman, skopeo, Output, Rootless, TestEnv};
 use std::time::Duration;
@@ -551,6 +551,44 @@ fn registry_that_never_answers_times_out() {
             .count(),
         1
     );
+}
+
+/// A registry that answers the ping and then goes silent on the same
+/// kept-alive connection: `pull` (the manifest) and `push` (the first
+/// blob check) end with the timeout's error, over HTTP and over TLS.
+/// (The HTTP client cleared a pooled connection's timeouts, and waited
+/// for ever.)
+#[test]
+fn registry_silent_on_a_kept_connection_times_out() {
+    let env = TestEnv::new();
+    let local = "localhost/kept/busybox:1";
+    load_image(&env, local, None);
+    for tls in [false, true] {
+        for (stall, cmd) in [("/manifests/", "pull"), ("/blobs/", "push")] {
+            let server = SilentAfter::start(stall, tls);
+            let target = format!("{}/kept/busybox:1", server.host());
+            let args: Vec<&str> = match cmd {
+                "pull" => vec!["pull", "--tls-verify=false", &target],
+                _ => vec!["push", "--tls-verify=false", local, &target],
+            };
+            let start = std::time::Instant::now();
+            let out = env
+                .berth(args)
+                .env("BERTH_REGISTRY_TIMEOUT", "2")
+                .timeout(Duration::from_secs(60))
+                .run();
+            assert_eq!(out.code, 125, "{cmd} (tls {tls}): {}", out.stderr);
+            assert!(
+                out.stderr.contains("did not answer within 2 s"),
+                "{cmd} (tls {tls}): {}",
+                out.stderr
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{cmd} (tls {tls})"
+            );
+        }
+    }
 }
 
 #[test]

@@ -690,3 +690,117 @@ fn serve_fake(c: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) -> std::
     let _ = w.shutdown(Shutdown::Write);
     Ok(())
 }
+
+/// A registry that answers on kept-alive connections until a request
+/// whose line contains `stall`, which it never answers (the connection
+/// stays open): the ping and whatever comes before work, the request
+/// after them waits on a connection from the client's pool. Over TLS
+/// (a self-signed certificate for 127.0.0.1) when `tls`.
+pub struct SilentAfter {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl SilentAfter {
+    pub fn start(stall: &'static str, tls: bool) -> SilentAfter {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let config = tls.then(|| {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+            let cert = params.self_signed(&key).unwrap();
+            let der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            Arc::new(
+                rustls::ServerConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .unwrap()
+                    .with_no_client_auth()
+                    .with_single_cert(vec![cert.der().clone()], der)
+                    .unwrap(),
+            )
+        });
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((c, _)) => {
+                        let (config, stop) = (config.clone(), stop2.clone());
+                        std::thread::spawn(move || {
+                            let _ = c.set_nonblocking(false);
+                            let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
+                            match config {
+                                Some(cfg) => {
+                                    let Ok(conn) = rustls::ServerConnection::new(cfg) else {
+                                        return;
+                                    };
+                                    let s = rustls::StreamOwned::new(conn, c);
+                                    serve_until_stall(s, stall, &stop);
+                                }
+                                None => serve_until_stall(c, stall, &stop),
+                            }
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        SilentAfter { port, stop }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for SilentAfter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Answer each request's head with `200 {}` on one connection, kept
+/// alive, until one whose line holds `stall`: from then on read and
+/// answer nothing until the client leaves or the server stops. Reads
+/// time out every 200 ms so that `stop` is seen.
+fn serve_until_stall<S: Read + Write>(mut s: S, stall: &str, stop: &AtomicBool) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut stalled = false;
+    while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+        match s.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) if !stalled => head.extend_from_slice(&buf[..n]),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
+        while let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+            let request: Vec<u8> = head.drain(..end + 4).collect();
+            let line = String::from_utf8_lossy(&request)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            if line.contains(stall) {
+                stalled = true;
+                break;
+            }
+            let answer = "HTTP/1.1 200 OK\r\nDocker-Distribution-API-Version: registry/2.0\r\n\
+                          Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+            if s.write_all(answer.as_bytes())
+                .and_then(|_| s.flush())
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
