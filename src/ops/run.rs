@@ -925,13 +925,12 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
 
 /// The address a container reaches the host at: the host's default
 /// gateway, which pasta maps to the host's loopback; slirp4netns's
-/// 10.0.2.2.
-fn host_gateway(network: &Network, keep_id: bool) -> Option<String> {
+/// 10.0.2.2. `way`: the program that carries a berth-network container
+/// out.
+fn host_gateway(network: &Network, way: &str) -> Option<String> {
     match network {
         Network::Slirp4netns { .. } => Some("10.0.2.2".to_string()),
-        Network::Bridge(_) if crate::runtime::network::way_out(keep_id) == "slirp4netns" => {
-            Some("10.0.2.2".to_string())
-        }
+        Network::Bridge(_) if way == "slirp4netns" => Some("10.0.2.2".to_string()),
         Network::Bridge(_) | Network::Pasta { .. } => {
             crate::runtime::network::host_default_gateway()
         }
@@ -948,7 +947,11 @@ fn etc_files_of(
     keep_id: bool,
     opts: &RunOptions,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let gateway = host_gateway(network, keep_id);
+    let way = match network {
+        Network::Bridge(_) => crate::runtime::network::way_out(keep_id),
+        _ => "",
+    };
+    let gateway = host_gateway(network, way);
     let mut hosts = if *network == Network::Host {
         let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
         if !h.is_empty() && !h.ends_with('\n') {
@@ -984,10 +987,7 @@ fn etc_files_of(
         // slirp4netns answers DNS itself, with the host's resolver.
         Network::Slirp4netns { .. } => vec![crate::runtime::slirp::DNS.to_string()],
         Network::Pasta { .. } => crate::runtime::network::nameservers(&host_resolv, "pasta"),
-        Network::Bridge(_) => crate::runtime::network::nameservers(
-            &host_resolv,
-            crate::runtime::network::way_out(keep_id),
-        ),
+        Network::Bridge(_) => crate::runtime::network::nameservers(&host_resolv, way),
         _ => host_resolv
             .lines()
             .filter_map(|l| l.strip_prefix("nameserver"))

@@ -692,7 +692,6 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
             nl.add_default_route(a.gateway.parse()?)?;
             default_set = true;
         }
-        let mac = nl.link(ifname)?.and_then(|l| l.mac).unwrap_or_default();
         settings.retain(|s| s.network != a.network);
         settings.push(Settings {
             network: a.network.clone(),
@@ -704,9 +703,20 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
             } else {
                 a.gateway.clone()
             },
-            mac: mac.map(|b| format!("{b:02x}")).join(":"),
+            mac: String::new(),
             aliases: a.aliases.clone(),
         });
+    }
+    // The hardware addresses, from one listing.
+    let links = nl.links()?;
+    for s in &mut settings {
+        if let Some(mac) = links
+            .iter()
+            .find(|l| l.name == s.interface)
+            .and_then(|l| l.mac)
+        {
+            s.mac = mac.map(|b| format!("{b:02x}")).join(":");
+        }
     }
     write_settings(b, &settings)?;
     enter_net(&infra, "berth's network namespace")?;

@@ -170,10 +170,8 @@ fn launch(
     let mut ready = std::fs::File::from(ready_r);
     if ready.read_exact(&mut b).is_err() {
         // It exited before the network was up: say why.
-        let status = if detached { None } else { child.wait().ok() };
-        if detached {
-            let _ = child.wait();
-        }
+        // (Detached, the child only forked it: its status says nothing.)
+        let status = child.wait().ok().filter(|_| !detached);
         let mut text = String::new();
         let _ = log.rewind().and_then(|_| log.read_to_string(&mut text));
         let said: Vec<&str> = text

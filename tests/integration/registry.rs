@@ -571,7 +571,6 @@ fn registry_silent_on_a_kept_connection_times_out() {
                 "pull" => vec!["pull", "--tls-verify=false", &target],
                 _ => vec!["push", "--tls-verify=false", local, &target],
             };
-            let start = std::time::Instant::now();
             let out = env
                 .berth(args)
                 .env("BERTH_REGISTRY_TIMEOUT", "2")
@@ -582,10 +581,6 @@ fn registry_silent_on_a_kept_connection_times_out() {
                 out.stderr.contains("did not answer within 2 s"),
                 "{cmd} (tls {tls}): {}",
                 out.stderr
-            );
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "{cmd} (tls {tls})"
             );
         }
     }
