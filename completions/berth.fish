@@ -583,6 +583,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l hostname -d 'Hostnam
 complete -c berth -n "__fish_berth_using_subcommand run" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l network-alias -d 'Another name of the container on its berth networks' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l ip6 -d 'The container\'s IPv6 address on its (first) berth network, which must have IPv6' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
@@ -625,6 +626,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l hostname -d 'Host
 complete -c berth -n "__fish_berth_using_subcommand create" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l network-alias -d 'Another name of the container on its berth networks' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l ip6 -d 'The container\'s IPv6 address on its (first) berth network, which must have IPv6' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
@@ -865,6 +867,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l network-alias -d 'Another name of the container on its berth networks' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ip6 -d 'The container\'s IPv6 address on its (first) berth network, which must have IPv6' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
@@ -907,6 +910,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network -d 'Network: a berth network by name (repeatable; default: the default network `berth`, also called `bridge`, with outbound access), or one mode: none, host, private (own namespace, loopback only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true], container:NAME, ns:PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -d 'Another name of the container on its berth networks' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ip -d 'The container\'s IPv4 address on its (first) berth network' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ip6 -d 'The container\'s IPv6 address on its (first) berth network, which must have IPv6' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l mac-address -d 'The container\'s MAC address on its (first) berth network' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'A nameserver for /etc/resolv.conf (replaces the host\'s)' -r
@@ -1154,12 +1158,12 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s d -l driver -d 'The driver (bridge is the only one)' -r
-complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'The IPv4 subnet, ADDRESS/PREFIX (default: the first free 10.89.N.0/24)' -r
-complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway\'s address in the subnet (default: its first host address)' -r
-complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ip-range -d 'Hand out container addresses from this part of the subnet only' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'The subnet, ADDRESS/PREFIX (default: the first free 10.89.N.0/24); once for IPv4 and once more for IPv6' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway\'s address in the subnet of its family (default: the subnet\'s first host address)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ip-range -d 'Hand out container addresses from this part of the subnet of its family only' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Set a label on the network (KEY=VALUE, or KEY)' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No route out of the network: its containers reach only each other'
-complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'An IPv6 network too (not supported yet)'
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'IPv6 too: an IPv6 --subnet, else a free unique local /64'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1240,6 +1244,7 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Another name of the container on this network' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'The container\'s IPv4 address on this network' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip6 -d 'The container\'s IPv6 address on this network' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F

@@ -12,9 +12,10 @@
 //! | L3 | `ops` |
 //! | L2 | `store`, `registry`, `runtime`, `build` |
 //! | L1 | `image`, `layer_tar` |
-//! | L0 | `digest`, `reference`, `progress`, `fsutil` |
+//! | L0 | `digest`, `reference`, `progress`, `fsutil`, `cidr` |
 
 pub mod build;
+pub mod cidr;
 pub mod cli;
 pub mod digest;
 pub mod fsutil;

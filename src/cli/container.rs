@@ -187,6 +187,10 @@ pub struct RunArgs {
     /// The container's IPv4 address on its (first) berth network
     #[arg(long, value_name = "IP")]
     ip: Option<String>,
+    /// The container's IPv6 address on its (first) berth network, which
+    /// must have IPv6
+    #[arg(long, value_name = "IP")]
+    ip6: Option<String>,
     /// The container's MAC address on its (first) berth network
     #[arg(long, value_name = "MAC")]
     mac_address: Option<String>,
@@ -276,6 +280,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         networks: a.network.clone(),
         network_aliases: a.network_alias.clone(),
         ip: a.ip.clone(),
+        ip6: a.ip6.clone(),
         mac_address: a.mac_address.clone(),
         add_hosts: a.add_host.clone(),
         dns: a.dns.clone(),
@@ -825,6 +830,9 @@ fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
                     "IPAddress": s.ip,
                     "IPPrefixLen": s.prefix,
                     "Gateway": s.gateway,
+                    "GlobalIPv6Address": s.ip6,
+                    "GlobalIPv6PrefixLen": s.prefix6,
+                    "IPv6Gateway": s.gateway6,
                     "MacAddress": s.mac,
                     "Aliases": s.aliases,
                     "InterfaceName": s.interface,
@@ -836,6 +844,9 @@ fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
         "IPAddress": field(|s| json!(s.ip), json!("")),
         "IPPrefixLen": field(|s| json!(s.prefix), json!(0)),
         "Gateway": field(|s| json!(s.gateway), json!("")),
+        "GlobalIPv6Address": field(|s| json!(s.ip6), json!("")),
+        "GlobalIPv6PrefixLen": field(|s| json!(s.prefix6), json!(0)),
+        "IPv6Gateway": field(|s| json!(s.gateway6), json!("")),
         "MacAddress": field(|s| json!(s.mac), json!("")),
         "Networks": networks,
     })

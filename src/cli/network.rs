@@ -49,7 +49,14 @@ pub fn run(paths: &StorePaths, c: &NetworkCommand) -> Result<i32> {
         NetworkCommand::Prune(a) => prune(paths, a),
         NetworkCommand::Exists(a) => exists(paths, a),
         NetworkCommand::Connect(a) => {
-            ops::network::connect(paths, &a.network, &a.container, &a.alias, a.ip.as_deref())?;
+            ops::network::connect(
+                paths,
+                &a.network,
+                &a.container,
+                &a.alias,
+                a.ip.as_deref(),
+                a.ip6.as_deref(),
+            )?;
             Ok(0)
         }
         NetworkCommand::Disconnect(a) => {
@@ -73,24 +80,25 @@ pub struct CreateArgs {
     /// The driver (bridge is the only one)
     #[arg(short, long, value_name = "DRIVER", default_value = "bridge")]
     driver: String,
-    /// The IPv4 subnet, ADDRESS/PREFIX (default: the first free
-    /// 10.89.N.0/24)
+    /// The subnet, ADDRESS/PREFIX (default: the first free
+    /// 10.89.N.0/24); once for IPv4 and once more for IPv6
     #[arg(long, value_name = "CIDR")]
-    subnet: Option<String>,
-    /// The gateway's address in the subnet (default: its first host
-    /// address)
+    subnet: Vec<String>,
+    /// The gateway's address in the subnet of its family (default: the
+    /// subnet's first host address)
     #[arg(long, value_name = "IP")]
-    gateway: Option<String>,
-    /// Hand out container addresses from this part of the subnet only
+    gateway: Vec<String>,
+    /// Hand out container addresses from this part of the subnet of its
+    /// family only
     #[arg(long, value_name = "CIDR")]
-    ip_range: Option<String>,
+    ip_range: Vec<String>,
     /// No route out of the network: its containers reach only each other
     #[arg(long)]
     internal: bool,
     /// Set a label on the network (KEY=VALUE, or KEY)
     #[arg(long, value_name = "KEY[=VALUE]")]
     label: Vec<String>,
-    /// An IPv6 network too (not supported yet)
+    /// IPv6 too: an IPv6 --subnet, else a free unique local /64
     #[arg(long)]
     ipv6: bool,
     /// The network's name
@@ -99,19 +107,35 @@ pub struct CreateArgs {
 
 /// `network create`: prints the new network's name.
 pub fn create(paths: &StorePaths, a: &CreateArgs) -> Result<i32> {
+    let (subnet, subnet6) = by_family(&a.subnet, "--subnet")?;
+    let (gateway, gateway6) = by_family(&a.gateway, "--gateway")?;
+    let (ip_range, ip_range6) = by_family(&a.ip_range, "--ip-range")?;
     let opts = ops::network::CreateOptions {
         name: a.name.clone(),
         driver: a.driver.clone(),
-        subnet: a.subnet.clone(),
-        gateway: a.gateway.clone(),
-        ip_range: a.ip_range.clone(),
+        subnet,
+        gateway,
+        ip_range,
         internal: a.internal,
         labels: a.label.clone(),
         ipv6: a.ipv6,
+        subnet6,
+        gateway6,
+        ip_range6,
     };
     let rec = ops::network::create(paths, &opts)?;
     output::println(&rec.name)?;
     Ok(0)
+}
+
+/// The IPv4 and the IPv6 value of a repeatable flag (IPv6 values hold a
+/// colon); at most one of each.
+fn by_family(values: &[String], flag: &str) -> Result<(Option<String>, Option<String>)> {
+    let (v6, v4): (Vec<&String>, Vec<&String>) = values.iter().partition(|v| v.contains(':'));
+    if v4.len() > 1 || v6.len() > 1 {
+        anyhow::bail!("{flag}: give it at most once for IPv4 and once for IPv6");
+    }
+    Ok((v4.first().cloned().cloned(), v6.first().cloned().cloned()))
 }
 
 /// One subnet of a network as netavark writes it.
@@ -162,14 +186,14 @@ fn network_json(r: &NetworkRecord, now: i64) -> NetworkJson<'_> {
         driver: &r.driver,
         network_interface: &r.interface,
         created: created(r, now),
-        subnets: vec![SubnetJson {
-            subnet: r.subnet.clone(),
-            gateway: r.gateway.clone(),
-            lease_range: ops::network::lease_range(r).map(|(s, e)| LeaseRangeJson {
-                start_ip: s.to_string(),
-                end_ip: e.to_string(),
-            }),
-        }],
+        subnets: subnets(r)
+            .into_iter()
+            .map(|(subnet, gateway, lease)| SubnetJson {
+                subnet,
+                gateway,
+                lease_range: lease.map(|(start_ip, end_ip)| LeaseRangeJson { start_ip, end_ip }),
+            })
+            .collect(),
         ipv6_enabled: r.ipv6,
         internal: r.internal,
         dns_enabled: false,
@@ -178,17 +202,42 @@ fn network_json(r: &NetworkRecord, now: i64) -> NetworkJson<'_> {
     }
 }
 
+/// The subnets of `r` (IPv4, then IPv6 if it has one): subnet, gateway
+/// and lease range.
+type Subnet = (String, String, Option<(String, String)>);
+
+fn subnets(r: &NetworkRecord) -> Vec<Subnet> {
+    let mut out = vec![(
+        r.subnet.clone(),
+        r.gateway.clone(),
+        ops::network::lease_range(r).map(|(s, e)| (s.to_string(), e.to_string())),
+    )];
+    if let (Some(s), Some(g)) = (&r.subnet6, &r.gateway6) {
+        out.push((
+            s.clone(),
+            g.clone(),
+            ops::network::lease_range6(r).map(|(s, e)| (s.to_string(), e.to_string())),
+        ));
+    }
+    out
+}
+
 /// The fields a template sees, named as Podman's Go struct names them.
 fn template_value(r: &NetworkRecord, now: i64) -> Value {
-    let lease = ops::network::lease_range(r)
-        .map(|(s, e)| json!({"StartIP": s.to_string(), "EndIP": e.to_string()}));
+    let subnets: Vec<Value> = subnets(r)
+        .into_iter()
+        .map(|(s, g, lease)| {
+            let lease = lease.map(|(a, b)| json!({"StartIP": a, "EndIP": b}));
+            json!({"Subnet": s, "Gateway": g, "LeaseRange": lease})
+        })
+        .collect();
     json!({
         "Name": r.name,
         "ID": r.id,
         "Driver": r.driver,
         "NetworkInterface": r.interface,
         "Created": created(r, now),
-        "Subnets": [{"Subnet": r.subnet, "Gateway": r.gateway, "LeaseRange": lease}],
+        "Subnets": subnets,
         "IPv6Enabled": r.ipv6,
         "Internal": r.internal,
         "DNSEnabled": false,
@@ -374,6 +423,9 @@ pub struct ConnectArgs {
     /// The container's IPv4 address on this network
     #[arg(long, value_name = "IP")]
     ip: Option<String>,
+    /// The container's IPv6 address on this network
+    #[arg(long, value_name = "IP")]
+    ip6: Option<String>,
     /// The network (name or ID)
     network: String,
     /// The container (name or ID)

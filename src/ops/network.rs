@@ -9,12 +9,12 @@
 //! .network`; such a network is in use and is removed only with
 //! `--force`, which removes those containers first, as `rm -f` does.
 
-use crate::store::networks::{self, Ipv4Net, NetworkRecord};
+use crate::store::networks::{self, Ipv4Net, Ipv6Net, NetworkRecord};
 use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// What `network create` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -31,8 +31,15 @@ pub struct CreateOptions {
     pub internal: bool,
     /// `KEY=VALUE`, or `KEY` for an empty value.
     pub labels: Vec<String>,
-    /// Refused: IPv6 is not supported yet.
+    /// Dual stack: an IPv6 subnet too (`subnet6`, else a free unique
+    /// local /64). Implied by `subnet6`.
     pub ipv6: bool,
+    /// IPv6 `ADDR/PREFIX`.
+    pub subnet6: Option<String>,
+    /// Inside `subnet6`; its first host address when `None`.
+    pub gateway6: Option<String>,
+    /// Inside `subnet6`: IPv6 addresses are handed out from it.
+    pub ip_range6: Option<String>,
 }
 
 /// A network that is not there. The CLI exits 1 for it (as Podman does
@@ -90,9 +97,6 @@ pub fn plan(
             opts.driver
         );
     }
-    if opts.ipv6 {
-        bail!("network {name}: IPv6 networks are not supported yet");
-    }
     let labels = parse_labels(&opts.labels)?;
     let subnet = match &opts.subnet {
         Some(s) => parse_subnet(s)?,
@@ -112,6 +116,39 @@ pub fn plan(
         Some(r) => Some(parse_ip_range(r, &subnet, gateway)?.to_string()),
         None => None,
     };
+    let ipv6 = opts.ipv6 || opts.subnet6.is_some();
+    let (subnet6, gateway6, ip_range6) = if ipv6 {
+        let subnet6 = match &opts.subnet6 {
+            Some(s) => parse_subnet6(s)?,
+            None => {
+                if opts.gateway6.is_some() || opts.ip_range6.is_some() {
+                    bail!("network {name}: an IPv6 --gateway or --ip-range needs an IPv6 --subnet");
+                }
+                Ipv6Net::parse(&networks::free_subnet6(existing, &id)?).map_err(|e| anyhow!(e))?
+            }
+        };
+        networks::check_subnet6_free(&subnet6, existing)?;
+        let gateway6 = match &opts.gateway6 {
+            Some(g) => parse_gateway6(g, &subnet6)?,
+            None => Ipv6Addr::from(u128::from(subnet6.network()) + 1),
+        };
+        let ip_range6 = match &opts.ip_range6 {
+            Some(r) => Some(parse_ip_range6(r, &subnet6, gateway6)?.to_string()),
+            None => None,
+        };
+        (
+            Some(subnet6.to_string()),
+            Some(gateway6.to_string()),
+            ip_range6,
+        )
+    } else {
+        if opts.gateway6.is_some() || opts.ip_range6.is_some() {
+            bail!(
+                "network {name}: an IPv6 --gateway or --ip-range needs --ipv6 and an IPv6 --subnet"
+            );
+        }
+        (None, None, None)
+    };
     Ok(NetworkRecord {
         name: name.clone(),
         id,
@@ -121,7 +158,10 @@ pub fn plan(
         gateway: gateway.to_string(),
         ip_range,
         internal: opts.internal,
-        ipv6: false,
+        ipv6,
+        subnet6,
+        gateway6,
+        ip_range6,
         labels,
         created,
     })
@@ -212,6 +252,83 @@ pub fn parse_ip_range(r: &str, subnet: &Ipv4Net, gateway: Ipv4Addr) -> Result<Ip
         ));
     }
     Ok(range)
+}
+
+/// An IPv6 subnet berth can make a network of: host bits zero, a
+/// prefix from /48 to /120, global or unique local unicast space (not
+/// unspecified, loopback, IPv4-mapped, link-local or multicast).
+pub fn parse_subnet6(s: &str) -> Result<Ipv6Net> {
+    let bad = |why: String| anyhow!("invalid subnet {s:?}: {why}");
+    let net = Ipv6Net::parse(s).map_err(bad)?;
+    if !(48..=120).contains(&net.prefix()) {
+        return Err(bad(format!(
+            "the prefix /{} is not from /48 to /120",
+            net.prefix()
+        )));
+    }
+    if net.has_host_bits() {
+        return Err(bad(format!(
+            "host bits are set (the network is {})",
+            net.trunc()
+        )));
+    }
+    let first = net.network().segments()[0];
+    if first == 0 || first & 0xff00 == 0xff00 || first & 0xffc0 == 0xfe80 {
+        return Err(bad(
+            "not a unicast range (::/16, link-local and multicast space cannot be networks)".into(),
+        ));
+    }
+    Ok(net)
+}
+
+/// An IPv6 `--gateway`: inside `subnet`, not its network address.
+pub fn parse_gateway6(g: &str, subnet: &Ipv6Net) -> Result<Ipv6Addr> {
+    let ip: Ipv6Addr = g
+        .parse()
+        .map_err(|_| anyhow!("invalid gateway {g:?}: not an IPv6 address"))?;
+    if !subnet.contains(ip) {
+        bail!("invalid gateway {g:?}: it is not in the subnet {subnet}");
+    }
+    if ip == subnet.network() {
+        bail!("invalid gateway {g:?}: it is the network address of the subnet {subnet}");
+    }
+    Ok(ip)
+}
+
+/// An IPv6 `--ip-range`: a CIDR (host bits zero) inside `subnet` that
+/// holds an address besides the gateway and the subnet's network address.
+pub fn parse_ip_range6(r: &str, subnet: &Ipv6Net, gateway: Ipv6Addr) -> Result<Ipv6Net> {
+    let bad = |why: String| anyhow!("invalid ip range {r:?}: {why}");
+    let range = Ipv6Net::parse(r).map_err(bad)?;
+    if range.has_host_bits() {
+        return Err(bad(format!(
+            "host bits are set (the range is {})",
+            range.trunc()
+        )));
+    }
+    if !subnet.contains_net(&range) {
+        return Err(bad(format!("it is not inside the subnet {subnet}")));
+    }
+    // Three addresses: at least one is neither of the two excluded.
+    let usable = (u128::from(range.network())..=u128::from(range.last()))
+        .take(3)
+        .map(Ipv6Addr::from)
+        .any(|ip| ip != gateway && ip != subnet.network());
+    if !usable {
+        return Err(bad(
+            "it holds no address to hand out (only the gateway or network address)".into(),
+        ));
+    }
+    Ok(range)
+}
+
+/// The first and last IPv6 address a network with an IPv6 `--ip-range`
+/// hands out; `None` without one.
+pub fn lease_range6(rec: &NetworkRecord) -> Option<(Ipv6Addr, Ipv6Addr)> {
+    let range = Ipv6Net::parse(rec.ip_range6.as_deref()?).ok()?;
+    let subnet = Ipv6Net::parse(rec.subnet6.as_deref()?).ok()?;
+    let first = u128::from(range.network()).max(u128::from(subnet.network()) + 1);
+    Some((Ipv6Addr::from(first), range.last()))
 }
 
 /// The first host address of `net` (its network address + 1).
@@ -445,6 +562,7 @@ pub fn remove(paths: &StorePaths, names: &[String], force: bool) -> Result<Vec<S
 pub fn attachment_of(
     rec: &NetworkRecord,
     ip: Option<String>,
+    ip6: Option<String>,
     mac: Option<String>,
     aliases: &[String],
 ) -> crate::runtime::spec::Attachment {
@@ -455,7 +573,11 @@ pub fn attachment_of(
         gateway: rec.gateway.clone(),
         ip_range: rec.ip_range.clone(),
         internal: rec.internal,
+        subnet6: rec.subnet6.clone(),
+        gateway6: rec.gateway6.clone(),
+        ip_range6: rec.ip_range6.clone(),
         ip,
+        ip6,
         mac,
         aliases: aliases.to_vec(),
         default_network: rec.name == networks::DEFAULT_NAME,
@@ -471,6 +593,7 @@ pub fn connect(
     container: &str,
     aliases: &[String],
     ip: Option<&str>,
+    ip6: Option<&str>,
 ) -> Result<()> {
     use crate::runtime::spec::{Network, Spec};
     let store = Store::open(paths)?;
@@ -502,7 +625,16 @@ pub fn connect(
             );
         }
     }
-    let attachment = attachment_of(&rec, ip.map(str::to_string), None, aliases);
+    if let Some(ip6) = ip6 {
+        check_ip6(&rec, ip6)?;
+    }
+    let attachment = attachment_of(
+        &rec,
+        ip.map(str::to_string),
+        ip6.map(str::to_string),
+        None,
+        aliases,
+    );
     if let Some((pid, _)) = store.container_pid1(&c) {
         let mut only = (**b).clone();
         only.attachments = vec![attachment.clone()];
@@ -512,6 +644,26 @@ pub fn connect(
     b.attachments.push(attachment);
     c.config = serde_json::to_value(&spec)?;
     store.save_container(&c)
+}
+
+/// `--ip6 IP` on network `rec`: an IPv6 address in its IPv6 subnet.
+pub fn check_ip6(rec: &NetworkRecord, ip6: &str) -> Result<()> {
+    let addr: Ipv6Addr = ip6
+        .parse()
+        .map_err(|_| anyhow!("--ip6 {ip6:?} is not an IPv6 address"))?;
+    let Some(subnet6) = &rec.subnet6 else {
+        bail!("--ip6 {ip6}: network {} has no IPv6 subnet", rec.name);
+    };
+    if !Ipv6Net::parse(subnet6)
+        .map_err(|e| anyhow!(e))?
+        .contains(addr)
+    {
+        bail!(
+            "--ip6 {ip6}: not in network {}'s subnet {subnet6}",
+            rec.name
+        );
+    }
+    Ok(())
 }
 
 /// `network disconnect NET CTR`: take the container off network `net`.
@@ -639,8 +791,8 @@ mod tests {
         }
         let e = parse_subnet("198.18.10.1/24").unwrap_err().to_string();
         assert!(e.contains("198.18.10.0/24"), "{e}");
-        let e = parse_subnet("fd00::/64").unwrap_err().to_string();
-        assert!(e.contains("not supported yet"), "{e}");
+        let e = parse_subnet("fd12::/64").unwrap_err().to_string();
+        assert!(e.contains("an IPv6 address, not an IPv4 one"), "{e}");
     }
 
     #[test]
@@ -776,8 +928,51 @@ mod tests {
         assert!(err(&o, &default_only()).contains("macvlan"));
         let mut o = opts("d", None);
         o.ipv6 = true;
-        let e = err(&o, &default_only());
-        assert!(e.contains("not supported yet") && !e.contains('\n'), "{e}");
+        let r = plan(&o, &default_only(), "ab".repeat(32), 0).unwrap();
+        let s6 = Ipv6Net::parse(r.subnet6.as_deref().unwrap()).unwrap();
+        assert!(r.ipv6 && s6.prefix() == 64 && s6.network().segments()[0] >> 8 == 0xfd);
+        assert_eq!(
+            r.gateway6.unwrap(),
+            Ipv6Addr::from(u128::from(s6.network()) + 1).to_string()
+        );
+        // A subnet of its own, given: IPv6 is implied.
+        let mut o = opts("d", None);
+        o.subnet6 = Some("fd12:3456:789a:1::/64".into());
+        o.gateway6 = Some("fd12:3456:789a:1::fe".into());
+        o.ip_range6 = Some("fd12:3456:789a:1::100/120".into());
+        let r = plan(&o, &default_only(), String::new(), 0).unwrap();
+        assert!(r.ipv6);
+        assert_eq!(r.gateway6.as_deref(), Some("fd12:3456:789a:1::fe"));
+        assert_eq!(
+            lease_range6(&r).map(|(a, b)| format!("{a} {b}")).unwrap(),
+            "fd12:3456:789a:1::100 fd12:3456:789a:1::1ff"
+        );
+        let mut other = r.clone();
+        other.name = "e".into();
+        let e = err(&o, &[NetworkRecord::default_network(), other]);
+        assert!(e.contains("overlaps") && e.contains("network e"), "{e}");
+        for (bad, why) in [
+            ("fd12::1/64", "host bits"),
+            ("fd12::/40", "/48 to /120"),
+            ("fe80::/64", "unicast"),
+            ("ff02::/64", "unicast"),
+            ("::/64", "unicast"),
+            ("fd00::/64", "way out"),
+            ("fd00::/48", "way out"),
+            ("fd12::/64x", "prefix"),
+        ] {
+            let mut o = opts("d", None);
+            o.subnet6 = Some(bad.into());
+            let e = err(&o, &default_only());
+            assert!(e.contains(why) && !e.contains('\n'), "{bad}: {e}");
+        }
+        let mut o = opts("d", None);
+        o.subnet6 = Some("fd12::/64".into());
+        o.gateway6 = Some("fd13::1".into());
+        assert!(err(&o, &default_only()).contains("not in the subnet"));
+        let mut o = opts("d", None);
+        o.gateway6 = Some("fd13::1".into());
+        assert!(err(&o, &default_only()).contains("needs"));
         let mut o = opts("d", None);
         o.labels = vec!["a=b".into(), "c".into(), "e=f=g".into()];
         let r = plan(&o, &default_only(), String::new(), 0).unwrap();

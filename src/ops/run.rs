@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub network_aliases: Vec<String>,
     /// `--ip`, `--mac-address` (on its first network).
     pub ip: Option<String>,
+    /// `--ip6` (on its first network).
+    pub ip6: Option<String>,
     pub mac_address: Option<String>,
     /// `--add-host NAME:IP` (`host-gateway` for the host).
     pub add_hosts: Vec<String>,
@@ -463,6 +465,7 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
         }
         for (flag, given) in [
             ("--ip", opts.ip.is_some()),
+            ("--ip6", opts.ip6.is_some()),
             ("--mac-address", opts.mac_address.is_some()),
             ("--network-alias", !opts.network_aliases.is_empty()),
         ] {
@@ -546,14 +549,18 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
         {
             bail!("--network {n:?} given twice");
         }
-        let (ip, mac) = if k == 0 {
-            (opts.ip.clone(), opts.mac_address.clone())
+        let (ip, ip6, mac) = if k == 0 {
+            (opts.ip.clone(), opts.ip6.clone(), opts.mac_address.clone())
         } else {
-            (None, None)
+            (None, None, None)
         };
+        if let Some(ip6) = &ip6 {
+            super::network::check_ip6(&rec, ip6)?;
+        }
         attachments.push(super::network::attachment_of(
             &rec,
             ip,
+            ip6,
             mac,
             &opts.network_aliases,
         ));

@@ -9,7 +9,9 @@ use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
     NLM_F_REQUEST,
 };
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage,
+};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
 };
@@ -263,23 +265,34 @@ impl Netlink {
         Ok(())
     }
 
-    /// Give link `name` the address `addr/prefix`.
-    pub fn add_address(&mut self, name: &str, addr: Ipv4Addr, prefix: u8) -> Result<()> {
+    /// Give link `name` the address `addr/prefix`. An IPv6 address is
+    /// usable at once (no duplicate address detection: berth hands the
+    /// addresses out and knows they are unique).
+    pub fn add_address(&mut self, name: &str, addr: IpAddr, prefix: u8) -> Result<()> {
         let index = self.index(name)?;
         let mut m = AddressMessage::default();
-        m.header.family = AddressFamily::Inet;
         m.header.prefix_len = prefix;
         m.header.index = index;
-        m.attributes.push(AddressAttribute::Local(IpAddr::V4(addr)));
-        m.attributes
-            .push(AddressAttribute::Address(IpAddr::V4(addr)));
-        let bits = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
-        let broadcast = Ipv4Addr::from(u32::from(addr) | !bits);
-        m.attributes.push(AddressAttribute::Broadcast(broadcast));
+        m.attributes.push(AddressAttribute::Local(addr));
+        m.attributes.push(AddressAttribute::Address(addr));
+        match addr {
+            IpAddr::V4(v4) => {
+                m.header.family = AddressFamily::Inet;
+                let bits = if prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - prefix)
+                };
+                let broadcast = Ipv4Addr::from(u32::from(v4) | !bits);
+                m.attributes.push(AddressAttribute::Broadcast(broadcast));
+            }
+            IpAddr::V6(_) => {
+                m.header.family = AddressFamily::Inet6;
+                m.header.flags = AddressHeaderFlags::Nodad;
+                m.attributes
+                    .push(AddressAttribute::Flags(AddressFlags::Nodad));
+            }
+        }
         self.request(
             RouteNetlinkMessage::NewAddress(m),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
@@ -288,12 +301,11 @@ impl Netlink {
         Ok(())
     }
 
-    /// The IPv4 addresses and prefixes of link `index`.
-    pub fn addresses(&mut self, index: u32) -> Result<Vec<(Ipv4Addr, u8)>> {
-        let mut m = AddressMessage::default();
-        m.header.family = AddressFamily::Inet;
+    /// The addresses (IPv4 and IPv6, link-local ones left out) and
+    /// prefixes of link `index`.
+    pub fn addresses(&mut self, index: u32) -> Result<Vec<(IpAddr, u8)>> {
         let answers = self.request(
-            RouteNetlinkMessage::GetAddress(m),
+            RouteNetlinkMessage::GetAddress(AddressMessage::default()),
             NLM_F_DUMP,
             "listing addresses",
         )?;
@@ -302,7 +314,9 @@ impl Netlink {
             .filter_map(|m| match m {
                 RouteNetlinkMessage::NewAddress(a) if a.header.index == index => {
                     a.attributes.iter().find_map(|at| match at {
-                        AddressAttribute::Local(IpAddr::V4(ip)) => Some((*ip, a.header.prefix_len)),
+                        AddressAttribute::Address(ip) if !is_link_local(ip) => {
+                            Some((*ip, a.header.prefix_len))
+                        }
                         _ => None,
                     })
                 }
@@ -311,16 +325,16 @@ impl Netlink {
             .collect())
     }
 
-    /// A default route through `gateway`.
-    pub fn add_default_route(&mut self, gateway: Ipv4Addr) -> Result<()> {
+    /// A default route through `gateway` (of its family).
+    pub fn add_default_route(&mut self, gateway: IpAddr) -> Result<()> {
         let mut m = RouteMessage::default();
-        m.header.address_family = AddressFamily::Inet;
+        m.header.address_family = family(&gateway);
         m.header.table = RouteHeader::RT_TABLE_MAIN;
         m.header.protocol = RouteProtocol::Boot;
         m.header.scope = RouteScope::Universe;
         m.header.kind = RouteType::Unicast;
         m.attributes
-            .push(RouteAttribute::Gateway(RouteAddress::Inet(gateway)));
+            .push(RouteAttribute::Gateway(RouteAddress::from(gateway)));
         self.request(
             RouteNetlinkMessage::NewRoute(m),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
@@ -329,83 +343,107 @@ impl Netlink {
         Ok(())
     }
 
-    /// The gateway of the namespace's IPv4 default route, if it has one.
-    pub fn default_gateway(&mut self) -> Result<Option<Ipv4Addr>> {
+    /// Whether the namespace has a default route with a gateway for
+    /// IPv4 (`v6` false) or IPv6.
+    pub fn has_default_route(&mut self, v6: bool) -> Result<bool> {
         let mut m = RouteMessage::default();
-        m.header.address_family = AddressFamily::Inet;
+        m.header.address_family = if v6 {
+            AddressFamily::Inet6
+        } else {
+            AddressFamily::Inet
+        };
         let answers = self.request(
             RouteNetlinkMessage::GetRoute(m),
             NLM_F_DUMP,
             "listing routes",
         )?;
-        Ok(answers.into_iter().find_map(|m| match m {
-            RouteNetlinkMessage::NewRoute(r)
-                if r.header.destination_prefix_length == 0
-                    && r.header.table == RouteHeader::RT_TABLE_MAIN =>
-            {
-                r.attributes.iter().find_map(|a| match a {
-                    RouteAttribute::Gateway(RouteAddress::Inet(g)) => Some(*g),
-                    _ => None,
-                })
+        Ok(answers.into_iter().any(|m| match m {
+            RouteNetlinkMessage::NewRoute(r) => {
+                r.header.destination_prefix_length == 0
+                    && r.header.table == RouteHeader::RT_TABLE_MAIN
+                    && r.attributes
+                        .iter()
+                        .any(|a| matches!(a, RouteAttribute::Gateway(_)))
             }
-            _ => None,
+            _ => false,
         }))
     }
 
-    /// A rule at `priority`: packets that came in on `iif` (and go to
-    /// `dst/dst_len`, when given) are refused with "prohibited".
+    /// A rule at `priority`: packets that came in on `iif` and go to
+    /// `dst/dst_len` are refused with "prohibited"; with no `dst`, all
+    /// packets that came in on `iif`, IPv4 and IPv6.
     pub fn add_prohibit_rule(
         &mut self,
         priority: u32,
         iif: &str,
-        dst: Option<(Ipv4Addr, u8)>,
+        dst: Option<(IpAddr, u8)>,
     ) -> Result<()> {
-        let mut m = RuleMessage::default();
-        m.header.family = AddressFamily::Inet;
-        m.header.action = RuleAction::Prohibit;
-        m.attributes.push(RuleAttribute::Priority(priority));
-        m.attributes.push(RuleAttribute::Iifname(iif.to_string()));
-        if let Some((ip, len)) = dst {
-            m.header.dst_len = len;
-            m.attributes
-                .push(RuleAttribute::Destination(IpAddr::V4(ip)));
+        let families = match dst {
+            Some((ip, _)) => vec![family(&ip)],
+            None => vec![AddressFamily::Inet, AddressFamily::Inet6],
+        };
+        for f in families {
+            let mut m = RuleMessage::default();
+            m.header.family = f;
+            m.header.action = RuleAction::Prohibit;
+            m.attributes.push(RuleAttribute::Priority(priority));
+            m.attributes.push(RuleAttribute::Iifname(iif.to_string()));
+            if let Some((ip, len)) = dst {
+                m.header.dst_len = len;
+                m.attributes.push(RuleAttribute::Destination(ip));
+            }
+            self.request(
+                RouteNetlinkMessage::NewRule(m),
+                NLM_F_ACK | NLM_F_CREATE,
+                &format!("adding a routing rule for {iif}"),
+            )?;
         }
-        self.request(
-            RouteNetlinkMessage::NewRule(m),
-            NLM_F_ACK | NLM_F_CREATE,
-            &format!("adding a routing rule for {iif}"),
-        )?;
         Ok(())
     }
 }
 
 impl Netlink {
-    /// Remove every IPv4 rule that matches packets coming in on `iif`.
+    /// Remove every rule (IPv4 and IPv6) that matches packets coming in
+    /// on `iif`.
     pub fn delete_rules_for(&mut self, iif: &str) -> Result<()> {
-        let mut m = RuleMessage::default();
-        m.header.family = AddressFamily::Inet;
-        let answers = self.request(
-            RouteNetlinkMessage::GetRule(m),
-            NLM_F_DUMP,
-            "listing routing rules",
-        )?;
-        for a in answers {
-            if let RouteNetlinkMessage::NewRule(r) = a {
-                let ours = r
-                    .attributes
-                    .iter()
-                    .any(|at| matches!(at, RuleAttribute::Iifname(n) if n == iif));
-                if ours {
-                    self.request(
-                        RouteNetlinkMessage::DelRule(r),
-                        NLM_F_ACK,
-                        &format!("removing a routing rule for {iif}"),
-                    )?;
+        for f in [AddressFamily::Inet, AddressFamily::Inet6] {
+            let mut m = RuleMessage::default();
+            m.header.family = f;
+            let answers = self.request(
+                RouteNetlinkMessage::GetRule(m),
+                NLM_F_DUMP,
+                "listing routing rules",
+            )?;
+            for a in answers {
+                if let RouteNetlinkMessage::NewRule(r) = a {
+                    let ours = r
+                        .attributes
+                        .iter()
+                        .any(|at| matches!(at, RuleAttribute::Iifname(n) if n == iif));
+                    if ours {
+                        self.request(
+                            RouteNetlinkMessage::DelRule(r),
+                            NLM_F_ACK,
+                            &format!("removing a routing rule for {iif}"),
+                        )?;
+                    }
                 }
             }
         }
         Ok(())
     }
+}
+
+fn family(ip: &IpAddr) -> AddressFamily {
+    match ip {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    }
+}
+
+/// An IPv6 link-local address (`fe80::/10`), which every interface has.
+fn is_link_local(ip: &IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 fn link_of(l: &LinkMessage) -> Link {

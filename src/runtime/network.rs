@@ -40,11 +40,12 @@
 
 use super::netlink::{Link, Netlink};
 use super::spec::{Attachment, Bridges};
+use crate::cidr::Ipv6Net;
 use crate::fsutil::{FileLock, LockKind};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -72,6 +73,12 @@ pub const OUT_IF: &str = "tap0";
 /// The descriptor the holder keeps the write end of slirp4netns's exit
 /// pipe on.
 const EXIT_FD: i32 = 3;
+
+/// slirp4netns's IPv6 network is `fd00::/64` (berth's networks keep out
+/// of it): its router is `fd00::2`, the guest's address `fd00::100` (as
+/// its IPv4 one is `10.0.2.100`).
+const SLIRP_GUEST6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x100);
+const SLIRP_ROUTER6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
 
 /// The address pasta answers DNS queries on (forwarded to the host's
 /// resolvers).
@@ -294,6 +301,11 @@ fn start_holder(dir: &Path) -> Result<Infra> {
         },
         _ => ("none", None),
     };
+    let way = if backend == "slirp4netns" { b"w" } else { b"x" };
+    if inp.write_all(way).is_err() || out.read_exact(&mut b).is_err() || b[0] != b'd' {
+        let e = anyhow!("the holder could not set up its way out");
+        return Err(fail(e));
+    }
     let infra = Infra {
         pid,
         start_time,
@@ -392,6 +404,7 @@ pub fn holder_main(dir: &Path) -> i32 {
     }
     if super::container::loopback_up().is_err()
         || std::fs::write("/proc/sys/net/ipv4/ip_forward", "1").is_err()
+        || std::fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1").is_err()
     {
         return 1;
     }
@@ -400,6 +413,18 @@ pub fn holder_main(dir: &Path) -> i32 {
         Err(_) => b"n",
     };
     if out.write_all(ready).and_then(|_| out.flush()).is_err() {
+        return 1;
+    }
+    // `w`: the way out is slirp4netns, which has no IPv6 address for its
+    // interface here (the namespace forwards, so it takes no router
+    // advertisement): the one slirp4netns expects; `x`: nothing. Then `d`.
+    if inp.read_exact(&mut b).is_err() {
+        return 1;
+    }
+    if b[0] == b'w' {
+        let _ = slirp_ipv6();
+    }
+    if out.write_all(b"d").and_then(|_| out.flush()).is_err() {
         return 1;
     }
     // The pastas that serve it, `PID START` a line, until berth closes
@@ -474,6 +499,17 @@ pub fn holder_main(dir: &Path) -> i32 {
     }
 }
 
+/// slirp4netns's IPv6 guest address on [`OUT_IF`], and the default
+/// route through slirp4netns's router.
+fn slirp_ipv6() -> Result<()> {
+    let mut nl = Netlink::open()?;
+    nl.add_address(OUT_IF, IpAddr::V6(SLIRP_GUEST6), 64)?;
+    if !nl.has_default_route(true)? {
+        nl.add_default_route(IpAddr::V6(SLIRP_ROUTER6))?;
+    }
+    Ok(())
+}
+
 /// The pastas recorded for holder `me` in `dir`, added to `known`.
 fn remember_pastas(dir: &Path, me: i32, known: &mut Vec<(i32, u64)>) {
     for p in super::pasta::serving(dir, me) {
@@ -508,6 +544,14 @@ pub struct Settings {
     pub gateway: String,
     pub mac: String,
     pub aliases: Vec<String>,
+    /// Its IPv6 address (empty: an IPv4-only network), prefix and
+    /// gateway (empty on an `--internal` network).
+    #[serde(default)]
+    pub ip6: String,
+    #[serde(default)]
+    pub prefix6: u8,
+    #[serde(default)]
+    pub gateway6: String,
 }
 
 /// The networks of a running container `id` (none: not running or on
@@ -533,12 +577,14 @@ fn write_settings(b: &Bridges, list: &[Settings]) -> Result<()> {
 }
 
 /// One endpoint, from its veth's label:
-/// `berth-endpoint ID NETWORK ADDRESS HOSTS(0|1) NAME [ALIAS…]`.
+/// `berth-endpoint ID NETWORK ADDRESS[,ADDRESS6] HOSTS(0|1) NAME [ALIAS…]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub id: String,
     pub network: String,
     pub ip: Ipv4Addr,
+    /// On a dual-stack network.
+    pub ip6: Option<Ipv6Addr>,
     /// Its `/etc/hosts` is kept by berth (not `--no-hosts`).
     pub hosts: bool,
     pub names: Vec<String>,
@@ -548,11 +594,16 @@ pub struct Endpoint {
     pub leaving: bool,
 }
 
-fn label(id: &str, network: &str, ip: Ipv4Addr, hosts: bool, names: &[String]) -> String {
+fn label(e: &Endpoint) -> String {
+    let ip6 = e.ip6.map(|a| format!(",{a}")).unwrap_or_default();
+    let prefix = if e.leaving { LEAVING } else { LABEL };
     format!(
-        "{LABEL} {id} {network} {ip} {} {}",
-        u8::from(hosts),
-        names.join(" ")
+        "{prefix} {} {} {}{ip6} {} {}",
+        e.id,
+        e.network,
+        e.ip,
+        u8::from(e.hosts),
+        e.names.join(" ")
     )
 }
 
@@ -563,11 +614,19 @@ fn parse_label(l: &Link) -> Option<Endpoint> {
         LEAVING => true,
         _ => return None,
     };
+    let id = f.next()?.to_string();
+    let network = f.next()?.to_string();
+    let addresses = f.next()?;
+    let (ip, ip6) = match addresses.split_once(',') {
+        Some((ip, ip6)) => (ip.parse().ok()?, Some(ip6.parse().ok()?)),
+        None => (addresses.parse().ok()?, None),
+    };
     Some(Endpoint {
         leaving,
-        id: f.next()?.to_string(),
-        network: f.next()?.to_string(),
-        ip: f.next()?.parse().ok()?,
+        id,
+        network,
+        ip,
+        ip6,
         hosts: f.next()? == "1",
         names: f.map(str::to_string).collect(),
         index: l.index,
@@ -643,6 +702,53 @@ fn pick_address(a: &Attachment, used: &[Ipv4Addr]) -> Result<Ipv4Addr> {
         })
 }
 
+/// The IPv6 address for `a` on a dual-stack network (`None` otherwise):
+/// the one asked for (checked), else the first free one of its range
+/// that is neither the subnet's network address nor the gateway.
+fn pick_address6(a: &Attachment, used: &[Ipv6Addr]) -> Result<Option<Ipv6Addr>> {
+    let (Some(subnet), Some(gateway)) = (&a.subnet6, &a.gateway6) else {
+        if let Some(ip6) = &a.ip6 {
+            bail!("--ip6 {ip6}: network {} has no IPv6 subnet", a.network);
+        }
+        return Ok(None);
+    };
+    let subnet = Ipv6Net::parse(subnet).map_err(|e| anyhow!("network {}: {e}", a.network))?;
+    let gateway: Ipv6Addr = gateway.parse().context("the network's IPv6 gateway")?;
+    if let Some(ip6) = &a.ip6 {
+        let ip: Ipv6Addr = ip6
+            .parse()
+            .map_err(|_| anyhow!("--ip6 {ip6:?} is not an IPv6 address"))?;
+        if !subnet.contains(ip) || ip == subnet.network() || ip == gateway {
+            bail!(
+                "--ip6 {ip}: not a free host address of network {} ({subnet})",
+                a.network
+            );
+        }
+        if used.contains(&ip) {
+            bail!("--ip6 {ip}: address in use on network {}", a.network);
+        }
+        return Ok(Some(ip));
+    }
+    let range = match &a.ip_range6 {
+        Some(r) => Ipv6Net::parse(r).map_err(|e| anyhow!("network {}: {e}", a.network))?,
+        None => subnet,
+    };
+    let lo = u128::from(range.network()).max(u128::from(subnet.network()) + 1);
+    let hi = u128::from(range.last());
+    // At most `used` and the gateway are taken: one more is enough.
+    (lo..=hi)
+        .take(used.len() + 2)
+        .map(Ipv6Addr::from)
+        .find(|ip| *ip != gateway && !used.contains(ip))
+        .map(Some)
+        .ok_or_else(|| {
+            anyhow!(
+                "network {}: no free IPv6 address left in {subnet}",
+                a.network
+            )
+        })
+}
+
 /// Enter the network namespace of `pid` (this thread).
 fn enter_net(file: &std::fs::File, what: &str) -> Result<()> {
     nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET)
@@ -654,6 +760,9 @@ fn enter_net(file: &std::fs::File, what: &str) -> Result<()> {
 pub struct Attached {
     /// (network, address, interface in the container).
     pub addresses: Vec<(String, String, String)>,
+    /// The IPv6 address on each of those networks, if it has one.
+    #[serde(default)]
+    pub addresses6: Vec<Option<Ipv6Addr>>,
 }
 
 /// Put the container whose monitor calls this (in the container's fresh
@@ -674,7 +783,8 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
         .filter(|n| !taken.contains(&format!("eth{n}")))
         .take(b.attachments.len())
         .collect();
-    let mut default_set = nl.default_gateway()?.is_some();
+    let mut default_set = nl.has_default_route(false)?;
+    let mut default6_set = nl.has_default_route(true)?;
     let infra = std::fs::File::open(format!("/proc/{infra_pid}/ns/net"))
         .context("opening berth's network namespace")?;
     enter_net(&infra, "berth's network namespace")?;
@@ -685,12 +795,26 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
     for (k, (a, (_, ip, ifname))) in b.attachments.iter().zip(&attached.addresses).enumerate() {
         let ip: Ipv4Addr = ip.parse()?;
         let (_, prefix) = parse_cidr(&a.subnet)?;
+        let v6 = match (attached.addresses6[k], &a.subnet6, &a.gateway6) {
+            (Some(ip6), Some(subnet6), Some(gateway6)) => {
+                let net = Ipv6Net::parse(subnet6).map_err(|e| anyhow!(e))?;
+                Some((ip6, net.prefix(), gateway6.parse::<Ipv6Addr>()?))
+            }
+            _ => None,
+        };
         nl.set_link(ifname, false, None, macs[k])?;
-        nl.add_address(ifname, ip, prefix)?;
+        nl.add_address(ifname, ip.into(), prefix)?;
+        if let Some((ip6, prefix6, _)) = v6 {
+            nl.add_address(ifname, ip6.into(), prefix6)?;
+        }
         nl.set_link(ifname, true, None, None)?;
         if !a.internal && !default_set {
-            nl.add_default_route(a.gateway.parse()?)?;
+            nl.add_default_route(a.gateway.parse::<Ipv4Addr>()?.into())?;
             default_set = true;
+        }
+        if let (false, false, Some((_, _, gateway6))) = (a.internal, default6_set, v6) {
+            nl.add_default_route(gateway6.into())?;
+            default6_set = true;
         }
         settings.retain(|s| s.network != a.network);
         settings.push(Settings {
@@ -705,6 +829,12 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
             },
             mac: String::new(),
             aliases: a.aliases.clone(),
+            ip6: v6.map(|v| v.0.to_string()).unwrap_or_default(),
+            prefix6: v6.map_or(0, |v| v.1),
+            gateway6: match v6 {
+                Some((_, _, g)) if !a.internal => g.to_string(),
+                _ => String::new(),
+            },
         });
     }
     // The hardware addresses, from one listing.
@@ -740,19 +870,27 @@ fn attach_in_infra(
     let mut macs = Vec::new();
     for (k, a) in b.attachments.iter().enumerate() {
         let bridge = ensure_bridge(&mut nl, a)?;
-        let used: Vec<Ipv4Addr> = endpoints
-            .iter()
-            .filter(|e| e.network == a.network)
-            .map(|e| e.ip)
-            .collect();
+        let mine = || endpoints.iter().filter(|e| e.network == a.network);
+        let used: Vec<Ipv4Addr> = mine().map(|e| e.ip).collect();
         let ip = pick_address(a, &used)?;
+        let used6: Vec<Ipv6Addr> = mine().filter_map(|e| e.ip6).collect();
+        let ip6 = pick_address6(a, &used6)?;
         let mut names = vec![b.container_name.clone()];
         names.extend(a.aliases.iter().cloned());
         names.push(b.container_id[..12].to_string());
         let n = numbers[k];
         let host_if = format!("vb{}{n}", &b.container_id[..11]);
         let ifname = format!("eth{n}");
-        let label = label(&b.container_id, &a.network, ip, !b.no_hosts, &names);
+        let label = label(&Endpoint {
+            id: b.container_id.clone(),
+            network: a.network.clone(),
+            ip,
+            ip6,
+            hosts: !b.no_hosts,
+            names,
+            index: 0,
+            leaving: false,
+        });
         nl.add_veth(&host_if, &label, &ifname, own.as_raw_fd(), MTU)?;
         nl.set_link(&host_if, true, Some(bridge), None)?;
         let mac = match &a.mac {
@@ -763,6 +901,7 @@ fn attach_in_infra(
         attached
             .addresses
             .push((a.network.clone(), ip.to_string(), ifname));
+        attached.addresses6.push(ip6);
     }
     Ok((attached, macs))
 }
@@ -788,9 +927,24 @@ pub fn parse_mac(s: &str) -> Result<[u8; 6]> {
 fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     let gateway: Ipv4Addr = a.gateway.parse().context("the network's gateway")?;
     let subnet = parse_cidr(&a.subnet)?;
+    let v6 = match (&a.subnet6, &a.gateway6) {
+        (Some(s), Some(g)) => {
+            let net = Ipv6Net::parse(s).map_err(|e| anyhow!("network {}: {e}", a.network))?;
+            let g: Ipv6Addr = g.parse().context("the network's IPv6 gateway")?;
+            Some((net, g))
+        }
+        _ => None,
+    };
+    // Its addresses, as a listing shows them.
+    let mut want = vec![(IpAddr::V4(gateway), subnet.1)];
+    if let Some((net, g)) = v6 {
+        want.push((IpAddr::V6(g), net.prefix()));
+    }
     if let Some(l) = nl.link(&a.interface)? {
-        let addrs = nl.addresses(l.index)?;
-        if addrs.contains(&(gateway, subnet.1)) {
+        let mut addrs = nl.addresses(l.index)?;
+        addrs.sort();
+        want.sort();
+        if addrs == want {
             return Ok(l.index);
         }
         // A bridge of a network removed and made again differently.
@@ -807,19 +961,39 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
     mac[0] = (mac[0] & 0xfe) | 0x02;
     nl.set_link(&a.interface, false, None, Some(mac))?;
-    nl.add_address(&a.interface, gateway, subnet.1)?;
+    for (ip, prefix) in &want {
+        nl.add_address(&a.interface, *ip, *prefix)?;
+    }
     nl.set_link(&a.interface, true, None, None)?;
     if a.internal {
         nl.add_prohibit_rule(100, &a.interface, None)?;
     }
+    // Neither way between this network and each other one, in each
+    // family both have.
+    let ours4 = (IpAddr::V4(subnet.0), subnet.1);
+    let ours6 = v6.map(|(net, _)| (IpAddr::V6(net.network()), net.prefix()));
     for other in links
         .iter()
         .filter(|l| l.kind == "bridge" && l.name != a.interface)
     {
         for (ip, prefix) in nl.addresses(other.index)? {
-            let theirs = (Ipv4Addr::from(u32::from(ip) & mask(prefix)), prefix);
+            let (theirs, ours) = match ip {
+                IpAddr::V4(v4) => (
+                    (
+                        IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask(prefix))),
+                        prefix,
+                    ),
+                    Some(ours4),
+                ),
+                IpAddr::V6(v6) => {
+                    let net = Ipv6Net::new(v6, prefix).ok_or_else(|| anyhow!("a bad prefix"))?;
+                    ((IpAddr::V6(net.network()), prefix), ours6)
+                }
+            };
             nl.add_prohibit_rule(200, &a.interface, Some(theirs))?;
-            nl.add_prohibit_rule(200, &other.name, Some(subnet))?;
+            if let Some(ours) = ours {
+                nl.add_prohibit_rule(200, &other.name, Some(ours))?;
+            }
         }
     }
     let bridge = nl
@@ -873,9 +1047,11 @@ fn leave_with(b: &Bridges, infra_pid: i32, network: Option<&str>, delete: bool) 
                 if delete {
                     let _ = nl.delete_link(e.index);
                 } else if !e.leaving {
-                    let alias = label(&e.id, &e.network, e.ip, e.hosts, &e.names);
-                    let alias = format!("{LEAVING}{}", &alias[LABEL.len()..]);
-                    let _ = nl.set_alias(e.index, &alias);
+                    let gone = Endpoint {
+                        leaving: true,
+                        ..e.clone()
+                    };
+                    let _ = nl.set_alias(e.index, &label(&gone));
                 }
                 if !left.attachments.iter().any(|a| a.network == e.network) {
                     left.attachments.push(blank(&e.network));
@@ -993,7 +1169,11 @@ fn blank(network: &str) -> Attachment {
         gateway: String::new(),
         ip_range: None,
         internal: false,
+        subnet6: None,
+        gateway6: None,
+        ip_range6: None,
         ip: None,
+        ip6: None,
         mac: None,
         aliases: Vec::new(),
         default_network: false,
@@ -1050,6 +1230,9 @@ fn write_sections(b: &Bridges, endpoints: &[Endpoint], mut ids: Vec<&str>) -> Re
             .filter(|e| mine.contains(&e.network.as_str()))
         {
             section.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
+            if let Some(ip6) = e.ip6 {
+                section.push_str(&format!("{ip6}\t{}\n", e.names.join(" ")));
+            }
         }
         write_hosts_section(&b.containers_dir.join(id).join("hosts"), &section);
     }
@@ -1094,10 +1277,45 @@ mod tests {
             gateway: gateway.into(),
             ip_range: None,
             internal: false,
+            subnet6: None,
+            gateway6: None,
+            ip_range6: None,
             ip: None,
+            ip6: None,
             mac: None,
             aliases: vec![],
             default_network: false,
+        }
+    }
+
+    #[test]
+    fn ipv6_addresses_skip_the_gateway_and_those_in_use() {
+        let mut a = att("198.18.1.0/24", "198.18.1.1");
+        assert_eq!(pick_address6(&a, &[]).unwrap(), None);
+        a.ip6 = Some("fd12::5".into());
+        assert!(pick_address6(&a, &[]).is_err());
+        a.ip6 = None;
+        a.subnet6 = Some("fd12::/64".into());
+        a.gateway6 = Some("fd12::1".into());
+        let v6 = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        assert_eq!(pick_address6(&a, &[]).unwrap(), Some(v6("fd12::2")));
+        let used = [v6("fd12::2"), v6("fd12::3")];
+        assert_eq!(pick_address6(&a, &used).unwrap(), Some(v6("fd12::4")));
+        a.ip_range6 = Some("fd12::100/126".into());
+        assert_eq!(pick_address6(&a, &[]).unwrap(), Some(v6("fd12::100")));
+        let full = [
+            v6("fd12::100"),
+            v6("fd12::101"),
+            v6("fd12::102"),
+            v6("fd12::103"),
+        ];
+        assert!(pick_address6(&a, &full).is_err());
+        a.ip6 = Some("fd12::9".into());
+        assert_eq!(pick_address6(&a, &[]).unwrap(), Some(v6("fd12::9")));
+        assert!(pick_address6(&a, &[v6("fd12::9")]).is_err());
+        for bad in ["fd13::9", "fd12::1", "fd12::", "10.0.0.1", "x"] {
+            a.ip6 = Some(bad.into());
+            assert!(pick_address6(&a, &[]).is_err(), "{bad}");
         }
     }
 
@@ -1151,17 +1369,28 @@ mod tests {
         ];
         let l = Link {
             index: 7,
-            alias: label(
-                "0123456789abcdef",
-                "net1",
-                Ipv4Addr::new(10, 0, 0, 2),
-                true,
-                &names,
-            ),
+            alias: label(&Endpoint {
+                id: "0123456789abcdef".into(),
+                network: "net1".into(),
+                ip: Ipv4Addr::new(10, 0, 0, 2),
+                ip6: None,
+                hosts: true,
+                names: names.clone(),
+                index: 0,
+                leaving: false,
+            }),
             ..Default::default()
         };
         let e = parse_label(&l).unwrap();
         assert_eq!(e.names, names);
+        assert_eq!(e.ip6, None);
+        let dual = Link {
+            alias: l.alias.replace("10.0.0.2", "10.0.0.2,fd12::2"),
+            ..l.clone()
+        };
+        let d = parse_label(&dual).unwrap();
+        assert_eq!(d.ip6, Some("fd12::2".parse().unwrap()));
+        assert_eq!(label(&d), dual.alias);
         assert_eq!(e.network, "net1");
         assert!(e.hosts);
         assert!(!e.leaving);

@@ -4,12 +4,12 @@
 //! only forwards packets from its own address, and pasta follows one
 //! guest address; containers on berth's bridges have others.
 //!
-//! One nftables batch (table `ip berth`, a `nat` chain on the
-//! postrouting hook, one rule `oifname OUT_IF masquerade`) written on a
-//! netfilter netlink socket, the way `nft` writes it. The rtnetlink
-//! crates berth uses for links have no nftables messages, and the
-//! nftables crates are either bindings to a C library or GPL; the batch
-//! is small enough to spell out.
+//! One nftables batch (table `inet berth`, for IPv4 and IPv6 alike; a
+//! `nat` chain on the postrouting hook; one rule `oifname OUT_IF
+//! masquerade`) written on a netfilter netlink socket, the way `nft`
+//! writes it. The rtnetlink crates berth uses for links have no nftables
+//! messages, and the nftables crates are either bindings to a C library
+//! or GPL; the batch is small enough to spell out.
 
 use anyhow::{anyhow, bail, Result};
 use netlink_sys::{protocols::NETLINK_NETFILTER, Socket, SocketAddr};
@@ -27,7 +27,8 @@ const NFNL_MSG_BATCH_END: u16 = 0x11;
 const NFT_MSG_NEWTABLE: u16 = 0;
 const NFT_MSG_NEWCHAIN: u16 = 3;
 const NFT_MSG_NEWRULE: u16 = 6;
-const NFPROTO_IPV4: u8 = 2;
+/// Both IPv4 and IPv6 (a table of family `inet`).
+const NFPROTO_INET: u8 = 1;
 
 const NFTA_TABLE_NAME: u16 = 1;
 const NFTA_CHAIN_TABLE: u16 = 1;
@@ -136,7 +137,7 @@ fn batch(out_if: &str) -> Result<Vec<u8>> {
         nft(NFT_MSG_NEWTABLE),
         ack,
         2,
-        NFPROTO_IPV4,
+        NFPROTO_INET,
         0,
         table,
     );
@@ -154,7 +155,7 @@ fn batch(out_if: &str) -> Result<Vec<u8>> {
         nft(NFT_MSG_NEWCHAIN),
         ack,
         3,
-        NFPROTO_IPV4,
+        NFPROTO_INET,
         0,
         chain,
     );
@@ -193,7 +194,7 @@ fn batch(out_if: &str) -> Result<Vec<u8>> {
         nft(NFT_MSG_NEWRULE),
         ack | NLM_F_APPEND,
         4,
-        NFPROTO_IPV4,
+        NFPROTO_INET,
         0,
         rule,
     );

@@ -68,7 +68,10 @@ pub fn start(pid: i32, allow_host_loopback: bool) -> Result<Slirp> {
 /// (it outlives the berth that starts it). It ends when every copy of
 /// the write end of `exit_r`'s pipe closes: the holder keeps one.
 pub fn start_for_holder(pid: i32, ifname: &str, exit_r: OwnedFd) -> Result<()> {
-    let extra = [format!("--userns-path=/proc/{pid}/ns/user")];
+    let extra = [
+        format!("--userns-path=/proc/{pid}/ns/user"),
+        "--enable-ipv6".to_string(),
+    ];
     let mut child = launch(
         pid,
         ifname,

@@ -270,9 +270,19 @@ pub struct Attachment {
     #[serde(default)]
     pub ip_range: Option<String>,
     pub internal: bool,
+    /// IPv6 `ADDR/PREFIX`, its gateway and range (a dual-stack network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range6: Option<String>,
     /// `--ip`: this address, else the first free one.
     #[serde(default)]
     pub ip: Option<String>,
+    /// `--ip6`: this IPv6 address, else the first free one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip6: Option<String>,
     /// `--mac-address`.
     #[serde(default)]
     pub mac: Option<String>,

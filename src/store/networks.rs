@@ -13,11 +13,12 @@
 //! (`ops::network`) from the container records.
 
 use super::Store;
+pub use crate::cidr::{Ipv4Net, Ipv6Net};
 use crate::fsutil::{self, FileLock, LockKind};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 /// The default network's name, its bridge and its subnet.
@@ -46,8 +47,16 @@ pub struct NetworkRecord {
     /// No route out of berth's network namespace.
     #[serde(default)]
     pub internal: bool,
+    /// Dual stack: the network has an IPv6 subnet too.
     #[serde(default)]
     pub ipv6: bool,
+    /// IPv6 `ADDR/PREFIX` (with `ipv6`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range6: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// Unix seconds.
@@ -69,6 +78,9 @@ impl NetworkRecord {
             ip_range: None,
             internal: false,
             ipv6: false,
+            subnet6: None,
+            gateway6: None,
+            ip_range6: None,
             labels: BTreeMap::new(),
             created: 0,
         }
@@ -106,101 +118,52 @@ pub fn is_reserved_name(name: &str) -> bool {
     RESERVED_NAMES.contains(&name)
 }
 
-/// An IPv4 network as records write it, `ADDR/PREFIX`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ipv4Net {
-    addr: Ipv4Addr,
-    prefix: u8,
+/// The IPv6 network that slirp4netns gives berth's network namespace
+/// (its way out): no berth network may overlap it.
+pub const WAY_OUT_SUBNET6: &str = "fd00::/64";
+
+/// A unique local `/64` (RFC 4193: `fd` and 40 bits) that overlaps no
+/// IPv6 subnet of `existing` nor the way out's: its bits come from the
+/// hash of `seed` (the network's id) and a counter, as Podman picks a
+/// random one.
+pub fn free_subnet6(existing: &[NetworkRecord], seed: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    (0u32..64)
+        .filter_map(|k| {
+            let h = Sha256::digest(format!("{seed}/{k}").as_bytes());
+            let mut b = [0u8; 16];
+            b[0] = 0xfd;
+            b[1..6].copy_from_slice(&h[..5]);
+            Ipv6Net::new(Ipv6Addr::from(b), 64)
+        })
+        .find(|net| check_subnet6_free(net, existing).is_ok())
+        .map(|net| net.to_string())
+        .ok_or_else(|| anyhow!("no free IPv6 subnet found: give --subnet"))
 }
 
-impl Ipv4Net {
-    /// `addr/prefix`; `None` if `prefix` is over 32.
-    pub fn new(addr: Ipv4Addr, prefix: u8) -> Option<Ipv4Net> {
-        (prefix <= 32).then_some(Ipv4Net { addr, prefix })
+/// Refuse `subnet` if it overlaps the IPv6 subnet of a network in
+/// `existing` (the error names it) or the way out's.
+pub fn check_subnet6_free(subnet: &Ipv6Net, existing: &[NetworkRecord]) -> Result<()> {
+    let way_out = Ipv6Net::parse(WAY_OUT_SUBNET6).expect("a subnet");
+    if way_out.overlaps(subnet) {
+        bail!(
+            "subnet {:?} overlaps {WAY_OUT_SUBNET6}, the subnet of berth's way out (slirp4netns)",
+            subnet.to_string()
+        );
     }
-
-    /// Parse `ADDR/PREFIX` strictly: a dotted IPv4 address, a slash and
-    /// a decimal prefix of 0 to 32 (no sign, no spaces). Host bits are
-    /// kept (see [`has_host_bits`](Self::has_host_bits)). The error says
-    /// what is wrong, without the input (the caller names it).
-    pub fn parse(s: &str) -> Result<Ipv4Net, String> {
-        let (addr, prefix) = s
-            .split_once('/')
-            .ok_or("expected ADDRESS/PREFIX, such as 10.89.1.0/24")?;
-        if addr.contains(':') {
-            return Err("IPv6 networks are not supported yet".into());
-        }
-        let addr: Ipv4Addr = addr
-            .parse()
-            .map_err(|_| format!("{addr:?} is not an IPv4 address"))?;
-        let prefix = Some(prefix)
-            .filter(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_digit()))
-            .and_then(|p| p.parse::<u8>().ok())
-            .filter(|p| *p <= 32)
-            .ok_or_else(|| format!("prefix {prefix:?} is not a number from 0 to 32"))?;
-        Ok(Ipv4Net { addr, prefix })
-    }
-
-    /// The address as written (host bits and all).
-    pub fn addr(&self) -> Ipv4Addr {
-        self.addr
-    }
-
-    pub fn prefix(&self) -> u8 {
-        self.prefix
-    }
-
-    /// The netmask as a number (`/24` is `0xffffff00`).
-    pub fn mask(&self) -> u32 {
-        u32::MAX
-            .checked_shl(32 - u32::from(self.prefix))
-            .unwrap_or(0)
-    }
-
-    /// The network address (host bits cleared).
-    pub fn network(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.addr) & self.mask())
-    }
-
-    /// The broadcast address (host bits set).
-    pub fn broadcast(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.addr) | !self.mask())
-    }
-
-    /// Whether the address has bits set beyond the prefix
-    /// (`10.89.1.5/24`).
-    pub fn has_host_bits(&self) -> bool {
-        self.addr != self.network()
-    }
-
-    /// The same network with its host bits cleared.
-    pub fn trunc(&self) -> Ipv4Net {
-        Ipv4Net {
-            addr: self.network(),
-            prefix: self.prefix,
+    for r in existing {
+        let theirs = r.subnet6.as_deref().map(Ipv6Net::parse);
+        if let Some(Ok(s)) = theirs {
+            if s.overlaps(subnet) {
+                bail!(
+                    "subnet {:?} overlaps the subnet {s} of network {}",
+                    subnet.to_string(),
+                    r.name
+                );
+            }
         }
     }
-
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & self.mask() == u32::from(self.network())
-    }
-
-    /// Whether all of `other` lies inside this network.
-    pub fn contains_net(&self, other: &Ipv4Net) -> bool {
-        other.prefix >= self.prefix && self.contains(other.network())
-    }
-
-    /// Whether the two networks share an address (one holds the other,
-    /// as CIDR blocks either nest or are apart).
-    pub fn overlaps(&self, other: &Ipv4Net) -> bool {
-        self.contains_net(other) || other.contains_net(self)
-    }
-}
-
-impl std::fmt::Display for Ipv4Net {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
+    Ok(())
 }
 
 /// The lowest bridge name `berthN` (N >= 1) that none of `existing`
@@ -216,10 +179,7 @@ pub fn free_interface(existing: &[NetworkRecord]) -> String {
 /// no subnet of `existing`.
 pub fn free_subnet(existing: &[NetworkRecord]) -> Result<String> {
     (0u8..=255)
-        .map(|n| Ipv4Net {
-            addr: Ipv4Addr::new(10, 89, n, 0),
-            prefix: 24,
-        })
+        .filter_map(|n| Ipv4Net::new(Ipv4Addr::new(10, 89, n, 0), 24))
         .find(|net| check_subnet_free(net, existing).is_ok())
         .map(|net| net.to_string())
         .ok_or_else(|| {
@@ -386,6 +346,11 @@ impl Store {
         let subnet = Ipv4Net::parse(&rec.subnet)
             .map_err(|why| anyhow!("network {name}: invalid subnet {:?}: {why}", rec.subnet))?;
         check_subnet_free(&subnet, &existing)?;
+        if let Some(s6) = &rec.subnet6 {
+            let subnet6 = Ipv6Net::parse(s6)
+                .map_err(|why| anyhow!("network {name}: invalid subnet {s6:?}: {why}"))?;
+            check_subnet6_free(&subnet6, &existing)?;
+        }
         let bytes = serde_json::to_vec_pretty(&rec).context("serializing a network record")?;
         fsutil::write_atomic(&self.network_path(name), &bytes)
             .with_context(|| format!("creating network {name}"))?;
@@ -452,36 +417,12 @@ mod tests {
             ip_range: None,
             internal: false,
             ipv6: false,
+            subnet6: None,
+            gateway6: None,
+            ip_range6: None,
             labels: BTreeMap::new(),
             created: 1,
         }
-    }
-
-    #[test]
-    fn cidrs_parse_strictly() {
-        let n = Ipv4Net::parse("198.18.10.0/24").unwrap();
-        assert_eq!(n.network(), Ipv4Addr::new(198, 18, 10, 0));
-        assert_eq!(n.broadcast(), Ipv4Addr::new(198, 18, 10, 255));
-        assert!(!n.has_host_bits());
-        assert!(Ipv4Net::parse("198.18.10.1/24").unwrap().has_host_bits());
-        assert_eq!(Ipv4Net::parse("0.0.0.0/0").unwrap().mask(), 0);
-        for bad in [
-            "198.18.10.0",
-            "198.18.10.0/",
-            "198.18.10.0/33",
-            "198.18.10.0/+8",
-            "198.18.10/24",
-            "198.18.10.0/ 24",
-            "bogus",
-            "fd00::/64",
-        ] {
-            assert!(Ipv4Net::parse(bad).is_err(), "{bad}");
-        }
-        let a = Ipv4Net::parse("198.18.0.0/16").unwrap();
-        let b = Ipv4Net::parse("198.18.10.0/24").unwrap();
-        let c = Ipv4Net::parse("198.19.0.0/24").unwrap();
-        assert!(a.overlaps(&b) && b.overlaps(&a) && !a.overlaps(&c));
-        assert!(a.contains_net(&b) && !b.contains_net(&a));
     }
 
     #[test]

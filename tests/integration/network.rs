@@ -1436,3 +1436,178 @@ each_identity!(other_network_modes_reach_the_remote_or_not, |who| {
     }
     assert_eq!(remote.http_count(), before + 2);
 });
+
+each_identity!(ipv6_networks_are_dual_stack_by_name_and_apart, |who| {
+    let Some(env) = net_env(who) else {
+        return;
+    };
+    let remote = RemoteHost::start();
+    let sub6 = "fd42:6:70::/64";
+    create_network(
+        &env,
+        "six",
+        "198.18.70.0/24",
+        &["--ipv6", "--subnet", sub6, "--label", "v=6"],
+    );
+    // --ipv6 alone: a unique local /64 of berth's choosing.
+    create_network(&env, "other6", "198.18.71.0/24", &["--ipv6"]);
+    create_network(&env, "inner6", "198.18.72.0/24", &["--ipv6", "--internal"]);
+    let fmt = "{{.IPv6Enabled}}{{range .Subnets}} {{.Subnet}} {{.Gateway}}{{end}}";
+    let out = env
+        .berth(["network", "inspect", "--format", fmt, "six"])
+        .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "true 198.18.70.0/24 198.18.70.1 fd42:6:70::/64 fd42:6:70::1"
+    );
+    let out = env
+        .berth(["network", "inspect", "--format", fmt, "other6"])
+        .ok();
+    let f: Vec<&str> = out.stdout.split_whitespace().collect();
+    assert_eq!(f.len(), 5, "{}", out.stdout);
+    assert!(
+        f[3].starts_with("fd") && f[3].ends_with("::/64") && f[4].ends_with("::1"),
+        "{}",
+        out.stdout
+    );
+    let other_sub6 = f[3].to_string();
+
+    let id = start_web(&env, "web6", &["--network", "six"], "six-body");
+    // By name over IPv6: web6's IPv6 line, its address on eth0, inspect.
+    let out = run_in(&env, &["--network", "six"], &["probe", "resolve6", "web6"]).ok();
+    let web6: std::net::Ipv6Addr = out.stdout.trim().parse().unwrap();
+    assert_eq!(web6.segments()[..4], [0xfd42, 6, 0x70, 0], "{web6}");
+    let hosts = hosts_of(&env, "web6");
+    let entries = hosts_entries(&hosts);
+    let lines = naming(&entries, "web6");
+    assert_eq!(lines.len(), 2, "an IPv4 and an IPv6 line: {hosts}");
+    assert!(lines.iter().all(|(_, n)| n.iter().any(|n| *n == id[..12])));
+    let own = env
+        .berth(["exec", "web6", "ip", "-o", "-6", "addr", "show", "eth0"])
+        .ok();
+    assert!(
+        own.stdout.contains(&format!("inet6 {web6}/64 ")),
+        "{}",
+        own.stdout
+    );
+    let fmt = "{{.NetworkSettings.GlobalIPv6Address}} \
+               {{.NetworkSettings.Networks.six.GlobalIPv6PrefixLen}} \
+               {{.NetworkSettings.Networks.six.IPv6Gateway}}";
+    let out = env.berth(["inspect", "--format", fmt, "web6"]).ok();
+    assert_eq!(out.stdout.trim(), format!("{web6} 64 fd42:6:70::1"));
+    let v6 = web6.to_string();
+    let out = run_in(
+        &env,
+        &["--network", "six"],
+        &["probe", "get", &v6, "8080", "/f"],
+    )
+    .ok();
+    assert_eq!(out.stdout, "six-body\n");
+    // Not from another IPv6 network, by address or by name.
+    let out = run_in(
+        &env,
+        &["--network", "other6"],
+        &[
+            "sh",
+            "-c",
+            "ip -o -6 addr show eth0 && probe get \"$0\" 8080 /f",
+            &v6,
+        ],
+    )
+    .run();
+    assert_eq!(
+        out.code, 3,
+        "an other6 container reached web6 at {v6}:\n{}\n{}",
+        out.stdout, out.stderr
+    );
+    let prefix = other_sub6.trim_end_matches("::/64");
+    assert!(
+        out.stdout.contains(&format!("inet6 {prefix}::")),
+        "its own address in {other_sub6}: {}",
+        out.stdout
+    );
+    let out = run_in(
+        &env,
+        &["--network", "other6"],
+        &["probe", "resolve6", "web6"],
+    )
+    .run();
+    assert_eq!(out.code, 2, "web6 is named on other6: {}", out.stdout);
+
+    // Out over IPv6: the remote's IPv6 address; not from --internal.
+    let r6 = remote.addr6.to_string();
+    let before = remote.http_count();
+    let out = run_in(
+        &env,
+        &["--network", "six"],
+        &["probe", "get", &r6, "8080", "/"],
+    )
+    .ok();
+    assert_eq!(out.stdout, remote.body);
+    assert_eq!(remote.http_count(), before + 1);
+    let out = run_in(
+        &env,
+        &["--network", "inner6"],
+        &["probe", "get", &r6, "8080", "/"],
+    )
+    .run();
+    assert_eq!(
+        out.code, 3,
+        "an --internal network reached {r6}: {}",
+        out.stdout
+    );
+    assert_eq!(remote.http_count(), before + 1);
+
+    // An address asked for; one outside the subnet, or on a network
+    // without IPv6, is refused before anything runs.
+    let out = run_in(
+        &env,
+        &["--network", "six", "--ip6", "fd42:6:70::99"],
+        &["ip", "-o", "-6", "addr", "show", "eth0"],
+    )
+    .ok();
+    assert!(
+        out.stdout.contains("inet6 fd42:6:70::99/64 "),
+        "{}",
+        out.stdout
+    );
+    for (flags, what) in [
+        (
+            ["--network", "six", "--ip6", "fd42:6:71::9"],
+            "not in network six",
+        ),
+        (
+            ["--network", "berth", "--ip6", "fd42:6:70::9"],
+            "no IPv6 subnet",
+        ),
+    ] {
+        let out = run_in(&env, &flags, &["true"]).run();
+        assert_eq!(out.code, 125, "{flags:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(what) && out.stderr.trim().lines().count() == 1,
+            "{flags:?}: {}",
+            out.stderr
+        );
+    }
+    // Bad IPv6 subnets: one line naming the subnet, nothing made.
+    for (subnet, why) in [
+        ("fd00::/64", "way out"),
+        ("fd42:6:70::/64", "network six"),
+        ("fd42:6:99::1/64", "host bits"),
+        ("fe80::/64", "unicast"),
+    ] {
+        let out = env
+            .berth(["network", "create", "--subnet", "198.18.73.0/24"])
+            .args(["--subnet", subnet, "bad6"])
+            .run();
+        assert_eq!(out.code, 125, "{subnet}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(subnet.split('/').next().unwrap()) && out.stderr.contains(why),
+            "{subnet}: {}",
+            out.stderr
+        );
+        let out = env.berth(["network", "exists", "bad6"]).run();
+        assert_eq!(out.code, 1, "{subnet}: bad6 was made");
+    }
+    env.berth(["rm", "-f", "web6"]).ok();
+});

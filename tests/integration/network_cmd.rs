@@ -367,8 +367,16 @@ fn bad_input_is_refused_and_changes_nothing() {
             &["macvlan"],
         ),
         (
-            &["--subnet", "198.18.31.0/24", "--ipv6", "n"],
-            &["IPv6", "not supported yet"],
+            &["--subnet", "fd42:31::/64", "--subnet", "fd42:32::/64", "n"],
+            &["--subnet", "once for IPv6"],
+        ),
+        (
+            &["--subnet", "198.18.31.0/24", "--gateway", "fd42:31::1", "n"],
+            &["IPv6 --gateway", "needs"],
+        ),
+        (
+            &["--subnet", "fd42:31::/130", "n"],
+            &["fd42:31::/130", "prefix"],
         ),
         (
             &["--subnet", "198.18.31.0/24", "--label", "=v", "n"],

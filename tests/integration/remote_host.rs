@@ -1,9 +1,11 @@
 //! A "remote host" on this machine, for the network tests: a network
 //! namespace of the test's own (`berth-remote-<pid>-<n>`), joined to the
 //! host's by a veth pair with a /30 of 198.18.200.0/21 (RFC 2544's
-//! benchmarking range, which is never routed off a machine), its default
-//! route back to the host. Services in it run as threads of the test
-//! process on sockets opened inside it: HTTP on TCP 8080 answering every
+//! benchmarking range, which is never routed off a machine) and a /64 of
+//! 2001:2::/48 (RFC 5180's IPv6 benchmarking range), its default routes
+//! back to the host. Services in it run as threads of the test
+//! process on sockets opened inside it: HTTP on TCP 8080 (IPv4 and IPv6)
+//! answering every
 //! GET with a body unique to this remote, a UDP echo on 9999, a DNS
 //! responder on UDP 53 that knows one name, `remote.test`, and a TCP
 //! sink on 9000 (a first line `N`, then N bytes, answered with `got N`
@@ -11,8 +13,8 @@
 //! counts what it answered, so a test can tell that its packets arrived
 //! (or did not). Everything is removed on drop.
 //!
-//! Every address involved is 198.18.0.0/15 or loopback: nothing here
-//! sends a packet off this machine.
+//! Every address involved is 198.18.0.0/15, 2001:2::/48 or loopback:
+//! nothing here sends a packet off this machine.
 //!
 //! Setting up needs root (the tests run as root, also for their rootless
 //! cases, whose berth then reaches the remote through the host's routes).
@@ -20,7 +22,7 @@
 use crate::util::{is_root, Cmd, Output};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -62,6 +64,8 @@ pub(crate) struct RemoteHost {
     pub host_addr: Ipv4Addr,
     /// The remote's address.
     pub addr: Ipv4Addr,
+    /// The remote's IPv6 address.
+    pub addr6: Ipv6Addr,
     /// What its HTTP server answers to every GET.
     pub body: String,
     /// GET requests answered.
@@ -97,6 +101,7 @@ impl RemoteHost {
             host_if: String::new(),
             host_addr: Ipv4Addr::UNSPECIFIED,
             addr: Ipv4Addr::UNSPECIFIED,
+            addr6: Ipv6Addr::UNSPECIFIED,
             body: format!("hello from {REMOTE_NAME} berth-remote-{pid}-{n}\n"),
             http_requests: Arc::default(),
             dns_queries: Arc::default(),
@@ -135,13 +140,39 @@ impl RemoteHost {
         let host_cidr = format!("{}/30", remote.host_addr);
         let remote_cidr = format!("{}/30", remote.addr);
         let host_addr = remote.host_addr.to_string();
-        let steps: [&[&str]; 6] = [
+        let host_addr6 = Ipv6Addr::new(0x2001, 2, 0, slot as u16, 0, 0, 0, 1);
+        remote.addr6 = Ipv6Addr::new(0x2001, 2, 0, slot as u16, 0, 0, 0, 2);
+        let host_cidr6 = format!("{host_addr6}/64");
+        let remote_cidr6 = format!("{}/64", remote.addr6);
+        let host_addr6 = host_addr6.to_string();
+        let steps: [&[&str]; 9] = [
             &["addr", "add", &host_cidr, "dev", &remote.host_if],
+            &["addr", "add", &host_cidr6, "dev", &remote.host_if, "nodad"],
             &["link", "set", &remote.host_if, "up"],
             &["-n", &ns, "link", "set", "lo", "up"],
             &["-n", &ns, "addr", "add", &remote_cidr, "dev", &peer],
+            &[
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &remote_cidr6,
+                "dev",
+                &peer,
+                "nodad",
+            ],
             &["-n", &ns, "link", "set", &peer, "up"],
             &["-n", &ns, "route", "add", "default", "via", &host_addr],
+            &[
+                "-n",
+                &ns,
+                "-6",
+                "route",
+                "add",
+                "default",
+                "via",
+                &host_addr6,
+            ],
         ];
         for step in steps {
             ip(step).ok();
@@ -156,7 +187,8 @@ impl RemoteHost {
             nix::sched::setns(&f, nix::sched::CloneFlags::CLONE_NEWNET)
                 .map_err(std::io::Error::from)?;
             Ok((
-                TcpListener::bind(("0.0.0.0", HTTP_PORT))?,
+                // Both families (Linux's sockets on :: take IPv4 too).
+                TcpListener::bind(("::", HTTP_PORT))?,
                 UdpSocket::bind(("0.0.0.0", ECHO_PORT))?,
                 UdpSocket::bind(("0.0.0.0", DNS_PORT))?,
                 TcpListener::bind(("0.0.0.0", SINK_PORT))?,

@@ -34,6 +34,7 @@
 //!   resolve NAME          look NAME up in /etc/hosts as glibc's `files`
 //!                         backend does; print the address (exit 0) or
 //!                         exit 2 when no line names it
+//!   resolve6 NAME         the same for IPv6 (the first IPv6 line)
 //!   get HOST PORT PATH    HTTP/1.0 GET of PATH from HOST (a literal IP or
 //!                         a name of /etc/hosts); print the body; exit 0 on
 //!                         a 200, 1 on another status, 2 when HOST does not
@@ -358,6 +359,16 @@ fn resolve(name: &str) -> Option<IpAddr> {
     any.map(|(a, _)| *a)
 }
 
+/// NAME's IPv6 address as `gethostbyname2(AF_INET6)` finds it: the
+/// first IPv6 line that lists NAME.
+fn resolve6(name: &str) -> Option<IpAddr> {
+    let text = std::fs::read_to_string("/etc/hosts").ok()?;
+    hosts_entries(&text)
+        .into_iter()
+        .find(|(a, names)| a.is_ipv6() && names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+        .map(|(a, _)| a)
+}
+
 /// A literal address, or NAME resolved through /etc/hosts; exits 2 when
 /// neither.
 fn address(host: &str) -> IpAddr {
@@ -477,10 +488,17 @@ fn network(args: &[String]) -> Option<i32> {
             }
             None => 2,
         },
+        ["resolve6", name] => match resolve6(name) {
+            Some(addr) => {
+                println!("{addr}");
+                0
+            }
+            None => 2,
+        },
         ["get", host, p, path] => http_get(host, port(p), path),
         ["udp", host, p, text] => udp_round_trip(host, port(p), text),
         ["udp-echo", p] => udp_echo(port(p)),
-        [cmd, ..] if ["resolve", "get", "udp", "udp-echo"].contains(cmd) => {
+        [cmd, ..] if ["resolve", "resolve6", "get", "udp", "udp-echo"].contains(cmd) => {
             eprintln!("probe: wrong arguments for {cmd}: {args:?}");
             64
         }
