@@ -169,6 +169,64 @@ pub fn unique_suffix() -> String {
     )
 }
 
+/// Whether the process that made `name` (a name ending in a
+/// [`unique_suffix`]) may still be alive: a process of that pid runs and
+/// started no later than the name was made (so it is not a later process
+/// given the same pid). `None` when `name` holds no suffix. In doubt
+/// (what `/proc` says cannot be read), alive.
+pub fn suffix_owner_alive(name: &str) -> Option<bool> {
+    let parts: Vec<&str> = name.rsplitn(4, '-').collect();
+    if parts.len() < 3 {
+        return None;
+    }
+    let _counter: u64 = parts[0].parse().ok()?;
+    let made_ns = u128::from_str_radix(parts[1], 16).ok()?;
+    let pid: u32 = parts[2].parse().ok().filter(|p| *p > 0)?;
+    let stat = match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => s,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(false),
+        Err(_) => return Some(true),
+    };
+    // Fields 3 (the state) and 22 (the start time), counted after the
+    // command's closing parenthesis. A zombie has ended: dead.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    if matches!(fields.first(), Some(&"Z") | Some(&"X")) {
+        return Some(false);
+    }
+    let started_ticks: Option<u128> = fields.get(19).and_then(|t| t.parse().ok());
+    let boot_secs: Option<u128> = fs::read_to_string("/proc/stat").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("btime "))
+            .and_then(|v| v.trim().parse().ok())
+    });
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let (Some(ticks), Some(boot), true) = (started_ticks, boot_secs, hz > 0) else {
+        return Some(true);
+    };
+    let started_ns = boot * 1_000_000_000 + ticks * 1_000_000_000 / hz as u128;
+    // `btime` is whole seconds: two seconds of slack, erring to alive.
+    Some(started_ns <= made_ns + 2_000_000_000)
+}
+
+/// Bytes of the regular files under `dir` (what can be read of it: files
+/// of other ids may be out of reach).
+pub fn tree_size(dir: &Path) -> u64 {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => tree_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
 /// Rename; the error names both paths.
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
     fs::rename(from, to).with_context(|| format!("renaming {} to {}", from.display(), to.display()))
@@ -259,6 +317,22 @@ fn open_lock_file(path: &Path) -> Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_tell_whether_their_maker_lives() {
+        let mine = unique_suffix();
+        assert_eq!(suffix_owner_alive(&mine), Some(true));
+        assert_eq!(suffix_owner_alive(&format!("blob-{mine}")), Some(true));
+        // This pid, but made before this process started: another
+        // process's, which has ended.
+        let me = std::process::id();
+        assert_eq!(suffix_owner_alive(&format!("rm-{me}-1-0")), Some(false));
+        // A pid no process has (above the kernel's limit).
+        assert_eq!(suffix_owner_alive("4194305-1-0"), Some(false));
+        for other in ["cache", "x-y", "12-zz-0", "0-1-0", "12-1-x"] {
+            assert_eq!(suffix_owner_alive(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn write_atomic_replaces_and_leaves_no_temp() {

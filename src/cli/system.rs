@@ -101,6 +101,13 @@ fn check(paths: &StorePaths, a: &CheckArgs) -> Result<i32> {
     for p in &r.problems {
         out.push_str(&format!("{}: {}\n", p.object, p.what));
     }
+    if r.reclaimable_tmp > 0 {
+        out.push_str(&format!(
+            "Reclaimable: {} ({} bytes) in tmp/, left by processes that died; the next writer removes it\n",
+            human_size(r.reclaimable_tmp),
+            r.reclaimable_tmp
+        ));
+    }
     for i in &r.removed_images {
         out.push_str(&format!("Removed image: {}\n", i.hex()));
     }

@@ -58,7 +58,7 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
         }
         containers.total = ctrs.len();
         for c in &ctrs {
-            let size = tree_size(&store.container_dir(&c.record.id).join("upper"));
+            let size = crate::fsutil::tree_size(&store.container_dir(&c.record.id).join("upper"));
             containers.size += size;
             if let State::Running(_) = c.state {
                 containers.active += 1;
@@ -75,21 +75,6 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
             ..Default::default()
         },
     ])
-}
-
-/// Bytes of the regular files under `dir` (what can be read of it: a
-/// rootless container's files may be out of the user's reach).
-fn tree_size(dir: &Path) -> u64 {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    rd.flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => tree_size(&e.path()),
-            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
-            _ => 0,
-        })
-        .sum()
 }
 
 /// `system check [--repair] [--quick]`.

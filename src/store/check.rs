@@ -24,6 +24,9 @@ pub struct CheckReport {
     pub images_checked: usize,
     /// Layers no image uses (not an error; `prune` reclaims them).
     pub unused_layers: usize,
+    /// Bytes in `tmp/` that dead processes left (the next writer removes
+    /// them).
+    pub reclaimable_tmp: u64,
     /// With repair: images removed because their data was broken.
     pub removed_images: Vec<Digest>,
     pub removed_layers: Vec<Digest>,
@@ -32,7 +35,19 @@ pub struct CheckReport {
 impl Store {
     /// Verify the store. `quick` skips rebuilding every layer's tar.
     pub fn check(&self, quick: bool) -> Result<CheckReport> {
-        let mut r = CheckReport::default();
+        let reclaimable_tmp = self
+            .dead_in_tmp()?
+            .iter()
+            .map(|p| match std::fs::symlink_metadata(p) {
+                Ok(m) if m.is_dir() => crate::fsutil::tree_size(p),
+                Ok(m) => m.len(),
+                Err(_) => 0,
+            })
+            .sum();
+        let mut r = CheckReport {
+            reclaimable_tmp,
+            ..CheckReport::default()
+        };
         let (bad_layers, bad_blobs) = self.find_problems(quick, &mut r)?;
         let _ = (bad_layers, bad_blobs);
         Ok(r)

@@ -11,7 +11,9 @@
 //! <root>/overlay/<chain>/   diff/, link, lower, tar-split, layer.json
 //! <root>/overlay/l/<short>  -> ../<chain>/diff
 //! <root>/locks/<chain>.lock one process extracts a layer, others wait and reuse
-//! <root>/tmp/               staging; emptied by whoever finds the store idle
+//! <root>/tmp/               staging, each entry named after its maker's pid (see
+//!                           `fsutil::unique_suffix`); the next writer removes those
+//!                           of dead makers, and all of it when it finds the store idle
 //! ```
 //!
 //! Readers (`images`, `inspect`) take no lock: every file they read is
@@ -226,14 +228,41 @@ impl Store {
     }
 
     /// Hold `store.lock` shared, after removing the leftovers of dead
-    /// processes in `tmp/` if nobody else is using the store.
+    /// processes in `tmp/`: all of `tmp/` if nobody else is using the
+    /// store, else what [`dead_in_tmp`](Self::dead_in_tmp) finds.
     fn shared_after_cleaning(&self) -> Result<FileLock> {
         let path = self.root.join("store.lock");
         if let Some(excl) = FileLock::try_acquire(&path, LockKind::Exclusive)? {
             self.clean_tmp()?;
             drop(excl);
+            return FileLock::acquire(&path, LockKind::Shared, |_| {});
         }
-        FileLock::acquire(&path, LockKind::Shared, |_| {})
+        let shared = FileLock::acquire(&path, LockKind::Shared, |_| {})?;
+        for dead in self.dead_in_tmp()? {
+            // Best effort, as in `clean_tmp`.
+            let _ = fsutil::remove_all(&dead);
+        }
+        Ok(shared)
+    }
+
+    /// The entries of `tmp/` whose makers have died (their names end in
+    /// a [`fsutil::unique_suffix`] naming the process): garbage that no
+    /// live process holds, though others use the store.
+    pub fn dead_in_tmp(&self) -> Result<Vec<PathBuf>> {
+        let tmp = self.root.join("tmp");
+        let rd = match std::fs::read_dir(&tmp) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", tmp.display())),
+        };
+        let mut out = Vec::new();
+        for e in rd {
+            let e = e.with_context(|| format!("reading {}", tmp.display()))?;
+            if fsutil::suffix_owner_alive(&e.file_name().to_string_lossy()) == Some(false) {
+                out.push(e.path());
+            }
+        }
+        Ok(out)
     }
 
     /// Hold `store.lock` shared: no garbage collection runs meanwhile, so

@@ -8,10 +8,11 @@ use crate::fixtures::{
     assert_same_listing, berth_id, berth_load, docker_archive, oci_arch, small_layer,
     store_listing, ImageSpec, LayerBlob,
 };
+use crate::identity::{each_identity, env_with, Who};
 use crate::registry_util::{
     Answer, Auth, FakeServer, FaultProxy, Faults, Registry, SilentAfter, PASSWORD, USER,
 };
-use crate::util::{podman, skopeo, Output, Rootless, TestEnv};
+use crate::util::{podman, skopeo, Output, Rootless, Running, TestEnv};
 use std::time::Duration;
 
 /// busybox + a small layer named `name`, loaded into `env` as `tag`.
@@ -1134,3 +1135,172 @@ fn registry_redirected_ping_and_token_endpoint_and_identity_token() {
         assert_eq!(p.header("authorization"), None);
     }
 }
+
+/// Bytes of the regular files under `path`.
+fn tree_bytes(path: &std::path::Path) -> u64 {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|d| d.flatten().map(|e| tree_bytes(&e.path())).sum())
+            .unwrap_or(0),
+        Ok(m) if m.is_file() => m.len(),
+        _ => 0,
+    }
+}
+
+/// The entries of the store's `tmp/`, by name.
+fn tmp_entries(env: &TestEnv) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(env.root().join("tmp"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Start `pull -q NAME` in `env` through a proxy that stalls the download
+/// of `blob` after half its body, and wait until it does: the pull then
+/// holds the store and half a blob in `tmp/`.
+fn stalled_pull(env: &TestEnv, reg: &Registry, name: &str, blob: &str) -> (FaultProxy, Running) {
+    let proxy = FaultProxy::start(
+        reg.port,
+        Faults {
+            stall_digest: Some(blob.to_string()),
+            ..Faults::default()
+        },
+    );
+    let via = format!("{}/{name}", proxy.host());
+    let running = env.berth(["pull", "-q", &via]).spawn();
+    proxy.wait_stalled(1, Duration::from_secs(60), &format!("pull of {via}"));
+    (proxy, running)
+}
+
+/// SIGKILL the process group of a spawned berth and reap it.
+fn kill_group(running: Running, what: &str) {
+    let group = nix::unistd::Pid::from_raw(running.id() as i32);
+    nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL)
+        .unwrap_or_else(|e| panic!("{what}: killing its process group: {e}"));
+    let out = running.wait();
+    assert_eq!(out.signal, Some(libc::SIGKILL), "{what}: {}", out.stderr);
+}
+
+/// Push `REGISTRY/NAME` from `src`: busybox and a layer of its own, 2 MiB
+/// of text from `seed` that does not compress away; that layer's digest.
+fn push_big(src: &TestEnv, reg: &Registry, name: &str, seed: u64) -> String {
+    let full = format!("{}/{name}", reg.host());
+    let mut x = seed;
+    let text: String = (0..128 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("{x:016x}")
+        })
+        .collect();
+    let spec = ImageSpec::busybox(&full).layer(small_layer("big", &text));
+    let file = format!("{}.tar", name.replace(['/', ':'], "_"));
+    berth_load(src, &docker_archive(src, &file, &[spec]));
+    src.berth(["push", "-q", &full]).ok();
+    let m = src.berth(["manifest", "inspect", &full]).ok().json();
+    m["layers"][1]["digest"].as_str().unwrap().to_string()
+}
+
+// A pull SIGKILLed mid-layer while another pull holds the store (so the
+// store is never idle) leaves half a layer in `tmp/`: `system check`
+// reports those bytes as reclaimable, and the next writer (a `load`)
+// removes them, and nothing of the live pull; as root and as both test
+// users.
+each_identity!(
+    a_killed_pull_leaves_nothing_in_tmp_after_the_next_writer,
+    |who| {
+        let Some(env) = env_with(who, &[]) else {
+            return;
+        };
+        let reg = Registry::start(Auth::None);
+        let src = TestEnv::new();
+        // Two images with layers of their own (the busybox one is in `env`
+        // already): a pull waits for another that extracts the same layer.
+        let live_layer = push_big(&src, &reg, "tmpgc/live:1", 0x9e37_79b9_7f4a_7c15);
+        let killed_layer = push_big(&src, &reg, "tmpgc/killed:1", 0x2545_f491_4f6c_dd1d);
+
+        let (_p1, live) = stalled_pull(&env, &reg, "tmpgc/live:1", &live_layer);
+        let theirs = tmp_entries(&env);
+        assert!(!theirs.is_empty(), "the live pull has nothing in tmp/");
+        let (_p2, killed) = stalled_pull(&env, &reg, "tmpgc/killed:1", &killed_layer);
+        let left = || -> Vec<String> {
+            tmp_entries(&env)
+                .into_iter()
+                .filter(|e| !theirs.contains(e))
+                .collect()
+        };
+        let on_disk = |names: &[String]| -> u64 {
+            names
+                .iter()
+                .map(|n| tree_bytes(&env.root().join("tmp").join(n)))
+                .sum()
+        };
+        // Killed once some of the layer is on disk.
+        let started = std::time::Instant::now();
+        while on_disk(&left()) == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the stalled pull wrote nothing to tmp/: {:?}",
+                left()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        kill_group(killed, "the pull killed");
+        let left = left();
+        // Its processes have all ended (SIGKILL is delivered to the group at
+        // once, but each process ends in its own time): the pid in each name
+        // is gone or a zombie.
+        for e in &left {
+            let pid = e.split('-').next().unwrap();
+            let started = std::time::Instant::now();
+            while std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| !s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+            {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "{pid} lives on"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+
+        let out = env.berth(["system", "check"]).ok();
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Reclaimable:"))
+            .unwrap_or_else(|| {
+                panic!("no reclaimable bytes reported of {left:?}:\n{}", out.stdout)
+            });
+        let bytes: u64 = line
+            .split('(')
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        // All of what it left, and none of the live pull's.
+        assert_eq!(bytes, on_disk(&left), "{line}");
+
+        // The next writer, while the live pull still holds the store.
+        let archive = docker_archive(&env, "more.tar", &[ImageSpec::busybox("localhost/more:1")]);
+        berth_load(&env, &archive);
+        let after = tmp_entries(&env);
+        assert!(
+            left.iter().all(|e| !after.contains(e)),
+            "the killed pull's {left:?} still in tmp/: {after:?}"
+        );
+        assert!(
+            theirs.iter().all(|e| after.contains(e)),
+            "the live pull's {theirs:?} were removed: {after:?}"
+        );
+        let out = env.berth(["system", "check"]).ok();
+        assert!(!out.stdout.contains("Reclaimable:"), "{}", out.stdout);
+        kill_group(live, "the live pull");
+    }
+);
