@@ -11,7 +11,7 @@
 use super::config::ImageConfig;
 use super::manifest::{self, Descriptor, Index, Manifest};
 use super::{Image, LayerInfo};
-use crate::digest::{Digest, HashingWriter};
+use crate::digest::Digest;
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
@@ -524,18 +524,7 @@ impl<W: Write> TarOut<W> {
             .tar_size
             .ok_or_else(|| anyhow!("layer {}: size unknown", info.diff_id))?;
         self.header(path, size, false)?;
-        let mut w = HashingWriter::new(&mut self.out);
-        img.write_layer_tar(i, &mut w)?;
-        let (digest, n, _) = w.finish();
-        if n != size {
-            bail!(
-                "layer {}: rebuilt tar has {n} bytes, expected {size}",
-                info.diff_id
-            );
-        }
-        if digest != info.diff_id {
-            bail!("layer {}: rebuilt tar has digest {digest}: the stored layer is damaged (run `berth system check`)", info.diff_id);
-        }
+        super::write_verified_layer_tar(img, i, &mut self.out)?;
         self.pad(size)?;
         Ok(size)
     }

@@ -365,7 +365,11 @@ impl Pusher<'_> {
         loop {
             match self.upload(img, i, compression) {
                 Ok(d) => return Ok((d, Sent::Uploaded)),
-                Err(e) if attempt < 2 && e.downcast_ref::<super::RegistryError>().is_none() => {
+                Err(e)
+                    if attempt < 2
+                        && e.downcast_ref::<super::RegistryError>().is_none()
+                        && e.downcast_ref::<crate::image::DamagedLayer>().is_none() =>
+                {
                     attempt += 1;
                     self.sink.event(Event::Retrying {
                         what: format!("layer {}", img.layers()[i].diff_id),
@@ -455,8 +459,9 @@ impl Pusher<'_> {
                 .unwrap_or_else(|_| Err(anyhow!("compressing the layer panicked")));
             (sent, produced)
         });
-        let (loc, last) = sent.context("sending the layer")?;
+        // A damaged layer first: its error is the cause of any in sending.
         let (digest, size) = produced.context("compressing the layer")?;
+        let (loc, last) = sent.context("sending the layer")?;
         self.finish_upload(&loc, &digest, &last)?;
         self.sink.event(Event::BlobDone { digest: name });
         Ok(Descriptor {
@@ -559,12 +564,12 @@ fn compress_layer(
         LayerCompression::Gzip => {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
             super::pgzip::gzip(hashed, flate2::Compression::default(), threads, |w| {
-                img.write_layer_tar(i, w).map(|_| ())
+                crate::image::write_verified_layer_tar(img, i, w).map(|_| ())
             })?
         }
         LayerCompression::Zstd => {
             let mut enc = zstd::Encoder::new(hashed, 3)?;
-            img.write_layer_tar(i, &mut enc)?;
+            crate::image::write_verified_layer_tar(img, i, &mut enc)?;
             enc.finish()?
         }
     };

@@ -1304,3 +1304,76 @@ each_identity!(
         kill_group(live, "the live pull");
     }
 );
+
+/// The regular files under `dir`, largest first.
+fn files_by_size(dir: &std::path::Path, out: &mut Vec<(u64, std::path::PathBuf)>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let m = e.path().symlink_metadata().unwrap();
+        if m.is_dir() {
+            files_by_size(&e.path(), out);
+        } else if m.is_file() {
+            out.push((m.len(), e.path()));
+        }
+    }
+    out.sort_by(|a, b| b.cmp(a));
+}
+
+/// `push` of an image whose stored layer was changed on disk (same size,
+/// other bytes) fails naming that layer, without retrying, and the
+/// registry never receives a manifest; `save` refuses it the same way.
+#[test]
+fn push_of_a_damaged_layer_fails_naming_it_and_sends_no_manifest() {
+    let reg = Registry::start(Auth::None);
+    let env = TestEnv::new();
+    let name = format!("{}/damaged/busybox:1", reg.host());
+    load_image(&env, &name, None);
+    let diff_id = env
+        .berth([
+            "image",
+            "inspect",
+            "--format",
+            "{{index .RootFS.Layers 0}}",
+            &name,
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let hex = diff_id.strip_prefix("sha256:").unwrap();
+    let mut files = Vec::new();
+    files_by_size(
+        &env.root().join("overlay").join(hex).join("diff"),
+        &mut files,
+    );
+    let (_, victim) = files.first().expect("a file in the layer");
+    let mut bytes = std::fs::read(victim).unwrap();
+    for b in bytes.iter_mut().take(64) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(victim, &bytes).unwrap();
+
+    let out = env.berth(["push", &name]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Error:"))
+        .collect();
+    assert!(
+        errors.len() == 1 && errors[0].contains(&diff_id) && errors[0].contains("damaged"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Retrying"), "{}", out.stderr);
+    assert_eq!(
+        reg.count_requests(&["PUT", "/manifests/"]),
+        0,
+        "the registry got a manifest:\n{}",
+        reg.log()
+    );
+    let out = env
+        .berth(["save", "-o", env.join("x.tar").to_str().unwrap(), &name])
+        .run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains(&diff_id), "{}", out.stderr);
+}
