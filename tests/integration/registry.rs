@@ -558,7 +558,7 @@ fn registry_that_never_answers_times_out() {
 /// kept-alive connection: `pull` (the manifest) and `push` (the first
 /// blob check) end with the timeout's error, over HTTP and over TLS.
 /// (The HTTP client cleared a pooled connection's timeouts, and waited
-/// for ever.)
+/// for ever.) A token endpoint that never answers ends both the same way.
 #[test]
 fn registry_silent_on_a_kept_connection_times_out() {
     let env = TestEnv::new();
@@ -581,6 +581,26 @@ fn registry_silent_on_a_kept_connection_times_out() {
             assert!(
                 out.stderr.contains("did not answer within 2 s"),
                 "{cmd} (tls {tls}): {}",
+                out.stderr
+            );
+        }
+        // A token endpoint that never answers, for a pull and a push.
+        let server = SilentAfter::start_token_silent(tls);
+        let target = format!("{}/kept/busybox:1", server.host());
+        for args in [
+            vec!["pull", "--tls-verify=false", &target],
+            vec!["push", "--tls-verify=false", local, &target],
+        ] {
+            let out = env
+                .berth(&args)
+                .env("BERTH_REGISTRY_TIMEOUT", "2")
+                .timeout(Duration::from_secs(60))
+                .run();
+            assert_eq!(out.code, 125, "{args:?} (tls {tls}): {}", out.stderr);
+            assert!(
+                out.stderr.contains("getting a token")
+                    && out.stderr.contains("did not answer within 2 s"),
+                "{args:?} (tls {tls}): {}",
                 out.stderr
             );
         }

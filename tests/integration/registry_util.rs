@@ -695,7 +695,9 @@ fn serve_fake(c: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) -> std::
 /// whose line contains `stall`, which it never answers (the connection
 /// stays open): the ping and whatever comes before work, the request
 /// after them waits on a connection from the client's pool. Over TLS
-/// (a self-signed certificate for 127.0.0.1) when `tls`.
+/// (a self-signed certificate for 127.0.0.1) when `tls`; without, a TLS
+/// handshake is answered 400 as Go's HTTP server answers it, so that a
+/// client probing https first goes on to plain HTTP.
 pub struct SilentAfter {
     pub port: u16,
     stop: Arc<AtomicBool>,
@@ -703,9 +705,22 @@ pub struct SilentAfter {
 
 impl SilentAfter {
     pub fn start(stall: &'static str, tls: bool) -> SilentAfter {
+        Self::serve(stall, tls, false)
+    }
+
+    /// A registry whose ping asks for a Bearer token from its own
+    /// `/token`, which never answers.
+    pub fn start_token_silent(tls: bool) -> SilentAfter {
+        Self::serve("/token", tls, true)
+    }
+
+    fn serve(stall: &'static str, tls: bool, challenge: bool) -> SilentAfter {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
+        let scheme = if tls { "https" } else { "http" };
+        let realm: Option<Arc<str>> =
+            challenge.then(|| format!("{scheme}://127.0.0.1:{port}/token").into());
         let stop = Arc::new(AtomicBool::new(false));
         let config = tls.then(|| {
             let key = rcgen::KeyPair::generate().unwrap();
@@ -728,6 +743,7 @@ impl SilentAfter {
                 match listener.accept() {
                     Ok((c, _)) => {
                         let (config, stop) = (config.clone(), stop2.clone());
+                        let realm = realm.clone();
                         std::thread::spawn(move || {
                             let _ = c.set_nonblocking(false);
                             let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
@@ -737,9 +753,9 @@ impl SilentAfter {
                                         return;
                                     };
                                     let s = rustls::StreamOwned::new(conn, c);
-                                    serve_until_stall(s, stall, &stop);
+                                    serve_until_stall(s, stall, realm.as_deref(), &stop);
                                 }
-                                None => serve_until_stall(c, stall, &stop),
+                                None => serve_until_stall(c, stall, realm.as_deref(), &stop),
                             }
                         });
                     }
@@ -763,9 +779,15 @@ impl Drop for SilentAfter {
 
 /// Answer each request's head with `200 {}` on one connection, kept
 /// alive, until one whose line holds `stall`: from then on read and
-/// answer nothing until the client leaves or the server stops. Reads
-/// time out every 200 ms so that `stop` is seen.
-fn serve_until_stall<S: Read + Write>(mut s: S, stall: &str, stop: &AtomicBool) {
+/// answer nothing until the client leaves or the server stops. With a
+/// `realm`, the ping is answered 401 with a Bearer challenge naming it.
+/// Reads time out every 200 ms so that `stop` is seen.
+fn serve_until_stall<S: Read + Write>(
+    mut s: S,
+    stall: &str,
+    realm: Option<&str>,
+    stop: &AtomicBool,
+) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -773,6 +795,15 @@ fn serve_until_stall<S: Read + Write>(mut s: S, stall: &str, stop: &AtomicBool) 
     while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
         match s.read(&mut buf) {
             Ok(0) => return,
+            // A TLS handshake on the plain port (a client probing https
+            // first): answered as Go's HTTP server answers it, so that
+            // the client goes on to plain HTTP.
+            Ok(_) if head.is_empty() && !stalled && buf[0] == 0x16 => {
+                let _ = s.write_all(
+                    b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+                );
+                return;
+            }
             Ok(n) if !stalled => head.extend_from_slice(&buf[..n]),
             Ok(_) => {}
             Err(e)
@@ -793,8 +824,16 @@ fn serve_until_stall<S: Read + Write>(mut s: S, stall: &str, stop: &AtomicBool) 
                 stalled = true;
                 break;
             }
-            let answer = "HTTP/1.1 200 OK\r\nDocker-Distribution-API-Version: registry/2.0\r\n\
-                          Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+            let answer = match realm {
+                Some(realm) if line.starts_with("GET /v2/ ") => format!(
+                    "HTTP/1.1 401 Unauthorized\r\nDocker-Distribution-API-Version: registry/2.0\r\n\
+                     WWW-Authenticate: Bearer realm=\"{realm}\",service=\"silent\"\r\n\
+                     Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+                ),
+                _ => "HTTP/1.1 200 OK\r\nDocker-Distribution-API-Version: registry/2.0\r\n\
+                      Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                    .to_string(),
+            };
             if s.write_all(answer.as_bytes())
                 .and_then(|_| s.flush())
                 .is_err()
