@@ -583,6 +583,10 @@ fn registry_silent_on_a_kept_connection_times_out() {
                 "{cmd} (tls {tls}): {}",
                 out.stderr
             );
+            assert!(
+                server.stalled(),
+                "{cmd} (tls {tls}) never asked for {stall}"
+            );
         }
         // A token endpoint that never answers, for a pull and a push.
         let server = SilentAfter::start_token_silent(tls);
@@ -602,6 +606,10 @@ fn registry_silent_on_a_kept_connection_times_out() {
                     && out.stderr.contains("did not answer within 2 s"),
                 "{args:?} (tls {tls}): {}",
                 out.stderr
+            );
+            assert!(
+                server.stalled(),
+                "{args:?} (tls {tls}) never asked for a token"
             );
         }
     }

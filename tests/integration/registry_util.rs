@@ -701,6 +701,8 @@ fn serve_fake(c: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) -> std::
 pub struct SilentAfter {
     pub port: u16,
     stop: Arc<AtomicBool>,
+    /// Set once a request that holds `stall` has come.
+    stalled: Arc<AtomicBool>,
 }
 
 impl SilentAfter {
@@ -722,6 +724,8 @@ impl SilentAfter {
         let realm: Option<Arc<str>> =
             challenge.then(|| format!("{scheme}://127.0.0.1:{port}/token").into());
         let stop = Arc::new(AtomicBool::new(false));
+        let stalled = Arc::new(AtomicBool::new(false));
+        let stalled2 = stalled.clone();
         let config = tls.then(|| {
             let key = rcgen::KeyPair::generate().unwrap();
             let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
@@ -744,6 +748,7 @@ impl SilentAfter {
                     Ok((c, _)) => {
                         let (config, stop) = (config.clone(), stop2.clone());
                         let realm = realm.clone();
+                        let stalled = stalled2.clone();
                         std::thread::spawn(move || {
                             let _ = c.set_nonblocking(false);
                             let _ = c.set_read_timeout(Some(Duration::from_millis(200)));
@@ -753,9 +758,11 @@ impl SilentAfter {
                                         return;
                                     };
                                     let s = rustls::StreamOwned::new(conn, c);
-                                    serve_until_stall(s, stall, realm.as_deref(), &stop);
+                                    serve_until_stall(s, stall, realm.as_deref(), &stop, &stalled);
                                 }
-                                None => serve_until_stall(c, stall, realm.as_deref(), &stop),
+                                None => {
+                                    serve_until_stall(c, stall, realm.as_deref(), &stop, &stalled)
+                                }
                             }
                         });
                     }
@@ -763,11 +770,20 @@ impl SilentAfter {
                 }
             }
         });
-        SilentAfter { port, stop }
+        SilentAfter {
+            port,
+            stop,
+            stalled,
+        }
     }
 
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Whether the request it stalls on has come.
+    pub fn stalled(&self) -> bool {
+        self.stalled.load(Ordering::SeqCst)
     }
 }
 
@@ -787,6 +803,7 @@ fn serve_until_stall<S: Read + Write>(
     stall: &str,
     realm: Option<&str>,
     stop: &AtomicBool,
+    seen_stall: &AtomicBool,
 ) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -822,6 +839,7 @@ fn serve_until_stall<S: Read + Write>(
                 .to_string();
             if line.contains(stall) {
                 stalled = true;
+                seen_stall.store(true, Ordering::SeqCst);
                 break;
             }
             let answer = match realm {
