@@ -573,13 +573,9 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
         let ipv4: std::net::Ipv4Addr = ip
             .parse()
             .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
-        let (net, prefix) = crate::runtime::network::parse_cidr(&a.subnet)?;
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
-        if u32::from(ipv4) & mask != u32::from(net) {
+        let subnet = crate::cidr::Ipv4Net::parse(&a.subnet)
+            .map_err(|e| anyhow!("network {}: {e}", a.network))?;
+        if !subnet.contains(ipv4) {
             bail!(
                 "--ip {ip}: not in network {}'s subnet {}",
                 a.network,

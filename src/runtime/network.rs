@@ -40,7 +40,7 @@
 
 use super::netlink::{Link, Netlink};
 use super::spec::{Attachment, Bridges};
-use crate::cidr::Ipv6Net;
+use crate::cidr::{Ipv4Net, Ipv6Net};
 use crate::fsutil::{FileLock, LockKind};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -635,43 +635,23 @@ fn parse_label(l: &Link) -> Option<Endpoint> {
 
 /// `ADDR/PREFIX` → (network address, prefix).
 pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8)> {
-    let (a, p) = s
-        .split_once('/')
-        .ok_or_else(|| anyhow!("{s:?} is not a subnet (ADDR/PREFIX)"))?;
-    let addr: Ipv4Addr = a.parse().map_err(|_| anyhow!("{s:?} is not a subnet"))?;
-    let prefix: u8 = p
-        .parse()
-        .ok()
-        .filter(|p| *p <= 32)
-        .ok_or_else(|| anyhow!("{s:?} is not a subnet"))?;
-    Ok((Ipv4Addr::from(u32::from(addr) & mask(prefix)), prefix))
-}
-
-fn mask(prefix: u8) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix)
-    }
-}
-
-fn contains(net: (Ipv4Addr, u8), ip: Ipv4Addr) -> bool {
-    u32::from(ip) & mask(net.1) == u32::from(net.0)
+    let net = Ipv4Net::parse(s).map_err(|e| anyhow!("{s:?} is not a subnet: {e}"))?;
+    Ok((net.network(), net.prefix()))
 }
 
 /// The address for `a`: the one asked for (checked), else the first free
 /// host address of its range that is not the gateway.
 fn pick_address(a: &Attachment, used: &[Ipv4Addr]) -> Result<Ipv4Addr> {
-    let subnet = parse_cidr(&a.subnet)?;
+    let subnet = Ipv4Net::parse(&a.subnet).map_err(|e| anyhow!("network {}: {e}", a.network))?;
     let gateway: Ipv4Addr = a.gateway.parse().context("the network's gateway")?;
-    let first = u32::from(subnet.0);
-    let last = first | !mask(subnet.1);
+    let first = u32::from(subnet.network());
+    let last = u32::from(subnet.broadcast());
     if let Some(ip) = &a.ip {
         let ip: Ipv4Addr = ip
             .parse()
             .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
         let n = u32::from(ip);
-        if !contains(subnet, ip) || n == first || n == last || ip == gateway {
+        if !subnet.contains(ip) || n == first || n == last || ip == gateway {
             bail!(
                 "--ip {ip}: not a free host address of network {} ({})",
                 a.network,
@@ -685,8 +665,8 @@ fn pick_address(a: &Attachment, used: &[Ipv4Addr]) -> Result<Ipv4Addr> {
     }
     let (lo, hi) = match &a.ip_range {
         Some(r) => {
-            let r = parse_cidr(r)?;
-            (u32::from(r.0), u32::from(r.0) | !mask(r.1))
+            let r = Ipv4Net::parse(r).map_err(|e| anyhow!("network {}: {e}", a.network))?;
+            (u32::from(r.network()), u32::from(r.broadcast()))
         }
         None => (first, last),
     };
@@ -784,7 +764,12 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
         .take(b.attachments.len())
         .collect();
     let mut default_set = nl.has_default_route(false)?;
-    let mut default6_set = nl.has_default_route(true)?;
+    // The IPv6 routes are listed only when a network has IPv6: a
+    // container start is not made to wait for a listing it needs not.
+    let mut default6_set = match b.attachments.iter().any(|a| a.subnet6.is_some()) {
+        true => nl.has_default_route(true)?,
+        false => true,
+    };
     let infra = std::fs::File::open(format!("/proc/{infra_pid}/ns/net"))
         .context("opening berth's network namespace")?;
     enter_net(&infra, "berth's network namespace")?;
@@ -978,15 +963,16 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     {
         for (ip, prefix) in nl.addresses(other.index)? {
             let (theirs, ours) = match ip {
-                IpAddr::V4(v4) => (
-                    (
-                        IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask(prefix))),
-                        prefix,
-                    ),
-                    Some(ours4),
-                ),
+                IpAddr::V4(v4) => {
+                    let net = Ipv4Net::new(v4, prefix).ok_or_else(|| {
+                        anyhow!("bridge {}: {v4}/{prefix}: a bad prefix", other.name)
+                    })?;
+                    ((IpAddr::V4(net.network()), prefix), Some(ours4))
+                }
                 IpAddr::V6(v6) => {
-                    let net = Ipv6Net::new(v6, prefix).ok_or_else(|| anyhow!("a bad prefix"))?;
+                    let net = Ipv6Net::new(v6, prefix).ok_or_else(|| {
+                        anyhow!("bridge {}: {v6}/{prefix}: a bad prefix", other.name)
+                    })?;
                     ((IpAddr::V6(net.network()), prefix), ours6)
                 }
             };
