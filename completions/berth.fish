@@ -76,7 +76,7 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "network" -d 'Manage net
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-init" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-exec" -d 'Arguments of the hidden `internal-init` mode'
 complete -c berth -n "__fish_berth_needs_command" -f -a "internal-start" -d 'Arguments of the hidden `internal-start` mode'
-complete -c berth -n "__fish_berth_needs_command" -f -a "internal-netns" -d 'Arguments of the hidden `internal-netns` mode: the holder of berth\'s network namespace for the state dir `dir`'
+complete -c berth -n "__fish_berth_needs_command" -f -a "internal-netns" -d 'Arguments of the hidden `internal-netns` mode: the holder of berth\'s network namespace for the state dir `dir`, serving the containers of the store\'s `containers` dir'
 complete -c berth -n "__fish_berth_using_subcommand build" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

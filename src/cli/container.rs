@@ -239,10 +239,12 @@ pub struct RunArgs {
 }
 
 /// Arguments of the hidden `internal-netns` mode: the holder of berth's
-/// network namespace for the state dir `dir`.
+/// network namespace for the state dir `dir`, serving the containers of
+/// the store's `containers` dir.
 #[derive(Args, Debug)]
 pub struct InternalNetnsArgs {
     pub dir: PathBuf,
+    pub containers: Option<PathBuf>,
 }
 
 /// Arguments of the hidden `internal-init` mode.

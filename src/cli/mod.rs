@@ -269,7 +269,10 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::InternalInit(a) => container::internal_init(a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),
-        Command::InternalNetns(a) => Ok(crate::runtime::network::holder_main(&a.dir)),
+        Command::InternalNetns(a) => Ok(crate::runtime::network::holder_main(
+            &a.dir,
+            a.containers.as_deref(),
+        )),
         Command::InternalStart(a) => container::internal_start(&paths, a),
         Command::Logs(a) => container::logs(&paths, a),
         Command::Stop(a) => container::stop(&paths, a),

@@ -65,7 +65,16 @@ pub fn create(paths: &StorePaths, opts: &CreateOptions) -> Result<NetworkRecord>
     let id = random_id()?;
     let store = Store::open(paths)?;
     let now = crate::image::time::now_unix();
-    store.create_network_with(|existing| plan(opts, existing, id, now))
+    // As root the bridge is the host's, where every store's are: named
+    // after the network's id, not numbered per store.
+    let root = crate::runtime::userns::identity() == crate::runtime::userns::Identity::Root;
+    store.create_network_with(|existing| {
+        let mut rec = plan(opts, existing, id, now)?;
+        if root {
+            rec.interface = crate::runtime::network::host_bridge_name(&rec.id);
+        }
+        Ok(rec)
+    })
 }
 
 /// The record `opts` asks for among the `existing` networks, with `id`

@@ -928,11 +928,13 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
 
 /// The address a container reaches the host at: the host's default
 /// gateway, which pasta maps to the host's loopback; slirp4netns's
-/// 10.0.2.2. `way`: the program that carries a berth-network container
-/// out.
+/// 10.0.2.2; on the host's bridges (as root), its first network's
+/// gateway, which berth's table maps to the host's loopback. `way`: the
+/// program that carries a berth-network container out.
 fn host_gateway(network: &Network, way: &str) -> Option<String> {
     match network {
         Network::Slirp4netns { .. } => Some("10.0.2.2".to_string()),
+        Network::Bridge(b) if way == "bridge" => b.attachments.first().map(|a| a.gateway.clone()),
         Network::Bridge(_) if way == "slirp4netns" => Some("10.0.2.2".to_string()),
         Network::Bridge(_) | Network::Pasta { .. } => {
             crate::runtime::network::host_default_gateway()
@@ -990,7 +992,20 @@ fn etc_files_of(
         // slirp4netns answers DNS itself, with the host's resolver.
         Network::Slirp4netns { .. } => vec![crate::runtime::slirp::DNS.to_string()],
         Network::Pasta { .. } => crate::runtime::network::nameservers(&host_resolv, "pasta"),
-        Network::Bridge(_) => crate::runtime::network::nameservers(&host_resolv, way),
+        Network::Bridge(_) => {
+            let servers = crate::runtime::network::nameservers(&host_resolv, way);
+            match servers.is_empty() && way == "bridge" {
+                // Only a loopback resolver, which a container on the
+                // host's bridges cannot reach: systemd-resolved's own
+                // servers, as Docker uses.
+                true => crate::runtime::network::nameservers(
+                    &std::fs::read_to_string("/run/systemd/resolve/resolv.conf")
+                        .unwrap_or_default(),
+                    way,
+                ),
+                false => servers,
+            }
+        }
         _ => host_resolv
             .lines()
             .filter_map(|l| l.strip_prefix("nameserver"))

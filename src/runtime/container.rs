@@ -153,7 +153,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
                     },
                 };
             } else {
-                let infra = super::network::ensure_infra(&b.state_dir)?;
+                let infra = super::network::ensure_infra(&b.state_dir, &b.containers_dir)?;
                 if infra.backend == "none" {
                     hint("berth networks have no way out: install slirp4netns or pasta (package passt)");
                 }

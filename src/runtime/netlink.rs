@@ -304,6 +304,17 @@ impl Netlink {
     /// The addresses (IPv4 and IPv6, link-local ones left out) and
     /// prefixes of link `index`.
     pub fn addresses(&mut self, index: u32) -> Result<Vec<(IpAddr, u8)>> {
+        Ok(self
+            .all_addresses()?
+            .into_iter()
+            .filter(|a| a.0 == index)
+            .map(|(_, ip, prefix)| (ip, prefix))
+            .collect())
+    }
+
+    /// The addresses of every link, link-local ones left out: (link
+    /// index, address, prefix).
+    pub fn all_addresses(&mut self) -> Result<Vec<(u32, IpAddr, u8)>> {
         let answers = self.request(
             RouteNetlinkMessage::GetAddress(AddressMessage::default()),
             NLM_F_DUMP,
@@ -312,14 +323,12 @@ impl Netlink {
         Ok(answers
             .into_iter()
             .filter_map(|m| match m {
-                RouteNetlinkMessage::NewAddress(a) if a.header.index == index => {
-                    a.attributes.iter().find_map(|at| match at {
-                        AddressAttribute::Address(ip) if !is_link_local(ip) => {
-                            Some((*ip, a.header.prefix_len))
-                        }
-                        _ => None,
-                    })
-                }
+                RouteNetlinkMessage::NewAddress(a) => a.attributes.iter().find_map(|at| match at {
+                    AddressAttribute::Address(ip) if !is_link_local(ip) => {
+                        Some((a.header.index, *ip, a.header.prefix_len))
+                    }
+                    _ => None,
+                }),
                 _ => None,
             })
             .collect())
@@ -403,9 +412,9 @@ impl Netlink {
 }
 
 impl Netlink {
-    /// Remove every rule (IPv4 and IPv6) that matches packets coming in
-    /// on `iif`.
-    pub fn delete_rules_for(&mut self, iif: &str) -> Result<()> {
+    /// Every rule, IPv4 and IPv6, with the input interface it names.
+    fn rules(&mut self) -> Result<Vec<(RuleMessage, Option<String>)>> {
+        let mut out = Vec::new();
         for f in [AddressFamily::Inet, AddressFamily::Inet6] {
             let mut m = RuleMessage::default();
             m.header.family = f;
@@ -416,18 +425,35 @@ impl Netlink {
             )?;
             for a in answers {
                 if let RouteNetlinkMessage::NewRule(r) = a {
-                    let ours = r
-                        .attributes
-                        .iter()
-                        .any(|at| matches!(at, RuleAttribute::Iifname(n) if n == iif));
-                    if ours {
-                        self.request(
-                            RouteNetlinkMessage::DelRule(r),
-                            NLM_F_ACK,
-                            &format!("removing a routing rule for {iif}"),
-                        )?;
-                    }
+                    let iif = r.attributes.iter().find_map(|at| match at {
+                        RuleAttribute::Iifname(n) => Some(n.clone()),
+                        _ => None,
+                    });
+                    out.push((r, iif));
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The input interfaces the rules (IPv4 and IPv6) name.
+    pub fn rule_iifs(&mut self) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self.rules()?.into_iter().filter_map(|r| r.1).collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Remove every rule (IPv4 and IPv6) that matches packets coming in
+    /// on `iif`.
+    pub fn delete_rules_for(&mut self, iif: &str) -> Result<()> {
+        for (r, name) in self.rules()? {
+            if name.as_deref() == Some(iif) {
+                self.request(
+                    RouteNetlinkMessage::DelRule(r),
+                    NLM_F_ACK,
+                    &format!("removing a routing rule for {iif}"),
+                )?;
             }
         }
         Ok(())

@@ -3,9 +3,10 @@
 //! veth pair, and connected to the outside by one slirp4netns (or pasta)
 //! for the whole namespace.
 //!
-//! - **The holder.** A small process (`berth internal-netns DIR`) makes a
-//!   user and a network namespace, is mapped as containers are (rootless:
-//!   the subordinate range; root: every id to itself), and then only
+//! - **The holder.** A small process (`berth internal-netns DIR
+//!   CONTAINERS`) makes a user and a network namespace, is mapped as
+//!   containers are (rootless: the subordinate range; root: every id to
+//!   itself), and then only
 //!   waits. Rootless containers on berth networks join its user namespace,
 //!   so that the namespaces on both ends of a veth have one owner. The
 //!   holder leaves (and the namespace with its bridges goes) once no
@@ -37,6 +38,17 @@
 //! - **Isolation.** Routing rules in the holder's namespace refuse to
 //!   forward from one bridge to another network's subnet, and from an
 //!   `--internal` network's bridge to anywhere.
+//! - **As root, on the host** ([`on_host`]). Root needs no namespace of
+//!   berth's own and no user-mode way out: the holder stays in the
+//!   host's network namespace, so the bridges, their veths and rules are
+//!   the host's, as Docker's and Podman's are, and the kernel forwards
+//!   and masquerades ([`super::nftables::host_rules`]). The host reaches
+//!   containers by address; a container reaches the host's loopback at
+//!   its bridge's address. The host is shared by every store: one lock
+//!   for all ([`HOST_LOCK`]), bridges named after their network's id, a
+//!   subnet that overlaps an address of the host refused, and a bridge
+//!   (with its rules) removed when the last holder leaves and no
+//!   container is on it; berth's table goes with the last bridge.
 
 use super::netlink::{Link, Netlink};
 use super::spec::{Attachment, Bridges};
@@ -87,6 +99,36 @@ pub const PASTA_DNS: &str = "169.254.1.1";
 /// The label prefix of berth's endpoints.
 const LABEL: &str = "berth-endpoint";
 
+/// The label of berth's bridges on the host (as root), by which it
+/// tells them from others'.
+const BRIDGE_LABEL: &str = "berth-bridge";
+
+/// What the names of berth's bridges begin with (its default network's
+/// is `berth0`, the others' [`host_bridge_name`]).
+pub const BRIDGE_PREFIX: &str = "berth";
+
+/// As root, the lock of the host's networking, shared by every store.
+pub const HOST_LOCK: &str = "/run/berth/network.lock";
+
+/// Whether berth's bridges are on the host: as root of the host's user
+/// namespace, unless `BERTH_NETWORK_BACKEND` asks for a namespace of
+/// berth's own reaching out through `pasta` or `slirp4netns` (or not at
+/// all: `none`), as rootless berth has.
+pub fn on_host() -> bool {
+    super::userns::identity() == super::userns::Identity::Root
+        && !matches!(
+            std::env::var("BERTH_NETWORK_BACKEND").as_deref(),
+            Ok("pasta" | "slirp4netns" | "none")
+        )
+}
+
+/// The bridge of a network with id `id` on the host: `berth` and the
+/// id's first ten digits (fifteen characters, the most a name has),
+/// unique across stores as no `berthN` counted per store is.
+pub fn host_bridge_name(id: &str) -> String {
+    format!("{BRIDGE_PREFIX}{}", &id[..id.len().min(10)])
+}
+
 /// The label prefix of the endpoints of containers that have exited,
 /// whose veths wait for the kernel to remove them with the container's
 /// network namespace: their addresses stay taken, their names are gone.
@@ -105,10 +147,14 @@ pub struct Infra {
 }
 
 /// Which program connects berth's networks to the outside:
+/// `bridge` on the host as root ([`on_host`]); else
 /// `BERTH_NETWORK_BACKEND` (`pasta`, `slirp4netns`, `none`), else
 /// slirp4netns when installed, else pasta, else none (see the module's
 /// notes for why slirp4netns first).
 pub fn backend() -> &'static str {
+    if on_host() {
+        return "bridge";
+    }
     match std::env::var("BERTH_NETWORK_BACKEND").as_deref() {
         Ok("pasta") => "pasta",
         Ok("slirp4netns") => "slirp4netns",
@@ -181,7 +227,21 @@ pub fn nameservers(host_resolv: &str, program: &str) -> Vec<String> {
 
 fn lock(dir: &Path) -> Result<FileLock> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    FileLock::acquire(&dir.join("lock"), LockKind::Exclusive, |_| {})
+    let path = lock_path(dir);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    FileLock::acquire(&path, LockKind::Exclusive, |_| {})
+}
+
+/// `DIR/lock`; on the host, [`HOST_LOCK`].
+fn lock_path(dir: &Path) -> std::path::PathBuf {
+    if on_host() {
+        std::path::PathBuf::from(HOST_LOCK)
+    } else {
+        dir.join("lock")
+    }
 }
 
 fn read_infra(dir: &Path) -> Option<Infra> {
@@ -193,7 +253,7 @@ fn read_infra(dir: &Path) -> Option<Infra> {
 /// The holder of berth's network namespace for state dir `dir`, started
 /// if it is not running. Called by berth before it starts a container on
 /// a berth network; the holder then stays for at least [`IDLE`].
-pub fn ensure_infra(dir: &Path) -> Result<Infra> {
+pub fn ensure_infra(dir: &Path, containers: &Path) -> Result<Infra> {
     let _lock = lock(dir)?;
     if let Some(infra) = read_infra(dir) {
         // Seen in use: the holder's idle clock starts again.
@@ -205,10 +265,10 @@ pub fn ensure_infra(dir: &Path) -> Result<Infra> {
     }
     // A holder killed before: its pasta ends.
     super::pasta::sweep(dir);
-    start_holder(dir).context("starting berth's network namespace")
+    start_holder(dir, containers).context("starting berth's network namespace")
 }
 
-fn start_holder(dir: &Path) -> Result<Infra> {
+fn start_holder(dir: &Path, containers: &Path) -> Result<Infra> {
     // slirp4netns's exit pipe: the holder keeps the write end as
     // [`EXIT_FD`] for its whole life.
     let (exit_r, exit_w) = super::slirp::pipe()?;
@@ -216,6 +276,7 @@ fn start_holder(dir: &Path) -> Result<Infra> {
     let mut cmd = Command::new("/proc/self/exe");
     cmd.arg("internal-netns")
         .arg(dir)
+        .arg(containers)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -261,7 +322,12 @@ fn start_holder(dir: &Path) -> Result<Infra> {
         e
     };
     let mut b = [0u8; 1];
+    let host = on_host();
     let mapped = (|| -> Result<()> {
+        if host {
+            // Its namespaces are the host's.
+            return Ok(());
+        }
         match super::userns::identity() {
             super::userns::Identity::Root => {
                 std::fs::write(format!("/proc/{pid}/uid_map"), "0 0 4294967295\n")?;
@@ -286,6 +352,7 @@ fn start_holder(dir: &Path) -> Result<Infra> {
     let masquerade = b[0] == b'r';
     let start_time = super::exec::process_start_time(pid).unwrap_or(0);
     let backend = match backend() {
+        "bridge" => "bridge",
         "slirp4netns" if !masquerade && super::which("pasta").is_some() => "pasta",
         "slirp4netns" if !masquerade => "none",
         b => b,
@@ -299,6 +366,7 @@ fn start_holder(dir: &Path) -> Result<Infra> {
             Ok(()) => ("pasta", host_default_gateway()),
             Err(e) => return Err(fail(e)),
         },
+        "bridge" => ("bridge", None),
         _ => ("none", None),
     };
     let way = if backend == "slirp4netns" { b"w" } else { b"x" };
@@ -369,12 +437,15 @@ fn start_pasta(pid: i32, dir: &Path) -> Result<()> {
     )
 }
 
-/// The hidden `internal-netns DIR` mode: the holder. Makes its
+/// The hidden `internal-netns DIR CONTAINERS` mode: the holder. Makes its
 /// namespaces, says `u` and waits for `m` (mapped), sets up loopback,
 /// forwarding and the masquerade rule, says `r` (`n`: no masquerade
-/// rule), then waits until it has been idle for [`IDLE`]. It keeps
-/// [`EXIT_FD`] open until it ends.
-pub fn holder_main(dir: &Path) -> i32 {
+/// rule), then waits until it has been idle for [`IDLE`] with none of the
+/// store's containers (in `CONTAINERS`) on a network. It keeps
+/// [`EXIT_FD`] open until it ends. On the host it makes no namespace and
+/// sets up nothing: it keeps the store's networking alive, and sweeps
+/// berth's unused bridges as it leaves.
+pub fn holder_main(dir: &Path, containers: Option<&Path>) -> i32 {
     // Not a child of the berth that started it (whose process tree ends
     // with its container): the first process leaves at once, its child
     // is the holder.
@@ -385,8 +456,10 @@ pub fn holder_main(dir: &Path) -> i32 {
         Err(_) => return 1,
     }
     let _ = nix::unistd::setsid();
+    // On the host, its namespaces are the host's.
+    let host = on_host();
     let flags = nix::sched::CloneFlags::CLONE_NEWUSER | nix::sched::CloneFlags::CLONE_NEWNET;
-    if nix::sched::unshare(flags).is_err() {
+    if !host && nix::sched::unshare(flags).is_err() {
         return 1;
     }
     let mut out = std::io::stdout();
@@ -402,15 +475,17 @@ pub fn holder_main(dir: &Path) -> i32 {
     {
         return 1;
     }
-    if super::container::loopback_up().is_err()
-        || std::fs::write("/proc/sys/net/ipv4/ip_forward", "1").is_err()
-        || std::fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1").is_err()
+    // On the host, each bridge sets up what it needs ([`host_setup`]).
+    if !host
+        && (super::container::loopback_up().is_err()
+            || std::fs::write("/proc/sys/net/ipv4/ip_forward", "1").is_err()
+            || std::fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1").is_err())
     {
         return 1;
     }
-    let ready = match super::nftables::masquerade(OUT_IF) {
-        Ok(()) => b"r",
-        Err(_) => b"n",
+    let ready = match host || super::nftables::masquerade(OUT_IF).is_ok() {
+        true => b"r",
+        false => b"n",
     };
     if out.write_all(ready).and_then(|_| out.flush()).is_err() {
         return 1;
@@ -463,20 +538,29 @@ pub fn holder_main(dir: &Path) -> i32 {
         waited += Duration::from_secs(1);
         // Its state dir removed (`system reset`, a removed runroot), or
         // another holder recorded: nobody can find this one any more.
-        if waited > Duration::from_secs(10) && !ours() && !dir.join("lock").exists() {
+        if waited > Duration::from_secs(10) && !ours() && !dir.exists() {
             kill_all(&pastas);
+            if host {
+                if let Ok(Some(_lock)) = FileLock::try_acquire(&lock_path(dir), LockKind::Exclusive)
+                {
+                    let _ = sweep_host();
+                }
+            }
             return 0;
         }
         remember_pastas(dir, me, &mut pastas);
         if !waited.as_secs().is_multiple_of(5) {
             continue;
         }
-        let Ok(Some(_lock)) = FileLock::try_acquire(&dir.join("lock"), LockKind::Exclusive) else {
+        let Ok(Some(_lock)) = FileLock::try_acquire(&lock_path(dir), LockKind::Exclusive) else {
             continue;
         };
         if waited > Duration::from_secs(10) && !ours() {
             super::pasta::end_for(dir, me);
             kill_all(&pastas);
+            if host {
+                let _ = sweep_host();
+            }
             return 0;
         }
         let idle = std::fs::metadata(&record)
@@ -484,13 +568,28 @@ pub fn holder_main(dir: &Path) -> i32 {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_none_or(|age| age >= idle);
+        // On the host, every store's containers are seen: those of this
+        // holder's store keep it.
+        let mine = |e: Endpoint| match (host, containers) {
+            (true, Some(c)) => c.join(&e.id).is_dir(),
+            _ => true,
+        };
         let in_use = Netlink::open()
             .and_then(|mut nl| nl.links())
-            .map(|links| links.iter().any(|l| l.alias.starts_with(LABEL)))
+            .map(|links| {
+                links
+                    .iter()
+                    .filter(|l| l.alias.starts_with(LABEL))
+                    .filter_map(parse_label)
+                    .any(mine)
+            })
             .unwrap_or(true);
         if idle && !in_use {
             if ours() {
                 let _ = std::fs::remove_file(&record);
+            }
+            if host {
+                let _ = sweep_host();
             }
             super::pasta::end_for(dir, me);
             kill_all(&pastas);
@@ -590,6 +689,9 @@ pub struct Endpoint {
     pub names: Vec<String>,
     /// The veth in the holder's namespace.
     pub index: u32,
+    /// The bridge the veth is on: its network (on the host, networks of
+    /// two stores may share a name, never a bridge).
+    pub bridge: Option<u32>,
     /// Its container has exited ([`LEAVING`]).
     pub leaving: bool,
 }
@@ -630,6 +732,7 @@ fn parse_label(l: &Link) -> Option<Endpoint> {
         hosts: f.next()? == "1",
         names: f.map(str::to_string).collect(),
         index: l.index,
+        bridge: l.master,
     })
 }
 
@@ -835,7 +938,7 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
     }
     write_settings(b, &settings)?;
     enter_net(&infra, "berth's network namespace")?;
-    let hosts = rewrite_hosts(b, &[]);
+    let hosts = rewrite_hosts(b, &[], &[]);
     enter_net(&own, "the container's network namespace")?;
     hosts?;
     Ok(attached)
@@ -855,7 +958,7 @@ fn attach_in_infra(
     let mut macs = Vec::new();
     for (k, a) in b.attachments.iter().enumerate() {
         let bridge = ensure_bridge(&mut nl, a)?;
-        let mine = || endpoints.iter().filter(|e| e.network == a.network);
+        let mine = || endpoints.iter().filter(|e| e.bridge == Some(bridge));
         let used: Vec<Ipv4Addr> = mine().map(|e| e.ip).collect();
         let ip = pick_address(a, &used)?;
         let used6: Vec<Ipv6Addr> = mine().filter_map(|e| e.ip6).collect();
@@ -874,6 +977,7 @@ fn attach_in_infra(
             hosts: !b.no_hosts,
             names,
             index: 0,
+            bridge: None,
             leaving: false,
         });
         nl.add_veth(&host_if, &label, &ifname, own.as_raw_fd(), MTU)?;
@@ -925,6 +1029,7 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     if let Some((net, g)) = v6 {
         want.push((IpAddr::V6(g), net.prefix()));
     }
+    let host = on_host();
     if let Some(l) = nl.link(&a.interface)? {
         let mut addrs = nl.addresses(l.index)?;
         addrs.sort();
@@ -932,10 +1037,25 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
         if addrs == want {
             return Ok(l.index);
         }
+        // On the host, an interface of another program's, or a bridge of
+        // another store's network in use, stays.
+        if host
+            && (!l.alias.starts_with(BRIDGE_LABEL)
+                || nl.links()?.iter().any(|p| p.master == Some(l.index)))
+        {
+            bail!(
+                "network {}: the host's interface {} is another network's",
+                a.network,
+                a.interface
+            );
+        }
         // A bridge of a network removed and made again differently.
         nl.delete_link(l.index)?;
     }
     let links = nl.links()?;
+    if host {
+        host_setup(nl, a, &links, &want)?;
+    }
     // Rules of a removed network's bridge of the same name.
     nl.delete_rules_for(&a.interface)?;
     nl.add_bridge(&a.interface, MTU)?;
@@ -946,6 +1066,16 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
     mac[0] = (mac[0] & 0xfe) | 0x02;
     nl.set_link(&a.interface, false, None, Some(mac))?;
+    if host {
+        let l = nl
+            .link(&a.interface)?
+            .ok_or_else(|| anyhow!("bridge {} vanished", a.interface))?;
+        nl.set_alias(l.index, &format!("{BRIDGE_LABEL} {}", a.network))?;
+        // Its own address leads to the host's loopback (the table's
+        // `dnat`), which a packet from outside may reach only so.
+        let knob = format!("/proc/sys/net/ipv4/conf/{}/route_localnet", a.interface);
+        std::fs::write(&knob, "1").with_context(|| format!("writing {knob}"))?;
+    }
     for (ip, prefix) in &want {
         nl.add_address(&a.interface, *ip, *prefix)?;
     }
@@ -957,10 +1087,9 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
     // family both have.
     let ours4 = (IpAddr::V4(subnet.0), subnet.1);
     let ours6 = v6.map(|(net, _)| (IpAddr::V6(net.network()), net.prefix()));
-    for other in links
-        .iter()
-        .filter(|l| l.kind == "bridge" && l.name != a.interface)
-    {
+    for other in links.iter().filter(|l| {
+        l.kind == "bridge" && l.name != a.interface && (!host || l.alias.starts_with(BRIDGE_LABEL))
+    }) {
         for (ip, prefix) in nl.addresses(other.index)? {
             let (theirs, ours) = match ip {
                 IpAddr::V4(v4) => {
@@ -986,6 +1115,87 @@ fn ensure_bridge(nl: &mut Netlink, a: &Attachment) -> Result<u32> {
         .link(&a.interface)?
         .ok_or_else(|| anyhow!("bridge {} vanished", a.interface))?;
     Ok(bridge.index)
+}
+
+/// Before a bridge of `a` with addresses `want` is made on the host: its
+/// subnets overlap no address of the host's (another store's bridge,
+/// Docker's or Podman's, a LAN); the host forwards, in each family the
+/// bridge has; berth's table is there.
+fn host_setup(
+    nl: &mut Netlink,
+    a: &Attachment,
+    links: &[Link],
+    want: &[(IpAddr, u8)],
+) -> Result<()> {
+    for (index, ip, prefix) in nl.all_addresses()? {
+        let Some(l) = links.iter().find(|l| l.index == index) else {
+            continue;
+        };
+        if l.name == a.interface || l.name == "lo" {
+            continue;
+        }
+        let clash = want.iter().any(|&(ours, len)| match (ours, ip) {
+            (IpAddr::V4(o), IpAddr::V4(t)) => Ipv4Net::new(o, len)
+                .zip(Ipv4Net::new(t, prefix))
+                .is_some_and(|(o, t)| o.overlaps(&t)),
+            (IpAddr::V6(o), IpAddr::V6(t)) => Ipv6Net::new(o, len)
+                .zip(Ipv6Net::new(t, prefix))
+                .is_some_and(|(o, t)| o.overlaps(&t)),
+            _ => false,
+        });
+        if clash {
+            let subnets = match &a.subnet6 {
+                Some(s6) => format!("{} and {s6}", a.subnet),
+                None => a.subnet.clone(),
+            };
+            bail!(
+                "network {}: its subnet {subnets} overlaps {ip}/{prefix} of the host's interface {}",
+                a.network,
+                l.name
+            );
+        }
+    }
+    let mut forward = vec!["/proc/sys/net/ipv4/ip_forward"];
+    if want.iter().any(|(ip, _)| ip.is_ipv6()) {
+        forward.push("/proc/sys/net/ipv6/conf/all/forwarding");
+    }
+    for knob in forward {
+        if std::fs::read_to_string(knob).is_ok_and(|v| v.trim() != "1") {
+            std::fs::write(knob, "1").with_context(|| format!("writing {knob}"))?;
+        }
+    }
+    super::nftables::host_rules(BRIDGE_PREFIX)
+}
+
+/// On the host, as the last holder leaves: remove berth's bridges that
+/// no container is on, with their rules, and berth's table once no
+/// bridge of berth's is left. Under the lock.
+fn sweep_host() -> Result<()> {
+    let mut nl = Netlink::open()?;
+    let links = nl.links()?;
+    let mut kept = 0;
+    for br in links
+        .iter()
+        .filter(|l| l.kind == "bridge" && l.alias.starts_with(BRIDGE_LABEL))
+    {
+        if links.iter().any(|p| p.master == Some(br.index)) {
+            kept += 1;
+            continue;
+        }
+        nl.delete_link(br.index)?;
+        nl.delete_rules_for(&br.name)?;
+    }
+    // Rules of bridges gone some other way (removed by hand).
+    let names: Vec<String> = nl.links()?.into_iter().map(|l| l.name).collect();
+    for iif in nl.rule_iifs()? {
+        if iif.starts_with(BRIDGE_PREFIX) && !names.contains(&iif) {
+            nl.delete_rules_for(&iif)?;
+        }
+    }
+    if kept == 0 {
+        super::nftables::remove_table()?;
+    }
+    Ok(())
 }
 
 /// Take the container off its networks (the monitor, once its pid 1 has
@@ -1028,8 +1238,10 @@ fn leave_with(b: &Bridges, infra_pid: i32, network: Option<&str>, delete: bool) 
         if let Some(n) = network {
             left.attachments.retain(|a| a.network == n);
         }
+        let mut bridges = Vec::new();
         for e in nl.links()?.iter().filter_map(parse_label) {
             if e.id == b.container_id && network.is_none_or(|n| n == e.network) {
+                bridges.extend(e.bridge);
                 if delete {
                     let _ = nl.delete_link(e.index);
                 } else if !e.leaving {
@@ -1049,7 +1261,7 @@ fn leave_with(b: &Bridges, infra_pid: i32, network: Option<&str>, delete: bool) 
         } else {
             Vec::new()
         };
-        rewrite_hosts(&left, &leaving)?;
+        rewrite_hosts(&left, &leaving, &bridges)?;
         if network.is_some() {
             // The container stays on its other networks: its own names.
             let mut me = b.clone();
@@ -1070,7 +1282,7 @@ fn leave_with(b: &Bridges, infra_pid: i32, network: Option<&str>, delete: bool) 
 /// shares) and the container's network namespace, and attaches it as its
 /// monitor would.
 pub fn connect(b: &Bridges, pid1: i32) -> Result<()> {
-    let infra = ensure_infra(&b.state_dir)?;
+    let infra = ensure_infra(&b.state_dir, &b.containers_dir)?;
     in_holder_userns(infra.pid, || {
         let net = std::fs::File::open(format!("/proc/{pid1}/ns/net"))
             .context("opening the container's network namespace")?;
@@ -1120,8 +1332,24 @@ fn in_holder_userns(infra_pid: i32, f: impl FnOnce() -> Result<()>) -> Result<()
 }
 
 /// Remove the bridge `interface` of a removed network from berth's
-/// network namespace, if that runs (its rules go with the namespace).
+/// network namespace, if that runs (its rules go with the namespace);
+/// on the host, with its rules.
 pub fn remove_bridge(dir: &Path, interface: &str) -> Result<()> {
+    if on_host() {
+        // On the host the bridge outlives a holder that was killed.
+        let _lock = lock(dir)?;
+        let mut nl = Netlink::open()?;
+        let links = nl.links()?;
+        let ours = |l: &&Link| l.alias.starts_with(BRIDGE_LABEL);
+        if let Some(l) = links.iter().filter(ours).find(|l| l.name == interface) {
+            nl.delete_link(l.index)?;
+            nl.delete_rules_for(interface)?;
+            if !links.iter().filter(ours).any(|l| l.name != interface) {
+                super::nftables::remove_table()?;
+            }
+        }
+        return Ok(());
+    }
     let Some(infra) = read_infra(dir) else {
         return Ok(());
     };
@@ -1168,19 +1396,26 @@ fn blank(network: &str) -> Attachment {
 
 /// Rewrite the network part of `/etc/hosts` of every container that
 /// shares a network with `b`'s container (its own included unless
-/// `leaving`). Runs in the holder's namespace, under the lock.
-fn rewrite_hosts(b: &Bridges, leaving: &[&str]) -> Result<()> {
+/// `leaving`): a network of `b`'s, or the bridge of one it left (`more`).
+/// Runs in the holder's namespace, under the lock.
+fn rewrite_hosts(b: &Bridges, leaving: &[&str], more: &[u32]) -> Result<()> {
     let mut nl = Netlink::open()?;
-    let endpoints: Vec<Endpoint> = nl
-        .links()?
+    let links = nl.links()?;
+    let mut bridges = more.to_vec();
+    bridges.extend(
+        links
+            .iter()
+            .filter(|l| b.attachments.iter().any(|a| a.interface == l.name))
+            .map(|l| l.index),
+    );
+    let endpoints: Vec<Endpoint> = links
         .iter()
         .filter_map(parse_label)
         .filter(|e| !e.leaving && !leaving.contains(&e.id.as_str()))
         .collect();
-    let nets: Vec<&str> = b.attachments.iter().map(|a| a.network.as_str()).collect();
     let ids: Vec<&str> = endpoints
         .iter()
-        .filter(|e| nets.contains(&e.network.as_str()) && e.hosts)
+        .filter(|e| e.hosts && e.bridge.is_some_and(|x| bridges.contains(&x)))
         .map(|e| e.id.as_str())
         .collect();
     write_sections(b, &endpoints, ids)
@@ -1205,15 +1440,15 @@ fn write_sections(b: &Bridges, endpoints: &[Endpoint], mut ids: Vec<&str>) -> Re
     ids.sort();
     ids.dedup();
     for id in ids {
-        let mine: Vec<&str> = endpoints
+        let mine: Vec<u32> = endpoints
             .iter()
             .filter(|e| e.id == id)
-            .map(|e| e.network.as_str())
+            .filter_map(|e| e.bridge)
             .collect();
         let mut section = String::new();
         for e in endpoints
             .iter()
-            .filter(|e| mine.contains(&e.network.as_str()))
+            .filter(|e| e.bridge.is_some_and(|x| mine.contains(&x)))
         {
             section.push_str(&format!("{}\t{}\n", e.ip, e.names.join(" ")));
             if let Some(ip6) = e.ip6 {
@@ -1363,13 +1598,16 @@ mod tests {
                 hosts: true,
                 names: names.clone(),
                 index: 0,
+                bridge: None,
                 leaving: false,
             }),
+            master: Some(3),
             ..Default::default()
         };
         let e = parse_label(&l).unwrap();
         assert_eq!(e.names, names);
         assert_eq!(e.ip6, None);
+        assert_eq!(e.bridge, Some(3), "its network is its veth's bridge");
         let dual = Link {
             alias: l.alias.replace("10.0.0.2", "10.0.0.2,fd12::2"),
             ..l.clone()

@@ -825,8 +825,9 @@ fn read_infra(env: &TestEnv) -> Result<Infra, String> {
 
 /// The veth interfaces in berth's namespace, entered from outside with
 /// nsenter (its user namespace too, when it has one of its own); `None`
-/// when its holder is gone.
-fn veths(infra: &Infra) -> Option<Vec<String>> {
+/// when its holder is gone. On the host (root), where other tests' veths
+/// are too, only those berth labelled as on `network`.
+fn veths(infra: &Infra, network: &str) -> Option<Vec<String>> {
     if crate::leaks::start_time(infra.pid) != Some(infra.start) {
         return None;
     }
@@ -847,21 +848,30 @@ fn veths(infra: &Infra) -> Option<Vec<String>> {
         );
         return None;
     }
+    let on_host = crate::leaks::ns_of(infra.pid, "net")
+        == crate::leaks::ns_of(std::process::id() as i32, "net");
+    let on_network = |l: &str| {
+        l.split_once("alias berth-")
+            .and_then(|(_, label)| label.split_whitespace().nth(2))
+            == Some(network)
+    };
     Some(
         out.lines()
             .iter()
+            .filter(|l| !on_host || on_network(l))
             .filter_map(|l| l.split(": ").nth(1))
             .map(|n| n.split('@').next().unwrap_or(n).to_string())
             .collect(),
     )
 }
 
-/// At least one veth in berth's namespace: the running container's.
+/// At least one veth in berth's namespace: the running container's, on
+/// `network`.
 #[track_caller]
-fn veths_while_running(env: &TestEnv) -> (Infra, Vec<String>) {
+fn veths_while_running(env: &TestEnv, network: &str) -> (Infra, Vec<String>) {
     wait_until("a veth in berth's network namespace", || {
         let infra = read_infra(env)?;
-        match veths(&infra) {
+        match veths(&infra, network) {
             Some(v) if !v.is_empty() => Ok((infra, v)),
             other => Err(format!("{infra:?}: {other:?}")),
         }
@@ -871,10 +881,10 @@ fn veths_while_running(env: &TestEnv) -> (Infra, Vec<String>) {
 /// No veth left in berth's namespace: it has none, or it is gone and
 /// nothing holds it any more.
 #[track_caller]
-fn no_veth_left(infra: &Infra, cutoff: u64) {
+fn no_veth_left(infra: &Infra, network: &str, cutoff: u64) {
     wait_until(
         "no veth left in berth's network namespace",
-        || match veths(infra) {
+        || match veths(infra, network) {
             Some(v) if v.is_empty() => Ok(()),
             Some(v) => Err(format!("{v:?}")),
             None => {
@@ -1039,7 +1049,7 @@ fn kill_foreground_run(env: &TestEnv, name: &str, flags: &[&str]) {
     let fp = crate::leaks::footprint(env);
     let bridged = !flags.contains(&"pasta") && !flags.contains(&"slirp4netns");
     let infra = bridged.then(|| {
-        let infra = veths_while_running(env).0;
+        let infra = veths_while_running(env, "leaknet").0;
         let shared = shared_with_holder(&infra, &fp);
         (infra, shared)
     });
@@ -1070,7 +1080,7 @@ fn kill_foreground_run(env: &TestEnv, name: &str, flags: &[&str]) {
     match &infra {
         Some((infra, shared)) => {
             assert_gone_since(env, &fp, Some((infra, shared)), cutoff);
-            no_veth_left(infra, cutoff);
+            no_veth_left(infra, "leaknet", cutoff);
         }
         None => assert_gone_since(env, &fp, None, cutoff),
     }
@@ -1100,7 +1110,7 @@ each_identity!(killed_runs_and_monitors_leave_no_veth_or_helper, |who| {
         .trim()
         .to_string();
     let fp = crate::leaks::footprint(&env);
-    let (infra, _) = veths_while_running(&env);
+    let (infra, _) = veths_while_running(&env, "leaknet");
     let shared = shared_with_holder(&infra, &fp);
     let monitor = crate::leaks::parent(pid1_of(&env, &id)).unwrap();
     let exe = std::fs::read_link(format!("/proc/{monitor}/exe")).unwrap();
@@ -1115,7 +1125,7 @@ each_identity!(killed_runs_and_monitors_leave_no_veth_or_helper, |who| {
     sigkill(monitor);
     env.berth(["rm", "-f", "bg"]).ok();
     assert_gone_since(&env, &fp, Some((&infra, &shared)), cutoff);
-    no_veth_left(&infra, cutoff);
+    no_veth_left(&infra, "leaknet", cutoff);
 
     // Foreground runs with a slirp4netns, a pasta of their own.
     crate::run_options::device_usable(who, "/dev/net/tun");
@@ -1131,6 +1141,9 @@ each_identity!(idle_network_namespace_leaves_with_its_pasta, |who| {
     let Some(env) = net_env(who) else {
         return;
     };
+    if who == Who::Root {
+        return root_bridges_are_the_hosts(&env);
+    }
     // The holder's idle time, shortened (berth reads BERTH_NETWORK_IDLE
     // for tests; the default is a minute).
     run_in(&env, &[], &["true"])
@@ -1165,6 +1178,117 @@ each_identity!(idle_network_namespace_leaves_with_its_pasta, |who| {
     assert_ne!((next.pid, next.start), (infra.pid, infra.start));
 });
 
+/// As root, berth's bridges are the host's: the holder is in the host's
+/// namespaces and no helper serves it; a network's bridge is on the
+/// host, labelled as berth's, and the host reaches a container on it by
+/// address; another store's network whose subnet overlaps it is refused
+/// and changes nothing; once idle, the holder leaves and takes the
+/// bridge and its rules with it.
+fn root_bridges_are_the_hosts(env: &TestEnv) {
+    create_network(env, "hostnet", "198.18.46.0/24", &[]);
+    let id = env.berth(["network", "inspect", "hostnet"]).ok().json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bridge = format!("berth{}", &id[..10]);
+    let serve = "mkdir -p /www && echo host-body > /www/f && exec httpd -f -p 8080 -h /www";
+    env.berth(["run", "-d", "--name", "web", "--network", "hostnet"])
+        .args([NETIMG, "sh", "-c", serve])
+        .env("BERTH_NETWORK_IDLE", "2")
+        .timeout(RUN_TIMEOUT)
+        .ok();
+    let infra = read_infra(env).unwrap();
+    assert!(
+        infra.namespaces.is_empty(),
+        "the holder is in the host's namespaces: {infra:?}"
+    );
+    let record = std::fs::read_to_string(env.runroot().join("network/infra.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["backend"], "bridge", "{record}");
+    assert_eq!(
+        helpers_of("none", &[infra.pid], u64::MAX),
+        Vec::<String>::new()
+    );
+
+    let out = Cmd::new("ip")
+        .args(["-o", "addr", "show", "dev", &bridge])
+        .ok();
+    assert!(out.stdout.contains("inet 198.18.46.1/24"), "{}", out.stdout);
+    let out = Cmd::new("ip")
+        .args(["-o", "link", "show", "dev", &bridge])
+        .ok();
+    assert!(
+        out.stdout.contains("alias berth-bridge hostnet"),
+        "{}",
+        out.stdout
+    );
+    let get = || -> Result<String, String> {
+        let mut c = TcpStream::connect_timeout(
+            &"198.18.46.2:8080".parse().unwrap(),
+            Duration::from_secs(2),
+        )
+        .map_err(|e| e.to_string())?;
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.write_all(b"GET /f HTTP/1.0\r\n\r\n")
+            .map_err(|e| e.to_string())?;
+        let mut body = String::new();
+        c.read_to_string(&mut body).map_err(|e| e.to_string())?;
+        match body.ends_with("host-body\n") {
+            true => Ok(body),
+            false => Err(body),
+        }
+    };
+    wait_until("the host reaches the container by address", get);
+
+    // Another store, a subnet inside this one's: refused on the host.
+    let other = net_env(Who::Root).unwrap();
+    create_network(&other, "clash", "198.18.46.128/25", &[]);
+    let out = run_in(&other, &["--network", "clash"], &["true"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "network clash: its subnet 198.18.46.128/25 overlaps 198.18.46.1/24 of the host's interface {bridge}"
+        )),
+        "{}",
+        out.stderr
+    );
+    get().expect("the first network is untouched");
+
+    env.berth(["rm", "-f", "web"]).ok();
+    wait_until("the holder leaves, and the bridge with its rules", || {
+        let mut left = Vec::new();
+        if crate::leaks::start_time(infra.pid) == Some(infra.start) {
+            left.push(format!("the holder {} is alive", infra.pid));
+        }
+        if Cmd::new("ip")
+            .args(["link", "show", "dev", &bridge])
+            .run()
+            .code
+            == 0
+        {
+            left.push(format!("{bridge} is there"));
+        }
+        for v in ["-4", "-6"] {
+            let rules = Cmd::new("ip").args([v, "rule"]).ok().stdout;
+            left.extend(
+                rules
+                    .lines()
+                    .filter(|l| l.contains(&bridge))
+                    .map(str::to_string),
+            );
+        }
+        match left.is_empty() {
+            true => Ok(()),
+            false => Err(format!("{left:?}")),
+        }
+    });
+    // The next container makes them again.
+    run_in(env, &["--network", "hostnet"], &["true"]).ok();
+    let next = read_infra(env).unwrap();
+    assert_ne!((next.pid, next.start), (infra.pid, infra.start));
+}
+
 each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
     let Some(env) = net_env(who) else {
         return;
@@ -1173,10 +1297,16 @@ each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
     // know its pasta (its record goes with the runroot).
     run_in(&env, &[], &["true"]).ok();
     let infra = read_infra(&env).unwrap();
-    let helpers = helpers_of(&infra.netns, &[infra.pid], u64::MAX);
-    assert!(
-        !helpers.is_empty(),
-        "no pasta serves berth's namespace: {infra:?}"
+    // As root the holder is in the host's namespace, with no helper.
+    let netns = match who {
+        Who::Root => "none",
+        _ => &infra.netns,
+    };
+    let helpers = helpers_of(netns, &[infra.pid], u64::MAX);
+    assert_eq!(
+        helpers.is_empty(),
+        who == Who::Root,
+        "the helpers serving berth's namespace: {helpers:?} of {infra:?}"
     );
     std::fs::remove_dir_all(env.runroot()).unwrap();
     let cutoff = crate::leaks::ticks_since_boot();
@@ -1187,7 +1317,7 @@ each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
             if crate::leaks::start_time(infra.pid) == Some(infra.start) {
                 left.push(format!("the holder {} is alive", infra.pid));
             }
-            left.extend(helpers_of(&infra.netns, &[infra.pid], cutoff));
+            left.extend(helpers_of(netns, &[infra.pid], cutoff));
             if left.is_empty() {
                 Ok(())
             } else {
