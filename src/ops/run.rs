@@ -903,18 +903,8 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
     };
     let container_port = port(ctr)?;
     let host_port = if host.is_empty() {
-        let ip = if host_ip.is_empty() {
-            "0.0.0.0"
-        } else {
-            &host_ip
-        };
-        let free = if protocol == "udp" {
-            std::net::UdpSocket::bind((ip, 0)).and_then(|l| l.local_addr())
-        } else {
-            std::net::TcpListener::bind((ip, 0)).and_then(|l| l.local_addr())
-        };
-        free.with_context(|| format!("--publish {p:?}: finding a free port"))?
-            .port()
+        crate::runtime::ports::free_port(&host_ip, protocol == "udp")
+            .with_context(|| format!("--publish {p:?}: finding a free port"))?
     } else {
         port(host)?
     };

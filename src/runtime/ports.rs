@@ -10,9 +10,11 @@
 
 use super::spec::PortMapping;
 use anyhow::Result;
+use nix::errno::Errno;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 
 /// A bound host socket and the container port it forwards to.
@@ -32,17 +34,12 @@ pub fn bind(ports: &[PortMapping]) -> Result<Vec<Listener>> {
     ports
         .iter()
         .map(|p| {
-            let ip = if p.host_ip.is_empty() {
-                "0.0.0.0"
-            } else {
-                &p.host_ip
-            };
-            let bound = if p.protocol == "udp" {
-                UdpSocket::bind((ip, p.host_port)).map(Socket::Udp)
-            } else {
-                TcpListener::bind((ip, p.host_port)).map(Socket::Tcp)
-            };
-            let socket = bound.map_err(|e| {
+            let udp = p.protocol == "udp";
+            let socket = host_socket(&p.host_ip, p.host_port, udp).map_err(|e| {
+                let ip = match p.host_ip.as_str() {
+                    "" => "0.0.0.0",
+                    ip => ip,
+                };
                 super::container::start_err(
                     125,
                     format!(
@@ -57,6 +54,62 @@ pub fn bind(ports: &[PortMapping]) -> Result<Vec<Listener>> {
             })
         })
         .collect()
+}
+
+/// A free port of the host for `-p CTRPORT` (the kernel's pick), as
+/// [`bind`] will bind it.
+pub fn free_port(host_ip: &str, udp: bool) -> std::io::Result<u16> {
+    match host_socket(host_ip, 0, udp)? {
+        Socket::Tcp(l) => l.local_addr(),
+        Socket::Udp(u) => u.local_addr(),
+    }
+    .map(|a| a.port())
+}
+
+/// The host's socket for `host_ip:port`. With no address: every address
+/// of the host, IPv6 and IPv4 alike, in one dual-stack socket (Docker and
+/// Podman bind both); IPv4 alone on a host without IPv6.
+fn host_socket(host_ip: &str, port: u16, udp: bool) -> std::io::Result<Socket> {
+    let bind4 = |ip: &str| match udp {
+        true => UdpSocket::bind((ip, port)).map(Socket::Udp),
+        false => TcpListener::bind((ip, port)).map(Socket::Tcp),
+    };
+    if !host_ip.is_empty() {
+        return bind4(host_ip);
+    }
+    match dual_stack(port, udp) {
+        Err(Errno::EAFNOSUPPORT | Errno::EADDRNOTAVAIL) => bind4("0.0.0.0"),
+        r => r.map_err(std::io::Error::from),
+    }
+}
+
+/// A socket bound to `[::]:port` that takes IPv4 too (`IPV6_V6ONLY`
+/// off, whatever `net.ipv6.bindv6only` says).
+fn dual_stack(port: u16, udp: bool) -> nix::Result<Socket> {
+    use nix::sys::socket::{self as sock, sockopt};
+    let kind = match udp {
+        true => sock::SockType::Datagram,
+        false => sock::SockType::Stream,
+    };
+    let fd = sock::socket(
+        sock::AddressFamily::Inet6,
+        kind,
+        sock::SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    sock::setsockopt(&fd, sockopt::Ipv6V6Only, &false)?;
+    // As std binds its listeners: a port of a container that just
+    // exited is usable at once.
+    sock::setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    let any = std::net::SocketAddrV6::new(std::net::Ipv6Addr::UNSPECIFIED, port, 0, 0);
+    sock::bind(fd.as_raw_fd(), &sock::SockaddrIn6::from(any))?;
+    Ok(match udp {
+        true => Socket::Udp(UdpSocket::from(fd)),
+        false => {
+            sock::listen(&fd, sock::Backlog::new(128)?)?;
+            Socket::Tcp(TcpListener::from(fd))
+        }
+    })
 }
 
 /// The relay: accept and forward forever (the process is killed with

@@ -646,7 +646,12 @@ fn free_ports() -> (u16, u16) {
 
 /// GET `path` from 127.0.0.1:`port` on the host: the body of a 200.
 fn host_get(port: u16, path: &str) -> Result<String, String> {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    host_get_at(Ipv4Addr::LOCALHOST.into(), port, path)
+}
+
+/// GET `path` from `ip`:`port` on the host: the body of a 200.
+fn host_get_at(ip: std::net::IpAddr, port: u16, path: &str) -> Result<String, String> {
+    let addr = std::net::SocketAddr::from((ip, port));
     let mut s =
         TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -667,10 +672,15 @@ fn host_get(port: u16, path: &str) -> Result<String, String> {
 
 /// One datagram to 127.0.0.1:`port` on the host, and its reply.
 fn host_udp(port: u16, text: &str) -> Result<String, String> {
-    let s = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    host_udp_at(Ipv4Addr::LOCALHOST.into(), port, text)
+}
+
+/// One datagram to `ip`:`port` on the host, and its reply.
+fn host_udp_at(ip: std::net::IpAddr, port: u16, text: &str) -> Result<String, String> {
+    let s = UdpSocket::bind((ip, 0)).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    s.send_to(text.as_bytes(), ("127.0.0.1", port))
+    s.send_to(text.as_bytes(), (ip, port))
         .map_err(|e| e.to_string())?;
     let mut buf = [0u8; 512];
     let (n, _) = s.recv_from(&mut buf).map_err(|e| e.to_string())?;
@@ -710,6 +720,16 @@ each_identity!(published_ports_round_trip_tcp_and_udp, |who| {
         let msg = format!("datagram-{label}");
         let echo = wait_until(&format!("{label}: UDP via 127.0.0.1:{udp}"), || {
             host_udp(udp, &msg)
+        });
+        assert_eq!(echo, msg);
+        // With no address given, the host's IPv6 addresses too.
+        let v6 = std::net::Ipv6Addr::LOCALHOST.into();
+        let body = wait_until(&format!("{label}: GET via [::1]:{tcp}"), || {
+            host_get_at(v6, tcp, "/f")
+        });
+        assert_eq!(body, format!("{label}-body\n"));
+        let echo = wait_until(&format!("{label}: UDP via [::1]:{udp}"), || {
+            host_udp_at(v6, udp, &msg)
         });
         assert_eq!(echo, msg);
         env.berth(["rm", "-f", &name]).ok();
