@@ -70,15 +70,15 @@ pub fn free_port(host_ip: &str, udp: bool) -> std::io::Result<u16> {
 /// of the host, IPv6 and IPv4 alike, in one dual-stack socket (Docker and
 /// Podman bind both); IPv4 alone on a host without IPv6.
 fn host_socket(host_ip: &str, port: u16, udp: bool) -> std::io::Result<Socket> {
-    let bind4 = |ip: &str| match udp {
+    let bind_at = |ip: &str| match udp {
         true => UdpSocket::bind((ip, port)).map(Socket::Udp),
         false => TcpListener::bind((ip, port)).map(Socket::Tcp),
     };
     if !host_ip.is_empty() {
-        return bind4(host_ip);
+        return bind_at(host_ip);
     }
     match dual_stack(port, udp) {
-        Err(Errno::EAFNOSUPPORT | Errno::EADDRNOTAVAIL) => bind4("0.0.0.0"),
+        Err(Errno::EAFNOSUPPORT | Errno::EADDRNOTAVAIL) => bind_at("0.0.0.0"),
         r => r.map_err(std::io::Error::from),
     }
 }
@@ -98,9 +98,12 @@ fn dual_stack(port: u16, udp: bool) -> nix::Result<Socket> {
         None,
     )?;
     sock::setsockopt(&fd, sockopt::Ipv6V6Only, &false)?;
-    // As std binds its listeners: a port of a container that just
-    // exited is usable at once.
-    sock::setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    // As std binds its TCP listeners: a port of a container that just
+    // exited is usable at once. (Not UDP, where it would let a second
+    // socket share the port.)
+    if !udp {
+        sock::setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    }
     let any = std::net::SocketAddrV6::new(std::net::Ipv6Addr::UNSPECIFIED, port, 0, 0);
     sock::bind(fd.as_raw_fd(), &sock::SockaddrIn6::from(any))?;
     Ok(match udp {

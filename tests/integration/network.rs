@@ -722,6 +722,21 @@ each_identity!(published_ports_round_trip_tcp_and_udp, |who| {
             host_udp(udp, &msg)
         });
         assert_eq!(echo, msg);
+        // A port in use is refused, TCP and UDP alike.
+        for p in [format!("{tcp}:8080"), format!("{udp}:9999/udp")] {
+            let out = env
+                .berth(["run", "--rm", "-p", &p])
+                .args(flags)
+                .args([NETIMG, "true"])
+                .timeout(RUN_TIMEOUT)
+                .run();
+            assert_eq!(out.code, 125, "{label} -p {p}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("cannot publish port"),
+                "{label} -p {p}: {}",
+                out.stderr
+            );
+        }
         // With no address given, the host's IPv6 addresses too.
         let v6 = std::net::Ipv6Addr::LOCALHOST.into();
         let body = wait_until(&format!("{label}: GET via [::1]:{tcp}"), || {
