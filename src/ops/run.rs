@@ -918,12 +918,16 @@ pub fn parse_publish(p: &str) -> Result<PortMapping> {
 
 /// The address a container reaches the host at: the host's default
 /// gateway, which pasta maps to the host's loopback; slirp4netns's
-/// 10.0.2.2; on the host's bridges (as root), its first network's
+/// 10.0.2.2 (the host's loopback) where it may reach it, else the host's
+/// own address (its services on other addresses); on the host's bridges (as root), its first network's
 /// gateway, which berth's table maps to the host's loopback. `way`: the
 /// program that carries a berth-network container out.
 fn host_gateway(network: &Network, way: &str) -> Option<String> {
     match network {
-        Network::Slirp4netns { .. } => Some("10.0.2.2".to_string()),
+        Network::Slirp4netns {
+            allow_host_loopback: true,
+        } => Some("10.0.2.2".to_string()),
+        Network::Slirp4netns { .. } => crate::runtime::network::host_address(),
         Network::Bridge(b) if way == "bridge" => b.attachments.first().map(|a| a.gateway.clone()),
         Network::Bridge(_) if way == "slirp4netns" => Some("10.0.2.2".to_string()),
         Network::Bridge(_) | Network::Pasta { .. } => {

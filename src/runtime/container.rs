@@ -551,6 +551,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     let bridges = match &spec.network {
         Network::Bridge(b) => {
             super::network::attach(b, b.infra_pid)?;
+            super::network::tune_for_user_mode_way();
             Some(b.clone())
         }
         _ => None,

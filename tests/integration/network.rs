@@ -299,7 +299,25 @@ each_identity!(bulk_tcp_leaves_bridges_whole, |who| {
         remote.addr
     );
     create_network(&env, "bulk", "198.18.50.0/24", &[]);
+    // Behind slirp4netns or pasta, the containers' TCP is Reno's (the
+    // link to the user-mode stack has no loss); on root's bridges, which
+    // are the host's, it is the host's default.
+    let host_default = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_congestion_control")
+        .unwrap()
+        .trim()
+        .to_string();
+    let congestion = match who {
+        Who::Root => host_default.as_str(),
+        _ => "reno",
+    };
     for flags in [&[][..], &["--network", "bulk"][..]] {
+        let out = run_in(
+            &env,
+            flags,
+            &["cat", "/proc/sys/net/ipv4/tcp_congestion_control"],
+        )
+        .ok();
+        assert_eq!(out.stdout.trim(), congestion, "{flags:?}");
         let out = run_in(&env, flags, &["sh", "-c", &script]).run();
         assert_eq!(
             out.stdout.trim(),
@@ -1600,6 +1618,36 @@ each_identity!(other_network_modes_reach_the_remote_or_not, |who| {
         );
     }
     assert_eq!(remote.http_count(), before + 2);
+
+    // Where slirp4netns may not reach the host's loopback (its default,
+    // as Podman's), host.containers.internal is one of the host's own
+    // addresses, and a service there answers.
+    let out = run_in(
+        &env,
+        &["--network", "slirp4netns"],
+        &["probe", "resolve", "host.containers.internal"],
+    )
+    .ok();
+    let addr: std::net::IpAddr = out.stdout.trim().parse().unwrap();
+    assert!(
+        !addr.is_loopback() && addr.to_string() != "10.0.2.2",
+        "{addr}"
+    );
+    let host = HostHttp::start_at(addr, "from the host's own address\n");
+    let out = run_in(
+        &env,
+        &["--network", "slirp4netns"],
+        &[
+            "probe",
+            "get",
+            "host.containers.internal",
+            &host.port.to_string(),
+            "/",
+        ],
+    )
+    .ok();
+    assert_eq!(out.stdout, host.body);
+    assert_eq!(host.count(), 1);
 });
 
 each_identity!(ipv6_networks_are_dual_stack_by_name_and_apart, |who| {

@@ -280,7 +280,12 @@ pub(crate) struct HostHttp {
 
 impl HostHttp {
     pub fn start(body: &str) -> HostHttp {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        Self::start_at("127.0.0.1".parse().unwrap(), body)
+    }
+
+    /// On one of the host's addresses, `ip` (binding fails on any other).
+    pub fn start_at(ip: std::net::IpAddr, body: &str) -> HostHttp {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::<AtomicUsize>::default();
         let mut services = Services::default();
