@@ -572,6 +572,8 @@ complete -c berth -n "__fish_berth_using_subcommand run" -s a -l attach -d 'Atta
 complete -c berth -n "__fish_berth_using_subcommand run" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand run" -s l -l label -d 'Set a label on the container (KEY=VALUE, or KEY for an empty value)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l label-file -d 'Read labels from a file (KEY=VALUE lines; # starts a comment)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
@@ -615,6 +617,8 @@ complete -c berth -n "__fish_berth_using_subcommand create" -s a -l attach -d 'A
 complete -c berth -n "__fish_berth_using_subcommand create" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand create" -s l -l label -d 'Set a label on the container (KEY=VALUE, or KEY for an empty value)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l label-file -d 'Read labels from a file (KEY=VALUE lines; # starts a comment)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand create" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
@@ -664,6 +668,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand ps" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|exited, exited=CODE, ancestor=IMAGE (repeated keys: any of them; different keys: all)' -r
 complete -c berth -n "__fish_berth_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -856,6 +861,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label on the container (KEY=VALUE, or KEY for an empty value)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l label-file -d 'Read labels from a file (KEY=VALUE lines; # starts a comment)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
@@ -899,6 +906,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label on the container (KEY=VALUE, or KEY for an empty value)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l label-file -d 'Read labels from a file (KEY=VALUE lines; # starts a comment)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: uid[:gid] or name[:group]' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s entrypoint ("" clears it)' -r
@@ -948,6 +957,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|exited, exited=CODE, ancestor=IMAGE (repeated keys: any of them; different keys: all)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -960,6 +970,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|exited, exited=CODE, ancestor=IMAGE (repeated keys: any of them; different keys: all)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -972,6 +983,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|exited, exited=CODE, ancestor=IMAGE (repeated keys: any of them; different keys: all)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'

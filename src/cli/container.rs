@@ -143,6 +143,12 @@ pub struct RunArgs {
     /// Read environment variables from a file (KEY=VALUE lines)
     #[arg(long, value_name = "FILE")]
     env_file: Vec<PathBuf>,
+    /// Set a label on the container (KEY=VALUE, or KEY for an empty value)
+    #[arg(short, long = "label", value_name = "KEY[=VALUE]")]
+    label: Vec<String>,
+    /// Read labels from a file (KEY=VALUE lines; # starts a comment)
+    #[arg(long, value_name = "FILE")]
+    label_file: Vec<PathBuf>,
     /// Working directory inside the container
     #[arg(short, long, value_name = "DIR")]
     workdir: Option<String>,
@@ -267,6 +273,8 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         entrypoint: a.entrypoint.clone(),
         env: a.env.clone(),
         env_files: a.env_file.clone(),
+        labels: a.label.clone(),
+        label_files: a.label_file.clone(),
         workdir: a.workdir.clone(),
         user: a.user.clone(),
         name: a.name.clone(),
@@ -539,6 +547,78 @@ pub struct PsArgs {
     /// Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)
     #[arg(long, value_name = "FORMAT")]
     format: Option<String>,
+    /// Show only containers that match: id=PREFIX, name=TEXT, label=KEY
+    /// or label=KEY=VALUE, status=created|running|exited, exited=CODE,
+    /// ancestor=IMAGE (repeated keys: any of them; different keys: all)
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    filter: Vec<String>,
+}
+
+/// The keys `ps --filter` knows.
+const PS_FILTERS: [&str; 6] = ["id", "name", "label", "status", "exited", "ancestor"];
+
+/// `ps --filter` as (key, value) pairs, checked.
+fn ps_filters(given: &[String]) -> Result<Vec<(String, String)>> {
+    given
+        .iter()
+        .map(|f| {
+            let (k, v) = f
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--filter {f:?}: expected KEY=VALUE"))?;
+            if !PS_FILTERS.contains(&k) {
+                bail!(
+                    "--filter {f:?}: unknown filter {k:?} (known: {})",
+                    PS_FILTERS.join(", ")
+                );
+            }
+            if k == "status" && !["created", "running", "exited"].contains(&v) {
+                bail!("--filter {f:?}: status is created, running or exited");
+            }
+            if k == "exited" && v.parse::<i32>().is_err() {
+                bail!("--filter {f:?}: exited takes an exit code");
+            }
+            Ok((k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Whether container `c` passes every key of `filters` (for a key
+/// given more than once, any of its values).
+fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
+    let r = &c.record;
+    let labels = r
+        .run_config
+        .as_ref()
+        .and_then(|rc| rc.labels.clone())
+        .unwrap_or_default();
+    let one = |k: &str, v: &str| match k {
+        "id" => r.id.starts_with(v),
+        "name" => r.name.contains(v),
+        "label" => match v.split_once('=') {
+            Some((k, v)) => labels.get(k).is_some_and(|x| x == v),
+            None => labels.contains_key(v),
+        },
+        "status" => state_name(c.state) == v,
+        "exited" => {
+            matches!(c.state, State::Exited(_))
+                && r.exit_code.map(|e| e.to_string()).as_deref() == Some(v)
+        }
+        "ancestor" => {
+            let short = r
+                .image_name
+                .rsplit_once(':')
+                .map_or(&*r.image_name, |(n, _)| n);
+            r.image_name == v
+                || short == v
+                || short.rsplit('/').next() == Some(v)
+                || r.image.hex().starts_with(v)
+        }
+        _ => false,
+    };
+    PS_FILTERS.iter().all(|key| {
+        let mut values = filters.iter().filter(|(k, _)| k == key).peekable();
+        values.peek().is_none() || values.any(|(k, v)| one(k, v))
+    })
 }
 
 fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i64) -> String {
@@ -593,11 +673,28 @@ fn ps_json(c: &ContainerInfo) -> Value {
         "State": state_name(c.state),
         "ExitCode": r.exit_code.unwrap_or(0),
         "Pid": match c.state { State::Running(p) => p, _ => 0 },
+        "Labels": labels_of(r),
     })
 }
 
+/// The container's labels (its image's and its own).
+fn labels_of(r: &crate::store::containers::ContainerRecord) -> Value {
+    json!(r
+        .run_config
+        .as_ref()
+        .and_then(|c| c.labels.clone())
+        .unwrap_or_default())
+}
+
 pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
-    let list = ops::containers::list(paths, a.all)?;
+    let filters = ps_filters(&a.filter)?;
+    // Asking for a status or an exit code asks for stopped containers too.
+    let all = a.all
+        || filters
+            .iter()
+            .any(|(k, v)| k == "exited" || (k == "status" && v != "running"));
+    let mut list = ops::containers::list(paths, all)?;
+    list.retain(|c| ps_matches(c, &filters));
     let id = |s: &str| {
         if a.no_trunc {
             s.to_string()
@@ -630,6 +727,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                     "Names": r.name,
                     "State": state_name(c.state),
                     "Ports": ports_column(r),
+                    "Labels": labels_of(r),
                 })
             })
             .collect();
@@ -811,8 +909,28 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "StartedAt": crate::image::time::format_rfc3339(r.started),
             "FinishedAt": crate::image::time::format_rfc3339(r.finished),
         },
-        "Config": r.config,
+        "Config": docker_config(r),
         "NetworkSettings": network_settings(&c.networks),
+    })
+}
+
+/// `Config` as Docker and Podman show a container's: the image's
+/// defaults with what `run`/`create` changed.
+fn docker_config(r: &crate::store::containers::ContainerRecord) -> Value {
+    let c = r.run_config.clone().unwrap_or_default();
+    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    json!({
+        "Hostname": spec.as_ref().map(|s| s.hostname.clone()).unwrap_or_default(),
+        "User": c.user.unwrap_or_default(),
+        "Env": c.env.unwrap_or_default(),
+        "Cmd": c.cmd,
+        "Entrypoint": c.entrypoint,
+        "Image": r.image_name,
+        "WorkingDir": c.working_dir.unwrap_or_default(),
+        "Labels": labels_of(r),
+        "StopSignal": c.stop_signal,
+        "ExposedPorts": c.exposed_ports,
+        "Volumes": c.volumes,
     })
 }
 

@@ -26,6 +26,9 @@ pub struct RunOptions {
     /// `-e K=V` or `-e K` (from berth's environment).
     pub env: Vec<String>,
     pub env_files: Vec<PathBuf>,
+    /// `-l KEY[=VALUE]` and `--label-file`: over the image's labels.
+    pub labels: Vec<String>,
+    pub label_files: Vec<PathBuf>,
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub name: Option<String>,
@@ -439,6 +442,8 @@ fn container_config(
     if let Some(u) = &opts.user {
         c.user = Some(u.clone());
     }
+    let labels = configured_labels(opts, image.labels.clone().unwrap_or_default())?;
+    c.labels = (!labels.is_empty()).then_some(labels);
     for p in ports {
         c.exposed_ports.get_or_insert_with(Default::default).insert(
             format!("{}/{}", p.container_port, p.protocol),
@@ -446,6 +451,37 @@ fn container_config(
         );
     }
     Ok(c)
+}
+
+/// The container's labels: `labels` (the image's), then each
+/// `--label-file` in order, then each `--label`; a later one wins. A
+/// label without `=` has an empty value, as in Docker.
+fn configured_labels(
+    opts: &RunOptions,
+    mut labels: std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut add = |l: &str, what: &str| -> Result<()> {
+        let (k, v) = l.split_once('=').unwrap_or((l, ""));
+        if k.trim().is_empty() {
+            bail!("{what}: {l:?} has no key (expected KEY=VALUE)");
+        }
+        labels.insert(k.to_string(), v.to_string());
+        Ok(())
+    };
+    for f in &opts.label_files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("reading label file {}", f.display()))?;
+        for (n, line) in text.lines().enumerate() {
+            let l = line.trim_start();
+            if !l.is_empty() && !l.starts_with('#') {
+                add(l, &format!("label file {} line {}", f.display(), n + 1))?;
+            }
+        }
+    }
+    for l in &opts.labels {
+        add(l, "--label")?;
+    }
+    Ok(labels)
 }
 
 /// `--network` (and the flags that go with it) for container `id`

@@ -763,3 +763,126 @@ each_identity!(slirp4netns_connects_the_container_and_ends_with_it, |who| {
         .fails(125);
     assert!(e.stderr.contains("mtu=9000"), "{}", e.stderr);
 });
+
+// `--label` and `--label-file` over the image's labels (a later one
+// wins; a key alone has an empty value), shown by `inspect` in Docker's
+// `Config`; a label without a key is refused in one line.
+#[test]
+fn labels_from_the_image_files_and_flags() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    env.berth(["create", "--name", "base", IMG, "true"]).ok();
+    env.berth([
+        "commit",
+        "-c",
+        "LABEL from.image=img overridden=img",
+        "base",
+        "localhost/labelled:1",
+    ])
+    .ok();
+    let file = write_file(
+        &env,
+        "labels",
+        "# a comment\n\nfrom.file=f\noverridden=file\nempty\n",
+    );
+    env.berth([
+        "create",
+        "--name",
+        "c",
+        "--label-file",
+        &file,
+        "-l",
+        "overridden=flag",
+        "--label",
+        "app=web=1",
+        "localhost/labelled:1",
+        "true",
+    ])
+    .ok();
+    let out = env
+        .berth(["inspect", "--format", "{{json .Config.Labels}}", "c"])
+        .ok();
+    let labels: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(
+        labels,
+        serde_json::json!({
+            "from.image": "img", "from.file": "f", "overridden": "flag",
+            "empty": "", "app": "web=1"
+        })
+    );
+    let out = env
+        .berth([
+            "inspect",
+            "--format",
+            "{{.Config.Image}} {{.Config.Cmd}}",
+            "c",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "localhost/labelled:1 [true]");
+    // ps --filter: by label (key, or key and value), name, id, status,
+    // exit code and image; repeated keys are alternatives, different
+    // keys must all hold; a status or an exit code implies -a.
+    env.berth(["create", "--name", "d", IMG, "true"]).ok();
+    let out = env
+        .berth([
+            "run", "--name", "e", "-l", "app=x", IMG, "sh", "-c", "exit 3",
+        ])
+        .run();
+    assert_eq!(out.code, 3);
+    let names = |filters: &[&str]| {
+        let mut args = vec!["ps", "--format", "{{.Names}}"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        let out = env.berth(args).ok();
+        let mut v: Vec<String> = out.stdout.lines().map(String::from).collect();
+        v.sort();
+        v.join(" ")
+    };
+    assert_eq!(names(&["label=app"]), "");
+    assert_eq!(names(&["status=created"]), "base c d");
+    assert_eq!(names(&["status=created", "label=app"]), "c");
+    assert_eq!(
+        names(&["status=created", "status=exited", "label=app"]),
+        "c e"
+    );
+    assert_eq!(names(&["status=exited", "label=app=x"]), "e");
+    assert_eq!(names(&["status=created", "label=overridden=nope"]), "");
+    assert_eq!(names(&["exited=3"]), "e");
+    assert_eq!(names(&["exited=0"]), "");
+    assert_eq!(
+        names(&["status=created", "ancestor=localhost/labelled:1"]),
+        "c"
+    );
+    assert_eq!(
+        names(&["status=created", "ancestor=localhost/labelled"]),
+        "c"
+    );
+    let id = env
+        .berth(["inspect", "--format", "{{.Id}}", "d"])
+        .ok()
+        .stdout;
+    assert_eq!(names(&["status=created", &format!("id={}", &id[..8])]), "d");
+    assert_eq!(names(&["status=created", "name=bas"]), "base");
+    for bad in ["nosuch=1", "status=paused-ish", "exited=x", "label"] {
+        let out = env.berth(["ps", "--filter", bad]).run();
+        assert_eq!(out.code, 125, "{bad}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains(bad), "{bad}: {}", out.stderr);
+    }
+
+    let before = env.berth(["ps", "-a", "-q"]).ok().stdout;
+    for bad in [
+        &["-l", "=v"][..],
+        &["--label-file", "/nonexistent/labels"][..],
+    ] {
+        let mut args = vec!["create"];
+        args.extend_from_slice(bad);
+        args.extend([IMG, "true"]);
+        let out = env.berth(args).run();
+        assert_eq!(out.code, 125, "{bad:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{bad:?}: {}", out.stderr);
+    }
+    assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, before);
+}
