@@ -158,14 +158,17 @@ pub struct RunArgs {
     /// Override the image's entrypoint ("" clears it)
     #[arg(long, value_name = "CMD")]
     entrypoint: Option<String>,
-    /// Bind mount a host path: HOST-DIR:CONTAINER-DIR[:ro]
-    #[arg(short, long, value_name = "HOST:CTR[:ro]")]
+    /// Bind mount a host path (HOST-DIR:CONTAINER-DIR[:ro]) or mount a
+    /// named volume, made on first use and filled from the image the
+    /// first time it is mounted (NAME:CONTAINER-DIR[:ro][,nocopy])
+    #[arg(short, long, value_name = "HOST|NAME:CTR[:OPTS]")]
     volume: Vec<String>,
     /// Mount a tmpfs: CONTAINER-DIR[:OPTIONS]
     #[arg(long, value_name = "DIR[:OPTIONS]")]
     tmpfs: Vec<String>,
     /// Attach a mount: type=bind,source=HOST,target=CTR[,readonly]
-    /// [,bind-propagation=rprivate|…] or
+    /// [,bind-propagation=rprivate|…],
+    /// type=volume,source=NAME,target=CTR[,readonly][,volume-nocopy] or
     /// type=tmpfs,target=CTR[,tmpfs-size=64m][,tmpfs-mode=1777]
     #[arg(long, value_name = "type=TYPE,…")]
     mount: Vec<String>,
@@ -874,17 +877,7 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
     let values: Vec<Value> = list.iter().map(inspect_json).collect();
     match a.format.as_deref() {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&values)?)?,
-        Some(f) => {
-            let t = tmpl::Template::parse(f)?;
-            let mut text = String::new();
-            for v in &values {
-                text.push_str(&t.render(v)?);
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
-            output::print(&text)?;
-        }
+        Some(f) => output::print_each(f, &values)?,
     }
     Ok(0)
 }

@@ -12,6 +12,7 @@ mod network;
 mod output;
 mod registry;
 mod system;
+mod volume;
 
 use crate::store::StorePaths;
 use clap::{Parser, Subcommand};
@@ -138,6 +139,9 @@ pub enum Command {
     /// Manage networks
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::VolumeCommand),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
@@ -223,6 +227,7 @@ impl Command {
             Command::Unshare(_) => true,
             Command::Container(c) => c.touches_layer_files(),
             Command::Network(c) => c.touches_layer_files(),
+            Command::Volume(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
                 I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_) | I::Build(_)
@@ -266,6 +271,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Cp(a) => container::cp(&paths, a),
         Command::Container(c) => container::group(&paths, c),
         Command::Network(c) => network::run(&paths, c),
+        Command::Volume(c) => volume::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),

@@ -341,15 +341,8 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
             output::println(&serde_json::to_string_pretty(&docs)?)?;
         }
         Some(f) => {
-            let t = tmpl::Template::parse(f)?;
-            let mut text = String::new();
-            for r in &list {
-                text.push_str(&t.render(&template_value(r, now))?);
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-            }
-            output::print(&text)?;
+            let docs: Vec<Value> = list.iter().map(|r| template_value(r, now)).collect();
+            output::print_each(f, &docs)?;
         }
     }
     Ok(0)
@@ -370,18 +363,9 @@ pub struct RmArgs {
 /// does not exist fails it with exit code 1, as Podman's (nothing is
 /// removed then); other errors with 125.
 pub fn rm(paths: &StorePaths, a: &RmArgs) -> Result<i32> {
-    match ops::network::remove(paths, &a.networks, a.force) {
-        Ok(names) => {
-            let text: String = names.iter().map(|n| format!("{n}\n")).collect();
-            output::print(&text)?;
-            Ok(0)
-        }
-        Err(e) if e.is::<NotFound>() => {
-            eprintln!("Error: {}", output::one_line(&e));
-            Ok(1)
-        }
-        Err(e) => Err(e),
-    }
+    output::removed(ops::network::remove(paths, &a.networks, a.force), |e| {
+        e.is::<NotFound>()
+    })
 }
 
 #[derive(Args, Debug)]

@@ -118,6 +118,41 @@ pub fn prune_after_asking(
     Ok(0)
 }
 
+/// What a removal command prints: each name removed, exit 0; or, when
+/// `missing` says the error is about something that is not there, that
+/// one error line and exit 1, as Podman's `network rm` and `volume rm`
+/// (other errors go up, exit 125).
+pub fn removed(
+    result: anyhow::Result<Vec<String>>,
+    missing: impl Fn(&anyhow::Error) -> bool,
+) -> anyhow::Result<i32> {
+    match result {
+        Ok(names) => {
+            let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+            print(&text)?;
+            Ok(0)
+        }
+        Err(e) if missing(&e) => {
+            eprintln!("Error: {}", one_line(&e));
+            Ok(1)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Each of `docs` through Go template `format`, one per line.
+pub fn print_each(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()> {
+    let t = super::format::Template::parse(format)?;
+    let mut text = String::new();
+    for d in docs {
+        text.push_str(&t.render(d)?);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    Ok(print(&text)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod remove;
 pub mod run;
 pub mod system;
 pub mod tag;
+pub mod volume;
 
 use crate::runtime::userns::Identity;
 use crate::store::{Owners, Store, StorePaths};

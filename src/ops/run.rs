@@ -276,6 +276,20 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     for m in &opts.mounts {
         volumes.push(parse_mount(m)?);
     }
+    // Named volumes: made on first use, as Docker and Podman do.
+    for m in &mut volumes {
+        if let Mount::Volume { name, dir, .. } = m {
+            let rec = crate::store::volumes::VolumeRecord {
+                name: name.clone(),
+                driver: "local".into(),
+                labels: Default::default(),
+                options: Default::default(),
+                created: crate::image::time::now_unix(),
+            };
+            store.create_volume(&rec, true)?;
+            *dir = store.volume_dir(name);
+        }
+    }
     let mut tmpfs = Vec::new();
     for t in &opts.tmpfs {
         let (target, options) = t.split_once(':').unwrap_or((t, ""));
@@ -733,19 +747,29 @@ fn parse_volume(v: &str) -> Result<Mount> {
         [s, d, f] => (*s, *d, *f),
         _ => bail!("volume {v:?}: expected HOST-DIR:CONTAINER-DIR[:OPTIONS]"),
     };
-    if !src.starts_with('/') {
-        bail!("volume {v:?}: named volumes are not supported yet; give an absolute host path");
-    }
     if !dst.starts_with('/') {
         bail!("volume {v:?}: the container path must be absolute");
     }
+    let named = !src.starts_with('/');
     let mut read_only = false;
+    let mut copy_up = true;
     for f in flags.split(',').filter(|f| !f.is_empty()) {
         match f {
             "ro" => read_only = true,
             "rw" | "z" | "Z" => {}
+            "nocopy" if named => copy_up = false,
             _ => bail!("volume {v:?}: unknown option {f:?}"),
         }
+    }
+    if named {
+        crate::store::volumes::check_name(src).with_context(|| format!("volume {v:?}"))?;
+        return Ok(Mount::Volume {
+            name: src.to_string(),
+            dir: PathBuf::new(),
+            target: dst.to_string(),
+            read_only,
+            copy_up,
+        });
     }
     if !Path::new(src).exists() {
         bail!("volume {v:?}: {src}: no such file or directory");
@@ -771,6 +795,7 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
     let mut propagation = None;
     let mut size = None;
     let mut mode = None;
+    let mut nocopy = false;
     let mut seen = Vec::new();
     for field in spec.split(',') {
         let (key, value) = match field.split_once('=') {
@@ -819,6 +844,15 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
             "relabel" => {}
             "tmpfs-size" => size = Some(value_of(value)?),
             "tmpfs-mode" => mode = Some(value_of(value)?),
+            "volume-nocopy" => {
+                nocopy = match value {
+                    None | Some("true") | Some("1") => true,
+                    Some("false") | Some("0") => false,
+                    Some(v) => {
+                        return Err(bad(format!("volume-nocopy={v:?}: expected true or false")))
+                    }
+                }
+            }
             "" => return Err(bad("an empty field".into())),
             _ => return Err(bad(format!("unknown option {key:?}"))),
         }
@@ -838,10 +872,19 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
     };
     match ty.as_str() {
         "bind" => {
-            only(&["type", "source", "target", "readonly", "bind-propagation", "relabel"])?;
+            only(&[
+                "type",
+                "source",
+                "target",
+                "readonly",
+                "bind-propagation",
+                "relabel",
+            ])?;
             let source = source.ok_or_else(|| bad("a bind mount needs a source".into()))?;
             if !source.starts_with('/') {
-                return Err(bad(format!("the source {source:?} must be an absolute path")));
+                return Err(bad(format!(
+                    "the source {source:?} must be an absolute path"
+                )));
             }
             if !Path::new(&source).exists() {
                 return Err(bad(format!("bind source path does not exist: {source}")));
@@ -860,7 +903,10 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
                 opts.push(format!("size={}", tmpfs_size(&s).map_err(bad)?));
             }
             let mode = mode.unwrap_or_else(|| "1777".to_string());
-            if mode.is_empty() || mode.len() > 4 || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+            if mode.is_empty()
+                || mode.len() > 4
+                || !mode.bytes().all(|b| (b'0'..=b'7').contains(&b))
+            {
                 return Err(bad(format!("tmpfs-mode {mode:?} is not an octal mode")));
             }
             opts.push(format!("mode={mode}"));
@@ -872,8 +918,22 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
                 options: opts.join(","),
             })
         }
-        "volume" | "image" | "devpts" | "glob" | "ramfs" | "artifact" => Err(bad(format!(
-            "type={ty} is not supported: berth has no named volumes yet (use type=bind or type=tmpfs)"
+        "volume" => {
+            only(&["type", "source", "target", "readonly", "volume-nocopy"])?;
+            let name = source.ok_or_else(|| {
+                bad("a volume mount needs a source (source=NAME; anonymous volumes are not supported yet)".into())
+            })?;
+            crate::store::volumes::check_name(&name).map_err(|e| bad(e.to_string()))?;
+            Ok(Mount::Volume {
+                name,
+                dir: PathBuf::new(),
+                target,
+                read_only,
+                copy_up: !nocopy,
+            })
+        }
+        "image" | "devpts" | "glob" | "ramfs" | "artifact" => Err(bad(format!(
+            "type={ty} is not supported (use type=bind, type=volume or type=tmpfs)"
         ))),
         other => Err(bad(format!("unknown mount type {other:?}"))),
     }
@@ -1098,7 +1158,7 @@ fn check_name(n: &str) -> Result<()> {
     Ok(())
 }
 
-fn random_id() -> Result<String> {
+pub(crate) fn random_id() -> Result<String> {
     use std::io::Read;
     let mut b = [0u8; 32];
     std::fs::File::open("/dev/urandom")
@@ -1214,6 +1274,19 @@ mod tests {
             }
             m => panic!("{m:?}"),
         }
+        match parse_mount("type=volume,src=v,dst=/d,ro,volume-nocopy").unwrap() {
+            Mount::Volume {
+                name,
+                target,
+                read_only,
+                copy_up,
+                ..
+            } => assert_eq!(
+                (name.as_str(), target.as_str(), read_only, copy_up),
+                ("v", "/d", true, false)
+            ),
+            m => panic!("{m:?}"),
+        }
         for (bad, why) in [
             (
                 "type=bind,source=/,target=/x,colour=red",
@@ -1225,8 +1298,16 @@ mod tests {
                 "type=bind,source=/no/such/dir/here,target=/x",
                 "does not exist: /no/such/dir/here",
             ),
-            ("type=volume,source=v,target=/x", "no named volumes"),
-            ("target=/x", "no named volumes"),
+            ("type=volume,source=a/b,target=/x", "is invalid"),
+            ("target=/x", "needs a source"),
+            (
+                "type=volume,source=v,target=/x,volume-nocopy=maybe",
+                "true or false",
+            ),
+            (
+                "type=volume,source=v,target=/x,bind-propagation=shared",
+                "does not apply",
+            ),
             ("type=tmpfs,target=/x,tmpfs-size=lots", "tmpfs-size"),
             ("type=tmpfs,target=/x,source=/", "does not apply"),
             ("type=bind,source=/,target=/x,ro=maybe", "true or false"),

@@ -455,7 +455,7 @@ pub fn copy_in(
     };
     let up = upper_dir(view, &into)?;
     copy_node_in_as(
-        view,
+        view.opaque_key,
         sp.as_raw_fd(),
         &cstr(src_name.as_bytes())?,
         up.as_raw_fd(),
@@ -516,7 +516,7 @@ fn upper_dir(view: &View, dir: &str) -> Result<OwnedFd> {
 }
 
 fn copy_node_in(view: &View, sdir: RawFd, name: &CStr, udir: RawFd) -> Result<()> {
-    copy_node_in_as(view, sdir, name, udir, name, false)
+    copy_node_in_as(view.opaque_key, sdir, name, udir, name, false)
 }
 
 /// Copy host `name` in `sdir` (never followed) to `as_name` in upper dir
@@ -525,7 +525,7 @@ fn copy_node_in(view: &View, sdir: RawFd, name: &CStr, udir: RawFd) -> Result<()
 /// directory in its place is made opaque, so the deleted lower contents
 /// stay deleted.
 fn copy_node_in_as(
-    view: &View,
+    opaque_key: &CStr,
     sdir: RawFd,
     name: &CStr,
     udir: RawFd,
@@ -554,7 +554,7 @@ fn copy_node_in_as(
                 unsafe {
                     libc::fsetxattr(
                         d.as_raw_fd(),
-                        view.opaque_key.as_ptr(),
+                        opaque_key.as_ptr(),
                         b"y".as_ptr().cast(),
                         1,
                         0,
@@ -563,7 +563,7 @@ fn copy_node_in_as(
             }
             let s = openat(sdir, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
             for n in names(&s)? {
-                copy_node_in_as(view, s.as_raw_fd(), &n, d.as_raw_fd(), &n, keep)?;
+                copy_node_in_as(opaque_key, s.as_raw_fd(), &n, d.as_raw_fd(), &n, keep)?;
             }
             if keep {
                 keep_owner_and_time(d.as_raw_fd(), None, &st)?;
@@ -610,6 +610,22 @@ fn copy_node_in_as(
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// Copy what directory `src` holds into the empty directory `dst`, as
+/// they are: owners, modes and times kept, symlinks not followed, and
+/// `dst` itself given `src`'s owner, mode and time. (Devices, fifos and
+/// sockets are left out.)
+pub fn copy_dir_contents(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
+    for n in names(src)? {
+        copy_node_in_as(c"", src.as_raw_fd(), &n, dst.as_raw_fd(), &n, true)
+            .with_context(|| String::from_utf8_lossy(n.as_bytes()).into_owned())?;
+    }
+    let st = fstat(src.as_raw_fd())?;
+    keep_owner_and_time(dst.as_raw_fd(), None, &st)?;
+    // SAFETY: valid fd.
+    unsafe { libc::fchmod(dst.as_raw_fd(), st.st_mode & 0o7777) };
     Ok(())
 }
 
@@ -728,7 +744,7 @@ pub fn copy_tree_in(view: &View, tree: &Path, dst: &str) -> Result<()> {
         .with_context(|| format!("opening {}", tree.display()))?
         .into();
     for n in names(&s)? {
-        copy_node_in_as(view, s.as_raw_fd(), &n, up.as_raw_fd(), &n, true)
+        copy_node_in_as(view.opaque_key, s.as_raw_fd(), &n, up.as_raw_fd(), &n, true)
             .with_context(|| format!("copying to {dst}"))?;
     }
     Ok(())

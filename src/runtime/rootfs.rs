@@ -266,6 +266,31 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     read_only_later.push(target);
                 }
             }
+            Mount::Volume {
+                name,
+                dir,
+                target,
+                read_only,
+                copy_up,
+            } => {
+                let target = clean(target)?;
+                let t = ensure(&root, &target, true)?;
+                if *copy_up {
+                    fill_volume(name, dir, &t)
+                        .with_context(|| format!("volume {name}: copying {target} of the image"))?;
+                }
+                mnt(
+                    Some(&dir.join("_data")),
+                    &fd_path(&t),
+                    None,
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None,
+                    &format!("volume {name} on {target}"),
+                )?;
+                if *read_only {
+                    read_only_later.push(target);
+                }
+            }
             Mount::Tmpfs { target, options } => {
                 let target = clean(target)?;
                 let t = ensure(&root, &target, true)?;
@@ -878,6 +903,52 @@ fn mask_paths() -> Result<()> {
         )?;
         remount_read_only(p)?;
     }
+    Ok(())
+}
+
+/// Docker's copy-up, done once per volume: the first time a container
+/// mounts volume `name` (in `dir`), if its `_data` is empty, it gets
+/// what the image has at the mount point, `at`. This process is in the
+/// container's user namespace, so owners are the container's own. The
+/// copy goes to `dir/fill`, renamed onto the empty `_data` once whole;
+/// then `dir/copied-up` says it is done. Killed at any instant, the
+/// next start finds `_data` empty (and a `fill` it starts again) or
+/// whole; never half filled. `dir/lock` keeps two starts from copying
+/// at once.
+fn fill_volume(name: &str, dir: &Path, at: &OwnedFd) -> Result<()> {
+    let done = dir.join("copied-up");
+    if done.exists() {
+        return Ok(());
+    }
+    let _lock = crate::fsutil::FileLock::acquire(
+        &dir.join("lock"),
+        crate::fsutil::LockKind::Exclusive,
+        |_| {},
+    )?;
+    if done.exists() {
+        return Ok(());
+    }
+    let data = dir.join("_data");
+    let empty = std::fs::read_dir(&data)
+        .with_context(|| format!("reading {}", data.display()))?
+        .next()
+        .is_none();
+    if empty {
+        let fill = dir.join("fill");
+        if fill.symlink_metadata().is_ok() {
+            crate::fsutil::remove_all(&fill)?;
+        }
+        std::fs::create_dir(&fill).with_context(|| format!("creating {}", fill.display()))?;
+        let f: OwnedFd = std::fs::File::open(&fill)
+            .with_context(|| format!("opening {}", fill.display()))?
+            .into();
+        super::cp::copy_dir_contents(at, &f)?;
+        drop(f);
+        crate::fsutil::sync_fs(&fill)?;
+        std::fs::rename(&fill, &data)
+            .with_context(|| format!("volume {name}: renaming {} onto _data", fill.display()))?;
+    }
+    crate::fsutil::write_atomic(&done, b"")?;
     Ok(())
 }
 

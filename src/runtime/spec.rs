@@ -116,6 +116,20 @@ pub enum Mount {
     },
     /// `--tmpfs CTR[:options]`, `--mount type=tmpfs,…`.
     Tmpfs { target: String, options: String },
+    /// A named volume (`-v NAME:CTR`, `--mount type=volume,…`): `dir`'s
+    /// `_data` bound at `target`. With `copy_up`, a volume that no
+    /// container has mounted yet is first filled with what the image
+    /// has at `target`, owners, modes and times kept
+    /// ([`super::rootfs`]).
+    Volume {
+        name: String,
+        /// `<root>/volumes/<name>`; empty until `create` finds the
+        /// volume.
+        dir: PathBuf,
+        target: String,
+        read_only: bool,
+        copy_up: bool,
+    },
     /// A read-only stack of directories (an image's layers, or a host
     /// directory) as an overlay, made in the container's mount namespace:
     /// `source`, resolved inside that overlay (its symlinks never lead

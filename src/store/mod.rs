@@ -7,6 +7,8 @@
 //! <root>/index.json         image records (ids, names, layers), replaced atomically
 //! <root>/names.lock         exclusive while a container name is taken or given back
 //! <root>/containers/        container records (see `containers`)
+//! <root>/networks/          network records (see `networks`)
+//! <root>/volumes/<name>/    volume.json, _data/, copied-up (see `volumes`)
 //! <root>/blobs/sha256/<hex> configs and manifests
 //! <root>/overlay/<chain>/   diff/, link, lower, tar-split, layer.json
 //! <root>/overlay/l/<short>  -> ../<chain>/diff
@@ -29,6 +31,7 @@ mod check;
 pub mod containers;
 mod layers;
 pub mod networks;
+pub mod volumes;
 
 pub use check::{CheckReport, Problem};
 pub use layers::{LayerRecord, StoreImage};

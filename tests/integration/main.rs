@@ -29,3 +29,4 @@ mod run_options;
 mod store;
 mod system;
 mod util;
+mod volumes;

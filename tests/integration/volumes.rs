@@ -1,0 +1,288 @@
+//! Named volumes, as root and as the two test users: data that outlives
+//! its containers, Docker's copy-up from the image (owners, modes and
+//! links kept; once per volume; `nocopy`), `:ro` and `--mount
+//! type=volume`, a volume in use kept from removal (`-f` removes its
+//! containers), `ls --filter`, `exists`, `prune`, bad names refused in
+//! one line with nothing changed, and a copy-up cut short (a `fill/`
+//! left by a killed start) redone whole.
+
+use crate::fixtures::*;
+use crate::identity::*;
+use crate::util::*;
+use std::os::unix::fs::MetadataExt;
+
+const VOL_IMG: &str = "localhost/vol:1";
+
+/// busybox with `/srv/data` (0750, 1000:1000) holding `seed` (0640,
+/// 1000:1000) and `link -> seed`.
+fn vol_image() -> ImageSpec {
+    let mut spec = ImageSpec::busybox(VOL_IMG);
+    spec.repo_tags.retain(|t| t != IMG);
+    let layer = LayerBuilder::new()
+        .dir("srv", 0o755)
+        .dir("srv/data", 0o750)
+        .owned(1000, 1000)
+        .file("srv/data/seed", "from the image\n", 0o640)
+        .owned(1000, 1000)
+        .symlink("srv/data/link", "seed")
+        .tar_bytes();
+    spec.layer(LayerBlob::plain(layer))
+}
+
+fn names(env: &TestEnv, args: &[&str]) -> String {
+    let mut a = vec!["volume", "ls", "-q"];
+    a.extend_from_slice(args);
+    let out = env.berth(a).ok();
+    out.stdout.lines().collect::<Vec<_>>().join(" ")
+}
+
+each_identity!(named_volumes_keep_data_and_fill_from_the_image, |who| {
+    let Some(env) = env_with(who, &[vol_image()]) else {
+        return;
+    };
+    let out = env
+        .berth(["volume", "create", "--label", "k=v", "vol"])
+        .ok();
+    assert_eq!(out.stdout, "vol\n");
+
+    // First mount: the image's files, with their owners (a user without
+    // subordinate ids cannot have uid 1000: its files are its own).
+    let script = "cat /srv/data/seed; stat -c '%u:%g %a' /srv/data /srv/data/seed; \
+                  readlink /srv/data/link; echo new > /srv/data/added";
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "first",
+            "-v",
+            "vol:/srv/data",
+            VOL_IMG,
+            "sh",
+            "-c",
+            script,
+        ])
+        .ok();
+    let owners = if who == Who::NoSub {
+        "0:0"
+    } else {
+        "1000:1000"
+    };
+    assert_eq!(
+        out.stdout,
+        format!("from the image\n{owners} 750\n{owners} 640\nseed\n")
+    );
+    let mountpoint = env
+        .berth(["volume", "inspect", "--format", "{{.Mountpoint}}", "vol"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(
+        mountpoint,
+        env.root().join("volumes/vol/_data").display().to_string()
+    );
+    assert_eq!(
+        std::fs::read_to_string(format!("{mountpoint}/added")).unwrap(),
+        "new\n"
+    );
+    let out = env
+        .berth([
+            "volume",
+            "inspect",
+            "--format",
+            "{{.NeedsCopyUp}} {{.UsedBy}} {{.Labels.k}}",
+            "vol",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "false [first] v");
+
+    // The data outlives the container; copy-up happens once (a file
+    // removed stays removed).
+    env.berth(["rm", "first"]).ok();
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            "vol:/srv/data",
+            VOL_IMG,
+            "sh",
+            "-c",
+            "cat /srv/data/added; rm /srv/data/seed",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "new\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            "vol:/srv/data",
+            VOL_IMG,
+            "ls",
+            "/srv/data",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "added\nlink\n");
+
+    // Read-only, by -v and by --mount; a volume made on first use; and
+    // nocopy (an empty volume stays empty).
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            "vol:/srv/data:ro",
+            VOL_IMG,
+            "sh",
+            "-c",
+            "cat /srv/data/added; echo x > /srv/data/y",
+        ])
+        .run();
+    assert_ne!(out.code, 0);
+    assert_eq!(out.stdout, "new\n");
+    assert!(out.stderr.contains("Read-only"), "{}", out.stderr);
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,source=vol,target=/m,readonly",
+            IMG,
+            "sh",
+            "-c",
+            "cat /m/added; touch /m/z 2>/dev/null || echo refused",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "new\nrefused\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            "fresh:/srv/data:nocopy",
+            VOL_IMG,
+            "ls",
+            "-A",
+            "/srv/data",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,src=copied,dst=/srv/data",
+            VOL_IMG,
+            "ls",
+            "/srv/data",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "link\nseed\n");
+    assert_eq!(names(&env, &[]), "copied fresh vol");
+
+    // ls --filter, exists.
+    assert_eq!(names(&env, &["--filter", "label=k=v"]), "vol");
+    assert_eq!(names(&env, &["--filter", "name=fr"]), "fresh");
+    env.berth(["create", "--name", "holder", "-v", "vol:/x", IMG, "true"])
+        .ok();
+    assert_eq!(names(&env, &["--filter", "dangling=false"]), "vol");
+    assert_eq!(env.berth(["volume", "exists", "vol"]).run().code, 0);
+    assert_eq!(env.berth(["volume", "exists", "nosuch"]).run().code, 1);
+
+    // In use: refused in one line naming the container, nothing lost;
+    // prune leaves it; -f removes the container, then the volume.
+    let out = env.berth(["volume", "rm", "vol"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("holder"), "{}", out.stderr);
+    assert!(std::path::Path::new(&format!("{mountpoint}/added")).exists());
+    let out = env.berth(["volume", "prune", "-f"]).ok();
+    let mut pruned: Vec<&str> = out.stdout.lines().collect();
+    pruned.sort();
+    assert_eq!(pruned, ["copied", "fresh"]);
+    assert_eq!(names(&env, &[]), "vol");
+    let out = env.berth(["volume", "rm", "-f", "vol", "nosuch"]).ok();
+    assert_eq!(out.stdout, "vol\n");
+    assert_eq!(names(&env, &[]), "");
+    assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, "");
+    assert!(!env.root().join("volumes/vol").exists());
+    assert_eq!(env.berth(["volume", "rm", "vol"]).run().code, 1);
+});
+
+each_identity!(bad_volume_input_is_refused_in_one_line, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth(["volume", "create", "kept"]).ok();
+    let cases: &[&[&str]] = &[
+        &["volume", "create", "a/b"],
+        &["volume", "create", ".."],
+        &["volume", "create", "kept"],
+        &["volume", "create", "-l", "=v", "x"],
+        &["run", "--rm", "-v", "../up:/x", IMG, "true"],
+        &["run", "--rm", "-v", "a/b:/x", IMG, "true"],
+        &["run", "--rm", "-v", "ok:/x:nosuch", IMG, "true"],
+        &[
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,target=/x",
+            IMG,
+            "true",
+        ],
+        &["volume", "ls", "--filter", "nosuch=1"],
+    ];
+    for args in cases {
+        let out = env.berth(args.iter().copied()).run();
+        assert_eq!(out.code, 125, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(names(&env, &[]), "kept");
+    assert_eq!(
+        env.berth(["volume", "create", "--ignore", "kept"])
+            .ok()
+            .stdout,
+        "kept\n"
+    );
+    assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, "");
+});
+
+// A start killed while it filled a volume leaves `fill/` beside the
+// still empty `_data`, and no `copied-up`: the next start throws that
+// away and fills the volume whole.
+each_identity!(a_copy_up_cut_short_is_done_again_whole, |who| {
+    let Some(env) = env_with(who, &[vol_image()]) else {
+        return;
+    };
+    env.berth(["volume", "create", "cut"]).ok();
+    let dir = env.root().join("volumes/cut");
+    let owner = std::fs::metadata(&dir).unwrap();
+    let fill = dir.join("fill");
+    std::fs::create_dir(&fill).unwrap();
+    std::fs::write(fill.join("seed"), "half").unwrap();
+    std::fs::write(fill.join("stray"), "left by a killed start").unwrap();
+    for p in [&fill, &fill.join("seed"), &fill.join("stray")] {
+        std::os::unix::fs::chown(p, Some(owner.uid()), Some(owner.gid())).unwrap();
+    }
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-v",
+            "cut:/srv/data",
+            VOL_IMG,
+            "sh",
+            "-c",
+            "ls /srv/data; cat /srv/data/seed",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "link\nseed\nfrom the image\n");
+    assert!(!fill.exists());
+    assert!(dir.join("copied-up").exists());
+    assert_eq!(
+        std::fs::metadata(dir.join("_data/seed")).unwrap().size(),
+        15
+    );
+});
