@@ -1133,7 +1133,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__rm)
-            opts="-f -a -h -V --root --runroot --log-level --force --all --help --version"
+            opts="-f -a -v -h -V --root --runroot --log-level --force --all --volumes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3241,7 +3241,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__rm)
-            opts="-f -a -h -V --root --runroot --log-level --force --all --help --version"
+            opts="-f -a -v -h -V --root --runroot --log-level --force --all --volumes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -779,6 +779,9 @@ pub struct RmArgs {
     /// Remove all containers
     #[arg(short, long)]
     all: bool,
+    /// Remove the containers' anonymous volumes too
+    #[arg(short, long)]
+    volumes: bool,
     /// Containers (names or IDs)
     containers: Vec<String>,
 }
@@ -787,7 +790,7 @@ pub fn rm(paths: &StorePaths, a: &RmArgs) -> Result<i32> {
     if a.containers.is_empty() && !a.all {
         bail!("rm needs at least one container name or ID, or --all");
     }
-    let ids = ops::containers::remove(paths, &a.containers, a.all, a.force)?;
+    let ids = ops::containers::remove(paths, &a.containers, a.all, a.force, a.volumes)?;
     let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
     output::print(&text)?;
     Ok(0)

@@ -223,7 +223,13 @@ pub fn inspect(paths: &StorePaths, names: &[String]) -> Result<Vec<ContainerInfo
 /// `rm`: remove containers; a running one only with `force`, which kills
 /// its berth process (and with it, by the parent-death signals, the
 /// container). Returns the ids removed.
-pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> Result<Vec<String>> {
+pub fn remove(
+    paths: &StorePaths,
+    names: &[String],
+    all: bool,
+    force: bool,
+    volumes: bool,
+) -> Result<Vec<String>> {
     let Some(store) = Store::open_existing(paths)? else {
         if all {
             return Ok(Vec::new());
@@ -246,7 +252,12 @@ pub fn remove(paths: &StorePaths, names: &[String], all: bool, force: bool) -> R
     };
     let mut removed = Vec::new();
     for rec in recs {
+        let anonymous = match (volumes, spec_of(&rec)) {
+            (true, Ok(spec)) => super::volume::anonymous_of(&store, &spec),
+            _ => Vec::new(),
+        };
         remove_one(&store, &rec, force)?;
+        super::volume::remove_unused(&store, &anonymous)?;
         removed.push(rec.id);
     }
     Ok(removed)

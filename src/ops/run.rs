@@ -160,6 +160,10 @@ pub fn start_with(
     store.mark_stopped(&rec.id);
     if rm {
         store.remove_container(&rec)?;
+        // Its anonymous volumes go with it (one that cannot be removed
+        // now is left for `volume prune`).
+        let anonymous = super::volume::anonymous_of(store, spec);
+        let _ = super::volume::remove_unused(store, &anonymous);
     } else {
         rec.finished = crate::image::time::now_unix();
         rec.exit_code = match &result {
@@ -276,17 +280,50 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     for m in &opts.mounts {
         volumes.push(parse_mount(m)?);
     }
-    // Named volumes: made on first use, as Docker and Podman do.
+    // The image's VOLUMEs that no mount of the command line covers:
+    // anonymous volumes, as Docker and Podman make them.
+    let clean = |p: &str| p.trim_end_matches('/').to_string();
+    let covered: Vec<String> = volumes
+        .iter()
+        .filter_map(|m| match m {
+            Mount::Bind { target, .. } | Mount::Volume { target, .. } => Some(clean(target)),
+            Mount::Tmpfs { target, .. } => Some(clean(target)),
+            _ => None,
+        })
+        .chain(
+            opts.tmpfs
+                .iter()
+                .map(|t| clean(t.split(':').next().unwrap_or(t))),
+        )
+        .collect();
+    for path in run.volumes.iter().flat_map(|v| v.keys()) {
+        if path.starts_with('/') && !covered.contains(&clean(path)) {
+            volumes.push(Mount::Volume {
+                name: String::new(),
+                dir: PathBuf::new(),
+                target: path.clone(),
+                read_only: false,
+                copy_up: true,
+            });
+        }
+    }
+    // Named volumes are made on first use, as Docker and Podman do;
+    // anonymous ones get a random name.
     for m in &mut volumes {
         if let Mount::Volume { name, dir, .. } = m {
+            let anonymous = name.is_empty();
+            if anonymous {
+                *name = random_id()?;
+            }
             let rec = crate::store::volumes::VolumeRecord {
                 name: name.clone(),
                 driver: "local".into(),
                 labels: Default::default(),
                 options: Default::default(),
                 created: crate::image::time::now_unix(),
+                anonymous,
             };
-            store.create_volume(&rec, true)?;
+            store.create_volume(&rec, !anonymous)?;
             *dir = store.volume_dir(name);
         }
     }
@@ -743,6 +780,8 @@ fn environment_with(
 fn parse_volume(v: &str) -> Result<Mount> {
     let parts: Vec<&str> = v.split(':').collect();
     let (src, dst, flags) = match parts.as_slice() {
+        // `-v /path`: an anonymous volume (named when it is made).
+        [d] => ("", *d, ""),
         [s, d] => (*s, *d, ""),
         [s, d, f] => (*s, *d, *f),
         _ => bail!("volume {v:?}: expected HOST-DIR:CONTAINER-DIR[:OPTIONS]"),
@@ -751,6 +790,15 @@ fn parse_volume(v: &str) -> Result<Mount> {
         bail!("volume {v:?}: the container path must be absolute");
     }
     let named = !src.starts_with('/');
+    if src.is_empty() {
+        return Ok(Mount::Volume {
+            name: String::new(),
+            dir: PathBuf::new(),
+            target: dst.to_string(),
+            read_only: false,
+            copy_up: true,
+        });
+    }
     let mut read_only = false;
     let mut copy_up = true;
     for f in flags.split(',').filter(|f| !f.is_empty()) {

@@ -113,7 +113,7 @@ pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Resu
     let containers = if stopped.is_empty() {
         Vec::new()
     } else {
-        super::containers::remove(paths, &stopped, false, false)?
+        super::containers::remove(paths, &stopped, false, false, false)?
     };
     let (images, bytes) = super::remove::prune_images(paths, all, on_wait)?;
     Ok(Pruned {
@@ -130,7 +130,7 @@ pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Resu
 /// can see, and two processes could each think they hold the store.
 pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
     if let Some(store) = Store::open_existing(paths)? {
-        super::containers::remove(paths, &[], true, true)?;
+        super::containers::remove(paths, &[], true, true, true)?;
         let excl = store.exclusive(on_wait)?;
         excl.reset()?;
         let root = &paths.root;

@@ -67,6 +67,7 @@ pub fn create(
         labels: pairs(labels, "--label")?,
         options: pairs(options, "--opt")?,
         created: crate::image::time::now_unix(),
+        anonymous: false,
     };
     let store = Store::open(paths)?;
     store.create_volume(&rec, ignore)?;
@@ -242,4 +243,33 @@ pub fn matches(v: &VolumeInfo, filters: &[String]) -> Result<bool> {
             _ => (*val == "true") == v.users.is_empty(),
         })
     }))
+}
+
+/// The anonymous volumes that `spec` mounts (`-v /path`, the image's
+/// `VOLUME`).
+pub fn anonymous_of(store: &Store, spec: &crate::runtime::spec::Spec) -> Vec<String> {
+    spec.mounts
+        .iter()
+        .filter_map(|m| match m {
+            Mount::Volume { name, .. } => Some(name),
+            _ => None,
+        })
+        .filter(|n| matches!(store.volume(n), Ok(Some(r)) if r.anonymous))
+        .cloned()
+        .collect()
+}
+
+/// Remove volumes `names` (anonymous ones of a container just
+/// removed) that no container record mounts.
+pub fn remove_unused(store: &Store, names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let containers = store.all_containers()?;
+    for name in names {
+        if !containers.iter().any(|c| volumes_of(c).contains(name)) {
+            store.remove_volume(name)?;
+        }
+    }
+    Ok(())
 }

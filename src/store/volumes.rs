@@ -36,6 +36,10 @@ pub struct VolumeRecord {
     pub options: BTreeMap<String, String>,
     /// Unix seconds.
     pub created: i64,
+    /// Made for one container (`-v /path`, an image's `VOLUME`), with
+    /// a random name: `rm -v` and `--rm` remove it with the container.
+    #[serde(default)]
+    pub anonymous: bool,
 }
 
 /// Refuse an invalid volume name, saying what a valid one is.
@@ -180,6 +184,7 @@ mod tests {
             labels: BTreeMap::new(),
             options: BTreeMap::new(),
             created: 1,
+            anonymous: false,
         }
     }
 

@@ -286,3 +286,79 @@ each_identity!(a_copy_up_cut_short_is_done_again_whole, |who| {
         15
     );
 });
+
+// Anonymous volumes: `-v /path` and the image's VOLUME (unless a mount
+// of the command line covers it) get a volume of their own, filled from
+// the image; `--rm` and `rm -v` remove them, never a named one.
+each_identity!(anonymous_volumes_go_with_their_container, |who| {
+    let Some(env) = env_with(who, &[vol_image()]) else {
+        return;
+    };
+    env.berth(["create", "--name", "base", VOL_IMG, "true"])
+        .ok();
+    env.berth([
+        "commit",
+        "-c",
+        "VOLUME /srv/data",
+        "base",
+        "localhost/withvol:1",
+    ])
+    .ok();
+    env.berth(["rm", "base"]).ok();
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "a",
+            "localhost/withvol:1",
+            "sh",
+            "-c",
+            "cat /srv/data/seed; echo mine > /srv/data/mine",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "from the image\n");
+    let anon = names(&env, &[]);
+    assert_eq!(anon.len(), 64, "{anon}");
+    let out = env
+        .berth(["volume", "inspect", "--format", "{{.UsedBy}}", &anon])
+        .ok();
+    assert_eq!(out.stdout.trim(), "[a]");
+
+    // --rm takes its own anonymous volumes (filled from the image with
+    // owners a rootless user's berth cannot remove from outside).
+    env.berth(["run", "--rm", "localhost/withvol:1", "true"])
+        .ok();
+    env.berth([
+        "run",
+        "--rm",
+        "-v",
+        "/scratch",
+        IMG,
+        "sh",
+        "-c",
+        "echo x > /scratch/f",
+    ])
+    .ok();
+    assert_eq!(names(&env, &[]), anon);
+
+    // A named volume over the image's VOLUME: no anonymous one.
+    env.berth([
+        "run",
+        "--name",
+        "b",
+        "-v",
+        "vol:/srv/data",
+        "localhost/withvol:1",
+        "true",
+    ])
+    .ok();
+    let mut both = [anon.clone(), "vol".to_string()];
+    both.sort();
+    assert_eq!(names(&env, &[]), both.join(" "));
+
+    // rm -v: the anonymous volume goes, the named one stays.
+    let out = env.berth(["rm", "-v", "a", "b"]).ok();
+    assert_eq!(out.stdout.lines().count(), 2);
+    assert_eq!(names(&env, &[]), "vol");
+    assert!(!env.root().join("volumes").join(&anon).exists());
+});
