@@ -163,6 +163,10 @@ pub struct RunArgs {
     /// first time it is mounted (NAME:CONTAINER-DIR[:ro][,nocopy])
     #[arg(short, long, value_name = "HOST|NAME:CTR[:OPTS]")]
     volume: Vec<String>,
+    /// Mount the volumes and bind mounts of another container, at the
+    /// same paths (:ro or :rw overrides their mode)
+    #[arg(long, value_name = "CONTAINER[:ro|rw]")]
+    volumes_from: Vec<String>,
     /// Mount a tmpfs: CONTAINER-DIR[:OPTIONS]
     #[arg(long, value_name = "DIR[:OPTIONS]")]
     tmpfs: Vec<String>,
@@ -286,6 +290,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         interactive: a.interactive || a.attach.iter().any(|s| s.eq_ignore_ascii_case("stdin")),
         tty: a.tty,
         volumes: a.volume.clone(),
+        volumes_from: a.volumes_from.clone(),
         tmpfs: a.tmpfs.clone(),
         mounts: a.mount.clone(),
         userns: a.userns.clone(),

@@ -38,6 +38,9 @@ pub struct RunOptions {
     pub tty: bool,
     /// `HOST:CTR[:ro]`.
     pub volumes: Vec<String>,
+    /// `--volumes-from CONTAINER[:ro|rw]`: that container's volumes and
+    /// bind mounts.
+    pub volumes_from: Vec<String>,
     /// `CTR[:options]`.
     pub tmpfs: Vec<String>,
     /// `--mount type=bind|tmpfs,…` (Docker's syntax).
@@ -280,16 +283,42 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     for m in &opts.mounts {
         volumes.push(parse_mount(m)?);
     }
+    // --volumes-from: the other container's volumes and bind mounts
+    // (not the files berth binds into every container), at the same
+    // paths, unless the command line mounts something there.
+    for vf in &opts.volumes_from {
+        let (name, mode) = match vf.rsplit_once(':') {
+            Some((n, m)) if m == "ro" || m == "rw" => (n, Some(m == "ro")),
+            _ => (vf.as_str(), None),
+        };
+        let other = store
+            .find_container(name)
+            .with_context(|| format!("--volumes-from {vf:?}"))?;
+        let own_dir = store.container_dir(&other.id);
+        let taken: Vec<String> = volumes.iter().filter_map(mount_target).collect();
+        for mut m in super::containers::spec_of(&other)?.mounts {
+            let shared = match &m {
+                Mount::Volume { .. } => true,
+                Mount::Bind { source, .. } => !source.starts_with(&own_dir),
+                _ => false,
+            };
+            if !shared || mount_target(&m).is_some_and(|t| taken.contains(&t)) {
+                continue;
+            }
+            if let (Some(ro), Mount::Volume { read_only, .. } | Mount::Bind { read_only, .. }) =
+                (mode, &mut m)
+            {
+                *read_only = ro;
+            }
+            volumes.push(m);
+        }
+    }
     // The image's VOLUMEs that no mount of the command line covers:
     // anonymous volumes, as Docker and Podman make them.
     let clean = |p: &str| p.trim_end_matches('/').to_string();
     let covered: Vec<String> = volumes
         .iter()
-        .filter_map(|m| match m {
-            Mount::Bind { target, .. } | Mount::Volume { target, .. } => Some(clean(target)),
-            Mount::Tmpfs { target, .. } => Some(clean(target)),
-            _ => None,
-        })
+        .filter_map(mount_target)
         .chain(
             opts.tmpfs
                 .iter()
@@ -502,6 +531,16 @@ fn container_config(
         );
     }
     Ok(c)
+}
+
+/// Where mount `m` goes in the container, without a trailing `/`.
+fn mount_target(m: &Mount) -> Option<String> {
+    match m {
+        Mount::Bind { target, .. } | Mount::Volume { target, .. } | Mount::Tmpfs { target, .. } => {
+            Some(target.trim_end_matches('/').to_string())
+        }
+        Mount::Overlay { .. } => None,
+    }
 }
 
 /// The container's labels: `labels` (the image's), then each

@@ -362,3 +362,65 @@ each_identity!(anonymous_volumes_go_with_their_container, |who| {
     assert_eq!(names(&env, &[]), "vol");
     assert!(!env.root().join("volumes").join(&anon).exists());
 });
+
+// --volumes-from: another container's volumes and bind mounts at the
+// same paths (`:ro` makes them read-only), not the files berth binds
+// into every container; it counts as a user of the volume.
+each_identity!(volumes_from_another_container, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.command("mkdir").arg("host").ok();
+    std::fs::write(env.join("host/f"), "from the host\n").unwrap();
+    let host = env.join("host").display().to_string();
+    env.berth([
+        "run",
+        "--name",
+        "src",
+        "-v",
+        "shared:/data",
+        "-v",
+        &format!("{host}:/h"),
+        IMG,
+        "sh",
+        "-c",
+        "echo one > /data/x",
+    ])
+    .ok();
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "user",
+            "--volumes-from",
+            "src",
+            IMG,
+            "sh",
+            "-c",
+            "cat /data/x /h/f; echo two >> /data/x; grep -c ' /etc/hosts ' /proc/self/mountinfo",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "one\nfrom the host\n1\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--volumes-from",
+            "src:ro",
+            IMG,
+            "sh",
+            "-c",
+            "cat /data/x; echo three >> /data/x 2>/dev/null || echo refused",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "one\ntwo\nrefused\n");
+    env.berth(["rm", "src"]).ok();
+    let out = env.berth(["volume", "rm", "shared"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains("user"), "{}", out.stderr);
+    let out = env
+        .berth(["run", "--rm", "--volumes-from", "nosuch", IMG, "true"])
+        .run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+});
