@@ -160,7 +160,8 @@ pub struct RunArgs {
     entrypoint: Option<String>,
     /// Bind mount a host path (HOST-DIR:CONTAINER-DIR[:ro]) or mount a
     /// named volume, made on first use and filled from the image the
-    /// first time it is mounted (NAME:CONTAINER-DIR[:ro][,nocopy])
+    /// first time it is mounted (NAME:CONTAINER-DIR[:ro][,nocopy][,U];
+    /// U gives its files to the container's user)
     #[arg(short, long, value_name = "HOST|NAME:CTR[:OPTS]")]
     volume: Vec<String>,
     /// Mount the volumes and bind mounts of another container, at the

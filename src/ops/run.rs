@@ -333,6 +333,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
                 target: path.clone(),
                 read_only: false,
                 copy_up: true,
+                chown: false,
             });
         }
     }
@@ -836,15 +837,19 @@ fn parse_volume(v: &str) -> Result<Mount> {
             target: dst.to_string(),
             read_only: false,
             copy_up: true,
+            chown: false,
         });
     }
     let mut read_only = false;
     let mut copy_up = true;
+    let mut chown = false;
     for f in flags.split(',').filter(|f| !f.is_empty()) {
         match f {
             "ro" => read_only = true,
             "rw" | "z" | "Z" => {}
             "nocopy" if named => copy_up = false,
+            "U" if named => chown = true,
+            "U" => bail!("volume {v:?}: U applies to volumes, not to host paths"),
             _ => bail!("volume {v:?}: unknown option {f:?}"),
         }
     }
@@ -856,6 +861,7 @@ fn parse_volume(v: &str) -> Result<Mount> {
             target: dst.to_string(),
             read_only,
             copy_up,
+            chown,
         });
     }
     if !Path::new(src).exists() {
@@ -1017,6 +1023,7 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
                 target,
                 read_only,
                 copy_up: !nocopy,
+                chown: false,
             })
         }
         "image" | "devpts" | "glob" | "ramfs" | "artifact" => Err(bad(format!(

@@ -629,6 +629,39 @@ pub fn copy_dir_contents(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
     Ok(())
 }
 
+/// Give directory `dir` and everything below it owner `uid:gid`, never
+/// following a symlink (each step is relative to an open directory, so
+/// a program that swaps a directory for a link reaches nothing else).
+pub fn chown_tree(dir: &OwnedFd, uid: u32, gid: u32) -> Result<()> {
+    for n in names(dir)? {
+        // SAFETY: valid fd and name.
+        if unsafe {
+            libc::fchownat(
+                dir.as_raw_fd(),
+                n.as_ptr(),
+                uid,
+                gid,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        } != 0
+        {
+            return Err(io::Error::last_os_error()).context("setting an owner");
+        }
+        if is_dir(&lstatat(dir.as_raw_fd(), &n)?) {
+            chown_tree(
+                &openat(dir.as_raw_fd(), &n, libc::O_RDONLY | libc::O_DIRECTORY)?,
+                uid,
+                gid,
+            )?;
+        }
+    }
+    // SAFETY: valid fd.
+    if unsafe { libc::fchown(dir.as_raw_fd(), uid, gid) } != 0 {
+        return Err(io::Error::last_os_error()).context("setting an owner");
+    }
+    Ok(())
+}
+
 /// Remove `name` in `dir` whatever it is, never following a symlink.
 fn remove_at(dir: RawFd, name: &CStr) -> Result<()> {
     // SAFETY: valid fd and name.

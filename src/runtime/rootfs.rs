@@ -272,12 +272,22 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 target,
                 read_only,
                 copy_up,
+                chown,
             } => {
                 let target = clean(target)?;
                 let t = ensure(&root, &target, true)?;
                 if *copy_up {
                     fill_volume(name, dir, &t)
                         .with_context(|| format!("volume {name}: copying {target} of the image"))?;
+                }
+                if *chown {
+                    let who = container_user(&root, &spec.process.user)?;
+                    let data: OwnedFd = std::fs::File::open(dir.join("_data"))
+                        .with_context(|| format!("opening volume {name}"))?
+                        .into();
+                    super::cp::chown_tree(&data, who.uid, who.gid).with_context(|| {
+                        format!("volume {name}: giving it to {}:{}", who.uid, who.gid)
+                    })?;
                 }
                 mnt(
                     Some(&dir.join("_data")),
@@ -904,6 +914,18 @@ fn mask_paths() -> Result<()> {
         remount_read_only(p)?;
     }
     Ok(())
+}
+
+/// The container's user (`uid[:gid]` or `name[:group]`), resolved in
+/// its root's `/etc/passwd` and `/etc/group`, read without leaving it.
+fn container_user(root: &OwnedFd, user: &str) -> Result<super::user::Resolved> {
+    let read = |p: &str| -> String {
+        super::cp::open_in_root(root, p, libc::O_RDONLY)
+            .ok()
+            .and_then(|fd| std::io::read_to_string(std::fs::File::from(fd)).ok())
+            .unwrap_or_default()
+    };
+    super::user::resolve(user, &read("/etc/passwd"), &read("/etc/group"))
 }
 
 /// Docker's copy-up, done once per volume: the first time a container

@@ -129,6 +129,10 @@ pub enum Mount {
         target: String,
         read_only: bool,
         copy_up: bool,
+        /// `:U`: every file of the volume is given the container's user
+        /// (and group) at each start.
+        #[serde(default)]
+        chown: bool,
     },
     /// A read-only stack of directories (an image's layers, or a host
     /// directory) as an overlay, made in the container's mount namespace:

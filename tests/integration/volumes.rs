@@ -424,3 +424,52 @@ each_identity!(volumes_from_another_container, |who| {
     assert_eq!(out.code, 125, "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 });
+
+// `:U` gives every file of the volume to the container's user, at each
+// start (a user without subordinate ids has no uid 1000 to give).
+each_identity!(volume_u_option_gives_it_to_the_user, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    env.berth([
+        "run",
+        "--rm",
+        "-v",
+        "uvol:/data",
+        IMG,
+        "sh",
+        "-c",
+        "mkdir /data/d && echo x > /data/d/f && ln -s /etc/passwd /data/l",
+    ])
+    .ok();
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "-u",
+            "1000:1001",
+            "-v",
+            "uvol:/data:U",
+            IMG,
+            "sh",
+            "-c",
+            "stat -c '%u:%g %n' /data /data/d /data/d/f; stat -c '%u:%g' /etc/passwd; \
+                 echo mine > /data/d/g && echo written",
+        ])
+        .run();
+    if who == Who::NoSub {
+        assert_eq!(out.code, 125, "{}\n{}", out.stdout, out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains("volume uvol"), "{}", out.stderr);
+        return;
+    }
+    assert_eq!(
+        out.stdout, "1000:1001 /data\n1000:1001 /data/d\n1000:1001 /data/d/f\n0:0\nwritten\n",
+        "{}",
+        out.stderr
+    );
+    let out = env
+        .berth(["run", "--rm", "-v", "/h:/x:U", IMG, "true"])
+        .run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+});
