@@ -111,8 +111,12 @@ each_identity!(mount_bad_specs_are_125_and_change_nothing, |who| {
             "must be an absolute path".to_string(),
         ),
         (
-            "type=volume,source=vol,target=/x".to_string(),
-            "no named volumes".to_string(),
+            "type=volume,source=a/b,target=/x".to_string(),
+            "is invalid".to_string(),
+        ),
+        (
+            "type=volume,target=/x".to_string(),
+            "needs a source".to_string(),
         ),
         (
             "type=tmpfs,target=/x,tmpfs-size=huge".to_string(),
