@@ -283,6 +283,14 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     for m in &opts.mounts {
         volumes.push(parse_mount(m)?);
     }
+    let mut tmpfs = Vec::new();
+    for t in &opts.tmpfs {
+        let (target, options) = t.split_once(':').unwrap_or((t, ""));
+        tmpfs.push(Mount::Tmpfs {
+            target: target.to_string(),
+            options: options.to_string(),
+        });
+    }
     // --volumes-from: the other container's volumes and bind mounts
     // (not the files berth binds into every container), at the same
     // paths, unless the command line mounts something there.
@@ -295,7 +303,11 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             .find_container(name)
             .with_context(|| format!("--volumes-from {vf:?}"))?;
         let own_dir = store.container_dir(&other.id);
-        let taken: Vec<String> = volumes.iter().filter_map(mount_target).collect();
+        let taken: Vec<String> = volumes
+            .iter()
+            .chain(&tmpfs)
+            .filter_map(mount_target)
+            .collect();
         for mut m in super::containers::spec_of(&other)?.mounts {
             let shared = match &m {
                 Mount::Volume { .. } => true,
@@ -315,18 +327,13 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     }
     // The image's VOLUMEs that no mount of the command line covers:
     // anonymous volumes, as Docker and Podman make them.
-    let clean = |p: &str| p.trim_end_matches('/').to_string();
     let covered: Vec<String> = volumes
         .iter()
+        .chain(&tmpfs)
         .filter_map(mount_target)
-        .chain(
-            opts.tmpfs
-                .iter()
-                .map(|t| clean(t.split(':').next().unwrap_or(t))),
-        )
         .collect();
     for path in run.volumes.iter().flat_map(|v| v.keys()) {
-        if path.starts_with('/') && !covered.contains(&clean(path)) {
+        if path.starts_with('/') && !covered.contains(&path.trim_end_matches('/').to_string()) {
             volumes.push(Mount::Volume {
                 name: String::new(),
                 dir: PathBuf::new(),
@@ -356,14 +363,6 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
             store.create_volume(&rec, !anonymous)?;
             *dir = store.volume_dir(name);
         }
-    }
-    let mut tmpfs = Vec::new();
-    for t in &opts.tmpfs {
-        let (target, options) = t.split_once(':').unwrap_or((t, ""));
-        tmpfs.push(Mount::Tmpfs {
-            target: target.to_string(),
-            options: options.to_string(),
-        });
     }
 
     let mut ports = Vec::new();

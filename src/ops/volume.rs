@@ -93,26 +93,26 @@ pub fn list(paths: &StorePaths) -> Result<Vec<VolumeInfo>> {
     let Some(store) = Store::open_existing(paths)? else {
         return Ok(Vec::new());
     };
-    let containers = store.all_containers()?;
+    // Each container's spec is read once, not once per volume.
+    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in store.all_containers()? {
+        for v in volumes_of(&c) {
+            users.entry(v).or_default().push(c.name.clone());
+        }
+    }
     Ok(store
         .volumes()?
         .into_iter()
-        .map(|record| info(&store, &containers, record))
+        .map(|record| {
+            let dir = store.volume_dir(&record.name);
+            VolumeInfo {
+                users: users.remove(&record.name).unwrap_or_default(),
+                mountpoint: dir.join("_data"),
+                needs_copy_up: !dir.join("copied-up").exists(),
+                record,
+            }
+        })
         .collect())
-}
-
-fn info(store: &Store, containers: &[ContainerRecord], record: VolumeRecord) -> VolumeInfo {
-    let dir = store.volume_dir(&record.name);
-    VolumeInfo {
-        users: containers
-            .iter()
-            .filter(|c| volumes_of(c).contains(&record.name))
-            .map(|c| c.name.clone())
-            .collect(),
-        mountpoint: dir.join("_data"),
-        needs_copy_up: !dir.join("copied-up").exists(),
-        record,
-    }
 }
 
 /// The volumes named, in order; a missing one is [`NotFound`].
