@@ -601,8 +601,6 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             drop(alive_r);
             // Held open (close-on-exec) until this process dies.
             let _alive = alive_w;
-            // pid 1 holds the socket until exec; berth waits for its end.
-            drop(slot.take());
             drop(started_w);
             if let Some(file) = &spec.pid1_file {
                 let mut b = [0u8; 1];
@@ -612,6 +610,10 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
                 let _ = super::exec::record_pid1(file, child.as_raw());
             }
             drop(started_r);
+            // pid 1 holds the socket until exec, and this process until
+            // pid 1's pid is recorded: berth waits for its end, so an
+            // `exec` right after `run -d` finds the container's pid 1.
+            drop(slot.take());
             let code = wait_forwarding(child, &signals);
             if let Some(file) = &spec.pid1_file {
                 let _ = std::fs::remove_file(file);
