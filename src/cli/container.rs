@@ -10,9 +10,9 @@ use super::output::{self, human_age};
 use crate::ops;
 use crate::ops::containers::ContainerInfo;
 use crate::runtime::container::StartError;
-use crate::store::containers::State;
+use crate::store::containers::{RestartPolicy, State};
 use crate::store::StorePaths;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -241,6 +241,11 @@ pub struct RunArgs {
     /// label=disable (SELinux options are ignored), apparmor=unconfined
     #[arg(long, value_name = "OPT")]
     security_opt: Vec<String>,
+    /// Restart policy of a detached container when its program exits:
+    /// no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or
+    /// kill by a user ends it for good)
+    #[arg(long, value_name = "POLICY")]
+    restart: Option<String>,
     /// Pull the image: always, missing (when not in local storage) or
     /// never
     #[arg(long, value_name = "POLICY", default_value = "missing")]
@@ -313,6 +318,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         security_opt: a.security_opt.clone(),
         publish: a.publish.clone(),
         publish_all: a.publish_all,
+        restart: a.restart.clone(),
     })
 }
 
@@ -425,22 +431,50 @@ pub struct StartArgs {
     /// Connect standard input (as given to `create -i`)
     #[arg(short, long)]
     interactive: bool,
-    /// The container (name or ID)
-    container: String,
+    /// Start every container that is not running that matches the
+    /// filters, but an unless-stopped one a user stopped (as Docker does
+    /// after a reboot)
+    #[arg(long, conflicts_with_all = ["containers", "attach"])]
+    all: bool,
+    /// With --all: the filters of `ps --filter` (restart-policy=always)
+    #[arg(short, long = "filter", value_name = "KEY=VALUE", requires = "all")]
+    filter: Vec<String>,
+    /// The containers (names or IDs)
+    #[arg(required_unless_present = "all")]
+    containers: Vec<String>,
 }
 
 pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
-    if !a.attach {
-        return Ok(match start_in_background(paths, &a.container)? {
-            Ok(()) => {
-                output::println(&a.container)?;
-                0
-            }
-            Err(code) => code,
-        });
+    if a.attach {
+        let [container] = &a.containers[..] else {
+            bail!("start --attach takes one container");
+        };
+        let mut hint = |h: &str| super::hint_once(paths, h);
+        return exit_code(ops::containers::start(paths, container, &mut hint));
     }
-    let mut hint = |h: &str| super::hint_once(paths, h);
-    exit_code(ops::containers::start(paths, &a.container, &mut hint))
+    let names: Vec<String> = if a.all {
+        let filters = ps_filters(&a.filter)?;
+        ops::containers::list(paths, true)?
+            .into_iter()
+            .filter(|c| {
+                ps_matches(c, &filters)
+                    && !c.state.is_live()
+                    && !(c.record.restart == RestartPolicy::UnlessStopped && c.stopped_by_user)
+            })
+            .map(|c| c.record.name)
+            .collect()
+    } else {
+        a.containers.clone()
+    };
+    // Podman: the last failure's code, every container tried.
+    let mut code = 0;
+    for name in &names {
+        match start_in_background(paths, name)? {
+            Ok(()) => output::println(name)?,
+            Err(c) => code = c,
+        }
+    }
+    Ok(code)
 }
 
 /// Start container `name` detached: a berth process of its own (in the
@@ -557,14 +591,23 @@ pub struct PsArgs {
     #[arg(long, value_name = "FORMAT")]
     format: Option<String>,
     /// Show only containers that match: id=PREFIX, name=TEXT, label=KEY
-    /// or label=KEY=VALUE, status=created|running|exited, exited=CODE,
-    /// ancestor=IMAGE (repeated keys: any of them; different keys: all)
+    /// or label=KEY=VALUE, status=created|running|restarting|exited,
+    /// exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys:
+    /// any of them; different keys: all)
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     filter: Vec<String>,
 }
 
 /// The keys `ps --filter` knows.
-const PS_FILTERS: [&str; 6] = ["id", "name", "label", "status", "exited", "ancestor"];
+const PS_FILTERS: [&str; 7] = [
+    "id",
+    "name",
+    "label",
+    "status",
+    "exited",
+    "ancestor",
+    "restart-policy",
+];
 
 /// `ps --filter` as (key, value) pairs, checked.
 fn ps_filters(given: &[String]) -> Result<Vec<(String, String)>> {
@@ -580,8 +623,12 @@ fn ps_filters(given: &[String]) -> Result<Vec<(String, String)>> {
                     PS_FILTERS.join(", ")
                 );
             }
-            if k == "status" && !["created", "running", "exited"].contains(&v) {
-                bail!("--filter {f:?}: status is created, running or exited");
+            if k == "status" && !["created", "running", "restarting", "exited"].contains(&v) {
+                bail!("--filter {f:?}: status is created, running, restarting or exited");
+            }
+            if k == "restart-policy" {
+                crate::store::containers::RestartPolicy::parse(v)
+                    .with_context(|| format!("--filter {f:?}"))?;
             }
             if k == "exited" && v.parse::<i32>().is_err() {
                 bail!("--filter {f:?}: exited takes an exit code");
@@ -608,6 +655,7 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
             None => labels.contains_key(v),
         },
         "status" => state_name(c.state) == v,
+        "restart-policy" => r.restart.name() == v.split(':').next().unwrap_or_default(),
         "exited" => {
             matches!(c.state, State::Exited(_))
                 && r.exit_code.map(|e| e.to_string()).as_deref() == Some(v)
@@ -637,6 +685,7 @@ fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i6
             "Up {}",
             human_age(rec.started, now).trim_end_matches(" ago")
         ),
+        State::Restarting(_, c) => format!("Restarting ({c}) {}", human_age(rec.finished, now)),
         State::Exited(c) => format!("Exited ({c}) {}", human_age(rec.finished, now)),
     }
 }
@@ -664,6 +713,7 @@ fn state_name(state: State) -> &'static str {
     match state {
         State::Created => "created",
         State::Running(_) => "running",
+        State::Restarting(..) => "restarting",
         State::Exited(_) => "exited",
     }
 }
@@ -681,7 +731,7 @@ fn ps_json(c: &ContainerInfo) -> Value {
         "CreatedAt": crate::image::time::format_rfc3339(r.created),
         "State": state_name(c.state),
         "ExitCode": r.exit_code.unwrap_or(0),
-        "Pid": match c.state { State::Running(p) => p, _ => 0 },
+        "Pid": c.pid1,
         "Labels": labels_of(r),
     })
 }
@@ -906,10 +956,21 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
         "State": {
             "Status": state_name(c.state),
             "Running": matches!(c.state, State::Running(_)),
-            "Pid": match c.state { State::Running(p) => p, _ => 0 },
+            "Restarting": matches!(c.state, State::Restarting(..)),
+            // Podman's names: the program's pid 1, and the process that
+            // watches over it (berth's, as conmon in Podman).
+            "Pid": c.pid1,
+            "ConmonPid": match c.state { State::Running(p) | State::Restarting(p, _) => p, _ => 0 },
             "ExitCode": r.exit_code.unwrap_or(0),
             "StartedAt": crate::image::time::format_rfc3339(r.started),
             "FinishedAt": crate::image::time::format_rfc3339(r.finished),
+        },
+        "RestartCount": r.restart_count,
+        "HostConfig": {
+            "RestartPolicy": {
+                "Name": r.restart.name(),
+                "MaximumRetryCount": r.restart.max_retries(),
+            },
         },
         "Config": docker_config(r),
         "NetworkSettings": network_settings(&c.networks),

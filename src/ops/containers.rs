@@ -23,18 +23,28 @@ pub struct ContainerInfo {
     pub state: State,
     /// What its berth networks gave it while it runs.
     pub networks: Vec<crate::runtime::network::Settings>,
+    /// The host pid of its pid 1 while it runs (else 0).
+    pub pid1: i32,
+    /// A user stopped or killed it since a user last started it.
+    pub stopped_by_user: bool,
 }
 
 impl ContainerInfo {
     pub(crate) fn of(store: &Store, record: ContainerRecord) -> ContainerInfo {
         let state = store.container_state(&record);
         let networks = match state {
-            State::Running(_) => {
+            State::Running(_) | State::Restarting(..) => {
                 crate::runtime::network::settings(&store.containers_dir(), &record.id)
             }
             _ => Vec::new(),
         };
+        let pid1 = match state {
+            State::Running(_) => store.container_pid1(&record).map_or(0, |(p, _)| p),
+            _ => 0,
+        };
         ContainerInfo {
+            stopped_by_user: store.stopped_by_user(&record.id),
+            pid1,
             record,
             state,
             networks,
@@ -204,7 +214,7 @@ pub fn list(paths: &StorePaths, all: bool) -> Result<Vec<ContainerInfo>> {
         .containers()?
         .into_iter()
         .map(|record| ContainerInfo::of(&store, record))
-        .filter(|c| all || matches!(c.state, State::Running(_)))
+        .filter(|c| all || c.state.is_live())
         .collect())
 }
 
@@ -284,6 +294,7 @@ pub fn remove_one(store: &Store, rec: &ContainerRecord, force: bool) -> Result<(
 /// SIGKILL the container and wait until its berth process has recorded
 /// the end (or, failing that, kill that process too).
 fn kill_and_wait(store: &Store, rec: &ContainerRecord) -> Result<()> {
+    store.mark_stopped_by_user(&rec.id)?;
     let _ = signal(store, rec, Signal::SIGKILL);
     if wait_stopped(store, &rec.id, Duration::from_secs(10)) {
         return Ok(());
@@ -327,6 +338,15 @@ fn signal(store: &Store, rec: &ContainerRecord, sig: Signal) -> Result<()> {
         }
     }
     let forwarded = crate::runtime::container::FORWARDED.contains(&sig) || sig == Signal::SIGKILL;
+    // Between two runs (a restart's backoff) any signal ends it.
+    let restarting = store
+        .find_container(&rec.id)
+        .is_ok_and(|r| matches!(store.container_state(&r), State::Restarting(..)));
+    let (forwarded, sig) = if restarting && !forwarded {
+        (true, Signal::SIGTERM)
+    } else {
+        (forwarded, sig)
+    };
     match store.runner_pid(&rec.id) {
         Some(pid) if forwarded => kill(Pid::from_raw(pid), sig)
             .map_err(|e| anyhow!("signalling container {}: {}", rec.name, e.desc())),
@@ -373,6 +393,8 @@ pub fn stop(paths: &StorePaths, name: &str, timeout: Duration) -> Result<()> {
     if !store.is_running(&rec.id) {
         return Ok(());
     }
+    // Its restart policy does not apply to this end.
+    store.mark_stopped_by_user(&rec.id)?;
     signal(&store, &rec, stop_signal(&store, &rec))?;
     if wait_stopped(&store, &rec.id, timeout) {
         return Ok(());
@@ -387,6 +409,7 @@ pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<()> {
     if !store.is_running(&rec.id) {
         bail!("container {} is not running", rec.name);
     }
+    store.mark_stopped_by_user(&rec.id)?;
     signal(&store, &rec, sig)
 }
 
@@ -532,12 +555,12 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
     store.remove_orphans()?;
     let mut removed = Vec::new();
     for rec in store.containers()? {
-        if matches!(store.container_state(&rec), State::Running(_)) {
+        if store.container_state(&rec).is_live() {
             continue;
         }
         match remove_one(&store, &rec, false) {
             Ok(()) => removed.push(rec.id),
-            Err(_) if matches!(store.container_state(&rec), State::Running(_)) => {}
+            Err(_) if store.container_state(&rec).is_live() => {}
             Err(e) => return Err(e),
         }
     }

@@ -8,10 +8,11 @@ use crate::digest::Digest;
 use crate::image::config::ImageConfig;
 use crate::runtime::spec::{Mount, Network, PortMapping, Process, Rootfs, Seccomp, Spec};
 use crate::runtime::userns::Identity;
-use crate::store::containers::ContainerRecord;
+use crate::store::containers::{ContainerRecord, RestartPolicy};
 use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The PATH a container gets when its image sets none (Podman's).
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -77,6 +78,8 @@ pub struct RunOptions {
     pub publish: Vec<String>,
     /// `-P`: every TCP port the image exposes, on free host ports.
     pub publish_all: bool,
+    /// `--restart no|on-failure[:N]|always|unless-stopped`.
+    pub restart: Option<String>,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -149,25 +152,42 @@ pub fn start_with(
             return Err(e);
         }
     };
-    rec.started = crate::image::time::now_unix();
-    rec.finished = 0;
-    rec.exit_code = None;
-    // A `--rm` container's record goes when it exits: no flush for it.
-    if let Err(e) = store.save_container_with(&rec, !rm) {
-        if rm {
-            let _ = store.remove_container(&rec);
+    // A user starts it: its restart policy applies again.
+    store.clear_stopped_by_user(&rec.id);
+    rec.restart_count = 0;
+    let mut delay = Duration::ZERO;
+    let (log, mut started) = (out.log, out.started);
+    loop {
+        rec.started = crate::image::time::now_unix();
+        rec.finished = 0;
+        rec.exit_code = None;
+        rec.restarting = false;
+        // A `--rm` container's record goes when it exits: no flush for it.
+        if let Err(e) = store.save_container_with(&rec, !rm) {
+            if rm {
+                let _ = store.remove_container(&rec);
+            }
+            return Err(e);
         }
-        return Err(e);
-    }
-    let result = crate::runtime::container::run_with(spec, hint, out);
-    store.mark_stopped(&rec.id);
-    if rm {
-        store.remove_container(&rec)?;
-        // Its anonymous volumes go with it (one that cannot be removed
-        // now is left for `volume prune`).
-        let anonymous = super::volume::anonymous_of(store, spec);
-        let _ = super::volume::remove_unused(store, &anonymous);
-    } else {
+        let began = Instant::now();
+        let output = crate::runtime::container::Output {
+            log,
+            started: match started.as_mut() {
+                Some(f) => Some(&mut **f),
+                None => None,
+            },
+        };
+        let result = crate::runtime::container::run_with(spec, hint, output);
+        if rm {
+            store.mark_stopped(&rec.id);
+            store.remove_container(&rec)?;
+            // Its anonymous volumes go with it (one that cannot be removed
+            // now is left for `volume prune`).
+            let anonymous = super::volume::anonymous_of(store, spec);
+            let _ = super::volume::remove_unused(store, &anonymous);
+            drop(running);
+            return result;
+        }
         rec.finished = crate::image::time::now_unix();
         rec.exit_code = match &result {
             Ok(c) => Some(*c),
@@ -176,10 +196,45 @@ pub fn start_with(
                     .map_or(125, |s| s.code),
             ),
         };
-        store.save_container(&rec)?;
+        // A policy restarts a program that ran, only in a detached
+        // container (its berth process lives on), and never after a
+        // user's stop or kill.
+        let again = match &result {
+            Ok(code) => {
+                log.is_some()
+                    && rec.restart.restarts(
+                        *code,
+                        rec.restart_count,
+                        store.stopped_by_user(&rec.id),
+                    )
+            }
+            Err(_) => false,
+        };
+        if again {
+            delay = crate::store::containers::restart_delay(delay, began.elapsed());
+            rec.restarting = true;
+            rec.restart_count += 1;
+        }
+        // Between runs, the pid of this process stays recorded: `stop`
+        // signals it to end the wait.
+        let saved = store.save_container(&rec);
+        if saved.is_err()
+            || !again
+            || !crate::runtime::container::sleep_unless_signalled(delay)
+            || store.stopped_by_user(&rec.id)
+        {
+            store.mark_stopped(&rec.id);
+            if rec.restarting {
+                // Stopped during the wait: not restarted after all.
+                rec.restarting = false;
+                rec.restart_count -= 1;
+                store.save_container(&rec)?;
+            }
+            drop(running);
+            saved?;
+            return result;
+        }
     }
-    drop(running);
-    result
 }
 
 /// The hidden `internal-init` mode (the container's monitor and init).
@@ -197,6 +252,13 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         .with_context(|| format!("image {}", image.id.short()))?;
     let run = &config.config;
 
+    let restart = RestartPolicy::parse(opts.restart.as_deref().unwrap_or_default())?;
+    if opts.rm && !restart.is_no() {
+        bail!(
+            "the --rm option conflicts with --restart {}",
+            restart.name()
+        );
+    }
     let id = random_id()?;
     let name = match &opts.name {
         Some(n) => {
@@ -414,6 +476,9 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         owner: opts
             .owned
             .then(crate::store::containers::this_process_as_owner),
+        restart,
+        restart_count: 0,
+        restarting: false,
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");

@@ -1,6 +1,5 @@
 //! `system df`, `system check`, `system prune`, `system reset`, `info`.
 
-use crate::store::containers::State;
 use crate::store::{CheckReport, Store, StorePaths};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -60,7 +59,7 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
         for c in &ctrs {
             let size = crate::fsutil::tree_size(&store.container_dir(&c.record.id).join("upper"));
             containers.size += size;
-            if let State::Running(_) = c.state {
+            if c.state.is_live() {
                 containers.active += 1;
             } else {
                 containers.reclaimable += size;
@@ -107,7 +106,7 @@ pub struct Pruned {
 pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Result<Pruned> {
     let stopped: Vec<String> = super::containers::list(paths, true)?
         .into_iter()
-        .filter(|c| !matches!(c.state, State::Running(_)))
+        .filter(|c| !c.state.is_live())
         .map(|c| c.record.id)
         .collect();
     let containers = if stopped.is_empty() {

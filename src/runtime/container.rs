@@ -97,6 +97,31 @@ pub(super) fn forwarded_and_chld() -> SigSet {
     s
 }
 
+/// Sleep for `delay` (a restart's backoff) unless one of the signals
+/// berth forwards arrives; they are blocked in this thread since a run.
+/// `false` when one did: the user stops a restarting container.
+pub fn sleep_unless_signalled(delay: std::time::Duration) -> bool {
+    let mut set = SigSet::empty();
+    for sig in FORWARDED {
+        set.add(sig);
+    }
+    let deadline = std::time::Instant::now() + delay;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        let ts = libc::timespec {
+            tv_sec: left.as_secs() as libc::time_t,
+            tv_nsec: left.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: sigtimedwait on a valid set and timespec, without info.
+        if unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) } > 0 {
+            return false;
+        }
+    }
+}
+
 /// Run `spec` in the foreground and return the container's exit code
 /// (128+N when killed by signal N). `hint` is called once when a rootless
 /// user has no subordinate range and only the user is mapped. Must be

@@ -63,6 +63,117 @@ pub struct ContainerRecord {
     /// (killed), the next build or garbage collection removes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// What its berth process does when the program exits.
+    #[serde(default, skip_serializing_if = "RestartPolicy::is_no")]
+    pub restart: RestartPolicy,
+    /// How many times the policy restarted it since it was last started
+    /// by a user.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub restart_count: u32,
+    /// Its berth process waits to restart it (meaningful while that
+    /// process holds the running lock).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restarting: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// `--restart`: Docker's policies.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", tag = "name")]
+pub enum RestartPolicy {
+    #[default]
+    No,
+    /// Restart after a non-zero exit, at most `max_retries` times (0: no
+    /// limit).
+    OnFailure {
+        max_retries: u32,
+    },
+    Always,
+    /// As `always`, but a container a user stopped is not started by
+    /// `start --all` (after a reboot).
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    pub fn is_no(&self) -> bool {
+        *self == RestartPolicy::No
+    }
+
+    /// `no`, `on-failure[:N]`, `always`, `unless-stopped`.
+    pub fn parse(s: &str) -> Result<RestartPolicy> {
+        let unknown = || {
+            anyhow::anyhow!(
+                "invalid restart policy {s:?}: use no, on-failure[:N], always or unless-stopped"
+            )
+        };
+        Ok(match s.split_once(':') {
+            None => match s {
+                "" | "no" => RestartPolicy::No,
+                "always" => RestartPolicy::Always,
+                "unless-stopped" => RestartPolicy::UnlessStopped,
+                "on-failure" => RestartPolicy::OnFailure { max_retries: 0 },
+                _ => return Err(unknown()),
+            },
+            Some(("on-failure", n)) => RestartPolicy::OnFailure {
+                max_retries: n.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "invalid restart policy {s:?}: the retry count must be a number"
+                    )
+                })?,
+            },
+            Some(_) => return Err(unknown()),
+        })
+    }
+
+    /// Docker's `HostConfig.RestartPolicy.Name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure { .. } => "on-failure",
+            RestartPolicy::Always => "always",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        match self {
+            RestartPolicy::OnFailure { max_retries } => *max_retries,
+            _ => 0,
+        }
+    }
+
+    /// Whether a program that exited with `code` is started again, after
+    /// `restarts` restarts already; never after a user's stop or kill.
+    pub fn restarts(&self, code: i32, restarts: u32, stopped_by_user: bool) -> bool {
+        if stopped_by_user {
+            return false;
+        }
+        match self {
+            RestartPolicy::No => false,
+            RestartPolicy::OnFailure { max_retries } => {
+                code != 0 && (*max_retries == 0 || restarts < *max_retries)
+            }
+            RestartPolicy::Always | RestartPolicy::UnlessStopped => true,
+        }
+    }
+}
+
+/// Docker's restart backoff: 100 ms, doubled at each restart up to a
+/// minute, back to 100 ms after a run of 10 seconds or more.
+pub fn restart_delay(
+    previous: std::time::Duration,
+    ran: std::time::Duration,
+) -> std::time::Duration {
+    use std::time::Duration;
+    let first = Duration::from_millis(100);
+    if previous.is_zero() || ran >= Duration::from_secs(10) {
+        first
+    } else {
+        (previous * 2).min(Duration::from_secs(60))
+    }
 }
 
 impl ContainerRecord {
@@ -99,7 +210,17 @@ pub enum State {
     /// Its berth process (the parent of the container, holding its
     /// running lock) is alive; its pid (0 if unknown).
     Running(i32),
+    /// Its program exited and its berth process (pid) waits to start it
+    /// again (a restart policy); the program's exit code.
+    Restarting(i32, i32),
     Exited(i32),
+}
+
+impl State {
+    /// Whether a berth process runs it (running, or restarting).
+    pub fn is_live(&self) -> bool {
+        matches!(self, State::Running(_) | State::Restarting(..))
+    }
 }
 
 impl Store {
@@ -283,6 +404,29 @@ impl Store {
         (pid > 0 && process_start_time(pid) == Some(started)).then_some(pid)
     }
 
+    /// `containers/<id>/stopped-by-user`: `stop` or `kill` by a user ended
+    /// it; its restart policy does not apply until a user starts it.
+    fn stopped_by_user_file(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("stopped-by-user")
+    }
+
+    /// Record that a user stops or kills container `id` (before the
+    /// signal, so that its berth process sees it when the program exits).
+    pub fn mark_stopped_by_user(&self, id: &str) -> Result<()> {
+        let p = self.stopped_by_user_file(id);
+        std::fs::write(&p, b"").with_context(|| format!("writing {}", p.display()))
+    }
+
+    /// Whether a user stopped container `id` since a user last started it.
+    pub fn stopped_by_user(&self, id: &str) -> bool {
+        self.stopped_by_user_file(id).exists()
+    }
+
+    /// A user starts container `id`: its restart policy applies again.
+    pub fn clear_stopped_by_user(&self, id: &str) {
+        let _ = std::fs::remove_file(self.stopped_by_user_file(id));
+    }
+
     /// Record that the container stopped (with `code`, if it ran).
     pub fn mark_stopped(&self, id: &str) {
         let _ = std::fs::remove_file(self.pid_file(id));
@@ -309,7 +453,11 @@ impl Store {
     /// What `rec` is doing now.
     pub fn container_state(&self, rec: &ContainerRecord) -> State {
         if self.is_running(&rec.id) {
-            return State::Running(self.runner_pid(&rec.id).unwrap_or(0));
+            let pid = self.runner_pid(&rec.id).unwrap_or(0);
+            if rec.restarting {
+                return State::Restarting(pid, rec.exit_code.unwrap_or(0));
+            }
+            return State::Running(pid);
         }
         match rec.exit_code {
             Some(c) => State::Exited(c),

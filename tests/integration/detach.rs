@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Remove every container (killing running ones) when a test ends, so a
 /// failed test leaves no detached process behind.
-struct Cleanup<'a>(&'a TestEnv);
+pub(crate) struct Cleanup<'a>(pub(crate) &'a TestEnv);
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
@@ -21,10 +21,10 @@ impl Drop for Cleanup<'_> {
 
 /// How long a wait in these tests may last: a guard against a hang, not
 /// a measure of speed (the machine may be loaded).
-const HANG_GUARD: Duration = Duration::from_secs(60);
+pub(crate) const HANG_GUARD: Duration = Duration::from_secs(60);
 
 /// `run -d`: returns (within the hang guard) with the full id.
-fn run_detached(env: &TestEnv, args: &[&str]) -> String {
+pub(crate) fn run_detached(env: &TestEnv, args: &[&str]) -> String {
     let out = env.berth(["run", "-d"]).args(args).timeout(HANG_GUARD).ok();
     let id = out.stdout.trim().to_string();
     assert_eq!(id.len(), 64, "{}", out.stdout);
@@ -33,7 +33,7 @@ fn run_detached(env: &TestEnv, args: &[&str]) -> String {
 }
 
 /// The STATUS column of `ps -a` for container `name`.
-fn status(env: &TestEnv, name: &str) -> String {
+pub(crate) fn status(env: &TestEnv, name: &str) -> String {
     let out = env
         .berth(["ps", "-a", "--format", "{{.Names}}|{{.Status}}"])
         .ok();
@@ -45,7 +45,7 @@ fn status(env: &TestEnv, name: &str) -> String {
 
 /// Wait until `f` holds (up to the hang guard).
 #[track_caller]
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+pub(crate) fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(
@@ -63,18 +63,18 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 #[track_caller]
 fn container_processes(env: &TestEnv, name: &str) -> Vec<u32> {
     let out = env
-        .berth(["inspect", "--format", "{{.State.Pid}}", name])
+        .berth(["inspect", "--format", "{{.State.ConmonPid}}", name])
         .ok();
     let runner: u32 = out
         .stdout
         .trim()
         .parse()
-        .unwrap_or_else(|e| panic!("State.Pid of {name}: {e}: {:?}", out.stdout));
+        .unwrap_or_else(|e| panic!("State.ConmonPid of {name}: {e}: {:?}", out.stdout));
     assert_ne!(runner, 0, "{name} has no process: is it running?");
     assert_eq!(
         alive(&[runner]),
         [runner],
-        "State.Pid {runner} of {name} is not a live process"
+        "State.ConmonPid {runner} of {name} is not a live process"
     );
     let mut parents = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -99,7 +99,7 @@ fn container_processes(env: &TestEnv, name: &str) -> Vec<u32> {
 }
 
 /// Those of `pids` that still live (a zombie counts as gone).
-fn alive(pids: &[u32]) -> Vec<u32> {
+pub(crate) fn alive(pids: &[u32]) -> Vec<u32> {
     pids.iter()
         .copied()
         .filter(|p| {
@@ -109,7 +109,7 @@ fn alive(pids: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-fn inspect(env: &TestEnv, name: &str, field: &str) -> String {
+pub(crate) fn inspect(env: &TestEnv, name: &str, field: &str) -> String {
     env.berth(["inspect", "--format", field, name])
         .ok()
         .stdout

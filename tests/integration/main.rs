@@ -18,6 +18,7 @@ mod identity;
 mod images;
 mod interop;
 mod leaks;
+mod lifecycle;
 mod network;
 mod network_cmd;
 mod registry;

@@ -1,0 +1,257 @@
+//! What keeps detached containers alive: restart policies (carried out by
+//! the container's berth process, with Docker's backoff), as root and as
+//! the two test users.
+
+use crate::detach::{alive, eventually, inspect, run_detached, status, Cleanup, HANG_GUARD};
+use crate::identity::*;
+use crate::util::*;
+use std::time::{Duration, Instant};
+
+fn restart_count(env: &TestEnv, name: &str) -> u32 {
+    inspect(env, name, "{{.RestartCount}}").parse().unwrap()
+}
+
+each_identity!(restart_on_failure_gives_up_after_its_retries, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let args = [
+        "--name",
+        "f",
+        "--network",
+        "none",
+        "--restart",
+        "on-failure:2",
+    ];
+    run_detached(
+        &env,
+        &[&args[..], &[IMG, "sh", "-c", "echo ran; exit 1"]].concat(),
+    );
+    eventually("it gives up", || {
+        status(&env, "f").starts_with("Exited (1)") && restart_count(&env, "f") == 2
+    });
+    assert_eq!(
+        inspect(
+            &env,
+            "f",
+            "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}"
+        ),
+        "on-failure 2"
+    );
+    // Three runs, then no more.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(env.berth(["logs", "f"]).ok().stdout, "ran\nran\nran\n");
+    assert_eq!(restart_count(&env, "f"), 2);
+    assert_eq!(env.berth(["wait", "f"]).ok().stdout, "1\n");
+
+    // A success is not a failure.
+    let args = [
+        "--name",
+        "ok",
+        "--network",
+        "none",
+        "--restart",
+        "on-failure",
+    ];
+    run_detached(&env, &[&args[..], &[IMG, "true"]].concat());
+    assert_eq!(env.berth(["wait", "ok"]).ok().stdout, "0\n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(restart_count(&env, "ok"), 0);
+    assert!(status(&env, "ok").starts_with("Exited (0)"));
+    let out = env
+        .berth([
+            "ps",
+            "-a",
+            "--filter",
+            "restart-policy=on-failure",
+            "--format",
+            "{{.Names}}",
+        ])
+        .ok();
+    let mut names = out.lines();
+    names.sort();
+    assert_eq!(names, ["f", "ok"], "{}", out.stdout);
+});
+
+each_identity!(restart_always_survives_a_kill_but_not_stop, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let args = ["--name", "a", "--network", "none", "--restart", "always"];
+    // pid 1 ends on SIGTERM (a `stop` that needs no SIGKILL).
+    let script = "trap 'exit 5' TERM; sleep 1000 & wait";
+    run_detached(&env, &[&args[..], &[IMG, "sh", "-c", script]].concat());
+    assert_eq!(
+        inspect(&env, "a", "{{.HostConfig.RestartPolicy.Name}}"),
+        "always"
+    );
+    // Its program, killed from outside berth, comes back.
+    let pid: i32 = inspect(&env, "a", "{{.State.Pid}}").parse().unwrap();
+    assert!(pid > 0);
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(
+        cmdline.starts_with(b"sh\0-c\0"),
+        ".State.Pid is the program"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let mut again = 0;
+    eventually("its program runs again", || {
+        again = inspect(&env, "a", "{{.State.Pid}}").parse().unwrap();
+        again != 0 && status(&env, "a").starts_with("Up ") && restart_count(&env, "a") == 1
+    });
+    assert_ne!(again, pid);
+    assert_eq!(alive(&[again as u32]), [again as u32]);
+    // `stop` ends it for good.
+    env.berth(["stop", "-t", "30", "a"])
+        .timeout(HANG_GUARD)
+        .ok();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        status(&env, "a").starts_with("Exited (5)"),
+        "{}",
+        status(&env, "a")
+    );
+    assert_eq!(restart_count(&env, "a"), 1);
+    // A user's start counts from zero; a user's kill ends it too.
+    env.berth(["start", "a"]).ok();
+    assert_eq!(restart_count(&env, "a"), 0);
+    env.berth(["kill", "a"]).ok();
+    assert_eq!(env.berth(["wait", "a"]).ok().stdout, "137\n");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        status(&env, "a").starts_with("Exited (137)"),
+        "{}",
+        status(&env, "a")
+    );
+});
+
+each_identity!(restarts_back_off_and_stop_ends_the_wait, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let args = ["--name", "b", "--network", "none", "--restart", "always"];
+    let started = Instant::now();
+    run_detached(&env, &[&args[..], &[IMG, "sh", "-c", "exit 3"]].concat());
+    eventually("it waits to restart", || {
+        status(&env, "b").starts_with("Restarting (3)")
+    });
+    eventually("a few restarts", || restart_count(&env, "b") >= 4);
+    // 100 ms, doubled each time: n restarts take at least 100 ms × (2^n - 1)
+    // (without the backoff there would be hundreds by now).
+    let n = restart_count(&env, "b");
+    let least = Duration::from_millis(100) * ((1u32 << (n - 1)) - 1);
+    assert!(
+        started.elapsed() >= least,
+        "{n} restarts in {:?}",
+        started.elapsed()
+    );
+    assert!(n <= 12, "{n} restarts in {:?}", started.elapsed());
+    assert_eq!(inspect(&env, "b", "{{.State.Status}}"), "restarting");
+    assert!(inspect(&env, "b", "{{.State.Restarting}}") == "true");
+    let out = env
+        .berth([
+            "ps",
+            "--filter",
+            "status=restarting",
+            "--format",
+            "{{.Names}}",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "b\n");
+    // `stop` during the wait ends it at once.
+    eventually("it waits again", || {
+        status(&env, "b").starts_with("Restarting")
+    });
+    let before = restart_count(&env, "b");
+    let t = Instant::now();
+    env.berth(["stop", "-t", "30", "b"])
+        .timeout(HANG_GUARD)
+        .ok();
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    assert!(
+        status(&env, "b").starts_with("Exited (3)"),
+        "{}",
+        status(&env, "b")
+    );
+    assert!(restart_count(&env, "b") <= before);
+    assert_eq!(inspect(&env, "b", "{{.State.Restarting}}"), "false");
+});
+
+each_identity!(start_all_brings_back_what_a_reboot_stopped, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    for (name, policy) in [
+        ("always", "always"),
+        ("unless", "unless-stopped"),
+        ("stopped", "unless-stopped"),
+        ("never", "no"),
+    ] {
+        let args = ["--name", name, "--network", "none", "--restart", policy];
+        run_detached(&env, &[&args[..], &[IMG, "sleep", "1000"]].concat());
+    }
+    env.berth(["stop", "-t", "0", "stopped"]).ok();
+    // A reboot: every berth process dies at once, and nothing restarts.
+    for name in ["always", "unless", "never"] {
+        let runner: i32 = inspect(&env, name, "{{.State.ConmonPid}}").parse().unwrap();
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(runner),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+    }
+    eventually("nothing runs", || {
+        env.berth(["ps", "-q"]).ok().stdout.is_empty()
+    });
+    // The documented command after a reboot.
+    let out = env
+        .berth([
+            "start",
+            "--all",
+            "--filter",
+            "restart-policy=always",
+            "--filter",
+            "restart-policy=unless-stopped",
+        ])
+        .ok();
+    let mut started = out.lines();
+    started.sort();
+    assert_eq!(started, ["always", "unless"], "{}", out.stdout);
+    let out = env.berth(["ps", "--format", "{{.Names}}"]).ok();
+    let mut running = out.lines();
+    running.sort();
+    assert_eq!(running, ["always", "unless"]);
+});
+
+each_identity!(bad_restart_policies_are_refused, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    for (args, says) in [
+        (
+            &["--restart", "sometimes"][..],
+            "invalid restart policy \"sometimes\"",
+        ),
+        (
+            &["--restart", "on-failure:x"],
+            "the retry count must be a number",
+        ),
+        (
+            &["--rm", "--restart", "always"],
+            "--rm option conflicts with --restart",
+        ),
+    ] {
+        let out = env.berth(["run"]).args(args).args([IMG, "true"]).fails(125);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    assert!(env.berth(["ps", "-aq"]).ok().stdout.is_empty());
+});
