@@ -66,6 +66,7 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "stop" -d 'Stop running 
 complete -c berth -n "__fish_berth_needs_command" -f -a "kill" -d 'Send a signal to running containers'
 complete -c berth -n "__fish_berth_needs_command" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
 complete -c berth -n "__fish_berth_needs_command" -f -a "restart" -d 'Stop and start containers again (detached)'
+complete -c berth -n "__fish_berth_needs_command" -f -a "healthcheck" -d 'Run containers\' healthchecks'
 complete -c berth -n "__fish_berth_needs_command" -f -a "port" -d 'List the published ports of a container'
 complete -c berth -n "__fish_berth_needs_command" -f -a "mount" -d 'Mount containers\' root file systems and print where'
 complete -c berth -n "__fish_berth_needs_command" -f -a "unmount" -d 'Unmount containers\' root file systems'
@@ -597,6 +598,13 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a ca
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-timeout -d 'How long a probe may take before it counts as failed (default 30s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-retries -d 'Failures in a row that make the container unhealthy (default 3)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-start-period -d 'Time after the start in which failures do not count (default 0s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -607,6 +615,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l read-only -d 'Mount 
 complete -c berth -n "__fish_berth_using_subcommand run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand create" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -644,6 +653,13 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-timeout -d 'How long a probe may take before it counts as failed (default 30s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-retries -d 'Failures in a row that make the container unhealthy (default 3)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-start-period -d 'Time after the start in which failures do not count (default 0s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -654,6 +670,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l read-only -d 'Mou
 complete -c berth -n "__fish_berth_using_subcommand create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand create" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand start" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -772,6 +789,7 @@ complete -c berth -n "__fish_berth_using_subcommand wait" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand wait" -l condition -d 'Wait until the container is running, stopped (or exited), healthy or unhealthy (repeatable: any of them; default: stopped). Prints the exit code for stopped, -1 for the others' -r
 complete -c berth -n "__fish_berth_using_subcommand wait" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand restart" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -783,6 +801,23 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
 complete -c berth -n "__fish_berth_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Run a container\'s healthcheck once: exit 0 when it passes, 1 when it fails (and print the status)'
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand port" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand port" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand port" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -893,6 +928,13 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-timeout -d 'How long a probe may take before it counts as failed (default 30s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-retries -d 'Failures in a row that make the container unhealthy (default 3)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-start-period -d 'Time after the start in which failures do not count (default 0s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -903,6 +945,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -940,6 +983,13 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-timeout -d 'How long a probe may take before it counts as failed (default 30s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-retries -d 'Failures in a row that make the container unhealthy (default 3)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-period -d 'Time after the start in which failures do not count (default 0s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -950,6 +1000,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1112,6 +1163,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l condition -d 'Wait until the container is running, stopped (or exited), healthy or unhealthy (repeatable: any of them; default: stopped). Prints the exit code for stopped, -1 for the others' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Path of the store (images, layers, containers)' -r -F

@@ -246,6 +246,33 @@ pub struct RunArgs {
     /// kill by a user ends it for good)
     #[arg(long, value_name = "POLICY")]
     restart: Option<String>,
+    /// The healthcheck's command: a shell command, a JSON array (the
+    /// program and its arguments), or none (over the image's HEALTHCHECK)
+    #[arg(long, value_name = "COMMAND")]
+    health_cmd: Option<String>,
+    /// Time between two probes (default 30s; disable: only `healthcheck
+    /// run` probes)
+    #[arg(long, value_name = "DURATION")]
+    health_interval: Option<String>,
+    /// How long a probe may take before it counts as failed (default 30s)
+    #[arg(long, value_name = "DURATION")]
+    health_timeout: Option<String>,
+    /// Failures in a row that make the container unhealthy (default 3)
+    #[arg(long, value_name = "N")]
+    health_retries: Option<u32>,
+    /// Time after the start in which failures do not count (default 0s)
+    #[arg(long, value_name = "DURATION")]
+    health_start_period: Option<String>,
+    /// Time between two probes in the start period (default 5s)
+    #[arg(long, value_name = "DURATION")]
+    health_start_interval: Option<String>,
+    /// What to do when the container turns unhealthy: none, kill, restart
+    /// or stop
+    #[arg(long, value_name = "ACTION")]
+    health_on_failure: Option<String>,
+    /// No healthcheck, not even the image's
+    #[arg(long)]
+    no_healthcheck: bool,
     /// Pull the image: always, missing (when not in local storage) or
     /// never
     #[arg(long, value_name = "POLICY", default_value = "missing")]
@@ -319,6 +346,16 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         publish: a.publish.clone(),
         publish_all: a.publish_all,
         restart: a.restart.clone(),
+        health: ops::health::HealthFlags {
+            cmd: a.health_cmd.clone(),
+            interval: a.health_interval.clone(),
+            timeout: a.health_timeout.clone(),
+            retries: a.health_retries,
+            start_period: a.health_start_period.clone(),
+            start_interval: a.health_start_interval.clone(),
+            on_failure: a.health_on_failure.clone(),
+            no_healthcheck: a.no_healthcheck,
+        },
     })
 }
 
@@ -678,13 +715,24 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
     })
 }
 
-fn status(state: State, rec: &crate::store::containers::ContainerRecord, now: i64) -> String {
+fn status(
+    state: State,
+    rec: &crate::store::containers::ContainerRecord,
+    health: Option<&crate::store::containers::Health>,
+    now: i64,
+) -> String {
     match state {
         State::Created => "Created".into(),
-        State::Running(_) => format!(
-            "Up {}",
-            human_age(rec.started, now).trim_end_matches(" ago")
-        ),
+        State::Running(_) => {
+            let up = format!(
+                "Up {}",
+                human_age(rec.started, now).trim_end_matches(" ago")
+            );
+            match health {
+                Some(h) => format!("{up} ({})", h.status),
+                None => up,
+            }
+        }
         State::Restarting(_, c) => format!("Restarting ({c}) {}", human_age(rec.finished, now)),
         State::Exited(c) => format!("Exited ({c}) {}", human_age(rec.finished, now)),
     }
@@ -782,7 +830,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                     "Image": r.image_name,
                     "Command": r.command.join(" "),
                     "CreatedHuman": human_age(r.created, now),
-                    "Status": status(c.state, r, now),
+                    "Status": status(c.state, r, c.health.as_ref(), now),
                     "Names": r.name,
                     "State": state_name(c.state),
                     "Ports": ports_column(r),
@@ -808,7 +856,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                 r.image_name.clone(),
                 cmd,
                 human_age(r.created, now),
-                status(c.state, r, now),
+                status(c.state, r, c.health.as_ref(), now),
                 ports_column(r),
                 r.name.clone(),
             ]
@@ -957,6 +1005,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "Status": state_name(c.state),
             "Running": matches!(c.state, State::Running(_)),
             "Restarting": matches!(c.state, State::Restarting(..)),
+            "Health": c.health,
             // Podman's names: the program's pid 1, and the process that
             // watches over it (berth's, as conmon in Podman).
             "Pid": c.pid1,
@@ -994,6 +1043,7 @@ fn docker_config(r: &crate::store::containers::ContainerRecord) -> Value {
         "StopSignal": c.stop_signal,
         "ExposedPorts": c.exposed_ports,
         "Volumes": c.volumes,
+        "Healthcheck": c.healthcheck,
     })
 }
 
@@ -1342,17 +1392,54 @@ pub fn kill(paths: &StorePaths, a: &KillArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct WaitArgs {
+    /// Wait until the container is running, stopped (or exited), healthy
+    /// or unhealthy (repeatable: any of them; default: stopped). Prints
+    /// the exit code for stopped, -1 for the others
+    #[arg(long, value_name = "CONDITION")]
+    condition: Vec<String>,
     /// Containers (names or IDs)
     #[arg(required = true)]
     containers: Vec<String>,
 }
 
 pub fn wait(paths: &StorePaths, a: &WaitArgs) -> Result<i32> {
+    let conditions = a
+        .condition
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(ops::containers::Condition::parse)
+        .collect::<Result<Vec<_>>>()?;
     for c in &a.containers {
-        let code = ops::containers::wait(paths, c)?;
+        let code = ops::containers::wait_for(paths, c, &conditions)?;
         output::println(&code.to_string())?;
     }
     Ok(0)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HealthcheckCommand {
+    /// Run a container's healthcheck once: exit 0 when it passes, 1 when
+    /// it fails (and print the status)
+    Run(HealthcheckRunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HealthcheckRunArgs {
+    /// The container (name or ID)
+    container: String,
+}
+
+pub fn healthcheck(paths: &StorePaths, c: &HealthcheckCommand) -> Result<i32> {
+    match c {
+        HealthcheckCommand::Run(a) => {
+            let (passed, status) = ops::health::run(paths, &a.container)?;
+            if passed {
+                return Ok(0);
+            }
+            output::println(&status)?;
+            Ok(1)
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -124,6 +124,9 @@ pub enum Command {
     Wait(container::WaitArgs),
     /// Stop and start containers again (detached)
     Restart(container::StopArgs),
+    /// Run containers' healthchecks
+    #[command(subcommand)]
+    Healthcheck(container::HealthcheckCommand),
     /// List the published ports of a container
     Port(container::PortArgs),
     /// Mount containers' root file systems and print where
@@ -285,6 +288,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Kill(a) => container::kill(&paths, a),
         Command::Wait(a) => container::wait(&paths, a),
         Command::Restart(a) => container::restart(&paths, a),
+        Command::Healthcheck(c) => container::healthcheck(&paths, c),
         Command::Port(a) => container::port(&paths, a),
         Command::Mount(a) => container::mount(&paths, a),
         Command::Unmount(a) => container::unmount(&paths, a),

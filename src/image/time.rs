@@ -56,6 +56,16 @@ pub fn format_rfc3339(t: i64) -> String {
     )
 }
 
+/// Now as RFC 3339 in UTC with nanoseconds (`…05.123456789Z`), as Docker
+/// stamps a healthcheck's probes.
+pub fn now_rfc3339_nanos() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let whole = format_rfc3339(d.as_secs() as i64);
+    format!("{}.{:09}Z", &whole[..whole.len() - 1], d.subsec_nanos())
+}
+
 // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

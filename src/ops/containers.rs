@@ -23,6 +23,8 @@ pub struct ContainerInfo {
     pub state: State,
     /// What its berth networks gave it while it runs.
     pub networks: Vec<crate::runtime::network::Settings>,
+    /// Its healthcheck's state.
+    pub health: Option<crate::store::containers::Health>,
     /// The host pid of its pid 1 while it runs (else 0).
     pub pid1: i32,
     /// A user stopped or killed it since a user last started it.
@@ -42,7 +44,19 @@ impl ContainerInfo {
             State::Running(_) => store.container_pid1(&record).map_or(0, |(p, _)| p),
             _ => 0,
         };
+        // Its healthcheck's last state (kept after it stops, as Docker
+        // keeps it).
+        let has_check = record
+            .run_config
+            .as_ref()
+            .is_some_and(|c| c.healthcheck.is_some());
+        let health = if has_check {
+            store.health(&record.id)
+        } else {
+            None
+        };
         ContainerInfo {
+            health,
             stopped_by_user: store.stopped_by_user(&record.id),
             pid1,
             record,
@@ -374,7 +388,7 @@ pub fn parse_signal(s: &str) -> Result<Signal> {
 }
 
 /// The image's StopSignal, or SIGTERM.
-fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
+pub(crate) fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
     store
         .blob(&rec.image)
         .ok()
@@ -413,6 +427,71 @@ pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<()> {
     signal(&store, &rec, sig)
 }
 
+/// What `wait --condition` waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    Running,
+    /// Not running (`stopped` and `exited` in Podman's words).
+    Stopped,
+    Healthy,
+    Unhealthy,
+}
+
+impl Condition {
+    pub fn parse(s: &str) -> Result<Condition> {
+        Ok(match s {
+            "running" => Condition::Running,
+            "stopped" | "exited" => Condition::Stopped,
+            "healthy" => Condition::Healthy,
+            "unhealthy" => Condition::Unhealthy,
+            _ => {
+                bail!("invalid condition {s:?}: use running, stopped, exited, healthy or unhealthy")
+            }
+        })
+    }
+}
+
+/// `wait --condition`: block until container `name` meets one of
+/// `conditions`; its exit code for `stopped`, -1 for the others (as
+/// Podman prints).
+pub fn wait_for(paths: &StorePaths, name: &str, conditions: &[Condition]) -> Result<i32> {
+    if conditions.is_empty() || conditions == [Condition::Stopped] {
+        return wait(paths, name);
+    }
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    let has_check = super::health::check_of(&rec).is_some();
+    if !has_check
+        && conditions
+            .iter()
+            .all(|c| matches!(c, Condition::Healthy | Condition::Unhealthy))
+    {
+        bail!("container {} has no defined healthcheck", rec.name);
+    }
+    loop {
+        let Ok(now) = store.find_container(&rec.id) else {
+            bail!("container {} was removed", rec.name);
+        };
+        let state = store.container_state(&now);
+        let health = store.health(&rec.id).map(|h| h.status).unwrap_or_default();
+        for c in conditions {
+            let met = match c {
+                Condition::Running => matches!(state, State::Running(_)),
+                Condition::Stopped => !state.is_live() && now.started > 0,
+                Condition::Healthy => state.is_live() && health == "healthy",
+                Condition::Unhealthy => state.is_live() && health == "unhealthy",
+            };
+            if met {
+                return Ok(match c {
+                    Condition::Stopped => now.exit_code.unwrap_or(0),
+                    _ => -1,
+                });
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// `wait`: block until the container is not running; its exit code.
 pub fn wait(paths: &StorePaths, name: &str) -> Result<i32> {
     let store = Store::open(paths)?;
@@ -444,6 +523,7 @@ pub fn start_detached(
     let out = crate::runtime::container::Output {
         log: Some(&log),
         started: Some(started),
+        tick: None,
     };
     super::run::start_with(&store, rec, &spec, rm, hint, out)
 }

@@ -76,15 +76,26 @@ pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
     }
     process.stdin = opts.interactive;
     process.terminal = opts.tty;
+    Ok(spec_for(&rec, &spec, (pid1, pid1_start), process))
+}
+
+/// `process` in container `rec` (runtime spec `spec`), whose pid 1 is
+/// `(pid, start time)`.
+pub(crate) fn spec_for(
+    rec: &crate::store::containers::ContainerRecord,
+    spec: &Spec,
+    (pid1, pid1_start): (i32, u64),
+    mut process: crate::runtime::spec::Process,
+) -> ExecSpec {
     process.console_size = None;
-    Ok(ExecSpec {
+    ExecSpec {
         pid1,
         pid1_start,
-        container: rec.name,
+        container: rec.name.clone(),
         user_namespace: spec.user_namespace,
         network_namespace: spec.network != crate::runtime::spec::Network::Host,
         process,
-    })
+    }
 }
 
 /// Run the command; returns its exit code.

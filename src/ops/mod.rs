@@ -9,6 +9,7 @@ pub mod commit;
 pub mod containers;
 pub mod cp;
 pub mod exec;
+pub mod health;
 pub mod images;
 pub mod import;
 pub mod inspect;

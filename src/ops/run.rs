@@ -80,6 +80,8 @@ pub struct RunOptions {
     pub publish_all: bool,
     /// `--restart no|on-failure[:N]|always|unless-stopped`.
     pub restart: Option<String>,
+    /// `--health-*`, `--no-healthcheck`.
+    pub health: super::health::HealthFlags,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -170,14 +172,24 @@ pub fn start_with(
             return Err(e);
         }
         let began = Instant::now();
-        let output = crate::runtime::container::Output {
-            log,
-            started: match started.as_mut() {
-                Some(f) => Some(&mut **f),
-                None => None,
-            },
+        let mut ticker = super::health::Ticker::new(store, &rec);
+        let result = {
+            let mut tick = ticker.as_mut().map(|t| (t.first(), move || t.tick()));
+            let output = crate::runtime::container::Output {
+                log,
+                started: match started.as_mut() {
+                    Some(f) => Some(&mut **f),
+                    None => None,
+                },
+                tick: match tick.as_mut() {
+                    Some((first, f)) => Some((*first, f as &mut dyn FnMut() -> Duration)),
+                    None => None,
+                },
+            };
+            crate::runtime::container::run_with(spec, hint, output)
         };
-        let result = crate::runtime::container::run_with(spec, hint, output);
+        // `--health-on-failure=restart` restarts whatever the policy.
+        let restart_for_health = ticker.is_some_and(|t| t.restart);
         if rm {
             store.mark_stopped(&rec.id);
             store.remove_container(&rec)?;
@@ -201,12 +213,10 @@ pub fn start_with(
         // user's stop or kill.
         let again = match &result {
             Ok(code) => {
+                let by_user = store.stopped_by_user(&rec.id);
                 log.is_some()
-                    && rec.restart.restarts(
-                        *code,
-                        rec.restart_count,
-                        store.stopped_by_user(&rec.id),
-                    )
+                    && (restart_for_health && !by_user
+                        || rec.restart.restarts(*code, rec.restart_count, by_user))
             }
             Err(_) => false,
         };
@@ -253,6 +263,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let run = &config.config;
 
     let restart = RestartPolicy::parse(opts.restart.as_deref().unwrap_or_default())?;
+    let health_on_failure = opts.health.on_failure.clone().filter(|a| a != "none");
     if opts.rm && !restart.is_no() {
         bail!(
             "the --rm option conflicts with --restart {}",
@@ -479,6 +490,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         restart,
         restart_count: 0,
         restarting: false,
+        health_on_failure,
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -587,6 +599,7 @@ fn container_config(
     if let Some(u) = &opts.user {
         c.user = Some(u.clone());
     }
+    c.healthcheck = super::health::config(opts, image.healthcheck.as_ref())?;
     let labels = configured_labels(opts, image.labels.clone().unwrap_or_default())?;
     c.labels = (!labels.is_empty()).then_some(labels);
     for p in ports {

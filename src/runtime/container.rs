@@ -139,6 +139,13 @@ pub struct Output<'a> {
     pub log: Option<&'a std::path::Path>,
     /// Called once the container's program runs.
     pub started: Option<&'a mut dyn FnMut()>,
+    /// Called while the program runs, first after the delay it is given
+    /// with, then after each delay it returns (a healthcheck's probe);
+    /// not with a terminal.
+    pub tick: Option<(
+        std::time::Duration,
+        &'a mut dyn FnMut() -> std::time::Duration,
+    )>,
 }
 
 /// [`run`], with the container's output in a log and a call once its
@@ -279,7 +286,12 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
             super::tty::relay(pid, master, spec.process.stdin, &signals)?
         }
-        _ => wait_forwarding(pid, &signals)?,
+        _ => match out.tick.as_mut() {
+            Some((first, tick)) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
+                wait_ticking(pid, &signals, *first, &mut **tick)?
+            }
+            _ => wait_forwarding(pid, &signals)?,
+        },
     };
     drop(slirp);
     if let Network::Pasta { state_dir, .. } = &spec.network {
@@ -436,15 +448,57 @@ pub(super) fn read_error_after(
     }))
 }
 
+/// The exit code of `child` (128+N when killed by signal N) if it has
+/// ended, without waiting.
+fn reaped(child: Pid) -> Result<Option<i32>> {
+    loop {
+        return match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, c)) => Ok(Some(c)),
+            Ok(WaitStatus::Signaled(_, s, _)) => Ok(Some(128 + s as i32)),
+            Ok(_) => Ok(None),
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => bail!("waiting for process {child}: {e}"),
+        };
+    }
+}
+
+/// [`wait_forwarding`], calling `tick` after `first`, then after each
+/// delay it returns.
+fn wait_ticking(
+    child: Pid,
+    set: &SigSet,
+    first: std::time::Duration,
+    tick: &mut dyn FnMut() -> std::time::Duration,
+) -> Result<i32> {
+    let mut next = std::time::Instant::now() + first;
+    loop {
+        if let Some(code) = reaped(child)? {
+            return Ok(code);
+        }
+        let left = next.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            next = std::time::Instant::now() + tick();
+            continue;
+        }
+        let ts = libc::timespec {
+            tv_sec: left.as_secs() as libc::time_t,
+            tv_nsec: left.subsec_nanos() as libc::c_long,
+        };
+        // SAFETY: sigtimedwait on a valid set and timespec, without info.
+        let sig = unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) };
+        if sig > 0 && sig != libc::SIGCHLD {
+            if let Ok(sig) = Signal::try_from(sig) {
+                let _ = kill(child, sig);
+            }
+        }
+    }
+}
+
 /// Wait for `child`, forwarding the signals of `set` to it.
 pub(super) fn wait_forwarding(child: Pid, set: &SigSet) -> Result<i32> {
     loop {
-        match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::Exited(_, c)) => return Ok(c),
-            Ok(WaitStatus::Signaled(_, s, _)) => return Ok(128 + s as i32),
-            Ok(_) => {}
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => bail!("waiting for process {child}: {e}"),
+        if let Some(code) = reaped(child)? {
+            return Ok(code);
         }
         let sig = set.wait().context("waiting for signals")?;
         if sig != Signal::SIGCHLD {

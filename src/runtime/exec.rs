@@ -40,6 +40,7 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// One process to start in a running container.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -134,6 +135,108 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
         Ok(Some(e)) => Err(e.into()),
         Err(e) => Err(e.context(format!("executing in container {}", spec.container))),
     }
+}
+
+/// What a probe ([`exec_captured`]) printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// The program's exit code; `None` when it was killed at the deadline.
+    pub code: Option<i32>,
+    /// The first `limit` bytes of its standard output and error, merged.
+    pub output: Vec<u8>,
+}
+
+/// Run `spec` in its container with its output captured (at most `limit`
+/// bytes kept) and killed after `timeout`: a healthcheck's probe. Unlike
+/// [`exec`], it takes no signals of this process's (the container's berth
+/// process forwards those to the container), and may be called from a
+/// process with threads.
+pub fn exec_captured(spec: &ExecSpec, timeout: Duration, limit: usize) -> Result<Captured> {
+    use std::io::Read;
+    let deadline = Instant::now() + timeout;
+    let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
+    let (out_r, out_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|e| anyhow!("creating a pipe: {}", e.desc()))?;
+    let mut cmd = super::container::reexec("internal-exec", theirs.as_raw_fd(), false);
+    cmd.stdout(std::process::Stdio::from(out_w.try_clone()?))
+        .stderr(std::process::Stdio::from(out_w));
+    let spawned = cmd.spawn();
+    drop(cmd);
+    drop(theirs);
+    let mut child = spawned.context("starting berth's exec helper")?;
+    ours.set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
+        .context("setting a timeout")?;
+    let setup = super::container::send_json(&mut ours, spec, "exec spec")
+        .and_then(|()| read_error(&mut ours));
+    let mut pipe = std::fs::File::from(out_r);
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut open = true;
+    let code = loop {
+        if let Some(status) = child.try_wait().context("waiting for the probe")? {
+            break exit_code_of(status);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            // The helper's child dies with it (its parent-death signal).
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        // Wake at the deadline, on output, or every 50 ms to see whether
+        // the helper ended (a process the probe left behind may hold the
+        // pipe open).
+        let wait = left.min(Duration::from_millis(50));
+        if open {
+            let mut fds = [libc::pollfd {
+                fd: pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            // SAFETY: poll on one valid descriptor.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, wait.as_millis() as libc::c_int) };
+            if n > 0 {
+                match pipe.read(&mut buf) {
+                    Ok(0) | Err(_) => open = false,
+                    Ok(k) => keep(&mut output, &buf[..k], limit),
+                }
+            }
+        } else {
+            std::thread::sleep(wait.min(Duration::from_millis(5)));
+        }
+    };
+    if open {
+        // What is left in the pipe, without waiting for writers that
+        // outlive the probe.
+        let fd = pipe.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+        while let Ok(k) = pipe.read(&mut buf) {
+            if k == 0 {
+                break;
+            }
+            keep(&mut output, &buf[..k], limit);
+        }
+    }
+    match setup {
+        Ok(None) => Ok(Captured { code, output }),
+        Ok(Some(e)) => Err(e.into()),
+        Err(e) => Err(e.context(format!("executing in container {}", spec.container))),
+    }
+}
+
+fn keep(output: &mut Vec<u8>, more: &[u8], limit: usize) {
+    let room = limit.saturating_sub(output.len());
+    output.extend_from_slice(&more[..more.len().min(room)]);
+}
+
+fn exit_code_of(status: std::process::ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    Some(
+        status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+    )
 }
 
 // --- the helper: `berth internal-exec FD` -------------------------------------

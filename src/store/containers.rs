@@ -74,6 +74,33 @@ pub struct ContainerRecord {
     /// process holds the running lock).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restarting: bool,
+    /// `--health-on-failure`: `kill`, `restart` or `stop` (none: nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_on_failure: Option<String>,
+}
+
+/// `containers/<id>/health.json`: the healthcheck's state, as Docker's
+/// `State.Health` shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    /// `starting`, `healthy` or `unhealthy`.
+    pub status: String,
+    pub failing_streak: u32,
+    /// The last five probes, oldest first.
+    pub log: Vec<Probe>,
+}
+
+/// One probe of a healthcheck.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Probe {
+    /// RFC 3339 times.
+    pub start: String,
+    pub end: String,
+    /// 0 healthy, 1 unhealthy; -1 when it was killed at its timeout.
+    pub exit_code: i32,
+    pub output: String,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -425,6 +452,34 @@ impl Store {
     /// A user starts container `id`: its restart policy applies again.
     pub fn clear_stopped_by_user(&self, id: &str) {
         let _ = std::fs::remove_file(self.stopped_by_user_file(id));
+    }
+
+    fn health_file(&self, id: &str) -> PathBuf {
+        self.container_dir(id).join("health.json")
+    }
+
+    /// The healthcheck's state of container `id`, if it has one.
+    pub fn health(&self, id: &str) -> Option<Health> {
+        let bytes = std::fs::read(self.health_file(id)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Change the healthcheck's state of container `id` with `f` (under
+    /// `health.lock`: the container's berth process and `healthcheck run`
+    /// may probe at once); returns the new state.
+    pub fn update_health(&self, id: &str, f: impl FnOnce(&mut Health)) -> Result<Health> {
+        let _lock = FileLock::acquire(
+            &self.container_dir(id).join("health.lock"),
+            LockKind::Exclusive,
+            |_| {},
+        )?;
+        let mut h = self.health(id).unwrap_or_default();
+        f(&mut h);
+        let bytes = serde_json::to_vec(&h).context("serializing a health state")?;
+        // Not flushed: it says how the container's program is now, which
+        // a crash ends anyway.
+        fsutil::write_replacing(&self.health_file(id), &bytes)?;
+        Ok(h)
     }
 
     /// Record that the container stopped (with `code`, if it ran).

@@ -1,6 +1,6 @@
 //! What keeps detached containers alive: restart policies (carried out by
-//! the container's berth process, with Docker's backoff), as root and as
-//! the two test users.
+//! the container's berth process, with Docker's backoff) and healthchecks
+//! (probed by that process), as root and as the two test users.
 
 use crate::detach::{alive, eventually, inspect, run_detached, status, Cleanup, HANG_GUARD};
 use crate::identity::*;
@@ -253,5 +253,306 @@ each_identity!(bad_restart_policies_are_refused, |who| {
         assert!(out.stderr.contains(says), "{}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     }
+    assert!(env.berth(["ps", "-aq"]).ok().stdout.is_empty());
+});
+
+fn health(env: &TestEnv, name: &str) -> serde_json::Value {
+    let out = env
+        .berth(["inspect", "--format", "{{json .State.Health}}", name])
+        .ok();
+    serde_json::from_str(out.stdout.trim()).unwrap()
+}
+
+each_identity!(healthcheck_goes_starting_healthy_unhealthy, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // The image's HEALTHCHECK.
+    let ctx = env.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!(
+            "FROM {IMG}\nHEALTHCHECK --interval=200ms --retries=2 CMD test -e /tmp/ok && echo fine\n"
+        ),
+    )
+    .unwrap();
+    env.berth(["build", "-q", "-t", "checked", ctx.to_str().unwrap()])
+        .ok();
+    run_detached(
+        &env,
+        &[
+            "--name",
+            "h",
+            "--network",
+            "none",
+            "checked",
+            "sleep",
+            "1000",
+        ],
+    );
+    assert!(
+        status(&env, "h").ends_with(" (starting)"),
+        "{}",
+        status(&env, "h")
+    );
+    assert_eq!(
+        inspect(&env, "h", "{{json .Config.Healthcheck.Test}}"),
+        r#"["CMD-SHELL","test -e /tmp/ok && echo fine"]"#
+    );
+    env.berth(["exec", "h", "touch", "/tmp/ok"]).ok();
+    let out = env
+        .berth(["wait", "--condition", "healthy", "h"])
+        .timeout(HANG_GUARD)
+        .ok();
+    assert_eq!(out.stdout, "-1\n");
+    assert!(
+        status(&env, "h").ends_with(" (healthy)"),
+        "{}",
+        status(&env, "h")
+    );
+    let h = health(&env, "h");
+    assert_eq!(h["Status"], "healthy");
+    assert_eq!(h["FailingStreak"], 0);
+    let log = h["Log"].as_array().unwrap();
+    assert!(!log.is_empty() && log.len() <= 5, "{h}");
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last["ExitCode"].as_i64(), last["Output"].as_str()),
+        (Some(0), Some("fine\n"))
+    );
+    // The probe begins to fail: unhealthy after two failures in a row.
+    env.berth(["exec", "h", "rm", "/tmp/ok"]).ok();
+    env.berth(["wait", "--condition", "unhealthy", "h"])
+        .timeout(HANG_GUARD)
+        .ok();
+    let h = health(&env, "h");
+    assert!(h["FailingStreak"].as_u64().unwrap() >= 2, "{h}");
+    assert!(
+        status(&env, "h").ends_with(" (unhealthy)"),
+        "{}",
+        status(&env, "h")
+    );
+    // Probes keep going: it stays unhealthy, the log keeps the last five.
+    eventually("five probes in the log", || {
+        health(&env, "h")["Log"].as_array().unwrap().len() == 5
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(health(&env, "h")["Log"].as_array().unwrap().len(), 5);
+    // `healthcheck run`: 1 and the status when it fails, 0 when it passes.
+    let out = env.berth(["healthcheck", "run", "h"]).fails(1);
+    assert_eq!(out.stdout, "unhealthy\n");
+    env.berth(["exec", "h", "touch", "/tmp/ok"]).ok();
+    env.berth(["healthcheck", "run", "h"]).ok();
+    assert_eq!(health(&env, "h")["Status"], "healthy");
+    env.berth(["healthcheck", "run", "nonesuch"]).fails(125);
+
+    // --no-healthcheck: not even the image's.
+    run_detached(
+        &env,
+        &[
+            "--name",
+            "n",
+            "--network",
+            "none",
+            "--no-healthcheck",
+            "checked",
+            "sleep",
+            "1000",
+        ],
+    );
+    assert_eq!(
+        inspect(&env, "n", "{{json .Config.Healthcheck.Test}}"),
+        r#"["NONE"]"#
+    );
+    assert!(status(&env, "n").starts_with("Up ") && !status(&env, "n").contains('('));
+    let out = env.berth(["healthcheck", "run", "n"]).fails(125);
+    assert!(
+        out.stderr.contains("has no defined healthcheck"),
+        "{}",
+        out.stderr
+    );
+});
+
+each_identity!(health_start_period_and_timeout, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // Failures in the start period do not count.
+    let args = [
+        "--name",
+        "p",
+        "--network",
+        "none",
+        "--health-cmd",
+        "false",
+        "--health-retries",
+        "1",
+        "--health-start-period",
+        "60s",
+        "--health-start-interval",
+        "100ms",
+    ];
+    run_detached(&env, &[&args[..], &[IMG, "sleep", "1000"]].concat());
+    eventually("three probes", || {
+        health(&env, "p")["Log"].as_array().unwrap().len() >= 3
+    });
+    let h = health(&env, "p");
+    assert_eq!(
+        (h["Status"].as_str(), h["FailingStreak"].as_u64()),
+        (Some("starting"), Some(0)),
+        "{h}"
+    );
+    // A probe that outlasts its timeout fails, and is killed.
+    let args = [
+        "--name",
+        "t",
+        "--network",
+        "none",
+        "--health-cmd",
+        "[\"sleep\", \"30\"]",
+        "--health-interval",
+        "100ms",
+        "--health-timeout",
+        "300ms",
+        "--health-retries",
+        "1",
+    ];
+    run_detached(&env, &[&args[..], &[IMG, "sleep", "1000"]].concat());
+    env.berth(["wait", "--condition", "unhealthy", "t"])
+        .timeout(HANG_GUARD)
+        .ok();
+    let h = health(&env, "t");
+    let last = h["Log"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["ExitCode"], -1, "{h}");
+    assert_eq!(
+        last["Output"], "Health check exceeded timeout (300ms)",
+        "{h}"
+    );
+    // The killed probes are gone from the container.
+    eventually("three probes", || {
+        health(&env, "t")["Log"].as_array().unwrap().len() >= 3
+    });
+    let out = env
+        .berth(["exec", "t", "sh", "-c", "cat /proc/[0-9]*/cmdline"])
+        .ok();
+    assert!(
+        out.stdout.matches("sleep\x0030").count() <= 1,
+        "{}",
+        out.stdout
+    );
+});
+
+each_identity!(health_on_failure_acts, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let program = "trap 'exit 0' TERM; touch /tmp/ok; sleep 1000 & wait";
+    let check = [
+        "--network",
+        "none",
+        "--health-cmd",
+        "test -e /tmp/ok",
+        "--health-interval",
+        "100ms",
+        "--health-retries",
+        "1",
+    ];
+    for action in ["restart", "kill", "stop"] {
+        let name = format!("on-{action}");
+        let policy = format!("--health-on-failure={action}");
+        let more = ["--name", &name, &policy, "--restart", "always"];
+        // Only `stop` has a policy that would restart it: restart is the
+        // action's doing.
+        let more = if action == "stop" {
+            &more[..]
+        } else {
+            &more[..3]
+        };
+        run_detached(
+            &env,
+            &[&check[..], more, &[IMG, "sh", "-c", program]].concat(),
+        );
+        env.berth(["wait", "--condition", "healthy", &name])
+            .timeout(HANG_GUARD)
+            .ok();
+        env.berth(["exec", &name, "rm", "/tmp/ok"]).ok();
+    }
+    // restart: it runs again (its program makes the file again) and is
+    // healthy again.
+    eventually("on-restart restarted", || {
+        restart_count(&env, "on-restart") == 1
+    });
+    env.berth(["wait", "--condition", "healthy", "on-restart"])
+        .timeout(HANG_GUARD)
+        .ok();
+    assert!(status(&env, "on-restart").starts_with("Up "));
+    // kill: SIGKILL, and no policy brings it back.
+    assert_eq!(
+        env.berth(["wait", "on-kill"])
+            .timeout(HANG_GUARD)
+            .ok()
+            .stdout,
+        "137\n"
+    );
+    // stop: the stop signal, and not even `always` brings it back.
+    assert_eq!(
+        env.berth(["wait", "on-stop"])
+            .timeout(HANG_GUARD)
+            .ok()
+            .stdout,
+        "0\n"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        status(&env, "on-stop").starts_with("Exited (0)"),
+        "{}",
+        status(&env, "on-stop")
+    );
+    assert_eq!(restart_count(&env, "on-stop"), 0);
+});
+
+each_identity!(bad_health_options_are_refused, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    for (args, says) in [
+        (
+            &["--health-cmd", "true", "--health-on-failure", "explode"][..],
+            "invalid --health-on-failure \"explode\"",
+        ),
+        (
+            &["--health-cmd", "true", "--health-interval", "soon"],
+            "invalid --health-interval \"soon\"",
+        ),
+        (
+            &["--health-cmd", "true", "--health-retries", "0"],
+            "invalid --health-retries 0",
+        ),
+        (&["--health-cmd", "[oops"], "not a JSON array"),
+        (
+            &["--health-interval", "1s"],
+            "--health-* options need a healthcheck",
+        ),
+        (
+            &["--health-cmd", "true", "--no-healthcheck"],
+            "conflicts with --health-cmd",
+        ),
+    ] {
+        let out = env
+            .berth(["create"])
+            .args(args)
+            .args([IMG, "true"])
+            .fails(125);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    let out = env
+        .berth(["wait", "--condition", "sideways", "x"])
+        .fails(125);
+    assert!(out.stderr.contains("invalid condition"), "{}", out.stderr);
     assert!(env.berth(["ps", "-aq"]).ok().stdout.is_empty());
 });
