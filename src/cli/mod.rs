@@ -168,6 +168,18 @@ impl Cli {
 /// Parse the command line, run the command, report an error in one line;
 /// returns the exit code.
 pub fn main() -> i32 {
+    // berth's own helpers (`internal-exec FD`, `internal-init FD`), which
+    // re-execute berth for every exec and healthcheck probe: straight to
+    // work, without building the command line's definitions.
+    let mut args = std::env::args_os().skip(1);
+    if let (Some(mode), Some(fd), None) = (args.next(), args.next(), args.next()) {
+        let fd = fd.to_str().and_then(|f| f.parse::<i32>().ok());
+        match (mode.to_str(), fd) {
+            (Some("internal-exec"), Some(fd)) => return crate::ops::exec::internal_exec(fd),
+            (Some("internal-init"), Some(fd)) => return crate::ops::run::internal_init(fd),
+            _ => {}
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
