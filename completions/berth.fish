@@ -597,6 +597,8 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l dns-option -d 'An op
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -652,6 +654,8 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l dns-option -d 'An
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -771,7 +775,7 @@ complete -c berth -n "__fish_berth_using_subcommand stop" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c berth -n "__fish_berth_using_subcommand stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand stop" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand kill" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -798,7 +802,7 @@ complete -c berth -n "__fish_berth_using_subcommand restart" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c berth -n "__fish_berth_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand restart" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -863,36 +867,37 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "run" -d 'Run a command in a new container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "create" -d 'Create a container without starting it'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "start" -d 'Start a created container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "ls" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "ps" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "list" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "rm" -d 'Remove containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "inspect" -d 'Display the configuration of containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "diff" -d 'Show the changes of a container\'s file system'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "commit" -d 'Create an image from a container\'s changes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "cp" -d 'Copy files between a container and the host'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "exec" -d 'Run a command in a running container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "prune" -d 'Remove all stopped containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "logs" -d 'Show the output of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "kill" -d 'Send a signal to running containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "restart" -d 'Stop and start containers again (detached)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "port" -d 'List the published ports of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "mount" -d 'Mount containers\' root file systems and print where'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "unmount" -d 'Unmount containers\' root file systems'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount" -f -a "umount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "start" -d 'Start a created container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ls" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "list" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "diff" -d 'Show the changes of a container\'s file system'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "commit" -d 'Create an image from a container\'s changes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exec" -d 'Run a command in a running container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "prune" -d 'Remove all stopped containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "logs" -d 'Show the output of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "kill" -d 'Send a signal to running containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "restart" -d 'Stop and start containers again (detached)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "mount" -d 'Mount containers\' root file systems and print where'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "unmount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "umount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exists" -d 'Exit 0 when a container exists, 1 when it does not'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -927,6 +932,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -982,6 +989,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a capability (e.g. NET_RAW, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a capability (e.g. CHOWN, or ALL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -1145,7 +1154,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1172,7 +1181,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1212,6 +1221,14 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

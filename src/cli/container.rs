@@ -61,6 +61,14 @@ pub enum ContainerCommand {
     /// Unmount containers' root file systems
     #[command(visible_alias = "umount")]
     Unmount(UnmountArgs),
+    /// Exit 0 when a container exists, 1 when it does not
+    Exists(ExistsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExistsArgs {
+    /// The container (name or ID)
+    container: String,
 }
 
 pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
@@ -84,6 +92,11 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Port(a) => port(paths, a),
         ContainerCommand::Mount(a) => mount(paths, a),
         ContainerCommand::Unmount(a) => unmount(paths, a),
+        ContainerCommand::Exists(a) => Ok(if ops::containers::exists(paths, &a.container)? {
+            0
+        } else {
+            1
+        }),
     }
 }
 
@@ -241,6 +254,14 @@ pub struct RunArgs {
     /// label=disable (SELinux options are ignored), apparmor=unconfined
     #[arg(long, value_name = "OPT")]
     security_opt: Vec<String>,
+    /// Signal that stops the container (default: the image's STOPSIGNAL,
+    /// else SIGTERM)
+    #[arg(long, value_name = "SIGNAL")]
+    stop_signal: Option<String>,
+    /// Seconds `stop` waits for the stop signal to end the container
+    /// before SIGKILL (default 10)
+    #[arg(long, value_name = "SECONDS")]
+    stop_timeout: Option<u64>,
     /// Restart policy of a detached container when its program exits:
     /// no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or
     /// kill by a user ends it for good)
@@ -346,6 +367,8 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         publish: a.publish.clone(),
         publish_all: a.publish_all,
         restart: a.restart.clone(),
+        stop_signal: a.stop_signal.clone(),
+        stop_timeout: a.stop_timeout,
         health: ops::health::HealthFlags {
             cmd: a.health_cmd.clone(),
             interval: a.health_interval.clone(),
@@ -1041,6 +1064,7 @@ fn docker_config(r: &crate::store::containers::ContainerRecord) -> Value {
         "WorkingDir": c.working_dir.unwrap_or_default(),
         "Labels": labels_of(r),
         "StopSignal": c.stop_signal,
+        "StopTimeout": r.stop_timeout.unwrap_or(ops::containers::STOP_TIMEOUT.as_secs()),
         "ExposedPorts": c.exposed_ports,
         "Volumes": c.volumes,
         "Healthcheck": c.healthcheck,
@@ -1338,15 +1362,9 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
 #[derive(Args, Debug)]
 pub struct StopArgs {
     /// Seconds to wait for the stop signal to end the container before
-    /// SIGKILL
-    #[arg(
-        short = 't',
-        long = "time",
-        alias = "timeout",
-        value_name = "SECONDS",
-        default_value_t = 10
-    )]
-    time: u64,
+    /// SIGKILL (default: the container's --stop-timeout, else 10)
+    #[arg(short = 't', long = "time", alias = "timeout", value_name = "SECONDS")]
+    time: Option<u64>,
     /// Containers (names or IDs)
     #[arg(required = true)]
     containers: Vec<String>,
@@ -1354,7 +1372,7 @@ pub struct StopArgs {
 
 pub fn stop(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
     for c in &a.containers {
-        ops::containers::stop(paths, c, std::time::Duration::from_secs(a.time))?;
+        ops::containers::stop(paths, c, a.time.map(std::time::Duration::from_secs))?;
         output::println(c)?;
     }
     Ok(0)
@@ -1362,7 +1380,7 @@ pub fn stop(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
 
 pub fn restart(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
     for c in &a.containers {
-        ops::containers::stop(paths, c, std::time::Duration::from_secs(a.time))?;
+        ops::containers::stop(paths, c, a.time.map(std::time::Duration::from_secs))?;
         if let Err(code) = start_in_background(paths, c)? {
             return Ok(code);
         }

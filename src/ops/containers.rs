@@ -387,23 +387,43 @@ pub fn parse_signal(s: &str) -> Result<Signal> {
         .map_err(|_| anyhow!("invalid signal {s:?}"))
 }
 
-/// The image's StopSignal, or SIGTERM.
+/// The container's StopSignal (`--stop-signal`, else its image's), or
+/// SIGTERM.
 pub(crate) fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
-    store
-        .blob(&rec.image)
-        .ok()
-        .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
-        .and_then(|c| c.config.stop_signal)
+    let configured = match &rec.run_config {
+        Some(c) => c.stop_signal.clone(),
+        // A record from before the configuration was kept: the image's.
+        None => store
+            .blob(&rec.image)
+            .ok()
+            .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
+            .and_then(|c| c.config.stop_signal),
+    };
+    configured
         .and_then(|s| parse_signal(&s).ok())
         .unwrap_or(Signal::SIGTERM)
+}
+
+/// How long `stop` waits by default before SIGKILL (Docker's, Podman's).
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `container exists`: whether container `name` (name or ID) exists.
+pub fn exists(paths: &StorePaths, name: &str) -> Result<bool> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(false);
+    };
+    Ok(store.find_container(name).is_ok())
 }
 
 /// `stop`: the image's stop signal (SIGTERM by default), then SIGKILL
 /// after `timeout`; returns once the exit is recorded. A container that
 /// does not run is left as it is.
-pub fn stop(paths: &StorePaths, name: &str, timeout: Duration) -> Result<()> {
+pub fn stop(paths: &StorePaths, name: &str, timeout: Option<Duration>) -> Result<()> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
+    let timeout = timeout
+        .or(rec.stop_timeout.map(Duration::from_secs))
+        .unwrap_or(STOP_TIMEOUT);
     if !store.is_running(&rec.id) {
         return Ok(());
     }

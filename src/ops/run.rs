@@ -82,6 +82,9 @@ pub struct RunOptions {
     pub restart: Option<String>,
     /// `--health-*`, `--no-healthcheck`.
     pub health: super::health::HealthFlags,
+    /// `--stop-signal`, `--stop-timeout` (seconds).
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<u64>,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -491,6 +494,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
         restart_count: 0,
         restarting: false,
         health_on_failure,
+        stop_timeout: opts.stop_timeout,
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -600,6 +604,10 @@ fn container_config(
         c.user = Some(u.clone());
     }
     c.healthcheck = super::health::config(opts, image.healthcheck.as_ref())?;
+    if let Some(s) = &opts.stop_signal {
+        super::containers::parse_signal(s).with_context(|| format!("--stop-signal {s}"))?;
+        c.stop_signal = Some(s.clone());
+    }
     let labels = configured_labels(opts, image.labels.clone().unwrap_or_default())?;
     c.labels = (!labels.is_empty()).then_some(labels);
     for p in ports {

@@ -77,6 +77,9 @@ pub struct ContainerRecord {
     /// `--health-on-failure`: `kill`, `restart` or `stop` (none: nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_on_failure: Option<String>,
+    /// `--stop-timeout`: seconds `stop` waits before SIGKILL by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<u64>,
 }
 
 /// `containers/<id>/health.json`: the healthcheck's state, as Docker's

@@ -556,3 +556,43 @@ each_identity!(bad_health_options_are_refused, |who| {
     assert!(out.stderr.contains("invalid condition"), "{}", out.stderr);
     assert!(env.berth(["ps", "-aq"]).ok().stdout.is_empty());
 });
+
+each_identity!(stop_signal_stop_timeout_and_exists, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let script = "trap 'echo usr1; exit 7' USR1; sleep 1000 & wait";
+    let args = [
+        "--name",
+        "sig",
+        "--network",
+        "none",
+        "--stop-signal",
+        "USR1",
+    ];
+    run_detached(&env, &[&args[..], &[IMG, "sh", "-c", script]].concat());
+    assert_eq!(inspect(&env, "sig", "{{.Config.StopSignal}}"), "USR1");
+    assert_eq!(inspect(&env, "sig", "{{.Config.StopTimeout}}"), "10");
+    env.berth(["stop", "sig"]).timeout(HANG_GUARD).ok();
+    assert_eq!(env.berth(["wait", "sig"]).ok().stdout, "7\n");
+    assert_eq!(env.berth(["logs", "sig"]).ok().stdout, "usr1\n");
+
+    // pid 1 ignores SIGTERM: `stop` waits the container's timeout, not 10 s.
+    let args = ["--name", "slow", "--network", "none", "--stop-timeout", "1"];
+    run_detached(&env, &[&args[..], &[IMG, "sleep", "1000"]].concat());
+    assert_eq!(inspect(&env, "slow", "{{.Config.StopTimeout}}"), "1");
+    let t = Instant::now();
+    env.berth(["stop", "slow"]).timeout(HANG_GUARD).ok();
+    let took = t.elapsed();
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    assert!(took < Duration::from_secs(9), "{took:?}");
+    assert_eq!(env.berth(["wait", "slow"]).ok().stdout, "137\n");
+
+    env.berth(["container", "exists", "slow"]).ok();
+    env.berth(["container", "exists", "nonesuch"]).fails(1);
+    let out = env
+        .berth(["create", "--stop-signal", "NOPE", IMG, "true"])
+        .fails(125);
+    assert!(out.stderr.contains("--stop-signal NOPE"), "{}", out.stderr);
+});
