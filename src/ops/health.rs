@@ -261,6 +261,11 @@ impl<'a> Ticker<'a> {
     /// The ticker of a container that is starting, with its state reset
     /// to `starting`; `None` without a check that probes on its own.
     pub fn new(store: &'a Store, rec: &ContainerRecord) -> Option<Ticker<'a>> {
+        // berth's own containers (build steps) are not probed, as Docker
+        // does not probe a build's.
+        if rec.owner.is_some() {
+            return None;
+        }
         let check = check_of(rec)?;
         let _ = store.update_health(&rec.id, |h| {
             *h = Health {

@@ -596,3 +596,37 @@ each_identity!(stop_signal_stop_timeout_and_exists, |who| {
         .fails(125);
     assert!(out.stderr.contains("--stop-signal NOPE"), "{}", out.stderr);
 });
+
+each_identity!(build_steps_are_not_probed, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let ctx = env.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    let build = |dockerfile: String, tag: &str| {
+        std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+        env.berth(["build", "-q", "-t", tag, ctx.to_str().unwrap()])
+            .timeout(HANG_GUARD)
+            .ok();
+    };
+    build(
+        format!("FROM {IMG}\nHEALTHCHECK --interval=100ms CMD touch /probed\n"),
+        "probed",
+    );
+    // A step of a build from that image is a container too, but Docker
+    // does not run its image's healthcheck, and neither does berth.
+    build(
+        "FROM probed\nRUN sleep 1 && test ! -e /probed\n".to_string(),
+        "unprobed",
+    );
+    // Whereas a container of it is probed.
+    let _c = Cleanup(&env);
+    run_detached(
+        &env,
+        &["--name", "c", "--network", "none", "probed", "sleep", "100"],
+    );
+    env.berth(["wait", "--condition", "healthy", "c"])
+        .timeout(HANG_GUARD)
+        .ok();
+    env.berth(["exec", "c", "sh", "-c", "test -e /probed"]).ok();
+});
