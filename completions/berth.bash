@@ -3956,7 +3956,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__system__subcmd__prune)
-            opts="-a -f -h -V --root --runroot --log-level --all --force --help --version"
+            opts="-a -f -h -V --root --runroot --log-level --all --force --volumes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

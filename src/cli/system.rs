@@ -135,6 +135,9 @@ pub struct SystemPruneArgs {
     /// Do not ask for confirmation
     #[arg(short, long)]
     force: bool,
+    /// Remove every volume no container uses too
+    #[arg(long)]
+    volumes: bool,
 }
 
 fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
@@ -143,11 +146,16 @@ fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
     } else {
         "all dangling images"
     };
-    let q = format!("WARNING! This command removes:\n\t- all stopped containers\n\t- {images}\n\t- all layers no image uses\n\nAre you sure you want to continue?");
+    let volumes = if a.volumes {
+        "\n\t- all volumes not used by at least one container"
+    } else {
+        ""
+    };
+    let q = format!("WARNING! This command removes:\n\t- all stopped containers\n\t- {images}\n\t- all layers no image uses{volumes}\n\nAre you sure you want to continue?");
     if !a.force && !output::confirm(&q) {
         return Ok(0);
     }
-    let pruned = ops::system::prune(paths, a.all, waiting)?;
+    let pruned = ops::system::prune(paths, a.all, a.volumes, waiting)?;
     let mut out = String::new();
     if !pruned.containers.is_empty() {
         out.push_str("Deleted Containers\n");
@@ -159,6 +167,12 @@ fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
         out.push_str("Deleted Images\n");
         for d in &pruned.images {
             out.push_str(&format!("{}\n", d.hex()));
+        }
+    }
+    if !pruned.volumes.is_empty() {
+        out.push_str("Deleted Volumes\n");
+        for v in &pruned.volumes {
+            out.push_str(&format!("{v}\n"));
         }
     }
     out.push_str(&format!(

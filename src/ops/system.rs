@@ -66,14 +66,21 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
             }
         }
     }
-    Ok(vec![
-        images,
-        containers,
-        DfRow {
-            kind: "Local Volumes",
-            ..Default::default()
-        },
-    ])
+    let mut volumes = DfRow {
+        kind: "Local Volumes",
+        ..Default::default()
+    };
+    for v in super::volume::list(paths)? {
+        let size = crate::fsutil::tree_size(&v.mountpoint);
+        volumes.total += 1;
+        volumes.size += size;
+        if v.users.is_empty() {
+            volumes.reclaimable += size;
+        } else {
+            volumes.active += 1;
+        }
+    }
+    Ok(vec![images, containers, volumes])
 }
 
 /// `system check [--repair] [--quick]`.
@@ -98,12 +105,19 @@ pub fn check(
 pub struct Pruned {
     pub containers: Vec<String>,
     pub images: Vec<crate::digest::Digest>,
+    pub volumes: Vec<String>,
     pub bytes: u64,
 }
 
 /// `system prune`: stopped containers, then dangling (or, with `all`,
-/// unused) images and every layer nothing uses.
-pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Result<Pruned> {
+/// unused) images and every layer nothing uses; with `volumes`, then
+/// every volume no container uses.
+pub fn prune(
+    paths: &StorePaths,
+    all: bool,
+    volumes: bool,
+    on_wait: impl FnOnce(&Path),
+) -> Result<Pruned> {
     let stopped: Vec<String> = super::containers::list(paths, true)?
         .into_iter()
         .filter(|c| !c.state.is_live())
@@ -114,10 +128,24 @@ pub fn prune(paths: &StorePaths, all: bool, on_wait: impl FnOnce(&Path)) -> Resu
     } else {
         super::containers::remove(paths, &stopped, false, false, false)?
     };
-    let (images, bytes) = super::remove::prune_images(paths, all, on_wait)?;
+    let (images, mut bytes) = super::remove::prune_images(paths, all, on_wait)?;
+    let mut pruned_volumes = Vec::new();
+    if volumes {
+        let sizes: std::collections::HashMap<String, u64> = super::volume::list(paths)?
+            .into_iter()
+            .filter(|v| v.users.is_empty())
+            .map(|v| (v.record.name, crate::fsutil::tree_size(&v.mountpoint)))
+            .collect();
+        pruned_volumes = super::volume::prune(paths, &[])?;
+        bytes += pruned_volumes
+            .iter()
+            .filter_map(|n| sizes.get(n))
+            .sum::<u64>();
+    }
     Ok(Pruned {
         containers,
         images,
+        volumes: pruned_volumes,
         bytes,
     })
 }

@@ -473,3 +473,69 @@ each_identity!(volume_u_option_gives_it_to_the_user, |who| {
         .run();
     assert_eq!(out.code, 125, "{}", out.stderr);
 });
+
+each_identity!(system_df_and_prune_count_volumes, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    // v1: 100,000 bytes, no user; v2: empty, used by a (stopped) container.
+    env.berth(["volume", "create", "v1"]).ok();
+    env.berth([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "v1:/data",
+        IMG,
+        "busybox",
+        "dd",
+        "if=/dev/zero",
+        "of=/data/f",
+        "bs=1000",
+        "count=100",
+    ])
+    .ok();
+    env.berth(["create", "--name", "c", "-v", "v2:/data", IMG, "true"])
+        .ok();
+    let row = || {
+        let df = env.berth(["system", "df", "--format", "json"]).ok().json();
+        df.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["Type"] == "Local Volumes")
+            .unwrap_or_else(|| panic!("no volumes row: {df:#}"))
+            .clone()
+    };
+    let v = row();
+    assert_eq!(
+        (v["Total"].as_u64(), v["Active"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["Size"], 100_000, "{v}");
+    assert_eq!(v["Reclaimable"], 100_000, "{v}");
+    // Without --volumes, system prune leaves volumes alone.
+    let out = env.berth(["system", "prune", "-f"]).ok();
+    assert!(!out.stdout.contains("Deleted Volumes"), "{}", out.stdout);
+    assert_eq!(names(&env, &[]), "v1 v2");
+    // With it, the unused ones go (v2 too, once its container has gone).
+    let out = env.berth(["system", "prune", "-f", "--volumes"]).ok();
+    assert!(
+        out.stdout.contains("Deleted Volumes\nv1\nv2\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Total reclaimed space: 100"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(names(&env, &[]), "");
+    let v = row();
+    assert_eq!(
+        (v["Total"].as_u64(), v["Size"].as_u64()),
+        (Some(0), Some(0)),
+        "{v}"
+    );
+});
