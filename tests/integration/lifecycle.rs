@@ -100,12 +100,17 @@ each_identity!(restart_always_survives_a_kill_but_not_stop, |who| {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
+    // (Three reads, not one snapshot: the pid is read last, so that the
+    // killed one, recorded until its monitor has reaped it, is not taken
+    // for the new one.)
     let mut again = 0;
     eventually("its program runs again", || {
+        if !(restart_count(&env, "a") == 1 && status(&env, "a").starts_with("Up ")) {
+            return false;
+        }
         again = inspect(&env, "a", "{{.State.Pid}}").parse().unwrap();
-        again != 0 && status(&env, "a").starts_with("Up ") && restart_count(&env, "a") == 1
+        again != 0 && again != pid
     });
-    assert_ne!(again, pid);
     assert_eq!(alive(&[again as u32]), [again as u32]);
     // `stop` ends it for good.
     env.berth(["stop", "-t", "30", "a"])
@@ -153,18 +158,21 @@ each_identity!(restarts_back_off_and_stop_ends_the_wait, |who| {
         started.elapsed()
     );
     assert!(n <= 12, "{n} restarts in {:?}", started.elapsed());
-    assert_eq!(inspect(&env, "b", "{{.State.Status}}"), "restarting");
-    assert!(inspect(&env, "b", "{{.State.Restarting}}") == "true");
-    let out = env
-        .berth([
-            "ps",
-            "--filter",
-            "status=restarting",
-            "--format",
-            "{{.Names}}",
-        ])
-        .ok();
-    assert_eq!(out.stdout, "b\n");
+    // (Between its short runs: retried until a wait is seen.)
+    eventually("inspect and ps show it restarting", || {
+        inspect(&env, "b", "{{.State.Status}} {{.State.Restarting}}") == "restarting true"
+            && env
+                .berth([
+                    "ps",
+                    "--filter",
+                    "status=restarting",
+                    "--format",
+                    "{{.Names}}",
+                ])
+                .ok()
+                .stdout
+                == "b\n"
+    });
     // `stop` during the wait ends it at once.
     eventually("it waits again", || {
         status(&env, "b").starts_with("Restarting")
@@ -175,10 +183,11 @@ each_identity!(restarts_back_off_and_stop_ends_the_wait, |who| {
         .timeout(HANG_GUARD)
         .ok();
     assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    // (Exit code 143 if the stop met one of its short runs.)
+    let st = status(&env, "b");
     assert!(
-        status(&env, "b").starts_with("Exited (3)"),
-        "{}",
-        status(&env, "b")
+        st.starts_with("Exited (3)") || st.starts_with("Exited (143)"),
+        "{st}"
     );
     assert!(restart_count(&env, "b") <= before);
     assert_eq!(inspect(&env, "b", "{{.State.Restarting}}"), "false");
