@@ -111,15 +111,21 @@ pub fn sleep_unless_signalled(delay: std::time::Duration) -> bool {
         if left.is_zero() {
             return true;
         }
-        let ts = libc::timespec {
-            tv_sec: left.as_secs() as libc::time_t,
-            tv_nsec: left.subsec_nanos() as libc::c_long,
-        };
-        // SAFETY: sigtimedwait on a valid set and timespec, without info.
-        if unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) } > 0 {
+        if wait_signal(&set, left).is_some() {
             return false;
         }
     }
+}
+
+/// Wait up to `limit` for one of the (blocked) signals of `set`.
+fn wait_signal(set: &SigSet, limit: std::time::Duration) -> Option<Signal> {
+    let ts = libc::timespec {
+        tv_sec: limit.as_secs() as libc::time_t,
+        tv_nsec: limit.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: sigtimedwait on a valid set and timespec, without info.
+    let sig = unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) };
+    Signal::try_from(sig).ok()
 }
 
 /// Run `spec` in the foreground and return the container's exit code
@@ -480,14 +486,9 @@ fn wait_ticking(
             next = std::time::Instant::now() + tick();
             continue;
         }
-        let ts = libc::timespec {
-            tv_sec: left.as_secs() as libc::time_t,
-            tv_nsec: left.subsec_nanos() as libc::c_long,
-        };
-        // SAFETY: sigtimedwait on a valid set and timespec, without info.
-        let sig = unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &ts) };
-        if sig > 0 && sig != libc::SIGCHLD {
-            if let Ok(sig) = Signal::try_from(sig) {
+        match wait_signal(set, left) {
+            Some(Signal::SIGCHLD) | None => {}
+            Some(sig) => {
                 let _ = kill(child, sig);
             }
         }

@@ -39,8 +39,8 @@ each_identity!(restart_on_failure_gives_up_after_its_retries, |who| {
         ),
         "on-failure 2"
     );
-    // Three runs, then no more.
-    std::thread::sleep(Duration::from_millis(500));
+    // Three runs, then no more: `Exited` means its berth process let go
+    // of the container (while it waits to restart, it is `Restarting`).
     assert_eq!(env.berth(["logs", "f"]).ok().stdout, "ran\nran\nran\n");
     assert_eq!(restart_count(&env, "f"), 2);
     assert_eq!(env.berth(["wait", "f"]).ok().stdout, "1\n");
@@ -56,7 +56,6 @@ each_identity!(restart_on_failure_gives_up_after_its_retries, |who| {
     ];
     run_detached(&env, &[&args[..], &[IMG, "true"]].concat());
     assert_eq!(env.berth(["wait", "ok"]).ok().stdout, "0\n");
-    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(restart_count(&env, "ok"), 0);
     assert!(status(&env, "ok").starts_with("Exited (0)"));
     let out = env
@@ -116,7 +115,8 @@ each_identity!(restart_always_survives_a_kill_but_not_stop, |who| {
     env.berth(["stop", "-t", "30", "a"])
         .timeout(HANG_GUARD)
         .ok();
-    std::thread::sleep(Duration::from_millis(500));
+    // (`stop` returns once its berth process has let go: none is left to
+    // restart it.)
     assert!(
         status(&env, "a").starts_with("Exited (5)"),
         "{}",
@@ -128,7 +128,6 @@ each_identity!(restart_always_survives_a_kill_but_not_stop, |who| {
     assert_eq!(restart_count(&env, "a"), 0);
     env.berth(["kill", "a"]).ok();
     assert_eq!(env.berth(["wait", "a"]).ok().stdout, "137\n");
-    std::thread::sleep(Duration::from_millis(500));
     assert!(
         status(&env, "a").starts_with("Exited (137)"),
         "{}",
@@ -151,13 +150,13 @@ each_identity!(restarts_back_off_and_stop_ends_the_wait, |who| {
     // 100 ms, doubled each time: n restarts take at least 100 ms × (2^n - 1)
     // (without the backoff there would be hundreds by now).
     let n = restart_count(&env, "b");
+    assert!(n < 20, "{n} restarts in {:?}", started.elapsed());
     let least = Duration::from_millis(100) * ((1u32 << (n - 1)) - 1);
     assert!(
         started.elapsed() >= least,
         "{n} restarts in {:?}",
         started.elapsed()
     );
-    assert!(n <= 12, "{n} restarts in {:?}", started.elapsed());
     // (Between its short runs: retried until a wait is seen.)
     eventually("inspect and ps show it restarting", || {
         inspect(&env, "b", "{{.State.Status}} {{.State.Restarting}}") == "restarting true"
@@ -178,11 +177,9 @@ each_identity!(restarts_back_off_and_stop_ends_the_wait, |who| {
         status(&env, "b").starts_with("Restarting")
     });
     let before = restart_count(&env, "b");
-    let t = Instant::now();
     env.berth(["stop", "-t", "30", "b"])
         .timeout(HANG_GUARD)
         .ok();
-    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
     // (Exit code 143 if the stop met one of its short runs.)
     let st = status(&env, "b");
     assert!(
@@ -344,10 +341,9 @@ each_identity!(healthcheck_goes_starting_healthy_unhealthy, |who| {
         status(&env, "h")
     );
     // Probes keep going: it stays unhealthy, the log keeps the last five.
-    eventually("five probes in the log", || {
-        health(&env, "h")["Log"].as_array().unwrap().len() == 5
+    eventually("seven failed probes", || {
+        health(&env, "h")["FailingStreak"].as_u64().unwrap() >= 7
     });
-    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(health(&env, "h")["Log"].as_array().unwrap().len(), 5);
     // `healthcheck run`: 1 and the status when it fails, 0 when it passes.
     let out = env.berth(["healthcheck", "run", "h"]).fails(1);
@@ -515,7 +511,6 @@ each_identity!(health_on_failure_acts, |who| {
             .stdout,
         "0\n"
     );
-    std::thread::sleep(Duration::from_millis(500));
     assert!(
         status(&env, "on-stop").starts_with("Exited (0)"),
         "{}",
@@ -587,15 +582,13 @@ each_identity!(stop_signal_stop_timeout_and_exists, |who| {
     assert_eq!(env.berth(["wait", "sig"]).ok().stdout, "7\n");
     assert_eq!(env.berth(["logs", "sig"]).ok().stdout, "usr1\n");
 
-    // pid 1 ignores SIGTERM: `stop` waits the container's timeout, not 10 s.
+    // pid 1 takes 5 s to shut down: the default 10 s would let it finish
+    // (exit 0); the container's timeout of 1 s kills it.
     let args = ["--name", "slow", "--network", "none", "--stop-timeout", "1"];
-    run_detached(&env, &[&args[..], &[IMG, "sleep", "1000"]].concat());
+    let script = "trap 'sleep 5; exit 0' TERM; sleep 1000 & wait";
+    run_detached(&env, &[&args[..], &[IMG, "sh", "-c", script]].concat());
     assert_eq!(inspect(&env, "slow", "{{.Config.StopTimeout}}"), "1");
-    let t = Instant::now();
     env.berth(["stop", "slow"]).timeout(HANG_GUARD).ok();
-    let took = t.elapsed();
-    assert!(took >= Duration::from_secs(1), "{took:?}");
-    assert!(took < Duration::from_secs(9), "{took:?}");
     assert_eq!(env.berth(["wait", "slow"]).ok().stdout, "137\n");
 
     env.berth(["container", "exists", "slow"]).ok();
