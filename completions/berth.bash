@@ -37,6 +37,9 @@ _berth() {
             berth,diff)
                 cmd="berth__subcmd__diff"
                 ;;
+            berth,events)
+                cmd="berth__subcmd__events"
+                ;;
             berth,exec)
                 cmd="berth__subcmd__exec"
                 ;;
@@ -310,6 +313,9 @@ _berth() {
             berth__subcmd__system,df)
                 cmd="berth__subcmd__system__subcmd__df"
                 ;;
+            berth__subcmd__system,events)
+                cmd="berth__subcmd__system__subcmd__events"
+                ;;
             berth__subcmd__system,info)
                 cmd="berth__subcmd__system__subcmd__info"
                 ;;
@@ -350,7 +356,7 @@ _berth() {
 
     case "${cmd}" in
         berth)
-            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info version completion run create start ps rm diff commit cp exec logs stop kill wait restart healthcheck port mount unmount umount unshare container network volume internal-init internal-exec internal-start internal-netns"
+            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info events version completion run create start ps rm diff commit cp exec logs stop kill wait restart healthcheck port mount unmount umount unshare container network volume internal-init internal-exec internal-start internal-netns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1828,6 +1834,56 @@ _berth() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__events)
+            opts="-f -h -V --root --runroot --log-level --filter --format --since --until --stream --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3840,7 +3896,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__system)
-            opts="-h -V --root --runroot --log-level --help --version df check prune reset info"
+            opts="-h -V --root --runroot --log-level --help --version df check prune reset info events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3912,6 +3968,56 @@ _berth() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__system__subcmd__events)
+            opts="-f -h -V --root --runroot --log-level --filter --format --since --until --stream --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stream)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)

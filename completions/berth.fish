@@ -50,6 +50,7 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "login" -d 'Log in to a 
 complete -c berth -n "__fish_berth_needs_command" -f -a "logout" -d 'Log out of a registry'
 complete -c berth -n "__fish_berth_needs_command" -f -a "manifest" -d 'Inspect manifests in registries'
 complete -c berth -n "__fish_berth_needs_command" -f -a "info" -d 'Display information about the host and the store'
+complete -c berth -n "__fish_berth_needs_command" -f -a "events" -d 'Show events: past ones, and new ones as they happen'
 complete -c berth -n "__fish_berth_needs_command" -f -a "version" -d 'Display the berth version'
 complete -c berth -n "__fish_berth_needs_command" -f -a "completion" -d 'Generate a shell completion script'
 complete -c berth -n "__fish_berth_needs_command" -f -a "run" -d 'Run a command in a new container'
@@ -397,19 +398,20 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -f -a "df" -d 'Show disk usage of images, containers and volumes'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -f -a "check" -d 'Verify the store; with --repair remove what is broken'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -f -a "prune" -d 'Remove unused data'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -f -a "reset" -d 'Remove every image, layer and container and the store itself'
-complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info" -f -a "info" -d 'Display information about the host and the store'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "df" -d 'Show disk usage of images, containers and volumes'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "check" -d 'Verify the store; with --repair remove what is broken'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "prune" -d 'Remove unused data'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "reset" -d 'Remove every image, layer and container and the store itself'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "info" -d 'Display information about the host and the store'
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "events" -d 'Show events: past ones, and new ones as they happen'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -458,6 +460,20 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s f -l format -d '`json`, or a Go template such as \'{{.Store.GraphRoot}}\'' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s f -l filter -d 'Show only events that match: type=container|image|volume|network, event=STATUS, container=NAME|ID, image=NAME|ID, volume=NAME, network=NAME|ID, label=KEY[=VALUE] (repeat a key for either value)' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l format -d 'Format: json (one object per line), or a Go template (`{{.Type}} {{.Status}} {{.Name}}`)' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l since -d 'Show events from this time on: RFC 3339, Unix seconds, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l until -d 'Show events up to this time (as --since, but a duration counts from now on); streaming stops then' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l stream -d 'Keep printing new events as they happen (--stream=false: print the past ones and exit)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand pull" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand pull" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand pull" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -547,6 +563,20 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand info" -s f -l format -d '`json`, or a Go template such as \'{{.Store.GraphRoot}}\'' -r
 complete -c berth -n "__fish_berth_using_subcommand info" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand info" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand events" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand events" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand events" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand events" -s f -l filter -d 'Show only events that match: type=container|image|volume|network, event=STATUS, container=NAME|ID, image=NAME|ID, volume=NAME, network=NAME|ID, label=KEY[=VALUE] (repeat a key for either value)' -r
+complete -c berth -n "__fish_berth_using_subcommand events" -l format -d 'Format: json (one object per line), or a Go template (`{{.Type}} {{.Status}} {{.Name}}`)' -r
+complete -c berth -n "__fish_berth_using_subcommand events" -l since -d 'Show events from this time on: RFC 3339, Unix seconds, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand events" -l until -d 'Show events up to this time (as --since, but a duration counts from now on); streaming stops then' -r
+complete -c berth -n "__fish_berth_using_subcommand events" -l stream -d 'Keep printing new events as they happen (--stream=false: print the past ones and exit)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand events" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand events" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand version" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand version" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand version" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

@@ -1285,49 +1285,13 @@ pub struct LogsArgs {
     container: String,
 }
 
-/// `--since`: RFC 3339, Unix seconds, or a duration (`90s`, `5m`, `1h`,
-/// `1h30m`) before now.
-fn parse_since(s: &str, now: i64) -> Result<i64> {
-    if let Some(t) = crate::image::time::parse_rfc3339(s) {
-        return Ok(t);
-    }
-    if let Ok(t) = s.parse::<i64>() {
-        return Ok(t);
-    }
-    let mut total = 0i64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            _ => bail!(
-                "--since {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)"
-            ),
-        };
-        let n: i64 = num
-            .parse()
-            .map_err(|_| anyhow::anyhow!("--since {s:?}: a unit without a number"))?;
-        total += n * unit;
-        num.clear();
-    }
-    if !num.is_empty() || s.is_empty() {
-        bail!("--since {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)");
-    }
-    Ok(now - total)
-}
-
 /// `logs`: stdout records to standard output, stderr records to standard
 /// error, a newline after each full line.
 pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
     use crate::runtime::logs::Stream;
     use std::io::Write;
     let since = match &a.since {
-        Some(s) => Some(parse_since(s, crate::image::time::now_unix())?),
+        Some(s) => Some(output::parse_time("--since", s)?.div_euclid(1_000_000_000)),
         None => None,
     };
     let o = ops::containers::LogOptions {
@@ -1492,20 +1456,6 @@ pub fn port(paths: &StorePaths, a: &PortArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn since_takes_times_and_durations() {
-        assert_eq!(parse_since("90s", 1000).unwrap(), 910);
-        assert_eq!(parse_since("1h30m", 10000).unwrap(), 10000 - 5400);
-        assert_eq!(parse_since("1700000000", 0).unwrap(), 1700000000);
-        assert_eq!(
-            parse_since("2024-01-02T03:04:05Z", 0).unwrap(),
-            crate::image::time::parse_rfc3339("2024-01-02T03:04:05Z").unwrap()
-        );
-        for bad in ["", "5x", "m", "10s5"] {
-            assert!(parse_since(bad, 0).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn pull_policies_have_podmans_names() {

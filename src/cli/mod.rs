@@ -92,6 +92,8 @@ pub enum Command {
     Manifest(registry::ManifestCommand),
     /// Display information about the host and the store
     Info(system::InfoArgs),
+    /// Show events: past ones, and new ones as they happen
+    Events(system::EventsArgs),
     /// Display the berth version
     Version(system::VersionArgs),
     /// Generate a shell completion script
@@ -274,6 +276,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Logout(a) => registry::logout(a),
         Command::Manifest(c) => registry::manifest(c),
         Command::Info(a) => system::info(&paths, a),
+        Command::Events(a) => system::events(&paths, a),
         Command::Version(a) => system::version(a),
         Command::Completion(a) => system::completion(a),
         Command::Run(a) => container::run(&paths, a),

@@ -19,6 +19,63 @@ pub fn println(s: &str) -> io::Result<()> {
     out.flush()
 }
 
+/// A time given to `--since` or `--until` (`flag`), in nanoseconds since
+/// the epoch: RFC 3339, Unix seconds (`1700000000`, `1700000000.5`), or a
+/// duration (`90s`, `5m`, `1h30m`) before now (for `--until`: after now),
+/// as Podman reads them.
+pub fn parse_time(flag: &str, s: &str) -> anyhow::Result<i64> {
+    parse_time_at(flag, s, crate::image::time::now_unix_nanos())
+}
+
+fn parse_time_at(flag: &str, s: &str, now: i64) -> anyhow::Result<i64> {
+    let ahead = flag == "--until";
+    const NS: i64 = 1_000_000_000;
+    let bad = || {
+        anyhow::anyhow!(
+            "{flag} {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)"
+        )
+    };
+    if let Some(t) = crate::image::time::parse_rfc3339_nanos(s) {
+        return Ok(t);
+    }
+    if let Ok(t) = s.parse::<i64>() {
+        return t.checked_mul(NS).ok_or_else(bad);
+    }
+    if let Some((w, f)) = s.split_once('.') {
+        if let (Ok(w), true) = (
+            w.parse::<i64>(),
+            !f.is_empty() && f.len() <= 9 && f.bytes().all(|c| c.is_ascii_digit()),
+        ) {
+            let frac: i64 = format!("{f:0<9}").parse().map_err(|_| bad())?;
+            return w.checked_mul(NS).map(|x| x + frac).ok_or_else(bad);
+        }
+    }
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => NS,
+            'm' => 60 * NS,
+            'h' => 3600 * NS,
+            _ => return Err(bad()),
+        };
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| x.checked_add(total))
+            .ok_or_else(bad)?;
+        num.clear();
+    }
+    if !num.is_empty() || s.is_empty() {
+        return Err(bad());
+    }
+    Ok(if ahead { now + total } else { now - total })
+}
+
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()
@@ -156,6 +213,27 @@ pub fn print_each(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_and_durations_as_podman_reads_them() {
+        const NS: i64 = 1_000_000_000;
+        let at = |s: &str, now: i64| parse_time_at("--since", s, now * NS);
+        assert_eq!(at("90s", 1000).unwrap(), 910 * NS);
+        assert_eq!(
+            parse_time_at("--until", "90s", 1000 * NS).unwrap(),
+            1090 * NS
+        );
+        assert_eq!(at("1h30m", 10000).unwrap(), (10000 - 5400) * NS);
+        assert_eq!(at("1700000000", 0).unwrap(), 1700000000 * NS);
+        assert_eq!(at("1700000000.25", 0).unwrap(), 1700000000 * NS + NS / 4);
+        assert_eq!(
+            at("2024-01-02T03:04:05Z", 0).unwrap(),
+            crate::image::time::parse_rfc3339("2024-01-02T03:04:05Z").unwrap() * NS
+        );
+        for bad in ["", "5x", "m", "10s5", "1.", "1.x"] {
+            assert!(at(bad, 0).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes_like_podman() {

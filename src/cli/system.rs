@@ -1,4 +1,4 @@
-//! `system df|check|prune|reset`, `info`, `version`, `completion`.
+//! `system df|check|prune|reset|events`, `info`, `version`, `completion`.
 
 use super::output::{self, human_size};
 use crate::ops;
@@ -19,6 +19,8 @@ pub enum SystemCommand {
     Reset(ResetArgs),
     /// Display information about the host and the store
     Info(InfoArgs),
+    /// Show events: past ones, and new ones as they happen
+    Events(EventsArgs),
 }
 
 pub fn run(paths: &StorePaths, c: &SystemCommand) -> Result<i32> {
@@ -28,6 +30,7 @@ pub fn run(paths: &StorePaths, c: &SystemCommand) -> Result<i32> {
         SystemCommand::Prune(a) => prune(paths, a),
         SystemCommand::Reset(a) => reset(paths, a),
         SystemCommand::Info(a) => info(paths, a),
+        SystemCommand::Events(a) => events(paths, a),
     }
 }
 
@@ -311,4 +314,106 @@ pub fn completion(a: &CompletionArgs) -> Result<i32> {
     let script = super::docs::completion(&a.shell)?;
     output::print(&String::from_utf8_lossy(&script))?;
     Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Show only events that match: type=container|image|volume|network,
+    /// event=STATUS, container=NAME|ID, image=NAME|ID, volume=NAME,
+    /// network=NAME|ID, label=KEY[=VALUE] (repeat a key for either value)
+    #[arg(short, long, value_name = "FILTER")]
+    filter: Vec<String>,
+    /// Format: json (one object per line), or a Go template
+    /// (`{{.Type}} {{.Status}} {{.Name}}`)
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Show events from this time on: RFC 3339, Unix seconds, or a
+    /// duration before now (10s, 5m, 2h)
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Show events up to this time (as --since, but a duration counts
+    /// from now on); streaming stops then
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Keep printing new events as they happen (--stream=false: print
+    /// the past ones and exit)
+    #[arg(long, value_name = "BOOL", default_value = "true", num_args = 0..=1,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    stream: bool,
+}
+
+/// `events`: the store's event log, as Podman prints it.
+pub fn events(paths: &StorePaths, a: &EventsArgs) -> Result<i32> {
+    let template = match a.format.as_deref() {
+        None | Some("json") => None,
+        Some(f) => Some(super::format::Template::parse(f)?),
+    };
+    let o = ops::events::Options {
+        filters: a.filter.clone(),
+        since: a
+            .since
+            .as_deref()
+            .map(|s| output::parse_time("--since", s))
+            .transpose()?,
+        until: a
+            .until
+            .as_deref()
+            .map(|s| output::parse_time("--until", s))
+            .transpose()?,
+        stream: a.stream,
+    };
+    let json = a.format.as_deref() == Some("json");
+    ops::events::watch(paths, &o, &mut |e| {
+        if json {
+            output::println(&serde_json::to_string(e)?)?;
+        } else if let Some(t) = &template {
+            output::print(&t.render(&event_fields(e))?)?;
+        } else {
+            output::println(&event_line(e))?;
+        }
+        Ok(())
+    })?;
+    Ok(0)
+}
+
+/// What templates see: Podman's fields, `Time` as Go prints a time.
+fn event_fields(e: &crate::store::events::Event) -> serde_json::Value {
+    serde_json::json!({
+        "ID": e.id,
+        "Image": e.image,
+        "Name": e.name,
+        "Network": e.network,
+        "Status": e.status,
+        "Time": crate::image::time::format_go(e.time_nano),
+        "TimeNano": e.time_nano,
+        "Type": e.kind,
+        "HealthStatus": e.health_status,
+        "ContainerExitCode": e.exit_code.unwrap_or(0),
+        "Error": e.error,
+        "Attributes": e.attributes.clone().unwrap_or_default(),
+    })
+}
+
+/// Podman's line: time, type, status, then what the event is about.
+fn event_line(e: &crate::store::events::Event) -> String {
+    let time = crate::image::time::format_go(e.time_nano);
+    let head = format!("{time} {} {}", e.kind, e.status);
+    match e.kind.as_str() {
+        "container" => {
+            let mut attrs = vec![format!("image={}", e.image), format!("name={}", e.name)];
+            if let Some(code) = e.exit_code {
+                attrs.push(format!("containerExitCode={code}"));
+            }
+            if !e.health_status.is_empty() {
+                attrs.push(format!("health_status={}", e.health_status));
+            }
+            for (k, v) in e.attributes.iter().flatten() {
+                attrs.push(format!("{k}={v}"));
+            }
+            format!("{head} {} ({})", e.id, attrs.join(", "))
+        }
+        "image" => format!("{head} {} {}", e.id, e.name),
+        "network" => format!("{head} {} (name={})", e.id, e.network),
+        _ => format!("{head} {}", e.name),
+    }
 }

@@ -9,9 +9,22 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
+/// Nanoseconds since the Unix epoch, now.
+pub fn now_unix_nanos() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_secs() as i64 * 1_000_000_000 + i64::from(d.subsec_nanos())
+}
+
 /// Parse an RFC 3339 timestamp (`2024-01-02T03:04:05.123456789Z`,
 /// `…+02:00`) into seconds since the epoch; `None` when malformed.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    parse_rfc3339_nanos(s).map(|n| n.div_euclid(1_000_000_000))
+}
+
+/// [`parse_rfc3339`] to nanoseconds, keeping the fraction.
+pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20
         || b[4] != b'-'
@@ -27,8 +40,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         return None;
     }
     let mut rest = &s[19..];
+    let mut frac = 0i64;
     if let Some(r) = rest.strip_prefix('.') {
         let n = r.bytes().take_while(|c| c.is_ascii_digit()).count();
+        let digits = format!("{:0<9}", &r[..n.min(9)]);
+        frac = digits.parse().ok()?;
         rest = &r[n..];
     }
     let offset = match rest {
@@ -41,7 +57,8 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset)
+    let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+    Some(secs * 1_000_000_000 + frac)
 }
 
 /// Format seconds since the epoch as RFC 3339 in UTC (`…Z`).
@@ -54,6 +71,37 @@ pub fn format_rfc3339(t: i64) -> String {
         secs % 3600 / 60,
         secs % 60
     )
+}
+
+/// Nanoseconds since the epoch as RFC 3339 in UTC, the fraction without
+/// trailing zeros (Go's `RFC3339Nano`: `…05.12345Z`, `…05Z`).
+pub fn format_rfc3339_nanos(nanos: i64) -> String {
+    let whole = format_rfc3339(nanos.div_euclid(1_000_000_000));
+    format!(
+        "{}{}Z",
+        &whole[..whole.len() - 1],
+        fraction(nanos.rem_euclid(1_000_000_000))
+    )
+}
+
+/// Nanoseconds since the epoch as Go prints a `time.Time` in UTC
+/// (`2024-01-02 03:04:05.12345 +0000 UTC`), as Podman's events do.
+pub fn format_go(nanos: i64) -> String {
+    let whole = format_rfc3339(nanos.div_euclid(1_000_000_000));
+    format!(
+        "{} {}{} +0000 UTC",
+        &whole[..10],
+        &whole[11..19],
+        fraction(nanos.rem_euclid(1_000_000_000))
+    )
+}
+
+fn fraction(n: i64) -> String {
+    if n == 0 {
+        return String::new();
+    }
+    let digits = format!(".{n:09}");
+    digits.trim_end_matches('0').to_string()
 }
 
 /// Now as RFC 3339 in UTC with nanoseconds (`…05.123456789Z`), as Docker
@@ -104,6 +152,22 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("2023-11-15T00:13:20+02:00"), Some(1700000000));
         assert_eq!(parse_rfc3339("garbage"), None);
+        assert_eq!(
+            parse_rfc3339_nanos("2023-11-14T22:13:20.5Z"),
+            Some(1_700_000_000_500_000_000)
+        );
         assert_eq!(parse_rfc3339("2023-13-15T00:13:20Z"), None);
+    }
+
+    #[test]
+    fn nanos_print_as_go_does() {
+        let t = 1_700_000_000_238_248_410;
+        assert_eq!(format_rfc3339_nanos(t), "2023-11-14T22:13:20.23824841Z");
+        assert_eq!(format_go(t), "2023-11-14 22:13:20.23824841 +0000 UTC");
+        assert_eq!(
+            format_go(1_700_000_000_000_000_000),
+            "2023-11-14 22:13:20 +0000 UTC"
+        );
+        assert_eq!(parse_rfc3339_nanos(&format_rfc3339_nanos(t)), Some(t));
     }
 }

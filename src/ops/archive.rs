@@ -49,6 +49,12 @@ pub fn load(
         let rec = writer
             .commit_image(img, &names, img.manifest.as_deref(), &[])
             .with_context(|| format!("loading archive {}", ar.name()))?;
+        for n in names
+            .iter()
+            .chain(names.is_empty().then_some(&String::new()))
+        {
+            super::events::image(&store, "load", &rec.id, n);
+        }
         out.push(Loaded { id: rec.id, names });
     }
     Ok(out)
@@ -66,6 +72,9 @@ pub struct SaveOptions {
 pub struct Prepared {
     _lock: crate::fsutil::FileLock,
     images: Vec<(StoreImage, Vec<String>)>,
+    store: crate::store::Store,
+    /// Each image's id and the name it is saved as, for the event log.
+    saved: Vec<(crate::digest::Digest, String)>,
 }
 
 pub fn prepare_save(paths: &StorePaths, opts: &SaveOptions) -> Result<Prepared> {
@@ -78,6 +87,7 @@ pub fn prepare_save(paths: &StorePaths, opts: &SaveOptions) -> Result<Prepared> 
     let lock = store.shared()?;
     let idx = store.read_index()?;
     let mut out = Vec::new();
+    let mut saved = Vec::new();
     for name in &opts.images {
         let found = store.resolve_named(&idx, name)?;
         // Saved by a name, the archive records that name; by id, all the
@@ -87,11 +97,14 @@ pub fn prepare_save(paths: &StorePaths, opts: &SaveOptions) -> Result<Prepared> 
             None => found.image.names.clone(),
         };
         let rec = found.image;
+        saved.push((rec.id.clone(), names.first().cloned().unwrap_or_default()));
         out.push((store.image(rec)?, names));
     }
     Ok(Prepared {
         _lock: lock,
         images: out,
+        store,
+        saved,
     })
 }
 
@@ -105,5 +118,9 @@ pub fn save<W: Write>(prepared: &Prepared, format: Format, out: W) -> Result<W> 
             names: names.clone(),
         })
         .collect();
-    archive::write_archive(out, format, &named).context("saving")
+    let out = archive::write_archive(out, format, &named).context("saving")?;
+    for (id, name) in &prepared.saved {
+        super::events::image(&prepared.store, "save", id, name);
+    }
+    Ok(out)
 }

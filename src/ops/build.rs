@@ -1319,6 +1319,8 @@ impl Builder<'_> {
             })?;
         }
         self.emit(BuildEvent::StepDone(rec.id.clone()));
+        let first = names.first().map_or("", |n| n.as_str());
+        super::events::image(self.store, "build", &rec.id, first);
         for n in names {
             self.emit(BuildEvent::Tagged(n.clone()));
         }

@@ -237,7 +237,7 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
         cfg.author = opts.author.clone();
     }
     let names: Vec<String> = name.into_iter().collect();
-    commit_container(
+    let image = commit_container(
         &store,
         &writer,
         ContainerLayer {
@@ -254,7 +254,9 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
             skip_empty: false,
             names: &names,
         },
-    )
+    )?;
+    super::events::container(&store, "commit", &rec);
+    Ok(image)
 }
 
 /// Whether change `c` is only a directory the runtime copied up to make

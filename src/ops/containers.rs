@@ -300,6 +300,7 @@ pub fn remove_one(store: &Store, rec: &ContainerRecord, force: bool) -> Result<(
         kill_and_wait(store, rec)?;
     }
     store.remove_container(rec)?;
+    super::events::container(store, "remove", rec);
     // A pasta of its own left by a killed berth ends now.
     crate::runtime::pasta::sweep(&store.network_state_dir());
     Ok(())
@@ -430,10 +431,11 @@ pub fn stop(paths: &StorePaths, name: &str, timeout: Option<Duration>) -> Result
     // Its restart policy does not apply to this end.
     store.mark_stopped_by_user(&rec.id)?;
     signal(&store, &rec, stop_signal(&store, &rec))?;
-    if wait_stopped(&store, &rec.id, timeout) {
-        return Ok(());
+    if !wait_stopped(&store, &rec.id, timeout) {
+        kill_and_wait(&store, &rec)?;
     }
-    kill_and_wait(&store, &rec)
+    super::events::container(&store, "stop", &rec);
+    Ok(())
 }
 
 /// `kill`: send `sig` to a running container.
@@ -444,7 +446,9 @@ pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<()> {
         bail!("container {} is not running", rec.name);
     }
     store.mark_stopped_by_user(&rec.id)?;
-    signal(&store, &rec, sig)
+    signal(&store, &rec, sig)?;
+    super::events::container(&store, "kill", &rec);
+    Ok(())
 }
 
 /// What `wait --condition` waits for.

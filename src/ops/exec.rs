@@ -34,6 +34,13 @@ pub struct ExecOptions {
 /// What to start, checked against the store: the container must exist
 /// and run.
 pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
+    plan_in(paths, opts).map(|(_, _, spec)| spec)
+}
+
+fn plan_in(
+    paths: &StorePaths,
+    opts: &ExecOptions,
+) -> Result<(Store, crate::store::containers::ContainerRecord, ExecSpec)> {
     let Some(store) = Store::open_existing(paths)? else {
         bail!("no container with name or ID {:?} found", opts.container);
     };
@@ -76,7 +83,8 @@ pub fn plan(paths: &StorePaths, opts: &ExecOptions) -> Result<ExecSpec> {
     }
     process.stdin = opts.interactive;
     process.terminal = opts.tty;
-    Ok(spec_for(&rec, &spec, (pid1, pid1_start), process))
+    let exec = spec_for(&rec, &spec, (pid1, pid1_start), process);
+    Ok((store, rec, exec))
 }
 
 /// `process` in container `rec` (runtime spec `spec`), whose pid 1 is
@@ -100,8 +108,15 @@ pub(crate) fn spec_for(
 
 /// Run the command; returns its exit code.
 pub fn exec(paths: &StorePaths, opts: &ExecOptions) -> Result<i32> {
-    let spec = plan(paths, opts)?;
-    crate::runtime::exec::exec(&spec)
+    let (store, rec, spec) = plan_in(paths, opts)?;
+    super::events::container(&store, "exec", &rec);
+    let code = crate::runtime::exec::exec(&spec)?;
+    if rec.owner.is_none() {
+        let mut e = super::events::container_event("exec_died", &rec);
+        e.exit_code = Some(code);
+        super::events::emit(&store, e);
+    }
+    Ok(code)
 }
 
 /// The hidden `internal-exec` mode (the helper that joins the container).

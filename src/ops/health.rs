@@ -221,6 +221,7 @@ pub fn probe(store: &Store, rec: &ContainerRecord, check: &Check) -> Result<Heal
     let since_start =
         Duration::from_secs((crate::image::time::now_unix() - rec.started).max(0) as u64);
     store.update_health(&rec.id, |h| {
+        let before = h.status.clone();
         if h.status.is_empty() {
             h.status = "starting".into();
         }
@@ -240,6 +241,14 @@ pub fn probe(store: &Store, rec: &ContainerRecord, check: &Check) -> Result<Heal
             if h.failing_streak >= check.retries {
                 h.status = "unhealthy".into();
             }
+        }
+        // On each change, as Docker records it (not every probe: the log
+        // stays readable and bounded); before the state is written, so
+        // whoever sees the new state finds its event.
+        if h.status != before && rec.owner.is_none() {
+            let mut e = super::events::container_event("health_status", rec);
+            e.health_status = h.status.clone();
+            super::events::emit(store, e);
         }
     })
 }

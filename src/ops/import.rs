@@ -104,7 +104,10 @@ pub fn import(
         tar,
     };
     let names: Vec<String> = name.into_iter().collect();
-    writer
+    let rec = writer
         .commit_image(&img, &names, None, &[])
-        .with_context(|| format!("importing {source}"))
+        .with_context(|| format!("importing {source}"))?;
+    let name = names.first().map_or("", |n| n.as_str());
+    super::events::image(&store, "import", &rec.id, name);
+    Ok(rec)
 }

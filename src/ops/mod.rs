@@ -8,6 +8,7 @@ pub mod build_copy;
 pub mod commit;
 pub mod containers;
 pub mod cp;
+pub mod events;
 pub mod exec;
 pub mod health;
 pub mod images;

@@ -68,13 +68,15 @@ pub fn create(paths: &StorePaths, opts: &CreateOptions) -> Result<NetworkRecord>
     // As root the bridge is the host's, where every store's are: named
     // after the network's id, not numbered per store.
     let root = crate::runtime::userns::identity() == crate::runtime::userns::Identity::Root;
-    store.create_network_with(|existing| {
+    let rec = store.create_network_with(|existing| {
         let mut rec = plan(opts, existing, id, now)?;
         if root {
             rec.interface = crate::runtime::network::host_bridge_name(&rec.id);
         }
         Ok(rec)
-    })
+    })?;
+    super::events::network(&store, "create", &rec.id, &rec.name);
+    Ok(rec)
 }
 
 /// The record `opts` asks for among the `existing` networks, with `id`
@@ -558,6 +560,7 @@ pub fn remove(paths: &StorePaths, names: &[String], force: bool) -> Result<Vec<S
             }
         }
         store.remove_network(&rec.name)?;
+        super::events::network(&store, "remove", &rec.id, &rec.name);
         // Its bridge, if berth's network namespace is up; a bridge left
         // (a rootless `rm -f` runs where it cannot reach it) is replaced
         // when its name is used again.
@@ -715,6 +718,7 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
         }
         match store.remove_network(&rec.name) {
             Ok(()) => {
+                super::events::network(&store, "remove", &rec.id, &rec.name);
                 let _ = crate::runtime::network::remove_bridge(
                     &store.network_state_dir(),
                     &rec.interface,

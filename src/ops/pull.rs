@@ -92,7 +92,14 @@ pub fn pull(paths: &StorePaths, opts: &PullOptions, sink: &dyn Sink) -> Result<V
             pull_one(paths, &conf, &r, &platform, &opts.remote, sink).map(|p| vec![p])
         };
         match res {
-            Ok(v) => return Ok(v),
+            Ok(v) => {
+                if let Ok(store) = open_store(paths) {
+                    for p in &v {
+                        super::events::image(&store, "pull", &p.id, &p.reference);
+                    }
+                }
+                return Ok(v);
+            }
             Err(e) => {
                 let try_next = k + 1 < candidates.len()
                     && e.chain()

@@ -114,6 +114,7 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         .collect();
     // Only a hint for later pushes: failing to record it fails nothing.
     let _ = store.record_blobs(&entries);
+    super::events::image(&store, "push", &rec.id, &dest.to_string());
     let count = |s: Sent| pushed.layers.iter().filter(|l| l.sent == s).count();
     Ok(PushResult {
         destination: dest.to_string(),

@@ -41,8 +41,10 @@ pub fn rmi(
     let excl = store.exclusive(on_wait)?;
     // Under the exclusive lock no container can be created meanwhile.
     let containers = store.all_containers()?;
-    let events = store.update_index(|idx| {
+    let (events, log) = store.update_index(|idx| {
         let mut events = Vec::new();
+        // For the event log: (status, image, name).
+        let mut log: Vec<(&str, Digest, String)> = Vec::new();
         let mut deleted: Vec<crate::store::ImageRecord> = Vec::new();
         let targets: Vec<String> = if opts.all {
             idx.images.iter().map(|i| i.id.to_string()).collect()
@@ -61,6 +63,7 @@ pub fn rmi(
                 // A name of an image with several names: only untag it.
                 let name = matched.expect("a reference that is not an id matched a name");
                 idx.images[pos].names.retain(|n| *n != name);
+                log.push(("untag", rec.id.clone(), name.clone()));
                 events.push(Removed::Untagged(name));
                 continue;
             }
@@ -100,9 +103,12 @@ pub fn rmi(
                 super::containers::remove_one(&store, c, true)?;
             }
             for n in &rec.names {
+                log.push(("untag", rec.id.clone(), n.clone()));
                 events.push(Removed::Untagged(n.clone()));
             }
             idx.images.remove(pos);
+            let first = rec.names.first().cloned().unwrap_or_default();
+            log.push(("remove", rec.id.clone(), first));
             events.push(Removed::Deleted(rec.id.clone()));
             deleted.push(rec);
         }
@@ -111,12 +117,16 @@ pub fn rmi(
         while let Some(parent) = dangling_parent(&store, idx, &deleted, &containers) {
             let pos = idx.images.iter().position(|i| i.id == parent.id).expect("found");
             idx.images.remove(pos);
+            log.push(("remove", parent.id.clone(), String::new()));
             events.push(Removed::Deleted(parent.id.clone()));
             deleted.push(parent);
         }
         let changed = !events.is_empty();
-        Ok((events, changed))
+        Ok(((events, log), changed))
     })?;
+    for (status, id, name) in &log {
+        super::events::image(&store, status, id, name);
+    }
     let (_, bytes) = excl.collect_garbage()?;
     Ok((events, bytes))
 }
@@ -179,6 +189,9 @@ pub fn prune_images(
         let changed = !removed.is_empty();
         Ok((removed, changed))
     })?;
+    for id in &removed {
+        super::events::image(&store, "remove", id, "");
+    }
     let (_, bytes) = excl.collect_garbage()?;
     // Build cache records of images that are gone would only be misses.
     let idx = store.read_index()?;

@@ -174,6 +174,7 @@ pub fn start_with(
             }
             return Err(e);
         }
+        super::events::container(store, "start", &rec);
         let began = Instant::now();
         let mut ticker = super::health::Ticker::new(store, &rec);
         let result = {
@@ -193,9 +194,17 @@ pub fn start_with(
         };
         // `--health-on-failure=restart` restarts whatever the policy.
         let restart_for_health = ticker.is_some_and(|t| t.restart);
+        let code = match &result {
+            Ok(c) => *c,
+            Err(e) => e
+                .downcast_ref::<crate::runtime::container::StartError>()
+                .map_or(125, |s| s.code),
+        };
+        super::events::died(store, &rec, code);
         if rm {
             store.mark_stopped(&rec.id);
             store.remove_container(&rec)?;
+            super::events::container(store, "remove", &rec);
             // Its anonymous volumes go with it (one that cannot be removed
             // now is left for `volume prune`).
             let anonymous = super::volume::anonymous_of(store, spec);
@@ -204,13 +213,7 @@ pub fn start_with(
             return result;
         }
         rec.finished = crate::image::time::now_unix();
-        rec.exit_code = match &result {
-            Ok(c) => Some(*c),
-            Err(e) => Some(
-                e.downcast_ref::<crate::runtime::container::StartError>()
-                    .map_or(125, |s| s.code),
-            ),
-        };
+        rec.exit_code = Some(code);
         // A policy restarts a program that ran, only in a detached
         // container (its berth process lives on), and never after a
         // user's stop or kill.
@@ -227,6 +230,7 @@ pub fn start_with(
             delay = crate::store::containers::restart_delay(delay, began.elapsed());
             rec.restarting = true;
             rec.restart_count += 1;
+            super::events::container(store, "restart", &rec);
         }
         // Between runs, the pid of this process stays recorded: `stop`
         // signals it to end the wait.
@@ -436,7 +440,9 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
                 created: crate::image::time::now_unix(),
                 anonymous,
             };
-            store.create_volume(&rec, !anonymous)?;
+            if store.create_volume(&rec, !anonymous)?.1 {
+                super::events::volume(store, "create", name);
+            }
             *dir = store.volume_dir(name);
         }
     }
@@ -573,6 +579,7 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
     let etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
     store.create_container(&rec, !opts.rm, dirs, &etc)?;
     drop(lock);
+    super::events::container(store, "create", &rec);
     Ok((rec, spec))
 }
 

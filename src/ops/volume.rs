@@ -70,7 +70,9 @@ pub fn create(
         anonymous: false,
     };
     let store = Store::open(paths)?;
-    store.create_volume(&rec, ignore)?;
+    if store.create_volume(&rec, ignore)?.1 {
+        super::events::volume(&store, "create", &name);
+    }
     Ok(name)
 }
 
@@ -181,6 +183,7 @@ pub fn remove(paths: &StorePaths, names: &[String], force: bool) -> Result<Vec<S
             }
         }
         store.remove_volume(name)?;
+        super::events::volume(&store, "remove", name);
         removed.push(name.clone());
     }
     Ok(removed)
@@ -209,6 +212,7 @@ pub fn prune(paths: &StorePaths, filters: &[String]) -> Result<Vec<String>> {
             .collect();
         if users.is_empty() {
             store.remove_volume(&name)?;
+            super::events::volume(&store, "remove", &name);
             removed.push(name);
         }
     }
@@ -269,6 +273,7 @@ pub fn remove_unused(store: &Store, names: &[String]) -> Result<()> {
     for name in names {
         if !containers.iter().any(|c| volumes_of(c).contains(name)) {
             store.remove_volume(name)?;
+            super::events::volume(store, "remove", name);
         }
     }
     Ok(())

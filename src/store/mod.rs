@@ -9,6 +9,7 @@
 //! <root>/containers/        container records (see `containers`)
 //! <root>/networks/          network records (see `networks`)
 //! <root>/volumes/<name>/    volume.json, _data/, copied-up (see `volumes`)
+//! <root>/events/            the bounded event log (see `events`)
 //! <root>/blobs/sha256/<hex> configs and manifests
 //! <root>/overlay/<chain>/   diff/, link, lower, tar-split, layer.json
 //! <root>/overlay/l/<short>  -> ../<chain>/diff
@@ -29,6 +30,7 @@ pub mod blobinfo;
 mod cache;
 mod check;
 pub mod containers;
+pub mod events;
 mod layers;
 pub mod networks;
 pub mod volumes;

@@ -262,6 +262,22 @@ fn cache_reruns_a_changed_step_and_everything_after_it() {
         id,
         "the refreshed records are used"
     );
+    // Each build is one event; the containers of its steps are its own
+    // business, only the one `run` made is in the log.
+    let log = |args: &[&str]| {
+        env.berth(["events", "--stream=false"])
+            .args(args)
+            .ok()
+            .stdout
+    };
+    assert_eq!(
+        log(&["--filter", "event=build", "--format", "{{.Name}}"]),
+        "localhost/c:latest\n".repeat(6)
+    );
+    assert_eq!(
+        log(&["--filter", "type=container", "--format", "{{.Status}}"]),
+        "create\nstart\ndied\nremove\n"
+    );
 }
 
 #[test]

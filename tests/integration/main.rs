@@ -12,6 +12,7 @@ mod confinement;
 mod crash;
 mod detach;
 mod docs;
+mod events;
 mod exec;
 mod fixtures;
 mod identity;

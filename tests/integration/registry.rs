@@ -74,6 +74,23 @@ fn registry_push_then_pull_gives_the_same_image() {
     let other = format!("{}/elsewhere/busybox:1", reg.host());
     dst.berth(["push", &name, &other]).ok();
     assert_eq!(reg.layer_uploads(), 3, "{}", reg.log());
+
+    // Each pull and push is in the event log, with the image's id.
+    let out = dst
+        .berth(["events", "--stream=false", "--filter", "type=image"])
+        .args(["--format", "{{.Status}} {{.Name}} {{.ID}}"])
+        .ok();
+    let id = spec.id().hex().to_string();
+    assert_eq!(
+        out.lines(),
+        [
+            format!("pull {name} {id}"),
+            format!("pull {by_digest} {id}"),
+            format!("push {other} {id}"),
+        ],
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

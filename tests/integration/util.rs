@@ -17,7 +17,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -346,12 +346,14 @@ impl Cmd {
                 let _ = stdin.write_all(&bytes);
             });
         }
-        let stdout = reader_thread(child.stdout.take().unwrap());
-        let stderr = reader_thread(child.stderr.take().unwrap());
+        let so_far = Arc::new(Mutex::new(Vec::new()));
+        let stdout = reader_thread(child.stdout.take().unwrap(), Some(so_far.clone()));
+        let stderr = reader_thread(child.stderr.take().unwrap(), None);
         Running {
             child,
             describe,
             stdout,
+            stdout_so_far: so_far,
             stderr,
             started: Instant::now(),
             timeout: self.timeout,
@@ -390,11 +392,29 @@ fn shell_quote(s: &OsStr) -> String {
     }
 }
 
-fn reader_thread<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
+/// Read `r` to its end and send all of it; `so_far` (if any) sees each
+/// piece as it comes.
+fn reader_thread<R: Read + Send + 'static>(
+    mut r: R,
+    so_far: Option<Arc<Mutex<Vec<u8>>>>,
+) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let mut buf = Vec::new();
-        let _ = r.read_to_end(&mut buf);
+        let mut chunk = [0u8; 4096];
+        loop {
+            match r.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(s) = &so_far {
+                        s.lock().unwrap().extend_from_slice(&chunk[..n]);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
         let _ = tx.send(buf);
     });
     rx
@@ -405,6 +425,7 @@ pub struct Running {
     child: Child,
     describe: String,
     stdout: mpsc::Receiver<Vec<u8>>,
+    stdout_so_far: Arc<Mutex<Vec<u8>>>,
     stderr: mpsc::Receiver<Vec<u8>>,
     started: Instant,
     timeout: Duration,
@@ -414,6 +435,11 @@ impl Running {
     /// The process id (also its process group id).
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// What it has written to stdout so far (it still runs).
+    pub fn stdout_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stdout_so_far.lock().unwrap()).into_owned()
     }
 
     /// Wait for the command, whatever its exit code. Fails the test when it
