@@ -61,6 +61,7 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "rm" -d 'Remove containe
 complete -c berth -n "__fish_berth_needs_command" -f -a "diff" -d 'Show the changes of a container\'s file system'
 complete -c berth -n "__fish_berth_needs_command" -f -a "commit" -d 'Create an image from a container\'s changes'
 complete -c berth -n "__fish_berth_needs_command" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c berth -n "__fish_berth_needs_command" -f -a "export" -d 'Write a container\'s file system as a tar'
 complete -c berth -n "__fish_berth_needs_command" -f -a "exec" -d 'Run a command in a running container'
 complete -c berth -n "__fish_berth_needs_command" -f -a "logs" -d 'Show the output of a container'
 complete -c berth -n "__fish_berth_needs_command" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
@@ -773,6 +774,15 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand export" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand export" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand export" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand export" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand export" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand exec" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand exec" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand exec" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -898,37 +908,38 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "run" -d 'Run a command in a new container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "create" -d 'Create a container without starting it'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "start" -d 'Start a created container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ls" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ps" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "list" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "rm" -d 'Remove containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "inspect" -d 'Display the configuration of containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "diff" -d 'Show the changes of a container\'s file system'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "commit" -d 'Create an image from a container\'s changes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "cp" -d 'Copy files between a container and the host'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exec" -d 'Run a command in a running container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "prune" -d 'Remove all stopped containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "logs" -d 'Show the output of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "kill" -d 'Send a signal to running containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "restart" -d 'Stop and start containers again (detached)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "port" -d 'List the published ports of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "mount" -d 'Mount containers\' root file systems and print where'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "unmount" -d 'Unmount containers\' root file systems'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "umount" -d 'Unmount containers\' root file systems'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exists" -d 'Exit 0 when a container exists, 1 when it does not'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "start" -d 'Start a created container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ls" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "list" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "diff" -d 'Show the changes of a container\'s file system'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "commit" -d 'Create an image from a container\'s changes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "export" -d 'Write a container\'s file system as a tar'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exec" -d 'Run a command in a running container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "prune" -d 'Remove all stopped containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "logs" -d 'Show the output of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "kill" -d 'Send a signal to running containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "restart" -d 'Stop and start containers again (detached)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "mount" -d 'Mount containers\' root file systems and print where'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "unmount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "umount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exists" -d 'Exit 0 when a container exists, 1 when it does not'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1143,6 +1154,15 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1383,22 +1403,24 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Accepted for Podman\'s sake: a running container is always disconnected at once'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "create" -d 'Create a volume'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "ls" -d 'List volumes'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "list" -d 'List volumes'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "inspect" -d 'Display the configuration of volumes'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "rm" -d 'Remove volumes'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "remove" -d 'Remove volumes'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "prune" -d 'Remove every volume no container uses'
-complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists" -f -a "exists" -d 'Exit 0 if a volume exists, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "create" -d 'Create a volume'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "ls" -d 'List volumes'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "list" -d 'List volumes'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "inspect" -d 'Display the configuration of volumes'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "rm" -d 'Remove volumes'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "remove" -d 'Remove volumes'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "prune" -d 'Remove every volume no container uses'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "exists" -d 'Exit 0 if a volume exists, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "export" -d 'Write a volume\'s contents as a tar'
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "import" -d 'Unpack a tar into a volume'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1479,6 +1501,23 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

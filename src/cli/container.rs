@@ -40,6 +40,8 @@ pub enum ContainerCommand {
     Commit(CommitArgs),
     /// Copy files between a container and the host
     Cp(CpArgs),
+    /// Write a container's file system as a tar
+    Export(ExportArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
     /// Remove all stopped containers
@@ -82,6 +84,7 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Diff(a) => diff(paths, a),
         ContainerCommand::Commit(a) => commit(paths, a),
         ContainerCommand::Cp(a) => cp(paths, a),
+        ContainerCommand::Export(a) => export(paths, a),
         ContainerCommand::Exec(a) => exec(paths, a),
         ContainerCommand::Prune(a) => prune(paths, a),
         ContainerCommand::Logs(a) => logs(paths, a),
@@ -110,6 +113,7 @@ impl ContainerCommand {
                 | ContainerCommand::Diff(_)
                 | ContainerCommand::Commit(_)
                 | ContainerCommand::Cp(_)
+                | ContainerCommand::Export(_)
                 | ContainerCommand::Prune(_)
         )
     }
@@ -1193,6 +1197,24 @@ pub fn cp(paths: &StorePaths, a: &CpArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     ops::cp::copy(paths, &src, &dst, &mut std::io::stdin(), &mut out)?;
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The container (name or ID)
+    container: String,
+}
+
+/// `export`: the container's file system (its image and its changes, not
+/// its volumes) as a tar.
+pub fn export(paths: &StorePaths, a: &ExportArgs) -> Result<i32> {
+    output::tar_output(a.output.as_deref(), "export", |out| {
+        ops::cp::export(paths, &a.container, out)
+    })?;
     Ok(0)
 }
 

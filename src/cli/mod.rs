@@ -114,6 +114,8 @@ pub enum Command {
     Commit(container::CommitArgs),
     /// Copy files between a container and the host
     Cp(container::CpArgs),
+    /// Write a container's file system as a tar
+    Export(container::ExportArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
     /// Show the output of a container
@@ -241,6 +243,7 @@ impl Command {
             Command::Build(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
             Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
+            Command::Export(_) => true,
             Command::Unshare(_) => true,
             Command::Container(c) => c.touches_layer_files(),
             Command::Network(c) => c.touches_layer_files(),
@@ -287,6 +290,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Diff(a) => container::diff(&paths, a),
         Command::Commit(a) => container::commit(&paths, a),
         Command::Cp(a) => container::cp(&paths, a),
+        Command::Export(a) => container::export(&paths, a),
         Command::Container(c) => container::group(&paths, c),
         Command::Network(c) => network::run(&paths, c),
         Command::Volume(c) => volume::run(&paths, c),

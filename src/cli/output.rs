@@ -76,6 +76,23 @@ fn parse_time_at(flag: &str, s: &str, now: i64) -> anyhow::Result<i64> {
     Ok(if ahead { now + total } else { now - total })
 }
 
+/// Hand `write` the file `-o` names, or standard output (never a
+/// terminal, as `save` refuses it) for the tar that `what` writes.
+pub fn tar_output(
+    path: Option<&std::path::Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    match path {
+        Some(p) => write(&mut crate::fsutil::create(p)?),
+        None if io::stdout().is_terminal() => anyhow::bail!(
+            "{what}: refusing to write a tar to a terminal: use -o FILE or redirect standard output"
+        ),
+        None => write(&mut io::stdout().lock()),
+    }
+}
+
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>()

@@ -31,6 +31,10 @@ pub enum VolumeCommand {
     Prune(PruneArgs),
     /// Exit 0 if a volume exists, 1 if not
     Exists(ExistsArgs),
+    /// Write a volume's contents as a tar
+    Export(ExportArgs),
+    /// Unpack a tar into a volume
+    Import(ImportArgs),
 }
 
 pub fn run(paths: &StorePaths, c: &VolumeCommand) -> Result<i32> {
@@ -54,6 +58,21 @@ pub fn run(paths: &StorePaths, c: &VolumeCommand) -> Result<i32> {
         } else {
             1
         }),
+        VolumeCommand::Export(a) => {
+            output::tar_output(a.output.as_deref(), "volume export", |out| {
+                ops::volume::export(paths, &a.volume, out)
+            })?;
+            Ok(0)
+        }
+        VolumeCommand::Import(a) => {
+            if a.source == "-" {
+                ops::volume::import(paths, &a.volume, "standard input", &mut std::io::stdin())?;
+            } else {
+                let mut f = crate::fsutil::open(std::path::Path::new(&a.source))?;
+                ops::volume::import(paths, &a.volume, &a.source, &mut f)?;
+            }
+            Ok(0)
+        }
     }
 }
 
@@ -61,8 +80,31 @@ impl VolumeCommand {
     /// Removing a volume removes files the container's users own
     /// (rootless: subordinate ids), and `rm -f` removes containers.
     pub fn touches_layer_files(&self) -> bool {
-        matches!(self, VolumeCommand::Rm(_) | VolumeCommand::Prune(_))
+        matches!(
+            self,
+            VolumeCommand::Rm(_)
+                | VolumeCommand::Prune(_)
+                | VolumeCommand::Export(_)
+                | VolumeCommand::Import(_)
+        )
     }
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// The volume
+    volume: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The volume
+    volume: String,
+    /// A tar file (plain, gzip, zstd or xz), or `-` for standard input
+    source: String,
 }
 
 #[derive(Args, Debug)]

@@ -76,6 +76,26 @@ pub fn copy(
     }
 }
 
+/// `export`: container `name`'s file system (not its volumes) as a tar.
+/// As [`copy`], call while the process has one thread.
+pub fn export(paths: &StorePaths, name: &str, out: &mut dyn Write) -> Result<()> {
+    let src = Location::Container {
+        container: name.to_string(),
+        path: "/".into(),
+    };
+    copy(
+        paths,
+        &src,
+        &Location::Host("-".into()),
+        &mut std::io::empty(),
+        out,
+    )?;
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    super::events::container(&store, "export", &rec);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
-//! `volume create`, `ls`, `inspect`, `rm`, `prune`, `exists`: named
+//! `volume create`, `ls`, `inspect`, `rm`, `prune`, `exists`, `export`,
+//! `import`: named
 //! volumes in the store ([`crate::store::volumes`]). A volume is in use
 //! while a container record (running or not) mounts it, as in Docker
 //! and Podman: such a volume is removed only with `--force`, which
@@ -142,6 +143,76 @@ pub fn exists(paths: &StorePaths, name: &str) -> Result<bool> {
         Some(store) => store.volume(name)?.is_some(),
         None => false,
     })
+}
+
+/// `volume export`: a tar of what volume `name` holds (owners as the
+/// container's user namespace sees them). Call in berth's user
+/// namespace when rootless.
+pub fn export(paths: &StorePaths, name: &str, out: &mut dyn std::io::Write) -> Result<()> {
+    let store = Store::open_existing(paths)?.ok_or_else(|| NotFound(name.to_string()))?;
+    if store.volume(name)?.is_none() {
+        return Err(NotFound(name.to_string()).into());
+    }
+    let data = store.volume_dir(name).join("_data");
+    let dir = crate::fsutil::open(&data)?;
+    use std::os::fd::AsRawFd;
+    let opts = crate::layer_tar::diff::DiffOptions::default();
+    crate::layer_tar::diff::write_entry_tar(dir.as_raw_fd(), c".", &mut *out, &opts)
+        .with_context(|| format!("exporting volume {name}"))?;
+    out.flush().context("writing the tar")
+}
+
+/// `volume import`: unpack the tar `input` (`source` names it in errors)
+/// into volume `name`, over what it holds (as Podman). The tar is
+/// unpacked aside first: a bad one leaves the volume as it was. Call in
+/// berth's user namespace when rootless.
+pub fn import(
+    paths: &StorePaths,
+    name: &str,
+    source: &str,
+    input: &mut (dyn std::io::Read + Send),
+) -> Result<()> {
+    let store = Store::open_existing(paths)?.ok_or_else(|| NotFound(name.to_string()))?;
+    if store.volume(name)?.is_none() {
+        return Err(NotFound(name.to_string()).into());
+    }
+    let dir = store.volume_dir(name);
+    // The lock of the volume's copy-up: neither runs while the other does.
+    let _lock = crate::fsutil::FileLock::acquire(
+        &dir.join("lock"),
+        crate::fsutil::LockKind::Exclusive,
+        |_| {},
+    )?;
+    let staging = dir.join(format!("import-{}", crate::fsutil::unique_suffix()));
+    let tree = staging.join("tree");
+    crate::fsutil::create_dir_all(&tree)?;
+    let done = (|| {
+        let opts = crate::layer_tar::UnpackOptions {
+            layer: source.to_string(),
+            opaque_xattr: crate::layer_tar::OpaqueXattr::User,
+            chown: super::owners() != crate::store::Owners::User,
+        };
+        let (_, mut plain) = crate::image::compression::decompressed(input)
+            .with_context(|| format!("importing {source} into volume {name}"))?;
+        crate::layer_tar::unpack(&mut plain, &tree, &staging.join("tar-split"), &opts)
+            .with_context(|| format!("importing {source} into volume {name}"))?;
+        let from: std::os::fd::OwnedFd = crate::fsutil::open(&tree)?.into();
+        let data = dir.join("_data");
+        let to = crate::fsutil::open(&data)?;
+        let before = to.metadata()?;
+        let to: std::os::fd::OwnedFd = to.into();
+        crate::runtime::cp::copy_dir_contents(&from, &to)
+            .with_context(|| format!("importing {source} into volume {name}"))?;
+        // The volume's own directory keeps its owner and mode (`:U`).
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let to = std::fs::File::from(to);
+        std::os::unix::fs::fchown(&to, Some(before.uid()), Some(before.gid()))
+            .with_context(|| format!("importing into volume {name}"))?;
+        to.set_permissions(std::fs::Permissions::from_mode(before.mode() & 0o7777))
+            .with_context(|| format!("importing into volume {name}"))
+    })();
+    let _ = crate::fsutil::remove_all(&staging);
+    done
 }
 
 /// `volume rm`: everything is checked before anything is removed: a

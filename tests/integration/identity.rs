@@ -27,6 +27,8 @@ pub(crate) fn env_with(who: Who, more: &[ImageSpec]) -> Option<TestEnv> {
         Who::Sub => Rootless::with_subuid()?.env(),
         Who::NoSub => Rootless::without_subuid()?.env(),
     };
+    // Rootless containers reach berth's default network through it.
+    crate::run_options::device_usable(who, "/dev/net/tun");
     let mut images = vec![ImageSpec::busybox(IMG)];
     images.extend(more.iter().cloned());
     let archive = docker_archive(&env, "images.tar", &images);

@@ -539,3 +539,144 @@ each_identity!(system_df_and_prune_count_volumes, |who| {
         "{v}"
     );
 });
+
+each_identity!(
+    volume_export_import_and_container_export_round_trip,
+    |who| {
+        let Some(env) = env_with(who, &[vol_image()]) else {
+            return;
+        };
+        // A volume filled from the image (owners 1000:1000, or the user's
+        // own without subordinate ids) and by the container.
+        env.berth([
+        "run",
+ "--network",
+ "none", "--name", "src", "-v", "vol:/srv/data", VOL_IMG, "sh", "-c",
+        "echo mine > /srv/data/mine; mkdir /srv/data/sub; echo deep > /srv/data/sub/f; echo top > /top",
+    ])
+    .ok();
+        let tar = env.join("vol.tar");
+        env.berth(["volume", "export", "vol", "-o"]).arg(&tar).ok();
+        // Into a new volume, and over an existing file of another one.
+        env.berth(["volume", "create", "copy"]).ok();
+        env.berth(["volume", "import", "copy"]).arg(&tar).ok();
+        let bytes = std::fs::read(&tar).unwrap();
+        env.berth(["volume", "create", "other"]).ok();
+        env.berth([
+            "run",
+            "--network",
+            "none",
+            "--rm",
+            "-v",
+            "other:/d",
+            IMG,
+            "sh",
+            "-c",
+            "echo old > /d/mine; echo kept > /d/kept",
+        ])
+        .ok();
+        env.berth(["volume", "import", "other", "-"])
+            .stdin_bytes(bytes)
+            .ok();
+        let look =
+            "cd /d && cat seed mine sub/f && readlink link && stat -c '%u:%g %a %n' seed sub";
+        let want = |owners: &str, me: &str| {
+            format!("from the image\nmine\ndeep\nseed\n{owners} 640 seed\n{me} 755 sub\n")
+        };
+        let owners = if who == Who::NoSub {
+            "0:0"
+        } else {
+            "1000:1000"
+        };
+        for vol in ["copy", "other"] {
+            let out = env
+                .berth([
+                    "run",
+                    "--network",
+                    "none",
+                    "--rm",
+                    "-v",
+                    &format!("{vol}:/d"),
+                    IMG,
+                    "sh",
+                    "-c",
+                    look,
+                ])
+                .ok();
+            assert_eq!(out.stdout, want(owners, "0:0"), "volume {vol}");
+        }
+        let out = env
+            .berth([
+                "run",
+                "--network",
+                "none",
+                "--rm",
+                "-v",
+                "other:/d",
+                IMG,
+                "cat",
+                "/d/kept",
+            ])
+            .ok();
+        assert_eq!(out.stdout, "kept\n", "import adds to what a volume holds");
+
+        // A tar that is not one changes nothing; a missing volume is named.
+        let junk = env.join("junk.tar");
+        std::fs::write(&junk, b"not a tar at all").unwrap();
+        let out = env
+            .berth(["volume", "import", "copy"])
+            .arg(&junk)
+            .fails(125);
+        assert!(out.stderr.contains("volume copy"), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        let out = env
+            .berth([
+                "run",
+                "--network",
+                "none",
+                "--rm",
+                "-v",
+                "copy:/d",
+                IMG,
+                "sh",
+                "-c",
+                "ls /d | sort | tr '\\n' ' '",
+            ])
+            .ok();
+        assert_eq!(out.stdout, "link mine seed sub ");
+        let out = env
+            .berth(["volume", "export", "nope", "-o"])
+            .arg(env.join("n.tar"))
+            .run();
+        assert_ne!(out.code, 0);
+        assert!(out.stderr.contains("nope"), "{}", out.stderr);
+
+        // `export`: the container's file system, without its volumes.
+        let ctar = env.join("c.tar");
+        env.berth(["export", "-o"]).arg(&ctar).arg("src").ok();
+        let list = env.command("tar").arg("-tf").arg(&ctar).ok().stdout;
+        let names: Vec<&str> = list.lines().map(|l| l.trim_start_matches("./")).collect();
+        for want in ["top", "bin/busybox", "srv/data/"] {
+            assert!(names.contains(&want), "{want} missing from:\n{list}");
+        }
+        assert!(!names.iter().any(|n| n.contains("mine")), "{list}");
+        let out = env.command("tar").arg("-xOf").arg(&ctar).arg("top").run();
+        let out = if out.code == 0 {
+            out
+        } else {
+            env.command("tar").arg("-xOf").arg(&ctar).arg("./top").ok()
+        };
+        assert_eq!(out.stdout, "top\n");
+        let out = env
+            .berth([
+                "events",
+                "--stream=false",
+                "--filter",
+                "event=export",
+                "--format",
+                "{{.Name}}",
+            ])
+            .ok();
+        assert_eq!(out.stdout, "src\n");
+    }
+);
