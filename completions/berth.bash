@@ -658,7 +658,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,6 +821,10 @@ _berth() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1290,7 +1294,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1453,6 +1457,10 @@ _berth() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1650,7 +1658,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1813,6 +1821,10 @@ _berth() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3660,7 +3672,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3823,6 +3835,10 @@ _berth() {
                     return 0
                     ;;
                 --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -631,6 +631,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a 
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -649,6 +650,8 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l read-only -d 'Mount 
 complete -c berth -n "__fish_berth_using_subcommand run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand run" -l replace -d 'Remove a container of the same --name first (running or not)'
+complete -c berth -n "__fish_berth_using_subcommand run" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand run" -s V -l version -d 'Print version'
@@ -688,6 +691,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -706,6 +710,8 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l read-only -d 'Mou
 complete -c berth -n "__fish_berth_using_subcommand create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand create" -l replace -d 'Remove a container of the same --name first (running or not)'
+complete -c berth -n "__fish_berth_using_subcommand create" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand create" -s V -l version -d 'Print version'
@@ -976,6 +982,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -994,6 +1001,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l replace -d 'Remove a container of the same --name first (running or not)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
@@ -1033,6 +1042,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy of a detached container when its program exits: no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or kill by a user ends it for good)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-cmd -d 'The healthcheck\'s command: a shell command, a JSON array (the program and its arguments), or none (over the image\'s HEALTHCHECK)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-interval -d 'Time between two probes (default 30s; disable: only `healthcheck run` probes)' -r
@@ -1051,6 +1061,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-hosts -d 'Do not give the container an /etc/hosts of berth\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a minimal init as pid 1 that forwards signals and reaps'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Give the container every capability, no seccomp filter and no masked paths'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l replace -d 'Remove a container of the same --name first (running or not)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'

@@ -266,6 +266,15 @@ pub struct RunArgs {
     /// before SIGKILL (default 10)
     #[arg(long, value_name = "SECONDS")]
     stop_timeout: Option<u64>,
+    /// Write the container's id to this file (which must not exist)
+    #[arg(long, value_name = "FILE")]
+    cidfile: Option<PathBuf>,
+    /// Remove a container of the same --name first (running or not)
+    #[arg(long, requires = "name")]
+    replace: bool,
+    /// Give the container berth's environment (then --env-file, -e)
+    #[arg(long)]
+    env_host: bool,
     /// Restart policy of a detached container when its program exits:
     /// no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or
     /// kill by a user ends it for good)
@@ -373,6 +382,9 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         restart: a.restart.clone(),
         stop_signal: a.stop_signal.clone(),
         stop_timeout: a.stop_timeout,
+        cidfile: a.cidfile.clone(),
+        replace: a.replace,
+        env_host: a.env_host,
         health: ops::health::HealthFlags {
             cmd: a.health_cmd.clone(),
             interval: a.health_interval.clone(),

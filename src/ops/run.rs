@@ -85,6 +85,12 @@ pub struct RunOptions {
     /// `--stop-signal`, `--stop-timeout` (seconds).
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u64>,
+    /// `--cidfile`: where to write the id (a new file).
+    pub cidfile: Option<PathBuf>,
+    /// `--replace`: remove a container of the same name first.
+    pub replace: bool,
+    /// `--env-host`: berth's environment, under `--env-file` and `-e`.
+    pub env_host: bool,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -262,6 +268,38 @@ pub fn internal_init(fd: i32) -> i32 {
 /// Create the record and its files; return it with the runtime spec.
 pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
     crate::runtime::rootfs::check_overlay_env()?;
+    if let Some(f) = &opts.cidfile {
+        if f.symlink_metadata().is_ok() {
+            bail!(
+                "--cidfile {}: the file exists: remove it or choose another",
+                f.display()
+            );
+        }
+    }
+    if let (true, Some(name)) = (opts.replace, &opts.name) {
+        if let Ok(old) = store.find_container(name) {
+            if old.name == *name {
+                super::containers::remove_one(store, &old, true)
+                    .with_context(|| format!("--replace: removing container {name}"))?;
+            }
+        }
+    }
+    let (rec, spec) = create_record(store, opts)?;
+    if let Some(f) = &opts.cidfile {
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(f)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, rec.id.as_bytes()));
+        if let Err(e) = written {
+            let _ = super::containers::remove_one(store, &rec, true);
+            return Err(e).with_context(|| format!("writing --cidfile {}", f.display()));
+        }
+    }
+    Ok((rec, spec))
+}
+
+fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
     let lock = store.lock_for_container()?;
     let index = store.read_index()?;
     let image = store.resolve(&index, &opts.image)?.clone();
@@ -878,6 +916,13 @@ fn environment_with(
         }
         if opts.tty && !has(&env, "TERM") {
             set(&mut env, "TERM=xterm".into());
+        }
+    }
+    if opts.env_host {
+        for (k, v) in std::env::vars_os() {
+            if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
+                set(&mut env, format!("{k}={v}"));
+            }
         }
     }
     let from_host = |k: &str| std::env::var(k).ok().map(|v| format!("{k}={v}"));

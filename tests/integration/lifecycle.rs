@@ -632,3 +632,104 @@ each_identity!(build_steps_are_not_probed, |who| {
         .ok();
     env.berth(["exec", "c", "sh", "-c", "test -e /probed"]).ok();
 });
+
+each_identity!(cidfile_replace_and_env_host, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // --cidfile: the id, in a file that must be new.
+    let cid = env.join("cid");
+    let id = run_detached(
+        &env,
+        &[
+            "--name",
+            "web",
+            "--network",
+            "none",
+            "--cidfile",
+            cid.to_str().unwrap(),
+            IMG,
+            "sleep",
+            "1000",
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(&cid).unwrap(), id);
+    let out = env
+        .berth(["create", "--name", "other", "--cidfile"])
+        .arg(&cid)
+        .arg(IMG)
+        .fails(125);
+    assert!(out.stderr.contains("--cidfile"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    env.berth(["container", "exists", "other"]).fails(1);
+
+    // --replace: the running one of that name goes, the new one takes it.
+    let out = env
+        .berth(["run", "--name", "web", "--network", "none", IMG, "true"])
+        .fails(125);
+    assert!(out.stderr.contains("already in use"), "{}", out.stderr);
+    let new = run_detached(
+        &env,
+        &[
+            "--replace",
+            "--name",
+            "web",
+            "--network",
+            "none",
+            IMG,
+            "sleep",
+            "1000",
+        ],
+    );
+    assert_ne!(new, id);
+    assert_eq!(inspect(&env, "web", "{{.Id}}"), new);
+    let all = env.berth(["ps", "-a", "-q", "--no-trunc"]).ok().stdout;
+    assert!(!all.contains(&id), "the replaced container is gone: {all}");
+    let removed = env
+        .berth([
+            "events",
+            "--stream=false",
+            "--filter",
+            "event=remove",
+            "--format",
+            "{{.ID}}",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(removed.trim(), id);
+
+    // --env-host: berth's environment, under -e.
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--env-host",
+            "-e",
+            "B=set",
+            IMG,
+            "sh",
+            "-c",
+        ])
+        .arg("echo $FROM_HOST $B")
+        .env("FROM_HOST", "seen")
+        .env("B", "host")
+        .ok();
+    assert_eq!(out.stdout, "seen set\n");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            IMG,
+            "sh",
+            "-c",
+            "echo ${FROM_HOST:-unset}",
+        ])
+        .env("FROM_HOST", "seen")
+        .ok();
+    assert_eq!(out.stdout, "unset\n");
+});
