@@ -157,7 +157,9 @@ pub struct LsArgs {
 
 pub fn ls(paths: &StorePaths, a: &LsArgs) -> Result<i32> {
     let mut list = Vec::new();
-    for v in ops::volume::list(paths)? {
+    // Who uses a volume matters only to `dangling=` and to `--format`.
+    let users = a.format.is_some() || a.filter.iter().any(|f| f.starts_with("dangling="));
+    for v in ops::volume::list_with(paths, users)? {
         if ops::volume::matches(&v, &a.filter)? {
             list.push(v);
         }

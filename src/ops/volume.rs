@@ -93,14 +93,24 @@ fn volumes_of(c: &ContainerRecord) -> Vec<String> {
 
 /// Every volume with its users, by name.
 pub fn list(paths: &StorePaths) -> Result<Vec<VolumeInfo>> {
+    list_with(paths, true)
+}
+
+/// [`list`]; without `users`, every volume's `users` is left empty and
+/// no container record is read (what `volume ls` shows needs none).
+pub fn list_with(paths: &StorePaths, users: bool) -> Result<Vec<VolumeInfo>> {
     let Some(store) = Store::open_existing(paths)? else {
         return Ok(Vec::new());
     };
     // Each container's spec is read once, not once per volume.
-    let mut users: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in store.all_containers()? {
+    let mut users_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in if users {
+        store.all_containers()?
+    } else {
+        Vec::new()
+    } {
         for v in volumes_of(&c) {
-            users.entry(v).or_default().push(c.name.clone());
+            users_of.entry(v).or_default().push(c.name.clone());
         }
     }
     Ok(store
@@ -109,7 +119,7 @@ pub fn list(paths: &StorePaths) -> Result<Vec<VolumeInfo>> {
         .map(|record| {
             let dir = store.volume_dir(&record.name);
             VolumeInfo {
-                users: users.remove(&record.name).unwrap_or_default(),
+                users: users_of.remove(&record.name).unwrap_or_default(),
                 mountpoint: dir.join("_data"),
                 needs_copy_up: !dir.join("copied-up").exists(),
                 record,
