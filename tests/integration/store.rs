@@ -192,7 +192,18 @@ fn rmi_frees_exactly_what_nothing_else_uses() {
         "a's layer dir, link and blobs are in the listing"
     );
     want.insert("index.json".into(), after["index.json"].clone());
+    // The event log gains the untag and the removal.
+    want.insert(
+        "events/events.log".into(),
+        after["events/events.log"].clone(),
+    );
     assert_same_listing(&want, &after, "rmi of one of two images sharing a base");
+    let log = env
+        .berth(["events", "--stream=false", "--filter", "type=image"])
+        .args(["--format", "{{.Status}}"])
+        .ok()
+        .stdout;
+    assert!(log.ends_with("load\nuntag\nremove\n"), "{log}");
     let freed = du_before - du_bytes(&env.root());
     assert!(
         freed < busybox_rootfs_tar().len() as u64 / 2,
