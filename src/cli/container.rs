@@ -275,6 +275,31 @@ pub struct RunArgs {
     /// Give the container berth's environment (then --env-file, -e)
     #[arg(long)]
     env_host: bool,
+    /// A resource limit of the process: NAME=SOFT[:HARD] (nofile,
+    /// nproc, core, memlock, stack …; -1 is unlimited), or host
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    ulimit: Vec<String>,
+    /// Size of /dev/shm (bytes, or a number with k, m, g; default 64m)
+    #[arg(long, value_name = "SIZE")]
+    shm_size: Option<String>,
+    /// Set a namespaced sysctl: net.*, kernel.shm*, kernel.msg*,
+    /// kernel.sem, kernel.domainname, fs.mqueue.*
+    #[arg(long, value_name = "NAME=VALUE")]
+    sysctl: Vec<String>,
+    /// Give the container a host device: HOST[:CONTAINER[:PERMS]] (the
+    /// node is bound; its own mode decides access, as rootless Podman:
+    /// berth keeps no device cgroup to enforce PERMS)
+    #[arg(long, value_name = "HOST[:CTR[:PERMS]]")]
+    device: Vec<String>,
+    /// Another supplementary group of the process (a name in the image's
+    /// /etc/group, or a number), or keep-groups: keep the groups berth
+    /// runs with (rootless: reach the user's group-owned files)
+    #[arg(long, value_name = "GROUP")]
+    group_add: Vec<String>,
+    /// The container's time zone: local (the host's) or a zone such as
+    /// Europe/Paris, given as /etc/localtime
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
     /// Restart policy of a detached container when its program exits:
     /// no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or
     /// kill by a user ends it for good)
@@ -385,6 +410,14 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,
+        kernel: ops::kernel_flags::KernelFlags {
+            ulimits: a.ulimit.clone(),
+            shm_size: a.shm_size.clone(),
+            sysctls: a.sysctl.clone(),
+            devices: a.device.clone(),
+            group_add: a.group_add.clone(),
+            tz: a.tz.clone(),
+        },
         health: ops::health::HealthFlags {
             cmd: a.health_cmd.clone(),
             interval: a.health_interval.clone(),
@@ -1054,14 +1087,59 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "FinishedAt": crate::image::time::format_rfc3339(r.finished),
         },
         "RestartCount": r.restart_count,
-        "HostConfig": {
-            "RestartPolicy": {
-                "Name": r.restart.name(),
-                "MaximumRetryCount": r.restart.max_retries(),
-            },
-        },
+        "HostConfig": host_config(r),
         "Config": docker_config(r),
         "NetworkSettings": network_settings(&c.networks),
+    })
+}
+
+/// `HostConfig` in Docker's names: the restart policy and the flags
+/// that reach the kernel.
+fn host_config(r: &crate::store::containers::ContainerRecord) -> Value {
+    use crate::runtime::spec::{Mount, Spec};
+    let spec = serde_json::from_value::<Spec>(r.config.clone()).ok();
+    let limit = |v: u64| if v == u64::MAX { -1 } else { v as i64 };
+    let (ulimits, group_add, sysctls, devices, shm) = match &spec {
+        Some(s) => (
+            s.process
+                .rlimits
+                .iter()
+                .map(|l| json!({"Name": format!("RLIMIT_{}", l.name.to_uppercase()), "Soft": limit(l.soft), "Hard": limit(l.hard)}))
+                .collect::<Vec<_>>(),
+            if s.process.keep_groups {
+                vec!["keep-groups".to_string()]
+            } else {
+                s.process.group_add.clone()
+            },
+            s.sysctls
+                .iter()
+                .map(|(k, v)| (k.replace('/', "."), json!(v)))
+                .collect::<serde_json::Map<_, _>>(),
+            s.mounts
+                .iter()
+                .filter_map(|m| match m {
+                    Mount::Device { source, target } => Some(json!({
+                        "PathOnHost": source,
+                        "PathInContainer": target,
+                    })),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            s.shm_size
+                .unwrap_or(crate::runtime::rootfs::DEFAULT_SHM_SIZE),
+        ),
+        None => Default::default(),
+    };
+    json!({
+        "RestartPolicy": {
+            "Name": r.restart.name(),
+            "MaximumRetryCount": r.restart.max_retries(),
+        },
+        "Ulimits": ulimits,
+        "GroupAdd": group_add,
+        "Sysctls": sysctls,
+        "Devices": devices,
+        "ShmSize": shm,
     })
 }
 
@@ -1084,6 +1162,7 @@ fn docker_config(r: &crate::store::containers::ContainerRecord) -> Value {
         "ExposedPorts": c.exposed_ports,
         "Volumes": c.volumes,
         "Healthcheck": c.healthcheck,
+        "Timezone": r.timezone.clone().unwrap_or_default(),
     })
 }
 

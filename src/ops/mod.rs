@@ -14,6 +14,7 @@ pub mod health;
 pub mod images;
 pub mod import;
 pub mod inspect;
+pub mod kernel_flags;
 pub mod login;
 pub mod network;
 pub mod pull;

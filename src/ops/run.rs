@@ -91,6 +91,9 @@ pub struct RunOptions {
     pub replace: bool,
     /// `--env-host`: berth's environment, under `--env-file` and `-e`.
     pub env_host: bool,
+    /// `--ulimit`, `--shm-size`, `--sysctl`, `--device`, `--group-add`,
+    /// `--tz`.
+    pub kernel: super::kernel_flags::KernelFlags,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -328,6 +331,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         .clone()
         .unwrap_or_else(|| id[..12].to_string());
     let network = network_of(store, opts, &id, &name)?;
+    let kernel = super::kernel_flags::check(&opts.kernel, &network)?;
     let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
         anyhow!(
             "no command or entrypoint specified for image {}",
@@ -539,6 +543,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         restarting: false,
         health_on_failure,
         stop_timeout: opts.stop_timeout,
+        timezone: opts.kernel.tz.clone(),
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -563,6 +568,15 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         .collect();
     mounts.extend(volumes);
     mounts.extend(tmpfs);
+    mounts.extend(kernel.devices);
+    if kernel.zone_file.is_some() {
+        mounts.push(Mount::Bind {
+            source: dir.join("localtime"),
+            target: "/etc/localtime".into(),
+            read_only: true,
+            propagation: None,
+        });
+    }
     let rel = PathBuf::from("../containers").join(&id);
     let spec = Spec {
         rootfs: Rootfs {
@@ -586,6 +600,9 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             stdin: opts.interactive,
             terminal: opts.tty,
             console_size: None,
+            rlimits: kernel.rlimits,
+            group_add: kernel.group_add,
+            keep_groups: kernel.keep_groups,
         },
         hostname: hostname.clone(),
         network: network.clone(),
@@ -604,6 +621,8 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         },
         pid1_file: Some(store.pid1_file(&id)),
         ports,
+        shm_size: kernel.shm_size,
+        sysctls: kernel.sysctls,
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
@@ -614,7 +633,14 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     } else {
         &[]
     };
-    let etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
+    let mut etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
+    if let Some(zone) = &kernel.zone_file {
+        // A copy, as Podman makes: the container keeps its zone when the
+        // host's changes.
+        let bytes =
+            std::fs::read(zone).with_context(|| format!("--tz: reading {}", zone.display()))?;
+        etc.push(("localtime", bytes));
+    }
     store.create_container(&rec, !opts.rm, dirs, &etc)?;
     drop(lock);
     super::events::container(store, "create", &rec);
@@ -667,9 +693,10 @@ fn container_config(
 /// Where mount `m` goes in the container, without a trailing `/`.
 fn mount_target(m: &Mount) -> Option<String> {
     match m {
-        Mount::Bind { target, .. } | Mount::Volume { target, .. } | Mount::Tmpfs { target, .. } => {
-            Some(target.trim_end_matches('/').to_string())
-        }
+        Mount::Bind { target, .. }
+        | Mount::Volume { target, .. }
+        | Mount::Tmpfs { target, .. }
+        | Mount::Device { target, .. } => Some(target.trim_end_matches('/').to_string()),
         Mount::Overlay { .. } => None,
     }
 }
@@ -1173,19 +1200,7 @@ pub fn parse_mount(spec: &str) -> Result<Mount> {
 /// A tmpfs size in bytes: a number with an optional `b`, `k`, `m`, `g`
 /// suffix (Docker's `tmpfs-size=64m`).
 fn tmpfs_size(s: &str) -> std::result::Result<u64, String> {
-    let lower = s.to_ascii_lowercase();
-    let t = lower.strip_suffix('b').unwrap_or(&lower);
-    let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("tmpfs-size {s:?} is not a size (bytes, or a number with k, m, g)"))
+    super::kernel_flags::parse_size(s).map_err(|e| format!("tmpfs-size {s:?} is {e}"))
 }
 
 /// `-p [IP:]HOSTPORT:CTRPORT[/tcp]`, `-p [IP::]CTRPORT`: an empty host

@@ -48,9 +48,7 @@
 //! socket is close-on-exec, so end-of-file without a message means the
 //! container's program is running.
 
-use super::security;
 use super::spec::{Network, Spec};
-use super::user;
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sched::{unshare, CloneFlags};
@@ -840,101 +838,15 @@ fn try_init(spec: &Spec) -> Result<Never> {
         loopback_up()?;
     }
     let p = &spec.process;
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
-    let who =
-        user::resolve(&p.user, &passwd, &group).map_err(|e| start_err(126, format!("{e:#}")))?;
-    if p.terminal {
-        let fd = REPORT_FD.load(std::sync::atomic::Ordering::SeqCst);
-        super::tty::make_console(fd, who.uid, who.gid, p.console_size)?;
-    }
-    let mut env = p.env.clone();
-    if !env.iter().any(|e| e.starts_with("HOME=")) {
-        env.push(format!("HOME={}", who.home));
-    }
-    if !p.cwd.is_empty() && std::fs::metadata(&p.cwd).is_err() {
-        // Docker creates a missing working directory.
-        let _ = std::fs::create_dir_all(&p.cwd);
-    }
-    std::env::set_current_dir(&p.cwd)
-        .map_err(|e| start_err(126, format!("working directory {:?}: {e}", p.cwd)))?;
-    let path_var = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or("")
-        .to_string();
-    let prog = find_program(&p.args[0], &path_var)?;
-    refuse_own_binary(&prog)?;
-
-    security::limit_capabilities(p.capabilities)
-        .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
-    let filter = security::filter_for(&p.seccomp, p.capabilities)?;
-    // Without no_new_privs, only a process with CAP_SYS_ADMIN may load a
-    // filter: load it now, before the switch to the container's user
-    // drops that capability (as runc does); the filter then also covers
-    // the calls that switch.
-    if !p.no_new_privileges {
-        if let Some(filter) = &filter {
-            security::load_filter(filter)
-                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
-        }
-    }
-    if let Err(e) = nix::unistd::setgroups(
-        &who.groups
-            .iter()
-            .map(|g| nix::unistd::Gid::from_raw(*g))
-            .collect::<Vec<_>>(),
-    ) {
-        // With the user alone mapped, setgroups is denied (and only
-        // group 0 exists): nothing to set then.
-        if !(e == nix::errno::Errno::EPERM && who.groups.is_empty()) {
-            bail!(
-                "setting supplementary groups {:?}: {}",
-                who.groups,
-                e.desc()
-            );
-        }
-    }
-    let (uid, gid) = (
-        nix::unistd::Uid::from_raw(who.uid),
-        nix::unistd::Gid::from_raw(who.gid),
-    );
-    nix::unistd::setresgid(gid, gid, gid).map_err(|e| {
-        anyhow!(
-            "switching to group {}: {} (is it mapped in the user namespace?)",
-            who.gid,
-            e.desc()
-        )
-    })?;
-    nix::unistd::setresuid(uid, uid, uid).map_err(|e| {
-        anyhow!(
-            "switching to user {}: {} (is it mapped in the user namespace?)",
-            who.uid,
-            e.desc()
-        )
-    })?;
-    arm_death_signal();
-    if p.no_new_privileges {
-        security::set_no_new_privs().map_err(|e| anyhow!("setting no_new_privs: {e}"))?;
-    }
-    let argv: Vec<CString> = p
-        .args
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .context("an argument with a NUL byte")?;
-    let envp: Vec<CString> = env
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .context("an environment entry with a NUL byte")?;
-    let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
-    if p.no_new_privileges {
-        if let Some(filter) = &filter {
-            security::load_filter(filter)
-                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
-        }
-    }
+    let ready = super::process::become_container_process(
+        p,
+        &super::process::Role {
+            make_cwd: true,
+            console_fd: REPORT_FD.load(std::sync::atomic::Ordering::SeqCst),
+            rearm: arm_death_signal,
+        },
+    )?;
+    let (prog_c, argv, envp) = (ready.prog, ready.argv, ready.envp);
     if spec.init {
         return run_as_init(&prog_c, &argv, &envp, &p.args[0]);
     }

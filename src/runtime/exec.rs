@@ -26,16 +26,12 @@
 //! for `run` (125 setup, 126 cannot execute, 127 not found).
 
 use super::container::{
-    exec as exec_program, find_program, forwarded_and_chld, read_error, read_error_after,
-    refuse_own_binary, start_err, wait_forwarding,
+    exec as exec_program, forwarded_and_chld, read_error, read_error_after, wait_forwarding,
 };
-use super::security;
 use super::spec::Process;
-use super::user;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::unistd::{fork, ForkResult};
 use serde::{Deserialize, Serialize};
-use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
@@ -364,92 +360,25 @@ enum Never {}
 
 /// In the container's namespaces: become the process `p` describes, as
 /// the container's pid 1 did, and exec it. Returns only on failure.
+/// Changing the ids cleared the parent-death signal: arm it again.
+fn rearm_death_signal() {
+    // SAFETY: integer prctl.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
+}
+
 fn child_setup(p: &Process, sock: &UnixStream) -> Result<Never> {
     let _ = nix::unistd::setsid();
     // SAFETY: integer prctl; the helper dies with berth, and so does this.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
-    let who =
-        user::resolve(&p.user, &passwd, &group).map_err(|e| start_err(126, format!("{e:#}")))?;
-    if p.terminal {
-        super::tty::make_console(sock.as_raw_fd(), who.uid, who.gid, p.console_size)?;
-    }
-    let mut env = p.env.clone();
-    if !env.iter().any(|e| e.starts_with("HOME=")) {
-        env.push(format!("HOME={}", who.home));
-    }
-    let cwd = if p.cwd.is_empty() { "/" } else { &p.cwd };
-    std::env::set_current_dir(cwd)
-        .map_err(|e| start_err(126, format!("working directory {cwd:?}: {e}")))?;
-    let path_var = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or("")
-        .to_string();
-    let prog = find_program(&p.args[0], &path_var)?;
-    refuse_own_binary(&prog)?;
-
-    security::limit_capabilities(p.capabilities)
-        .map_err(|e| anyhow!("limiting capabilities: {e}"))?;
-    // pid 1's filter, whatever it is, loaded as pid 1 loads it: without
-    // no_new_privs before the switch to the container's user (which
-    // drops the CAP_SYS_ADMIN that loading then needs).
-    let filter = security::filter_for(&p.seccomp, p.capabilities)?;
-    if !p.no_new_privileges {
-        if let Some(filter) = &filter {
-            security::load_filter(filter)
-                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
-        }
-    }
-    if let Err(e) = nix::unistd::setgroups(
-        &who.groups
-            .iter()
-            .map(|g| nix::unistd::Gid::from_raw(*g))
-            .collect::<Vec<_>>(),
-    ) {
-        // With the user alone mapped, setgroups is denied (and only
-        // group 0 exists): nothing to set then.
-        if !(e == nix::errno::Errno::EPERM && who.groups.is_empty()) {
-            bail!(
-                "setting supplementary groups {:?}: {}",
-                who.groups,
-                e.desc()
-            );
-        }
-    }
-    let (uid, gid) = (
-        nix::unistd::Uid::from_raw(who.uid),
-        nix::unistd::Gid::from_raw(who.gid),
-    );
-    nix::unistd::setresgid(gid, gid, gid)
-        .map_err(|e| anyhow!("switching to group {}: {}", who.gid, e.desc()))?;
-    nix::unistd::setresuid(uid, uid, uid)
-        .map_err(|e| anyhow!("switching to user {}: {}", who.uid, e.desc()))?;
-    // Changing the ids cleared the parent-death signal: arm it again.
-    // SAFETY: integer prctl.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) };
-    if p.no_new_privileges {
-        security::set_no_new_privs().map_err(|e| anyhow!("setting no_new_privs: {e}"))?;
-    }
-    let argv: Vec<CString> = p
-        .args
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .context("an argument with a NUL byte")?;
-    let envp: Vec<CString> = env
-        .iter()
-        .map(|a| CString::new(a.as_str()))
-        .collect::<Result<_, _>>()
-        .context("an environment entry with a NUL byte")?;
-    let prog_c = CString::new(prog.as_str()).context("a program path with a NUL byte")?;
-    if p.no_new_privileges {
-        if let Some(filter) = &filter {
-            security::load_filter(filter)
-                .map_err(|e| anyhow!("loading the seccomp filter: {e}"))?;
-        }
-    }
+    let ready = super::process::become_container_process(
+        p,
+        &super::process::Role {
+            make_cwd: false,
+            console_fd: sock.as_raw_fd(),
+            rearm: rearm_death_signal,
+        },
+    )?;
+    let (prog_c, argv, envp) = (ready.prog, ready.argv, ready.envp);
     Err(exec_program(&prog_c, &argv, &envp, &p.args[0]))
 }
 

@@ -12,6 +12,7 @@ pub mod nftables;
 pub mod pasta;
 pub mod ports;
 pub mod probe;
+pub mod process;
 pub mod rootfs;
 pub mod security;
 pub mod slirp;

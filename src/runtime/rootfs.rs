@@ -197,6 +197,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
         None,
         "/proc",
     )?;
+    write_sysctls(&root, &spec.sysctls)?;
     mount_dev(&root, spec)?;
     let t = ensure(&root, "/sys", true)?;
     // Read-only unless --privileged, as Podman and Docker mount it.
@@ -265,6 +266,24 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 if *read_only {
                     read_only_later.push(target);
                 }
+            }
+            Mount::Device { source, target } => {
+                let target = clean(target)?;
+                let what = format!("device {}", source.display());
+                let md = std::fs::metadata(source).with_context(|| what.clone())?;
+                use std::os::unix::fs::FileTypeExt;
+                if !(md.file_type().is_char_device() || md.file_type().is_block_device()) {
+                    bail!("{what}: not a device node");
+                }
+                let t = ensure(&root, &target, false)?;
+                mnt(
+                    Some(source),
+                    &fd_path(&t),
+                    None,
+                    MsFlags::MS_BIND,
+                    None,
+                    &format!("{what} on {target}"),
+                )?;
             }
             Mount::Volume {
                 name,
@@ -811,7 +830,10 @@ fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
         &fd_path(&t),
         Some("tmpfs"),
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=1777,size=65536k"),
+        Some(&format!(
+            "mode=1777,size={}",
+            spec.shm_size.unwrap_or(DEFAULT_SHM_SIZE)
+        )),
         "/dev/shm",
     )?;
     let dev = open_in_root(root, "/dev").context("opening /dev in the container")?;
@@ -829,7 +851,35 @@ fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
             return Err(errno_err(format!("creating /dev/{name}")));
         }
     }
-    let _ = spec;
+    Ok(())
+}
+
+/// The size of `/dev/shm` without `--shm-size`: 64 MiB, as Docker and
+/// Podman give.
+pub const DEFAULT_SHM_SIZE: u64 = 64 << 20;
+
+/// `--sysctl`: write each value under the container's `/proc/sys`
+/// (its own proc, just mounted; the values land in the container's
+/// namespaces), before `/proc/sys` is made read-only.
+fn write_sysctls(root: &OwnedFd, sysctls: &[(String, String)]) -> Result<()> {
+    if sysctls.is_empty() {
+        return Ok(());
+    }
+    let proc_fd = open_in_root(root, "/proc").context("opening the container's /proc")?;
+    for (name, value) in sysctls {
+        let shown = name.replace('/', ".");
+        if name
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        {
+            bail!("--sysctl {shown}: not a sysctl name");
+        }
+        let path = fd_path(&proc_fd).join("sys").join(name);
+        std::fs::write(&path, value).map_err(|e| match e.raw_os_error() {
+            Some(libc::ENOENT) => anyhow!("--sysctl {shown}: no such sysctl in this kernel"),
+            _ => anyhow!("--sysctl {shown}={value}: {e}"),
+        })?;
+    }
     Ok(())
 }
 

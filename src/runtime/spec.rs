@@ -41,6 +41,43 @@ pub struct Spec {
     /// Host ports forwarded to the container's loopback (`-p`).
     #[serde(default)]
     pub ports: Vec<PortMapping>,
+    /// The size of `/dev/shm` in bytes (`--shm-size`; default 64 MiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<u64>,
+    /// `--sysctl`: (name with `/` between its parts, value), written
+    /// under `/proc/sys` of the container's namespaces before it starts.
+    /// Only the namespaced ones are accepted ([`NAMESPACED_SYSCTLS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sysctls: Vec<(String, String)>,
+}
+
+/// The sysctls that belong to a namespace of the container, as Docker
+/// and Podman allow them: IPC (`kernel.msg*`, `kernel.sem`,
+/// `kernel.shm*`, `fs.mqueue.*`), UTS (`kernel.domainname`) and network
+/// (`net.*`). A name matches an entry exactly, or one ending in `.`
+/// as a prefix.
+pub const NAMESPACED_SYSCTLS: [&str; 11] = [
+    "kernel.msgmax",
+    "kernel.msgmnb",
+    "kernel.msgmni",
+    "kernel.sem",
+    "kernel.shmall",
+    "kernel.shmmax",
+    "kernel.shmmni",
+    "kernel.shm_rmid_forced",
+    "kernel.domainname",
+    "fs.mqueue.",
+    "net.",
+];
+
+/// One resource limit of the process (`--ulimit NAME=SOFT[:HARD]`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Rlimit {
+    /// `nofile`, `nproc` … ([`super::process::rlimit_resource`]).
+    pub name: String,
+    /// `u64::MAX` is unlimited.
+    pub soft: u64,
+    pub hard: u64,
 }
 
 impl Spec {
@@ -114,6 +151,12 @@ pub enum Mount {
         #[serde(default)]
         propagation: Option<Propagation>,
     },
+    /// `--device HOST[:CTR[:PERMS]]`: the host's device node bound at
+    /// `target`. A bind, not a new node, so it works rootless too; never
+    /// shared by `--volumes-from`. berth keeps no device cgroup, so the
+    /// node's own mode and owner decide who may read and write it (a
+    /// read-only mount does not stop writes to a device).
+    Device { source: PathBuf, target: String },
     /// `--tmpfs CTR[:options]`, `--mount type=tmpfs,…`.
     Tmpfs { target: String, options: String },
     /// A named volume (`-v NAME:CTR`, `--mount type=volume,…`): `dir`'s
@@ -193,6 +236,17 @@ pub struct Process {
     /// starts so it never sees 0x0.
     #[serde(default)]
     pub console_size: Option<(u16, u16)>,
+    /// `--ulimit`, set before the program starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rlimits: Vec<Rlimit>,
+    /// `--group-add`: more supplementary groups, numbers or names in the
+    /// container's `/etc/group`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
+    /// `--group-add keep-groups`: the supplementary groups of berth's
+    /// process are kept (no `setgroups`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_groups: bool,
 }
 
 /// Which system calls the container may make.

@@ -80,6 +80,10 @@ pub struct ContainerRecord {
     /// `--stop-timeout`: seconds `stop` waits before SIGKILL by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<u64>,
+    /// `--tz`: the zone its `/etc/localtime` is a copy of (`local` or
+    /// `Area/City`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// `containers/<id>/health.json`: the healthcheck's state, as Docker's

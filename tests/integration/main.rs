@@ -18,6 +18,7 @@ mod fixtures;
 mod identity;
 mod images;
 mod interop;
+mod kernel_flags;
 mod leaks;
 mod lifecycle;
 mod network;
