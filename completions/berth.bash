@@ -115,6 +115,9 @@ _berth() {
             berth,push)
                 cmd="berth__subcmd__push"
                 ;;
+            berth,rename)
+                cmd="berth__subcmd__rename"
+                ;;
             berth,restart)
                 cmd="berth__subcmd__restart"
                 ;;
@@ -210,6 +213,9 @@ _berth() {
                 ;;
             berth__subcmd__container,ps)
                 cmd="berth__subcmd__container__subcmd__ls"
+                ;;
+            berth__subcmd__container,rename)
+                cmd="berth__subcmd__container__subcmd__rename"
                 ;;
             berth__subcmd__container,restart)
                 cmd="berth__subcmd__container__subcmd__restart"
@@ -368,7 +374,7 @@ _berth() {
 
     case "${cmd}" in
         berth)
-            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info events version completion run create start ps rm diff commit cp export exec logs stop kill wait restart healthcheck port mount unmount umount unshare container network volume internal-init internal-exec internal-start internal-netns"
+            opts="-h -V --root --runroot --log-level --help --version build images history inspect load save import tag untag rmi image system pull push login logout manifest info events version completion run create start ps rm diff commit cp export rename exec logs stop kill wait restart healthcheck port mount unmount umount unshare container network volume internal-init internal-exec internal-start internal-netns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -556,7 +562,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container)
-            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists"
+            opts="-h -V --root --runroot --log-level --help --version run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -926,7 +932,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__exec)
-            opts="-i -t -e -u -w -h -V --root --runroot --log-level --interactive --tty --env --env-file --user --workdir --privileged --help --version"
+            opts="-i -t -e -u -w -d -h -V --root --runroot --log-level --interactive --tty --env --env-file --user --workdir --privileged --detach --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1233,6 +1239,32 @@ _berth() {
             ;;
         berth__subcmd__container__subcmd__prune)
             opts="-f -h -V --root --runroot --log-level --force --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__container__subcmd__rename)
+            opts="-h -V --root --runroot --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2024,7 +2056,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__exec)
-            opts="-i -t -e -u -w -h -V --root --runroot --log-level --interactive --tty --env --env-file --user --workdir --privileged --help --version"
+            opts="-i -t -e -u -w -d -h -V --root --runroot --log-level --interactive --tty --env --env-file --user --workdir --privileged --detach --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3648,6 +3680,32 @@ _berth() {
                     ;;
                 --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        berth__subcmd__rename)
+            opts="-h -V --root --runroot --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runroot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
                     return 0
                     ;;
                 *)

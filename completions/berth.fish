@@ -62,6 +62,7 @@ complete -c berth -n "__fish_berth_needs_command" -f -a "diff" -d 'Show the chan
 complete -c berth -n "__fish_berth_needs_command" -f -a "commit" -d 'Create an image from a container\'s changes'
 complete -c berth -n "__fish_berth_needs_command" -f -a "cp" -d 'Copy files between a container and the host'
 complete -c berth -n "__fish_berth_needs_command" -f -a "export" -d 'Write a container\'s file system as a tar'
+complete -c berth -n "__fish_berth_needs_command" -f -a "rename" -d 'Give a container another name'
 complete -c berth -n "__fish_berth_needs_command" -f -a "exec" -d 'Run a command in a running container'
 complete -c berth -n "__fish_berth_needs_command" -f -a "logs" -d 'Show the output of a container'
 complete -c berth -n "__fish_berth_needs_command" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
@@ -801,6 +802,14 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand export" -s o -l output -d 'Write to this file instead of standard output' -r -F
 complete -c berth -n "__fish_berth_using_subcommand export" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand export" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand rename" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rename" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rename" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand rename" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand rename" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand exec" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand exec" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand exec" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -814,6 +823,7 @@ complete -c berth -n "__fish_berth_using_subcommand exec" -s w -l workdir -d 'Wo
 complete -c berth -n "__fish_berth_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and connect it to the command'
 complete -c berth -n "__fish_berth_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand exec" -l privileged -d 'Give the command every capability'
+complete -c berth -n "__fish_berth_using_subcommand exec" -s d -l detach -d 'Start the command and return at once, printing its session\'s ID (its output is discarded)'
 complete -c berth -n "__fish_berth_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand logs" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -926,38 +936,39 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "run" -d 'Run a command in a new container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "create" -d 'Create a container without starting it'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "start" -d 'Start a created container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ls" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "ps" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "list" -d 'List containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "rm" -d 'Remove containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "inspect" -d 'Display the configuration of containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "diff" -d 'Show the changes of a container\'s file system'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "commit" -d 'Create an image from a container\'s changes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "cp" -d 'Copy files between a container and the host'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "export" -d 'Write a container\'s file system as a tar'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exec" -d 'Run a command in a running container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "prune" -d 'Remove all stopped containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "logs" -d 'Show the output of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "kill" -d 'Send a signal to running containers'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "restart" -d 'Stop and start containers again (detached)'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "port" -d 'List the published ports of a container'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "mount" -d 'Mount containers\' root file systems and print where'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "unmount" -d 'Unmount containers\' root file systems'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "umount" -d 'Unmount containers\' root file systems'
-complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists" -f -a "exists" -d 'Exit 0 when a container exists, 1 when it does not'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "run" -d 'Run a command in a new container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "create" -d 'Create a container without starting it'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "start" -d 'Start a created container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "ls" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "ps" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "list" -d 'List containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "rm" -d 'Remove containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "inspect" -d 'Display the configuration of containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "diff" -d 'Show the changes of a container\'s file system'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "commit" -d 'Create an image from a container\'s changes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "export" -d 'Write a container\'s file system as a tar'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "exec" -d 'Run a command in a running container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "prune" -d 'Remove all stopped containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "logs" -d 'Show the output of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "stop" -d 'Stop running containers (the stop signal, then SIGKILL)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "kill" -d 'Send a signal to running containers'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "wait" -d 'Wait for containers to exit and print their exit codes'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "restart" -d 'Stop and start containers again (detached)'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "port" -d 'List the published ports of a container'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "mount" -d 'Mount containers\' root file systems and print where'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "unmount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "umount" -d 'Unmount containers\' root file systems'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "exists" -d 'Exit 0 when a container exists, 1 when it does not'
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename" -f -a "rename" -d 'Give a container another name'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -1212,6 +1223,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and connect it to the command'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give the command every capability'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Start the command and return at once, printing its session\'s ID (its output is discarded)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1316,6 +1328,14 @@ warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

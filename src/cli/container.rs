@@ -65,6 +65,21 @@ pub enum ContainerCommand {
     Unmount(UnmountArgs),
     /// Exit 0 when a container exists, 1 when it does not
     Exists(ExistsArgs),
+    /// Give a container another name
+    Rename(RenameArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RenameArgs {
+    /// The container (name or ID)
+    container: String,
+    /// Its new name
+    name: String,
+}
+
+pub fn rename(paths: &StorePaths, a: &RenameArgs) -> Result<i32> {
+    ops::containers::rename(paths, &a.container, &a.name)?;
+    Ok(0)
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +110,7 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Port(a) => port(paths, a),
         ContainerCommand::Mount(a) => mount(paths, a),
         ContainerCommand::Unmount(a) => unmount(paths, a),
+        ContainerCommand::Rename(a) => rename(paths, a),
         ContainerCommand::Exists(a) => Ok(if ops::containers::exists(paths, &a.container)? {
             0
         } else {
@@ -708,7 +724,7 @@ pub struct PsArgs {
 }
 
 /// The keys `ps --filter` knows.
-const PS_FILTERS: [&str; 7] = [
+const PS_FILTERS: [&str; 12] = [
     "id",
     "name",
     "label",
@@ -716,6 +732,11 @@ const PS_FILTERS: [&str; 7] = [
     "exited",
     "ancestor",
     "restart-policy",
+    "health",
+    "volume",
+    "network",
+    "before",
+    "since",
 ];
 
 /// `ps --filter` as (key, value) pairs, checked.
@@ -749,8 +770,36 @@ fn ps_filters(given: &[String]) -> Result<Vec<(String, String)>> {
 
 /// Whether container `c` passes every key of `filters` (for a key
 /// given more than once, any of its values).
+/// `before` and `since` name a container; they become its creation
+/// time, as a number (the filters compare it).
+fn ps_resolve_times(filters: &mut [(String, String)], list: &[ContainerInfo]) -> Result<()> {
+    for (k, v) in filters.iter_mut() {
+        if k == "before" || k == "since" {
+            let found = list
+                .iter()
+                .find(|c| c.record.name == *v || c.record.id == *v)
+                .or_else(|| {
+                    let m: Vec<_> = list
+                        .iter()
+                        .filter(|c| c.record.id.starts_with(&**v))
+                        .collect();
+                    (m.len() == 1).then(|| m[0])
+                });
+            let Some(c) = found else {
+                bail!("--filter {k}={v}: no container with name or ID {v:?} found");
+            };
+            *v = format!("{}.{:09}", c.record.created, c.record.created_nanos);
+        }
+    }
+    Ok(())
+}
+
 fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
     let r = &c.record;
+    let created = |v: &str| {
+        let (s, n) = v.split_once('.')?;
+        Some((s.parse::<i64>().ok()?, n.parse::<u32>().ok()?))
+    };
     let labels = r
         .run_config
         .as_ref()
@@ -765,6 +814,14 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
         },
         "status" => state_name(c.state) == v,
         "restart-policy" => r.restart.name() == v.split(':').next().unwrap_or_default(),
+        "health" => {
+            let status = c.health.as_ref().map_or("none", |h| h.status.as_str());
+            status == v
+        }
+        "volume" => c.uses_volume(v),
+        "network" => c.uses_network(v),
+        "before" => created(v).is_some_and(|t| (r.created, r.created_nanos) < t),
+        "since" => created(v).is_some_and(|t| (r.created, r.created_nanos) > t),
         "exited" => {
             matches!(c.state, State::Exited(_))
                 && r.exit_code.map(|e| e.to_string()).as_deref() == Some(v)
@@ -866,14 +923,15 @@ fn labels_of(r: &crate::store::containers::ContainerRecord) -> Value {
 }
 
 pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
-    let filters = ps_filters(&a.filter)?;
+    let mut filters = ps_filters(&a.filter)?;
     // Asking for a status or an exit code asks for stopped containers too.
     let all = a.all
         || filters
             .iter()
             .any(|(k, v)| k == "exited" || (k == "status" && v != "running"));
-    let mut list = ops::containers::list(paths, all)?;
-    list.retain(|c| ps_matches(c, &filters));
+    let mut list = ops::containers::list(paths, true)?;
+    ps_resolve_times(&mut filters, &list)?;
+    list.retain(|c| (all || c.state.is_live()) && ps_matches(c, &filters));
     let id = |s: &str| {
         if a.no_trunc {
             s.to_string()
@@ -1338,6 +1396,10 @@ pub struct ExecArgs {
     /// Give the command every capability
     #[arg(long)]
     privileged: bool,
+    /// Start the command and return at once, printing its session's ID
+    /// (its output is discarded)
+    #[arg(short, long)]
+    detach: bool,
     /// The container (name or ID)
     container: String,
     /// The command and its arguments
@@ -1356,7 +1418,14 @@ pub fn exec(paths: &StorePaths, a: &ExecArgs) -> Result<i32> {
         interactive: a.interactive,
         tty: a.tty,
         privileged: a.privileged,
+        detach: a.detach,
     };
+    if a.detach {
+        return exit_code(ops::exec::exec_detached(paths, &opts).and_then(|id| {
+            output::println(&id)?;
+            Ok(0)
+        }));
+    }
     exit_code(ops::exec::exec(paths, &opts))
 }
 
@@ -1461,6 +1530,7 @@ pub fn restart(paths: &StorePaths, a: &StopArgs) -> Result<i32> {
         if let Err(code) = start_in_background(paths, c)? {
             return Ok(code);
         }
+        ops::containers::restarted(paths, c)?;
         output::println(c)?;
     }
     Ok(0)

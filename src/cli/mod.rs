@@ -116,6 +116,8 @@ pub enum Command {
     Cp(container::CpArgs),
     /// Write a container's file system as a tar
     Export(container::ExportArgs),
+    /// Give a container another name
+    Rename(container::RenameArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
     /// Show the output of a container
@@ -295,6 +297,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Network(c) => network::run(&paths, c),
         Command::Volume(c) => volume::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
+        Command::Rename(a) => container::rename(&paths, a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),
         Command::InternalNetns(a) => Ok(crate::runtime::network::holder_main(

@@ -32,6 +32,21 @@ pub struct ContainerInfo {
 }
 
 impl ContainerInfo {
+    /// Whether it mounts volume `v` (by name), or any volume at `v`.
+    pub fn uses_volume(&self, v: &str) -> bool {
+        spec_of(&self.record).is_ok_and(|spec| {
+            spec.mounts.iter().any(|m| {
+                matches!(m, crate::runtime::spec::Mount::Volume { name, target, .. }
+                    if name == v || target == v)
+            })
+        })
+    }
+
+    /// Whether it is on berth network `n`.
+    pub fn uses_network(&self, n: &str) -> bool {
+        super::network::spec_uses_network(&self.record.config, n)
+    }
+
     pub(crate) fn of(store: &Store, record: ContainerRecord) -> ContainerInfo {
         let state = store.container_state(&record);
         let networks = match state {
@@ -407,6 +422,28 @@ pub(crate) fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
 
 /// How long `stop` waits by default before SIGKILL (Docker's, Podman's).
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `restart` started container `name` again: the event Podman emits.
+pub fn restarted(paths: &StorePaths, name: &str) -> Result<()> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    super::events::container(&store, "restart", &rec);
+    Ok(())
+}
+
+/// `rename CONTAINER NEW`: give the container another name, running or
+/// not (its berth process saves its state into the record as it is then,
+/// so the new name stays); the old name is free at once.
+pub fn rename(paths: &StorePaths, container: &str, new: &str) -> Result<()> {
+    super::run::check_name(new)?;
+    let store = Store::open(paths)?;
+    let rec = store.find_container(container)?;
+    let renamed = store
+        .rename_container(&rec.id, new)
+        .with_context(|| format!("renaming container {}", rec.name))?;
+    super::events::container(&store, "rename", &renamed);
+    Ok(())
+}
 
 /// `container exists`: whether container `name` (name or ID) exists.
 pub fn exists(paths: &StorePaths, name: &str) -> Result<bool> {

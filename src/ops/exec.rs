@@ -29,6 +29,8 @@ pub struct ExecOptions {
     /// Every capability (the seccomp filter and `no_new_privs` stay the
     /// container's, as in Podman).
     pub privileged: bool,
+    /// `-d`: start it and return (printing a session id) without waiting.
+    pub detach: bool,
 }
 
 /// What to start, checked against the store: the container must exist
@@ -103,7 +105,17 @@ pub(crate) fn spec_for(
         user_namespace: spec.user_namespace,
         network_namespace: spec.network != crate::runtime::spec::Network::Host,
         process,
+        detached: false,
     }
+}
+
+/// `exec -d`: start the command and return its exec session's id once
+/// it runs.
+pub fn exec_detached(paths: &StorePaths, opts: &ExecOptions) -> Result<String> {
+    let (store, rec, spec) = plan_in(paths, opts)?;
+    crate::runtime::exec::exec_detached(&spec)?;
+    super::events::container(&store, "exec", &rec);
+    super::run::random_id()
 }
 
 /// Run the command; returns its exit code.

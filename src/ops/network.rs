@@ -610,7 +610,7 @@ pub fn connect(
     use crate::runtime::spec::{Network, Spec};
     let store = Store::open(paths)?;
     let rec = find(Some(&store), net)?;
-    let mut c = store.find_container(container)?;
+    let c = store.find_container(container)?;
     let mut spec: Spec = serde_json::from_value(c.config.clone())
         .with_context(|| format!("container {}: its configuration", c.name))?;
     let Network::Bridge(b) = &mut spec.network else {
@@ -654,8 +654,9 @@ pub fn connect(
             .with_context(|| format!("connecting container {} to network {}", c.name, rec.name))?;
     }
     b.attachments.push(attachment);
-    c.config = serde_json::to_value(&spec)?;
-    store.save_container(&c)
+    let config = serde_json::to_value(&spec)?;
+    store.update_container(&c.id, |r| r.config = config)?;
+    Ok(())
 }
 
 /// `--ip6 IP` on network `rec`: an IPv6 address in its IPv6 subnet.
@@ -683,7 +684,7 @@ pub fn disconnect(paths: &StorePaths, net: &str, container: &str) -> Result<()> 
     use crate::runtime::spec::{Network, Spec};
     let store = Store::open(paths)?;
     let rec = find(Some(&store), net)?;
-    let mut c = store.find_container(container)?;
+    let c = store.find_container(container)?;
     let mut spec: Spec = serde_json::from_value(c.config.clone())
         .with_context(|| format!("container {}: its configuration", c.name))?;
     let Network::Bridge(b) = &mut spec.network else {
@@ -701,8 +702,9 @@ pub fn disconnect(paths: &StorePaths, net: &str, container: &str) -> Result<()> 
         })?;
     }
     b.attachments.retain(|a| a.network != rec.name);
-    c.config = serde_json::to_value(&spec)?;
-    store.save_container(&c)
+    let config = serde_json::to_value(&spec)?;
+    store.update_container(&c.id, |r| r.config = config)?;
+    Ok(())
 }
 
 /// `network prune`: remove every user network that no container is on;

@@ -177,7 +177,7 @@ pub fn start_with(
         rec.exit_code = None;
         rec.restarting = false;
         // A `--rm` container's record goes when it exits: no flush for it.
-        if let Err(e) = store.save_container_with(&rec, !rm) {
+        if let Err(e) = save_state(store, &mut rec, !rm) {
             if rm {
                 let _ = store.remove_container(&rec);
             }
@@ -209,6 +209,10 @@ pub fn start_with(
                 .downcast_ref::<crate::runtime::container::StartError>()
                 .map_or(125, |s| s.code),
         };
+        if let Ok(now) = store.read_container(&rec.id) {
+            // A `rename` while it ran: the events name it as it is now.
+            rec.name = now.name;
+        }
         super::events::died(store, &rec, code);
         if rm {
             store.mark_stopped(&rec.id);
@@ -243,7 +247,7 @@ pub fn start_with(
         }
         // Between runs, the pid of this process stays recorded: `stop`
         // signals it to end the wait.
-        let saved = store.save_container(&rec);
+        let saved = save_state(store, &mut rec, true);
         if saved.is_err()
             || !again
             || !crate::runtime::container::sleep_unless_signalled(delay)
@@ -254,13 +258,29 @@ pub fn start_with(
                 // Stopped during the wait: not restarted after all.
                 rec.restarting = false;
                 rec.restart_count -= 1;
-                store.save_container(&rec)?;
+                save_state(store, &mut rec, true)?;
             }
             drop(running);
             saved?;
             return result;
         }
     }
+}
+
+/// Save what this process says of the container it runs (when it
+/// started and ended, how, its restarts) into the record as it is on
+/// disk now: a `rename` or `network connect` meanwhile stays. `rec` gets
+/// the name of now, for the events.
+fn save_state(store: &Store, rec: &mut ContainerRecord, durable: bool) -> Result<()> {
+    let now = store.update_container_with(&rec.id, durable, |r| {
+        r.started = rec.started;
+        r.finished = rec.finished;
+        r.exit_code = rec.exit_code;
+        r.restarting = rec.restarting;
+        r.restart_count = rec.restart_count;
+    })?;
+    rec.name = now.name;
+    Ok(())
 }
 
 /// The hidden `internal-init` mode (the container's monitor and init).
@@ -519,6 +539,9 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         lowers.push(format!("l/{}", short.trim()));
     }
 
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let rec = ContainerRecord {
         id: id.clone(),
         name,
@@ -529,7 +552,8 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             .cloned()
             .unwrap_or_else(|| image.id.short().to_string()),
         command: args.clone(),
-        created: crate::image::time::now_unix(),
+        created: now.as_secs() as i64,
+        created_nanos: now.subsec_nanos(),
         config: serde_json::Value::Null,
         exit_code: None,
         started: 0,
@@ -1393,7 +1417,7 @@ fn etc_files_of(
     ])
 }
 
-fn check_name(n: &str) -> Result<()> {
+pub(crate) fn check_name(n: &str) -> Result<()> {
     let ok = !n.is_empty()
         && n.as_bytes()[0].is_ascii_alphanumeric()
         && n.bytes()

@@ -53,6 +53,9 @@ pub struct ExecSpec {
     /// host`).
     pub network_namespace: bool,
     pub process: Process,
+    /// `exec -d`: the helper outlives berth and waits for the program.
+    #[serde(default)]
+    pub detached: bool,
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of
@@ -128,6 +131,46 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
     };
     match setup {
         Ok(None) => Ok(code),
+        Ok(Some(e)) => Err(e.into()),
+        Err(e) => Err(e.context(format!("executing in container {}", spec.container))),
+    }
+}
+
+/// Start `spec` in its container and return once its program runs
+/// (`exec -d`): the helper, in a session of its own with no standard
+/// streams, stays its parent and ends with it; berth does not wait.
+pub fn exec_detached(spec: &ExecSpec) -> Result<()> {
+    if spec.process.terminal {
+        bail!("exec -d -t: a detached command has nobody to give a terminal to; leave out -t");
+    }
+    let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
+    let fd = theirs.as_raw_fd();
+    let mut cmd = super::container::reexec("internal-exec", fd, false);
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let _child = cmd.spawn().context("starting berth's exec helper")?;
+    drop(theirs);
+    let spec = ExecSpec {
+        detached: true,
+        process: Process {
+            stdin: false,
+            ..spec.process.clone()
+        },
+        ..spec.clone()
+    };
+    let setup = (|| -> Result<Option<super::container::StartError>> {
+        super::container::send_json(&mut ours, &spec, "exec spec")?;
+        read_error(&mut ours)
+    })();
+    match setup {
+        Ok(None) => Ok(()),
         Ok(Some(e)) => Err(e.into()),
         Err(e) => Err(e.context(format!("executing in container {}", spec.container))),
     }
@@ -245,6 +288,12 @@ pub fn exec_main(fd: i32) -> i32 {
 fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     let sock = slot.as_mut().expect("the socket is there until the fork");
     let spec: ExecSpec = super::container::recv_json(sock, "exec spec")?;
+    if spec.detached {
+        // `exec -d`: berth leaves once the program runs; this helper stays
+        // its parent.
+        // SAFETY: integer prctl.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, 0, 0, 0, 0) };
+    }
     // Out of the terminal's process group: berth alone receives ^C and
     // forwards it once.
     let _ = nix::unistd::setsid();

@@ -40,6 +40,10 @@ pub struct ContainerRecord {
     pub command: Vec<String>,
     /// Unix seconds.
     pub created: i64,
+    /// The nanoseconds of `created` (`ps --filter before|since` tell
+    /// containers of one second apart).
+    #[serde(default)]
+    pub created_nanos: u32,
     /// What the runtime needs to start it (opaque to the store).
     #[serde(default)]
     pub config: serde_json::Value,
@@ -333,7 +337,7 @@ impl Store {
         let _names = self.lock("names.lock", LockKind::Exclusive)?;
         let link = names.join(&rec.name);
         match std::fs::read_link(&link) {
-            Ok(target) if has_record(&self.containers_dir().join(&target)) => bail!(
+            Ok(target) if self.name_held(&rec.name, &target) => bail!(
                 "the container name {:?} is already in use: remove that container or choose another name",
                 rec.name
             ),
@@ -353,6 +357,99 @@ impl Store {
             fsutil::sync_dir(&self.containers_dir())?;
         }
         Ok(())
+    }
+
+    /// Whether the link of `name`, pointing at `target`, holds the name:
+    /// a record is there and carries it. A link left by a killed `create`,
+    /// `rm` or `rename` holds nothing.
+    fn name_held(&self, name: &str, target: &Path) -> bool {
+        target
+            .to_str()
+            .filter(|t| !t.is_empty() && !t.contains('/'))
+            .is_some_and(|id| self.read_container(id).is_ok_and(|r| r.name == name))
+    }
+
+    /// Give container `id` the name `new` (`rename`): under `names.lock`,
+    /// the new name's link is made (failing when the name is held), the
+    /// record changed, then the old link removed. A crash in between
+    /// leaves a link that holds nothing ([`Self::name_held`]).
+    pub fn rename_container(&self, id: &str, new: &str) -> Result<ContainerRecord> {
+        let names = self.containers_dir().join("names");
+        fsutil::create_dir_all(&names)?;
+        let _names = self.lock("names.lock", LockKind::Exclusive)?;
+        let link = names.join(new);
+        match std::fs::read_link(&link) {
+            Ok(target) if target.as_os_str() == id => {}
+            Ok(target) if self.name_held(new, &target) => bail!(
+                "the container name {new:?} is already in use: remove that container or choose another name"
+            ),
+            Ok(_) => std::fs::remove_file(&link)
+                .with_context(|| format!("removing {}", link.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("reading {}", link.display())),
+        }
+        if std::fs::read_link(&link).is_err() {
+            std::os::unix::fs::symlink(id, &link)
+                .with_context(|| format!("creating {}", link.display()))?;
+        }
+        let mut old = String::new();
+        let updated = self.update_container(id, |r| {
+            old = std::mem::replace(&mut r.name, new.to_string());
+        });
+        let updated = match updated {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = std::fs::remove_file(&link);
+                return Err(e);
+            }
+        };
+        if old != new {
+            let old_link = names.join(&old);
+            if std::fs::read_link(&old_link).is_ok_and(|t| t.as_os_str() == id) {
+                let _ = std::fs::remove_file(&old_link);
+            }
+        }
+        fsutil::sync_dir(&names)?;
+        Ok(updated)
+    }
+
+    /// Container `id`'s record as it is on disk now.
+    pub fn read_container(&self, id: &str) -> Result<ContainerRecord> {
+        let path = self.container_dir(id).join("config.json");
+        let Some(bytes) = fsutil::read_opt(&path)? else {
+            bail!("container {id} no longer exists");
+        };
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("reading the record {}", path.display()))
+    }
+
+    /// Change container `id`'s record with `f` and save it durably, under
+    /// `containers/<id>/record.lock`: the berth process that runs it
+    /// (its state), `rename` (its name) and `network connect` (its
+    /// configuration) each change their own part of the record they read
+    /// under the lock, so none undoes another's change.
+    pub fn update_container(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut ContainerRecord),
+    ) -> Result<ContainerRecord> {
+        self.update_container_with(id, true, f)
+    }
+
+    /// [`Self::update_container`]; `durable` as for
+    /// [`Self::save_container_with`].
+    pub fn update_container_with(
+        &self,
+        id: &str,
+        durable: bool,
+        f: impl FnOnce(&mut ContainerRecord),
+    ) -> Result<ContainerRecord> {
+        let dir = self.container_dir(id);
+        let _lock = FileLock::acquire(&dir.join("record.lock"), LockKind::Exclusive, |_| {})?;
+        let mut rec = self.read_container(id)?;
+        f(&mut rec);
+        self.save_container_with(&rec, durable)?;
+        Ok(rec)
     }
 
     /// Remove the containers whose owner is gone (the step containers of
@@ -559,20 +656,27 @@ impl Store {
                 out.push(rec);
             }
         }
-        out.sort_by(|a, b| b.created.cmp(&a.created).then(a.id.cmp(&b.id)));
+        out.sort_by(|a, b| {
+            (b.created, b.created_nanos)
+                .cmp(&(a.created, a.created_nanos))
+                .then(a.id.cmp(&b.id))
+        });
         Ok(out)
     }
 
-    /// Remove what a killed `create` or `rm` can leave: a name whose
-    /// container has no record, a container dir without one. Only under
+    /// Remove what a killed `create`, `rm` or `rename` can leave: a name
+    /// whose container has no record or another name, a container dir
+    /// without a record. Only under
     /// the exclusive store lock (creation holds it shared).
     pub(super) fn collect_container_garbage(&self) -> Result<()> {
         let dir = self.containers_dir();
         let names = dir.join("names");
         if let Ok(rd) = std::fs::read_dir(&names) {
+            let _names = self.lock("names.lock", LockKind::Exclusive)?;
             for e in rd.flatten() {
                 let target = std::fs::read_link(e.path()).unwrap_or_default();
-                if !has_record(&dir.join(&target)) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !self.name_held(&name, &target) {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
@@ -627,11 +731,16 @@ impl Store {
             .root
             .join("tmp")
             .join(format!("rm-{}", fsutil::unique_suffix()));
+        // The name on disk, which a `rename` may have changed since the
+        // caller read `rec`.
+        let name = self
+            .read_container(&rec.id)
+            .map_or_else(|_| rec.name.clone(), |r| r.name);
         if dir.exists() {
             fsutil::rename(&dir, &doomed)
                 .with_context(|| format!("removing container {}", rec.name))?;
         }
-        let link = self.containers_dir().join("names").join(&rec.name);
+        let link = self.containers_dir().join("names").join(&name);
         {
             let _names = self.lock("names.lock", LockKind::Exclusive)?;
             if std::fs::read_link(&link).is_ok_and(|t| t.as_os_str() == rec.id.as_str()) {

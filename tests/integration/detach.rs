@@ -43,6 +43,19 @@ pub(crate) fn status(env: &TestEnv, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The names `ps ARGS --filter F…` lists, sorted, joined by spaces.
+pub(crate) fn ps_names(env: &TestEnv, args: &[&str], filters: &[&str]) -> String {
+    let mut all = vec!["ps", "--format", "{{.Names}}"];
+    all.extend_from_slice(args);
+    for f in filters {
+        all.extend(["--filter", f]);
+    }
+    let out = env.berth(all).ok();
+    let mut v: Vec<String> = out.stdout.lines().map(String::from).collect();
+    v.sort();
+    v.join(" ")
+}
+
 /// Wait until `f` holds (up to the hang guard).
 #[track_caller]
 pub(crate) fn eventually(what: &str, mut f: impl FnMut() -> bool) {

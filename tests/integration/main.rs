@@ -29,6 +29,7 @@ mod remote_host;
 mod rootless;
 mod run;
 mod run_options;
+mod scripts;
 mod store;
 mod system;
 mod util;

@@ -834,16 +834,7 @@ fn labels_from_the_image_files_and_flags() {
         ])
         .run();
     assert_eq!(out.code, 3);
-    let names = |filters: &[&str]| {
-        let mut args = vec!["ps", "--format", "{{.Names}}"];
-        for f in filters {
-            args.extend(["--filter", f]);
-        }
-        let out = env.berth(args).ok();
-        let mut v: Vec<String> = out.stdout.lines().map(String::from).collect();
-        v.sort();
-        v.join(" ")
-    };
+    let names = |filters: &[&str]| crate::detach::ps_names(&env, &[], filters);
     assert_eq!(names(&["label=app"]), "");
     assert_eq!(names(&["status=created"]), "base c d");
     assert_eq!(names(&["status=created", "label=app"]), "c");
