@@ -316,6 +316,16 @@ pub struct RunArgs {
     /// Europe/Paris, given as /etc/localtime
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
+    /// Where the output is kept: k8s-file (the default; json-file is
+    /// taken as k8s-file, as Podman does), none, or passthrough (the
+    /// container writes to berth's own stdout and stderr; foreground
+    /// only; no log)
+    #[arg(long, value_name = "DRIVER")]
+    log_driver: Option<String>,
+    /// A log driver's option: max-size=SIZE (the log starts over when a
+    /// record would take it past SIZE)
+    #[arg(long, value_name = "KEY=VALUE")]
+    log_opt: Vec<String>,
     /// Restart policy of a detached container when its program exits:
     /// no, on-failure[:MAX-RETRIES], always or unless-stopped (a stop or
     /// kill by a user ends it for good)
@@ -426,6 +436,8 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,
+        log_driver: a.log_driver.clone(),
+        log_opts: a.log_opt.clone(),
         kernel: ops::kernel_flags::KernelFlags {
             ulimits: a.ulimit.clone(),
             shm_size: a.shm_size.clone(),
@@ -518,6 +530,9 @@ fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<
 pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if a.detach && a.tty {
         bail!("--detach with --tty is not supported yet");
+    }
+    if a.detach && a.log_driver.as_deref() == Some("passthrough") {
+        bail!("--log-driver passthrough: the container writes to berth's own output, so it cannot run detached");
     }
     let opts = run_options(a)?;
     if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
@@ -1145,7 +1160,8 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "FinishedAt": crate::image::time::format_rfc3339(r.finished),
         },
         "RestartCount": r.restart_count,
-        "HostConfig": host_config(r),
+        "LogPath": if r.log.to_file() { c.log_path.display().to_string() } else { String::new() },
+        "HostConfig": host_config(r, c.log_path.display().to_string()),
         "Config": docker_config(r),
         "NetworkSettings": network_settings(&c.networks),
     })
@@ -1153,7 +1169,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
 
 /// `HostConfig` in Docker's names: the restart policy and the flags
 /// that reach the kernel.
-fn host_config(r: &crate::store::containers::ContainerRecord) -> Value {
+fn host_config(r: &crate::store::containers::ContainerRecord, log_path: String) -> Value {
     use crate::runtime::spec::{Mount, Spec};
     let spec = serde_json::from_value::<Spec>(r.config.clone()).ok();
     let limit = |v: u64| if v == u64::MAX { -1 } else { v as i64 };
@@ -1198,6 +1214,11 @@ fn host_config(r: &crate::store::containers::ContainerRecord) -> Value {
         "Sysctls": sysctls,
         "Devices": devices,
         "ShmSize": shm,
+        "LogConfig": {
+            "Type": r.log.driver(),
+            "Path": if r.log.to_file() { log_path } else { String::new() },
+            "Size": if r.log.max_size > 0 { r.log.max_size.to_string() } else { "0B".into() },
+        },
     })
 }
 

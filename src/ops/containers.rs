@@ -29,6 +29,8 @@ pub struct ContainerInfo {
     pub pid1: i32,
     /// A user stopped or killed it since a user last started it.
     pub stopped_by_user: bool,
+    /// Where its log is (when its log driver keeps one).
+    pub log_path: PathBuf,
 }
 
 impl ContainerInfo {
@@ -73,6 +75,7 @@ impl ContainerInfo {
         ContainerInfo {
             health,
             stopped_by_user: store.stopped_by_user(&record.id),
+            log_path: store.log_path(&record.id),
             pid1,
             record,
             state,
@@ -580,11 +583,25 @@ pub fn start_detached(
     let rec = store.find_container(name)?;
     let spec: Spec = spec_of(&rec)?;
     let rm = !spec.remove_after.is_empty();
-    let log = store.log_path(&rec.id);
+    if rec.log.driver() == "passthrough" {
+        bail!(
+            "container {} has --log-driver passthrough: it runs in the foreground only (start -a)",
+            rec.name
+        );
+    }
+    let path = store.log_path(&rec.id);
     let out = crate::runtime::container::Output {
-        log: Some(&log),
+        log: rec
+            .log
+            .to_file()
+            .then_some(crate::runtime::container::LogTarget {
+                path: &path,
+                max_size: rec.log.max_size,
+                tee: false,
+            }),
         started: Some(started),
         tick: None,
+        detached: true,
     };
     super::run::start_with(&store, rec, &spec, rm, hint, out)
 }
@@ -619,6 +636,13 @@ pub fn logs(
     use std::io::{Read, Seek, SeekFrom};
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
+    if !rec.log.to_file() {
+        bail!(
+            "container {} has --log-driver {}: it keeps no log to read",
+            rec.name,
+            rec.log.driver()
+        );
+    }
     let path = store.log_path(&rec.id);
     let wanted = |r: &Record| {
         o.since
@@ -655,6 +679,10 @@ pub fn logs(
             file = std::fs::File::open(&path).ok();
         }
         if let Some(f) = file.as_mut() {
+            // Emptied at its max-size: it starts over from the top.
+            if f.metadata().is_ok_and(|m| m.len() < offset) {
+                offset = 0;
+            }
             let mut more = Vec::new();
             f.seek(SeekFrom::Start(offset))
                 .and_then(|_| f.read_to_end(&mut more))

@@ -94,6 +94,10 @@ pub struct RunOptions {
     /// `--ulimit`, `--shm-size`, `--sysctl`, `--device`, `--group-add`,
     /// `--tz`.
     pub kernel: super::kernel_flags::KernelFlags,
+    /// `--log-driver`.
+    pub log_driver: Option<String>,
+    /// `--log-opt KEY=VALUE`.
+    pub log_opts: Vec<String>,
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
@@ -116,7 +120,20 @@ pub fn start(
     rm: bool,
     hint: &mut dyn FnMut(&str),
 ) -> Result<i32> {
-    start_with(store, rec, spec, rm, hint, Default::default())
+    // A container of berth's own work (a build step) is not logged.
+    let path = store.log_path(&rec.id);
+    let log = (rec.owner.is_none() && rec.log.to_file()).then_some(
+        crate::runtime::container::LogTarget {
+            path: &path,
+            max_size: rec.log.max_size,
+            tee: true,
+        },
+    );
+    let out = crate::runtime::container::Output {
+        log,
+        ..Default::default()
+    };
+    start_with(store, rec, spec, rm, hint, out)
 }
 
 /// [`start`], with `out` saying where the output goes and who hears that
@@ -170,7 +187,7 @@ pub fn start_with(
     store.clear_stopped_by_user(&rec.id);
     rec.restart_count = 0;
     let mut delay = Duration::ZERO;
-    let (log, mut started) = (out.log, out.started);
+    let (log, mut started, detached) = (out.log, out.started, out.detached);
     loop {
         rec.started = crate::image::time::now_unix();
         rec.finished = 0;
@@ -198,6 +215,7 @@ pub fn start_with(
                     Some((first, f)) => Some((*first, f as &mut dyn FnMut() -> Duration)),
                     None => None,
                 },
+                detached,
             };
             crate::runtime::container::run_with(spec, hint, output)
         };
@@ -233,7 +251,7 @@ pub fn start_with(
         let again = match &result {
             Ok(code) => {
                 let by_user = store.stopped_by_user(&rec.id);
-                log.is_some()
+                detached
                     && (restart_for_health && !by_user
                         || rec.restart.restarts(*code, rec.restart_count, by_user))
             }
@@ -330,6 +348,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         .with_context(|| format!("image {}", image.id.short()))?;
     let run = &config.config;
 
+    let log = log_config(opts.log_driver.as_deref(), &opts.log_opts)?;
     let restart = RestartPolicy::parse(opts.restart.as_deref().unwrap_or_default())?;
     let health_on_failure = opts.health.on_failure.clone().filter(|a| a != "none");
     if opts.rm && !restart.is_no() {
@@ -568,6 +587,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         health_on_failure,
         stop_timeout: opts.stop_timeout,
         timezone: opts.kernel.tz.clone(),
+        log,
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -1415,6 +1435,42 @@ fn etc_files_of(
         ("hostname", format!("{hostname}\n").into_bytes()),
         ("resolv.conf", resolv.into_bytes()),
     ])
+}
+
+/// `--log-driver` and `--log-opt`, checked.
+pub fn log_config(
+    driver: Option<&str>,
+    opts: &[String],
+) -> Result<crate::store::containers::LogConfig> {
+    use crate::store::containers::{LogConfig, LOG_DRIVERS};
+    let driver = driver.unwrap_or("k8s-file");
+    if !LOG_DRIVERS.contains(&driver) {
+        bail!(
+            "--log-driver {driver:?}: unknown log driver (berth has {})",
+            LOG_DRIVERS.join(", ")
+        );
+    }
+    let mut log = LogConfig {
+        driver: if driver == "k8s-file" {
+            String::new()
+        } else {
+            driver.to_string()
+        },
+        max_size: 0,
+    };
+    for o in opts {
+        match o.split_once('=') {
+            Some(("max-size", v)) => {
+                log.max_size = super::kernel_flags::parse_size(v)
+                    .map_err(|e| anyhow!("--log-opt {o:?}: {e}"))?;
+                if !log.to_file() {
+                    bail!("--log-opt {o:?}: the {driver} log driver keeps no file");
+                }
+            }
+            _ => bail!("--log-opt {o:?}: unknown log option (berth has max-size=SIZE)"),
+        }
+    }
+    Ok(log)
 }
 
 pub(crate) fn check_name(n: &str) -> Result<()> {

@@ -138,11 +138,13 @@ pub fn run(spec: &Spec, hint: &mut dyn FnMut(&str)) -> Result<i32> {
 /// Where the output of a container goes, and who hears that it started.
 #[derive(Default)]
 pub struct Output<'a> {
-    /// Write stdout and stderr to this log ([`super::logs`]) instead of
-    /// berth's own.
-    pub log: Option<&'a std::path::Path>,
+    /// Write stdout and stderr to this log ([`super::logs`]).
+    pub log: Option<LogTarget<'a>>,
     /// Called once the container's program runs.
     pub started: Option<&'a mut dyn FnMut()>,
+    /// A detached container's berth process (which lives on to restart
+    /// it).
+    pub detached: bool,
     /// Called while the program runs, first after the delay it is given
     /// with, then after each delay it returns (a healthcheck's probe);
     /// not with a terminal.
@@ -150,6 +152,17 @@ pub struct Output<'a> {
         std::time::Duration,
         &'a mut dyn FnMut() -> std::time::Duration,
     )>,
+}
+
+/// Where a container's log goes.
+#[derive(Clone, Copy)]
+pub struct LogTarget<'a> {
+    pub path: &'a std::path::Path,
+    /// Bytes (0: no limit), as `--log-opt max-size`.
+    pub max_size: u64,
+    /// Also pass the output on to berth's own stdout and stderr (a
+    /// foreground container); else only the log has it (detached).
+    pub tee: bool,
 }
 
 /// [`run`], with the container's output in a log and a call once its
@@ -220,15 +233,25 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         .thread_block()
         .context("blocking signals to forward them")?;
 
-    // After blocking: the log's threads inherit the mask.
-    let writers = match out.log {
-        Some(path) => Some(super::logs::start(path)?),
+    // The log's file is opened first: an error leaves nothing started.
+    // A terminal's output is logged by its relay; else the container's
+    // stdout and stderr are pipes that two threads read, started after
+    // the fork (the signals are blocked: they inherit the mask).
+    let log_file = match &out.log {
+        Some(t) => Some(super::logs::LogFile::open(t.path, t.max_size)?),
         None => None,
     };
+    let (pipes, tty_log) = match log_file {
+        Some(f) if !spec.process.terminal => (Some((super::logs::pipes()?, f)), None),
+        Some(f) => (None, Some(std::sync::Mutex::new(f))),
+        None => (None, None),
+    };
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
-    let out_fds = writers.as_ref().map(|w| (&w.stdout, &w.stderr));
+    let out_fds = pipes.as_ref().map(|(p, _)| (&p.stdout, &p.stderr));
     let pid = start_monitor(&theirs, spec.process.stdin, out_fds)?;
     drop(theirs);
+    let tee = out.log.is_some_and(|t| t.tee);
+    let writers = pipes.map(|(p, f)| p.start(f, tee));
 
     let mut pty = None;
     let mut slirp = None;
@@ -288,7 +311,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     }
     let code = match pty {
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
-            super::tty::relay(pid, master, spec.process.stdin, &signals)?
+            super::tty::relay(pid, master, spec.process.stdin, &signals, tty_log.as_ref())?
         }
         _ => match out.tick.as_mut() {
             Some((first, tick)) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
@@ -326,14 +349,8 @@ fn start_monitor(
 ) -> Result<Pid> {
     let fd = sock.as_raw_fd();
     // A thread joined just before (a build step's layer unpacking) may
-    // still count for a moment. With a log, its writer threads run: no
-    // wait, the re-exec.
-    let patience = if out.is_some() {
-        std::time::Duration::ZERO
-    } else {
-        std::time::Duration::from_millis(2)
-    };
-    if single_threaded_within(patience) {
+    // still count for a moment. The log's threads start after the fork.
+    if single_threaded_within(std::time::Duration::from_millis(2)) {
         let null = if stdin {
             None
         } else {

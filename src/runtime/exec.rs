@@ -125,7 +125,7 @@ pub fn exec(spec: &ExecSpec) -> Result<i32> {
     })();
     let code = match pty {
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
-            super::tty::relay(pid, master, spec.process.stdin, &signals)?
+            super::tty::relay(pid, master, spec.process.stdin, &signals, None)?
         }
         _ => wait_forwarding(pid, &signals)?,
     };

@@ -985,7 +985,28 @@ fn attach_in_infra(
     numbers: &[usize],
 ) -> Result<(Attached, Macs)> {
     let mut nl = Netlink::open()?;
-    let links = nl.links()?;
+    let mut links = nl.links()?;
+    // An end of this container's own last run on a network it joins
+    // now: the kernel removes a veth pair when the namespace of one end
+    // goes, but in a work queue, after the run has ended. A container
+    // runs once at a time and joins a network once, so such an end is
+    // stale; it goes now.
+    let stale: Vec<u32> = links
+        .iter()
+        .filter(|l| {
+            parse_label(l).is_some_and(|e| {
+                e.id == b.container_id && b.attachments.iter().any(|a| a.network == e.network)
+            })
+        })
+        .map(|l| l.index)
+        .collect();
+    if !stale.is_empty() {
+        for index in stale {
+            // Gone already (the kernel got there first) is as good.
+            let _ = nl.delete_link(index);
+        }
+        links = nl.links()?;
+    }
     let endpoints: Vec<Endpoint> = links.iter().filter_map(parse_label).collect();
     let mut attached = Attached::default();
     let mut macs = Vec::new();

@@ -186,7 +186,14 @@ fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
 
 /// Relay until `child` exits; returns its exit code. `signals` (already
 /// blocked) are forwarded to it; SIGWINCH resizes the container's terminal.
-pub fn relay(child: Pid, master: OwnedFd, stdin: bool, signals: &SigSet) -> Result<i32> {
+pub fn relay(
+    child: Pid,
+    master: OwnedFd,
+    stdin: bool,
+    signals: &SigSet,
+    log: Option<&std::sync::Mutex<super::logs::LogFile>>,
+) -> Result<i32> {
+    let mut lines = super::logs::Lines::new(super::logs::Stream::Stdout);
     let mut set = *signals;
     set.add(Signal::SIGWINCH);
     set.thread_block().context("blocking SIGWINCH")?;
@@ -235,7 +242,12 @@ pub fn relay(child: Pid, master: OwnedFd, stdin: bool, signals: &SigSet) -> Resu
             if ready[i] {
                 match read_fd(master.as_fd(), &mut buf) {
                     Ok(0) | Err(_) => master_open = false,
-                    Ok(n) => write_out(&buf[..n]),
+                    Ok(n) => {
+                        write_out(&buf[..n]);
+                        if let Some(l) = log {
+                            lines.feed(&buf[..n], l);
+                        }
+                    }
                 }
             }
             i += 1;
@@ -264,8 +276,10 @@ pub fn relay(child: Pid, master: OwnedFd, stdin: bool, signals: &SigSet) -> Resu
                 }
             }
             match waitpid(child, Some(WaitPidFlag::WNOHANG)) {
-                Ok(WaitStatus::Exited(_, c)) => return Ok(finish(&master, c)),
-                Ok(WaitStatus::Signaled(_, s, _)) => return Ok(finish(&master, 128 + s as i32)),
+                Ok(WaitStatus::Exited(_, c)) => return Ok(finish(&master, c, lines, log)),
+                Ok(WaitStatus::Signaled(_, s, _)) => {
+                    return Ok(finish(&master, 128 + s as i32, lines, log))
+                }
                 _ => {}
             }
         }
@@ -285,8 +299,14 @@ fn write_out(mut data: &[u8]) {
     }
 }
 
-/// Copy what the container wrote before it exited, then return `code`.
-fn finish(master: &OwnedFd, code: i32) -> i32 {
+/// Copy (and log) what the container wrote before it exited, then
+/// return `code`.
+fn finish(
+    master: &OwnedFd,
+    code: i32,
+    mut lines: super::logs::Lines,
+    log: Option<&std::sync::Mutex<super::logs::LogFile>>,
+) -> i32 {
     let _ = nix::fcntl::fcntl(
         master.as_raw_fd(),
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
@@ -297,6 +317,12 @@ fn finish(master: &OwnedFd, code: i32) -> i32 {
             break;
         }
         write_out(&buf[..n]);
+        if let Some(l) = log {
+            lines.feed(&buf[..n], l);
+        }
+    }
+    if let Some(l) = log {
+        lines.finish(l);
     }
     code
 }

@@ -88,6 +88,48 @@ pub struct ContainerRecord {
     /// `Area/City`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// `--log-driver` and `--log-opt max-size`.
+    #[serde(default, skip_serializing_if = "LogConfig::is_default")]
+    pub log: LogConfig,
+}
+
+/// Where a container's output is kept.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogConfig {
+    /// `k8s-file` (also `json-file`, which Podman takes as its alias),
+    /// `none` or `passthrough`; empty: `k8s-file`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub driver: String,
+    /// Bytes (0: no limit).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub max_size: u64,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The log drivers berth has.
+pub const LOG_DRIVERS: [&str; 4] = ["k8s-file", "json-file", "none", "passthrough"];
+
+impl LogConfig {
+    fn is_default(&self) -> bool {
+        *self == LogConfig::default()
+    }
+
+    /// The driver's name, as `inspect` shows it.
+    pub fn driver(&self) -> &str {
+        if self.driver.is_empty() {
+            "k8s-file"
+        } else {
+            &self.driver
+        }
+    }
+
+    /// Whether its output goes to its log file (`logs` reads it).
+    pub fn to_file(&self) -> bool {
+        matches!(self.driver(), "k8s-file" | "json-file")
+    }
 }
 
 /// `containers/<id>/health.json`: the healthcheck's state, as Docker's

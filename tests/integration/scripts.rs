@@ -164,3 +164,118 @@ impl Drop for NetworkGone<'_> {
         let _ = self.0.berth(["network", "rm", "-f", "psnet"]).run();
     }
 }
+
+each_identity!(foreground_runs_are_logged_by_their_log_driver, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // The output reaches berth's own streams as it comes, and the log.
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "fg",
+            "--network",
+            "none",
+            IMG,
+            "sh",
+            "-c",
+            "echo out; echo err >&2; printf partial; exit 3",
+        ])
+        .run();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(out.stdout, "out\npartial");
+    assert_eq!(out.stderr, "err\n");
+    let logs = env.berth(["logs", "fg"]).ok();
+    assert_eq!(logs.stdout, "out\npartial");
+    assert_eq!(logs.stderr, "err\n");
+    assert_eq!(
+        inspect(&env, "fg", "{{.HostConfig.LogConfig.Type}}"),
+        "k8s-file"
+    );
+
+    // A terminal's output is logged by its relay.
+    env.berth([
+        "run",
+        "--name",
+        "tty",
+        "-t",
+        "--network",
+        "none",
+        IMG,
+        "echo",
+        "on-a-tty",
+    ])
+    .ok();
+    let logs = env.berth(["logs", "tty"]).ok();
+    assert!(logs.stdout.contains("on-a-tty"), "{}", logs.stdout);
+
+    // max-size: the log starts over rather than grow past it.
+    env.berth([
+        "run",
+        "--name",
+        "big",
+        "--network",
+        "none",
+        "--log-driver",
+        "json-file",
+        "--log-opt",
+        "max-size=1k",
+        IMG,
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i+1)); done",
+    ])
+    .ok();
+    let path = inspect(&env, "big", "{{.LogPath}}");
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > 0 && size <= 1024, "{path}: {size} bytes");
+    let logs = env.berth(["logs", "big"]).ok();
+    let lines: Vec<&str> = logs.stdout.lines().collect();
+    assert_eq!(lines.last(), Some(&"line199"));
+    assert!(lines.len() < 200, "{} lines", lines.len());
+    assert_eq!(
+        inspect(&env, "big", "{{.HostConfig.LogConfig.Type}}"),
+        "json-file"
+    );
+
+    // none: shown, not kept.
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "quiet",
+            "--log-driver",
+            "none",
+            "--network",
+            "none",
+            IMG,
+            "echo",
+            "shown",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "shown\n");
+    let out = env.berth(["logs", "quiet"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains("none"), "{}", out.stderr);
+
+    // Refused before anything is made.
+    let before = env.berth(["ps", "-a", "-q"]).ok().stdout;
+    for bad in [
+        &["-d", "--log-driver", "passthrough"][..],
+        &["--log-driver", "journald"][..],
+        &["--log-opt", "max-size=lots"][..],
+        &["--log-opt", "tag=x"][..],
+        &["--log-driver", "none", "--log-opt", "max-size=1m"][..],
+    ] {
+        let mut args = vec!["run"];
+        args.extend_from_slice(bad);
+        args.extend([IMG, "true"]);
+        let out = env.berth(args).run();
+        assert_eq!(out.code, 125, "{bad:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{bad:?}: {}", out.stderr);
+        assert!(out.stderr.contains("--log-"), "{bad:?}: {}", out.stderr);
+    }
+    assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, before);
+});
