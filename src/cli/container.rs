@@ -67,6 +67,8 @@ pub enum ContainerCommand {
     Exists(ExistsArgs),
     /// Give a container another name
     Rename(RenameArgs),
+    /// Attach to a running container's terminal or output
+    Attach(AttachArgs),
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +113,7 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Mount(a) => mount(paths, a),
         ContainerCommand::Unmount(a) => unmount(paths, a),
         ContainerCommand::Rename(a) => rename(paths, a),
+        ContainerCommand::Attach(a) => attach(paths, a),
         ContainerCommand::Exists(a) => Ok(if ops::containers::exists(paths, &a.container)? {
             0
         } else {
@@ -528,9 +531,6 @@ fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<
 }
 
 pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
-    if a.detach && a.tty {
-        bail!("--detach with --tty is not supported yet");
-    }
     if a.detach && a.log_driver.as_deref() == Some("passthrough") {
         bail!("--log-driver passthrough: the container writes to berth's own output, so it cannot run detached");
     }
@@ -1491,8 +1491,6 @@ pub struct LogsArgs {
 /// `logs`: stdout records to standard output, stderr records to standard
 /// error, a newline after each full line.
 pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
-    use crate::runtime::logs::Stream;
-    use std::io::Write;
     let since = match &a.since {
         Some(s) => Some(output::parse_time("--since", s)?.div_euclid(1_000_000_000)),
         None => None,
@@ -1502,9 +1500,18 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
         tail: a.tail,
         since,
     };
-    let mut sink = |r: &crate::runtime::logs::Record| -> Result<()> {
+    let mut sink = |r: &crate::runtime::logs::Record| print_record(r, a.timestamps);
+    ops::containers::logs(paths, &a.container, &o, &mut sink)?;
+    Ok(0)
+}
+
+/// Print one record of a log, as `logs` does.
+fn print_record(r: &crate::runtime::logs::Record, timestamps: bool) -> Result<()> {
+    use crate::runtime::logs::Stream;
+    use std::io::Write;
+    {
         let mut line = String::new();
-        if a.timestamps {
+        if timestamps {
             line.push_str(&r.time);
             line.push(' ');
         }
@@ -1521,9 +1528,33 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
             Stream::Stderr => std::io::stderr().lock().write_all(line.as_bytes())?,
         }
         Ok(())
-    };
-    ops::containers::logs(paths, &a.container, &o, &mut sink)?;
-    Ok(0)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// The keys that detach, leaving the container running: ctrl-X or
+    /// single characters, comma-separated (empty: none)
+    #[arg(long, value_name = "KEYS", default_value = "ctrl-p,ctrl-q")]
+    detach_keys: String,
+    /// Do not send standard input to the container
+    #[arg(long)]
+    no_stdin: bool,
+    /// Forward signals to the container (berth does not: ctrl-c in a
+    /// terminal reaches it as a key; this flag is taken for Podman's
+    /// scripts)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    sig_proxy: bool,
+    /// The container (name or ID)
+    container: String,
+}
+
+/// `attach`: the container's terminal (or its output from now on) until
+/// it exits (its exit code) or the detach keys (0).
+pub fn attach(paths: &StorePaths, a: &AttachArgs) -> Result<i32> {
+    let keys = crate::runtime::attach::parse_detach_keys(&a.detach_keys)?;
+    let mut sink = |r: &crate::runtime::logs::Record| print_record(r, false);
+    Ok(ops::containers::attach(paths, &a.container, &keys, a.no_stdin, &mut sink)?.unwrap_or(0))
 }
 
 #[derive(Args, Debug)]

@@ -118,6 +118,8 @@ pub enum Command {
     Export(container::ExportArgs),
     /// Give a container another name
     Rename(container::RenameArgs),
+    /// Attach to a running container's terminal or output
+    Attach(container::AttachArgs),
     /// Run a command in a running container
     Exec(container::ExecArgs),
     /// Show the output of a container
@@ -298,6 +300,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Volume(c) => volume::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Rename(a) => container::rename(&paths, a),
+        Command::Attach(a) => container::attach(&paths, a),
         Command::Exec(a) => container::exec(&paths, a),
         Command::InternalExec(a) => container::internal_exec(a),
         Command::InternalNetns(a) => Ok(crate::runtime::network::holder_main(

@@ -590,6 +590,7 @@ pub fn start_detached(
         );
     }
     let path = store.log_path(&rec.id);
+    let dir = store.container_dir(&rec.id);
     let out = crate::runtime::container::Output {
         log: rec
             .log
@@ -602,8 +603,50 @@ pub fn start_detached(
         started: Some(started),
         tick: None,
         detached: true,
+        attach_dir: Some(&dir),
     };
     super::run::start_with(&store, rec, &spec, rm, hint, out)
+}
+
+/// `attach`: relay to the running container `name` until its program
+/// exits (its exit code) or the user detaches (`None`). With a terminal,
+/// through its berth process's socket ([`crate::runtime::attach`]);
+/// without, its output from now on, from its log.
+pub fn attach(
+    paths: &StorePaths,
+    name: &str,
+    keys: &[u8],
+    no_stdin: bool,
+    sink: &mut dyn FnMut(&Record) -> Result<()>,
+) -> Result<Option<i32>> {
+    let store = Store::open(paths)?;
+    let rec = store.find_container(name)?;
+    if !store.container_state(&rec).is_live() {
+        bail!(
+            "container {} is not running: can only attach to a running container",
+            rec.name
+        );
+    }
+    let spec = spec_of(&rec)?;
+    if spec.process.terminal {
+        let ended = crate::runtime::attach::attach(
+            &store.container_dir(&rec.id),
+            &rec.name,
+            spec.process.stdin && !no_stdin,
+            keys,
+        )?;
+        if ended == crate::runtime::attach::Ended::Detached {
+            return Ok(None);
+        }
+    } else {
+        let o = LogOptions {
+            follow: true,
+            tail: Some(0),
+            ..Default::default()
+        };
+        logs(paths, name, &o, sink)?;
+    }
+    wait(paths, &rec.id).map(Some)
 }
 
 /// The published ports of a container.

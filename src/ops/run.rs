@@ -187,7 +187,8 @@ pub fn start_with(
     store.clear_stopped_by_user(&rec.id);
     rec.restart_count = 0;
     let mut delay = Duration::ZERO;
-    let (log, mut started, detached) = (out.log, out.started, out.detached);
+    let (log, mut started, detached, attach_dir) =
+        (out.log, out.started, out.detached, out.attach_dir);
     loop {
         rec.started = crate::image::time::now_unix();
         rec.finished = 0;
@@ -216,6 +217,7 @@ pub fn start_with(
                     None => None,
                 },
                 detached,
+                attach_dir,
             };
             crate::runtime::container::run_with(spec, hint, output)
         };

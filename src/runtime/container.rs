@@ -145,6 +145,9 @@ pub struct Output<'a> {
     /// A detached container's berth process (which lives on to restart
     /// it).
     pub detached: bool,
+    /// With a terminal, detached: clients `attach` on a socket in this
+    /// dir ([`super::attach`]).
+    pub attach_dir: Option<&'a std::path::Path>,
     /// Called while the program runs, first after the delay it is given
     /// with, then after each delay it returns (a healthcheck's probe);
     /// not with a terminal.
@@ -247,7 +250,23 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         None => (None, None),
     };
     let (mut ours, theirs) = UnixStream::pair().context("creating a socket pair")?;
-    let out_fds = pipes.as_ref().map(|(p, _)| (&p.stdout, &p.stderr));
+    // A detached container without pipes (a terminal, or no log) holds
+    // none of its berth process's streams: whoever waits for their end
+    // (`run -d`) is not kept waiting.
+    let null = match (&pipes, out.detached) {
+        (None, true) => Some(std::os::fd::OwnedFd::from(
+            std::fs::File::options()
+                .write(true)
+                .open("/dev/null")
+                .context("opening /dev/null")?,
+        )),
+        _ => None,
+    };
+    let out_fds = match (&pipes, &null) {
+        (Some((p, _)), _) => Some((&p.stdout, &p.stderr)),
+        (None, Some(n)) => Some((n, n)),
+        (None, None) => None,
+    };
     let pid = start_monitor(&theirs, spec.process.stdin, out_fds)?;
     drop(theirs);
     let tee = out.log.is_some_and(|t| t.tee);
@@ -310,9 +329,17 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         }
     }
     let code = match pty {
-        Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
-            super::tty::relay(pid, master, spec.process.stdin, &signals, tty_log.as_ref())?
-        }
+        Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => match out.attach_dir {
+            Some(dir) => super::attach::serve(
+                pid,
+                master,
+                spec.process.stdin,
+                &signals,
+                tty_log.as_ref(),
+                dir,
+            )?,
+            None => super::tty::relay(pid, master, spec.process.stdin, &signals, tty_log.as_ref())?,
+        },
         _ => match out.tick.as_mut() {
             Some((first, tick)) if setup.as_ref().is_ok_and(|e| e.is_none()) => {
                 wait_ticking(pid, &signals, *first, &mut **tick)?

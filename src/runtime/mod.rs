@@ -2,6 +2,7 @@
 //! mounts, pivot_root and process spawn). It receives descriptions of
 //! what to set up; it does not read the store.
 
+pub mod attach;
 pub mod container;
 pub mod cp;
 pub mod exec;

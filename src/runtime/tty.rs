@@ -15,10 +15,10 @@ use nix::unistd::Pid;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Puts standard input in raw mode while alive.
-struct RawMode(Option<Termios>);
+pub(super) struct RawMode(Option<Termios>);
 
 impl RawMode {
-    fn enter() -> RawMode {
+    pub(super) fn enter() -> RawMode {
         let stdin = std::io::stdin();
         let Ok(saved) = termios::tcgetattr(stdin.as_fd()) else {
             return RawMode(None);
@@ -180,7 +180,7 @@ fn copy_window_size(master: &OwnedFd) {
     }
 }
 
-fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
+pub(super) fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
     nix::unistd::read(fd.as_raw_fd(), buf)
 }
 

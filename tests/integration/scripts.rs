@@ -3,7 +3,7 @@
 //! event, and `ps --filter` by health, volume, network, before and
 //! since; as root and as the two test users.
 
-use crate::detach::{eventually, inspect, ps_names, run_detached, Cleanup, HANG_GUARD};
+use crate::detach::{eventually, inspect, ps_names, run_detached, status, Cleanup, HANG_GUARD};
 use crate::identity::*;
 
 each_identity!(rename_while_running_and_exec_detached, |who| {
@@ -278,4 +278,82 @@ each_identity!(foreground_runs_are_logged_by_their_log_driver, |who| {
         assert!(out.stderr.contains("--log-"), "{bad:?}: {}", out.stderr);
     }
     assert_eq!(env.berth(["ps", "-a", "-q"]).ok().stdout, before);
+});
+
+each_identity!(detached_terminal_attach_and_detach, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    run_detached(
+        &env,
+        &["-it", "--name", "t", "--network", "none", IMG, "sh"],
+    );
+    // Input before the detach keys reaches the shell; the keys leave it
+    // running.
+    env.berth(["attach", "t"])
+        .stdin_bytes(&b"echo mark$((6*7))\n\x10\x11"[..])
+        .timeout(HANG_GUARD)
+        .ok();
+    assert!(
+        status(&env, "t").starts_with("Up "),
+        "{}",
+        status(&env, "t")
+    );
+    eventually("the shell's output is in the log", || {
+        env.berth(["logs", "t"]).ok().stdout.contains("mark42")
+    });
+    // Other keys, given: the default ones pass through.
+    env.berth(["attach", "--detach-keys", "ctrl-x", "t"])
+        .stdin_bytes(&b"echo \x10\x11ok$((1+1))\n\x18"[..])
+        .timeout(HANG_GUARD)
+        .ok();
+    eventually("the second attach's input ran", || {
+        env.berth(["logs", "t"]).ok().stdout.contains("ok2")
+    });
+    // Attached when the program exits: its exit code.
+    let out = env
+        .berth(["attach", "t"])
+        .stdin_bytes(&b"exit 3\n"[..])
+        .timeout(HANG_GUARD)
+        .run();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        status(&env, "t").starts_with("Exited (3)"),
+        "{}",
+        status(&env, "t")
+    );
+    let out = env.berth(["attach", "t"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains("not running"), "{}", out.stderr);
+    let out = env.berth(["attach", "--detach-keys", "meta-x", "t"]).run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    // Without a terminal: its output from now on, until it exits.
+    run_detached(
+        &env,
+        &[
+            "--name",
+            "o",
+            "--network",
+            "none",
+            IMG,
+            "sh",
+            "-c",
+            "echo early; while [ ! -e /go ]; do sleep 0.1; done; echo late; exit 4",
+        ],
+    );
+    eventually("it started", || {
+        env.berth(["logs", "o"]).ok().stdout == "early\n"
+    });
+    std::thread::scope(|s| {
+        let attached = s.spawn(|| env.berth(["attach", "o"]).timeout(HANG_GUARD).run());
+        // Once the attach runs (it reads the log from its end).
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        env.berth(["exec", "o", "touch", "/go"]).ok();
+        let out = attached.join().unwrap();
+        assert_eq!(out.code, 4, "{}", out.stderr);
+        assert_eq!(out.stdout, "late\n");
+    });
 });
