@@ -74,39 +74,15 @@ pub fn serve(
     };
     loop {
         let mut fds = vec![
-            libc::pollfd {
-                fd: sfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: listener.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: if master_open { master.as_raw_fd() } else { -1 },
-                events: libc::POLLIN,
-                revents: 0,
-            },
+            sfd.as_raw_fd(),
+            listener.as_raw_fd(),
+            if master_open { master.as_raw_fd() } else { -1 },
         ];
-        for c in &clients {
-            fds.push(libc::pollfd {
-                fd: c.sock.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            });
-        }
-        // SAFETY: fds is a valid array of pollfd for the call.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if r < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e).context("waiting for the terminal");
-        }
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents != 0).collect();
+        fds.extend(clients.iter().map(|c| c.sock.as_raw_fd()));
+        let Some(ready) = super::tty::wait_readable(&fds).context("waiting for the terminal")?
+        else {
+            continue;
+        };
         if ready[2] {
             match super::tty::read_fd(master.as_fd(), &mut buf) {
                 Ok(0) | Err(_) => master_open = false,
@@ -291,35 +267,17 @@ pub fn attach(dir: &Path, name: &str, stdin: bool, keys: &[u8]) -> Result<Ended>
     let mut matched = 0usize;
     let mut buf = vec![0u8; 16384];
     loop {
-        let mut fds = [
-            libc::pollfd {
-                fd: sfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: sock.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: if stdin_open { 0 } else { -1 },
-                events: libc::POLLIN,
-                revents: 0,
-            },
+        let fds = [
+            sfd.as_raw_fd(),
+            sock.as_raw_fd(),
+            if stdin_open { 0 } else { -1 },
         ];
-        // SAFETY: fds is a valid array of pollfd for the call.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if r < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            bail!(
-                "waiting for container {name}: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-        if fds[1].revents != 0 {
+        let ready = match super::tty::wait_readable(&fds) {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(e) => bail!("waiting for container {name}: {e}"),
+        };
+        if ready[1] {
             match sock.read(&mut buf) {
                 Ok(0) | Err(_) => return Ok(Ended::Exited),
                 Ok(n) => {
@@ -329,7 +287,7 @@ pub fn attach(dir: &Path, name: &str, stdin: bool, keys: &[u8]) -> Result<Ended>
                 }
             }
         }
-        if fds[2].revents != 0 {
+        if ready[2] {
             match nix::unistd::read(0, &mut buf) {
                 Ok(0) | Err(_) => stdin_open = false,
                 Ok(n) => {
@@ -370,7 +328,7 @@ pub fn attach(dir: &Path, name: &str, stdin: bool, keys: &[u8]) -> Result<Ended>
                 }
             }
         }
-        if fds[0].revents != 0 {
+        if ready[0] {
             let _ = sfd.read_signal();
             send_size(&mut sock);
         }

@@ -180,6 +180,30 @@ fn copy_window_size(master: &OwnedFd) {
     }
 }
 
+/// Wait, without a time limit, until one of `fds` can be read (or is
+/// closed): which can; `None` when a signal cut the wait short. A
+/// descriptor of -1 is left out.
+pub(super) fn wait_readable(fds: &[i32]) -> std::io::Result<Option<Vec<bool>>> {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: p is a valid array of pollfd for the call.
+    let r = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, -1) };
+    if r < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return Ok(None);
+        }
+        return Err(e);
+    }
+    Ok(Some(p.iter().map(|f| f.revents != 0).collect()))
+}
+
 pub(super) fn read_fd(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
     nix::unistd::read(fd.as_raw_fd(), buf)
 }
@@ -208,35 +232,16 @@ pub fn relay(
     let mut master_open = true;
     let mut buf = vec![0u8; 16384];
     loop {
-        let mut fds = vec![libc::pollfd {
-            fd: sfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        let mut fds = vec![sfd.as_raw_fd()];
         if master_open {
-            fds.push(libc::pollfd {
-                fd: master.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            });
+            fds.push(master.as_raw_fd());
         }
         if stdin_open {
-            fds.push(libc::pollfd {
-                fd: 0,
-                events: libc::POLLIN,
-                revents: 0,
-            });
+            fds.push(0);
         }
-        // SAFETY: fds is a valid array of pollfd for the call.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if r < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e).context("waiting for the terminal");
-        }
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents != 0).collect();
+        let Some(ready) = wait_readable(&fds).context("waiting for the terminal")? else {
+            continue;
+        };
         let mut i = 1;
         if master_open {
             if ready[i] {
