@@ -3040,7 +3040,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__internal__subcmd__start)
-            opts="-h -V --root --runroot --log-level --help --version"
+            opts="-h -V --root --runroot --log-level --policy-restart --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

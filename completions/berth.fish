@@ -1630,6 +1630,7 @@ complete -c berth -n "__fish_berth_using_subcommand internal-start" -l log-level
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-start" -l policy-restart -d 'Its restart policy starts it again after a foreground run'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l root -d 'Path of the store (images, layers, containers)' -r -F

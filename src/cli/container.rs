@@ -549,7 +549,16 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
         });
     }
     let mut hint = |h: &str| super::hint_once(paths, h);
-    exit_code(ops::run::run(paths, &opts, &mut hint))
+    let (code, again) = match ops::run::run(paths, &opts, &mut hint) {
+        Ok(r) => r,
+        Err(e) => return exit_code(Err(e)),
+    };
+    if let Some(id) = again {
+        // Its policy starts it again, detached: this command returns the
+        // exit code of the run it showed.
+        let _ = background(paths, &id, true)?;
+    }
+    Ok(code)
 }
 
 pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
@@ -625,6 +634,12 @@ pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
 /// That process reports on its standard output, a pipe to this one:
 /// `0\n` once the container's program runs, or `CODE\nmessage`.
 fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>> {
+    background(paths, name, false)
+}
+
+/// [`start_in_background`]; `policy_restart`: its restart policy starts
+/// it again after a foreground run.
+fn background(paths: &StorePaths, name: &str, policy_restart: bool) -> Result<Result<(), i32>> {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new("/proc/self/exe");
@@ -633,7 +648,9 @@ fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>
         .arg(&paths.root)
         .arg("--runroot")
         .arg(&paths.runroot)
-        .args(["internal-start", "--", name])
+        .arg("internal-start")
+        .args(policy_restart.then_some("--policy-restart"))
+        .args(["--", name])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
@@ -671,6 +688,9 @@ fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>
 /// Arguments of the hidden `internal-start` mode.
 #[derive(Args, Debug)]
 pub struct InternalStartArgs {
+    /// Its restart policy starts it again after a foreground run.
+    #[arg(long)]
+    policy_restart: bool,
     /// The container (name or ID).
     container: String,
 }
@@ -689,7 +709,13 @@ pub fn internal_start(paths: &StorePaths, a: &InternalStartArgs) -> Result<i32> 
         reported = true;
     };
     let mut hint = |_: &str| {};
-    let r = ops::containers::start_detached(paths, &a.container, &mut started, &mut hint);
+    let r = ops::containers::start_detached(
+        paths,
+        &a.container,
+        a.policy_restart,
+        &mut started,
+        &mut hint,
+    );
     if reported {
         return Ok(r.unwrap_or(super::exit::ERROR));
     }

@@ -576,6 +576,7 @@ pub fn wait(paths: &StorePaths, name: &str) -> Result<i32> {
 pub fn start_detached(
     paths: &StorePaths,
     name: &str,
+    policy_restart: bool,
     started: &mut dyn FnMut(),
     hint: &mut dyn FnMut(&str),
 ) -> Result<i32> {
@@ -604,6 +605,7 @@ pub fn start_detached(
         tick: None,
         detached: true,
         attach_dir: Some(&dir),
+        policy_restart,
     };
     super::run::start_with(&store, rec, &spec, rm, hint, out)
 }

@@ -103,12 +103,26 @@ pub struct RunOptions {
     pub owned: bool,
 }
 
-/// Run a container in the foreground; returns its exit code. `hint` is
-/// called once if rootless berth maps only the user.
-pub fn run(paths: &StorePaths, opts: &RunOptions, hint: &mut dyn FnMut(&str)) -> Result<i32> {
+/// Run a container in the foreground; returns its exit code, and its id
+/// when its restart policy starts it again (which the caller does, in
+/// the background, as Docker's and Podman's do once the foreground
+/// command has returned). `hint` is called once if rootless berth maps
+/// only the user.
+pub fn run(
+    paths: &StorePaths,
+    opts: &RunOptions,
+    hint: &mut dyn FnMut(&str),
+) -> Result<(i32, Option<String>)> {
     let store = Store::open(paths)?;
     let (rec, spec) = create(&store, opts)?;
-    start(&store, rec, &spec, opts.rm, hint)
+    let id = rec.id.clone();
+    let code = start(&store, rec, &spec, opts.rm, hint)?;
+    let again = !opts.rm
+        && store.read_container(&id).is_ok_and(|r| {
+            r.restart
+                .restarts(code, r.restart_count, store.stopped_by_user(&id))
+        });
+    Ok((code, again.then_some(id)))
 }
 
 /// Run a created container in the foreground; with `rm`, remove it after,
@@ -183,10 +197,23 @@ pub fn start_with(
             return Err(e);
         }
     };
-    // A user starts it: its restart policy applies again.
-    store.clear_stopped_by_user(&rec.id);
-    rec.restart_count = 0;
     let mut delay = Duration::ZERO;
+    if out.policy_restart {
+        // Its policy restarts a program that ran in the foreground: the
+        // count goes on, after the first backoff.
+        rec.restart_count += 1;
+        super::events::container(store, "restart", &rec);
+        delay = crate::store::containers::restart_delay(delay, Duration::from_secs(10));
+        if !crate::runtime::container::sleep_unless_signalled(delay)
+            || store.stopped_by_user(&rec.id)
+        {
+            return Ok(rec.exit_code.unwrap_or(0));
+        }
+    } else {
+        // A user starts it: its restart policy applies again.
+        store.clear_stopped_by_user(&rec.id);
+        rec.restart_count = 0;
+    }
     let (log, mut started, detached, attach_dir) =
         (out.log, out.started, out.detached, out.attach_dir);
     loop {
@@ -218,6 +245,7 @@ pub fn start_with(
                 },
                 detached,
                 attach_dir,
+                policy_restart: false,
             };
             crate::runtime::container::run_with(spec, hint, output)
         };

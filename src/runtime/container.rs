@@ -148,6 +148,9 @@ pub struct Output<'a> {
     /// With a terminal, detached: clients `attach` on a socket in this
     /// dir ([`super::attach`]).
     pub attach_dir: Option<&'a std::path::Path>,
+    /// Its restart policy starts it again after a foreground run (not a
+    /// user's start: the restart count goes on).
+    pub policy_restart: bool,
     /// Called while the program runs, first after the delay it is given
     /// with, then after each delay it returns (a healthcheck's probe);
     /// not with a terminal.

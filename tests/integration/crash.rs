@@ -487,3 +487,84 @@ fn build_killed_at_random_points_leaves_only_whole_images() {
         },
     );
 }
+
+/// The image of the copy-up case: busybox with `/data` holding
+/// [`COPY_UP_FILES`] files of 8 KiB of generated data.
+const COPY_UP_IMG: &str = "localhost/crash/volume:1";
+const COPY_UP_FILES: usize = 600;
+
+/// Whether volume dir `dir`'s `_data` is empty, or holds every file of
+/// the image whole: how many of them it holds.
+#[track_caller]
+fn volume_files(dir: &std::path::Path, what: &str) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir.join("_data")) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in rd {
+        let e = e.unwrap();
+        let size = e.metadata().unwrap().len();
+        assert_eq!(size, 8192, "{what}: {} is cut short", e.path().display());
+        n += 1;
+    }
+    assert!(
+        n == 0 || n == COPY_UP_FILES,
+        "{what}: the volume holds {n} of the image's {COPY_UP_FILES} files"
+    );
+    n
+}
+
+#[test]
+fn copy_up_killed_at_random_points_leaves_a_volume_empty_or_whole() {
+    let mut rng = Rng::new(0x0c09_1e5f);
+    let env = TestEnv::new();
+    let mut spec = ImageSpec::busybox(COPY_UP_IMG);
+    spec.repo_tags.retain(|t| t != IMG);
+    let mut layer = LayerBuilder::new().dir("data", 0o755);
+    for f in 0..COPY_UP_FILES {
+        layer = layer.file(&format!("data/f{f}"), rng.bytes(8192), 0o644);
+    }
+    let spec = spec.layer(LayerBlob::plain(layer.tar_bytes()));
+    let archive = docker_archive(&env, "volume.tar", &[spec]);
+    berth_load(&env, &archive);
+    let crash = Crash {
+        name: "run -v (copy-up)",
+        env: &env,
+        kills: 10,
+        max_attempts: 40,
+        timed_runs: 3,
+    };
+    let dir = env.root().join("volumes/cv");
+    kill_at_random_points(
+        &crash,
+        &mut rng,
+        |_| {
+            // What killed runs left (their containers) and the volume:
+            // each run fills a new one.
+            env.berth(["rm", "-a", "-f"]).ok();
+            env.berth(["volume", "rm", "-f", "cv"]).ok();
+        },
+        || {
+            env.berth([
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "-v",
+                "cv:/data",
+                COPY_UP_IMG,
+                "true",
+            ])
+        },
+        |what| {
+            let n = volume_files(&dir, what);
+            if dir.join("copied-up").exists() {
+                assert_eq!(n, COPY_UP_FILES, "{what}: marked filled");
+            }
+        },
+        |what| {
+            assert_eq!(volume_files(&dir, what), COPY_UP_FILES, "{what}");
+            assert!(dir.join("copied-up").exists(), "{what}");
+        },
+    );
+}

@@ -71,6 +71,46 @@ each_identity!(restart_on_failure_gives_up_after_its_retries, |who| {
     let mut names = out.lines();
     names.sort();
     assert_eq!(names, ["f", "ok"], "{}", out.stdout);
+
+    // In the foreground: the command returns with the first run's code
+    // (its output shown), and the policy goes on in the background.
+    let out = env
+        .berth([
+            "run",
+            "--name",
+            "fg",
+            "--network",
+            "none",
+            "--restart",
+            "on-failure:2",
+            IMG,
+            "sh",
+            "-c",
+            "echo ran; exit 1",
+        ])
+        .timeout(HANG_GUARD)
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "ran\n");
+    eventually("the foreground one gives up", || {
+        status(&env, "fg").starts_with("Exited (1)") && restart_count(&env, "fg") == 2
+    });
+    assert_eq!(env.berth(["logs", "fg"]).ok().stdout, "ran\nran\nran\n");
+    // Without a policy, a foreground run ends for good.
+    env.berth([
+        "run",
+        "--name",
+        "once",
+        "--network",
+        "none",
+        IMG,
+        "sh",
+        "-c",
+        "exit 1",
+    ])
+    .fails(1);
+    assert_eq!(restart_count(&env, "once"), 0);
+    assert!(status(&env, "once").starts_with("Exited (1)"));
 });
 
 each_identity!(restart_always_survives_a_kill_but_not_stop, |who| {
