@@ -207,6 +207,7 @@ pub fn start_with(
         if !crate::runtime::container::sleep_unless_signalled(delay)
             || store.stopped_by_user(&rec.id)
         {
+            store.mark_stopped(&rec.id);
             return Ok(rec.exit_code.unwrap_or(0));
         }
     } else {
