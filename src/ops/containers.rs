@@ -101,10 +101,15 @@ pub fn start(paths: &StorePaths, name: &str, hint: &mut dyn FnMut(&str)) -> Resu
     super::run::start(&store, rec, &spec, rm, hint)
 }
 
-/// The runtime spec a container was created with.
+/// The runtime spec a container was created with, under the name it
+/// has now (`rename` changes the record, not the spec).
 pub(crate) fn spec_of(rec: &ContainerRecord) -> Result<Spec> {
-    serde_json::from_value(rec.config.clone())
-        .with_context(|| format!("container {}: malformed record", rec.name))
+    let mut spec: Spec = serde_json::from_value(rec.config.clone())
+        .with_context(|| format!("container {}: malformed record", rec.name))?;
+    if let crate::runtime::spec::Network::Bridge(b) = &mut spec.network {
+        b.container_name = rec.name.clone();
+    }
+    Ok(spec)
 }
 
 /// Mounting needs root, or root of `berth unshare`'s user namespace: a
@@ -441,10 +446,25 @@ pub fn rename(paths: &StorePaths, container: &str, new: &str) -> Result<()> {
     super::run::check_name(new)?;
     let store = Store::open(paths)?;
     let rec = store.find_container(container)?;
+    let mut spec = spec_of(&rec)?;
+    if let crate::runtime::spec::Network::Bridge(b) = &mut spec.network {
+        for a in &b.attachments {
+            crate::runtime::network::check_names_fit(&rec.id, new, a)?;
+        }
+        b.container_name = new.to_string();
+    }
     let renamed = store
         .rename_container(&rec.id, new)
         .with_context(|| format!("renaming container {}", rec.name))?;
     super::events::container(&store, "rename", &renamed);
+    // Its networks know it by its new name from now on, not only from
+    // its next start.
+    if let crate::runtime::spec::Network::Bridge(b) = &spec.network {
+        if store.container_pid1(&renamed).is_some() {
+            crate::runtime::network::rename(b)
+                .with_context(|| format!("renaming container {new} on its networks"))?;
+        }
+    }
     Ok(())
 }
 

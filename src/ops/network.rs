@@ -611,8 +611,7 @@ pub fn connect(
     let store = Store::open(paths)?;
     let rec = find(Some(&store), net)?;
     let c = store.find_container(container)?;
-    let mut spec: Spec = serde_json::from_value(c.config.clone())
-        .with_context(|| format!("container {}: its configuration", c.name))?;
+    let mut spec: Spec = super::containers::spec_of(&c)?;
     let Network::Bridge(b) = &mut spec.network else {
         bail!(
             "container {} is not on a berth network (it was started with another --network mode)",
@@ -647,6 +646,7 @@ pub fn connect(
         None,
         aliases,
     );
+    crate::runtime::network::check_names_fit(&c.id, &c.name, &attachment)?;
     if let Some((pid, _)) = store.container_pid1(&c) {
         let mut only = (**b).clone();
         only.attachments = vec![attachment.clone()];
@@ -685,8 +685,7 @@ pub fn disconnect(paths: &StorePaths, net: &str, container: &str) -> Result<()> 
     let store = Store::open(paths)?;
     let rec = find(Some(&store), net)?;
     let c = store.find_container(container)?;
-    let mut spec: Spec = serde_json::from_value(c.config.clone())
-        .with_context(|| format!("container {}: its configuration", c.name))?;
+    let mut spec: Spec = super::containers::spec_of(&c)?;
     let Network::Bridge(b) = &mut spec.network else {
         bail!("container {} is not on network {}", c.name, rec.name);
     };

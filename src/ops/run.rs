@@ -945,6 +945,9 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
     for a in &opts.network_aliases {
         check_name(a).with_context(|| format!("--network-alias {a:?}"))?;
     }
+    for a in &attachments {
+        crate::runtime::network::check_names_fit(id, name, a)?;
+    }
     Ok(Network::Bridge(Box::new(crate::runtime::spec::Bridges {
         state_dir: store.network_state_dir(),
         containers_dir: store.containers_dir(),

@@ -27,7 +27,8 @@
 //! - **Endpoints.** A container's monitor, under `DIR/lock`, makes a veth
 //!   pair: `vb…` on the network's bridge in the holder's namespace, labelled
 //!   (`IFLA_IFALIAS`) with the container's id, network, address and names;
-//!   `ethN` in the container's namespace with the address. The labels are
+//!   `ethN` in the container's namespace with the address and a hardware
+//!   address made from it ([`mac_of`]). The labels are
 //!   the lease table: addresses in use are those of live veths, so a
 //!   container killed at any instant gives its address back when the
 //!   kernel removes its namespace, with nothing to clean.
@@ -710,17 +711,68 @@ pub struct Endpoint {
     pub leaving: bool,
 }
 
+/// The longest label the kernel keeps on an interface (`IFALIASZ` less
+/// its terminating zero).
+const LABEL_MAX: usize = 255;
+
+/// An endpoint's label: what, who, where, and its names but the short
+/// id, which the id gives back ([`parse_label`]).
 fn label(e: &Endpoint) -> String {
     let ip6 = e.ip6.map(|a| format!(",{a}")).unwrap_or_default();
     let prefix = if e.leaving { LEAVING } else { LABEL };
+    let short = &e.id[..e.id.len().min(12)];
+    let names: Vec<&str> = e
+        .names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| *n != short)
+        .collect();
     format!(
         "{prefix} {} {} {}{ip6} {} {}",
         e.id,
         e.network,
         e.ip,
         u8::from(e.hosts),
-        e.names.join(" ")
+        names.join(" ")
     )
+}
+
+/// The names a container is known by on a network of `a`: its name, its
+/// aliases there, and its short id.
+fn names_on(id: &str, name: &str, a: &Attachment) -> Vec<String> {
+    let mut names = vec![name.to_string()];
+    names.extend(a.aliases.iter().cloned());
+    names.push(id[..id.len().min(12)].to_string());
+    names
+}
+
+/// Refuse, before anything changes, a container (`id`, `name`) whose
+/// names on network `a` would not fit its endpoint's label with the
+/// longest addresses the network may give it.
+pub fn check_names_fit(id: &str, name: &str, a: &Attachment) -> Result<()> {
+    let longest = Endpoint {
+        id: id.to_string(),
+        network: a.network.clone(),
+        ip: Ipv4Addr::new(255, 255, 255, 255),
+        ip6: a.subnet6.as_ref().map(|_| Ipv6Addr::from([0xffff; 8])),
+        hosts: true,
+        names: names_on(id, name, a),
+        index: 0,
+        bridge: None,
+        leaving: false,
+    };
+    let len = label(&longest).len();
+    if len > LABEL_MAX {
+        // The names as the label holds them: all but the short id.
+        let names = longest.names[..longest.names.len() - 1].join(" ").len();
+        bail!(
+            "container {name:?} on network {}: its name and --network-alias names take {names} \
+             bytes; at most {} fit",
+            a.network,
+            names - (len - LABEL_MAX)
+        );
+    }
+    Ok(())
 }
 
 fn parse_label(l: &Link) -> Option<Endpoint> {
@@ -737,14 +789,21 @@ fn parse_label(l: &Link) -> Option<Endpoint> {
         Some((ip, ip6)) => (ip.parse().ok()?, Some(ip6.parse().ok()?)),
         None => (addresses.parse().ok()?, None),
     };
+    let hosts = f.next()? == "1";
+    let mut names: Vec<String> = f.map(str::to_string).collect();
+    // Labels written before the short id was left out hold it.
+    let short = &id[..id.len().min(12)];
+    if !names.iter().any(|n| n == short) {
+        names.push(short.to_string());
+    }
     Some(Endpoint {
         leaving,
         id,
         network,
         ip,
         ip6,
-        hosts: f.next()? == "1",
-        names: f.map(str::to_string).collect(),
+        hosts,
+        names,
         index: l.index,
         bridge: l.master,
     })
@@ -904,7 +963,7 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
             }
             _ => None,
         };
-        nl.set_link(ifname, false, None, macs[k])?;
+        nl.set_link(ifname, false, None, Some(macs[k].unwrap_or(mac_of(ip))))?;
         nl.add_address(ifname, ip.into(), prefix)?;
         if let Some((ip6, prefix6, _)) = v6 {
             nl.add_address(ifname, ip6.into(), prefix6)?;
@@ -1017,9 +1076,7 @@ fn attach_in_infra(
         let ip = pick_address(a, &used)?;
         let used6: Vec<Ipv6Addr> = mine().filter_map(|e| e.ip6).collect();
         let ip6 = pick_address6(a, &used6)?;
-        let mut names = vec![b.container_name.clone()];
-        names.extend(a.aliases.iter().cloned());
-        names.push(b.container_id[..12].to_string());
+        let names = names_on(&b.container_id, &b.container_name, a);
         let n = numbers[k];
         let host_if = format!("vb{}{n}", &b.container_id[..11]);
         let ifname = format!("eth{n}");
@@ -1050,6 +1107,19 @@ fn attach_in_infra(
 }
 
 /// `aa:bb:cc:dd:ee:ff`.
+/// The hardware address of an endpoint with IPv4 address `ip` and no
+/// `--mac-address`: locally administered, and the address's four
+/// bytes. A container that starts again, often with its old address,
+/// keeps its old hardware address too, so the others on the network
+/// reach it at once: a random one would leave them sending to the old
+/// one until their neighbour entry expired (up to about half a minute;
+/// a gratuitous ARP sent as the interface comes up is lost while its
+/// bridge port is still being enabled).
+pub fn mac_of(ip: Ipv4Addr) -> [u8; 6] {
+    let [a, b, c, d] = ip.octets();
+    [0x0a, 0x58, a, b, c, d]
+}
+
 pub fn parse_mac(s: &str) -> Result<[u8; 6]> {
     let parts: Vec<&str> = s.split(':').collect();
     let mut mac = [0u8; 6];
@@ -1181,6 +1251,7 @@ fn host_setup(
     links: &[Link],
     want: &[(IpAddr, u8)],
 ) -> Result<()> {
+    let mut removed = Vec::new();
     for (index, ip, prefix) in nl.all_addresses()? {
         let Some(l) = links.iter().find(|l| l.index == index) else {
             continue;
@@ -1197,6 +1268,19 @@ fn host_setup(
                 .is_some_and(|(o, t)| o.overlaps(&t)),
             _ => false,
         });
+        // A bridge of berth's that no container is on is left by holders
+        // that were killed: it goes.
+        let unused = l.kind == "bridge"
+            && l.alias.starts_with(BRIDGE_LABEL)
+            && !links.iter().any(|p| p.master == Some(l.index));
+        if clash && unused {
+            if !removed.contains(&l.index) {
+                nl.delete_link(l.index)?;
+                nl.delete_rules_for(&l.name)?;
+                removed.push(l.index);
+            }
+            continue;
+        }
         if clash {
             let subnets = match &a.subnet6 {
                 Some(s6) => format!("{} and {s6}", a.subnet),
@@ -1427,6 +1511,36 @@ pub fn disconnect(b: &Bridges, network: &str) -> Result<()> {
         return Ok(());
     };
     in_holder_userns(infra.pid, || leave(b, infra.pid, Some(network)))
+}
+
+/// The running container of `b` is now called `b.container_name`: its
+/// endpoints' labels and the `/etc/hosts` of the containers that share
+/// a network with it follow, from any process.
+pub fn rename(b: &Bridges) -> Result<()> {
+    let Some(infra) = read_infra(&b.state_dir) else {
+        return Ok(());
+    };
+    in_holder_userns(infra.pid, || {
+        let _lock = lock(&b.state_dir)?;
+        let Ok(ns) = std::fs::File::open(format!("/proc/{}/ns/net", infra.pid)) else {
+            return Ok(());
+        };
+        // A child of this process: it need not come back.
+        enter_net(&ns, "berth's network namespace")?;
+        let mut nl = Netlink::open()?;
+        let mut bridges = Vec::new();
+        for e in nl.links()?.into_iter().filter_map(|l| parse_label(&l)) {
+            if e.id != b.container_id || e.leaving {
+                continue;
+            }
+            bridges.extend(e.bridge);
+            let mut names = e.names.clone();
+            // Its first name is the container's (see `names_on`).
+            names[0] = b.container_name.clone();
+            nl.set_alias(e.index, &label(&Endpoint { names, ..e }))?;
+        }
+        rewrite_hosts(b, &[], &bridges)
+    })
 }
 
 fn blank(network: &str) -> Attachment {
@@ -1702,5 +1816,64 @@ mod tests {
             std::fs::read_to_string(&p).unwrap(),
             format!("127.0.0.1\tlocalhost\n{MARK}10.0.0.3\tdb\n")
         );
+    }
+
+    fn link(alias: &str) -> Link {
+        Link {
+            index: 7,
+            name: "vbx".into(),
+            kind: "veth".into(),
+            master: Some(3),
+            alias: alias.into(),
+            mac: None,
+        }
+    }
+
+    #[test]
+    fn labels_leave_out_the_short_id_and_give_it_back() {
+        let id = "0123456789ab".repeat(5) + "cdef";
+        let e = Endpoint {
+            id: id.clone(),
+            network: "net".into(),
+            ip: Ipv4Addr::new(198, 18, 0, 2),
+            ip6: None,
+            hosts: true,
+            names: names_on(&id, "web", &att("198.18.0.0/24", "198.18.0.1")),
+            index: 0,
+            bridge: None,
+            leaving: false,
+        };
+        let l = label(&e);
+        assert_eq!(l, format!("{LABEL} {id} net 198.18.0.2 1 web"));
+        let back = parse_label(&link(&l)).unwrap();
+        assert_eq!(back.names, ["web", "0123456789ab"]);
+        // A label written with the short id keeps one.
+        let old = parse_label(&link(&format!("{l} 0123456789ab"))).unwrap();
+        assert_eq!(old.names, ["web", "0123456789ab"]);
+    }
+
+    #[test]
+    fn names_that_overflow_a_label_are_refused_before_anything_is_made() {
+        let id = "f".repeat(64);
+        let mut a = att("198.18.0.0/24", "198.18.0.1");
+        a.aliases = vec!["x".repeat(60), "y".repeat(60)];
+        check_names_fit(&id, "web", &a).unwrap();
+        a.aliases.push("z".repeat(60));
+        let e = check_names_fit(&id, "web", &a).unwrap_err().to_string();
+        assert!(e.starts_with("container \"web\" on network n:"), "{e}");
+        // The longest IPv6 address takes room too.
+        a.aliases.pop();
+        a.subnet6 = Some("fd00::/64".into());
+        assert!(check_names_fit(&id, "web", &a).is_err());
+    }
+
+    #[test]
+    fn an_address_gives_its_hardware_address() {
+        assert_eq!(
+            mac_of(Ipv4Addr::new(198, 18, 0, 2)),
+            [0x0a, 0x58, 198, 18, 0, 2]
+        );
+        // Locally administered, unicast.
+        assert_eq!(mac_of(Ipv4Addr::new(1, 2, 3, 4))[0] & 0b11, 0b10);
     }
 }

@@ -424,6 +424,31 @@ each_identity!(network_connect_and_disconnect_a_running_container, |who| {
         "{both}"
     );
 
+    // A rename while it runs: db finds it by its new name at once, by
+    // its old name no more, and so after it starts again.
+    env.berth(["rename", "app", "app2"]).ok();
+    for round in ["renamed", "restarted"] {
+        let text = hosts_of(&env, "db");
+        let entries = hosts_entries(&text);
+        assert!(naming(&entries, "app").is_empty(), "{round}: {text}");
+        assert_eq!(
+            naming(&entries, "app2"),
+            naming(&entries, "api"),
+            "{round}: {text}"
+        );
+        let out = env
+            .berth(["exec", "db", "probe", "get", "app2", "8080", "/f"])
+            .timeout(RUN_TIMEOUT)
+            .ok();
+        assert_eq!(out.stdout, "app-body\n", "{round}");
+        if round == "renamed" {
+            env.berth(["restart", "-t", "0", "app2"])
+                .timeout(RUN_TIMEOUT)
+                .ok();
+        }
+    }
+    env.berth(["rename", "app2", "app"]).ok();
+
     env.berth(["network", "disconnect", "back", "app"]).ok();
     // By name, not by substring (a short id may hold "db").
     for (who, gone) in [("app", "db"), ("db", "api")] {
@@ -1340,6 +1365,34 @@ fn root_bridges_are_the_hosts(env: &TestEnv) {
     run_in(env, &["--network", "hostnet"], &["true"]).ok();
     let next = read_infra(env).unwrap();
     assert_ne!((next.pid, next.start), (infra.pid, infra.start));
+
+    // Its holder and the monitor of its container SIGKILLed: nobody is
+    // left to remove the bridge. Another store's network on the same
+    // subnet finds it unused and takes its place.
+    let id = env
+        .berth(["run", "-d", "--network", "hostnet", NETIMG, "sleep", "600"])
+        .timeout(RUN_TIMEOUT)
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let pid1 = pid1_of(env, &id);
+    let monitor = crate::leaks::parent(pid1).unwrap();
+    let holder = read_infra(env).unwrap();
+    sigkill(holder.pid);
+    sigkill(monitor);
+    wait_until(
+        "the container dies with its monitor",
+        || match crate::leaks::start_time(pid1) {
+            None => Ok(()),
+            Some(_) => Err(format!("pid 1 {pid1} is alive")),
+        },
+    );
+    let other = net_env(Who::Root).unwrap();
+    create_network(&other, "after", "198.18.46.0/24", &[]);
+    let out = run_in(&other, &["--network", "after"], &["true"]).ok();
+    assert_eq!(out.stderr, "");
+    env.berth(["rm", "-f", &id]).ok();
 }
 
 each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
@@ -1379,6 +1432,12 @@ each_identity!(removed_runroot_takes_the_holder_and_its_pasta, |who| {
         },
     );
 });
+
+/// Three aliases of 63 bytes, the most a DNS label has, with a name and
+/// an id: more than a veth's label holds.
+const LONG_ALIAS_1: &str = "a23456789a123456789b123456789c123456789d123456789e123456789f123";
+const LONG_ALIAS_2: &str = "b23456789a123456789b123456789c123456789d123456789e123456789f123";
+const LONG_ALIAS_3: &str = "c23456789a123456789b123456789c123456789d123456789e123456789f123";
 
 each_identity!(bad_network_input_is_refused_in_one_line, |who| {
     let Some(env) = net_env(who) else {
@@ -1446,6 +1505,24 @@ each_identity!(bad_network_input_is_refused_in_one_line, |who| {
         (
             &["run", "--rm", "--network", "nosuch", NETIMG, "true"],
             &["nosuch"],
+        ),
+        // More names than an endpoint's label holds.
+        (
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "good",
+                "--network-alias",
+                LONG_ALIAS_1,
+                "--network-alias",
+                LONG_ALIAS_2,
+                "--network-alias",
+                LONG_ALIAS_3,
+                NETIMG,
+                "true",
+            ],
+            &["good", "--network-alias"],
         ),
     ];
     for (args, names) in cases {
