@@ -738,7 +738,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1230,7 +1230,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__ls)
-            opts="-a -q -f -h -V --root --runroot --log-level --all --quiet --no-trunc --format --filter --help --version"
+            opts="-a -q -f -h -V --root --runroot --log-level --all --quiet --no-trunc --format --noheading --filter --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1406,7 +1406,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__rm)
-            opts="-f -a -v -h -V --root --runroot --log-level --force --all --volumes --help --version"
+            opts="-f -i -t -a -v -h -V --root --runroot --log-level --force --ignore --time --all --volumes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1424,6 +1424,14 @@ _berth() {
                     COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
                     return 0
                     ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1432,7 +1440,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1828,7 +1836,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3654,7 +3662,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__ps)
-            opts="-a -q -f -h -V --root --runroot --log-level --all --quiet --no-trunc --format --filter --help --version"
+            opts="-a -q -f -h -V --root --runroot --log-level --all --quiet --no-trunc --format --noheading --filter --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3848,7 +3856,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__rm)
-            opts="-f -a -v -h -V --root --runroot --log-level --force --all --volumes --help --version"
+            opts="-f -i -t -a -v -h -V --root --runroot --log-level --force --ignore --time --all --volumes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3864,6 +3872,14 @@ _berth() {
                     ;;
                 --log-level)
                     COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -3900,7 +3916,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

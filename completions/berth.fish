@@ -652,6 +652,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l health-start-interva
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand run" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
 complete -c berth -n "__fish_berth_using_subcommand run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand run" -s d -l detach -d 'Run in the background and print the container\'s ID'
@@ -720,6 +721,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l health-start-inte
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand create" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
 complete -c berth -n "__fish_berth_using_subcommand create" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand create" -s d -l detach -d 'Run in the background and print the container\'s ID'
@@ -756,6 +758,7 @@ complete -c berth -n "__fish_berth_using_subcommand ps" -s f -l filter -d 'Show 
 complete -c berth -n "__fish_berth_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand ps" -l noheading -d 'Do not print the header'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -764,7 +767,9 @@ complete -c berth -n "__fish_berth_using_subcommand rm" -l log-level -d 'How muc
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand rm" -s f -l force -d 'Remove running containers too (they are killed)'
+complete -c berth -n "__fish_berth_using_subcommand rm" -s t -l time -d 'With --force: give a running container its stop signal and this long to exit before it is killed (default: killed at once)' -r
+complete -c berth -n "__fish_berth_using_subcommand rm" -s f -l force -d 'Remove running containers too (they are killed), and say nothing of containers that are not there'
+complete -c berth -n "__fish_berth_using_subcommand rm" -s i -l ignore -d 'Say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s a -l all -d 'Remove all containers'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s h -l help -d 'Print help'
@@ -1042,6 +1047,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container\'s ID'
@@ -1110,6 +1116,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container\'s ID'
@@ -1146,6 +1153,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l noheading -d 'Do not print the header'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1159,6 +1167,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l noheading -d 'Do not print the header'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1172,6 +1181,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l noheading -d 'Do not print the header'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1180,7 +1190,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove running containers too (they are killed)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s t -l time -d 'With --force: give a running container its stop signal and this long to exit before it is killed (default: killed at once)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove running containers too (they are killed), and say nothing of containers that are not there'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s i -l ignore -d 'Say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all containers'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'

@@ -150,6 +150,9 @@ pub struct RunArgs {
     /// Remove the container when it exits
     #[arg(long)]
     rm: bool,
+    /// Say nothing while pulling the image
+    #[arg(short, long)]
+    quiet: bool,
     /// Name of the container (default: a generated one)
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
@@ -503,7 +506,8 @@ fn pull_policy(s: &str) -> Result<PullPolicy> {
 /// The pull runs as `berth pull` in a child process: rootless, the layers
 /// of a pull are written inside a user namespace that berth enters when it
 /// starts, while a container's berth must stay outside it.
-fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<i32>> {
+fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
+    let (image, policy) = (&a.image, &a.pull);
     let policy = pull_policy(policy)?;
     let present = ops::inspect::exists(paths, image)?;
     match policy {
@@ -518,7 +522,9 @@ fn ensure_image(paths: &StorePaths, image: &str, policy: &str) -> Result<Option<
         .arg(&paths.root)
         .arg("--runroot")
         .arg(&paths.runroot)
-        .args(["pull", "--", image])
+        .arg("pull")
+        .args(a.quiet.then_some("--quiet"))
+        .args(["--", image])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .status()
@@ -535,7 +541,7 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
         bail!("--log-driver passthrough: the container writes to berth's own output, so it cannot run detached");
     }
     let opts = run_options(a)?;
-    if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
+    if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
     if a.detach {
@@ -563,7 +569,7 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
 
 pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     let opts = run_options(a)?;
-    if let Some(code) = ensure_image(paths, &a.image, &a.pull)? {
+    if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
     let id = ops::containers::create(paths, &opts)?;
@@ -756,6 +762,9 @@ pub struct PsArgs {
     /// Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)
     #[arg(long, value_name = "FORMAT")]
     format: Option<String>,
+    /// Do not print the header
+    #[arg(long)]
+    noheading: bool,
     /// Show only containers that match: id=PREFIX, name=TEXT, label=KEY
     /// or label=KEY=VALUE, status=created|running|restarting|exited,
     /// exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys:
@@ -1011,7 +1020,11 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
             .collect();
         let headers = HashMap::from([("ID", "CONTAINER ID"), ("CreatedHuman", "CREATED")]);
         let t = tmpl::Template::parse(f)?;
-        output::print(&t.render_rows(&rows, &headers)?)?;
+        let text = t.render_rows(&rows, &headers)?;
+        output::print(match (a.noheading, f.trim_start().starts_with("table")) {
+            (true, true) => text.split_once('\n').map_or("", |(_, rest)| rest),
+            _ => &text,
+        })?;
         return Ok(0);
     }
     let cells: Vec<Vec<String>> = list
@@ -1042,15 +1055,24 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
         "PORTS",
         "NAMES",
     ];
-    output::print(&tmpl::table(&head, &cells))?;
+    let head: &[&str] = if a.noheading { &[] } else { &head };
+    output::print(&tmpl::table(head, &cells))?;
     Ok(0)
 }
 
 #[derive(Args, Debug)]
 pub struct RmArgs {
-    /// Remove running containers too (they are killed)
+    /// Remove running containers too (they are killed), and say nothing
+    /// of containers that are not there
     #[arg(short, long)]
     force: bool,
+    /// Say nothing of containers that are not there
+    #[arg(short, long)]
+    ignore: bool,
+    /// With --force: give a running container its stop signal and this
+    /// long to exit before it is killed (default: killed at once)
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    time: Option<u64>,
     /// Remove all containers
     #[arg(short, long)]
     all: bool,
@@ -1065,10 +1087,40 @@ pub fn rm(paths: &StorePaths, a: &RmArgs) -> Result<i32> {
     if a.containers.is_empty() && !a.all {
         bail!("rm needs at least one container name or ID, or --all");
     }
-    let ids = ops::containers::remove(paths, &a.containers, a.all, a.force, a.volumes)?;
-    let text: String = ids.iter().map(|i| format!("{i}\n")).collect();
-    output::print(&text)?;
-    Ok(0)
+    let grace = a.time.map(std::time::Duration::from_secs);
+    let remove = |names: &[String], all| {
+        ops::containers::remove(paths, names, all, a.force, a.volumes, grace)
+    };
+    if a.all {
+        let ids = remove(&[], true)?;
+        output::print(&ids.iter().map(|i| format!("{i}\n")).collect::<String>())?;
+    }
+    // Each as Podman: what was given is printed once removed; a failure
+    // is reported and the others go on; the exit code is the last
+    // failure's: 1 not there, 2 running (without --force), else 125.
+    let mut code = 0;
+    for name in &a.containers {
+        match remove(std::slice::from_ref(name), false) {
+            Ok(_) => output::println(name)?,
+            Err(e)
+                if e.downcast_ref::<crate::store::ContainerNotFound>()
+                    .is_some() =>
+            {
+                if !(a.force || a.ignore) {
+                    eprintln!("Error: {}", output::one_line(&e));
+                    code = 1;
+                }
+            }
+            Err(e) => {
+                eprintln!("Error: {}", output::one_line(&e));
+                code = match e.downcast_ref::<ops::containers::ContainerRunning>() {
+                    Some(_) => 2,
+                    None => super::exit::ERROR,
+                };
+            }
+        }
+    }
+    Ok(code)
 }
 
 #[derive(Args, Debug)]

@@ -608,7 +608,20 @@ pub fn rmi(paths: &StorePaths, a: &RmiArgs) -> Result<i32> {
         force: a.force,
         ignore: a.ignore,
     };
-    let (events, _) = ops::remove::rmi(paths, &opts, waiting)?;
+    let (events, _) = match ops::remove::rmi(paths, &opts, waiting) {
+        Ok(r) => r,
+        // Podman's code for an image that is not there.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<crate::store::ResolveError>(),
+                Some(crate::store::ResolveError::NotFound(_))
+            ) =>
+        {
+            eprintln!("Error: {}", output::one_line(&e));
+            return Ok(1);
+        }
+        Err(e) => return Err(e),
+    };
     let mut out = String::new();
     for e in events {
         match e {

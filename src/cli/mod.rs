@@ -33,7 +33,9 @@ pub mod exit {
 its work in its own process over a local content-addressed store; there is no daemon, and root is \
 not needed.",
     propagate_version = true,
-    disable_help_subcommand = true
+    disable_help_subcommand = true,
+    // A flag given twice: the last one counts, as in Podman.
+    args_override_self = true
 )]
 pub struct Cli {
     /// Path of the store (images, layers, containers).
@@ -190,10 +192,15 @@ pub fn main() -> i32 {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            eprint!("{}", usage_error(&e, &args));
+            return exit::ERROR;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { exit::ERROR } else { 0 };
+            // --help, --version.
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     let paths = cli.paths();
@@ -219,6 +226,94 @@ pub fn main() -> i32 {
             exit::ERROR
         }
     }
+}
+
+/// A command line that does not parse, reported as Podman reports it
+/// (scripts match these lines): `Error: WHAT` in one line, then where
+/// the help is.
+fn usage_error(e: &clap::Error, args: &[String]) -> String {
+    use clap::error::{ContextKind as C, ContextValue as V, ErrorKind as K};
+    let get = |k| match e.get(k) {
+        Some(V::String(s)) => s.clone(),
+        Some(V::Strings(v)) => v.first().cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let path = command_path(args);
+    // clap's own text up to its first blank line, in one line.
+    let rendered = e.render().to_string();
+    let first: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let clap_says = first.join(" ");
+    let clap_says = clap_says.strip_prefix("error: ").unwrap_or(&clap_says);
+    // `--format <FORMAT>` → `--format`.
+    let flag = get(C::InvalidArg)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let what = match e.kind() {
+        K::InvalidSubcommand => {
+            return format!(
+                "Error: unrecognized command `{path} {}`\nTry '{path} --help' for more information\n",
+                get(C::InvalidSubcommand)
+            );
+        }
+        K::UnknownArgument => match flag.strip_prefix("--") {
+            Some(long) => format!("unknown flag: --{}", long.split('=').next().unwrap_or("")),
+            None => match flag.strip_prefix('-').and_then(|f| f.chars().next()) {
+                Some(c) => format!("unknown shorthand flag: '{c}' in {flag}"),
+                None => format!("unexpected argument {flag:?}"),
+            },
+        },
+        K::InvalidValue if get(C::InvalidValue).is_empty() => {
+            format!("flag needs an argument: {flag}")
+        }
+        K::InvalidValue | K::ValueValidation => {
+            let reason = match e.get(C::ValidValue) {
+                Some(V::Strings(valid)) => format!("possible values: {}", valid.join(", ")),
+                _ => clap_says
+                    .split_once("': ")
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_else(|| clap_says.to_string()),
+            };
+            format!(
+                "invalid argument {:?} for {flag:?} flag: {reason}",
+                get(C::InvalidValue)
+            )
+        }
+        _ => clap_says.to_string(),
+    };
+    format!("Error: {what}\nSee '{path} --help'\n")
+}
+
+/// `berth` and the subcommands that `args` name (`berth network ls`).
+fn command_path(args: &[String]) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut path = vec!["berth".to_string()];
+    for a in args {
+        if a == "--" {
+            break;
+        }
+        if a.starts_with('-') {
+            continue;
+        }
+        match cmd.find_subcommand(a) {
+            Some(sub) => {
+                path.push(sub.get_name().to_string());
+                let sub = sub.clone();
+                cmd = sub;
+            }
+            // Past the subcommands: an argument of the last one.
+            None if path.len() > 1 => break,
+            // The value of a global option (`--root DIR`).
+            None => continue,
+        }
+    }
+    path.join(" ")
 }
 
 /// Say once per runtime dir that rootless berth maps only the user (or

@@ -276,15 +276,14 @@ pub fn remove(
     all: bool,
     force: bool,
     volumes: bool,
+    grace: Option<Duration>,
 ) -> Result<Vec<String>> {
     let Some(store) = Store::open_existing(paths)? else {
         if all {
             return Ok(Vec::new());
         }
-        bail!(
-            "no container with name or ID {:?} found",
-            names.first().cloned().unwrap_or_default()
-        );
+        let name = names.first().cloned().unwrap_or_default();
+        return Err(crate::store::ContainerNotFound(name).into());
     };
     // Removal moves the container into tmp/; holding the store shared
     // keeps the idle-store cleanup of tmp/ from racing it.
@@ -303,7 +302,7 @@ pub fn remove(
             (true, Ok(spec)) => super::volume::anonymous_of(&store, &spec),
             _ => Vec::new(),
         };
-        remove_one(&store, &rec, force)?;
+        remove_one_with(&store, &rec, force, grace)?;
         super::volume::remove_unused(&store, &anonymous)?;
         removed.push(rec.id);
     }
@@ -313,14 +312,48 @@ pub fn remove(
 /// Remove one container (used by `rmi -f` too); a running one is killed
 /// first (with `force`), and removed once its berth process is gone.
 pub fn remove_one(store: &Store, rec: &ContainerRecord, force: bool) -> Result<()> {
+    remove_one_with(store, rec, force, None)
+}
+
+/// A running container that was not to be removed (`rm` without
+/// `--force` exits 2 on it, as Podman does).
+#[derive(Debug)]
+pub struct ContainerRunning(pub String);
+
+impl std::fmt::Display for ContainerRunning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "container {} is running: stop it first or remove it with --force",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ContainerRunning {}
+
+/// [`remove_one`]; with `grace` (`rm -f -t SECONDS`), a running container
+/// gets its stop signal and that long to exit before it is killed.
+fn remove_one_with(
+    store: &Store,
+    rec: &ContainerRecord,
+    force: bool,
+    grace: Option<Duration>,
+) -> Result<()> {
     if store.is_running(&rec.id) {
         if !force {
-            bail!(
-                "container {} is running: stop it first or remove it with --force",
-                rec.name
-            );
+            return Err(ContainerRunning(rec.name.clone()).into());
         }
-        kill_and_wait(store, rec)?;
+        match grace {
+            Some(g) if !g.is_zero() => {
+                store.mark_stopped_by_user(&rec.id)?;
+                signal(store, rec, stop_signal(store, rec))?;
+                if !wait_stopped(store, &rec.id, g) {
+                    kill_and_wait(store, rec)?;
+                }
+            }
+            _ => kill_and_wait(store, rec)?,
+        }
     }
     store.remove_container(rec)?;
     super::events::container(store, "remove", rec);

@@ -33,10 +33,8 @@ pub fn rmi(
         if opts.all || opts.ignore {
             return Ok((Vec::new(), 0));
         }
-        bail!(
-            "{}: image not known",
-            opts.images.first().cloned().unwrap_or_default()
-        );
+        let name = opts.images.first().cloned().unwrap_or_default();
+        return Err(crate::store::ResolveError::NotFound(name).into());
     };
     let excl = store.exclusive(on_wait)?;
     // Under the exclusive lock no container can be created meanwhile.

@@ -126,7 +126,7 @@ pub fn prune(
     let containers = if stopped.is_empty() {
         Vec::new()
     } else {
-        super::containers::remove(paths, &stopped, false, false, false)?
+        super::containers::remove(paths, &stopped, false, false, false, None)?
     };
     let (images, mut bytes) = super::remove::prune_images(paths, all, on_wait)?;
     let mut pruned_volumes = Vec::new();
@@ -157,7 +157,7 @@ pub fn prune(
 /// can see, and two processes could each think they hold the store.
 pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
     if let Some(store) = Store::open_existing(paths)? {
-        super::containers::remove(paths, &[], true, true, true)?;
+        super::containers::remove(paths, &[], true, true, true, None)?;
         let excl = store.exclusive(on_wait)?;
         excl.reset()?;
         let root = &paths.root;

@@ -27,6 +27,19 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// No container has this name or id (callers branch on it: `rm -f`
+/// ignores it, `rm` exits 1 as Podman does).
+#[derive(Debug)]
+pub struct ContainerNotFound(pub String);
+
+impl std::fmt::Display for ContainerNotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no container with name or ID {:?} found", self.0)
+    }
+}
+
+impl std::error::Error for ContainerNotFound {}
+
 /// `containers/<id>/config.json`.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct ContainerRecord {
@@ -753,7 +766,7 @@ impl Store {
             .collect();
         match m.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => bail!("no container with name or ID {s:?} found"),
+            [] => Err(ContainerNotFound(s.to_string()).into()),
             _ => bail!("{s:?}: ambiguous, it matches {} containers", m.len()),
         }
     }

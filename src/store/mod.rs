@@ -36,6 +36,7 @@ pub mod networks;
 pub mod volumes;
 
 pub use check::{CheckReport, Problem};
+pub use containers::ContainerNotFound;
 pub use layers::{LayerRecord, StoreImage};
 
 use crate::digest::Digest;

@@ -88,11 +88,23 @@ fn refused_cmd_then(
     names: &[&str],
     look: impl FnOnce(),
 ) -> Output {
+    refused_with_code(env, cmd, 125, names, look)
+}
+
+/// [`refused_cmd_then`] with exit code `code`.
+#[track_caller]
+fn refused_with_code(
+    env: &TestEnv,
+    cmd: crate::util::Cmd,
+    code: i32,
+    names: &[&str],
+    look: impl FnOnce(),
+) -> Output {
     let before = store_listing(&env.root());
     let images_before = env.berth(["images", "--no-trunc"]).ok().stdout;
     let out = cmd.run();
     look();
-    assert_one_error(&out, names);
+    assert_one_error_code(&out, code, names);
     assert_same_listing(&before, &store_listing(&env.root()), &out.describe);
     assert_eq!(
         env.berth(["images", "--no-trunc"]).ok().stdout,
@@ -445,7 +457,8 @@ fn unknown_images() {
             "0123456789ab",
             &format!("sha256:{}", "e".repeat(64)),
         ] {
-            refused(&env, &["rmi", name], &[name]);
+            // Exit 1, as Podman.
+            refused_with_code(&env, env.berth(["rmi", name]), 1, &[name], || {});
             refused(&env, &["inspect", name], &[name]);
             refused(&env, &["history", name], &[name]);
             refused(&env, &["save", "-o", "out.tar", name], &[name]);

@@ -1,0 +1,128 @@
+//! Where Podman users' scripts meet berth: usage errors in Podman's two
+//! lines, the exit codes of `rm` and `rmi`, and flags Podman's users
+//! type. The expected texts and codes are podman 4.3's for the same
+//! command lines.
+
+use crate::detach::{run_detached, Cleanup, HANG_GUARD};
+use crate::identity::*;
+use crate::util::TestEnv;
+use std::time::{Duration, Instant};
+
+#[test]
+fn usage_errors_are_two_lines_as_podman_has_them() {
+    let env = TestEnv::new();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["run", "--no-such-flag", "x"],
+            "Error: unknown flag: --no-such-flag",
+            "See 'berth run --help'",
+        ),
+        (
+            &["run", "-Z", "x"],
+            "Error: unknown shorthand flag: 'Z' in -Z",
+            "See 'berth run --help'",
+        ),
+        (
+            &["network", "ls", "--bad=1"],
+            "Error: unknown flag: --bad",
+            "See 'berth network ls --help'",
+        ),
+        (
+            &["ps", "--format"],
+            "Error: flag needs an argument: --format",
+            "See 'berth ps --help'",
+        ),
+        (
+            &["rm", "-t", "soon", "x"],
+            "Error: invalid argument \"soon\" for \"--time\" flag: invalid digit found in string",
+            "See 'berth rm --help'",
+        ),
+        (
+            &["--root", "/nowhere", "frobnicate"],
+            "Error: unrecognized command `berth frobnicate`",
+            "Try 'berth --help' for more information",
+        ),
+    ];
+    for (args, first, second) in cases {
+        let out = env.berth(*args).run();
+        assert_eq!(out.code, 125, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert_eq!(
+            out.stderr,
+            format!("{first}\n{second}\n"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // Help is no error.
+    let out = env.berth(["rm", "--help"]).ok();
+    assert!(out.stdout.contains("--time"), "{}", out.stdout);
+}
+
+each_identity!(rm_and_rmi_exit_as_podman_and_flags_repeat, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // A flag given twice: the last counts.
+    env.berth([
+        "create", "-q", "--name", "first", "--name", "second", IMG, "true",
+    ])
+    .ok();
+    let names = env
+        .berth(["ps", "-a", "--noheading", "--format", "{{.Names}}"])
+        .ok()
+        .stdout;
+    assert_eq!(names, "second\n");
+    // --noheading leaves the rows only.
+    let table = env.berth(["ps", "-a", "--noheading"]).ok().stdout;
+    assert_eq!(table.lines().count(), 1, "{table}");
+    assert!(table.trim_end().ends_with("second"), "{table}");
+
+    // rm prints what it was given; one not there: 1, and the others go.
+    run_detached(
+        &env,
+        &["--name", "up", "--network", "none", IMG, "sleep", "300"],
+    );
+    env.berth(["create", "--name", "idle", IMG, "true"]).ok();
+    let out = env.berth(["rm", "second", "nosuch", "idle"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "second\nidle\n");
+    assert_eq!(
+        out.stderr,
+        "Error: no container with name or ID \"nosuch\" found\n"
+    );
+    // Not there, with -f or -i: nothing to say, nothing to do.
+    for flag in ["-f", "-i"] {
+        let out = env.berth(["rm", flag, "nosuch"]).run();
+        assert_eq!(
+            (out.code, &*out.stdout, &*out.stderr),
+            (0, "", ""),
+            "{flag}"
+        );
+    }
+    // Running, without -f: 2, and it still runs.
+    let out = env.berth(["rm", "up"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("up"), "{}", out.stderr);
+    assert_eq!(env.berth(["ps", "-q"]).ok().lines().len(), 1);
+    // -f -t 1: its stop signal, then a kill a second later (sleep as
+    // pid 1 has no handler for SIGTERM, so the kernel ignores it).
+    let start = Instant::now();
+    let out = env
+        .berth(["rm", "-f", "-t", "1", "up"])
+        .timeout(HANG_GUARD)
+        .ok();
+    assert_eq!(out.stdout, "up\n");
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "killed before its grace: {:?}",
+        start.elapsed()
+    );
+    assert!(env.berth(["ps", "-aq"]).ok().stdout.is_empty());
+
+    // rmi of an image that is not there: 1.
+    let out = env.berth(["rmi", "localhost/nosuch:1"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr, "Error: localhost/nosuch:1: image not known\n");
+});
