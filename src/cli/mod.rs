@@ -294,9 +294,20 @@ fn command_path(args: &[String]) -> String {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
     let mut path = vec!["berth".to_string()];
+    let mut value_next = false;
     for a in args {
+        if std::mem::take(&mut value_next) {
+            // The value of an option (`--log-level info`, not `info`).
+            continue;
+        }
         if a == "--" {
             break;
+        }
+        if let Some(long) = a.strip_prefix("--").filter(|l| !l.contains('=')) {
+            value_next = cmd
+                .get_arguments()
+                .any(|x| x.get_long() == Some(long) && x.get_action().takes_values());
+            continue;
         }
         if a.starts_with('-') {
             continue;

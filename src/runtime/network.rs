@@ -769,7 +769,7 @@ pub fn check_names_fit(id: &str, name: &str, a: &Attachment) -> Result<()> {
             "container {name:?} on network {}: its name and --network-alias names take {names} \
              bytes; at most {} fit",
             a.network,
-            names - (len - LABEL_MAX)
+            names.saturating_sub(len - LABEL_MAX)
         );
     }
     Ok(())
@@ -1106,7 +1106,6 @@ fn attach_in_infra(
     Ok((attached, macs))
 }
 
-/// `aa:bb:cc:dd:ee:ff`.
 /// The hardware address of an endpoint with IPv4 address `ip` and no
 /// `--mac-address`: locally administered, and the address's four
 /// bytes. A container that starts again, often with its old address,
@@ -1120,6 +1119,7 @@ pub fn mac_of(ip: Ipv4Addr) -> [u8; 6] {
     [0x0a, 0x58, a, b, c, d]
 }
 
+/// `aa:bb:cc:dd:ee:ff`.
 pub fn parse_mac(s: &str) -> Result<[u8; 6]> {
     let parts: Vec<&str> = s.split(':').collect();
     let mut mac = [0u8; 6];

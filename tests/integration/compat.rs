@@ -38,6 +38,12 @@ fn usage_errors_are_two_lines_as_podman_has_them() {
             "See 'berth rm --help'",
         ),
         (
+            // `info` is the value of --log-level here, not the command.
+            &["--log-level", "info", "ps", "--bad"],
+            "Error: unknown flag: --bad",
+            "See 'berth ps --help'",
+        ),
+        (
             &["--root", "/nowhere", "frobnicate"],
             "Error: unrecognized command `berth frobnicate`",
             "Try 'berth --help' for more information",
