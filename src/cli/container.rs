@@ -398,6 +398,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         }
     }
     Ok(ops::run::RunOptions {
+        command_line: std::env::args().collect(),
         owned: false,
         image: a.image.clone(),
         command: a.command.clone(),
@@ -945,8 +946,36 @@ fn state_name(state: State) -> &'static str {
     }
 }
 
-fn ps_json(c: &ContainerInfo) -> Value {
+/// A row of `ps --format json`, with Podman's keys.
+fn ps_json(c: &ContainerInfo, now: i64) -> Value {
     let r = &c.record;
+    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    let networks: Vec<String> = match spec.as_ref().map(|s| &s.network) {
+        Some(crate::runtime::spec::Network::Bridge(b)) => {
+            b.attachments.iter().map(|a| a.network.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mounts: Vec<Value> = spec
+        .as_ref()
+        .map(|s| mounts_json(s, &c.dir))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| m["Destination"].clone())
+        .collect();
+    let ports: Vec<Value> = spec.as_ref().map_or(Vec::new(), |s| {
+        s.ports
+            .iter()
+            .map(|p| {
+                json!({
+                    "host_ip": p.host_ip, "container_port": p.container_port,
+                    "host_port": p.host_port, "range": 1, "protocol": p.protocol,
+                })
+            })
+            .collect()
+    });
+    // Go's zero time in Unix seconds, for a time that never was.
+    let unix = |t: i64| if t == 0 { -62135596800 } else { t };
     json!({
         "Id": r.id,
         "ID": r.id,
@@ -955,11 +984,24 @@ fn ps_json(c: &ContainerInfo) -> Value {
         "ImageID": r.image.hex(),
         "Command": r.command,
         "Created": r.created,
-        "CreatedAt": crate::image::time::format_rfc3339(r.created),
+        "CreatedAt": human_age(r.created, now),
         "State": state_name(c.state),
+        "Status": status(c.state, r, c.health.as_ref(), now),
         "ExitCode": r.exit_code.unwrap_or(0),
+        "Exited": matches!(c.state, State::Exited(_)),
+        "ExitedAt": unix(r.finished),
+        "StartedAt": unix(r.started),
         "Pid": c.pid1,
         "Labels": labels_of(r),
+        "AutoRemove": spec.as_ref().is_some_and(|s| !s.remove_after.is_empty()),
+        "Mounts": mounts,
+        "Networks": networks,
+        "Ports": ports,
+        "Namespaces": {},
+        "IsInfra": false,
+        "Pod": "",
+        "PodName": "",
+        "Size": null,
     })
 }
 
@@ -996,26 +1038,45 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
     }
     let now = crate::image::time::now_unix();
     if let Some(f) = &a.format {
-        let json_rows: Vec<Value> = list.iter().map(ps_json).collect();
+        let json_rows: Vec<Value> = list.iter().map(|c| ps_json(c, now)).collect();
         if f == "json" {
             output::println(&serde_json::to_string_pretty(&json_rows)?)?;
             return Ok(0);
         }
+        // Templates see the JSON row with the table's cells over it, as
+        // Podman's: short ids, the command in one string, times as Go
+        // prints them.
         let rows: Vec<Value> = list
             .iter()
-            .map(|c| {
+            .zip(json_rows)
+            .map(|(c, mut row)| {
                 let r = &c.record;
-                json!({
-                    "ID": id(&r.id),
-                    "Image": r.image_name,
-                    "Command": r.command.join(" "),
-                    "CreatedHuman": human_age(r.created, now),
-                    "Status": status(c.state, r, c.health.as_ref(), now),
-                    "Names": r.name,
-                    "State": state_name(c.state),
-                    "Ports": ports_column(r),
-                    "Labels": labels_of(r),
-                })
+                let created = crate::image::time::format_go(
+                    r.created * 1_000_000_000 + i64::from(r.created_nanos),
+                );
+                for (k, v) in [
+                    ("ID", json!(id(&r.id))),
+                    ("ImageID", json!(r.image.short().to_string())),
+                    ("Command", json!(r.command.join(" "))),
+                    ("Created", json!(created)),
+                    ("CreatedAt", json!(created)),
+                    ("CreatedHuman", json!(human_age(r.created, now))),
+                    ("RunningFor", json!(human_age(r.created, now))),
+                    ("Names", json!(r.name)),
+                    ("Ports", json!(ports_column(r))),
+                    (
+                        "Networks",
+                        json!(row["Networks"].as_array().map(|n| {
+                            n.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        })),
+                    ),
+                ] {
+                    row[k] = v;
+                }
+                row
             })
             .collect();
         let headers = HashMap::from([("ID", "CONTAINER ID"), ("CreatedHuman", "CREATED")]);
@@ -1215,117 +1276,407 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
 /// The `container inspect` object of one container (also what the
 /// top-level `inspect` shows for a container).
 pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
+    use crate::image::time::format_rfc3339;
     let r = &c.record;
+    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    let caps = spec
+        .as_ref()
+        .map(|s| cap_names(s.process.capabilities))
+        .unwrap_or_default();
+    // Go's zero time where Podman has one, for a time that never was.
+    let time = |t: i64| {
+        if t == 0 {
+            "0001-01-01T00:00:00Z".to_string()
+        } else {
+            format_rfc3339(t)
+        }
+    };
+    let in_dir = |f: &str| match c.dir.join(f) {
+        p if p.exists() => p.display().to_string(),
+        _ => String::new(),
+    };
     json!({
         "Id": r.id,
         "Name": r.name,
-        "Created": crate::image::time::format_rfc3339(r.created),
+        "Created": crate::image::time::format_rfc3339_nanos(
+            r.created * 1_000_000_000 + i64::from(r.created_nanos)
+        ),
         "Image": r.image.hex(),
+        "ImageDigest": c.image_digest,
         "ImageName": r.image_name,
         "Path": r.command.first(),
         "Args": r.command.get(1..).unwrap_or_default(),
         "State": {
+            "OciVersion": "1.0.2",
             "Status": state_name(c.state),
             "Running": matches!(c.state, State::Running(_)),
+            "Paused": false,
             "Restarting": matches!(c.state, State::Restarting(..)),
-            "Health": c.health,
+            "OOMKilled": false,
+            "Dead": false,
             // Podman's names: the program's pid 1, and the process that
             // watches over it (berth's, as conmon in Podman).
             "Pid": c.pid1,
             "ConmonPid": match c.state { State::Running(p) | State::Restarting(p, _) => p, _ => 0 },
             "ExitCode": r.exit_code.unwrap_or(0),
-            "StartedAt": crate::image::time::format_rfc3339(r.started),
-            "FinishedAt": crate::image::time::format_rfc3339(r.finished),
+            "Error": "",
+            // berth keeps no cgroups.
+            "CgroupPath": "",
+            "StartedAt": time(r.started),
+            "FinishedAt": time(r.finished),
+            "Health": c.health.as_ref().map_or_else(
+                || json!({"Status": "", "FailingStreak": 0, "Log": null}),
+                |h| json!(h),
+            ),
+            "CheckpointedAt": time(0),
+            "RestoredAt": time(0),
         },
+        "Rootfs": "",
+        "Pod": "",
+        "ResolvConfPath": in_dir("resolv.conf"),
+        "HostnamePath": in_dir("hostname"),
+        "HostsPath": in_dir("hosts"),
+        "StaticDir": c.dir.display().to_string(),
+        "OCIRuntime": "berth",
+        "ConmonPidFile": "",
+        "OCIConfigPath": c.dir.join("config.json").display().to_string(),
+        "PidFile": spec.as_ref().and_then(|s| s.pid1_file.as_ref()).map(|p| p.display().to_string()).unwrap_or_default(),
         "RestartCount": r.restart_count,
+        "Driver": "overlay",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "EffectiveCaps": caps,
+        "BoundingCaps": caps,
+        "ExecIDs": [],
+        "GraphDriver": {
+            "Name": "overlay",
+            "Data": spec.as_ref().map(|s| json!({
+                "LowerDir": s.rootfs.lowers.iter()
+                    .map(|l| s.rootfs.lower_base.join(l).display().to_string())
+                    .collect::<Vec<_>>().join(":"),
+                "UpperDir": c.dir.join("upper").display().to_string(),
+                "WorkDir": c.dir.join("work").display().to_string(),
+                "MergedDir": s.rootfs.target.display().to_string(),
+            })),
+        },
+        "Mounts": spec.as_ref().map(|s| mounts_json(s, &c.dir)).unwrap_or_default(),
+        "Dependencies": [],
+        "Namespace": "",
+        "IsInfra": false,
+        "IsService": false,
         "LogPath": if r.log.to_file() { c.log_path.display().to_string() } else { String::new() },
-        "HostConfig": host_config(r, c.log_path.display().to_string()),
-        "Config": docker_config(r),
-        "NetworkSettings": network_settings(&c.networks),
+        "HostConfig": host_config(c, spec.as_ref()),
+        "Config": docker_config(r, spec.as_ref()),
+        "NetworkSettings": network_settings(&c.networks, spec.as_ref()),
     })
 }
 
-/// `HostConfig` in Docker's names: the restart policy and the flags
-/// that reach the kernel.
-fn host_config(r: &crate::store::containers::ContainerRecord, log_path: String) -> Value {
-    use crate::runtime::spec::{Mount, Spec};
-    let spec = serde_json::from_value::<Spec>(r.config.clone()).ok();
+/// `CAP_…` names of the capabilities in `set`, sorted.
+fn cap_names(set: u64) -> Vec<String> {
+    let mut v: Vec<String> = crate::runtime::security::CAP_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| set & (1 << i) != 0)
+        .map(|(_, n)| format!("CAP_{n}"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The user's mounts of the spec (not the files berth binds into each
+/// container from `dir`), in Podman's `Mounts` shape.
+fn mounts_json(spec: &crate::runtime::spec::Spec, dir: &std::path::Path) -> Vec<Value> {
+    use crate::runtime::spec::Mount;
+    let entry =
+        |kind: &str, name: Option<&str>, src: String, dst: &str, ro: bool, opts: &[&str]| {
+            let mut m = json!({
+                "Type": kind, "Source": src, "Destination": dst,
+                "Driver": if kind == "volume" { "local" } else { "" },
+                "Mode": "", "Options": opts, "RW": !ro, "Propagation": "rprivate",
+            });
+            if let Some(n) = name {
+                m["Name"] = json!(n);
+            }
+            m
+        };
+    spec.mounts
+        .iter()
+        .filter_map(|m| match m {
+            Mount::Bind { source, .. } if source.starts_with(dir) => None,
+            Mount::Bind {
+                source,
+                target,
+                read_only,
+                ..
+            } => Some(entry(
+                "bind",
+                None,
+                source.display().to_string(),
+                target,
+                *read_only,
+                &["rbind"],
+            )),
+            Mount::Volume {
+                name,
+                dir,
+                target,
+                read_only,
+                ..
+            } => Some(entry(
+                "volume",
+                Some(name),
+                dir.display().to_string(),
+                target,
+                *read_only,
+                &["nosuid", "nodev", "rbind"],
+            )),
+            Mount::Overlay {
+                source,
+                target,
+                read_only,
+                ..
+            } => Some(entry(
+                "overlay",
+                None,
+                source.clone(),
+                target,
+                *read_only,
+                &[],
+            )),
+            Mount::Tmpfs { .. } | Mount::Device { .. } => None,
+        })
+        .collect()
+}
+
+/// `HostConfig` in Docker's and Podman's names: the flags of `create`
+/// and what the runtime made of them. Resource limits are zero: berth
+/// sets no cgroup limits.
+fn host_config(c: &ContainerInfo, spec: Option<&crate::runtime::spec::Spec>) -> Value {
+    use crate::runtime::spec::{Mount, Network};
+    let r = &c.record;
+    let f = &r.flags;
     let limit = |v: u64| if v == u64::MAX { -1 } else { v as i64 };
-    let (ulimits, group_add, sysctls, devices, shm) = match &spec {
-        Some(s) => (
-            s.process
-                .rlimits
-                .iter()
-                .map(|l| json!({"Name": format!("RLIMIT_{}", l.name.to_uppercase()), "Soft": limit(l.soft), "Hard": limit(l.hard)}))
-                .collect::<Vec<_>>(),
-            if s.process.keep_groups {
-                vec!["keep-groups".to_string()]
-            } else {
-                s.process.group_add.clone()
-            },
-            s.sysctls
-                .iter()
-                .map(|(k, v)| (k.replace('/', "."), json!(v)))
-                .collect::<serde_json::Map<_, _>>(),
-            s.mounts
-                .iter()
-                .filter_map(|m| match m {
-                    Mount::Device { source, target } => Some(json!({
-                        "PathOnHost": source,
-                        "PathInContainer": target,
-                    })),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-            s.shm_size
-                .unwrap_or(crate::runtime::rootfs::DEFAULT_SHM_SIZE),
-        ),
-        None => Default::default(),
-    };
-    json!({
+    let log_path = c.log_path.display().to_string();
+    let mut h = json!({
         "RestartPolicy": {
             "Name": r.restart.name(),
             "MaximumRetryCount": r.restart.max_retries(),
         },
-        "Ulimits": ulimits,
-        "GroupAdd": group_add,
-        "Sysctls": sysctls,
-        "Devices": devices,
-        "ShmSize": shm,
         "LogConfig": {
             "Type": r.log.driver(),
+            "Config": null,
             "Path": if r.log.to_file() { log_path } else { String::new() },
+            "Tag": "",
             "Size": if r.log.max_size > 0 { r.log.max_size.to_string() } else { "0B".into() },
         },
-    })
+        "CapAdd": f.cap_add.iter().map(|c| cap_flag(c)).collect::<Vec<_>>(),
+        "CapDrop": f.cap_drop.iter().map(|c| cap_flag(c)).collect::<Vec<_>>(),
+        "Dns": f.dns, "DnsOptions": f.dns_options, "DnsSearch": f.dns_search,
+        "ExtraHosts": f.add_hosts,
+        "VolumesFrom": Some(&f.volumes_from).filter(|v| !v.is_empty()),
+        "SecurityOpt": f.security_opt,
+        "UsernsMode": f.userns.clone().unwrap_or_default(),
+        "IpcMode": "private", "PidMode": "private", "UTSMode": "private",
+        "Cgroups": "disabled", "Runtime": "oci", "ConsoleSize": [0, 0],
+        "OomKillDisable": false,
+    });
+    // Podman's keys for what berth does not set: no limits (no cgroups),
+    // no links, no SELinux.
+    for k in [
+        "ContainerIDFile",
+        "VolumeDriver",
+        "Cgroup",
+        "CgroupManager",
+        "CgroupMode",
+        "CgroupParent",
+        "Isolation",
+        "CpusetCpus",
+        "CpusetMems",
+    ] {
+        h[k] = json!("");
+    }
+    for k in [
+        "OomScoreAdj",
+        "CpuShares",
+        "Memory",
+        "NanoCpus",
+        "BlkioWeight",
+        "CpuPeriod",
+        "CpuQuota",
+        "CpuRealtimePeriod",
+        "CpuRealtimeRuntime",
+        "DiskQuota",
+        "KernelMemory",
+        "MemoryReservation",
+        "MemorySwap",
+        "MemorySwappiness",
+        "PidsLimit",
+        "CpuCount",
+        "CpuPercent",
+        "IOMaximumIOps",
+        "IOMaximumBandwidth",
+    ] {
+        h[k] = json!(0);
+    }
+    for k in [
+        "Links",
+        "CgroupConf",
+        "BlkioWeightDevice",
+        "BlkioDeviceReadBps",
+        "BlkioDeviceWriteBps",
+        "BlkioDeviceReadIOps",
+        "BlkioDeviceWriteIOps",
+    ] {
+        h[k] = Value::Null;
+    }
+    let Some(s) = spec else {
+        return h;
+    };
+    let mut binds = Vec::new();
+    let mut tmpfs = serde_json::Map::new();
+    let mut devices = Vec::new();
+    for m in &s.mounts {
+        match m {
+            Mount::Bind { source, .. } if source.starts_with(&c.dir) => {}
+            Mount::Bind {
+                source,
+                target,
+                read_only,
+                ..
+            } => binds.push(format!(
+                "{}:{target}:{},rprivate,rbind",
+                source.display(),
+                if *read_only { "ro" } else { "rw" }
+            )),
+            Mount::Volume {
+                name,
+                target,
+                read_only,
+                ..
+            } => binds.push(format!(
+                "{name}:{target}:{},rprivate,nosuid,nodev,rbind",
+                if *read_only { "ro" } else { "rw" }
+            )),
+            Mount::Overlay { source, target, .. } => binds.push(format!("{source}:{target}:O")),
+            Mount::Tmpfs { target, options } => {
+                tmpfs.insert(target.clone(), json!(options));
+            }
+            Mount::Device { source, target } => devices.push(json!({
+                "PathOnHost": source, "PathInContainer": target,
+            })),
+        }
+    }
+    h["Binds"] = json!(binds);
+    h["Tmpfs"] = json!(tmpfs);
+    h["Devices"] = json!(devices);
+    h["NetworkMode"] = json!(match &s.network {
+        Network::None => "none".to_string(),
+        Network::Host => "host".to_string(),
+        Network::Private => "private".to_string(),
+        Network::Slirp4netns { .. } => "slirp4netns".to_string(),
+        Network::Pasta { .. } => "pasta".to_string(),
+        Network::Bridge(_) => "bridge".to_string(),
+        Network::Container { id, .. } => format!("container:{id}"),
+        Network::Ns { path } => format!("ns:{}", path.display()),
+    });
+    h["PortBindings"] = port_bindings(&s.ports);
+    h["PublishAllPorts"] = json!(false);
+    h["Privileged"] = json!(!s.mask_paths);
+    h["ReadonlyRootfs"] = json!(s.read_only);
+    h["Init"] = json!(s.init);
+    h["AutoRemove"] = json!(!s.remove_after.is_empty());
+    h["Ulimits"] = json!(s
+        .process
+        .rlimits
+        .iter()
+        .map(|l| json!({"Name": format!("RLIMIT_{}", l.name.to_uppercase()), "Soft": limit(l.soft), "Hard": limit(l.hard)}))
+        .collect::<Vec<_>>());
+    h["GroupAdd"] = json!(if s.process.keep_groups {
+        vec!["keep-groups".to_string()]
+    } else {
+        s.process.group_add.clone()
+    });
+    h["Sysctls"] = json!(s
+        .sysctls
+        .iter()
+        .map(|(k, v)| (k.replace('/', "."), json!(v)))
+        .collect::<serde_json::Map<_, _>>());
+    h["ShmSize"] = json!(s
+        .shm_size
+        .unwrap_or(crate::runtime::rootfs::DEFAULT_SHM_SIZE));
+    h
+}
+
+/// `--cap-add net_admin` as Podman shows it: `CAP_NET_ADMIN`.
+fn cap_flag(c: &str) -> String {
+    let up = c.to_ascii_uppercase();
+    match up.starts_with("CAP_") || up == "ALL" {
+        true => up,
+        false => format!("CAP_{up}"),
+    }
+}
+
+/// Published ports as Docker's `{"80/tcp": [{"HostIp", "HostPort"}]}`.
+fn port_bindings(ports: &[crate::runtime::spec::PortMapping]) -> Value {
+    let mut m = serde_json::Map::new();
+    for p in ports {
+        let key = format!("{}/{}", p.container_port, p.protocol);
+        let list = m.entry(key).or_insert_with(|| json!([]));
+        if let Some(a) = list.as_array_mut() {
+            a.push(json!({"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}));
+        }
+    }
+    Value::Object(m)
 }
 
 /// `Config` as Docker and Podman show a container's: the image's
 /// defaults with what `run`/`create` changed.
-fn docker_config(r: &crate::store::containers::ContainerRecord) -> Value {
+fn docker_config(
+    r: &crate::store::containers::ContainerRecord,
+    spec: Option<&crate::runtime::spec::Spec>,
+) -> Value {
     let c = r.run_config.clone().unwrap_or_default();
-    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    let (stdin, tty) = spec.map_or((false, false), |s| (s.process.stdin, s.process.terminal));
     json!({
-        "Hostname": spec.as_ref().map(|s| s.hostname.clone()).unwrap_or_default(),
+        "Hostname": spec.map(|s| s.hostname.clone()).unwrap_or_default(),
+        "Domainname": "",
         "User": c.user.unwrap_or_default(),
+        "AttachStdin": false,
+        "AttachStdout": false,
+        "AttachStderr": false,
+        "Tty": tty,
+        "OpenStdin": stdin,
+        "StdinOnce": false,
         "Env": c.env.unwrap_or_default(),
         "Cmd": c.cmd,
         "Entrypoint": c.entrypoint,
         "Image": r.image_name,
+        "Volumes": c.volumes,
         "WorkingDir": c.working_dir.unwrap_or_default(),
+        "OnBuild": null,
         "Labels": labels_of(r),
+        "Annotations": {},
         "StopSignal": c.stop_signal,
         "StopTimeout": r.stop_timeout.unwrap_or(ops::containers::STOP_TIMEOUT.as_secs()),
         "ExposedPorts": c.exposed_ports,
-        "Volumes": c.volumes,
         "Healthcheck": c.healthcheck,
+        "HealthcheckOnFailureAction": r.health_on_failure.clone().unwrap_or_else(|| "none".into()),
+        "CreateCommand": r.flags.command_line,
+        "Umask": "0022",
+        "Timeout": 0,
+        "Passwd": true,
+        "sdNotifyMode": "container",
         "Timezone": r.timezone.clone().unwrap_or_default(),
     })
 }
 
 /// `NetworkSettings` as Podman and Docker show it: the first network's
-/// address at the top, and each network by name.
-fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
+/// address at the top, each network by name, and the published ports.
+fn network_settings(
+    list: &[crate::runtime::network::Settings],
+    spec: Option<&crate::runtime::spec::Spec>,
+) -> Value {
     let first = list.first();
     let field =
         |f: fn(&crate::runtime::network::Settings) -> Value, empty: Value| first.map_or(empty, f);
@@ -1335,6 +1686,7 @@ fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
             (
                 s.network.clone(),
                 json!({
+                    "EndpointID": "",
                     "NetworkID": s.network,
                     "IPAddress": s.ip,
                     "IPPrefixLen": s.prefix,
@@ -1345,11 +1697,15 @@ fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
                     "MacAddress": s.mac,
                     "Aliases": s.aliases,
                     "InterfaceName": s.interface,
+                    "DriverOpts": null,
+                    "IPAMConfig": null,
+                    "Links": null,
                 }),
             )
         })
         .collect();
     json!({
+        "EndpointID": "",
         "IPAddress": field(|s| json!(s.ip), json!("")),
         "IPPrefixLen": field(|s| json!(s.prefix), json!(0)),
         "Gateway": field(|s| json!(s.gateway), json!("")),
@@ -1357,6 +1713,13 @@ fn network_settings(list: &[crate::runtime::network::Settings]) -> Value {
         "GlobalIPv6PrefixLen": field(|s| json!(s.prefix6), json!(0)),
         "IPv6Gateway": field(|s| json!(s.gateway6), json!("")),
         "MacAddress": field(|s| json!(s.mac), json!("")),
+        "Bridge": "",
+        "SandboxID": "",
+        "HairpinMode": false,
+        "LinkLocalIPv6Address": "",
+        "LinkLocalIPv6PrefixLen": 0,
+        "SandboxKey": "",
+        "Ports": port_bindings(spec.map_or(&[][..], |s| &s.ports)),
         "Networks": networks,
     })
 }

@@ -2034,6 +2034,10 @@ fn fmt_verb(verb: char, v: &Value, spec: &Spec) -> String {
         Value::Null => format!("%!{verb}(<nil>)"),
         _ => format!("%!{verb}({}={})", go_type(v), go_print(v)),
     };
+    if verb == 'T' {
+        // The value's type, as Go names the types JSON decodes to.
+        return spec.pad(go_type(v).to_string());
+    }
     match v {
         // Go formats lists and maps element by element with the same verb.
         Value::Array(a) => {
@@ -2360,6 +2364,21 @@ mod tests {
         assert!(render_err("{{len .Size}}", row()).contains("len of type int"));
         assert!(
             render_err("{{upper}}", row()).contains("wrong number of args for upper: want 1 got 0")
+        );
+    }
+
+    #[test]
+    fn printf_type_verb() {
+        assert_eq!(
+            render(
+                r#"{{printf "%T %T %T" .A .B .C}}"#,
+                json!({"A": 1, "B": "x", "C": [1]})
+            ),
+            "int string []interface {}\n"
+        );
+        assert_eq!(
+            render(r#"{{printf "%T" .A}}"#, json!({"A": 1.5})),
+            "float64\n"
         );
     }
 

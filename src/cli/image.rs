@@ -126,6 +126,10 @@ struct ImageRow {
     created_at: String,
     size: String,
     dangling: bool,
+    /// All the image's names, and the digests it was pulled by.
+    names: Vec<String>,
+    digests: Vec<String>,
+    labels: Value,
 }
 
 impl ImageRow {
@@ -136,6 +140,8 @@ impl ImageRow {
             "Digest": self.digest, "Created": self.created, "CreatedSince": self.created,
             "CreatedAt": self.created_at, "Size": self.size, "VirtualSize": self.size,
             "Dangling": self.dangling, "Containers": 0, "ReadOnly": false,
+            "Names": self.names, "RepoTags": self.names, "History": self.names.iter().rev().cloned().collect::<Vec<_>>().join(", "),
+            "RepoDigests": self.digests, "Labels": self.labels,
         })
     }
 }
@@ -152,6 +158,18 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
     if let Some(i) = &a.image {
         filters.push(format!("reference={i}"));
     }
+    // A row per name that the reference filters match (as Podman 5; 4.x
+    // listed every name of a matching image).
+    let patterns: Vec<String> = filters
+        .iter()
+        .filter_map(|f| f.strip_prefix("reference="))
+        .map(str::to_string)
+        .collect();
+    let shown = |name: &str| {
+        patterns
+            .iter()
+            .all(|p| ops::images::reference_matches(p, name))
+    };
     let list = ops::images::list(
         paths,
         &ops::images::ListOptions {
@@ -180,13 +198,25 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
         output::print(&out)?;
         return Ok(0);
     }
+    // Labels only for a template or JSON: they cost a read per image.
+    let labels = match &a.format {
+        Some(_) => ops::images::labels(paths, &list.iter().map(|i| &i.id).collect::<Vec<_>>())?
+            .into_iter()
+            .map(|l| json!(l))
+            .collect(),
+        None => vec![json!({}); list.len()],
+    };
     // One row per name; an image with no name is one `<none>` row.
     let mut rows = Vec::new();
-    for i in &list {
+    for (i, labels) in list.iter().zip(&labels) {
         let names: Vec<(String, String)> = if i.names.is_empty() {
             vec![("<none>".into(), "<none>".into())]
         } else {
-            i.names.iter().map(|n| split_name(n)).collect()
+            i.names
+                .iter()
+                .filter(|n| shown(n))
+                .map(|n| split_name(n))
+                .collect()
         };
         for (repository, tag) in names {
             rows.push(ImageRow {
@@ -196,16 +226,20 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
                 tag,
                 digest: i.manifest.to_string(),
                 created: human_age(i.created, now),
-                created_at: crate::image::time::format_rfc3339(i.created),
+                created_at: crate::image::time::format_go(i.created * 1_000_000_000),
                 size: human_size(i.size),
                 dangling: i.names.is_empty(),
+                names: i.names.clone(),
+                digests: i.digests.clone(),
+                labels: labels.clone(),
             });
         }
     }
     if let Some(f) = &a.format {
         let json_rows: Vec<Value> = list
             .iter()
-            .map(|i| {
+            .zip(labels)
+            .map(|(i, labels)| {
                 json!({
                     "Id": i.id.hex(),
                     "ParentId": "",
@@ -214,7 +248,8 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
                     "Size": i.size,
                     "SharedSize": 0,
                     "VirtualSize": i.size,
-                    "Labels": null,
+                    // Podman's `null` for none.
+                    "Labels": Some(labels).filter(|l| l.as_object().is_some_and(|m| !m.is_empty())),
                     "Containers": 0,
                     "Names": i.names,
                     "Digest": i.manifest.to_string(),
@@ -266,7 +301,8 @@ pub fn images(paths: &StorePaths, a: &ImagesArgs) -> Result<i32> {
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
     /// Show sizes and dates in human form (`--human=false` for raw)
-    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    #[arg(short = 'H', long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     human: bool,
     /// Do not truncate the output
     #[arg(long)]
@@ -314,17 +350,38 @@ pub fn history(paths: &StorePaths, a: &HistoryArgs) -> Result<i32> {
         }
     };
     if let Some(f) = &a.format {
-        // JSON keeps the whole command; templates truncate it as the table
-        // does unless --no-trunc, as Podman's `history --format` does.
-        let row = |r: &ops::inspect::HistoryRow, created_by: String| {
-            json!({
-                "ID": id(r), "Created": created(r), "CreatedSince": created(r),
-                "CreatedAt": r.created.map(crate::image::time::format_rfc3339),
-                "CreatedBy": created_by, "Size": size(r), "Comment": r.comment,
+        use crate::image::time::{format_go, format_rfc3339};
+        // Podman's JSON keys (`id`, `created`, `size`, `comment` in lower
+        // case, the whole id and command, raw numbers); `tags` only when
+        // a layer has some, which berth's never do.
+        let json_rows: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let mut row = json!({
+                    "id": r.id.as_ref().map_or("<missing>".into(), |d| d.hex().to_string()),
+                    "CreatedBy": r.created_by, "size": r.size, "comment": r.comment,
+                });
+                if let Some(t) = r.created {
+                    row["created"] = json!(format_rfc3339(t));
+                    row["Created"] = json!(format_rfc3339(t));
+                }
+                row
             })
-        };
-        let json_rows: Vec<Value> = rows.iter().map(|r| row(r, r.created_by.clone())).collect();
-        let v: Vec<Value> = rows.iter().map(|r| row(r, created_by(r))).collect();
+            .collect();
+        // Templates see the table's cells, the command truncated unless
+        // --no-trunc, as Podman's `history --format` does.
+        let v: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "ID": id(r), "Created": created(r),
+                    "CreatedSince": r.created.map_or("N/A".into(), |t| human_age(t, now)),
+                    "CreatedAt": r.created.map(|t| format_go(t * 1_000_000_000)),
+                    "CreatedBy": created_by(r), "Size": size(r), "Comment": r.comment,
+                    "Tags": [],
+                })
+            })
+            .collect();
         let headers = HashMap::from([("ID", "ID"), ("CreatedBy", "CREATED BY")]);
         print_formatted(f, &json_rows, &v, &headers)?;
         return Ok(0);

@@ -190,7 +190,7 @@ pub fn main() -> i32 {
             _ => {}
         }
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {
             let args: Vec<String> = std::env::args().skip(1).collect();
@@ -228,6 +228,44 @@ pub fn main() -> i32 {
     }
 }
 
+/// Parse the command line as Podman's flag library does: besides `--rm`,
+/// every on/off flag takes `--rm=true` and `--rm=false` (never a separate
+/// `--rm false`, which would take `false` as the next argument), so
+/// scripts written for Podman parse unchanged. Help is rendered from the
+/// plain definitions, where such a flag shows no value.
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = Cli::command();
+    // The subcommands' arguments are added when the command is built.
+    cmd.build();
+    match go_bools(cmd).try_get_matches_from(&args) {
+        Ok(m) => Cli::from_arg_matches(&m),
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => Err(Cli::command()
+            .try_get_matches_from(&args)
+            .err()
+            .unwrap_or(e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `cmd` with each of its (and its subcommands') on/off flags turned into
+/// one that also takes `=true` or `=false`.
+fn go_bools(cmd: clap::Command) -> clap::Command {
+    use clap::ArgAction;
+    let cmd = cmd.mut_args(|a| match a.get_action() {
+        ArgAction::SetTrue => a
+            .action(ArgAction::Set)
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .default_value("false")
+            .value_parser(clap::value_parser!(bool)),
+        _ => a,
+    });
+    cmd.mut_subcommands(go_bools)
+}
+
 /// A command line that does not parse, reported as Podman reports it
 /// (scripts match these lines): `Error: WHAT` in one line, then where
 /// the help is.
@@ -248,9 +286,9 @@ fn usage_error(e: &clap::Error, args: &[String]) -> String {
         .collect();
     let clap_says = first.join(" ");
     let clap_says = clap_says.strip_prefix("error: ").unwrap_or(&clap_says);
-    // `--format <FORMAT>` → `--format`.
+    // `--format <FORMAT>` → `--format`, `--rm[=<RM>]` → `--rm`.
     let flag = get(C::InvalidArg)
-        .split(' ')
+        .split([' ', '['])
         .next()
         .unwrap_or_default()
         .to_string();

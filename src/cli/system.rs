@@ -233,11 +233,19 @@ fn go_field_names(v: &serde_json::Value) -> serde_json::Value {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let mut c = k.chars();
-                    let key = c
-                        .next()
-                        .map(|f| f.to_uppercase().chain(c).collect())
-                        .unwrap_or_default();
+                    // `graphRoot` → `GraphRoot`, `host_id` → `HostID`.
+                    let key = k
+                        .split('_')
+                        .map(|part| match part {
+                            "id" => "ID".to_string(),
+                            _ => {
+                                let mut c = part.chars();
+                                c.next()
+                                    .map(|f| f.to_uppercase().chain(c).collect())
+                                    .unwrap_or_default()
+                            }
+                        })
+                        .collect();
                     (key, go_field_names(v))
                 })
                 .collect(),
@@ -260,7 +268,16 @@ fn yaml(v: &serde_json::Value, indent: usize) -> String {
                 Value::Array(a) => {
                     out.push_str(&format!("{pad}{k}:\n"));
                     for x in a {
-                        out.push_str(&format!("{pad}- {}\n", scalar(x)));
+                        match x {
+                            // `- key: value` with the object's other keys
+                            // under the first.
+                            Value::Object(_) => {
+                                let inner = yaml(x, indent + 1);
+                                let inner = inner.trim_start();
+                                out.push_str(&format!("{pad}- {inner}"));
+                            }
+                            _ => out.push_str(&format!("{pad}- {}\n", scalar(x))),
+                        }
                     }
                 }
                 _ => out.push_str(&format!("{pad}{k}: {}\n", scalar(v))),

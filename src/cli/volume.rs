@@ -134,6 +134,12 @@ fn volume_json(v: &VolumeInfo) -> Value {
         "Scope": "local",
         "Options": r.options,
         "NeedsCopyUp": v.needs_copy_up,
+        // Filled and given its owner by the first container that mounts
+        // it, together.
+        "NeedsChown": v.needs_copy_up,
+        // Podman's count of its own mounts of the volume: berth binds a
+        // volume's directory and never mounts it.
+        "MountCount": 0,
         "UsedBy": v.users,
     })
 }

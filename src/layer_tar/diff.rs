@@ -57,10 +57,22 @@ impl DiffOptions {
         }
         match st.st_mode & libc::S_IFMT {
             libc::S_IFREG => st.st_size == 0,
-            libc::S_IFDIR => sys::openat(dir, name, libc::O_RDONLY | libc::O_DIRECTORY)
-                .ok()
-                .and_then(|fd| dir_names(&fd).ok())
-                .is_some_and(|n| n.is_empty()),
+            // A directory that holds nothing but mount points (`run`
+            // with `run/.containerenv`).
+            libc::S_IFDIR => {
+                let Ok(fd) = sys::openat(dir, name, libc::O_RDONLY | libc::O_DIRECTORY) else {
+                    return false;
+                };
+                dir_names(&fd).is_ok_and(|names| {
+                    names.iter().all(|n| {
+                        let mut inner = rel.to_vec();
+                        inner.push(b'/');
+                        inner.extend_from_slice(n.as_bytes());
+                        sys::lstatat(fd.as_raw_fd(), n)
+                            .is_ok_and(|st| self.is_placeholder(&inner, fd.as_raw_fd(), n, &st))
+                    })
+                })
+            }
             _ => false,
         }
     }

@@ -34,6 +34,7 @@ const PLACEHOLDERS: &[&str] = &[
     "proc",
     "sys",
     "run",
+    "run/.containerenv",
     "etc/hostname",
     "etc/hosts",
     "etc/resolv.conf",

@@ -31,6 +31,10 @@ pub struct ContainerInfo {
     pub stopped_by_user: bool,
     /// Where its log is (when its log driver keeps one).
     pub log_path: PathBuf,
+    /// Its directory in the store (its `hosts`, `resolv.conf`, …).
+    pub dir: PathBuf,
+    /// The digest of its image's manifest (`inspect` only; else empty).
+    pub image_digest: String,
 }
 
 impl ContainerInfo {
@@ -47,6 +51,20 @@ impl ContainerInfo {
     /// Whether it is on berth network `n`.
     pub fn uses_network(&self, n: &str) -> bool {
         super::network::spec_uses_network(&self.record.config, n)
+    }
+
+    /// What `inspect` shows: [`ContainerInfo::of`] and its image's
+    /// manifest digest (while the store has the image).
+    pub(crate) fn inspected(store: &Store, record: ContainerRecord) -> Result<ContainerInfo> {
+        let mut info = ContainerInfo::of(store, record);
+        info.image_digest = store
+            .read_index()?
+            .images
+            .iter()
+            .find(|i| i.id == info.record.image)
+            .map(|i| i.manifest.to_string())
+            .unwrap_or_default();
+        Ok(info)
     }
 
     pub(crate) fn of(store: &Store, record: ContainerRecord) -> ContainerInfo {
@@ -76,6 +94,8 @@ impl ContainerInfo {
             health,
             stopped_by_user: store.stopped_by_user(&record.id),
             log_path: store.log_path(&record.id),
+            dir: store.container_dir(&record.id),
+            image_digest: String::new(),
             pid1,
             record,
             state,
@@ -262,7 +282,7 @@ pub fn inspect(paths: &StorePaths, names: &[String]) -> Result<Vec<ContainerInfo
         .iter()
         .map(|n| {
             let record = store.find_container(n)?;
-            Ok(ContainerInfo::of(&store, record))
+            ContainerInfo::inspected(&store, record)
         })
         .collect()
 }

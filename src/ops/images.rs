@@ -3,7 +3,7 @@
 use crate::digest::Digest;
 use crate::store::{ImageRecord, Index, Store, StorePaths};
 use anyhow::{anyhow, bail, Result};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Default)]
 pub struct ListOptions {
@@ -98,6 +98,25 @@ pub fn list(paths: &StorePaths, opts: &ListOptions) -> Result<Vec<ImageRecord>> 
         s => bail!("invalid sort {s:?}: expected created, id, repository, tag or size"),
     }
     Ok(out)
+}
+
+/// The labels of each image in `ids` (an image whose config cannot be
+/// read has none), in that order: what `images --format` shows.
+pub fn labels(paths: &StorePaths, ids: &[&Digest]) -> Result<Vec<BTreeMap<String, String>>> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(vec![BTreeMap::new(); ids.len()]);
+    };
+    Ok(ids
+        .iter()
+        .map(|id| {
+            store
+                .blob(id)
+                .ok()
+                .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
+                .and_then(|c| c.config.labels)
+                .unwrap_or_default()
+        })
+        .collect())
 }
 
 /// Podman's intermediate images: images without a name that another

@@ -58,9 +58,8 @@ pub fn inspect_objects(paths: &StorePaths, names: &[String], kind: Kind) -> Resu
         };
         if kind != Kind::Image {
             if let Ok(record) = store.find_container(name) {
-                out.push(Object::Container(Box::new(
-                    super::containers::ContainerInfo::of(store, record),
-                )));
+                let info = super::containers::ContainerInfo::inspected(store, record)?;
+                out.push(Object::Container(Box::new(info)));
                 continue;
             }
         }

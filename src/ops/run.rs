@@ -20,6 +20,8 @@ pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 /// Everything `run` and `create` take from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// The whole command line, as `inspect` shows it (`CreateCommand`).
+    pub command_line: Vec<String>,
     pub image: String,
     /// Arguments after the image: the command (replaces the image's Cmd).
     pub command: Vec<String>,
@@ -619,6 +621,18 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         stop_timeout: opts.stop_timeout,
         timezone: opts.kernel.tz.clone(),
         log,
+        flags: crate::store::containers::CreateFlags {
+            command_line: opts.command_line.clone(),
+            dns: opts.dns.clone(),
+            dns_search: opts.dns_search.clone(),
+            dns_options: opts.dns_options.clone(),
+            add_hosts: opts.add_hosts.clone(),
+            volumes_from: opts.volumes_from.clone(),
+            cap_add: opts.cap_add.clone(),
+            cap_drop: opts.cap_drop.clone(),
+            security_opt: opts.security_opt.clone(),
+            userns: opts.userns.clone(),
+        },
     };
     let dir = store.container_dir(&id);
     let empty = dir.join("empty");
@@ -643,6 +657,13 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         .collect();
     mounts.extend(volumes);
     mounts.extend(tmpfs);
+    // After the user's mounts, so that a tmpfs on /run does not hide it.
+    mounts.push(Mount::Bind {
+        source: dir.join("containerenv"),
+        target: "/run/.containerenv".into(),
+        read_only: false,
+        propagation: None,
+    });
     mounts.extend(kernel.devices);
     if kernel.zone_file.is_some() {
         mounts.push(Mount::Bind {
@@ -678,6 +699,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             rlimits: kernel.rlimits,
             group_add: kernel.group_add,
             keep_groups: kernel.keep_groups,
+            cwd_given: opts.workdir.as_deref().is_some_and(|w| !w.is_empty()),
         },
         hostname: hostname.clone(),
         network: network.clone(),
@@ -709,6 +731,10 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         &[]
     };
     let mut etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
+    etc.push((
+        "containerenv",
+        containerenv(&rec, opts.privileged, identity),
+    ));
     if let Some(zone) = &kernel.zone_file {
         // A copy, as Podman makes: the container keeps its zone when the
         // host's changes.
@@ -1370,6 +1396,12 @@ fn etc_files_of(
         Network::Bridge(_) => crate::runtime::network::way_out(keep_id),
         _ => "",
     };
+    if *network == Network::None
+        && !(opts.dns.is_empty() && opts.dns_search.is_empty() && opts.dns_options.is_empty())
+    {
+        // As Podman: a container without a network has no resolver.
+        bail!("conflicting options: dns and the network mode: none");
+    }
     let gateway = host_gateway(network, way);
     let mut hosts = if *network == Network::Host {
         let mut h = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
@@ -1469,6 +1501,24 @@ fn etc_files_of(
         ("hostname", format!("{hostname}\n").into_bytes()),
         ("resolv.conf", resolv.into_bytes()),
     ])
+}
+
+/// `/run/.containerenv`, by which programs know they run in a container
+/// (Podman's file): empty, or with `--privileged` what the container is.
+fn containerenv(rec: &ContainerRecord, privileged: bool, identity: Identity) -> Vec<u8> {
+    if !privileged {
+        return Vec::new();
+    }
+    format!(
+        "engine=\"berth-{}\"\nname=\"{}\"\nid=\"{}\"\nimage=\"{}\"\nimageid=\"{}\"\nrootless={}\n",
+        env!("CARGO_PKG_VERSION"),
+        rec.name,
+        rec.id,
+        rec.image_name,
+        rec.image.hex(),
+        u8::from(identity != Identity::Root),
+    )
+    .into_bytes()
 }
 
 /// `--log-driver` and `--log-opt`, checked.

@@ -45,7 +45,13 @@ pub fn become_container_process(p: &Process, role: &Role) -> Result<Ready> {
         env.push(format!("HOME={}", who.home));
     }
     let cwd = if p.cwd.is_empty() { "/" } else { &p.cwd };
-    if role.make_cwd && std::fs::metadata(cwd).is_err() {
+    if std::fs::metadata(cwd).is_err() {
+        if p.cwd_given || !role.make_cwd {
+            return Err(start_err(
+                126,
+                format!("workdir {cwd:?} does not exist in the container"),
+            ));
+        }
         let _ = std::fs::create_dir_all(cwd);
     }
     std::env::set_current_dir(cwd)

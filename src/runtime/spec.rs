@@ -247,6 +247,11 @@ pub struct Process {
     /// process are kept (no `setgroups`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_groups: bool,
+    /// The working directory was asked for (`--workdir`): pid 1 does not
+    /// make it when it is missing, as Podman (the image's `WORKDIR` it
+    /// makes, as Docker).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cwd_given: bool,
 }
 
 /// Which system calls the container may make.

@@ -104,6 +104,43 @@ pub struct ContainerRecord {
     /// `--log-driver` and `--log-opt max-size`.
     #[serde(default, skip_serializing_if = "LogConfig::is_default")]
     pub log: LogConfig,
+    /// What `inspect` shows of the command line that created it and
+    /// that the runtime's spec does not keep.
+    #[serde(default, skip_serializing_if = "CreateFlags::is_empty")]
+    pub flags: CreateFlags,
+}
+
+/// The flags of `run`/`create` that `inspect` shows as given (Podman's
+/// `HostConfig.Dns`, `ExtraHosts`, … and `Config.CreateCommand`); what
+/// they did is in the spec.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateFlags {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command_line: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_search: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_opt: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userns: Option<String>,
+}
+
+impl CreateFlags {
+    fn is_empty(&self) -> bool {
+        *self == CreateFlags::default()
+    }
 }
 
 /// Where a container's output is kept.

@@ -132,3 +132,91 @@ each_identity!(rm_and_rmi_exit_as_podman_and_flags_repeat, |who| {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr, "Error: localhost/nosuch:1: image not known\n");
 });
+
+each_identity!(containerenv_and_a_missing_workdir_as_podman, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // Empty unless privileged; then what the container is.
+    let out = env
+        .berth(["run", "--rm", IMG, "sh", "-c", "wc -c < /run/.containerenv"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "0");
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--privileged",
+            "--name",
+            "priv",
+            IMG,
+            "cat",
+            "/run/.containerenv",
+        ])
+        .ok();
+    let lines = out.lines();
+    assert!(lines[0].starts_with("engine=\"berth-"), "{}", out.stdout);
+    assert_eq!(lines[1], "name=\"priv\"");
+    assert_eq!(lines[3], format!("image=\"{IMG}\""));
+    let rootless = if who == Who::Root { "0" } else { "1" };
+    assert_eq!(lines[5], format!("rootless={rootless}"));
+    // A tmpfs on /run does not hide it.
+    env.berth([
+        "run",
+        "--rm",
+        "--tmpfs",
+        "/run",
+        IMG,
+        "sh",
+        "-c",
+        "test -f /run/.containerenv",
+    ])
+    .ok();
+    // The mount point is no change of the container's.
+    env.berth(["run", "--name", "d", IMG, "touch", "/x"]).ok();
+    let out = env.berth(["diff", "d"]).ok();
+    assert!(!out.stdout.contains("/run"), "{}", out.stdout);
+    assert!(out.stdout.contains("A /x"), "{}", out.stdout);
+
+    // A working dir that was asked for and is missing: 126, nothing runs;
+    // the image's own missing WORKDIR is made (as Docker and Podman).
+    let out = env
+        .berth(["run", "--rm", "-w", "/does/not/exist", IMG, "touch", "/ran"])
+        .run();
+    assert_eq!(out.code, 126, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "Error: workdir \"/does/not/exist\" does not exist in the container\n"
+    );
+    let out = env
+        .berth(["run", "--rm", "-w", "/tmp", IMG, "sh", "-c", "pwd"])
+        .ok();
+    assert_eq!(out.stdout, "/tmp\n");
+});
+
+#[test]
+fn on_off_flags_take_go_syntax() {
+    let env = TestEnv::new();
+    // `--flag=false` turns it off, `--flag=true` on, and help shows no
+    // value for them.
+    let out = env.berth(["images", "--noheading=false"]).ok();
+    assert!(out.stdout.starts_with("REPOSITORY"), "{}", out.stdout);
+    let out = env.berth(["images", "--noheading=true"]).ok();
+    assert_eq!(out.stdout, "");
+    let out = env.berth(["ps", "-a=true", "-q=false", "--noheading"]).ok();
+    assert_eq!(out.stdout, "");
+    let out = env.berth(["images", "--noheading=yes"]).run();
+    assert_eq!(out.code, 125);
+    assert_eq!(
+        out.stderr,
+        "Error: invalid argument \"yes\" for \"--noheading\" flag: possible values: true, false\nSee 'berth images --help'\n"
+    );
+    let help = env.berth(["images", "--help"]).ok().stdout;
+    assert!(help.contains("--noheading "), "{help}");
+    assert!(!help.contains("--noheading["), "{help}");
+    // An on/off flag never takes the next argument as its value.
+    let out = env.berth(["history", "-qH", "localhost/nope"]).run();
+    assert_eq!(out.code, 125);
+    assert!(out.stderr.contains("localhost/nope"), "{}", out.stderr);
+}

@@ -24,6 +24,7 @@ mod leaks;
 mod lifecycle;
 mod network;
 mod network_cmd;
+mod podman_table;
 mod registry;
 mod registry_util;
 mod remote_host;

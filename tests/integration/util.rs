@@ -921,6 +921,46 @@ fn registries_conf() -> PathBuf {
     .clone()
 }
 
+/// The containers.conf given to Podman, so that it can run containers
+/// here as root: its default limits no higher than this process's own
+/// (runc cannot raise them), its runtime runc (crun refuses a host whose
+/// cgroup controllers are split between v1 and v2), no systemd (cgroupfs,
+/// events in a file).
+fn containers_conf() -> PathBuf {
+    static CONF: OnceLock<PathBuf> = OnceLock::new();
+    CONF.get_or_init(|| {
+        let hard = |which| {
+            let mut l = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the struct it is given.
+            assert_eq!(unsafe { libc::getrlimit(which, &mut l) }, 0);
+            l.rlim_max
+        };
+        let nofile = hard(libc::RLIMIT_NOFILE).min(1 << 20);
+        let nproc = hard(libc::RLIMIT_NPROC).min(32768);
+        let text = format!(
+            "# written by berth's integration tests\n\
+             [containers]\n\
+             default_ulimits = [\"nofile={nofile}:{nofile}\", \"nproc={nproc}:{nproc}\"]\n\
+             [engine]\n\
+             runtime = \"runc\"\n\
+             cgroup_manager = \"cgroupfs\"\n\
+             events_logger = \"file\"\n"
+        );
+        let path = shared_base().join(format!("containers-{nofile}-{nproc}.conf"));
+        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            fs::write(&tmp, &text).unwrap();
+            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap();
+            fs::rename(&tmp, &path).unwrap();
+        }
+        path
+    })
+    .clone()
+}
+
 /// Debian's podman with a store of its own inside `env`
 /// (`podman-root/`, `podman-runroot/`, `podman-tmp/`), as the user of
 /// `env`. Add the subcommand with `.args([...])`.
@@ -939,6 +979,7 @@ pub fn podman(env: &TestEnv) -> Cmd {
     let [root, runroot, tmp] = dirs;
     env.command(bin)
         .env("CONTAINERS_REGISTRIES_CONF", registries_conf())
+        .env("CONTAINERS_CONF", containers_conf())
         .arg("--root")
         .arg(root)
         .arg("--runroot")
