@@ -820,6 +820,9 @@ impl Builder<'_> {
             ..RunOptions::default()
         };
         let (rec, mut spec) = super::run::create(self.store, &ropts)?;
+        // The stage's WORKDIR, not a `--workdir`: made when missing, as
+        // BuildKit does.
+        spec.process.cwd_given = false;
         let code = self
             .overlay_dirs(&rec, &mut spec, mounts)
             .and_then(|()| super::run::start(self.store, rec.clone(), &spec, false, self.hint));

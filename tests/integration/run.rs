@@ -80,7 +80,7 @@ each_identity!(probe_sees_namespaces_mounts_and_security, |who| {
         return;
     };
     let out = env
-        .berth(["run", "--rm", "--hostname", "probe-host", "-w", "/work"])
+        .berth(["run", "--rm", "--hostname", "probe-host", "-w", "/tmp"])
         .args(["-e", "FOO=bar", IMG, "sh", "-c", PROBE])
         .ok();
     let kv = parse(&out.stdout);
@@ -93,7 +93,7 @@ each_identity!(probe_sees_namespaces_mounts_and_security, |who| {
     assert_eq!(one(&kv, "NoNewPrivs"), "1");
     assert_eq!(one(&kv, "Seccomp"), "2");
     assert_eq!(one(&kv, "pid"), "1");
-    assert_eq!(one(&kv, "cwd"), "/work");
+    assert_eq!(one(&kv, "cwd"), "/tmp");
     assert_eq!(one(&kv, "ids"), "0 0");
 
     let (ty, opts) = mount_at(&kv, "/").expect("a root mount");
