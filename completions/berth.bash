@@ -712,7 +712,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__cp)
-            opts="-h -V --root --runroot --log-level --help --version"
+            opts="-a -h -V --root --runroot --log-level --archive --overwrite --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -728,6 +728,14 @@ _berth() {
                     ;;
                 --log-level)
                     COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --archive)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1810,7 +1818,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__cp)
-            opts="-h -V --root --runroot --log-level --help --version"
+            opts="-a -h -V --root --runroot --log-level --archive --overwrite --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1826,6 +1834,14 @@ _berth() {
                     ;;
                 --log-level)
                     COMPREPLY=($(compgen -W "debug info warn error" -- "${cur}"))
+                    return 0
+                    ;;
+                --archive)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 *)

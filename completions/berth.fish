@@ -801,6 +801,9 @@ complete -c berth -n "__fish_berth_using_subcommand cp" -l log-level -d 'How muc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand cp" -s a -l archive -d 'What lands in a container belongs to the container\'s user (`--archive=false`: it keeps the owners it had)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand cp" -l overwrite -d 'Let a directory replace a non-directory, and the other way round'
 complete -c berth -n "__fish_berth_using_subcommand cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand cp" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand export" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1233,6 +1236,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s a -l archive -d 'What lands in a container belongs to the container\'s user (`--archive=false`: it keeps the owners it had)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -l overwrite -d 'Let a directory replace a non-directory, and the other way round'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l root -d 'Path of the store (images, layers, containers)' -r -F

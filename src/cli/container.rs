@@ -131,7 +131,6 @@ impl ContainerCommand {
             ContainerCommand::Rm(_)
                 | ContainerCommand::Diff(_)
                 | ContainerCommand::Commit(_)
-                | ContainerCommand::Cp(_)
                 | ContainerCommand::Export(_)
                 | ContainerCommand::Prune(_)
         )
@@ -1794,10 +1793,18 @@ pub fn commit(paths: &StorePaths, a: &CommitArgs) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct CpArgs {
-    /// CONTAINER:PATH, a host path, or `-` for a tar on standard input
+    /// What lands in a container belongs to the container's user
+    /// (`--archive=false`: it keeps the owners it had)
+    #[arg(short, long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    archive: bool,
+    /// Let a directory replace a non-directory, and the other way round
+    #[arg(long)]
+    overwrite: bool,
+    /// [CONTAINER:]PATH, or `-` for a tar on standard input
     #[arg(value_name = "SRC")]
     src: String,
-    /// CONTAINER:PATH, a host path, or `-` for a tar on standard output
+    /// [CONTAINER:]PATH, or `-` for a tar on standard output
     #[arg(value_name = "DST")]
     dst: String,
 }
@@ -1805,9 +1812,19 @@ pub struct CpArgs {
 pub fn cp(paths: &StorePaths, a: &CpArgs) -> Result<i32> {
     use ops::cp::Location;
     let (src, dst) = (Location::parse(&a.src), Location::parse(&a.dst));
+    // Running containers are opened as the caller, before the user
+    // namespace that stopped ones are read in.
+    let plan = ops::cp::plan(paths, &src, &dst, true)?;
+    if let Some(code) = super::enter_user_namespace(paths)? {
+        return Ok(code);
+    }
+    let opts = ops::cp::CopyOptions {
+        archive: a.archive,
+        overwrite: a.overwrite,
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    ops::cp::copy(paths, &src, &dst, &mut std::io::stdin(), &mut out)?;
+    ops::cp::copy(plan, &opts, &mut std::io::stdin(), &mut out)?;
     Ok(0)
 }
 

@@ -206,10 +206,9 @@ pub fn main() -> i32 {
     let paths = cli.paths();
     if cli.command.touches_layer_files() {
         // Before any thread exists: this may fork (runtime::userns).
-        match crate::ops::enter_user_namespace() {
-            Ok(crate::ops::Namespace::Proceed) => {}
-            Ok(crate::ops::Namespace::ProceedWithout(hint)) => hint_once(&paths, &hint),
-            Ok(crate::ops::Namespace::Exit(code)) => return code,
+        match enter_user_namespace(&paths) {
+            Ok(None) => {}
+            Ok(Some(code)) => return code,
             Err(e) => {
                 eprintln!("Error: {}", output::one_line(&e));
                 return exit::ERROR;
@@ -367,6 +366,22 @@ fn command_path(args: &[String]) -> String {
 
 /// Say once per runtime dir that rootless berth maps only the user (or
 /// that berth's networks have no way out: a marker per kind of hint).
+/// For a rootless command that reads or writes layer files: enter the
+/// user namespace of the user's subordinate ranges (see
+/// [`crate::ops::enter_user_namespace`]). `Some(code)`: this process only
+/// waited for the one that went on, and exits with its code. Call while
+/// the process has one thread.
+pub(crate) fn enter_user_namespace(paths: &StorePaths) -> anyhow::Result<Option<i32>> {
+    Ok(match crate::ops::enter_user_namespace()? {
+        crate::ops::Namespace::Proceed => None,
+        crate::ops::Namespace::ProceedWithout(hint) => {
+            hint_once(paths, &hint);
+            None
+        }
+        crate::ops::Namespace::Exit(code) => Some(code),
+    })
+}
+
 fn hint_once(paths: &StorePaths, hint: &str) {
     let kind = if hint.contains("pasta") {
         "network-hint-shown"
@@ -390,7 +405,9 @@ impl Command {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
             Command::Build(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
-            Command::Rm(_) | Command::Diff(_) | Command::Commit(_) | Command::Cp(_) => true,
+            // `cp` enters it itself, once it has opened the running
+            // containers it names.
+            Command::Rm(_) | Command::Diff(_) | Command::Commit(_) => true,
             Command::Export(_) => true,
             Command::Unshare(_) => true,
             Command::Container(c) => c.touches_layer_files(),

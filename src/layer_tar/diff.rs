@@ -262,19 +262,33 @@ pub fn write_tar(upper: &Path, out: impl Write, opts: &DiffOptions) -> Result<u6
 
 /// Write a tar of `name` in directory `parent` (never followed; a
 /// directory with everything below it), entries named from `name` on;
-/// `name` `.` archives the directory's contents. For `cp … -`.
+/// `name` `.` archives the directory's contents. For `export`.
 pub fn write_entry_tar(
     parent: RawFd,
     name: &CStr,
     out: impl Write,
     opts: &DiffOptions,
 ) -> Result<u64> {
-    let mut a = Archiver::new(out, opts);
-    let mut f = |rel: &[u8], dir: RawFd, name: &CStr, node: Node| a.emit(rel, dir, name, node);
     if name.to_bytes() == b"." {
         let d = sys::openat(parent, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
-        walk_dir(&d, Vec::new(), &mut f)?;
-    } else {
+        let names = dir_names(&d)?;
+        return write_entries_tar(d.as_raw_fd(), &names, out, opts);
+    }
+    write_entries_tar(parent, &[name.to_owned()], out, opts)
+}
+
+/// Write one tar of the `names` in directory `parent` (each never
+/// followed; a directory with everything below it), entries named from
+/// each name on. For `cp … -`.
+pub fn write_entries_tar(
+    parent: RawFd,
+    names: &[CString],
+    out: impl Write,
+    opts: &DiffOptions,
+) -> Result<u64> {
+    let mut a = Archiver::new(out, opts);
+    let mut f = |rel: &[u8], dir: RawFd, name: &CStr, node: Node| a.emit(rel, dir, name, node);
+    for name in names {
         let st = sys::lstatat(parent, name)?;
         f(
             name.to_bytes(),

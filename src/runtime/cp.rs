@@ -1,24 +1,29 @@
-//! `cp` between a container and the host, for stopped and running
+//! `cp` between containers and the host, for stopped and running
 //! containers alike.
 //!
-//! The container's file system is seen through a private, read-only
+//! A stopped container's file system is seen through a private, read-only
 //! overlay of its upper dir over its image's layers, mounted in a mount
 //! namespace of this process alone (and, for a user without a subordinate
-//! range, a user namespace mapping the user). Every container path is
-//! opened with `openat2(RESOLVE_IN_ROOT)` below that mount, so symlinks
-//! resolve as they would inside the container: a link to `/etc/shadow`
-//! reaches the container's `/etc/shadow`, never the host's (the
-//! symlink-escape class of `docker cp` bugs, CVE-2018-15664 and
-//! CVE-2019-14271). Below the resolved path, trees are walked by fd with
-//! `O_NOFOLLOW`, so a symlink inside is copied as a symlink.
+//! range, a user namespace mapping the user); copies into it are written
+//! to its upper dir. A running container is seen as its own processes
+//! see it, through `/proc/PID/root` of its pid 1: its volumes, bind
+//! mounts and tmpfs mounts are there, and copies go through them.
 //!
-//! Copying in writes into the container's upper dir: the destination is
-//! resolved in the merged view, and the resolved path (which has no
+//! Every container path is opened with `openat2(RESOLVE_IN_ROOT)` below
+//! the container's root, so symlinks resolve as they would inside the
+//! container: a link to `/etc/shadow` reaches the container's
+//! `/etc/shadow`, never the host's (the symlink-escape class of `docker
+//! cp` bugs, CVE-2018-15664 and CVE-2019-14271). Below the resolved path,
+//! trees are walked by fd with `O_NOFOLLOW`, so a symlink inside is
+//! copied as a symlink.
+//!
+//! Copying into a stopped container writes its upper dir: the destination
+//! is resolved in the merged view, and the resolved path (which has no
 //! symlinks left) is created in the upper dir component by component,
 //! again without following any symlink.
 //!
-//! Must be called while the process has one thread: it unshares
-//! namespaces.
+//! [`open_view`] must be called while the process has one thread: it
+//! unshares namespaces.
 
 use super::spec::Rootfs;
 use anyhow::{anyhow, bail, Context, Result};
@@ -26,18 +31,56 @@ use nix::mount::{mount, MsFlags};
 use nix::sched::{unshare, CloneFlags};
 use std::ffi::{CStr, CString};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// The container's merged file system, read-only, in this process's own
-/// mount namespace.
+/// A container's file system, as `cp` and `build` reach it.
 pub struct View {
     root: OwnedFd,
+    /// `None`: a running container's own tree (writes go through it).
+    layer: Option<Layer>,
+}
+
+/// A stopped container's merged view, read-only, in this process's own
+/// mount namespace, and the upper dir that copies write.
+struct Layer {
     target: PathBuf,
     upper: PathBuf,
     opaque_key: &'static CStr,
+}
+
+/// The running container whose pid 1 is `(pid1, start time)`, seen
+/// through `/proc/PID/root`. berth's own `--init` cannot be opened so
+/// by a rootless user (it is not dumpable and its memory belongs to the
+/// host's user namespace); then a child of it serves, as for `exec`.
+pub fn live_view(pid1: i32, start: u64) -> Result<View> {
+    let gone = || anyhow!("the container stopped");
+    let open = |pid: i32| File::open(format!("/proc/{pid}/root"));
+    let root = match open(pid1) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => super::exec::children(pid1)
+            .into_iter()
+            .find_map(|c| {
+                let started = super::exec::process_start_time(c);
+                let f = open(c).ok()?;
+                // Still the same child of pid 1 once the root is open.
+                (super::exec::process_start_time(c) == started
+                    && super::exec::parent_pid(c) == Some(pid1))
+                .then_some(f)
+            })
+            .ok_or_else(|| anyhow!("opening the root of process {pid1}: {e}"))?,
+        Err(_) => return Err(gone()),
+    };
+    // A pid reused before the open would have another start time.
+    if super::exec::process_start_time(pid1) != Some(start) {
+        return Err(gone());
+    }
+    Ok(View {
+        root: root.into(),
+        layer: None,
+    })
 }
 
 /// Enter private namespaces and mount the merged view of `rootfs`
@@ -102,13 +145,15 @@ pub fn open_view(rootfs: &Rootfs) -> Result<View> {
         .with_context(|| format!("opening {}", rootfs.target.display()))?;
     Ok(View {
         root: root.into(),
-        target: rootfs.target.clone(),
-        upper,
-        opaque_key: if rootfs.userxattr {
-            c"user.overlay.opaque"
-        } else {
-            c"trusted.overlay.opaque"
-        },
+        layer: Some(Layer {
+            target: rootfs.target.clone(),
+            upper,
+            opaque_key: if rootfs.userxattr {
+                c"user.overlay.opaque"
+            } else {
+                c"trusted.overlay.opaque"
+            },
+        }),
     })
 }
 
@@ -230,259 +275,215 @@ pub fn is_dir(st: &libc::stat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
 
+/// Where a container path leads, every symlink followed inside the
+/// container (the last one too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// It exists: its resolved path (absolute, no symlinks) and whether
+    /// it is a directory.
+    Is { path: String, dir: bool },
+    /// Everything but the last component exists: where it would be
+    /// (for a dangling symlink, where the link points).
+    Missing { path: String },
+}
+
 impl View {
     /// Open container path `path` (absolute), symlinks resolved inside
     /// the container, the last one too.
     pub fn open(&self, path: &str, flags: i32) -> io::Result<OwnedFd> {
-        open_in_root(&self.root, path, flags)
+        let rel = path.trim_start_matches('/');
+        let rel = if rel.is_empty() { "." } else { rel };
+        openat2(
+            self.root.as_raw_fd(),
+            rel,
+            flags,
+            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        )
     }
 
-    /// Open the parent of `path` (resolved in the container) and give the
-    /// last component's name, not followed.
-    fn open_parent(&self, path: &str) -> Result<(OwnedFd, CString)> {
-        let p = Path::new(path);
-        let name = p
-            .file_name()
-            .map(|n| n.as_bytes().to_vec())
-            .unwrap_or_else(|| b".".to_vec());
-        let parent = p
-            .parent()
-            .map_or("/".into(), |p| p.to_string_lossy().into_owned());
-        let fd = self
-            .open(&parent, libc::O_RDONLY | libc::O_DIRECTORY)
-            .with_context(|| parent.to_string())?;
-        Ok((fd, cstr(&name)?))
+    /// Whether this is a running container's own tree.
+    pub fn is_live(&self) -> bool {
+        self.layer.is_none()
     }
 
-    /// The container path of an fd opened in this view.
+    /// Resolve container path `path` (absolute) as the kernel would
+    /// inside the container, never leaving its root.
+    pub fn stat(&self, path: &str) -> io::Result<Found> {
+        let comps = |p: &str| -> Vec<String> {
+            p.split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .map(str::to_string)
+                .collect()
+        };
+        let mut todo: std::collections::VecDeque<String> = comps(path).into();
+        let mut done: Vec<String> = Vec::new();
+        let mut links = 0;
+        let joined = |d: &[String]| format!("/{}", d.join("/"));
+        while let Some(c) = todo.pop_front() {
+            if c == ".." {
+                done.pop();
+                continue;
+            }
+            done.push(c);
+            let here = joined(&done);
+            let fd = match self.open(&here, libc::O_PATH | libc::O_NOFOLLOW) {
+                Ok(fd) => fd,
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) && todo.is_empty() => {
+                    return Ok(Found::Missing { path: here });
+                }
+                Err(e) => return Err(e),
+            };
+            let st = fstat(fd.as_raw_fd())?;
+            if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+                links += 1;
+                if links > 40 {
+                    return Err(io::Error::from_raw_os_error(libc::ELOOP));
+                }
+                let target = readlinkat(fd.as_raw_fd(), c"")?;
+                let target = String::from_utf8_lossy(&target).into_owned();
+                done.pop();
+                if target.starts_with('/') {
+                    done.clear();
+                }
+                for t in comps(&target).into_iter().rev() {
+                    todo.push_front(t);
+                }
+            } else if !todo.is_empty() && !is_dir(&st) {
+                return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
+            }
+        }
+        let path = joined(&done);
+        let st = fstat(self.open(&path, libc::O_PATH)?.as_raw_fd())?;
+        Ok(Found::Is {
+            dir: is_dir(&st),
+            path,
+        })
+    }
+
+    /// The container path of an fd opened in a stopped container's view.
     pub fn container_path(&self, fd: &OwnedFd) -> Result<String> {
+        let layer = self
+            .layer
+            .as_ref()
+            .ok_or_else(|| anyhow!("a running container's paths are not known by descriptor"))?;
         let real = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
             .context("reading a descriptor's path")?;
         let rel = real
-            .strip_prefix(&self.target)
+            .strip_prefix(&layer.target)
             .map_err(|_| anyhow!("{} is outside the container", real.display()))?;
         Ok(format!("/{}", rel.display()))
     }
-}
 
-/// Copy container path `src` to host path `dst` (Docker's rules: into
-/// `dst` when it is a directory, else as `dst`). `-` as `dst`: a tar to
-/// `out`.
-pub fn copy_out(view: &View, src: &str, dst: &Path, out: &mut dyn Write) -> Result<()> {
-    let (parent, name) = view.open_parent(src).with_context(|| src.to_string())?;
-    let name = if name.as_bytes() == b"." {
-        // `/` or a path ending in `/.`: the directory itself.
-        return copy_out_dir_contents(view, src, dst, out);
-    } else {
-        name
-    };
-    let st = lstatat(parent.as_raw_fd(), &name)
-        .with_context(|| format!("{src}: no such file or directory in the container"))?;
-    if dst.as_os_str() == "-" {
-        let opts = crate::layer_tar::diff::DiffOptions::default();
-        return crate::layer_tar::diff::write_entry_tar(parent.as_raw_fd(), &name, out, &opts)
-            .map(drop)
-            .with_context(|| format!("archiving {src}"));
-    }
-    let target = if dst.is_dir() {
-        dst.join(std::ffi::OsStr::from_bytes(name.as_bytes()))
-    } else {
-        dst.to_path_buf()
-    };
-    copy_node_out(parent.as_raw_fd(), &name, &st, &target)
-        .with_context(|| format!("copying {src} to {}", dst.display()))
-}
-
-fn copy_out_dir_contents(view: &View, src: &str, dst: &Path, out: &mut dyn Write) -> Result<()> {
-    let d = view
-        .open(src, libc::O_RDONLY | libc::O_DIRECTORY)
-        .with_context(|| src.to_string())?;
-    if dst.as_os_str() == "-" {
-        let opts = crate::layer_tar::diff::DiffOptions::default();
-        return crate::layer_tar::diff::write_entry_tar(d.as_raw_fd(), c".", out, &opts)
-            .map(drop)
-            .with_context(|| format!("archiving {src}"));
-    }
-    std::fs::create_dir_all(dst).with_context(|| format!("creating {}", dst.display()))?;
-    for n in names(&d)? {
-        let st = lstatat(d.as_raw_fd(), &n)?;
-        copy_node_out(
-            d.as_raw_fd(),
-            &n,
-            &st,
-            &dst.join(std::ffi::OsStr::from_bytes(n.as_bytes())),
-        )?;
-    }
-    Ok(())
-}
-
-/// Copy `name` in `dir` (container side, never followed) to host `dst`.
-fn copy_node_out(dir: RawFd, name: &CStr, st: &libc::stat, dst: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let at = || dst.display().to_string();
-    match st.st_mode & libc::S_IFMT {
-        libc::S_IFDIR => {
-            let d = openat(dir, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
-            match std::fs::create_dir(dst) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dst.is_dir() => {}
-                Err(e) => return Err(e).with_context(at),
-            }
-            for n in names(&d)? {
-                let cst = lstatat(d.as_raw_fd(), &n)?;
-                copy_node_out(
-                    d.as_raw_fd(),
-                    &n,
-                    &cst,
-                    &dst.join(std::ffi::OsStr::from_bytes(n.as_bytes())),
-                )?;
-            }
-            std::fs::set_permissions(dst, std::fs::Permissions::from_mode(st.st_mode & 0o7777))
-                .with_context(at)?;
-        }
-        libc::S_IFREG => {
-            let mut f = File::from(openat(dir, name, libc::O_RDONLY)?);
-            let _ = std::fs::remove_file(dst);
-            let mut o = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(dst)
-                .with_context(at)?;
-            io::copy(&mut f, &mut o).with_context(at)?;
-            o.set_permissions(std::fs::Permissions::from_mode(st.st_mode & 0o7777))
-                .with_context(at)?;
-        }
-        libc::S_IFLNK => {
-            let t = readlinkat(dir, name)?;
-            let _ = std::fs::remove_file(dst);
-            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t), dst).with_context(at)?;
-        }
-        _ => {} // devices, fifos, sockets are not copied out
-    }
-    Ok(())
-}
-
-/// Copy host path `src` (or, for `-`, the tar `input` unpacked in
-/// `staging`) into container path `dst`, writing the container's upper
-/// dir.
-pub fn copy_in(
-    view: &View,
-    src: &Path,
-    dst: &str,
-    staging: &Path,
-    input: &mut (dyn Read + Send),
-) -> Result<()> {
-    // Where the destination really is in the container: resolved in the
-    // merged view, symlinks and all, inside the container's root.
-    let (parent, name) = view.open_parent(dst).with_context(|| dst.to_string())?;
-    let existing = lstatat(parent.as_raw_fd(), &name).ok();
-    let follow = existing.is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK);
-    let (dir_path, name, dst_is_dir) = if follow || name.as_bytes() == b"." {
-        // The destination is a symlink (or `.`): follow it in the container.
-        match view.open(dst, libc::O_PATH) {
-            Ok(fd) => {
-                let p = view.container_path(&fd)?;
-                let st = fstat(fd.as_raw_fd())?;
-                split(&p, is_dir(&st))?
-            }
-            Err(_) => {
-                // A dangling link: write where it points, resolved in the root.
-                let t = readlinkat(parent.as_raw_fd(), &name)?;
-                let t = String::from_utf8_lossy(&t).into_owned();
-                let base = view.container_path(&parent)?;
-                let full = if t.starts_with('/') {
-                    t
-                } else {
-                    format!("{base}/{t}")
-                };
-                let (pp, pn) = view.open_parent(&full)?;
-                let p = view.container_path(&pp)?;
-                (p, pn, false)
-            }
-        }
-    } else {
-        let p = view.container_path(&parent)?;
-        (p, name, existing.is_some_and(|st| is_dir(&st)))
-    };
-
-    if src.as_os_str() == "-" {
-        // A tar on standard input: unpacked into the destination directory.
-        if !dst_is_dir {
-            bail!("{dst}: the destination of a tar stream must be a directory");
-        }
-        let tree = staging.join("in");
-        std::fs::create_dir_all(&tree).with_context(|| format!("creating {}", tree.display()))?;
-        let opts = crate::layer_tar::UnpackOptions {
-            layer: "standard input".into(),
-            opaque_xattr: crate::layer_tar::OpaqueXattr::User,
-            chown: nix::unistd::geteuid().is_root(),
+    /// Container directory `dir` (resolved, existing) to write into: the
+    /// directory itself in a running container, its copy in the upper
+    /// dir (made as needed) in a stopped one. Also the directory as the
+    /// container sees it, to check what a copy would replace.
+    pub fn dest_dir(&self, dir: &str) -> Result<Dest> {
+        let seen = self
+            .open(dir, libc::O_RDONLY | libc::O_DIRECTORY)
+            .with_context(|| dir.to_string())?;
+        let (write, opaque_key) = match &self.layer {
+            None => (seen.try_clone().context("duplicating a descriptor")?, c""),
+            Some(l) => (upper_dir(self, l, dir)?, l.opaque_key),
         };
-        crate::layer_tar::unpack(input, &tree, &staging.join("tar-split"), &opts)?;
-        let dir = format!(
-            "{}/{}",
-            dir_path.trim_end_matches('/'),
-            String::from_utf8_lossy(name.as_bytes())
-        );
-        let up = upper_dir(view, &dir)?;
-        let s = File::open(&tree).with_context(|| format!("opening {}", tree.display()))?;
-        let s: OwnedFd = s.into();
-        for n in names(&s)? {
-            copy_node_in(view, s.as_raw_fd(), &n, up.as_raw_fd())?;
-        }
-        return Ok(());
+        Ok(Dest {
+            write,
+            seen,
+            opaque_key,
+        })
     }
-
-    std::fs::symlink_metadata(src).with_context(|| format!("{}", src.display()))?;
-    let src_parent = src
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let src_name = src
-        .file_name()
-        .ok_or_else(|| anyhow!("{}: cannot copy this path", src.display()))?;
-    let sp: OwnedFd = File::open(src_parent)
-        .with_context(|| format!("opening {}", src_parent.display()))?
-        .into();
-    let (into, as_name) = if dst_is_dir {
-        let d = format!(
-            "{}/{}",
-            dir_path.trim_end_matches('/'),
-            String::from_utf8_lossy(name.as_bytes())
-        );
-        (d, cstr(src_name.as_bytes())?)
-    } else {
-        (dir_path, name)
-    };
-    let up = upper_dir(view, &into)?;
-    copy_node_in_as(
-        view.opaque_key,
-        sp.as_raw_fd(),
-        &cstr(src_name.as_bytes())?,
-        up.as_raw_fd(),
-        &as_name,
-        false,
-    )
-    .with_context(|| format!("copying {} to {dst}", src.display()))
 }
 
-fn split(p: &str, is_dir: bool) -> Result<(String, CString, bool)> {
-    let path = Path::new(p);
-    match (path.parent(), path.file_name()) {
-        (Some(par), Some(n)) => Ok((
-            par.to_string_lossy().into_owned(),
-            cstr(n.as_bytes())?,
-            is_dir,
-        )),
-        _ => Ok(("/".into(), cstr(b".")?, true)),
+/// A directory a copy writes into.
+pub struct Dest {
+    write: OwnedFd,
+    /// The same directory as the container (or the host) sees it.
+    seen: OwnedFd,
+    opaque_key: &'static CStr,
+}
+
+impl Dest {
+    /// A host directory.
+    pub fn host(dir: &Path) -> Result<Dest> {
+        let f: OwnedFd = File::open(dir)
+            .with_context(|| format!("opening {}", dir.display()))?
+            .into();
+        Ok(Dest {
+            seen: f.try_clone().context("duplicating a descriptor")?,
+            write: f,
+            opaque_key: c"",
+        })
     }
+}
+
+/// Who owns what a copy writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// The source's owners (`build`'s COPY, `cp -a=false`).
+    Keep,
+    /// These ids (`cp` into a container: its user).
+    Set(u32, u32),
+    /// Whoever writes (`cp` out to the host).
+    Writer,
+}
+
+/// How a copy writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Put {
+    pub owner: Owner,
+    /// Replace a directory with a non-directory and the other way round
+    /// (`cp --overwrite`).
+    pub overwrite: bool,
+    /// Names left out of the directory [`put`] is given (not of those
+    /// below it): a running container's `/proc`, `/sys` and `/dev` when
+    /// its root is copied.
+    pub skip: &'static [&'static str],
+}
+
+/// Copy `name` in directory `sdir` (never followed; a directory with
+/// everything below it) into `dest` as `as_name`. A directory onto a
+/// directory merges; anything else replaces what is there. Modes and
+/// modification times are kept; owners as `put` says. Devices, fifos
+/// and sockets are left out.
+pub fn put(sdir: RawFd, name: &CStr, dest: &Dest, as_name: &CStr, put: &Put) -> Result<()> {
+    put_node(
+        dest.opaque_key,
+        sdir,
+        name,
+        dest.write.as_raw_fd(),
+        Some(dest.seen.as_raw_fd()),
+        as_name,
+        put,
+        &mut Vec::new(),
+    )
+}
+
+/// The names in `dir` (never followed), for copying what a directory
+/// holds; `skip` names are left out.
+pub fn entries(dir: RawFd, skip: &[&str]) -> Result<Vec<CString>> {
+    let d = openat(dir, c".", libc::O_RDONLY | libc::O_DIRECTORY)?;
+    Ok(names(&d)?
+        .into_iter()
+        .filter(|n| !skip.iter().any(|s| s.as_bytes() == n.as_bytes()))
+        .collect())
+}
+
+/// Write a tar of the `names` in directory `dir` (each never followed; a
+/// directory with everything below it) to `out`, entries named from each
+/// name on, owners as they are.
+pub fn tar(dir: RawFd, names: &[CString], out: &mut dyn Write) -> Result<()> {
+    let opts = crate::layer_tar::diff::DiffOptions::default();
+    crate::layer_tar::diff::write_entries_tar(dir, names, out, &opts)
+        .map(drop)
+        .context("writing a tar")
 }
 
 /// Open (creating as needed) container directory `dir` (resolved, no
 /// symlinks) in the upper dir, copying each missing directory's mode and
 /// owner from the merged view.
-fn upper_dir(view: &View, dir: &str) -> Result<OwnedFd> {
-    let mut cur: OwnedFd = File::open(&view.upper)
-        .with_context(|| format!("opening {}", view.upper.display()))?
+fn upper_dir(view: &View, layer: &Layer, dir: &str) -> Result<OwnedFd> {
+    let mut cur: OwnedFd = File::open(&layer.upper)
+        .with_context(|| format!("opening {}", layer.upper.display()))?
         .into();
     let mut merged = view.open("/", libc::O_RDONLY | libc::O_DIRECTORY)?;
     for comp in dir.split('/').filter(|c| !c.is_empty() && *c != ".") {
@@ -515,24 +516,49 @@ fn upper_dir(view: &View, dir: &str) -> Result<OwnedFd> {
     Ok(cur)
 }
 
-fn copy_node_in(view: &View, sdir: RawFd, name: &CStr, udir: RawFd) -> Result<()> {
-    copy_node_in_as(view.opaque_key, sdir, name, udir, name, false)
-}
-
-/// Copy host `name` in `sdir` (never followed) to `as_name` in upper dir
-/// `udir`. What the upper dir has there is replaced, except a directory
-/// onto a directory, which is merged; a whiteout is replaced, and a new
-/// directory in its place is made opaque, so the deleted lower contents
-/// stay deleted.
-fn copy_node_in_as(
+/// Copy host `name` in `sdir` (never followed) to `as_name` in `udir`
+/// (`seen`: the same directory as the container sees it, where it
+/// exists, to check what is replaced). What `udir` has there is
+/// replaced, except a directory onto a directory, which is merged; a
+/// whiteout is replaced, and a new directory in its place is made
+/// opaque, so the deleted lower contents stay deleted. `rel`: the path
+/// below the copy's top, for messages.
+#[allow(clippy::too_many_arguments)]
+fn put_node(
     opaque_key: &CStr,
     sdir: RawFd,
     name: &CStr,
     udir: RawFd,
+    seen: Option<RawFd>,
     as_name: &CStr,
-    keep: bool,
+    put: &Put,
+    rel: &mut Vec<u8>,
 ) -> Result<()> {
     let st = lstatat(sdir, name)?;
+    let fmt = st.st_mode & libc::S_IFMT;
+    if !matches!(fmt, libc::S_IFDIR | libc::S_IFREG | libc::S_IFLNK) {
+        return Ok(());
+    }
+    let depth = rel.len();
+    if !rel.is_empty() {
+        rel.push(b'/');
+    }
+    rel.extend_from_slice(as_name.to_bytes());
+    let shown = |rel: &[u8]| String::from_utf8_lossy(rel).into_owned();
+    let seen_st = seen.and_then(|d| lstatat(d, as_name).ok());
+    if let Some(t) = seen_st.filter(|_| !put.overwrite) {
+        match (is_dir(&st), is_dir(&t)) {
+            (true, false) => bail!(
+                "cannot overwrite non-directory {:?} with a directory (--overwrite replaces it)",
+                shown(rel)
+            ),
+            (false, true) => bail!(
+                "cannot overwrite directory {:?} with a non-directory (--overwrite replaces it)",
+                shown(rel)
+            ),
+            _ => {}
+        }
+    }
     let there = lstatat(udir, as_name).ok();
     let was_whiteout =
         there.is_some_and(|t| t.st_mode & libc::S_IFMT == libc::S_IFCHR && t.st_rdev == 0);
@@ -540,16 +566,17 @@ fn copy_node_in_as(
     if there.is_some() && !keep_dir {
         remove_at(udir, as_name)?;
     }
-    match st.st_mode & libc::S_IFMT {
+    let at = |rel: &[u8], what: &str| format!("{what} {}", shown(rel));
+    match fmt {
         libc::S_IFDIR => {
             if !keep_dir {
                 // SAFETY: valid fd and name.
                 if unsafe { libc::mkdirat(udir, as_name.as_ptr(), 0o700) } != 0 {
-                    return Err(io::Error::last_os_error()).context("creating a directory");
+                    return Err(io::Error::last_os_error()).with_context(|| at(rel, "creating"));
                 }
             }
             let d = openat(udir, as_name, libc::O_RDONLY | libc::O_DIRECTORY)?;
-            if was_whiteout {
+            if was_whiteout && !opaque_key.is_empty() {
                 // SAFETY: valid fd, key and value.
                 unsafe {
                     libc::fsetxattr(
@@ -561,13 +588,28 @@ fn copy_node_in_as(
                     )
                 };
             }
+            // Below a directory that was not a directory, nothing is seen.
+            let below = match seen_st {
+                Some(t) if is_dir(&t) => {
+                    seen.and_then(|s| openat(s, as_name, libc::O_RDONLY | libc::O_DIRECTORY).ok())
+                }
+                _ => None,
+            };
             let s = openat(sdir, name, libc::O_RDONLY | libc::O_DIRECTORY)?;
-            for n in names(&s)? {
-                copy_node_in_as(opaque_key, s.as_raw_fd(), &n, d.as_raw_fd(), &n, keep)?;
+            let skip = if depth == 0 { put.skip } else { &[] };
+            for n in entries(s.as_raw_fd(), skip)? {
+                put_node(
+                    opaque_key,
+                    s.as_raw_fd(),
+                    &n,
+                    d.as_raw_fd(),
+                    below.as_ref().map(|b| b.as_raw_fd()),
+                    &n,
+                    put,
+                    rel,
+                )?;
             }
-            if keep {
-                keep_owner_and_time(d.as_raw_fd(), None, &st)?;
-            }
+            set_owner_and_time(d.as_raw_fd(), None, &st, put.owner)?;
             // SAFETY: valid fd.
             unsafe { libc::fchmod(d.as_raw_fd(), st.st_mode & 0o7777) };
         }
@@ -587,29 +629,25 @@ fn copy_node_in_as(
                 )
             };
             if fd < 0 {
-                return Err(io::Error::last_os_error()).context("creating a file");
+                return Err(io::Error::last_os_error()).with_context(|| at(rel, "creating"));
             }
             // SAFETY: a fresh descriptor.
             let mut o = unsafe { File::from_raw_fd(fd) };
-            io::copy(&mut s, &mut o).context("writing a file")?;
-            if keep {
-                keep_owner_and_time(o.as_raw_fd(), None, &st)?;
-            }
+            io::copy(&mut s, &mut o).with_context(|| at(rel, "writing"))?;
+            set_owner_and_time(o.as_raw_fd(), None, &st, put.owner)?;
             // SAFETY: valid fd.
             unsafe { libc::fchmod(o.as_raw_fd(), st.st_mode & 0o7777) };
         }
-        libc::S_IFLNK => {
+        _ => {
             let t = cstr(&readlinkat(sdir, name)?)?;
             // SAFETY: valid strings and fd.
             if unsafe { libc::symlinkat(t.as_ptr(), udir, as_name.as_ptr()) } != 0 {
-                return Err(io::Error::last_os_error()).context("creating a symlink");
+                return Err(io::Error::last_os_error()).with_context(|| at(rel, "creating"));
             }
-            if keep {
-                keep_owner_and_time(udir, Some(as_name), &st)?;
-            }
+            set_owner_and_time(udir, Some(as_name), &st, put.owner)?;
         }
-        _ => {}
     }
+    rel.truncate(depth);
     Ok(())
 }
 
@@ -618,12 +656,26 @@ fn copy_node_in_as(
 /// `dst` itself given `src`'s owner, mode and time. (Devices, fifos and
 /// sockets are left out.)
 pub fn copy_dir_contents(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
+    let keep = Put {
+        owner: Owner::Keep,
+        overwrite: true,
+        skip: &[],
+    };
     for n in names(src)? {
-        copy_node_in_as(c"", src.as_raw_fd(), &n, dst.as_raw_fd(), &n, true)
-            .with_context(|| String::from_utf8_lossy(n.as_bytes()).into_owned())?;
+        put_node(
+            c"",
+            src.as_raw_fd(),
+            &n,
+            dst.as_raw_fd(),
+            None,
+            &n,
+            &keep,
+            &mut Vec::new(),
+        )
+        .with_context(|| String::from_utf8_lossy(n.as_bytes()).into_owned())?;
     }
     let st = fstat(src.as_raw_fd())?;
-    keep_owner_and_time(dst.as_raw_fd(), None, &st)?;
+    set_owner_and_time(dst.as_raw_fd(), None, &st, Owner::Keep)?;
     // SAFETY: valid fd.
     unsafe { libc::fchmod(dst.as_raw_fd(), st.st_mode & 0o7777) };
     Ok(())
@@ -685,9 +737,10 @@ fn remove_at(dir: RawFd, name: &CStr) -> Result<()> {
 }
 
 /// Give `fd` (or, with `name`, the entry `name` in directory `fd`, not
-/// followed) the owner and modification time of `st`. An owner the user
-/// namespace cannot map (a user without subordinate ids) is left as is.
-fn keep_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat) -> Result<()> {
+/// followed) the modification time of `st` and the owner `owner` says.
+/// An owner the user namespace cannot map (a user without subordinate
+/// ids) is left as is.
+fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, owner: Owner) -> Result<()> {
     let times = [
         libc::timespec {
             tv_sec: st.st_mtime,
@@ -705,11 +758,18 @@ fn keep_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat) -> Resul
             libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
         ),
     };
-    // SAFETY: valid fd, name and ids.
-    if unsafe { libc::fchownat(fd, path, st.st_uid, st.st_gid, flags) } != 0 {
-        let e = io::Error::last_os_error();
-        if !matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) {
-            return Err(e).context("setting an owner");
+    let ids = match owner {
+        Owner::Keep => Some((st.st_uid, st.st_gid)),
+        Owner::Set(u, g) => Some((u, g)),
+        Owner::Writer => None,
+    };
+    if let Some((uid, gid)) = ids {
+        // SAFETY: valid fd, name and ids.
+        if unsafe { libc::fchownat(fd, path, uid, gid, flags) } != 0 {
+            let e = io::Error::last_os_error();
+            if !matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) {
+                return Err(e).context("setting an owner");
+            }
         }
     }
     // SAFETY: valid fd, name and times.
@@ -772,13 +832,17 @@ pub fn resolve_dir(view: &View, dir: &str) -> Result<(String, Vec<String>)> {
 /// keeping each entry's owner, mode and modification time (`build`'s
 /// COPY and ADD). `dst` itself keeps its metadata.
 pub fn copy_tree_in(view: &View, tree: &Path, dst: &str) -> Result<()> {
-    let up = upper_dir(view, dst)?;
+    let dest = view.dest_dir(dst)?;
     let s: OwnedFd = File::open(tree)
         .with_context(|| format!("opening {}", tree.display()))?
         .into();
+    let keep = Put {
+        owner: Owner::Keep,
+        overwrite: true,
+        skip: &[],
+    };
     for n in names(&s)? {
-        copy_node_in_as(view.opaque_key, s.as_raw_fd(), &n, up.as_raw_fd(), &n, true)
-            .with_context(|| format!("copying to {dst}"))?;
+        put(s.as_raw_fd(), &n, &dest, &n, &keep).with_context(|| format!("copying to {dst}"))?;
     }
     Ok(())
 }

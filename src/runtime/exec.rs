@@ -370,26 +370,28 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
 }
 
 /// The parent pid of process `pid` (field 4 of `/proc/PID/stat`).
-fn parent_pid(pid: i32) -> Option<i32> {
+pub(super) fn parent_pid(pid: i32) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The processes whose parent is `pid`, as `/proc` lists them now.
+pub(super) fn children(pid: i32) -> Vec<i32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .filter(|&c| parent_pid(c) == Some(pid))
+        .collect()
 }
 
 /// Join the namespaces (`flags`) of a child of `pid1`; whether one could
 /// be joined. A child is checked to be one after its pidfd is open, so a
 /// reused pid is never entered.
 fn join_a_child(pid1: i32, flags: libc::c_int) -> bool {
-    let Ok(rd) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
-            continue;
-        };
-        if parent_pid(pid) != Some(pid1) {
-            continue;
-        }
+    for pid in children(pid1) {
         // SAFETY: pidfd_open with integer arguments.
         let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
         if raw < 0 {

@@ -10,6 +10,7 @@ mod build_copy;
 mod compat;
 mod concurrency;
 mod confinement;
+mod cp;
 mod crash;
 mod detach;
 mod docs;
