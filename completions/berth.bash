@@ -440,7 +440,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --dry-run --format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +503,14 @@ _berth() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run-format)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
                     return 0
                     ;;
@@ -2382,7 +2390,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --dry-run --format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2445,6 +2453,14 @@ _berth() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --timestamp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run-format)
                     COMPREPLY=($(compgen -W "json" -- "${cur}"))
                     return 0
                     ;;

@@ -98,7 +98,10 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l iidfile -d 'Write 
 complete -c berth -n "__fish_berth_using_subcommand build" -l network -d 'The network of RUN instructions: default (outbound access), none, host, private, pasta, slirp4netns, or a berth network\'s name' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l platform -d 'The platform to build for (only this host\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
-complete -c berth -n "__fish_berth_using_subcommand build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l format -d 'The image\'s manifest format: oci, or docker (Docker\'s schema 2, which `push` then sends)' -r -f -a "oci\t''
+docker\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l timestamp -d 'Every time in the image (configs, history, files) is this one, in seconds since the epoch, so the same sources give the same image' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l dry-run-format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
 complete -c berth -n "__fish_berth_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
@@ -247,7 +250,10 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l network -d 'The network of RUN instructions: default (outbound access), none, host, private, pasta, slirp4netns, or a berth network\'s name' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l platform -d 'The platform to build for (only this host\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
-complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l format -d 'The image\'s manifest format: oci, or docker (Docker\'s schema 2, which `push` then sends)' -r -f -a "oci\t''
+docker\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l timestamp -d 'Every time in the image (configs, history, files) is this one, in seconds since the epoch, so the same sources give the same image' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l dry-run-format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
@@ -498,7 +504,7 @@ complete -c berth -n "__fish_berth_using_subcommand push" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand push" -s f -l format -d 'Manifest format: oci or v2s2 (Docker)' -r -f -a "oci\t''
+complete -c berth -n "__fish_berth_using_subcommand push" -s f -l format -d 'Manifest format: oci or v2s2 (Docker); default: the image\'s own' -r -f -a "oci\t''
 v2s2\t''
 docker\t''"
 complete -c berth -n "__fish_berth_using_subcommand push" -l compression-format -d 'Compression of layers: gzip or zstd' -r -f -a "gzip\t''

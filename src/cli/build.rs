@@ -56,12 +56,21 @@ pub struct BuildArgs {
     /// A secret for RUN --mount=type=secret: id=ID,src=PATH
     #[arg(long, value_name = "id=ID,src=PATH")]
     secret: Vec<String>,
+    /// The image's manifest format: oci, or docker (Docker's schema 2,
+    /// which `push` then sends)
+    #[arg(long, value_name = "FORMAT", default_value = "oci", value_parser = ["oci", "docker"],
+          env = "BUILDAH_FORMAT")]
+    format: String,
+    /// Every time in the image (configs, history, files) is this one,
+    /// in seconds since the epoch, so the same sources give the same image
+    #[arg(long, value_name = "SECONDS")]
+    timestamp: Option<i64>,
     /// Parse the Dockerfile and print its instructions; run nothing
     #[arg(long)]
     dry_run: bool,
     /// With --dry-run: `json` prints one object per instruction
     #[arg(long, value_name = "FORMAT", requires = "dry_run", value_parser = ["json"])]
-    format: Option<String>,
+    dry_run_format: Option<String>,
     #[command(flatten)]
     remote: RemoteArgs,
 }
@@ -91,6 +100,8 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         pull: a.pull,
         platform: a.platform.clone(),
         secrets: a.secret.clone(),
+        docker_format: a.format == "docker",
+        timestamp: a.timestamp,
         remote: a.remote.options()?,
     })
 }
@@ -99,7 +110,7 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     let opts = options(a)?;
     if a.dry_run {
         let df = build::dry_run(&opts)?;
-        if a.format.as_deref() == Some("json") {
+        if a.dry_run_format.as_deref() == Some("json") {
             let v = crate::build::dry_run_json(&df);
             let text = serde_json::to_string_pretty(&v).context("serializing the instructions")?;
             output::println(&text)?;

@@ -105,10 +105,9 @@ pub struct PushArgs {
     image: String,
     /// Destination (registry/repository[:tag]); the image's name if absent
     destination: Option<String>,
-    /// Manifest format: oci or v2s2 (Docker)
-    #[arg(short, long, value_name = "FORMAT", default_value = "oci",
-          value_parser = ["oci", "v2s2", "docker"])]
-    format: String,
+    /// Manifest format: oci or v2s2 (Docker); default: the image's own
+    #[arg(short, long, value_name = "FORMAT", value_parser = ["oci", "v2s2", "docker"])]
+    format: Option<String>,
     /// Compression of layers: gzip or zstd
     #[arg(long, value_name = "FORMAT", default_value = "gzip", value_parser = ["gzip", "zstd"])]
     compression_format: String,
@@ -126,11 +125,10 @@ pub fn push(paths: &StorePaths, a: &PushArgs) -> Result<i32> {
     let opts = PushOptions {
         image: a.image.clone(),
         destination: a.destination.clone(),
-        format: if a.format == "oci" {
-            Format::Oci
-        } else {
-            Format::V2s2
-        },
+        format: a.format.as_deref().map(|f| match f {
+            "oci" => Format::Oci,
+            _ => Format::V2s2,
+        }),
         compression: if a.compression_format == "zstd" {
             LayerCompression::Zstd
         } else {

@@ -92,6 +92,27 @@ impl Manifest {
         }
     }
 
+    /// This manifest of plain-tar layers as a Docker (schema 2) one
+    /// (`docker`) or an OCI one, or `None` when its layers are compressed
+    /// (a pulled image keeps the manifest it came with).
+    pub fn plain_as(&self, docker: bool) -> Option<Manifest> {
+        let plain = |d: &Descriptor| d.media_type == OCI_LAYER || d.media_type == DOCKER_LAYER;
+        if !self.layers.iter().all(plain) {
+            return None;
+        }
+        let (manifest, config, layer) = match docker {
+            true => (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER),
+            false => (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER),
+        };
+        let mut m = self.clone();
+        m.media_type = Some(manifest.into());
+        m.config.media_type = config.into();
+        for l in &mut m.layers {
+            l.media_type = layer.into();
+        }
+        Some(m)
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("a manifest always serializes")
     }

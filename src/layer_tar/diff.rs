@@ -42,10 +42,32 @@ pub struct DiffOptions {
     /// file or directory: the mount points a runtime made in the upper
     /// dir (`/etc/hosts`, `/proc` …), which are not the container's work.
     pub placeholders: Vec<String>,
-    /// Modification times later than this (seconds since the epoch) are
-    /// written as this, so that a build with `SOURCE_DATE_EPOCH` gives
-    /// the same layer whenever it runs (reproducible-builds.org).
-    pub clamp_mtime: Option<u64>,
+    /// How modification times are written.
+    pub mtimes: Mtimes,
+}
+
+/// How a layer's modification times are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mtimes {
+    /// As the files have them.
+    #[default]
+    Keep,
+    /// Times later than this (seconds since the epoch) are written as
+    /// this, so that a build with `SOURCE_DATE_EPOCH` gives the same layer
+    /// whenever it runs (reproducible-builds.org).
+    Clamp(u64),
+    /// Every time is written as this (`build --timestamp`).
+    Set(u64),
+}
+
+impl Mtimes {
+    fn of(self, mtime: u64) -> u64 {
+        match self {
+            Mtimes::Keep => mtime,
+            Mtimes::Clamp(c) => mtime.min(c),
+            Mtimes::Set(t) => t,
+        }
+    }
 }
 
 impl DiffOptions {
@@ -318,7 +340,7 @@ impl<'o, W: Write> Archiver<'o, W> {
             w: TarWriter {
                 out: io::BufWriter::with_capacity(256 * 1024, out),
                 n: 0,
-                clamp_mtime: opts.clamp_mtime,
+                mtimes: opts.mtimes,
             },
             links: HashMap::new(),
             opts,
@@ -476,7 +498,7 @@ struct Entry {
 struct TarWriter<W: Write> {
     out: io::BufWriter<W>,
     n: u64,
-    clamp_mtime: Option<u64>,
+    mtimes: Mtimes,
 }
 
 impl<W: Write> TarWriter<W> {
@@ -525,7 +547,7 @@ impl<W: Write> TarWriter<W> {
             self.write(&body)?;
             self.pad(body.len() as u64)?;
         }
-        let mtime = self.clamp_mtime.map_or(e.mtime, |c| e.mtime.min(c));
+        let mtime = self.mtimes.of(e.mtime);
         let h = ustar(
             &e.path, e.kind, e.mode, e.ids, mtime, e.size, &e.link, e.dev,
         );
@@ -892,7 +914,7 @@ mod tests {
             &DiffOptions {
                 root_ids: Some((u, g)),
                 placeholders: Vec::new(),
-                clamp_mtime: None,
+                mtimes: Mtimes::Keep,
             },
         )
         .unwrap();
@@ -913,7 +935,7 @@ mod tests {
             .unwrap();
         let mut out = Vec::new();
         let opts = DiffOptions {
-            clamp_mtime: Some(5000),
+            mtimes: Mtimes::Clamp(5000),
             ..DiffOptions::default()
         };
         write_tar(tmp.path(), &mut out, &opts).unwrap();
@@ -953,7 +975,7 @@ mod tests {
         let opts = DiffOptions {
             root_ids: None,
             placeholders: vec!["proc".into(), "etc/hosts".into(), "etc/added".into()],
-            clamp_mtime: None,
+            mtimes: Mtimes::Keep,
         };
         let got: Vec<String> = changes(&upper, &[lower], &opts)
             .unwrap()

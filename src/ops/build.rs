@@ -22,6 +22,7 @@ use crate::build::{
 };
 use crate::digest::{Digest, HashingWriter};
 use crate::image::config::{History, ImageConfig};
+use crate::layer_tar::diff::Mtimes;
 use crate::progress::Event;
 use crate::runtime::spec::{Mount, Spec};
 use crate::store::containers::ContainerRecord;
@@ -57,6 +58,13 @@ pub struct BuildOptions {
     pub platform: Option<String>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: Vec<String>,
+    /// `--format docker`: the image's manifest is Docker's schema 2 (what
+    /// `push` then sends by default) rather than OCI's.
+    pub docker_format: bool,
+    /// `--timestamp SECONDS`: the time of every config, history entry
+    /// and layer file (Podman's; `SOURCE_DATE_EPOCH` only clamps file
+    /// times to it).
+    pub timestamp: Option<i64>,
     pub remote: RemoteOptions,
 }
 
@@ -256,9 +264,11 @@ struct Builder<'a> {
     stages: &'a Stages,
     args: BuildArgs,
     secrets: Vec<Secret>,
-    /// `SOURCE_DATE_EPOCH`: the time written into configs and the latest
-    /// mtime of layer files.
+    /// `SOURCE_DATE_EPOCH` or `--timestamp`: the time written into
+    /// configs and the latest mtime of layer files.
     epoch: Option<i64>,
+    /// `--timestamp`: every layer file has the time `epoch`.
+    set_mtimes: bool,
     index: Index,
     events: &'a (dyn Fn(BuildEvent) + Sync),
     hint: &'a mut dyn FnMut(&str),
@@ -313,6 +323,10 @@ pub fn build(
             })?),
             _ => None,
         };
+    if opts.timestamp.is_some_and(|t| t < 0) {
+        bail!("--timestamp: expected seconds since the epoch, not before it");
+    }
+    let epoch = opts.timestamp.or(epoch);
     let df = load_dockerfile(opts)?;
     let stages = build::split_stages(&df)?;
     let args = BuildArgs {
@@ -346,6 +360,7 @@ pub fn build(
         args,
         secrets,
         epoch,
+        set_mtimes: opts.timestamp.is_some(),
         index,
         events,
         hint,
@@ -594,6 +609,44 @@ impl Builder<'_> {
             .ok_or_else(|| anyhow!("pulling {reference}: image {} not in the store", id.short()))
     }
 
+    /// Give image `rec` (made by this build) a manifest of the format
+    /// asked for (`--format`), if it has the other: same config, so the
+    /// same id.
+    fn manifest_format(&self, rec: ImageRecord) -> Result<ImageRecord> {
+        use crate::image::manifest::Manifest;
+        let path = self.store.blob_path(&rec.manifest);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let m: Manifest = serde_json::from_slice(&bytes)
+            .with_context(|| format!("image {}: malformed manifest", rec.id.short()))?;
+        let Some(wanted) = m.plain_as(self.opts.docker_format) else {
+            return Ok(rec);
+        };
+        let bytes = wanted.to_json();
+        if Digest::of(&bytes) == rec.manifest {
+            return Ok(rec);
+        }
+        let digest = self.store.put_blob(&bytes)?;
+        self.store.update_index(|idx| {
+            let img = idx
+                .images
+                .iter_mut()
+                .find(|i| i.id == rec.id)
+                .ok_or_else(|| anyhow!("image {} vanished during the build", rec.id.short()))?;
+            img.manifest = digest.clone();
+            Ok((img.clone(), true))
+        })
+    }
+
+    /// How layer files' times are written: as they are, clamped to
+    /// `SOURCE_DATE_EPOCH`, or all `--timestamp`.
+    fn mtimes(&self) -> Mtimes {
+        match self.epoch.map(|e| e.max(0) as u64) {
+            None => Mtimes::Keep,
+            Some(t) if self.set_mtimes => Mtimes::Set(t),
+            Some(t) => Mtimes::Clamp(t),
+        }
+    }
+
     /// The cache key of `step` over `state`.
     fn key(&self, state: &State, step: &Step, extra: Option<&Digest>) -> Digest {
         let parent = match &state.image {
@@ -601,11 +654,12 @@ impl Builder<'_> {
             None => serde_json::to_string(&state.config).unwrap_or_default(),
         };
         let text = format!(
-            "berth build step v1\nparent {parent}\ncommand {:?}\nheredocs {:?}\nenv {:?}\nepoch {:?}\nextra {:?}\n",
+            "berth build step v1\nparent {parent}\ncommand {:?}\nheredocs {:?}\nenv {:?}\nepoch {:?}{}\nextra {:?}\n",
             step.instruction.command,
             step.instruction.heredocs,
             step.env.vars,
             self.epoch,
+            if self.set_mtimes { " (every file)" } else { "" },
             extra,
         );
         Digest::of(text.as_bytes())
@@ -859,7 +913,7 @@ impl Builder<'_> {
                     container: rec,
                     config: state.config.clone(),
                     history,
-                    clamp_mtime: self.epoch.map(|e| e.max(0) as u64),
+                    mtimes: self.mtimes(),
                     skip_empty,
                     names: &[],
                 },
@@ -1306,6 +1360,7 @@ impl Builder<'_> {
             }
         };
         self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
+        rec = self.manifest_format(rec)?;
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).
         if !names.iter().all(|n| rec.names.contains(n)) {

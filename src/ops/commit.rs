@@ -52,7 +52,7 @@ fn diff_options() -> DiffOptions {
             )
         }),
         placeholders: PLACEHOLDERS.iter().map(|p| p.to_string()).collect(),
-        clamp_mtime: None,
+        mtimes: crate::layer_tar::diff::Mtimes::Keep,
     }
 }
 
@@ -157,8 +157,8 @@ pub struct ContainerLayer<'a> {
     /// image's, changed as the caller wants); `history` is appended.
     pub config: ImageConfig,
     pub history: config::History,
-    /// Modification times later than this are clamped to it.
-    pub clamp_mtime: Option<u64>,
+    /// How the layer's modification times are written.
+    pub mtimes: crate::layer_tar::diff::Mtimes,
     /// When the upper dir holds no change, add no layer and mark the
     /// history entry `empty_layer` (as a build's RUN that writes nothing).
     pub skip_empty: bool,
@@ -172,7 +172,7 @@ pub fn commit_container(store: &Store, writer: &Writer, c: ContainerLayer) -> Re
     let what = || format!("committing container {}", rec.name);
     let base = container_image(store, rec).with_context(what)?;
     let mut opts = diff_options();
-    opts.clamp_mtime = c.clamp_mtime;
+    opts.mtimes = c.mtimes;
     let upper = store.container_dir(&rec.id).join("upper");
     let mut cfg = c.config;
     let mut history = c.history;
@@ -251,7 +251,7 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
                 comment: opts.message.clone(),
                 empty_layer: false,
             },
-            clamp_mtime: None,
+            mtimes: crate::layer_tar::diff::Mtimes::Keep,
             skip_empty: false,
             names: &names,
         },

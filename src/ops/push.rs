@@ -20,7 +20,9 @@ pub struct PushOptions {
     pub image: String,
     /// Where to push; the image's name when `None`.
     pub destination: Option<String>,
-    pub format: Format,
+    /// `None`: the image's own (Docker's for an image built with
+    /// `--format docker` or pulled so, else OCI), as Podman does.
+    pub format: Option<Format>,
     pub compression: LayerCompression,
     pub remote: RemoteOptions,
 }
@@ -89,7 +91,7 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         tag.as_deref(),
         &img,
         &rpush::PushOptions {
-            format: opts.format,
+            format: opts.format.unwrap_or_else(|| own_format(&store, rec)),
             compression: opts.compression,
         },
         &known,
@@ -123,4 +125,20 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         mounted: count(Sent::Mounted),
         existed: count(Sent::Existed),
     })
+}
+
+/// The manifest format image `rec` has in the store.
+fn own_format(store: &Store, rec: &crate::store::ImageRecord) -> Format {
+    let docker = std::fs::read(store.blob_path(&rec.manifest))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| {
+            v.get("mediaType").and_then(|t| t.as_str())
+                == Some(crate::image::manifest::DOCKER_MANIFEST)
+        });
+    if docker {
+        Format::V2s2
+    } else {
+        Format::Oci
+    }
 }

@@ -508,6 +508,112 @@ fn source_date_epoch_makes_builds_reproducible() {
     assert_ne!(c.stdout.trim(), a);
 }
 
+// `--timestamp`: every time in the image is the one given (Podman's),
+// also the files' that are older or newer; two builds of sources with
+// different times give one id.
+#[test]
+fn timestamp_sets_every_time_in_the_image() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df = "FROM localhost/busybox\nCOPY f /f\nRUN echo made > /made\n";
+    let mut ids = Vec::new();
+    for (dir, mtime) in [("a", "200001010000"), ("b", "203001010000")] {
+        let ctx = context(&env, dir, df);
+        fs::write(env.join(dir).join("f"), "same\n").unwrap();
+        env.command("touch")
+            .args(["-t", mtime])
+            .arg(env.join(dir).join("f"))
+            .ok();
+        let out = env
+            .berth([
+                "build",
+                "--no-cache",
+                "-q",
+                "--timestamp",
+                "1700000000",
+                &ctx,
+            ])
+            .ok();
+        ids.push(out.stdout.trim().to_string());
+    }
+    assert_eq!(ids[0], ids[1]);
+    let img = inspect(&env, &ids[0]);
+    assert_eq!(img["Created"], "2023-11-14T22:13:20Z");
+    let out = env
+        .berth(["run", "--rm", &ids[0], "sh", "-c", "stat -c %Y /f /made"])
+        .ok();
+    assert_eq!(out.stdout, "1700000000\n1700000000\n");
+    // SOURCE_DATE_EPOCH only clamps: the old file keeps its time.
+    let out = env
+        .berth(["build", "--no-cache", "-q", &context(&env, "a", df)])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .ok();
+    let out = env
+        .berth(["run", "--rm", out.stdout.trim(), "stat", "-c", "%Y", "/f"])
+        .ok();
+    assert_eq!(out.stdout, "946684800\n");
+    let e = env
+        .berth(["build", "--timestamp=-5", "-q", &context(&env, "a", df)])
+        .fails(125);
+    assert!(e.stderr.contains("--timestamp"), "{}", e.stderr);
+}
+
+// `--format docker`: the image's manifest is Docker's, `inspect` says so,
+// and `push` sends that format unless told otherwise.
+#[test]
+fn format_docker_gives_a_docker_manifest_that_push_keeps() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let ctx = context(&env, "ctx", "FROM localhost/busybox\nRUN echo x > /x\n");
+    let tag = format!("{}/fmt/img:docker", reg.host());
+    env.berth(["build", "-q", "--format", "docker", "-t", &tag, &ctx])
+        .ok();
+    let mt = |r: &str| {
+        env.berth(["image", "inspect", "--format", "{{.ManifestType}}", r])
+            .ok()
+            .stdout
+    };
+    assert_eq!(
+        mt(&tag),
+        "application/vnd.docker.distribution.manifest.v2+json\n"
+    );
+    env.berth(["push", "-q", &tag]).ok();
+    let raw = |r: &str| {
+        skopeo([
+            "inspect",
+            "--tls-verify=false",
+            "--raw",
+            &format!("docker://{r}"),
+        ])
+        .ok()
+        .json()
+    };
+    assert_eq!(
+        raw(&tag)["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    // The default format (the same image built again: the format of its
+    // last build), and an explicit one over the image's.
+    let oci = format!("{}/fmt/img:oci", reg.host());
+    env.berth(["build", "-q", "-t", &oci, &ctx]).ok();
+    assert_eq!(mt(&oci), "application/vnd.oci.image.manifest.v1+json\n");
+    env.berth(["push", "-q", &oci]).ok();
+    assert_eq!(
+        raw(&oci)["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    env.berth(["build", "-q", "--format", "docker", "-t", &tag, &ctx])
+        .ok();
+    env.berth(["push", "-q", "--format", "oci", &tag]).ok();
+    assert_eq!(
+        raw(&tag)["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+}
+
 #[test]
 fn dockerfile_errors_name_the_line_and_change_nothing() {
     let Some(env) = root_env() else {
@@ -555,7 +661,7 @@ fn dry_run_prints_instructions_and_runs_nothing() {
     );
     let before = all_ids(&env);
     let out = env
-        .berth(["build", "--dry-run", "--format", "json", &ctx])
+        .berth(["build", "--dry-run", "--dry-run-format", "json", &ctx])
         .ok();
     let v = out.json();
     let list = v.as_array().unwrap();
