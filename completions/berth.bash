@@ -440,7 +440,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -504,6 +504,10 @@ _berth() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --layers)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --timestamp)
@@ -2390,7 +2394,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2454,6 +2458,10 @@ _berth() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
+                    return 0
+                    ;;
+                --layers)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --timestamp)

@@ -100,6 +100,8 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l platform -d 'The p
 complete -c berth -n "__fish_berth_using_subcommand build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l format -d 'The image\'s manifest format: oci, or docker (Docker\'s schema 2, which `push` then sends)' -r -f -a "oci\t''
 docker\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l layers -d 'Keep a layer per instruction and use the step cache (`--layers=false`: one layer for what the build adds, every step run again)' -r -f -a "true\t''
+false\t''"
 complete -c berth -n "__fish_berth_using_subcommand build" -l timestamp -d 'Every time in the image (configs, history, files) is this one, in seconds since the epoch, so the same sources give the same image' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l dry-run-format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
 complete -c berth -n "__fish_berth_using_subcommand build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
@@ -109,6 +111,8 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l authfile -d 'Path 
 complete -c berth -n "__fish_berth_using_subcommand build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand build" -l pull -d 'Pull FROM images even when they are in local storage'
+complete -c berth -n "__fish_berth_using_subcommand build" -l squash -d 'Make the layers the build adds one layer (its base\'s stay)'
+complete -c berth -n "__fish_berth_using_subcommand build" -l squash-all -d 'Make the whole image one layer, its base\'s included'
 complete -c berth -n "__fish_berth_using_subcommand build" -l dry-run -d 'Parse the Dockerfile and print its instructions; run nothing'
 complete -c berth -n "__fish_berth_using_subcommand build" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand build" -s V -l version -d 'Print version'
@@ -252,6 +256,8 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l secret -d 'A secret for RUN --mount=type=secret: id=ID,src=PATH' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l format -d 'The image\'s manifest format: oci, or docker (Docker\'s schema 2, which `push` then sends)' -r -f -a "oci\t''
 docker\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l layers -d 'Keep a layer per instruction and use the step cache (`--layers=false`: one layer for what the build adds, every step run again)' -r -f -a "true\t''
+false\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l timestamp -d 'Every time in the image (configs, history, files) is this one, in seconds since the epoch, so the same sources give the same image' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l dry-run-format -d 'With --dry-run: `json` prints one object per instruction' -r -f -a "json\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
@@ -261,6 +267,8 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l pull -d 'Pull FROM images even when they are in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l squash -d 'Make the layers the build adds one layer (its base\'s stay)'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l squash-all -d 'Make the whole image one layer, its base\'s included'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l dry-run -d 'Parse the Dockerfile and print its instructions; run nothing'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s V -l version -d 'Print version'

@@ -61,6 +61,18 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FORMAT", default_value = "oci", value_parser = ["oci", "docker"],
           env = "BUILDAH_FORMAT")]
     format: String,
+    /// Keep a layer per instruction and use the step cache
+    /// (`--layers=false`: one layer for what the build adds, every step
+    /// run again)
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    layers: bool,
+    /// Make the layers the build adds one layer (its base's stay)
+    #[arg(long)]
+    squash: bool,
+    /// Make the whole image one layer, its base's included
+    #[arg(long)]
+    squash_all: bool,
     /// Every time in the image (configs, history, files) is this one,
     /// in seconds since the epoch, so the same sources give the same image
     #[arg(long, value_name = "SECONDS")]
@@ -101,6 +113,9 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         platform: a.platform.clone(),
         secrets: a.secret.clone(),
         docker_format: a.format == "docker",
+        squash: a.squash,
+        no_layers: !a.layers,
+        squash_all: a.squash_all,
         timestamp: a.timestamp,
         remote: a.remote.options()?,
     })

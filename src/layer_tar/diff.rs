@@ -282,6 +282,110 @@ pub fn write_tar(upper: &Path, out: impl Write, opts: &DiffOptions) -> Result<u6
         .with_context(|| format!("archiving {}", upper.display()))
 }
 
+/// Write one layer tar whose effect over `base` is that of `layers`
+/// (diff dirs, top first) applied in order (`build --squash`): each path
+/// as the topmost layer has it; a whiteout stays one where `base` has the
+/// path (elsewhere it would hide nothing, and overlay shows a whiteout in
+/// a directory no lower layer has); a directory is opaque when one of
+/// these layers hid what was below it. Returns the tar's size.
+pub fn write_squashed_tar(
+    layers: &[PathBuf],
+    base: &[PathBuf],
+    out: impl Write,
+    opts: &DiffOptions,
+) -> Result<u64> {
+    let open = |dirs: &[PathBuf]| {
+        dirs.iter()
+            .map(|l| {
+                sys::openat(
+                    libc::AT_FDCWD,
+                    &path_c(l)?,
+                    libc::O_RDONLY | libc::O_DIRECTORY,
+                )
+                .with_context(|| format!("opening {}", l.display()))
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let (dirs, base) = (open(layers)?, open(base)?);
+    let in_base = |rel: &[u8]| {
+        base.iter()
+            .any(|b| sys::open_beneath(b.as_raw_fd(), rel, libc::O_PATH | libc::O_NOFOLLOW).is_ok())
+    };
+    let mut a = Archiver::new(out, opts);
+    squash_dir(&dirs, Vec::new(), &mut |rel, dir, name, node| match node {
+        Node::Whiteout if !in_base(rel) => Ok(()),
+        _ => a.emit(rel, dir, name, node),
+    })?;
+    a.w.finish()
+}
+
+fn path_c(p: &Path) -> Result<CString> {
+    CString::new(p.as_os_str().as_bytes()).context("a path with a NUL byte")
+}
+
+/// The merge of directory `prefix` as `dirs` (the same directory in each
+/// layer that shows into it, top first) have it.
+fn squash_dir(dirs: &[OwnedFd], prefix: Vec<u8>, f: &mut Visit<'_>) -> Result<()> {
+    let mut names = std::collections::BTreeSet::new();
+    for d in dirs {
+        names.extend(dir_names(d)?);
+    }
+    for name in names {
+        let mut rel = prefix.clone();
+        if !rel.is_empty() {
+            rel.push(b'/');
+        }
+        rel.extend_from_slice(name.to_bytes());
+        let at = || String::from_utf8_lossy(&rel).into_owned();
+        let Some((top, st)) = dirs
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| sys::lstatat(d.as_raw_fd(), &name).ok().map(|st| (i, st)))
+        else {
+            continue;
+        };
+        let fd = dirs[top].as_raw_fd();
+        let fmt = st.st_mode & libc::S_IFMT;
+        if fmt == libc::S_IFCHR && st.st_rdev == 0 {
+            f(&rel, fd, &name, Node::Whiteout)?;
+            continue;
+        }
+        if fmt != libc::S_IFDIR {
+            f(&rel, fd, &name, Node::Entry { st, opaque: false })?;
+            continue;
+        }
+        // The same directory in the layers below, down to one that hides
+        // what is under it.
+        let open = |d: RawFd| sys::openat(d, &name, libc::O_RDONLY | libc::O_DIRECTORY);
+        let first = open(fd).with_context(at)?;
+        let mut opaque = is_opaque(first.as_raw_fd());
+        let mut below = vec![first];
+        if !opaque {
+            for d in &dirs[top + 1..] {
+                match sys::lstatat(d.as_raw_fd(), &name) {
+                    Err(_) => continue,
+                    Ok(s) if sys::is_dir(&s) => {
+                        let sub = open(d.as_raw_fd()).with_context(at)?;
+                        opaque = is_opaque(sub.as_raw_fd());
+                        below.push(sub);
+                        if opaque {
+                            break;
+                        }
+                    }
+                    // A file or a whiteout: nothing under it shows.
+                    Ok(_) => {
+                        opaque = true;
+                        break;
+                    }
+                }
+            }
+        }
+        f(&rel, fd, &name, Node::Entry { st, opaque })?;
+        squash_dir(&below, rel, f)?;
+    }
+    Ok(())
+}
+
 /// Write a tar of `name` in directory `parent` (never followed; a
 /// directory with everything below it), entries named from `name` on;
 /// `name` `.` archives the directory's contents. For `export`.

@@ -58,6 +58,13 @@ pub struct BuildOptions {
     pub platform: Option<String>,
     /// `--secret id=ID,src=PATH`.
     pub secrets: Vec<String>,
+    /// `--squash`: the layers the build adds become one, over its base's.
+    pub squash: bool,
+    /// `--layers=false`: as `--squash`, and no step is taken from the
+    /// cache (buildah commits such a build once, at its end).
+    pub no_layers: bool,
+    /// `--squash-all`: the image has one layer, its base's included.
+    pub squash_all: bool,
     /// `--format docker`: the image's manifest is Docker's schema 2 (what
     /// `push` then sends by default) rather than OCI's.
     pub docker_format: bool,
@@ -276,6 +283,8 @@ struct Builder<'a> {
     total: usize,
     /// The resulting image of each stage built so far.
     results: BTreeMap<usize, State>,
+    /// The image each stage built so far started from (`None`: scratch).
+    bases: BTreeMap<usize, Option<ImageRecord>>,
     /// Images this build added to the store.
     made: Vec<Digest>,
 }
@@ -367,6 +376,7 @@ pub fn build(
         step: 0,
         total,
         results: BTreeMap::new(),
+        bases: BTreeMap::new(),
         made: Vec::new(),
     };
     let res = (|| {
@@ -385,7 +395,8 @@ pub fn build(
             .results
             .remove(&target)
             .expect("the target stage was built");
-        b.finish(state, &labels, &names)
+        let base = b.bases.get(&target).cloned().flatten();
+        b.finish(state, base, &labels, &names)
     })();
     if res.is_err() {
         // A failed build leaves the store as it found it: the images its
@@ -512,6 +523,7 @@ impl Builder<'_> {
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
         let mut state = self.base(&first.base, index, from)?;
+        self.bases.insert(index, state.image.clone());
         // As BuildKit and Podman: a stage whose base sets no PATH gets the
         // default one, in its RUN steps and in its config.
         let env = state.config.config.env.get_or_insert_with(Vec::new);
@@ -609,6 +621,78 @@ impl Builder<'_> {
             .ok_or_else(|| anyhow!("pulling {reference}: image {} not in the store", id.short()))
     }
 
+    /// Image `rec` with its layers from the `keep`th on made one (the
+    /// first `keep` are `base`'s): `--squash` and `--squash-all`. The
+    /// history keeps every entry; the last that made a layer now stands
+    /// for the squashed one, the others are marked empty.
+    fn squash(
+        &self,
+        rec: ImageRecord,
+        base: Option<&ImageRecord>,
+        keep: usize,
+    ) -> Result<ImageRecord> {
+        if rec.layers.len() <= keep + 1 {
+            return Ok(rec);
+        }
+        let what = || format!("squashing image {}", rec.id.short());
+        let img = self.store.image(&rec).with_context(what)?;
+        let mut cfg =
+            ImageConfig::parse(crate::image::Image::config_bytes(&img)).with_context(what)?;
+        let dirs: Vec<PathBuf> = rec.layers[keep..]
+            .iter()
+            .rev()
+            .map(|c| self.store.layer_dir(c).join("diff"))
+            .collect();
+        let below: Vec<PathBuf> = rec.layers[..keep]
+            .iter()
+            .rev()
+            .map(|c| self.store.layer_dir(c).join("diff"))
+            .collect();
+        let tar = self.writer.staging().join("squash.tar");
+        let mut out = HashingWriter::new(crate::fsutil::create(&tar)?);
+        // The layers' own files, runtime mount points and all: those were
+        // left out when each layer was made.
+        let opts = crate::layer_tar::diff::DiffOptions {
+            placeholders: Vec::new(),
+            ..commit::diff_options()
+        };
+        crate::layer_tar::diff::write_squashed_tar(&dirs, &below, &mut out, &opts)
+            .with_context(what)?;
+        let diff_id = out.finish().0;
+        cfg.rootfs.diff_ids.truncate(keep);
+        let mut layers_seen = 0;
+        let mut last = None;
+        for (i, h) in cfg.history.iter_mut().enumerate() {
+            if h.empty_layer {
+                continue;
+            }
+            layers_seen += 1;
+            if layers_seen > keep {
+                h.empty_layer = true;
+                last = Some(i);
+            }
+        }
+        if let Some(i) = last {
+            cfg.history[i].empty_layer = false;
+        }
+        let base = base
+            .map(|b| self.store.image(b))
+            .transpose()
+            .with_context(what)?;
+        let res = commit::store_image(
+            &self.writer,
+            NewImage {
+                base,
+                config: cfg,
+                layer: Some((tar.clone(), diff_id)),
+                names: &[],
+            },
+        )
+        .with_context(what);
+        let _ = std::fs::remove_file(&tar);
+        res
+    }
+
     /// Give image `rec` (made by this build) a manifest of the format
     /// asked for (`--format`), if it has the other: same config, so the
     /// same id.
@@ -667,7 +751,7 @@ impl Builder<'_> {
 
     /// Look `key` up; a hit whose image is gone is a miss.
     fn cached(&self, key: &Digest) -> Result<Option<ImageRecord>> {
-        if self.opts.no_cache {
+        if self.opts.no_cache || self.opts.no_layers {
             return Ok(None);
         }
         let Some(id) = self.store.cache_lookup(key)? else {
@@ -1317,6 +1401,7 @@ impl Builder<'_> {
     fn finish(
         &mut self,
         mut state: State,
+        base: Option<ImageRecord>,
         labels: &[(String, String)],
         names: &[String],
     ) -> Result<Built> {
@@ -1360,6 +1445,13 @@ impl Builder<'_> {
             }
         };
         self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
+        if self.opts.squash || self.opts.no_layers || self.opts.squash_all {
+            let keep = match (&base, self.opts.squash_all) {
+                (Some(b), false) => b.layers.len(),
+                _ => 0,
+            };
+            rec = self.squash(rec, base.as_ref().filter(|_| keep > 0), keep)?;
+        }
         rec = self.manifest_format(rec)?;
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).

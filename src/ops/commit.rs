@@ -43,7 +43,7 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// How to read an upper dir. Rootless without a subordinate range, the
 /// user's files are the container's root's.
-fn diff_options() -> DiffOptions {
+pub(crate) fn diff_options() -> DiffOptions {
     DiffOptions {
         root_ids: (crate::runtime::userns::identity() == Identity::User).then(|| {
             (

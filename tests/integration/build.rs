@@ -559,6 +559,92 @@ fn timestamp_sets_every_time_in_the_image() {
     assert!(e.stderr.contains("--timestamp"), "{}", e.stderr);
 }
 
+/// The files of `image` (names, kinds, modes, owners, contents), from an
+/// export of a container made from it.
+fn image_files(env: &TestEnv, image: &str) -> Vec<String> {
+    use std::io::Read;
+    let name = format!("files-{}", &image[..12.min(image.len())]);
+    env.berth(["create", "--name", &name, image, "true"]).ok();
+    let tar = env.berth(["export", &name]).ok().stdout_bytes;
+    env.berth(["rm", &name]).ok();
+    let mut a = tar::Archive::new(&tar[..]);
+    let mut out = Vec::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let h = e.header().clone();
+        let mut body = Vec::new();
+        e.read_to_end(&mut body).unwrap();
+        out.push(format!(
+            "{} {:?} {:o} {}:{} {:?} {}",
+            e.path().unwrap().display(),
+            h.entry_type(),
+            h.mode().unwrap(),
+            h.uid().unwrap(),
+            h.gid().unwrap(),
+            h.link_name().unwrap(),
+            berth::digest::Digest::of(&body).short()
+        ));
+    }
+    out.sort();
+    out
+}
+
+// `--squash` makes the layers a build adds one (over its base's),
+// `--squash-all` the whole image one, `--layers=false` as `--squash` with
+// every step run again: the files are exactly the layered build's,
+// deletions of the base's files and of the build's own included.
+#[test]
+fn squash_gives_one_layer_with_the_same_files() {
+    let Some(env) = root_env() else {
+        return;
+    };
+    let df = "FROM localhost/busybox\n\
+              RUN mkdir -p /new/d /etc/old && echo one > /new/d/f && echo gone > /new/gone \
+                  && echo o > /etc/old/x && rm /bin/ls\n\
+              RUN echo two > /new/d/f && rm /new/gone && rm -rf /etc/old && mkdir /etc/old \
+                  && echo fresh > /etc/old/n && busybox chmod 700 /new/d\n\
+              RUN echo three > /three && rm -rf /usr\n";
+    let ctx = context(&env, "ctx", df);
+    let layers = |id: &str| {
+        inspect(&env, id)["RootFS"]["Layers"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let build = |flags: &[&str]| {
+        let out = env.berth(["build", "-q"]).args(flags).arg(&ctx).ok();
+        out.stdout.trim().to_string()
+    };
+    let base = layers(IMG);
+    let layered = build(&[]);
+    assert_eq!(layers(&layered), base + 3);
+    let files = image_files(&env, &layered);
+    assert!(
+        files.iter().any(|f| f.starts_with("etc/old/n ")),
+        "{files:?}"
+    );
+    assert!(!files
+        .iter()
+        .any(|f| f.starts_with("bin/ls ") || f.starts_with("usr/")));
+    for (flags, want) in [
+        (&["--squash"][..], base + 1),
+        (&["--squash-all"][..], 1),
+        (&["--layers=false"][..], base + 1),
+    ] {
+        let id = build(flags);
+        assert_eq!(layers(&id), want, "{flags:?}");
+        assert_eq!(image_files(&env, &id), files, "{flags:?}");
+        let history = inspect(&env, &id)["History"].as_array().unwrap().clone();
+        let with_layers = history.iter().filter(|h| h["empty_layer"] != true).count();
+        assert_eq!(with_layers, want, "{flags:?}: {history:?}");
+    }
+    // --layers=false takes nothing from the cache.
+    let out = env.berth(["build", "--layers=false"]).arg(&ctx).ok();
+    assert!(!out.stdout.contains("Using cache"), "{}", out.stdout);
+    let out = env.berth(["build", "--squash"]).arg(&ctx).ok();
+    assert!(out.stdout.contains("Using cache"), "{}", out.stdout);
+}
+
 // `--format docker`: the image's manifest is Docker's, `inspect` says so,
 // and `push` sends that format unless told otherwise.
 #[test]
