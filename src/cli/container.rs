@@ -919,7 +919,7 @@ fn status(
 
 /// Podman's PORTS column: `0.0.0.0:8080->80/tcp, …`.
 fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
-    let Ok(spec) = serde_json::from_value::<crate::runtime::spec::Spec>(rec.config.clone()) else {
+    let Ok(spec) = crate::ops::containers::spec_of(rec) else {
         return String::new();
     };
     spec.ports
@@ -948,7 +948,7 @@ fn state_name(state: State) -> &'static str {
 /// A row of `ps --format json`, with Podman's keys.
 fn ps_json(c: &ContainerInfo, now: i64) -> Value {
     let r = &c.record;
-    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    let spec = crate::ops::containers::spec_of(r).ok();
     let networks: Vec<String> = match spec.as_ref().map(|s| &s.network) {
         Some(crate::runtime::spec::Network::Bridge(b)) => {
             b.attachments.iter().map(|a| a.network.clone()).collect()
@@ -973,8 +973,14 @@ fn ps_json(c: &ContainerInfo, now: i64) -> Value {
             })
             .collect()
     });
-    // Go's zero time in Unix seconds, for a time that never was.
-    let unix = |t: i64| if t == 0 { -62135596800 } else { t };
+    // Go's zero time, for a time that never was.
+    let unix = |t: i64| {
+        if t == 0 {
+            crate::image::time::GO_ZERO_UNIX
+        } else {
+            t
+        }
+    };
     json!({
         "Id": r.id,
         "ID": r.id,
@@ -1277,7 +1283,7 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
 pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
     use crate::image::time::format_rfc3339;
     let r = &c.record;
-    let spec = serde_json::from_value::<crate::runtime::spec::Spec>(r.config.clone()).ok();
+    let spec = crate::ops::containers::spec_of(r).ok();
     let caps = spec
         .as_ref()
         .map(|s| cap_names(s.process.capabilities))
@@ -1285,7 +1291,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
     // Go's zero time where Podman has one, for a time that never was.
     let time = |t: i64| {
         if t == 0 {
-            "0001-01-01T00:00:00Z".to_string()
+            crate::image::time::GO_ZERO.to_string()
         } else {
             format_rfc3339(t)
         }

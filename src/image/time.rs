@@ -1,6 +1,11 @@
 //! Timestamps as image configs write them (RFC 3339) and as berth records
 //! them (seconds since the epoch), without a calendar dependency.
 
+/// Go's zero time (`time.Time{}`), which Podman prints for a time that
+/// never was, as RFC 3339 and in Unix seconds.
+pub const GO_ZERO: &str = "0001-01-01T00:00:00Z";
+pub const GO_ZERO_UNIX: i64 = -62135596800;
+
 /// Seconds since the Unix epoch, now.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -139,6 +144,11 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn go_zero_is_one_time_in_both_forms() {
+        assert_eq!(format_rfc3339(GO_ZERO_UNIX), GO_ZERO);
+    }
     use super::*;
 
     #[test]

@@ -117,7 +117,7 @@ fn image_doc(store: &Store, rec: &ImageRecord) -> Result<Value> {
     let created = cfg
         .created
         .clone()
-        .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
+        .unwrap_or_else(|| crate::image::time::GO_ZERO.into());
     Ok(json!({
         "Id": rec.id.hex(),
         "Digest": rec.manifest.to_string(),
