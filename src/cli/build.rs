@@ -5,6 +5,7 @@
 use super::output;
 use super::registry::{Direction, RemoteArgs, Renderer};
 use crate::ops::build::{self, BuildEvent, BuildOptions, StepFailed};
+use crate::ops::build_context::Source;
 use crate::progress::Sink;
 use crate::store::StorePaths;
 use anyhow::{bail, Context, Result};
@@ -14,9 +15,12 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
-    /// The build context directory
+    /// The build context: a directory; `-` for standard input (a tar of
+    /// the context, plain or compressed, else a Dockerfile); the URL of
+    /// such a tar or Dockerfile; or a git repository (`git://…`,
+    /// `git@…`, `github.com/…`, `https://….git`, with `#REF:SUBDIR`)
     #[arg(value_name = "CONTEXT", default_value = ".")]
-    context: PathBuf,
+    context: String,
     /// The Dockerfile (default: CONTEXT/Dockerfile, else
     /// CONTEXT/Containerfile); `-` reads it from standard input
     #[arg(short, long, value_name = "FILE")]
@@ -88,7 +92,11 @@ pub struct BuildArgs {
 }
 
 fn options(a: &BuildArgs) -> Result<BuildOptions> {
+    let source = Source::parse(&a.context);
     let (dockerfile, dockerfile_text) = match &a.file {
+        Some(f) if f.as_os_str() == "-" && source == Source::Stdin => {
+            bail!("the Dockerfile (-f -) and the build context (-) cannot both come from standard input")
+        }
         Some(f) if f.as_os_str() == "-" => {
             let mut text = String::new();
             std::io::stdin()
@@ -99,8 +107,13 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         Some(f) => (Some(f.clone()), None),
         None => (None, None),
     };
+    let (context, source) = match source {
+        Source::Dir(d) => (d, None),
+        other => (PathBuf::new(), Some(other)),
+    };
     Ok(BuildOptions {
-        context: a.context.clone(),
+        context,
+        source,
         dockerfile,
         dockerfile_text,
         tags: a.tag.clone(),
@@ -124,7 +137,7 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
 pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     let opts = options(a)?;
     if a.dry_run {
-        let df = build::dry_run(&opts)?;
+        let df = build::dry_run(paths, &opts)?;
         if a.dry_run_format.as_deref() == Some("json") {
             let v = crate::build::dry_run_json(&df);
             let text = serde_json::to_string_pretty(&v).context("serializing the instructions")?;

@@ -12,6 +12,7 @@
 //! instructions change only the config. Nothing here prints: progress
 //! goes to the caller as [`BuildEvent`]s.
 
+use super::build_context::{self, Source};
 use super::build_copy::{self, BuildContext, CopyFrom, CopyRequest};
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
@@ -36,6 +37,10 @@ use std::path::{Path, PathBuf};
 pub struct BuildOptions {
     /// The build context directory.
     pub context: PathBuf,
+    /// A context that is not a directory here (standard input, a URL, a
+    /// git repository): fetched by `build` into the store's staging,
+    /// which then becomes `context`.
+    pub source: Option<Source>,
     /// `-f FILE`; `None`: `CONTEXT/Dockerfile`, else `CONTEXT/Containerfile`.
     pub dockerfile: Option<PathBuf>,
     /// The Dockerfile's text when it came from standard input (`-f -`).
@@ -174,9 +179,37 @@ fn file_label(path: &Path) -> String {
 }
 
 /// `--dry-run`: the parsed Dockerfile, nothing executed.
-pub fn dry_run(opts: &BuildOptions) -> Result<Dockerfile> {
-    check_context(opts)?;
-    load_dockerfile(opts)
+pub fn dry_run(paths: &StorePaths, opts: &BuildOptions) -> Result<Dockerfile> {
+    if opts.source.is_none() {
+        check_context(opts)?;
+        return load_dockerfile(opts);
+    }
+    let store = super::open_store(paths)?;
+    let writer = store.writer(super::owners())?;
+    let opts = fetched_context(opts, writer.staging())?;
+    load_dockerfile(&opts)
+}
+
+/// `opts` with its `source` fetched into `staging` and made `context`;
+/// a relative `-f` is then a file of that context, as Docker takes it.
+fn fetched_context(opts: &BuildOptions, staging: &Path) -> Result<BuildOptions> {
+    let mut out = opts.clone();
+    if let Some(source) = out.source.take() {
+        let got = build_context::fetch(
+            &source,
+            staging,
+            &mut std::io::stdin().lock(),
+            &crate::registry::ClientOptions::default(),
+        )?;
+        if let Some(f) = &out.dockerfile {
+            if got.fetched && f.is_relative() && f.as_os_str() != "-" {
+                out.dockerfile = Some(got.dir.join(f));
+            }
+        }
+        out.context = got.dir;
+    }
+    check_context(&out)?;
+    Ok(out)
 }
 
 fn check_context(opts: &BuildOptions) -> Result<()> {
@@ -297,7 +330,9 @@ pub fn build(
     events: &(dyn Fn(BuildEvent) + Sync),
     hint: &mut dyn FnMut(&str),
 ) -> Result<Built> {
-    check_context(opts)?;
+    if opts.source.is_none() {
+        check_context(opts)?;
+    }
     if let Some(p) = &opts.platform {
         let host = Platform::host();
         let want = Platform::parse(p)
@@ -336,6 +371,10 @@ pub fn build(
         bail!("--timestamp: expected seconds since the epoch, not before it");
     }
     let epoch = opts.timestamp.or(epoch);
+    let store = super::open_store(paths)?;
+    let writer = store.writer(super::owners())?;
+    let fetched = fetched_context(opts, writer.staging())?;
+    let opts = &fetched;
     let df = load_dockerfile(opts)?;
     let stages = build::split_stages(&df)?;
     let args = BuildArgs {
@@ -354,8 +393,6 @@ pub fn build(
         .map(|&i| 1 + stages.stages[i].instructions.len())
         .sum();
 
-    let store = super::open_store(paths)?;
-    let writer = store.writer(super::owners())?;
     // The step containers of a build that was killed.
     store.remove_orphans()?;
     let index = store.read_index()?;

@@ -1119,12 +1119,20 @@ impl Job<'_> {
 /// A reader of the tar inside `sel` when it is a tar archive, plain or
 /// compressed with gzip, bzip2, xz or zstd (told by content, not name).
 fn archive_reader<'a>(src: &SourceRoot, sel: &Selected) -> Result<Option<Box<dyn Read + 'a>>> {
-    let open = || -> Result<File> {
+    tar_stream(&|| {
         Ok(File::from(
             src.open(&sel.rel, libc::O_RDONLY)
                 .with_context(|| format!("reading {}", sel.rel))?,
         ))
-    };
+    })
+}
+
+/// The tar in the file `open` opens (twice), plain or compressed with
+/// gzip, bzip2, xz or zstd, told by content; `None` when it holds
+/// something else.
+pub(crate) fn tar_stream<'a>(
+    open: &dyn Fn() -> Result<File>,
+) -> Result<Option<Box<dyn Read + 'a>>> {
     let mut head = [0u8; 6];
     let n = read_full(&mut open()?, &mut head)?;
     let head = &head[..n];
@@ -1169,7 +1177,7 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
 
 /// A tar header block: its checksum (bytes 148..156, octal) is the sum of
 /// its bytes with the checksum field counted as spaces.
-fn is_tar_header(b: &[u8; 512]) -> bool {
+pub(crate) fn is_tar_header(b: &[u8; 512]) -> bool {
     if b.iter().all(|&x| x == 0) {
         return false;
     }

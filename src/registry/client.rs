@@ -626,6 +626,37 @@ fn resolve_location(from: &str, loc: &str) -> String {
     format!("{dir}/{loc}")
 }
 
+/// `GET url` outside any registry (a build context's tar or Dockerfile):
+/// redirects followed, TLS verified, `opts.timeout` on connect and on
+/// every read, no credentials sent. An answer other than 2xx is an error
+/// naming the URL and the status.
+pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Box<dyn Read + Send>> {
+    let tls = TimedTls {
+        config: Arc::new(verified_tls()?),
+        timeout: opts.timeout,
+    };
+    let agent = ureq::AgentBuilder::new()
+        .timeout_connect(opts.timeout)
+        .timeout_read(opts.timeout)
+        .timeout_write(opts.timeout)
+        .redirects(5)
+        // A connection is never reused, so its timeouts always hold.
+        .max_idle_connections(0)
+        .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
+        .tls_connector(Arc::new(tls))
+        .build();
+    let shown = redact_url(url);
+    match agent.get(url).call() {
+        Ok(r) => Ok(Box::new(r.into_reader())),
+        Err(ureq::Error::Status(s, _)) => bail!("fetching {shown}: the server answered {s}"),
+        Err(ureq::Error::Transport(t)) if is_timeout(&t) => bail!(
+            "fetching {shown}: no answer in {} s (BERTH_REGISTRY_TIMEOUT)",
+            opts.timeout.as_secs()
+        ),
+        Err(ureq::Error::Transport(t)) => bail!("fetching {shown}: {t}"),
+    }
+}
+
 /// Whether a transport error is a timeout.
 fn is_timeout(t: &ureq::Transport) -> bool {
     let mut src = std::error::Error::source(t);

@@ -1153,3 +1153,159 @@ RUN --mount=type=bind,source=data,target=/in,rw echo changed > /in/input.txt && 
         assert_eq!(all_ids(&env), ids);
     }
 });
+
+/// `git -C dir ARGS` as root, with an author for commits.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `tar ARGS` as root.
+fn tar(args: &[&str]) {
+    let st = std::process::Command::new("tar")
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(st.success(), "tar {args:?}");
+}
+
+each_identity!(contexts_come_from_stdin_a_url_and_git, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let cat = |image: &str, path: &str| {
+        let out = env.berth(["run", "--rm", image, "cat", path]).ok();
+        out.stdout.trim().to_string()
+    };
+    // Standard input holding a Dockerfile: the context is empty.
+    env.berth(["build", "-q", "-t", "from-stdin", "-"])
+        .stdin_bytes("FROM localhost/busybox\nRUN echo built > /made\n")
+        .ok();
+    assert_eq!(cat("from-stdin", "/made"), "built");
+
+    // Standard input holding a gzip'd tar of the context.
+    let ctx = env.join("ctx");
+    fs::create_dir_all(&ctx).unwrap();
+    fs::write(ctx.join("data"), "from the tar\n").unwrap();
+    fs::write(
+        ctx.join("Dockerfile"),
+        "FROM localhost/busybox\nCOPY data /data\n",
+    )
+    .unwrap();
+    fs::write(
+        ctx.join("Other.Dockerfile"),
+        "FROM localhost/busybox\nCOPY data /other\n",
+    )
+    .unwrap();
+    let web = env.join("web");
+    fs::create_dir_all(&web).unwrap();
+    let tgz = web.join("ctx.tgz");
+    tar(&[
+        "-C",
+        ctx.to_str().unwrap(),
+        "-czf",
+        tgz.to_str().unwrap(),
+        ".",
+    ]);
+    env.berth(["build", "-q", "-t", "from-tar", "-"])
+        .stdin_bytes(fs::read(&tgz).unwrap())
+        .ok();
+    assert_eq!(cat("from-tar", "/data"), "from the tar");
+
+    // The URL of a tar; a relative -f is a file of that context.
+    let server = crate::build_copy::HttpServer::start(&web);
+    let url = |p: &str| format!("http://127.0.0.1:{}/{p}", server.port);
+    env.berth([
+        "build",
+        "-q",
+        "-t",
+        "from-url",
+        "-f",
+        "Other.Dockerfile",
+        &url("ctx.tgz"),
+    ])
+    .ok();
+    assert_eq!(cat("from-url", "/other"), "from the tar");
+    // The URL of a Dockerfile.
+    fs::write(
+        web.join("Dockerfile"),
+        "FROM localhost/busybox\nRUN echo remote > /made\n",
+    )
+    .unwrap();
+    env.berth(["build", "-q", "-t", "from-url-df", &url("Dockerfile")])
+        .ok();
+    assert_eq!(cat("from-url-df", "/made"), "remote");
+
+    // A git repository over (dumb) HTTP: #REF:SUBDIR picks the tag and
+    // the dir; without a ref, the remote's HEAD.
+    let work = env.join("repo-work");
+    fs::create_dir_all(work.join("sub")).unwrap();
+    git(&work, &["init", "-q", "-b", "main"]);
+    fs::write(
+        work.join("sub/Dockerfile"),
+        "FROM localhost/busybox\nCOPY v /v\n",
+    )
+    .unwrap();
+    fs::write(work.join("sub/v"), "one\n").unwrap();
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-q", "-m", "one"]);
+    git(&work, &["tag", "v1"]);
+    fs::write(work.join("sub/v"), "two\n").unwrap();
+    git(&work, &["commit", "-q", "-am", "two"]);
+    git(
+        env.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            web.join("repo.git").to_str().unwrap(),
+        ],
+    );
+    git(&web.join("repo.git"), &["update-server-info"]);
+    env.berth(["build", "-q", "-t", "git-v1", &url("repo.git#v1:sub")])
+        .ok();
+    assert_eq!(cat("git-v1", "/v"), "one");
+    env.berth(["build", "-q", "-t", "git-head", &url("repo.git#:sub")])
+        .ok();
+    assert_eq!(cat("git-head", "/v"), "two");
+
+    // Errors: one line naming what was wrong, exit 125.
+    let before = env.berth(["images", "-q"]).ok().stdout;
+    let err = env
+        .berth(["build", "-f", "-", "-"])
+        .stdin_bytes("FROM localhost/busybox\n")
+        .fails(125)
+        .stderr;
+    assert!(
+        err.contains("cannot both come from standard input"),
+        "{err}"
+    );
+    let err = env.berth(["build", &url("missing.tgz")]).fails(125).stderr;
+    assert!(
+        err.contains("missing.tgz: the server answered 404"),
+        "{err}"
+    );
+    let err = env
+        .berth(["build", &url("repo.git#v1:nope")])
+        .fails(125)
+        .stderr;
+    assert!(err.contains("no directory \"nope\""), "{err}");
+    let err = env
+        .berth(["build", &url("repo.git#no-such-tag")])
+        .fails(125)
+        .stderr;
+    assert!(err.contains("git fetch"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(env.berth(["images", "-q"]).ok().stdout, before);
+});

@@ -627,15 +627,16 @@ fn hex_sha256(data: &[u8]) -> String {
 }
 
 /// A tiny HTTP/1.0 file server on loopback, for ADD of URLs: serves the
-/// files of one directory with `Last-Modified`, 404 otherwise.
-struct HttpServer {
-    port: u16,
+/// files of one directory with `Last-Modified`, 404 otherwise (a query
+/// is ignored, as a static server does; git's dumb HTTP relies on it).
+pub(crate) struct HttpServer {
+    pub(crate) port: u16,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl HttpServer {
-    fn start(dir: &Path) -> HttpServer {
+    pub(crate) fn start(dir: &Path) -> HttpServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -661,6 +662,7 @@ impl HttpServer {
                 }
                 let line = String::from_utf8_lossy(&req);
                 let path = line.split_whitespace().nth(1).unwrap_or("/");
+                let path = path.split('?').next().unwrap_or(path);
                 let file = dir.join(path.trim_start_matches('/'));
                 let resp = match fs::read(&file) {
                     Ok(body) => {

@@ -1,0 +1,288 @@
+//! Where a build's context comes from, as `podman build` takes it: a
+//! directory; `-`, standard input holding a tar of the context (plain,
+//! gzip, bzip2, xz or zstd) or else a Dockerfile; the URL of such a tar or
+//! Dockerfile; or a git repository (`git://…`, `git@…`, `github.com/…`,
+//! or an `http(s)` URL whose path ends in `.git`), with Docker's
+//! `#REF:SUBDIR` fragment.
+//!
+//! What is fetched is put in a staging dir of the store, so a build that
+//! is killed leaves garbage the next writer removes.
+
+use crate::registry::{self, ClientOptions};
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A build context as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Dir(PathBuf),
+    /// `-`: standard input.
+    Stdin,
+    /// An `http(s)` URL of a tar or a Dockerfile.
+    Url(String),
+    Git {
+        url: String,
+        /// The branch, tag or commit (default: the remote's HEAD).
+        reference: Option<String>,
+        /// The context's dir inside the repository.
+        subdir: Option<String>,
+    },
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Source::Dir(".".into())
+    }
+}
+
+impl Source {
+    /// Docker's rules (`urlutil.IsGitURL`, `IsURL`), which Podman's
+    /// build follows: anything else is a directory.
+    pub fn parse(arg: &str) -> Source {
+        if arg == "-" {
+            return Source::Stdin;
+        }
+        let (base, fragment) = match arg.split_once('#') {
+            Some((b, f)) => (b, Some(f)),
+            None => (arg, None),
+        };
+        let http = base.starts_with("http://") || base.starts_with("https://");
+        let path_is_git = http && url_path(base).ends_with(".git");
+        if base.starts_with("git://") || base.starts_with("git@") || path_is_git {
+            return git(base.to_string(), fragment);
+        }
+        if let Some(rest) = base.strip_prefix("github.com/") {
+            return git(format!("https://github.com/{rest}"), fragment);
+        }
+        if http {
+            return Source::Url(arg.to_string());
+        }
+        Source::Dir(arg.into())
+    }
+}
+
+fn git(url: String, fragment: Option<&str>) -> Source {
+    let (reference, subdir) = match fragment {
+        Some(f) => match f.split_once(':') {
+            Some((r, s)) => (r, s),
+            None => (f, ""),
+        },
+        None => ("", ""),
+    };
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Source::Git {
+        url,
+        reference: some(reference),
+        subdir: some(subdir),
+    }
+}
+
+/// The path of an `http(s)` URL, without query.
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    rest.find('/').map_or("", |i| &rest[i..])
+}
+
+fn shown_url(url: &str) -> String {
+    let url = registry::client::redact_url(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// A context ready to build from.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The context directory.
+    pub dir: PathBuf,
+    /// Whether `dir` was made from something fetched (a `-f` that is
+    /// relative is then taken inside it, as Docker does).
+    pub fetched: bool,
+}
+
+/// Make `source` a directory: a `Dir` is used as it is; anything else is
+/// fetched into `staging` (a fresh dir of the store's). `stdin` is read
+/// for `Source::Stdin`.
+pub fn fetch(
+    source: &Source,
+    staging: &Path,
+    stdin: &mut dyn Read,
+    opts: &ClientOptions,
+) -> Result<Fetched> {
+    let dir = staging.join("context");
+    match source {
+        Source::Dir(d) => {
+            return Ok(Fetched {
+                dir: d.clone(),
+                fetched: false,
+            })
+        }
+        Source::Stdin => unpack_or_dockerfile(stdin, staging, &dir, "standard input")?,
+        Source::Url(u) => {
+            let body = registry::client::get_url(u, opts)?;
+            unpack_or_dockerfile(body, staging, &dir, &shown_url(u))?
+        }
+        Source::Git {
+            url,
+            reference,
+            subdir,
+        } => {
+            clone(url, reference.as_deref(), &dir)?;
+            if let Some(s) = subdir {
+                let sub = dir.join(s.trim_start_matches('/'));
+                let inside = sub
+                    .canonicalize()
+                    .ok()
+                    .filter(|p| p.starts_with(dir.canonicalize().unwrap_or_default()));
+                match inside {
+                    Some(p) if p.is_dir() => {
+                        return Ok(Fetched {
+                            dir: p,
+                            fetched: true,
+                        })
+                    }
+                    _ => bail!(
+                        "build context {}: no directory {s:?} in the repository",
+                        shown_url(url)
+                    ),
+                }
+            }
+        }
+    }
+    Ok(Fetched { dir, fetched: true })
+}
+
+/// Copy `r` to a file, then: a tar (plain or compressed) is unpacked
+/// into `dir`; anything else is taken as a Dockerfile, written as
+/// `dir/Dockerfile` (what buildah does with both).
+fn unpack_or_dockerfile(mut r: impl Read, staging: &Path, dir: &Path, what: &str) -> Result<()> {
+    let file = staging.join("download");
+    {
+        let mut f = std::fs::File::create(&file)
+            .with_context(|| format!("build context from {what}: {}", file.display()))?;
+        std::io::copy(&mut r, &mut f)
+            .with_context(|| format!("build context from {what}: reading it"))?;
+        f.flush()?;
+    }
+    std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let open = || -> Result<std::fs::File> {
+        std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))
+    };
+    let Some(stream) = super::build_copy::tar_stream(&open)
+        .with_context(|| format!("build context from {what}"))?
+    else {
+        std::fs::rename(&file, dir.join("Dockerfile"))
+            .with_context(|| format!("build context from {what}: placing the Dockerfile"))?;
+        return Ok(());
+    };
+    let mut archive = tar::Archive::new(stream);
+    archive.set_preserve_permissions(true);
+    archive.set_preserve_mtime(true);
+    archive.set_unpack_xattrs(false);
+    // `unpack` keeps every entry inside `dir`: `..` and absolute names
+    // are refused, and so are links leading out.
+    archive
+        .unpack(dir)
+        .map_err(|e| anyhow!("build context from {what}: the tar is damaged: {e}"))?;
+    let _ = std::fs::remove_file(&file);
+    Ok(())
+}
+
+/// `git` fetches `reference` (default: HEAD) of `url` into `dir` and
+/// checks it out, with its submodules. Shallow where the server allows
+/// it (a dumb HTTP server does not).
+fn clone(url: &str, reference: Option<&str>, dir: &Path) -> Result<()> {
+    let shown = shown_url(url);
+    std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let git = |args: &[&str]| -> Result<std::process::Output> {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => anyhow!(
+                    "build context {shown}: a git repository needs the `git` program; install git"
+                ),
+                _ => anyhow!("build context {shown}: running git: {e}"),
+            })
+    };
+    let must = |args: &[&str]| -> Result<()> {
+        let out = git(args)?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("failed");
+            bail!("build context {shown}: git {}: {}", args[0], last.trim());
+        }
+        Ok(())
+    };
+    if reference.is_some_and(|r| r.starts_with('-')) {
+        bail!(
+            "build context {shown}: the reference {:?} is not a branch, tag or commit",
+            reference.unwrap_or_default()
+        );
+    }
+    must(&["init", "-q"])?;
+    must(&["remote", "add", "origin", url])?;
+    let want = reference.unwrap_or("HEAD");
+    let shallow = git(&["fetch", "-q", "--depth", "1", "origin", want])?;
+    if !shallow.status.success() {
+        must(&["fetch", "-q", "origin", want])?;
+    }
+    must(&["checkout", "-q", "FETCH_HEAD"])?;
+    if dir.join(".gitmodules").exists() {
+        must(&["submodule", "update", "-q", "--init", "--recursive"])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contexts_are_told_apart_as_docker_does() {
+        assert_eq!(Source::parse("-"), Source::Stdin);
+        assert_eq!(Source::parse("."), Source::Dir(".".into()));
+        assert_eq!(
+            Source::parse("https://h/ctx.tar.gz"),
+            Source::Url("https://h/ctx.tar.gz".into())
+        );
+        assert_eq!(
+            Source::parse("http://127.0.0.1:9/r.git#v1:sub/dir"),
+            Source::Git {
+                url: "http://127.0.0.1:9/r.git".into(),
+                reference: Some("v1".into()),
+                subdir: Some("sub/dir".into()),
+            }
+        );
+        assert_eq!(
+            Source::parse("github.com/o/r#:d"),
+            Source::Git {
+                url: "https://github.com/o/r".into(),
+                reference: None,
+                subdir: Some("d".into()),
+            }
+        );
+        assert!(matches!(Source::parse("git@h:o/r"), Source::Git { .. }));
+        assert!(matches!(Source::parse("git://h/r"), Source::Git { .. }));
+        assert_eq!(
+            shown_url("https://u:secret@h/x.tar?sig=1"),
+            "https://h/x.tar"
+        );
+    }
+}
