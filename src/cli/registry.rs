@@ -32,6 +32,18 @@ pub struct RemoteArgs {
     /// Path of the authentication file (default: Podman's auth.json)
     #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
     authfile: Option<PathBuf>,
+    /// A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with
+    /// `NAME.key` the client's (default: the registry's dir in
+    /// `certs.d`)
+    #[arg(long, value_name = "DIR")]
+    cert_dir: Option<PathBuf>,
+    /// Retries of a failed request to a registry (default 4)
+    #[arg(long, value_name = "N")]
+    retry: Option<u32>,
+    /// The pause between retries, a Go duration such as `2s` (default:
+    /// exponential backoff from 0.5 s)
+    #[arg(long, value_name = "DURATION")]
+    retry_delay: Option<String>,
 }
 
 impl RemoteArgs {
@@ -48,10 +60,19 @@ impl RemoteArgs {
                 })
             }
         };
+        let retry_delay = match &self.retry_delay {
+            None => None,
+            Some(d) => Some(crate::build::instructions::parse_duration(d).ok_or_else(|| {
+                anyhow!("invalid argument {d:?} for \"--retry-delay\" flag: expected a duration such as 2s")
+            })?),
+        };
         Ok(RemoteOptions {
             tls_verify: self.tls_verify,
             creds,
             authfile: self.authfile.clone(),
+            cert_dir: self.cert_dir.clone(),
+            retries: self.retry,
+            retry_delay,
         })
     }
 }
@@ -177,6 +198,9 @@ pub struct LoginArgs {
     /// Path of the authentication file (default: Podman's auth.json)
     #[arg(long, value_name = "FILE", env = "REGISTRY_AUTH_FILE")]
     authfile: Option<PathBuf>,
+    /// A directory of TLS certificates (as for pull)
+    #[arg(long, value_name = "DIR")]
+    cert_dir: Option<PathBuf>,
 }
 
 pub fn login(a: &LoginArgs) -> Result<i32> {
@@ -205,6 +229,8 @@ pub fn login(a: &LoginArgs) -> Result<i32> {
             tls_verify: a.tls_verify,
             creds: None,
             authfile: a.authfile.clone(),
+            cert_dir: a.cert_dir.clone(),
+            ..RemoteOptions::default()
         },
     })?;
     output::println("Login Succeeded!")?;

@@ -26,6 +26,12 @@ pub struct RemoteOptions {
     pub creds: Option<Credentials>,
     /// `--authfile`.
     pub authfile: Option<PathBuf>,
+    /// `--cert-dir`.
+    pub cert_dir: Option<PathBuf>,
+    /// `--retry`: attempts after the first.
+    pub retries: Option<u32>,
+    /// `--retry-delay`.
+    pub retry_delay: Option<std::time::Duration>,
 }
 
 impl RemoteOptions {
@@ -40,13 +46,20 @@ impl RemoteOptions {
         let allow_http = ep.insecure
             || crate::registry::config::is_local(&ep.registry)
             || self.tls_verify == Some(false);
+        let defaults = ClientOptions::default();
         Client::new(
             &ep.registry,
             ClientOptions {
                 credentials,
                 allow_http,
                 tls_verify: self.tls_verify.unwrap_or(!ep.insecure),
-                ..ClientOptions::default()
+                cert_dir: self
+                    .cert_dir
+                    .clone()
+                    .or_else(|| crate::registry::client::default_cert_dir(&ep.registry)),
+                retry_delay: self.retry_delay,
+                retries: self.retries.unwrap_or(defaults.retries),
+                ..defaults
             },
         )
     }

@@ -45,6 +45,13 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Retries after the first attempt.
     pub retries: u32,
+    /// The pause between attempts (`--retry-delay`); `None`: exponential
+    /// backoff from 0.5 s.
+    pub retry_delay: Option<Duration>,
+    /// A directory of certificates (`--cert-dir`, else the registry's dir
+    /// in `certs.d`): `*.crt` are CAs trusted besides the built-in roots,
+    /// a `NAME.cert` with its `NAME.key` is the client's certificate.
+    pub cert_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -60,6 +67,8 @@ impl Default for ClientOptions {
             tls_verify: true,
             timeout: Duration::from_secs(secs),
             retries: 4,
+            retry_delay: None,
+            cert_dir: None,
         }
     }
 }
@@ -116,7 +125,7 @@ impl Client {
                 .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
         };
         let config = match opts.tls_verify {
-            true => verified_tls()?,
+            true => verified_tls(opts.cert_dir.as_deref())?,
             false => insecure_tls()?,
         };
         let tls = TimedTls {
@@ -541,7 +550,11 @@ impl Client {
                     }
                 }
             }
-            std::thread::sleep(Duration::from_millis(500 << attempt.min(5)));
+            let pause = self
+                .opts
+                .retry_delay
+                .unwrap_or(Duration::from_millis(500 << attempt.min(5)));
+            std::thread::sleep(pause);
             attempt += 1;
         }
     }
@@ -632,7 +645,7 @@ fn resolve_location(from: &str, loc: &str) -> String {
 /// naming the URL and the status.
 pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Box<dyn Read + Send>> {
     let tls = TimedTls {
-        config: Arc::new(verified_tls()?),
+        config: Arc::new(verified_tls(None)?),
         timeout: opts.timeout,
     };
     let agent = ureq::AgentBuilder::new()
@@ -771,16 +784,112 @@ impl ureq::ReadWrite for Timed {
 
 /// The rustls config ureq would use: the ring provider, TLS 1.2 and 1.3,
 /// Mozilla's roots (webpki-roots).
-fn verified_tls() -> Result<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore {
+fn verified_tls(cert_dir: Option<&std::path::Path>) -> Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    let certs = match cert_dir {
+        Some(d) => CertDir::read(d)?,
+        None => CertDir::default(),
+    };
+    for (path, ca) in certs.cas {
+        roots
+            .add(ca)
+            .map_err(|e| anyhow!("CA certificate {}: {e}", path.display()))?;
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| anyhow!("setting up TLS: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+        .with_root_certificates(roots);
+    Ok(match certs.client {
+        Some((path, chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| anyhow!("client certificate {}: {e}", path.display()))?,
+        None => builder.with_no_client_auth(),
+    })
+}
+
+type Cert = rustls::pki_types::CertificateDer<'static>;
+
+/// What a certificate directory holds, read as containers/image reads
+/// one: every `*.crt` is a CA; `NAME.cert` and `NAME.key` go together
+/// (either without the other is an error); other files are ignored.
+#[derive(Default)]
+struct CertDir {
+    cas: Vec<(std::path::PathBuf, Cert)>,
+    client: Option<(
+        std::path::PathBuf,
+        Vec<Cert>,
+        rustls::pki_types::PrivateKeyDer<'static>,
+    )>,
+}
+
+impl CertDir {
+    fn read(dir: &std::path::Path) -> Result<CertDir> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::PrivateKeyDer;
+        let rd =
+            std::fs::read_dir(dir).map_err(|e| anyhow!("--cert-dir {}: {e}", dir.display()))?;
+        let mut names: Vec<std::path::PathBuf> =
+            rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        let pem = |p: &std::path::Path| -> Result<Vec<Cert>> {
+            let certs = Cert::pem_file_iter(p)
+                .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| anyhow!("certificate {}: {e}", p.display()))?;
+            if certs.is_empty() {
+                bail!("certificate {}: no PEM certificate in it", p.display());
+            }
+            Ok(certs)
+        };
+        let mut out = CertDir::default();
+        for p in &names {
+            match p.extension().and_then(|e| e.to_str()) {
+                Some("crt") => {
+                    for c in pem(p)? {
+                        out.cas.push((p.clone(), c));
+                    }
+                }
+                Some("cert") => {
+                    let key = p.with_extension("key");
+                    if !key.exists() {
+                        bail!(
+                            "missing key {} for client certificate {} (a CA certificate's name ends in .crt)",
+                            key.display(),
+                            p.display()
+                        );
+                    }
+                    let k = PrivateKeyDer::from_pem_file(&key)
+                        .map_err(|e| anyhow!("key {}: {e}", key.display()))?;
+                    out.client = Some((p.clone(), pem(p)?, k));
+                }
+                Some("key") if !p.with_extension("cert").exists() => bail!(
+                    "missing client certificate {} for key {}",
+                    p.with_extension("cert").display(),
+                    p.display()
+                ),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The certificate directory of `registry` when there is one: Podman's
+/// `$HOME/.config/containers/certs.d/REGISTRY` (not as root), else
+/// `/etc/containers/certs.d/REGISTRY`.
+pub fn default_cert_dir(registry: &str) -> Option<std::path::PathBuf> {
+    let mut dirs = Vec::new();
+    if !nix::unistd::geteuid().is_root() {
+        if let Some(home) = std::env::var_os("HOME") {
+            dirs.push(std::path::Path::new(&home).join(".config/containers/certs.d"));
+        }
+    }
+    dirs.push("/etc/containers/certs.d".into());
+    dirs.into_iter()
+        .map(|d| d.join(registry))
+        .find(|d| d.is_dir())
 }
 
 /// A rustls config that accepts any certificate (`--tls-verify=false`).

@@ -1043,6 +1043,123 @@ fn registry_with_an_untrusted_certificate_needs_tls_verify_false() {
 }
 
 #[test]
+fn cert_dir_gives_trusted_cas_and_the_clients_certificate() {
+    // The client CA the registry trusts, and a client certificate it
+    // signed.
+    let pki = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let client = rcgen::CertificateParams::new(vec!["berth-client".to_string()])
+        .unwrap()
+        .signed_by(&client_key, &ca, &ca_key)
+        .unwrap();
+    let client_ca = pki.path().join("client-ca.crt");
+    std::fs::write(&client_ca, ca.pem()).unwrap();
+    let reg = Registry::start_tls_for_clients_of(&client_ca);
+    let env = TestEnv::new();
+    let name = format!("{}/certs/busybox:1", reg.host());
+    let spec = load_image(&env, &name, None);
+
+    // The server's certificate is unknown without a CA for it.
+    let out = env.berth(["push", &name]).fails(125);
+    assert!(out.stderr.contains("certificate"), "{}", out.stderr);
+    // Its CA alone: the registry asks for a client certificate.
+    let dir = env.join("certs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(reg.certificate(), dir.join("ca.crt")).unwrap();
+    let certs = dir.to_str().unwrap();
+    let out = env.berth(["push", "--cert-dir", certs, &name]).fails(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    // A client certificate without its key is refused before any request.
+    std::fs::write(dir.join("client.cert"), client.pem()).unwrap();
+    let out = env.berth(["push", "--cert-dir", certs, &name]).fails(125);
+    assert!(
+        out.stderr.contains("missing key") && out.stderr.contains("client.key"),
+        "{}",
+        out.stderr
+    );
+    // With it, push and pull verify the server and are let in.
+    std::fs::write(dir.join("client.key"), client_key.serialize_pem()).unwrap();
+    env.berth(["push", "--cert-dir", certs, &name]).ok();
+    let dst = TestEnv::new();
+    let out = dst.berth(["pull", "-q", "--cert-dir", certs, &name]).ok();
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+}
+
+#[test]
+fn retry_and_retry_delay_set_how_often_and_how_soon_a_pull_tries_again() {
+    let reg = Registry::start(Auth::None);
+    let src = TestEnv::new();
+    let name = format!("{}/retry/busybox:1", reg.host());
+    let spec = load_image(&src, &name, None);
+    src.berth(["push", "-q", &name]).ok();
+    let failing = |n: usize| {
+        FaultProxy::start(
+            reg.port,
+            Faults {
+                fail_500: n,
+                ..Faults::default()
+            },
+        )
+    };
+    // Four 500s: two retries are not enough.
+    let proxy = failing(4);
+    let image = format!("{}/retry/busybox:1", proxy.host());
+    let env = TestEnv::new();
+    let out = env
+        .berth(["pull", "--retry", "2", "--retry-delay", "10ms", &image])
+        .fails(125);
+    assert!(out.stderr.contains("500"), "{}", out.stderr);
+    // Four retries 400 ms apart: at least 1.6 s, and the pull succeeds.
+    let proxy = failing(4);
+    let image = format!("{}/retry/busybox:1", proxy.host());
+    let t = std::time::Instant::now();
+    let out = env
+        .berth([
+            "pull",
+            "-q",
+            "--retry",
+            "4",
+            "--retry-delay",
+            "400ms",
+            &image,
+        ])
+        .ok();
+    assert!(
+        t.elapsed() >= Duration::from_millis(1600),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(out.stdout.trim(), spec.id().hex());
+    // 10 ms apart: far sooner than the default backoff (0.5 + 1 + 2 + 4 s).
+    let proxy = failing(4);
+    let image = format!("{}/retry/busybox:2", proxy.host());
+    src.berth(["tag", &name, &format!("{}/retry/busybox:2", reg.host())])
+        .ok();
+    src.berth(["push", "-q", &format!("{}/retry/busybox:2", reg.host())])
+        .ok();
+    let t = std::time::Instant::now();
+    env.berth([
+        "pull",
+        "-q",
+        "--retry",
+        "4",
+        "--retry-delay",
+        "10ms",
+        &image,
+    ])
+    .ok();
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let out = env
+        .berth(["pull", "--retry-delay", "soon", &image])
+        .fails(125);
+    assert!(out.stderr.contains("--retry-delay"), "{}", out.stderr);
+}
+
+#[test]
 fn registry_push_in_chunks_when_the_registry_requires_them() {
     let reg = Registry::start(Auth::None);
     let proxy = FaultProxy::start(

@@ -44,15 +44,26 @@ pub struct Registry {
 
 impl Registry {
     pub fn start(auth: Auth) -> Registry {
-        Registry::start_with(auth, false)
+        Registry::start_with(auth, false, None)
     }
 
     /// A registry serving HTTPS with a self-signed certificate.
     pub fn start_tls() -> Registry {
-        Registry::start_with(Auth::None, true)
+        Registry::start_with(Auth::None, true, None)
     }
 
-    fn start_with(auth: Auth, tls: bool) -> Registry {
+    /// As `start_tls`, and only clients with a certificate signed by the
+    /// CA in the PEM file `client_ca` are served.
+    pub fn start_tls_for_clients_of(client_ca: &Path) -> Registry {
+        Registry::start_with(Auth::None, true, Some(client_ca))
+    }
+
+    /// The PEM file of the server's (self-signed) certificate.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("tls.crt")
+    }
+
+    fn start_with(auth: Auth, tls: bool, client_ca: Option<&Path>) -> Registry {
         let bin = require_tool("docker-registry");
         let dir = tempfile::Builder::new()
             .prefix("berth-registry-")
@@ -87,8 +98,11 @@ impl Registry {
             let cert = params.self_signed(&key).unwrap();
             std::fs::write(dir.path().join("tls.crt"), cert.pem()).unwrap();
             std::fs::write(dir.path().join("tls.key"), key.serialize_pem()).unwrap();
+            let clientcas = client_ca
+                .map(|p| format!("    clientcas:\n      - {}\n", p.display()))
+                .unwrap_or_default();
             format!(
-                "  tls:\n    certificate: {}\n    key: {}\n",
+                "  tls:\n    certificate: {}\n    key: {}\n{clientcas}",
                 dir.path().join("tls.crt").display(),
                 dir.path().join("tls.key").display()
             )
