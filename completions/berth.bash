@@ -440,7 +440,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,6 +527,18 @@ _berth() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1004,7 +1016,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__diff)
-            opts="-h -V --root --runroot --log-level --format --help --version"
+            opts="-l -h -V --root --runroot --log-level --format --latest --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2110,7 +2122,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__diff)
-            opts="-h -V --root --runroot --log-level --format --help --version"
+            opts="-l -h -V --root --runroot --log-level --format --latest --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2394,7 +2406,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2481,6 +2493,18 @@ _berth() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2760,7 +2784,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__save)
-            opts="-o -q -h -V --root --runroot --log-level --output --format --quiet --help --version"
+            opts="-o -q -h -V --root --runroot --log-level --output --format --quiet --uncompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3182,7 +3206,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__login)
-            opts="-u -p -h -V --root --runroot --log-level --username --password --password-stdin --tls-verify --authfile --help --version"
+            opts="-u -p -h -V --root --runroot --log-level --username --password --password-stdin --tls-verify --authfile --cert-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3221,6 +3245,10 @@ _berth() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3322,7 +3350,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__manifest__subcmd__inspect)
-            opts="-h -V --root --runroot --log-level --raw --tls-verify --creds --authfile --help --version"
+            opts="-h -V --root --runroot --log-level --raw --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3349,6 +3377,18 @@ _berth() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3740,7 +3780,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__pull)
-            opts="-a -q -h -V --root --runroot --log-level --all-tags --platform --quiet --tls-verify --creds --authfile --help --version"
+            opts="-a -q -h -V --root --runroot --log-level --all-tags --platform --quiet --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3774,6 +3814,18 @@ _berth() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3782,7 +3834,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__push)
-            opts="-f -q -h -V --root --runroot --log-level --format --compression-format --digestfile --quiet --tls-verify --creds --authfile --help --version"
+            opts="-f -q -h -V --root --runroot --log-level --format --compression-format --digestfile --quiet --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3825,6 +3877,18 @@ _berth() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-delay)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4202,7 +4266,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__save)
-            opts="-o -q -h -V --root --runroot --log-level --output --format --quiet --help --version"
+            opts="-o -q -h -V --root --runroot --log-level --output --format --quiet --uncompressed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -108,6 +108,9 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l tls-verify -d 'Req
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand build" -l pull -d 'Pull FROM images even when they are in local storage'
@@ -177,6 +180,7 @@ complete -c berth -n "__fish_berth_using_subcommand save" -s o -l output -d 'Wri
 complete -c berth -n "__fish_berth_using_subcommand save" -l format -d 'docker-archive (default) or oci-archive' -r -f -a "docker-archive\t''
 oci-archive\t''"
 complete -c berth -n "__fish_berth_using_subcommand save" -s q -l quiet -d 'Print nothing but errors'
+complete -c berth -n "__fish_berth_using_subcommand save" -l uncompressed -d 'Keep the layers of an oci-archive uncompressed: berth always does (Podman compresses them unless this is given)'
 complete -c berth -n "__fish_berth_using_subcommand save" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand save" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand import" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -264,6 +268,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l pull -d 'Pull FROM images even when they are in local storage'
@@ -368,6 +375,7 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l format -d 'docker-archive (default) or oci-archive' -r -f -a "docker-archive\t''
 oci-archive\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s q -l quiet -d 'Print nothing but errors'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l uncompressed -d 'Keep the layers of an oci-archive uncompressed: berth always does (Podman compresses them unless this is given)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -502,6 +510,9 @@ complete -c berth -n "__fish_berth_using_subcommand pull" -l tls-verify -d 'Requ
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand pull" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
 complete -c berth -n "__fish_berth_using_subcommand pull" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand pull" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
 complete -c berth -n "__fish_berth_using_subcommand pull" -s a -l all-tags -d 'Pull every tag of the repository'
 complete -c berth -n "__fish_berth_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand pull" -s h -l help -d 'Print help'
@@ -522,6 +533,9 @@ complete -c berth -n "__fish_berth_using_subcommand push" -l tls-verify -d 'Requ
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand push" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
 complete -c berth -n "__fish_berth_using_subcommand push" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand push" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
 complete -c berth -n "__fish_berth_using_subcommand push" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand push" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand push" -s V -l version -d 'Print version'
@@ -536,6 +550,7 @@ complete -c berth -n "__fish_berth_using_subcommand login" -s p -l password -d '
 complete -c berth -n "__fish_berth_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand login" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l cert-dir -d 'A directory of TLS certificates (as for pull)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c berth -n "__fish_berth_using_subcommand login" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand login" -s V -l version -d 'Print version'
@@ -568,6 +583,9 @@ complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_su
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l raw -d 'Print the manifest exactly as the registry sent it'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
@@ -795,6 +813,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand diff" -l format -d 'Format: json (`{"added": […], "changed": […], "deleted": […]}`)' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand diff" -s l -l latest -d 'Act on the container created last'
 complete -c berth -n "__fish_berth_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand commit" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1230,6 +1249,7 @@ info\t''
 warn\t''
 error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l format -d 'Format: json (`{"added": […], "changed": […], "deleted": […]}`)' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s l -l latest -d 'Act on the container created last'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -l root -d 'Path of the store (images, layers, containers)' -r -F

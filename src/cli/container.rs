@@ -1734,13 +1734,35 @@ pub struct DiffArgs {
     /// Format: json (`{"added": […], "changed": […], "deleted": […]}`)
     #[arg(long, value_name = "FORMAT", value_parser = ["json"])]
     format: Option<String>,
+    /// Act on the container created last
+    #[arg(short, long)]
+    latest: bool,
     /// The container (name or ID)
-    container: String,
+    container: Option<String>,
+}
+
+/// The one container a command names, or with `--latest` the one created
+/// last; Podman's texts when there is neither or both.
+fn named_or_latest(
+    paths: &StorePaths,
+    command: &str,
+    name: Option<&String>,
+    latest: bool,
+) -> Result<String> {
+    match (name, latest) {
+        (Some(_), true) => bail!("--latest and containers cannot be used together"),
+        (Some(n), false) => Ok(n.clone()),
+        (None, true) => ops::containers::latest(paths),
+        (None, false) => {
+            bail!("\"berth {command}\" requires a name, id, or the \"--latest\" flag")
+        }
+    }
 }
 
 /// `A /path`, `C /path`, `D /path`, sorted by path, as Podman prints them.
 pub fn diff(paths: &StorePaths, a: &DiffArgs) -> Result<i32> {
-    let changes = ops::commit::changes(paths, &a.container)?;
+    let name = named_or_latest(paths, "diff", a.container.as_ref(), a.latest)?;
+    let changes = ops::commit::changes(paths, &name)?;
     if a.format.as_deref() == Some("json") {
         let mut obj = serde_json::Map::new();
         for (key, kind) in [("changed", "C"), ("added", "A"), ("deleted", "D")] {

@@ -510,6 +510,10 @@ pub struct SaveArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     quiet: bool,
+    /// Keep the layers of an oci-archive uncompressed: berth always does
+    /// (Podman compresses them unless this is given)
+    #[arg(long)]
+    uncompressed: bool,
     #[arg(required = true)]
     images: Vec<String>,
 }

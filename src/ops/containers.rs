@@ -275,6 +275,17 @@ pub fn list(paths: &StorePaths, all: bool) -> Result<Vec<ContainerInfo>> {
         .collect())
 }
 
+/// `--latest`: the id of the container created last.
+pub fn latest(paths: &StorePaths) -> Result<String> {
+    let newest = match Store::open_existing(paths)? {
+        Some(store) => store.containers()?.into_iter().next(),
+        None => None,
+    };
+    newest
+        .map(|c| c.id)
+        .ok_or_else(|| anyhow!("unable to get latest container: no such container"))
+}
+
 /// `container inspect`.
 pub fn inspect(paths: &StorePaths, names: &[String]) -> Result<Vec<ContainerInfo>> {
     let store = Store::open(paths)?;

@@ -220,3 +220,37 @@ fn on_off_flags_take_go_syntax() {
     assert_eq!(out.code, 125);
     assert!(out.stderr.contains("localhost/nope"), "{}", out.stderr);
 }
+
+#[test]
+fn diff_latest_is_the_container_created_last() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let err = env.berth(["diff", "-l"]).fails(125).stderr;
+    assert_eq!(
+        err,
+        "Error: unable to get latest container: no such container\n"
+    );
+    env.berth(["run", "--name", "one", IMG, "touch", "/one"])
+        .ok();
+    env.berth(["run", "--name", "two", IMG, "touch", "/two"])
+        .ok();
+    let out = env.berth(["diff", "-l"]).ok();
+    assert!(out.lines().contains(&"A /two"), "{}", out.stdout);
+    assert!(!out.stdout.contains("/one"), "{}", out.stdout);
+    let out = env.berth(["diff", "--latest", "--format", "json"]).ok();
+    assert!(out.stdout.contains("/two"), "{}", out.stdout);
+    let out = env.berth(["diff", "one"]).ok();
+    assert!(out.lines().contains(&"A /one"), "{}", out.stdout);
+    let err = env.berth(["diff", "-l", "one"]).fails(125).stderr;
+    assert_eq!(
+        err,
+        "Error: --latest and containers cannot be used together\n"
+    );
+    let err = env.berth(["diff"]).fails(125).stderr;
+    assert_eq!(
+        err,
+        "Error: \"berth diff\" requires a name, id, or the \"--latest\" flag\n"
+    );
+}

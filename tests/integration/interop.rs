@@ -146,6 +146,19 @@ fn berth_saved_archives_load_into_podman_with_the_same_ids() {
                     spec.id().to_string(),
                     "{format}: {name}"
                 );
+                // Uncompressed layers, which Podman writes only with
+                // --uncompressed; berth takes the flag and writes the same.
+                for l in m["layers"].as_array().unwrap() {
+                    assert_eq!(l["mediaType"], "application/vnd.oci.image.layer.v1.tar");
+                }
+                let plain = env.join("plain.tar");
+                env.berth(["save", "--uncompressed", "--format", "oci-archive", "-o"])
+                    .arg(&plain)
+                    .arg(name)
+                    .ok();
+                let again = format!("oci-archive:{}", plain.display());
+                let m2 = skopeo(["inspect", "--raw", &again]).ok().json();
+                assert_eq!(m, m2, "{name}");
             }
 
             // Podman loads it, under its name, with the same ID.
