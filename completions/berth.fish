@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_berth_global_optspecs
-    string join \n root= runroot= log-level= h/help V/version
+    string join \n root= runroot= log-level= out= noout runtime-flag= h/help V/version
 end
 
 function __fish_berth_needs_command
@@ -30,6 +30,9 @@ complete -c berth -n "__fish_berth_needs_command" -l log-level -d 'How much to r
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_needs_command" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_needs_command" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_needs_command" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_needs_command" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
@@ -89,6 +92,8 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l log-level -d 'How 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand build" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand build" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -s f -l file -d 'The Dockerfile (default: CONTEXT/Dockerfile, else CONTEXT/Containerfile); `-` reads it from standard input' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -s t -l tag -d 'A name for the image (repeatable); without a registry it is local (localhost/NAME:TAG)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l build-arg -d 'A build argument, KEY=VALUE or KEY (value from the environment)' -r
@@ -111,6 +116,7 @@ complete -c berth -n "__fish_berth_using_subcommand build" -l authfile -d 'Path 
 complete -c berth -n "__fish_berth_using_subcommand build" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand build" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
 complete -c berth -n "__fish_berth_using_subcommand build" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand build" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand build" -l pull -d 'Pull FROM images even when they are in local storage'
@@ -125,9 +131,12 @@ complete -c berth -n "__fish_berth_using_subcommand images" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand images" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand images" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand images" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand images" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand images" -s a -l all -d 'Show all images (intermediate ones too)'
 complete -c berth -n "__fish_berth_using_subcommand images" -s q -l quiet -d 'Show only image IDs'
 complete -c berth -n "__fish_berth_using_subcommand images" -l digests -d 'Show digests'
@@ -141,9 +150,12 @@ complete -c berth -n "__fish_berth_using_subcommand history" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand history" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand history" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand history" -s H -l human -d 'Show sizes and dates in human form (`--human=false` for raw)' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand history" -l format -d '`json`, or a Go template' -r
+complete -c berth -n "__fish_berth_using_subcommand history" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand history" -l no-trunc -d 'Do not truncate the output'
 complete -c berth -n "__fish_berth_using_subcommand history" -s q -l quiet -d 'Show only IDs'
 complete -c berth -n "__fish_berth_using_subcommand history" -s h -l help -d 'Print help'
@@ -154,10 +166,13 @@ complete -c berth -n "__fish_berth_using_subcommand inspect" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand inspect" -s f -l format -d '`json` (the default), or a Go template such as \'{{.Id}}\'' -r
 complete -c berth -n "__fish_berth_using_subcommand inspect" -s t -l type -d 'What to look for: container, image, or all (a container wins over an image of the same name)' -r -f -a "container\t''
 image\t''
 all\t''"
+complete -c berth -n "__fish_berth_using_subcommand inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand load" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -166,7 +181,10 @@ complete -c berth -n "__fish_berth_using_subcommand load" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand load" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand load" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand load" -s i -l input -d 'Read from this archive instead of standard input' -r -F
+complete -c berth -n "__fish_berth_using_subcommand load" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand load" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand load" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand load" -s V -l version -d 'Print version'
@@ -176,9 +194,12 @@ complete -c berth -n "__fish_berth_using_subcommand save" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand save" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand save" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand save" -s o -l output -d 'Write to this file instead of standard output' -r -F
 complete -c berth -n "__fish_berth_using_subcommand save" -l format -d 'docker-archive (default) or oci-archive' -r -f -a "docker-archive\t''
 oci-archive\t''"
+complete -c berth -n "__fish_berth_using_subcommand save" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand save" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand save" -l uncompressed -d 'Keep the layers of an oci-archive uncompressed: berth always does (Podman compresses them unless this is given)'
 complete -c berth -n "__fish_berth_using_subcommand save" -s h -l help -d 'Print help'
@@ -189,8 +210,11 @@ complete -c berth -n "__fish_berth_using_subcommand import" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand import" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand import" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand import" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' -r
 complete -c berth -n "__fish_berth_using_subcommand import" -s m -l message -d 'A commit message for the image history' -r
+complete -c berth -n "__fish_berth_using_subcommand import" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand import" -s q -l quiet -d 'Print nothing but the image ID'
 complete -c berth -n "__fish_berth_using_subcommand import" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand import" -s V -l version -d 'Print version'
@@ -200,6 +224,9 @@ complete -c berth -n "__fish_berth_using_subcommand tag" -l log-level -d 'How mu
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand tag" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand tag" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand tag" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand tag" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand untag" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -208,6 +235,9 @@ complete -c berth -n "__fish_berth_using_subcommand untag" -l log-level -d 'How 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand untag" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand untag" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand untag" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand untag" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand untag" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -216,6 +246,9 @@ complete -c berth -n "__fish_berth_using_subcommand rmi" -l log-level -d 'How mu
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand rmi" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rmi" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand rmi" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s a -l all -d 'Remove all images'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s f -l force -d 'Remove an image even when it has several names, given by ID'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s i -l ignore -d 'Do not fail for images that do not exist'
@@ -227,6 +260,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "build" -d 'Build an image from a Dockerfile'
@@ -249,6 +285,8 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s f -l file -d 'The Dockerfile (default: CONTEXT/Dockerfile, else CONTEXT/Containerfile); `-` reads it from standard input' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s t -l tag -d 'A name for the image (repeatable); without a registry it is local (localhost/NAME:TAG)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l build-arg -d 'A build argument, KEY=VALUE or KEY (value from the environment)' -r
@@ -271,6 +309,7 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l no-cache -d 'Do not use cached steps (they are replaced)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l pull -d 'Pull FROM images even when they are in local storage'
@@ -285,9 +324,12 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all images (intermediate ones too)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only image IDs'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show digests'
@@ -301,9 +343,12 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: dangling=true|false, reference=PATTERN, before=IMAGE, since=IMAGE, label=K[=V], id=ID' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l sort -d 'Sort by created, id, repository, tag or size' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l format -d '`json`, or a Go template such as \'{{.Repository}}:{{.Tag}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all images (intermediate ones too)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only image IDs'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from list" -l digests -d 'Show digests'
@@ -317,6 +362,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all images'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image even when it has several names, given by ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from rm" -s i -l ignore -d 'Do not fail for images that do not exist'
@@ -328,6 +376,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -s a -l all -d 'Remove all images'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove an image even when it has several names, given by ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from remove" -s i -l ignore -d 'Do not fail for images that do not exist'
@@ -339,7 +390,10 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d '`json` (the default), or a Go template such as \'{{.Id}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -348,9 +402,12 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s H -l human -d 'Show sizes and dates in human form (`--human=false` for raw)' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l format -d '`json`, or a Go template' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate the output'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Show only IDs'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
@@ -361,7 +418,10 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Read from this archive instead of standard input' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -s V -l version -d 'Print version'
@@ -371,9 +431,12 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s o -l output -d 'Write to this file instead of standard output' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l format -d 'docker-archive (default) or oci-archive' -r -f -a "docker-archive\t''
 oci-archive\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -l uncompressed -d 'Keep the layers of an oci-archive uncompressed: berth always does (Podman compresses them unless this is given)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help'
@@ -384,8 +447,11 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' -r
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -s m -l message -d 'A commit message for the image history' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print nothing but the image ID'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
@@ -395,6 +461,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from tag" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from tag" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from tag" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from tag" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -403,6 +472,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from untag" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -411,6 +483,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image, not only dangling ones'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
@@ -421,6 +496,9 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -429,6 +507,9 @@ complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand system; and not __fish_seen_subcommand_from df check prune reset info events" -f -a "df" -d 'Show disk usage of images, containers and volumes'
@@ -443,7 +524,10 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l format -d '`json`, or a Go template' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from df" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -452,6 +536,9 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -s r -l repair -d 'Remove damaged layers and blobs and the images that need them'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -s q -l quick -d 'Skip rebuilding each layer\'s tar to compare it with its digest'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
@@ -462,6 +549,9 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image not used by a container, not only dangling ones'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Remove every volume no container uses too'
@@ -473,6 +563,9 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
@@ -482,7 +575,10 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s f -l format -d '`json`, or a Go template such as \'{{.Store.GraphRoot}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from info" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -491,12 +587,15 @@ complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s f -l filter -d 'Show only events that match: type=container|image|volume|network, event=STATUS, container=NAME|ID, image=NAME|ID, volume=NAME, network=NAME|ID, label=KEY[=VALUE] (repeat a key for either value)' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l format -d 'Format: json (one object per line), or a Go template (`{{.Type}} {{.Status}} {{.Name}}`)' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l since -d 'Show events from this time on: RFC 3339, Unix seconds, or a duration before now (10s, 5m, 2h)' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l until -d 'Show events up to this time (as --since, but a duration counts from now on); streaming stops then' -r
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l stream -d 'Keep printing new events as they happen (--stream=false: print the past ones and exit)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand system; and __fish_seen_subcommand_from events" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand pull" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -505,6 +604,8 @@ complete -c berth -n "__fish_berth_using_subcommand pull" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand pull" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand pull" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand pull" -l platform -d 'Platform to pick from a multi-platform image (os/arch[/variant])' -r
 complete -c berth -n "__fish_berth_using_subcommand pull" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
@@ -513,6 +614,7 @@ complete -c berth -n "__fish_berth_using_subcommand pull" -l authfile -d 'Path o
 complete -c berth -n "__fish_berth_using_subcommand pull" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand pull" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
 complete -c berth -n "__fish_berth_using_subcommand pull" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand pull" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand pull" -s a -l all-tags -d 'Pull every tag of the repository'
 complete -c berth -n "__fish_berth_using_subcommand pull" -s q -l quiet -d 'Print only the image ID'
 complete -c berth -n "__fish_berth_using_subcommand pull" -s h -l help -d 'Print help'
@@ -523,6 +625,8 @@ complete -c berth -n "__fish_berth_using_subcommand push" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand push" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand push" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand push" -s f -l format -d 'Manifest format: oci or v2s2 (Docker); default: the image\'s own' -r -f -a "oci\t''
 v2s2\t''
 docker\t''"
@@ -536,6 +640,7 @@ complete -c berth -n "__fish_berth_using_subcommand push" -l authfile -d 'Path o
 complete -c berth -n "__fish_berth_using_subcommand push" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand push" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
 complete -c berth -n "__fish_berth_using_subcommand push" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand push" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand push" -s q -l quiet -d 'Print nothing but errors'
 complete -c berth -n "__fish_berth_using_subcommand push" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand push" -s V -l version -d 'Print version'
@@ -545,12 +650,15 @@ complete -c berth -n "__fish_berth_using_subcommand login" -l log-level -d 'How 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand login" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand login" -s u -l username -d 'User name' -r
 complete -c berth -n "__fish_berth_using_subcommand login" -s p -l password -d 'Password (visible in the process list; prefer --password-stdin)' -r
 complete -c berth -n "__fish_berth_using_subcommand login" -l tls-verify -d 'Require HTTPS and verify certificates' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand login" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand login" -l cert-dir -d 'A directory of TLS certificates (as for pull)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand login" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c berth -n "__fish_berth_using_subcommand login" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand login" -s V -l version -d 'Print version'
@@ -560,7 +668,10 @@ complete -c berth -n "__fish_berth_using_subcommand logout" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand logout" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logout" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand logout" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logout" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
 complete -c berth -n "__fish_berth_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand logout" -s V -l version -d 'Print version'
@@ -570,6 +681,9 @@ complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_see
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and not __fish_seen_subcommand_from inspect" -f -a "inspect" -d 'Print the manifest or index of an image in a registry'
@@ -579,6 +693,8 @@ complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_su
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
 false\t''"
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
@@ -586,6 +702,7 @@ complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_su
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -l raw -d 'Print the manifest exactly as the registry sent it'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand manifest; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
@@ -595,7 +712,10 @@ complete -c berth -n "__fish_berth_using_subcommand info" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand info" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand info" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand info" -s f -l format -d '`json`, or a Go template such as \'{{.Store.GraphRoot}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand info" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand info" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand info" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand events" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -604,12 +724,15 @@ complete -c berth -n "__fish_berth_using_subcommand events" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand events" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand events" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand events" -s f -l filter -d 'Show only events that match: type=container|image|volume|network, event=STATUS, container=NAME|ID, image=NAME|ID, volume=NAME, network=NAME|ID, label=KEY[=VALUE] (repeat a key for either value)' -r
 complete -c berth -n "__fish_berth_using_subcommand events" -l format -d 'Format: json (one object per line), or a Go template (`{{.Type}} {{.Status}} {{.Name}}`)' -r
 complete -c berth -n "__fish_berth_using_subcommand events" -l since -d 'Show events from this time on: RFC 3339, Unix seconds, or a duration before now (10s, 5m, 2h)' -r
 complete -c berth -n "__fish_berth_using_subcommand events" -l until -d 'Show events up to this time (as --since, but a duration counts from now on); streaming stops then' -r
 complete -c berth -n "__fish_berth_using_subcommand events" -l stream -d 'Keep printing new events as they happen (--stream=false: print the past ones and exit)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand events" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand events" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand events" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand version" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -618,7 +741,10 @@ complete -c berth -n "__fish_berth_using_subcommand version" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand version" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand version" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand version" -s f -l format -d '`json`, or a Go template such as \'{{.Version}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand version" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand version" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand version" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand completion" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -627,6 +753,9 @@ complete -c berth -n "__fish_berth_using_subcommand completion" -l log-level -d 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand completion" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand completion" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand completion" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand run" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -635,6 +764,8 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l log-level -d 'How mu
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand run" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand run" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l name -d 'Name of the container (default: a generated one)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
@@ -665,6 +796,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l cap-drop -d 'Drop a 
 complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -683,6 +815,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l health-start-period 
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand run" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand run" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -704,6 +837,8 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand create" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand create" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l name -d 'Name of the container (default: a generated one)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
@@ -734,6 +869,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l cap-drop -d 'Drop
 complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -752,6 +888,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l health-start-peri
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand create" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand create" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -773,7 +910,10 @@ complete -c berth -n "__fish_berth_using_subcommand start" -l log-level -d 'How 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand start" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand start" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand start" -s f -l filter -d 'With --all: the filters of `ps --filter` (restart-policy=always)' -r
+complete -c berth -n "__fish_berth_using_subcommand start" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand start" -s a -l attach -d 'Attach to the container\'s output and wait for it (default: start it in the background)'
 complete -c berth -n "__fish_berth_using_subcommand start" -s i -l interactive -d 'Connect standard input (as given to `create -i`)'
 complete -c berth -n "__fish_berth_using_subcommand start" -l all -d 'Start every container that is not running that matches the filters, but an unless-stopped one a user stopped (as Docker does after a reboot)'
@@ -785,8 +925,11 @@ complete -c berth -n "__fish_berth_using_subcommand ps" -l log-level -d 'How muc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand ps" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand ps" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
 complete -c berth -n "__fish_berth_using_subcommand ps" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|restarting|exited, exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys: any of them; different keys: all)' -r
+complete -c berth -n "__fish_berth_using_subcommand ps" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand ps" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -799,7 +942,10 @@ complete -c berth -n "__fish_berth_using_subcommand rm" -l log-level -d 'How muc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand rm" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rm" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand rm" -s t -l time -d 'With --force: give a running container its stop signal and this long to exit before it is killed (default: killed at once)' -r
+complete -c berth -n "__fish_berth_using_subcommand rm" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s f -l force -d 'Remove running containers too (they are killed), and say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s i -l ignore -d 'Say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand rm" -s a -l all -d 'Remove all containers'
@@ -812,7 +958,10 @@ complete -c berth -n "__fish_berth_using_subcommand diff" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand diff" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand diff" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand diff" -l format -d 'Format: json (`{"added": […], "changed": […], "deleted": […]}`)' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand diff" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand diff" -s l -l latest -d 'Act on the container created last'
 complete -c berth -n "__fish_berth_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand diff" -s V -l version -d 'Print version'
@@ -822,9 +971,12 @@ complete -c berth -n "__fish_berth_using_subcommand commit" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand commit" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand commit" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand commit" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' -r
 complete -c berth -n "__fish_berth_using_subcommand commit" -s m -l message -d 'A commit message for the image history' -r
 complete -c berth -n "__fish_berth_using_subcommand commit" -s a -l author -d 'The author of the image' -r
+complete -c berth -n "__fish_berth_using_subcommand commit" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand commit" -s q -l quiet -d 'Print nothing but the image ID'
 complete -c berth -n "__fish_berth_using_subcommand commit" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand commit" -s V -l version -d 'Print version'
@@ -834,8 +986,11 @@ complete -c berth -n "__fish_berth_using_subcommand cp" -l log-level -d 'How muc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand cp" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand cp" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand cp" -s a -l archive -d 'What lands in a container belongs to the container\'s user (`--archive=false`: it keeps the owners it had)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand cp" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand cp" -l overwrite -d 'Let a directory replace a non-directory, and the other way round'
 complete -c berth -n "__fish_berth_using_subcommand cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand cp" -s V -l version -d 'Print version'
@@ -845,7 +1000,10 @@ complete -c berth -n "__fish_berth_using_subcommand export" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand export" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand export" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand export" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand export" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand export" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand rename" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -854,6 +1012,9 @@ complete -c berth -n "__fish_berth_using_subcommand rename" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand rename" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand rename" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand rename" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand rename" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand rename" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand attach" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -862,9 +1023,12 @@ complete -c berth -n "__fish_berth_using_subcommand attach" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand attach" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand attach" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand attach" -l detach-keys -d 'The keys that detach, leaving the container running: ctrl-X or single characters, comma-separated (empty: none)' -r
 complete -c berth -n "__fish_berth_using_subcommand attach" -l sig-proxy -d 'Forward signals to the container (berth does not: ctrl-c in a terminal reaches it as a key; this flag is taken for Podman\'s scripts)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand attach" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand attach" -l no-stdin -d 'Do not send standard input to the container'
 complete -c berth -n "__fish_berth_using_subcommand attach" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand attach" -s V -l version -d 'Print version'
@@ -874,10 +1038,13 @@ complete -c berth -n "__fish_berth_using_subcommand exec" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand exec" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand exec" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand exec" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand exec" -s u -l user -d 'User to run as: uid[:gid] or name[:group] (default: the container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand exec" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and connect it to the command'
 complete -c berth -n "__fish_berth_using_subcommand exec" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand exec" -l privileged -d 'Give the command every capability'
@@ -890,8 +1057,11 @@ complete -c berth -n "__fish_berth_using_subcommand logs" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand logs" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand logs" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand logs" -l tail -d 'Print only the last N lines' -r
 complete -c berth -n "__fish_berth_using_subcommand logs" -l since -d 'Only output from this time on: RFC 3339, seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand logs" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container exits'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time (RFC 3339)'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s h -l help -d 'Print help'
@@ -902,7 +1072,10 @@ complete -c berth -n "__fish_berth_using_subcommand stop" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand stop" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand stop" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand stop" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand stop" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand kill" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -911,7 +1084,10 @@ complete -c berth -n "__fish_berth_using_subcommand kill" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand kill" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand kill" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand kill" -s s -l signal -d 'The signal: a name (TERM, SIGTERM) or a number' -r
+complete -c berth -n "__fish_berth_using_subcommand kill" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand kill" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand kill" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand wait" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -920,7 +1096,10 @@ complete -c berth -n "__fish_berth_using_subcommand wait" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand wait" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand wait" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand wait" -l condition -d 'Wait until the container is running, stopped (or exited), healthy or unhealthy (repeatable: any of them; default: stopped). Prints the exit code for stopped, -1 for the others' -r
+complete -c berth -n "__fish_berth_using_subcommand wait" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand wait" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand restart" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -929,7 +1108,10 @@ complete -c berth -n "__fish_berth_using_subcommand restart" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand restart" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand restart" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand restart" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand restart" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -938,6 +1120,9 @@ complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and not __fish_seen_subcommand_from run" -f -a "run" -d 'Run a container\'s healthcheck once: exit 0 when it passes, 1 when it fails (and print the status)'
@@ -947,6 +1132,9 @@ complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand port" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -955,6 +1143,9 @@ complete -c berth -n "__fish_berth_using_subcommand port" -l log-level -d 'How m
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand port" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand port" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand port" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand port" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand mount" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -963,6 +1154,9 @@ complete -c berth -n "__fish_berth_using_subcommand mount" -l log-level -d 'How 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand mount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand mount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand mount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand mount" -l no-trunc -d 'Show full container IDs'
 complete -c berth -n "__fish_berth_using_subcommand mount" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand mount" -s V -l version -d 'Print version'
@@ -972,6 +1166,9 @@ complete -c berth -n "__fish_berth_using_subcommand unmount" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand unmount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand unmount" -s a -l all -d 'Unmount every mounted container'
 complete -c berth -n "__fish_berth_using_subcommand unmount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand unmount" -s h -l help -d 'Print help'
@@ -982,6 +1179,9 @@ complete -c berth -n "__fish_berth_using_subcommand umount" -l log-level -d 'How
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand umount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand umount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand umount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand umount" -s a -l all -d 'Unmount every mounted container'
 complete -c berth -n "__fish_berth_using_subcommand umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand umount" -s h -l help -d 'Print help'
@@ -992,6 +1192,9 @@ complete -c berth -n "__fish_berth_using_subcommand unshare" -l log-level -d 'Ho
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand unshare" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand unshare" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1000,6 +1203,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_se
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and not __fish_seen_subcommand_from run create start ls ps list rm inspect diff commit cp export exec prune logs stop kill wait restart port mount unmount umount exists rename attach" -f -a "run" -d 'Run a command in a new container'
@@ -1034,6 +1240,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name of the container (default: a generated one)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
@@ -1064,6 +1272,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1082,6 +1291,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -1103,6 +1313,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name of the container (default: a generated one)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s a -l attach -d 'Attach to STDIN, STDOUT or STDERR (a foreground run is always attached to its output)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a container\'s port on the host: [IP:]HOSTPORT:CTRPORT[/tcp], or CTRPORT for a free host port' -r
@@ -1133,6 +1345,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'Security options: seccomp=unconfined, seccomp=PROFILE.json (a Docker/Podman profile), no-new-privileges[=true|false], label=disable (SELinux options are ignored), apparmor=unconfined' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1151,6 +1364,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-start-interval -d 'Time between two probes in the start period (default 5s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l health-on-failure -d 'What to do when the container turns unhealthy: none, kill, restart or stop' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'Pull the image: always, missing (when not in local storage) or never' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Say nothing while pulling the image'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and connect it to the container'
@@ -1172,7 +1386,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s f -l filter -d 'With --all: the filters of `ps --filter` (restart-policy=always)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Attach to the container\'s output and wait for it (default: start it in the background)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -s i -l interactive -d 'Connect standard input (as given to `create -i`)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l all -d 'Start every container that is not running that matches the filters, but an unless-stopped one a user stopped (as Docker does after a reboot)'
@@ -1184,8 +1401,11 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|restarting|exited, exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys: any of them; different keys: all)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -1198,8 +1418,11 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|restarting|exited, exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys: any of them; different keys: all)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from ps" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -1212,8 +1435,11 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l format -d 'Format: json, or a Go template (`{{.ID}} {{.Names}}`, `table ...`)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s f -l filter -d 'Show only containers that match: id=PREFIX, name=TEXT, label=KEY or label=KEY=VALUE, status=created|running|restarting|exited, exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys: any of them; different keys: all)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s a -l all -d 'Show all containers (default: running ones)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate IDs and commands'
@@ -1226,7 +1452,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s t -l time -d 'With --force: give a running container its stop signal and this long to exit before it is killed (default: killed at once)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove running containers too (they are killed), and say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s i -l ignore -d 'Say nothing of containers that are not there'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rm" -s a -l all -d 'Remove all containers'
@@ -1239,7 +1468,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format: json (default) or a Go template (`{{.State.ExitCode}}`)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1248,7 +1480,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l format -d 'Format: json (`{"added": […], "changed": […], "deleted": […]}`)' -r -f -a "json\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s l -l latest -d 'Act on the container created last'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
@@ -1258,9 +1493,12 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s c -l change -d 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s m -l message -d 'A commit message for the image history' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s a -l author -d 'The author of the image' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s q -l quiet -d 'Print nothing but the image ID'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from commit" -s V -l version -d 'Print version'
@@ -1270,8 +1508,11 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s a -l archive -d 'What lands in a container belongs to the container\'s user (`--archive=false`: it keeps the owners it had)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -l overwrite -d 'Let a directory replace a non-directory, and the other way round'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from cp" -s V -l version -d 'Print version'
@@ -1281,7 +1522,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1290,10 +1534,13 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY=VALUE, or KEY to take berth\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file (KEY=VALUE lines)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User to run as: uid[:gid] or name[:group] (default: the container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside the container (default: the container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and connect it to the command'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exec" -l privileged -d 'Give the command every capability'
@@ -1306,6 +1553,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
@@ -1315,8 +1565,11 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l tail -d 'Print only the last N lines' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only output from this time on: RFC 3339, seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time (RFC 3339)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
@@ -1327,7 +1580,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1336,7 +1592,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal: a name (TERM, SIGTERM) or a number' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from kill" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1345,7 +1604,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l condition -d 'Wait until the container is running, stopped (or exited), healthy or unhealthy (repeatable: any of them; default: stopped). Prints the exit code for stopped, -1 for the others' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1354,7 +1616,10 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait for the stop signal to end the container before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1363,6 +1628,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1371,6 +1639,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l no-trunc -d 'Show full container IDs'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -s V -l version -d 'Print version'
@@ -1380,6 +1651,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s a -l all -d 'Unmount every mounted container'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from unmount" -s h -l help -d 'Print help'
@@ -1390,6 +1664,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s a -l all -d 'Unmount every mounted container'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s f -l force -d 'Accepted for Podman\'s sake (berth keeps no mount count)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from umount" -s h -l help -d 'Print help'
@@ -1400,6 +1677,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1408,6 +1688,9 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1416,9 +1699,12 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l detach-keys -d 'The keys that detach, leaving the container running: ctrl-X or single characters, comma-separated (empty: none)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Forward signals to the container (berth does not: ctrl-c in a terminal reaches it as a key; this flag is taken for Podman\'s scripts)' -r -f -a "true\t''
 false\t''"
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -l no-stdin -d 'Do not send standard input to the container'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from attach" -s V -l version -d 'Print version'
@@ -1428,6 +1714,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists connect disconnect" -f -a "create" -d 'Create a network'
@@ -1446,11 +1735,14 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s d -l driver -d 'The driver (bridge is the only one)' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'The subnet, ADDRESS/PREFIX (default: the first free 10.89.N.0/24); once for IPv4 and once more for IPv6' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l gateway -d 'The gateway\'s address in the subnet of its family (default: the subnet\'s first host address)' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ip-range -d 'Hand out container addresses from this part of the subnet of its family only' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l label -d 'Set a label on the network (KEY=VALUE, or KEY)' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'No route out of the network: its containers reach only each other'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -l ipv6 -d 'IPv6 too: an IPv6 --subnet, else a free unique local /64'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
@@ -1461,8 +1753,11 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Filter: name=TEXT (^ and $ anchor it), label=KEY[=VALUE], driver=DRIVER, id=PREFIX' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d '`json`, or a Go template such as \'{{.Name}} {{.Driver}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only network names'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate network IDs'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from ls" -l noheading -d 'Do not print the header'
@@ -1474,8 +1769,11 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s f -l filter -d 'Filter: name=TEXT (^ and $ anchor it), label=KEY[=VALUE], driver=DRIVER, id=PREFIX' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l format -d '`json`, or a Go template such as \'{{.Name}} {{.Driver}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only network names'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l no-trunc -d 'Do not truncate network IDs'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from list" -l noheading -d 'Do not print the header'
@@ -1487,7 +1785,10 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s f -l format -d '`json` (the default), or a Go template such as \'{{.Subnets}}\'' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1496,6 +1797,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove the containers on the networks first (running ones are killed); networks that do not exist are no error'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
@@ -1505,6 +1809,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove the containers on the networks first (running ones are killed); networks that do not exist are no error'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
@@ -1514,6 +1821,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
@@ -1523,6 +1833,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1531,9 +1844,12 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l alias -d 'Another name of the container on this network' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip -d 'The container\'s IPv4 address on this network' -r
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l ip6 -d 'The container\'s IPv6 address on this network' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from connect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1542,6 +1858,9 @@ complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_sub
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s f -l force -d 'Accepted for Podman\'s sake: a running container is always disconnected at once'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand network; and __fish_seen_subcommand_from disconnect" -s V -l version -d 'Print version'
@@ -1551,6 +1870,9 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand volume; and not __fish_seen_subcommand_from create ls list inspect rm remove prune exists export import" -f -a "create" -d 'Create a volume'
@@ -1569,8 +1891,11 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label on the volume (KEY=VALUE)' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -s o -l opt -d 'A driver option (KEY=VALUE), kept and shown' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -l ignore -d 'Do nothing, and succeed, if the volume exists'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -1580,8 +1905,11 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only volumes that match: name=TEXT, label=KEY[=VALUE], dangling=true|false' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'Format: json, or a Go template (`{{.Name}} {{.Mountpoint}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Show only volume names'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -l noheading -d 'Do not print the header line'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
@@ -1592,8 +1920,11 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -s f -l filter -d 'Show only volumes that match: name=TEXT, label=KEY[=VALUE], dangling=true|false' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -l format -d 'Format: json, or a Go template (`{{.Name}} {{.Mountpoint}}`, `table ...`)' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Show only volume names'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -l noheading -d 'Do not print the header line'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -1604,7 +1935,10 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Format: json (default) or a Go template (`{{.Mountpoint}}`)' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1613,6 +1947,9 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove the containers that use the volumes first (and skip volumes that do not exist)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
@@ -1622,6 +1959,9 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -s f -l force -d 'Remove the containers that use the volumes first (and skip volumes that do not exist)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
@@ -1631,7 +1971,10 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -l filter -d 'Remove only volumes that match: label=KEY[=VALUE], name=TEXT' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask for confirmation'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
@@ -1641,6 +1984,9 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from exists" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1649,7 +1995,10 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to this file instead of standard output' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1658,6 +2007,9 @@ complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subc
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand volume; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1666,6 +2018,9 @@ complete -c berth -n "__fish_berth_using_subcommand internal-init" -l log-level 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand internal-init" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-init" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-exec" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1674,6 +2029,9 @@ complete -c berth -n "__fish_berth_using_subcommand internal-exec" -l log-level 
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-exec" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-exec" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand internal-exec" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand internal-exec" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-exec" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1682,6 +2040,9 @@ complete -c berth -n "__fish_berth_using_subcommand internal-start" -l log-level
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-start" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-start" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand internal-start" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -l policy-restart -d 'Its restart policy starts it again after a foreground run'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-start" -s V -l version -d 'Print version'
@@ -1691,5 +2052,8 @@ complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l log-level
 info\t''
 warn\t''
 error\t''"
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand internal-netns" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand internal-netns" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand internal-netns" -s V -l version -d 'Print version'

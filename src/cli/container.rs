@@ -287,6 +287,10 @@ pub struct RunArgs {
     /// before SIGKILL (default 10)
     #[arg(long, value_name = "SECONDS")]
     stop_timeout: Option<u64>,
+    /// Kill the container (SIGKILL) once it has run this many seconds
+    /// (0: never)
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
     /// Write the container's id to this file (which must not exist)
     #[arg(long, value_name = "FILE")]
     cidfile: Option<PathBuf>,
@@ -439,6 +443,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         restart: a.restart.clone(),
         stop_signal: a.stop_signal.clone(),
         stop_timeout: a.stop_timeout,
+        timeout: a.timeout,
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,
@@ -1850,8 +1855,7 @@ pub fn cp(paths: &StorePaths, a: &CpArgs) -> Result<i32> {
         archive: a.archive,
         overwrite: a.overwrite,
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = output::stdout();
     ops::cp::copy(plan, &opts, &mut std::io::stdin(), &mut out)?;
     Ok(0)
 }
@@ -2007,7 +2011,7 @@ fn print_record(r: &crate::runtime::logs::Record, timestamps: bool) -> Result<()
         }
         match r.stream {
             Stream::Stdout => {
-                let mut out = std::io::stdout().lock();
+                let mut out = output::stdout();
                 out.write_all(line.as_bytes())?;
                 out.flush()?;
             }

@@ -48,6 +48,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "LEVEL", default_value = "warn",
           value_parser = ["debug", "info", "warn", "error"])]
     pub log_level: String,
+    /// Write berth's standard output to this file (the output of
+    /// containers still goes to standard output)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print nothing on standard output (the output of containers still
+    /// shows)
+    #[arg(long, global = true)]
+    pub noout: bool,
+    /// A flag for the OCI runtime: berth runs containers itself, with no
+    /// such runtime, so it is ignored with a warning
+    #[arg(long, global = true, value_name = "FLAG")]
+    pub runtime_flag: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -203,6 +215,13 @@ pub fn main() -> i32 {
             return 0;
         }
     };
+    if let Err(e) = output::redirect_stdout(cli.out.as_deref(), cli.noout) {
+        eprintln!("Error: {}", output::one_line(&e));
+        return exit::ERROR;
+    }
+    for f in &cli.runtime_flag {
+        eprintln!("WARN: --runtime-flag {f:?} is ignored: berth runs containers itself, with no OCI runtime");
+    }
     let paths = cli.paths();
     if cli.command.touches_layer_files() {
         // Before any thread exists: this may fork (runtime::userns).

@@ -2,18 +2,63 @@
 //! errors, and the human forms of sizes and ages that Podman prints.
 
 use std::io::{self, Write};
+use std::sync::OnceLock;
+
+/// Where berth's own standard output goes instead of fd 1 (`--out FILE`,
+/// `--noout`). Containers keep fd 1: their output is not berth's.
+static REDIRECT: OnceLock<std::fs::File> = OnceLock::new();
+
+/// `--out FILE` (created or truncated, mode 0600 as Podman makes it) or
+/// `--noout` (`/dev/null`): berth's standard output from now on.
+pub fn redirect_stdout(out: Option<&std::path::Path>, none: bool) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match (out, none) {
+        (_, true) => std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .context("--noout: opening /dev/null")?,
+        (Some(p), false) => std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(p)
+            .with_context(|| format!("--out {}", p.display()))?,
+        (None, false) => return Ok(()),
+    };
+    let _ = REDIRECT.set(file);
+    Ok(())
+}
+
+/// Berth's standard output: fd 1, or what `--out`/`--noout` set.
+pub fn stdout() -> Box<dyn Write> {
+    match REDIRECT.get() {
+        Some(f) => Box::new(f),
+        None => Box::new(io::stdout().lock()),
+    }
+}
+
+/// Whether berth's standard output is a terminal.
+pub fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    match REDIRECT.get() {
+        Some(f) => f.is_terminal(),
+        None => io::stdout().is_terminal(),
+    }
+}
 
 /// Print to stdout; a reader that went away (`| head`) is not an error
 /// worth a message, and is reported as a broken pipe.
 pub fn print(s: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout();
     out.write_all(s.as_bytes())?;
     out.flush()
 }
 
 /// `print` with a newline.
 pub fn println(s: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = stdout();
     out.write_all(s.as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()
@@ -83,13 +128,12 @@ pub fn tar_output(
     what: &str,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    use std::io::IsTerminal;
     match path {
         Some(p) => write(&mut crate::fsutil::create(p)?),
-        None if io::stdout().is_terminal() => anyhow::bail!(
+        None if stdout_is_terminal() => anyhow::bail!(
             "{what}: refusing to write a tar to a terminal: use -o FILE or redirect standard output"
         ),
-        None => write(&mut io::stdout().lock()),
+        None => write(&mut stdout()),
     }
 }
 

@@ -87,6 +87,8 @@ pub struct RunOptions {
     /// `--stop-signal`, `--stop-timeout` (seconds).
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u64>,
+    /// `--timeout` (seconds; 0 is none): the container is killed then.
+    pub timeout: Option<u64>,
     /// `--cidfile`: where to write the id (a new file).
     pub cidfile: Option<PathBuf>,
     /// `--replace`: remove a container of the same name first.
@@ -720,6 +722,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         ports,
         shm_size: kernel.shm_size,
         sysctls: kernel.sysctls,
+        timeout: opts.timeout.filter(|&t| t > 0),
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;

@@ -330,6 +330,9 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         if let Some(f) = out.started.as_mut() {
             f();
         }
+        if let Some(secs) = spec.timeout {
+            kill_after(pid, std::time::Duration::from_secs(secs))?;
+        }
     }
     let code = match pty {
         Some(master) if setup.as_ref().is_ok_and(|e| e.is_none()) => match out.attach_dir {
@@ -497,6 +500,37 @@ pub(super) fn read_error_after(
         code: code.parse().unwrap_or(125),
         message: message.to_string(),
     }))
+}
+
+/// `--timeout`: SIGKILL `pid` once `after` has passed. Through a pidfd,
+/// so a pid reused once the container has ended is never hit; the thread
+/// inherits the monitor's blocked signals.
+fn kill_after(pid: Pid, after: std::time::Duration) -> Result<()> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // SAFETY: pidfd_open takes a pid and flags; it returns a new fd.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        bail!("--timeout: pidfd_open: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: the fd was just returned to us and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    std::thread::Builder::new()
+        .name("timeout".into())
+        .spawn(move || {
+            std::thread::sleep(after);
+            // SAFETY: a pidfd we own, a signal number, no siginfo.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    libc::SIGKILL,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            };
+        })
+        .context("--timeout: starting its timer")?;
+    Ok(())
 }
 
 /// The exit code of `child` (128+N when killed by signal N) if it has

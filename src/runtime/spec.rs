@@ -49,6 +49,9 @@ pub struct Spec {
     /// Only the namespaced ones are accepted ([`NAMESPACED_SYSCTLS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sysctls: Vec<(String, String)>,
+    /// `--timeout`: seconds pid 1 may run before the monitor kills it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
 }
 
 /// The sysctls that belong to a namespace of the container, as Docker

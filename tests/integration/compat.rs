@@ -254,3 +254,76 @@ fn diff_latest_is_the_container_created_last() {
         "Error: \"berth diff\" requires a name, id, or the \"--latest\" flag\n"
     );
 }
+
+#[test]
+fn out_and_noout_take_berths_output_not_the_containers() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let ids = env.berth(["images", "-q"]).ok().stdout;
+    assert!(!ids.is_empty());
+    let out = env.berth(["--out", "ids.txt", "images", "-q"]).ok();
+    assert_eq!(out.stdout, "");
+    assert_eq!(std::fs::read_to_string(env.join("ids.txt")).unwrap(), ids);
+    let out = env.berth(["images", "--noout", "-q"]).ok();
+    assert_eq!(out.stdout, "");
+    // A container's output is its own: it still reaches standard output,
+    // while the id `run -d` prints goes to the file.
+    let out = env
+        .berth([
+            "--out",
+            "run.txt",
+            "run",
+            "--rm",
+            IMG,
+            "echo",
+            "from the container",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "from the container\n");
+    let out = env
+        .berth(["--out", "run.txt", "run", "-d", "--name", "d", IMG, "true"])
+        .ok();
+    assert_eq!(out.stdout, "");
+    let id = std::fs::read_to_string(env.join("run.txt")).unwrap();
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let out = env
+        .berth(["--noout", "run", "--rm", IMG, "echo", "still shown"])
+        .ok();
+    assert_eq!(out.stdout, "still shown\n");
+    // A runtime flag means nothing to berth: said once, then ignored.
+    let out = env
+        .berth(["--runtime-flag", "debug", "ps", "-a", "-q"])
+        .ok();
+    assert!(out.stdout.contains(&id.trim()[..12]), "{}", out.stdout);
+    assert_eq!(
+        out.stderr,
+        "WARN: --runtime-flag \"debug\" is ignored: berth runs containers itself, with no OCI runtime\n"
+    );
+}
+
+each_identity!(run_timeout_kills_the_container_when_it_is_up, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let t = Instant::now();
+    let out = env
+        .berth(["run", "--rm", "--timeout", "1", IMG, "sleep", "30"])
+        .run();
+    assert_eq!(out.code, 137, "{}", out.stderr);
+    assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(t.elapsed() < HANG_GUARD, "{:?}", t.elapsed());
+    // Detached, the monitor kills it; the record says so.
+    let id = run_detached(&env, &["--name", "t", "--timeout", "1", IMG, "sleep", "30"]);
+    let out = env.berth(["wait", &id]).ok();
+    assert_eq!(out.stdout.trim(), "137");
+    // A container that ends in time keeps its own code; 0 is no limit.
+    let out = env
+        .berth(["run", "--rm", "--timeout", "5", IMG, "sh", "-c", "exit 3"])
+        .run();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    env.berth(["run", "--rm", "--timeout", "0", IMG, "true"])
+        .ok();
+});
