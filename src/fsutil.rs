@@ -314,6 +314,18 @@ fn open_lock_file(path: &Path) -> Result<File> {
         .with_context(|| format!("opening lock file {}", path.display()))
 }
 
+/// Give `to` the permission bits and owner of the directory `from` (what
+/// a new top dir over `from` must show: overlay's merged root is its top
+/// dir). The owner is best effort: a process without the right to chown
+/// keeps its own.
+pub fn copy_root_attrs(from: &Path, to: &Path) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let m = fs::metadata(from).with_context(|| format!("reading {}", from.display()))?;
+    let _ = std::os::unix::fs::lchown(to, Some(m.uid()), Some(m.gid()));
+    fs::set_permissions(to, fs::Permissions::from_mode(m.mode() & 0o7777))
+        .with_context(|| format!("setting the mode of {}", to.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,8 @@ pub struct Unpacked {
     pub tar_size: u64,
     /// Entries in the tar (extension headers not counted).
     pub files: u64,
+    /// The tar has a `./` entry, which gave the layer root its metadata.
+    pub root_given: bool,
 }
 
 /// Read an uncompressed tar stream to EOF, materialise it in `diff_dir`

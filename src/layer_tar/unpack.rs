@@ -111,6 +111,7 @@ fn unpack_inner(
             dirs: Vec::new(),
         },
         entries: 0,
+        root_given: false,
     };
 
     // Reading (decompressing, when the caller's reader does) and hashing
@@ -153,6 +154,7 @@ fn unpack_inner(
         split,
         tree,
         entries,
+        root_given,
         ..
     } = u;
     let wctx = || format!("{layer}: writing {}", tar_split.display());
@@ -164,6 +166,7 @@ fn unpack_inner(
         diff_id,
         tar_size,
         files: entries,
+        root_given,
     })
 }
 
@@ -570,6 +573,8 @@ struct Unpacker<'o> {
     umask: Option<u32>,
     tree: Tree,
     entries: u64,
+    /// A `./` entry gave the layer root its metadata.
+    root_given: bool,
 }
 
 impl Unpacker<'_> {
@@ -893,6 +898,7 @@ impl Unpacker<'_> {
         let (pfd, name, fresh) = if rel.is_empty() {
             // `./` itself: the layer root takes the entry's metadata, as
             // with Docker.
+            self.root_given = true;
             (self.tree.root.as_raw_fd(), c".", false)
         } else {
             let pfd = self.tree.parent_fd(parent)?;

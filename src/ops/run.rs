@@ -745,7 +745,15 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             std::fs::read(zone).with_context(|| format!("--tz: reading {}", zone.display()))?;
         etc.push(("localtime", bytes));
     }
-    store.create_container(&rec, !opts.rm, dirs, &etc)?;
+    let top = match dirs {
+        [] => spec
+            .rootfs
+            .lowers
+            .first()
+            .map(|l| spec.rootfs.lower_base.join(l)),
+        _ => None,
+    };
+    store.create_container(&rec, !opts.rm, dirs, &etc, top.as_deref())?;
     drop(lock);
     super::events::container(store, "create", &rec);
     Ok((rec, spec))

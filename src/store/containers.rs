@@ -375,13 +375,16 @@ impl Store {
     /// `merged/`, and `dirs`), `files` (name, content) and the record, made in `tmp/`
     /// and renamed into place once the name is taken. Fails, naming it,
     /// if the name is taken. `durable`: flush it all (a `--rm` container
-    /// need not survive a crash). The caller holds `lock_for_container`.
+    /// need not survive a crash). `root`: the image's top layer dir,
+    /// whose mode and owner `upper/` takes (the container's `/`). The
+    /// caller holds `lock_for_container`.
     pub fn create_container(
         &self,
         rec: &ContainerRecord,
         durable: bool,
         dirs: &[&str],
         files: &[(&str, Vec<u8>)],
+        root: Option<&Path>,
     ) -> Result<PathBuf> {
         let staging = self
             .root
@@ -390,6 +393,9 @@ impl Store {
         let made = (|| -> Result<()> {
             for sub in ["upper", "work", "merged"].iter().chain(dirs) {
                 fsutil::create_dir_all(&staging.join(sub))?;
+            }
+            if let Some(r) = root {
+                fsutil::copy_root_attrs(r, &staging.join("upper"))?;
             }
             for (name, bytes) in files {
                 let p = staging.join(name);

@@ -257,6 +257,18 @@ impl Writer<'_> {
                 );
             }
         }
+        // A layer whose tar has no `./` keeps its parent's root (mode and
+        // owner), as containers/storage makes it: the image's `/` is what
+        // the last layer that says so gives it.
+        if let (Some(p), false) = (parent, unpacked.root_given) {
+            let staged = self.staging.join(p.hex()).join("diff");
+            let parent_diff = if staged.is_dir() {
+                staged
+            } else {
+                self.store.root.join("overlay").join(p.hex()).join("diff")
+            };
+            fsutil::copy_root_attrs(&parent_diff, &diff)?;
+        }
         if unpacked.diff_id != info.diff_id {
             bail!(
                 "layer {}: content does not match: its uncompressed digest is {}",

@@ -327,3 +327,58 @@ each_identity!(run_timeout_kills_the_container_when_it_is_up, |who| {
     env.berth(["run", "--rm", "--timeout", "0", IMG, "true"])
         .ok();
 });
+
+each_identity!(the_images_root_keeps_the_mode_its_layers_give_it, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // A root file system whose `/` is 0555, as a tar with a `./` entry.
+    let root = env.join("r555");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).unwrap();
+    let tar = env.join("r555.tar");
+    let st = std::process::Command::new("tar")
+        .args(["--mode=a-w", "--no-recursion", "-C"])
+        .arg(&root)
+        .args(["-cf"])
+        .arg(&tar)
+        .args([".", "./bin", "./bin/busybox", "./bin/sh"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    env.berth(["import", "-q"]).arg(&tar).arg("r555").ok();
+    let mode = |image: &str| {
+        let out = env
+            .berth([
+                "run",
+                "--rm",
+                image,
+                "/bin/busybox",
+                "stat",
+                "-c",
+                "%a",
+                "/",
+            ])
+            .ok();
+        out.stdout.trim().to_string()
+    };
+    assert_eq!(mode("r555"), "555");
+    // A later layer without `./` keeps it, as does the container's own
+    // layer.
+    let ctx = env.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM localhost/r555\nRUN [\"/bin/busybox\", \"mkdir\", \"/made\"]\n",
+    )
+    .unwrap();
+    env.berth(["build", "-q", "-t", "over", "ctx"]).ok();
+    assert_eq!(mode("over"), "555");
+    // The image it was not given to: 0755 as before.
+    let out = env
+        .berth(["run", "--rm", IMG, "stat", "-c", "%a", "/"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "755");
+});
