@@ -353,6 +353,12 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
             _ => wait_forwarding(pid, &signals)?,
         },
     };
+    // Killed by `--timeout`: -1, as conmon reports a timed-out container.
+    let code = if TIMED_OUT.load(std::sync::atomic::Ordering::SeqCst) {
+        -1
+    } else {
+        code
+    };
     drop(slirp);
     if let Network::Pasta { state_dir, .. } = &spec.network {
         // The monitor is gone: its pasta ends now.
@@ -502,6 +508,9 @@ pub(super) fn read_error_after(
     }))
 }
 
+/// Set once `--timeout` has killed the container.
+static TIMED_OUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// `--timeout`: SIGKILL `pid` once `after` has passed. Through a pidfd,
 /// so a pid reused once the container has ended is never hit; the thread
 /// inherits the monitor's blocked signals.
@@ -519,7 +528,7 @@ fn kill_after(pid: Pid, after: std::time::Duration) -> Result<()> {
         .spawn(move || {
             std::thread::sleep(after);
             // SAFETY: a pidfd we own, a signal number, no siginfo.
-            unsafe {
+            let sent = unsafe {
                 libc::syscall(
                     libc::SYS_pidfd_send_signal,
                     fd.as_raw_fd(),
@@ -528,6 +537,10 @@ fn kill_after(pid: Pid, after: std::time::Duration) -> Result<()> {
                     0,
                 )
             };
+            // Failing, the process had ended: it was not timed out.
+            if sent == 0 {
+                TIMED_OUT.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
         })
         .context("--timeout: starting its timer")?;
     Ok(())
