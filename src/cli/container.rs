@@ -291,6 +291,10 @@ pub struct RunArgs {
     /// (0: never)
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
+    /// The pid namespace: private (the default), host, or
+    /// container:NAME (another running container's)
+    #[arg(long, value_name = "MODE")]
+    pid: Option<String>,
     /// Write the container's id to this file (which must not exist)
     #[arg(long, value_name = "FILE")]
     cidfile: Option<PathBuf>,
@@ -444,6 +448,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         stop_signal: a.stop_signal.clone(),
         stop_timeout: a.stop_timeout,
         timeout: a.timeout,
+        pid: a.pid.clone(),
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,

@@ -6,7 +6,7 @@
 
 use crate::digest::Digest;
 use crate::image::config::ImageConfig;
-use crate::runtime::spec::{Mount, Network, PortMapping, Process, Rootfs, Seccomp, Spec};
+use crate::runtime::spec::{Mount, Network, PidMode, PortMapping, Process, Rootfs, Seccomp, Spec};
 use crate::runtime::userns::Identity;
 use crate::store::containers::{ContainerRecord, RestartPolicy};
 use crate::store::{Store, StorePaths};
@@ -89,6 +89,8 @@ pub struct RunOptions {
     pub stop_timeout: Option<u64>,
     /// `--timeout` (seconds; 0 is none): the container is killed then.
     pub timeout: Option<u64>,
+    /// `--pid`: `private` (the default), `host` or `container:NAME`.
+    pub pid: Option<String>,
     /// `--cidfile`: where to write the id (a new file).
     pub cidfile: Option<PathBuf>,
     /// `--replace`: remove a container of the same name first.
@@ -165,6 +167,32 @@ pub fn start_with(
     hint: &mut dyn FnMut(&str),
     out: crate::runtime::container::Output,
 ) -> Result<i32> {
+    // `--pid container:NAME`: that container's pid 1 of now.
+    let pid_refreshed;
+    let spec = match &spec.pid {
+        PidMode::Container { id, .. } => {
+            let other = store.find_container(id)?;
+            let Some((pid, _)) = store.container_pid1(&other) else {
+                if rm {
+                    let _ = store.remove_container(&rec);
+                }
+                bail!(
+                    "--pid container:{}: container {} is not running",
+                    other.name,
+                    other.name
+                );
+            };
+            pid_refreshed = Spec {
+                pid: PidMode::Container {
+                    id: id.clone(),
+                    pid,
+                },
+                ..spec.clone()
+            };
+            &pid_refreshed
+        }
+        _ => spec,
+    };
     // `--network container:NAME`: that container's pid 1 of now.
     let refreshed;
     let spec = match &spec.network {
@@ -723,6 +751,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         shm_size: kernel.shm_size,
         sysctls: kernel.sysctls,
         timeout: opts.timeout.filter(|&t| t > 0),
+        pid: pid_mode(store, opts.pid.as_deref())?,
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
@@ -757,6 +786,25 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     drop(lock);
     super::events::container(store, "create", &rec);
     Ok((rec, spec))
+}
+
+/// `--pid`: `private` or nothing (a pid namespace of its own), `host`,
+/// or `container:NAME` (which must run).
+fn pid_mode(store: &Store, given: Option<&str>) -> Result<PidMode> {
+    match given {
+        None | Some("") | Some("private") => Ok(PidMode::Private),
+        Some("host") => Ok(PidMode::Host),
+        Some(g) => match g.strip_prefix("container:") {
+            Some("") | None => bail!("--pid {g:?}: expected private, host or container:NAME"),
+            Some(name) => {
+                let other = store.find_container(name)?;
+                let Some((pid, _)) = store.container_pid1(&other) else {
+                    bail!("--pid {g}: container {} is not running", other.name);
+                };
+                Ok(PidMode::Container { id: other.id, pid })
+            }
+        },
+    }
 }
 
 /// The container's configuration as `commit` keeps it (Docker's and

@@ -48,7 +48,7 @@
 //! socket is close-on-exec, so end-of-file without a message means the
 //! container's program is running.
 
-use super::spec::{Network, Spec};
+use super::spec::{Network, PidMode, Spec};
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sched::{unshare, CloneFlags};
@@ -690,9 +690,17 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         ),
         _ => None,
     };
-    let owner = match &spec.network {
-        Network::Bridge(b) => b.infra_pid,
-        Network::Container { pid, .. } => *pid,
+    let joined_pid = match &spec.pid {
+        PidMode::Container { pid, id } => Some(
+            std::fs::File::open(format!("/proc/{pid}/ns/pid"))
+                .with_context(|| format!("--pid: container {id} is not running"))?,
+        ),
+        _ => None,
+    };
+    let owner = match (&spec.network, &spec.pid) {
+        (Network::Bridge(b), _) => b.infra_pid,
+        (Network::Container { pid, .. }, _) => *pid,
+        (_, PidMode::Container { pid, .. }) => *pid,
         _ => 0,
     };
     if spec.user_namespace && !spec.waits_for_berth_to_map() {
@@ -732,8 +740,17 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     if !listeners.is_empty() {
         fork_port_relay(listeners, sock.as_raw_fd())?;
     }
-    unshare(CloneFlags::CLONE_NEWPID)
-        .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?;
+    match &joined_pid {
+        Some(ns) => nix::sched::setns(ns, CloneFlags::CLONE_NEWPID).map_err(|e| {
+            anyhow!(
+                "--pid: joining the pid namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
+                e.desc()
+            )
+        })?,
+        None if spec.pid == PidMode::Host => {}
+        None => unshare(CloneFlags::CLONE_NEWPID)
+            .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?,
+    }
     let signals = forwarded_and_chld();
     signals.thread_block().context("blocking signals")?;
     // SAFETY: this process has a single thread (it was just exec'd and

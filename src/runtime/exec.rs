@@ -52,10 +52,18 @@ pub struct ExecSpec {
     /// The container has a network namespace of its own (not `--network
     /// host`).
     pub network_namespace: bool,
+    /// The container has a pid namespace other than the host's (not
+    /// `--pid host`).
+    #[serde(default = "yes")]
+    pub pid_namespace: bool,
     pub process: Process,
     /// `exec -d`: the helper outlives berth and waits for the program.
     #[serde(default)]
     pub detached: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of
@@ -314,8 +322,10 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     // process is in already is an error (the user namespace as root, the
     // network namespace with --network host). The kernel applies the user
     // namespace first, and checks the others with its capabilities.
-    let mut flags =
-        libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+    let mut flags = libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+    if spec.pid_namespace {
+        flags |= libc::CLONE_NEWPID;
+    }
     // A container started inside `berth unshare` has the user namespace
     // this process is in (if it is in there too).
     if spec.user_namespace && !same_user_namespace(spec.pid1) {

@@ -13,7 +13,7 @@
 //! berth create files or mount on the host (the symlink-exchange attacks
 //! of CVE-2021-30465 and CVE-2019-19921 in runc).
 
-use super::spec::{Mount, Propagation, Spec};
+use super::spec::{Mount, PidMode, Propagation, Spec};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::ffi::CString;
@@ -189,14 +189,28 @@ pub fn setup(spec: &Spec) -> Result<()> {
 
     let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     let t = ensure(&root, "/proc", true)?;
-    mnt(
+    let proc_mounted = mnt(
         Some(Path::new("proc")),
         &fd_path(&t),
         Some("proc"),
         nosuid_nodev_noexec,
         None,
         "/proc",
-    )?;
+    );
+    match proc_mounted {
+        // The host's pid namespace belongs to the host's user namespace:
+        // a rootless container cannot mount a proc of it, and binds the
+        // host's `/proc` (masked as any).
+        Err(_) if spec.pid == PidMode::Host => mnt(
+            Some(Path::new("/proc")),
+            &fd_path(&t),
+            None,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None,
+            "/proc",
+        )?,
+        r => r?,
+    }
     write_sysctls(&root, &spec.sysctls)?;
     mount_dev(&root, spec)?;
     let t = ensure(&root, "/sys", true)?;

@@ -52,6 +52,28 @@ pub struct Spec {
     /// `--timeout`: seconds pid 1 may run before the monitor kills it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
+    /// `--pid`: the container's pid namespace.
+    #[serde(default, skip_serializing_if = "PidMode::is_private")]
+    pub pid: PidMode,
+}
+
+/// The container's pid namespace (`--pid`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+pub enum PidMode {
+    /// One of its own, where its program is pid 1.
+    #[default]
+    Private,
+    /// The host's (`--pid host`).
+    Host,
+    /// Another container's (`--pid container:NAME`); `pid` is that
+    /// container's pid 1 when this one starts.
+    Container { id: String, pid: i32 },
+}
+
+impl PidMode {
+    pub fn is_private(&self) -> bool {
+        *self == PidMode::Private
+    }
 }
 
 /// The sysctls that belong to a namespace of the container, as Docker
@@ -99,9 +121,11 @@ impl Spec {
 impl Spec {
     /// Whether a container with a user namespace gets a new one, which
     /// berth maps; else it joins the user namespace that owns the
-    /// network namespace it uses (berth's bridges, another container's).
+    /// network namespace it uses (berth's bridges, another container's),
+    /// or the pid namespace it shares.
     pub fn waits_for_berth_to_map(&self) -> bool {
         !matches!(self.network, Network::Bridge(_) | Network::Container { .. })
+            && !matches!(self.pid, PidMode::Container { .. })
     }
 }
 

@@ -384,3 +384,48 @@ each_identity!(the_images_root_keeps_the_mode_its_layers_give_it, |who| {
         .ok();
     assert_eq!(out.stdout.trim(), "755");
 });
+
+each_identity!(pid_host_and_pid_container_share_a_pid_namespace, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let sh = |args: &[&str], script: &str| {
+        let mut all: Vec<&str> = vec!["run", "--rm"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[IMG, "sh", "-c", script]);
+        env.berth(all).ok().stdout.trim().to_string()
+    };
+    // Its own: the program is pid 1.
+    assert_eq!(sh(&[], "echo $$"), "1");
+    // The host's: the host's pid 1 shows as it is.
+    let init = std::fs::read_to_string("/proc/1/comm").unwrap();
+    assert_ne!(sh(&["--pid", "host"], "echo $$"), "1");
+    assert_eq!(
+        sh(&["--pid", "host"], "cat /proc/1/comm"),
+        init.trim(),
+        "{who:?}"
+    );
+    let id = run_detached(
+        &env,
+        &["--name", "hostpid", "--pid", "host", IMG, "sleep", "300"],
+    );
+    let out = env.berth(["exec", &id, "sh", "-c", "echo $$"]).ok();
+    assert_ne!(out.stdout.trim(), "1");
+    // Another container's: its pid 1 is ours to see.
+    run_detached(&env, &["--name", "p1", IMG, "sleep", "301"]);
+    assert_eq!(
+        sh(
+            &["--pid", "container:p1"],
+            "cat /proc/1/cmdline | tr '\\0' ' '"
+        ),
+        "sleep 301"
+    );
+    let err = env
+        .berth(["run", "--rm", "--pid", "bogus", IMG, "true"])
+        .fails(125)
+        .stderr;
+    assert!(err.contains("--pid \"bogus\""), "{err}");
+    env.berth(["run", "--rm", "--pid", "container:nosuch", IMG, "true"])
+        .fails(125);
+});
