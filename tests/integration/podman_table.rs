@@ -580,6 +580,69 @@ fn cp_matches_podman() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+#[test]
+fn logs_run_flags_save_and_load_match_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let env = both_with_image();
+    let _c = ContainerCleanup(&env);
+    let run: &[&str] = &[
+        "run",
+        "--name",
+        "lg",
+        "--network",
+        "none",
+        IMG,
+        "sh",
+        "-c",
+        // Apart in time: two pipes read at once may be logged in either
+        // order.
+        "echo one; sleep 1; echo two >&2; sleep 1; echo three",
+    ];
+    env.berth(run).ok();
+    podman(&env).args(run).ok();
+    let timeout: &[&str] = &[
+        "run", "--rm", "--network", "none", "--timeout", "1", IMG, "sleep", "10",
+    ];
+    check(
+        &env,
+        &[
+            // logs: the container's standard output, its last lines
+            // counted over both streams.
+            Case::Same(&["logs", "lg"]),
+            Case::Same(&["logs", "--tail", "1", "lg"]),
+            Case::Same(&["logs", "--tail", "2", "lg"]),
+            Case::Same(&["logs", "--tail", "0", "lg"]),
+            Case::Code(&["logs", "nosuch"], 125),
+            // run flags added for Podman's users.
+            Case::Code(timeout, 255),
+            Case::Same(&[
+                "run", "--rm", "--network", "none", "--pid", "host", IMG, "cat", "/proc/1/comm",
+            ]),
+            Case::Code(&["run", "--rm", "--network", "none", "--pid", "bogus", IMG, "true"], 125),
+            Case::Code(&["diff"], 125),
+            Case::Code(&["diff", "-l", "lg"], 125),
+            // save and load.
+            Case::Code(&["save", "-o", "x.tar", "localhost/nosuch:1"], 125),
+            Case::Code(&["load", "-i", "nosuch.tar"], 125),
+            Case::Code(
+                &["save", "--uncompressed", "--format", "oci-archive", "-o", "o.tar", IMG],
+                0,
+            ),
+            Case::Code(&["load", "-q", "-i", "o.tar"], 0),
+            Case::Same(&["images", "--format", "{{.Repository}}:{{.Tag}}", IMG]),
+        ],
+    );
+    // Each loads the other's docker-archive. (Podman refuses to write one
+    // over an existing file, which berth replaces: a deliberate
+    // difference.)
+    env.berth(["save", "-q", "-o", "b.tar", IMG]).ok();
+    podman(&env).args(["save", "-q", "-o", "p.tar", IMG]).ok();
+    env.berth(["load", "-q", "-i", "p.tar"]).ok();
+    podman(&env).args(["load", "-q", "-i", "b.tar"]).ok();
+}
+
 /// A tar's entries as `name kind+mode uid:gid content` (no times, no
 /// owner names, no trailing `/` on directories: the two tools write
 /// those differently).
