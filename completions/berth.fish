@@ -797,6 +797,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l security-opt -d 'Sec
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -870,6 +871,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l security-opt -d '
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1273,6 +1275,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1346,6 +1349,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal that stops the container (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r

@@ -581,6 +581,146 @@ fn cp_matches_podman() {
 }
 
 #[test]
+fn build_group_matches_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let env = both_with_image();
+    let _c = ContainerCleanup(&env);
+    std::fs::create_dir_all(env.join("ctx")).unwrap();
+    std::fs::write(env.join("ctx/data"), "data\n").unwrap();
+    std::fs::write(
+        env.join("ctx/Dockerfile"),
+        format!(
+            "FROM {IMG}\nENV A=1\nLABEL x=y\nCOPY data /data\nRUN echo hi > /f && rm /data\nWORKDIR /srv\nCMD [\"sh\"]\n"
+        ),
+    )
+    .unwrap();
+    check(
+        &env,
+        &[
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "-t",
+                    "localhost/bt:1",
+                    "ctx",
+                ],
+                0,
+            ),
+            Case::Same(&[
+                "inspect",
+                "--format",
+                // Not the layer count: WORKDIR of a missing dir is a layer
+                // in berth, as in BuildKit (docs/podman-differences.md).
+                "{{.Config.Env}} {{.Config.Labels.x}} {{.Config.Cmd}} {{.Config.WorkingDir}}",
+                "localhost/bt:1",
+            ]),
+            Case::Code(&["build", "nosuchdir"], 125),
+            Case::Code(&["build", "-f", "nosuch", "ctx"], 125),
+            // The image format (`--format`), Podman's meaning.
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "--format",
+                    "docker",
+                    "-t",
+                    "localhost/bt:2",
+                    "ctx",
+                ],
+                0,
+            ),
+            Case::Same(&["inspect", "--format", "{{.ManifestType}}", "localhost/bt:2"]),
+            Case::Code(&["build", "--format", "nosuch", "ctx"], 125),
+            // The layers the build adds become one; or the whole image.
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "--squash",
+                    "-t",
+                    "localhost/bt:3",
+                    "ctx",
+                ],
+                0,
+            ),
+            Case::Same(&[
+                "inspect",
+                "--format",
+                "{{len .RootFS.Layers}}",
+                "localhost/bt:3",
+            ]),
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "--squash-all",
+                    "-t",
+                    "localhost/bt:4",
+                    "ctx",
+                ],
+                0,
+            ),
+            Case::Same(&[
+                "inspect",
+                "--format",
+                "{{len .RootFS.Layers}}",
+                "localhost/bt:4",
+            ]),
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "--layers=false",
+                    "-t",
+                    "localhost/bt:5",
+                    "ctx",
+                ],
+                0,
+            ),
+            Case::Same(&[
+                "inspect",
+                "--format",
+                "{{len .RootFS.Layers}}",
+                "localhost/bt:5",
+            ]),
+            Case::Code(
+                &[
+                    "build",
+                    "-q",
+                    "--network",
+                    "none",
+                    "--timestamp",
+                    "0",
+                    "-t",
+                    "localhost/bt:6",
+                    "ctx",
+                ],
+                0,
+            ),
+        ],
+    );
+    // podman 4.3 takes --timestamp 0 from its cache (the image of the
+    // first build); berth gives the image that time.
+    let out = env
+        .berth(["inspect", "--format", "{{.Created}}", "localhost/bt:6"])
+        .ok();
+    assert!(out.stdout.starts_with("1970-01-01"), "{}", out.stdout);
+}
+
+#[test]
 fn logs_run_flags_save_and_load_match_podman() {
     if !is_root() {
         return skip("podman runs as root here");
@@ -603,7 +743,15 @@ fn logs_run_flags_save_and_load_match_podman() {
     env.berth(run).ok();
     podman(&env).args(run).ok();
     let timeout: &[&str] = &[
-        "run", "--rm", "--network", "none", "--timeout", "1", IMG, "sleep", "10",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--timeout",
+        "1",
+        IMG,
+        "sleep",
+        "10",
     ];
     check(
         &env,
@@ -618,16 +766,44 @@ fn logs_run_flags_save_and_load_match_podman() {
             // run flags added for Podman's users.
             Case::Code(timeout, 255),
             Case::Same(&[
-                "run", "--rm", "--network", "none", "--pid", "host", IMG, "cat", "/proc/1/comm",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--pid",
+                "host",
+                IMG,
+                "cat",
+                "/proc/1/comm",
             ]),
-            Case::Code(&["run", "--rm", "--network", "none", "--pid", "bogus", IMG, "true"], 125),
+            Case::Code(
+                &[
+                    "run",
+                    "--rm",
+                    "--network",
+                    "none",
+                    "--pid",
+                    "bogus",
+                    IMG,
+                    "true",
+                ],
+                125,
+            ),
             Case::Code(&["diff"], 125),
             Case::Code(&["diff", "-l", "lg"], 125),
             // save and load.
             Case::Code(&["save", "-o", "x.tar", "localhost/nosuch:1"], 125),
             Case::Code(&["load", "-i", "nosuch.tar"], 125),
             Case::Code(
-                &["save", "--uncompressed", "--format", "oci-archive", "-o", "o.tar", IMG],
+                &[
+                    "save",
+                    "--uncompressed",
+                    "--format",
+                    "oci-archive",
+                    "-o",
+                    "o.tar",
+                    IMG,
+                ],
                 0,
             ),
             Case::Code(&["load", "-q", "-i", "o.tar"], 0),
