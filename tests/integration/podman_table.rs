@@ -580,6 +580,69 @@ fn cp_matches_podman() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// A command line made at run time, for a `Case` (a test's few bytes).
+fn leak(args: &[&str]) -> &'static [&'static str] {
+    let v: Vec<&'static str> = args
+        .iter()
+        .map(|a| &*Box::leak(a.to_string().into_boxed_str()))
+        .collect();
+    Box::leak(v.into_boxed_slice())
+}
+
+#[test]
+fn pull_and_push_match_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let env = both_with_image();
+    let host = reg.host();
+    let at = |repo: &str| format!("{host}/{repo}");
+    let tls = "--tls-verify=false";
+    check(
+        &env,
+        &[
+            Case::Code(leak(&["push", "-q", tls, IMG, &at("tbl/a:1")]), 0),
+            Case::Code(
+                leak(&["push", "-q", tls, "--format", "v2s2", IMG, &at("tbl/b:1")]),
+                0,
+            ),
+            Case::Code(leak(&["pull", "-q", tls, &at("tbl/a:1")]), 0),
+            Case::Code(leak(&["pull", "-q", tls, &at("tbl/b:1")]), 0),
+            Case::Same(leak(&[
+                "inspect",
+                "--format",
+                "{{.Labels.tier}}",
+                &at("tbl/a:1"),
+            ])),
+            // What cannot be done: 125 both.
+            Case::Code(leak(&["pull", "-q", tls, &at("tbl/a:nosuch")]), 125),
+            Case::Code(leak(&["pull", "-q", tls, &at("tbl/UPPER:1")]), 125),
+            Case::Code(
+                leak(&["push", "-q", tls, "localhost/nosuch:1", &at("tbl/c:1")]),
+                125,
+            ),
+            Case::Code(leak(&["push", "-q", tls, IMG, "127.0.0.1:1/tbl/d:1"]), 125),
+        ],
+    );
+    // Into an empty store, the format pushed is the format pulled. (Into
+    // one that has the image already, berth keeps the manifest it has:
+    // one image id, one manifest; see docs/podman-differences.md.)
+    let fresh = TestEnv::new();
+    check(
+        &fresh,
+        &[
+            Case::Code(leak(&["pull", "-q", tls, &at("tbl/b:1")]), 0),
+            Case::Same(leak(&[
+                "inspect",
+                "--format",
+                "{{.ManifestType}}",
+                &at("tbl/b:1"),
+            ])),
+        ],
+    );
+}
+
 #[test]
 fn build_group_matches_podman() {
     if !is_root() {
