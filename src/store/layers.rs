@@ -171,7 +171,9 @@ impl Writer<'_> {
             if let Some((_, e)) = errors.into_iter().next() {
                 return Err(e);
             }
-            self.commit_layers(staged.into_inner().unwrap_or_else(|p| p.into_inner()))?;
+            let staged = staged.into_inner().unwrap_or_else(|p| p.into_inner());
+            self.inherit_roots(&staged, &missing, &chains)?;
+            self.commit_layers(staged)?;
         }
         chains.iter().map(|(c, _)| store.layer(c)).collect()
     }
@@ -185,6 +187,37 @@ impl Writer<'_> {
             },
             chown: self.owners != Owners::User,
         }
+    }
+
+    /// A layer whose tar has no `./` takes its parent's root (mode and
+    /// owner), as containers/storage makes it: the image's `/` is what
+    /// the last layer that says so gives it. Bottom up, once every layer
+    /// is extracted (the workers finish in any order), so a parent's root
+    /// is final when its child copies it.
+    fn inherit_roots(
+        &self,
+        staged: &[Staged],
+        missing: &[usize],
+        chains: &[(Digest, Option<Digest>)],
+    ) -> Result<()> {
+        for &i in missing {
+            let (chain, parent) = &chains[i];
+            let Some(parent) = parent else {
+                continue;
+            };
+            let Some(layer) = staged.iter().find(|l| &l.chain == chain) else {
+                continue;
+            };
+            if layer.root_given {
+                continue;
+            }
+            let from = match staged.iter().find(|l| &l.chain == parent) {
+                Some(p) => p.stage.join("diff"),
+                None => self.store.layer_dir(parent).join("diff"),
+            };
+            fsutil::copy_root_attrs(&from, &layer.stage.join("diff"))?;
+        }
+        Ok(())
     }
 
     /// Make the staged layers durable with one syncfs (not one per layer:
@@ -257,18 +290,6 @@ impl Writer<'_> {
                 );
             }
         }
-        // A layer whose tar has no `./` keeps its parent's root (mode and
-        // owner), as containers/storage makes it: the image's `/` is what
-        // the last layer that says so gives it.
-        if let (Some(p), false) = (parent, unpacked.root_given) {
-            let staged = self.staging.join(p.hex()).join("diff");
-            let parent_diff = if staged.is_dir() {
-                staged
-            } else {
-                self.store.root.join("overlay").join(p.hex()).join("diff")
-            };
-            fsutil::copy_root_attrs(&parent_diff, &diff)?;
-        }
         if unpacked.diff_id != info.diff_id {
             bail!(
                 "layer {}: content does not match: its uncompressed digest is {}",
@@ -300,6 +321,7 @@ impl Writer<'_> {
             _lock: lock,
             stage,
             chain: chain.clone(),
+            root_given: unpacked.root_given,
         })
     }
 }
@@ -309,6 +331,8 @@ struct Staged {
     _lock: FileLock,
     stage: std::path::PathBuf,
     chain: Digest,
+    /// Its tar had a `./` entry.
+    root_given: bool,
 }
 
 /// An image of the store, readable as an [`Image`]: its layer tars are
