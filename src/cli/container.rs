@@ -1283,7 +1283,7 @@ pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
     let values: Vec<Value> = list.iter().map(inspect_json).collect();
     match a.format.as_deref() {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&values)?)?,
-        Some(f) => output::print_each(f, &values)?,
+        Some(f) => output::print_inspected(f, &values)?,
     }
     Ok(0)
 }

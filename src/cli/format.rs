@@ -1423,6 +1423,23 @@ impl Exec<'_> {
 
     fn fields(&self, mut v: Value, chain: &[String], pos: usize) -> Result<Value, FormatError> {
         for name in chain {
+            if let Some(t) = as_time(&v) {
+                v = match name.as_str() {
+                    "Unix" => match t {
+                        crate::image::time::GO_ZERO => {
+                            Value::from(crate::image::time::GO_ZERO_UNIX)
+                        }
+                        t => crate::image::time::parse_rfc3339(t).map_or(Value::Null, Value::from),
+                    },
+                    _ => {
+                        return Err(self.err(
+                            pos,
+                            format!("can't evaluate field {name} in type time.Time"),
+                        ))
+                    }
+                };
+                continue;
+            }
             v = match v {
                 Value::Object(mut m) => match m.remove(name) {
                     Some(x) => x,
@@ -1784,6 +1801,7 @@ fn integral_floats(v: &Value) -> Value {
             _ => v.clone(),
         },
         Value::Array(a) => Value::Array(a.iter().map(integral_floats).collect()),
+        Value::Object(_) if as_time(v).is_some() => Value::from(as_time(v).unwrap_or_default()),
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, x)| (k.clone(), integral_floats(x)))
@@ -1808,6 +1826,7 @@ fn go_type(v: &Value) -> &'static str {
         },
         Value::String(_) => "string",
         Value::Array(_) => "[]interface {}",
+        Value::Object(_) if as_time(v).is_some() => "time.Time",
         Value::Object(_) => "map[string]interface {}",
     }
 }
@@ -1828,6 +1847,7 @@ fn go_print(v: &Value) -> String {
             let parts: Vec<String> = a.iter().map(go_print).collect();
             format!("[{}]", parts.join(" "))
         }
+        Value::Object(_) if as_time(v).is_some() => go_time(as_time(v).unwrap_or_default()),
         Value::Object(m) => {
             let parts: Vec<String> = sorted(m.clone())
                 .iter()
@@ -1836,6 +1856,62 @@ fn go_print(v: &Value) -> String {
             format!("map[{}]", parts.join(" "))
         }
     }
+}
+
+/// The key of a one-key object that stands for a Go `time.Time` (see
+/// [`mark_times`]); its value is the RFC 3339 text.
+const TIME: &str = "\u{1}time";
+
+/// Mark the strings at the key chains `paths` of `doc` as Go times, as
+/// the fields of Podman's structs are: a template prints one as Go prints
+/// a `time.Time` (`2024-05-01 10:00:00.5 +0000 UTC`), `.Unix` gives its
+/// seconds, and `json` prints the RFC 3339 text again.
+pub fn mark_times(doc: &mut Value, paths: &[&[&str]]) {
+    for path in paths {
+        let pointer: String = path.iter().map(|k| format!("/{k}")).collect();
+        if let Some(at) = doc.pointer_mut(&pointer) {
+            if let Value::String(s) = at {
+                let text = std::mem::take(s);
+                *at = serde_json::json!({ TIME: text });
+            }
+        }
+    }
+}
+
+/// The RFC 3339 text of a value [`mark_times`] marked.
+fn as_time(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(m) if m.len() == 1 => m.get(TIME).and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// An RFC 3339 time as Go's `time.Time.String` prints it: `2006-01-02
+/// 15:04:05.999999999 -0700 MST`, the fraction without trailing zeros,
+/// UTC named so; a text it cannot read is printed as it is.
+fn go_time(s: &str) -> String {
+    let Some((date, rest)) = s.split_once('T') else {
+        return s.to_string();
+    };
+    let Some(i) = rest.find(['Z', '+', '-']) else {
+        return s.to_string();
+    };
+    let (clock, zone) = rest.split_at(i);
+    let clock = match clock.split_once('.') {
+        Some((hms, frac)) if !frac.trim_end_matches('0').is_empty() => {
+            format!("{hms}.{}", frac.trim_end_matches('0'))
+        }
+        Some((hms, _)) => hms.to_string(),
+        None => clock.to_string(),
+    };
+    let zone = match zone {
+        "Z" => "+0000 UTC".to_string(),
+        z => {
+            let z = z.replace(':', "");
+            format!("{z} {z}")
+        }
+    };
+    format!("{date} {clock} {zone}")
 }
 
 /// A float as `%v` shows it: one that holds an integer prints as one (Go
@@ -2038,6 +2114,9 @@ fn fmt_verb(verb: char, v: &Value, spec: &Spec) -> String {
         // The value's type, as Go names the types JSON decodes to.
         return spec.pad(go_type(v).to_string());
     }
+    if let Some(t) = as_time(v) {
+        return fmt_verb(verb, &Value::String(go_time(t)), spec);
+    }
     match v {
         // Go formats lists and maps element by element with the same verb.
         Value::Array(a) => {
@@ -2148,6 +2227,30 @@ fn fmt_int(i: i128, radix: u32, upper: bool, spec: &Spec) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn go_times_print_as_go_prints_them() {
+        let mut doc = json!({"Created": "2024-05-01T10:00:00.500Z", "State": {"StartedAt": "0001-01-01T00:00:00Z", "FinishedAt": "2024-05-01T12:00:00+02:00"}});
+        mark_times(
+            &mut doc,
+            &[
+                &["Created"],
+                &["State", "StartedAt"],
+                &["State", "FinishedAt"],
+                &["Nope"],
+            ],
+        );
+        let t = Template::parse(
+            "{{.Created}}|{{.State.StartedAt}}|{{.State.FinishedAt}}|{{json .Created}}|{{.Created.Unix}}|{{.State.StartedAt.Unix}}|{{printf \"%T\" .Created}}",
+        )
+        .unwrap();
+        assert_eq!(
+            t.render(&doc).unwrap(),
+            "2024-05-01 10:00:00.5 +0000 UTC|0001-01-01 00:00:00 +0000 UTC|2024-05-01 12:00:00 +0200 +0200|\"2024-05-01T10:00:00.500Z\"|1714557600|-62135596800|time.Time\n"
+        );
+        let bad = Template::parse("{{.Created.Year}}").unwrap();
+        assert!(bad.render(&doc).is_err());
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -448,17 +448,7 @@ fn image_inspect(paths: &StorePaths, a: &ImageInspectArgs) -> Result<i32> {
 fn print_inspected(docs: &[serde_json::Value], format: Option<&str>) -> Result<i32> {
     match format {
         None | Some("json") => output::println(&serde_json::to_string_pretty(&docs)?)?,
-        Some(f) => {
-            let t = tmpl::Template::parse(f)?;
-            let mut out = String::new();
-            for d in docs {
-                out.push_str(&t.render(d)?);
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            output::print(&out)?;
-        }
+        Some(f) => output::print_inspected(f, docs)?,
     }
     Ok(0)
 }

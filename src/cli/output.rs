@@ -271,6 +271,27 @@ pub fn print_each(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()
     Ok(print(&text)?)
 }
 
+/// `inspect --format` of images and containers: the fields Podman holds
+/// as `time.Time` print as Go prints them (see
+/// [`super::format::mark_times`]); otherwise as [`print_each`].
+pub fn print_inspected(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()> {
+    const TIMES: &[&[&str]] = &[
+        &["Created"],
+        &["State", "StartedAt"],
+        &["State", "FinishedAt"],
+        &["Metadata", "LastTagTime"],
+    ];
+    let docs: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            super::format::mark_times(&mut d, TIMES);
+            d
+        })
+        .collect();
+    print_each(format, &docs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,6 +167,16 @@ fn images_group_matches_podman() {
             Same(&["images", "--format", "table {{.Repository}}\t{{.Tag}}\t{{.ID}}"]),
             Same(&["images", "--noheading"]),
             Same(&["images", "-q", IMG]),
+            // A time.Time field prints as Go prints one; json and .Unix
+            // as Podman gives them.
+            Same(&[
+                "image",
+                "inspect",
+                "--format",
+                "{{.Created}}|{{json .Created}}|{{.Created.Unix}}|{{printf \"%s\" .Created}}",
+                IMG,
+            ]),
+            Same(&["inspect", "--format", "{{.Created}}", IMG]),
             Same(&[
                 "image",
                 "inspect",
