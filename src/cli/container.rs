@@ -1281,10 +1281,7 @@ pub struct InspectArgs {
 pub fn inspect(paths: &StorePaths, a: &InspectArgs) -> Result<i32> {
     let list = ops::containers::inspect(paths, &a.containers)?;
     let values: Vec<Value> = list.iter().map(inspect_json).collect();
-    match a.format.as_deref() {
-        None | Some("json") => output::println(&serde_json::to_string_pretty(&values)?)?,
-        Some(f) => output::print_inspected(f, &values)?,
-    }
+    output::print_inspected(a.format.as_deref(), &values)?;
     Ok(0)
 }
 

@@ -444,12 +444,8 @@ fn image_inspect(paths: &StorePaths, a: &ImageInspectArgs) -> Result<i32> {
     print_inspected(&docs, a.format.as_deref())
 }
 
-/// A JSON array, or the template rendered for each object, one per line.
 fn print_inspected(docs: &[serde_json::Value], format: Option<&str>) -> Result<i32> {
-    match format {
-        None | Some("json") => output::println(&serde_json::to_string_pretty(&docs)?)?,
-        Some(f) => output::print_inspected(f, docs)?,
-    }
+    output::print_inspected(format, docs)?;
     Ok(0)
 }
 

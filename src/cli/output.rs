@@ -271,10 +271,15 @@ pub fn print_each(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()
     Ok(print(&text)?)
 }
 
-/// `inspect --format` of images and containers: the fields Podman holds
-/// as `time.Time` print as Go prints them (see
-/// [`super::format::mark_times`]); otherwise as [`print_each`].
-pub fn print_inspected(format: &str, docs: &[serde_json::Value]) -> anyhow::Result<()> {
+/// `inspect` of images and containers: a JSON array (no format, or
+/// `json`), or the template rendered for each, where the fields Podman
+/// holds as `time.Time` print as Go prints them (see
+/// [`super::format::mark_times`]).
+pub fn print_inspected(format: Option<&str>, docs: &[serde_json::Value]) -> anyhow::Result<()> {
+    let format = match format {
+        None | Some("json") => return Ok(println(&serde_json::to_string_pretty(docs)?)?),
+        Some(f) => f,
+    };
     const TIMES: &[&[&str]] = &[
         &["Created"],
         &["State", "StartedAt"],

@@ -201,12 +201,13 @@ fn fetched_context(opts: &BuildOptions, staging: &Path) -> Result<BuildOptions> 
             &mut std::io::stdin().lock(),
             &crate::registry::ClientOptions::default(),
         )?;
+        let fetched = !matches!(source, Source::Dir(_));
         if let Some(f) = &out.dockerfile {
-            if got.fetched && f.is_relative() && f.as_os_str() != "-" {
-                out.dockerfile = Some(got.dir.join(f));
+            if fetched && f.is_relative() && f.as_os_str() != "-" {
+                out.dockerfile = Some(got.join(f));
             }
         }
-        out.context = got.dir;
+        out.context = got;
     }
     check_context(&out)?;
     Ok(out)

@@ -98,33 +98,18 @@ fn shown_url(url: &str) -> String {
     }
 }
 
-/// A context ready to build from.
-#[derive(Debug)]
-pub struct Fetched {
-    /// The context directory.
-    pub dir: PathBuf,
-    /// Whether `dir` was made from something fetched (a `-f` that is
-    /// relative is then taken inside it, as Docker does).
-    pub fetched: bool,
-}
-
 /// Make `source` a directory: a `Dir` is used as it is; anything else is
 /// fetched into `staging` (a fresh dir of the store's). `stdin` is read
-/// for `Source::Stdin`.
+/// for `Source::Stdin`. Returns the context directory.
 pub fn fetch(
     source: &Source,
     staging: &Path,
     stdin: &mut dyn Read,
     opts: &ClientOptions,
-) -> Result<Fetched> {
+) -> Result<PathBuf> {
     let dir = staging.join("context");
     match source {
-        Source::Dir(d) => {
-            return Ok(Fetched {
-                dir: d.clone(),
-                fetched: false,
-            })
-        }
+        Source::Dir(d) => return Ok(d.clone()),
         Source::Stdin => unpack_or_dockerfile(stdin, staging, &dir, "standard input")?,
         Source::Url(u) => {
             let body = registry::client::get_url(u, opts)?;
@@ -143,12 +128,7 @@ pub fn fetch(
                     .ok()
                     .filter(|p| p.starts_with(dir.canonicalize().unwrap_or_default()));
                 match inside {
-                    Some(p) if p.is_dir() => {
-                        return Ok(Fetched {
-                            dir: p,
-                            fetched: true,
-                        })
-                    }
+                    Some(p) if p.is_dir() => return Ok(p),
                     _ => bail!(
                         "build context {}: no directory {s:?} in the repository",
                         shown_url(url)
@@ -157,7 +137,7 @@ pub fn fetch(
             }
         }
     }
-    Ok(Fetched { dir, fetched: true })
+    Ok(dir)
 }
 
 /// Copy `r` to a file, then: a tar (plain or compressed) is unpacked

@@ -167,58 +167,25 @@ pub fn start_with(
     hint: &mut dyn FnMut(&str),
     out: crate::runtime::container::Output,
 ) -> Result<i32> {
-    // `--pid container:NAME`: that container's pid 1 of now.
-    let pid_refreshed;
-    let spec = match &spec.pid {
-        PidMode::Container { id, .. } => {
-            let other = store.find_container(id)?;
-            let Some((pid, _)) = store.container_pid1(&other) else {
-                if rm {
-                    let _ = store.remove_container(&rec);
-                }
-                bail!(
-                    "--pid container:{}: container {} is not running",
-                    other.name,
-                    other.name
-                );
-            };
-            pid_refreshed = Spec {
-                pid: PidMode::Container {
-                    id: id.clone(),
-                    pid,
-                },
-                ..spec.clone()
-            };
-            &pid_refreshed
+    // `--pid container:` and `--network container:`: the other
+    // container's pid 1 of now.
+    let mut refreshed = spec.clone();
+    let found = (|| -> Result<()> {
+        if let PidMode::Container { id, pid } = &mut refreshed.pid {
+            (_, *pid) = running_pid1(store, id, "--pid")?;
         }
-        _ => spec,
-    };
-    // `--network container:NAME`: that container's pid 1 of now.
-    let refreshed;
-    let spec = match &spec.network {
-        Network::Container { id, .. } => {
-            let other = store.find_container(id)?;
-            let Some((pid, _)) = store.container_pid1(&other) else {
-                if rm {
-                    let _ = store.remove_container(&rec);
-                }
-                bail!(
-                    "--network container:{}: container {} is not running",
-                    other.name,
-                    other.name
-                );
-            };
-            refreshed = Spec {
-                network: Network::Container {
-                    id: id.clone(),
-                    pid,
-                },
-                ..spec.clone()
-            };
-            &refreshed
+        if let Network::Container { id, pid } = &mut refreshed.network {
+            (_, *pid) = running_pid1(store, id, "--network")?;
         }
-        _ => spec,
-    };
+        Ok(())
+    })();
+    if let Err(e) = found {
+        if rm {
+            let _ = store.remove_container(&rec);
+        }
+        return Err(e);
+    }
+    let spec = &refreshed;
     let running = match store.mark_running(&rec.id, std::process::id()) {
         Ok(Some(lock)) => lock,
         Ok(None) => bail!("container {} is already running", rec.name),
@@ -797,13 +764,24 @@ fn pid_mode(store: &Store, given: Option<&str>) -> Result<PidMode> {
         Some(g) => match g.strip_prefix("container:") {
             Some("") | None => bail!("--pid {g:?}: expected private, host or container:NAME"),
             Some(name) => {
-                let other = store.find_container(name)?;
-                let Some((pid, _)) = store.container_pid1(&other) else {
-                    bail!("--pid {g}: container {} is not running", other.name);
-                };
-                Ok(PidMode::Container { id: other.id, pid })
+                let (id, pid) = running_pid1(store, name, "--pid")?;
+                Ok(PidMode::Container { id, pid })
             }
         },
+    }
+}
+
+/// The id and pid 1 of container `name`, which `flag` (`--pid`,
+/// `--network`) shares a namespace with: it must run.
+fn running_pid1(store: &Store, name: &str, flag: &str) -> Result<(String, i32)> {
+    let other = store.find_container(name)?;
+    match store.container_pid1(&other) {
+        Some((pid, _)) => Ok((other.id, pid)),
+        None => bail!(
+            "{flag} container:{}: container {} is not running",
+            other.name,
+            other.name
+        ),
     }
 }
 
@@ -961,11 +939,8 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
             if options.is_empty() {
                 bail!("--network container: needs a container name or id");
             }
-            let other = store.find_container(options)?;
-            let Some((pid, _)) = store.container_pid1(&other) else {
-                bail!("--network {first}: container {} is not running", other.name);
-            };
-            return single(Network::Container { id: other.id, pid });
+            let (id, pid) = running_pid1(store, options, "--network")?;
+            return single(Network::Container { id, pid });
         }
         "ns" => {
             if options.is_empty() || !options.starts_with('/') {

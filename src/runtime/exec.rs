@@ -54,16 +54,11 @@ pub struct ExecSpec {
     pub network_namespace: bool,
     /// The container has a pid namespace other than the host's (not
     /// `--pid host`).
-    #[serde(default = "yes")]
     pub pid_namespace: bool,
     pub process: Process,
     /// `exec -d`: the helper outlives berth and waits for the program.
     #[serde(default)]
     pub detached: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of

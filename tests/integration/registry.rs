@@ -1113,10 +1113,9 @@ fn retry_and_retry_delay_set_how_often_and_how_soon_a_pull_tries_again() {
         .berth(["pull", "--retry", "2", "--retry-delay", "10ms", &image])
         .fails(125);
     assert!(out.stderr.contains("500"), "{}", out.stderr);
-    // Four retries 400 ms apart: at least 1.6 s, and the pull succeeds.
+    // Four retries: the pull succeeds.
     let proxy = failing(4);
     let image = format!("{}/retry/busybox:1", proxy.host());
-    let t = std::time::Instant::now();
     let out = env
         .berth([
             "pull",
@@ -1124,35 +1123,18 @@ fn retry_and_retry_delay_set_how_often_and_how_soon_a_pull_tries_again() {
             "--retry",
             "4",
             "--retry-delay",
-            "400ms",
+            "10ms",
             &image,
         ])
         .ok();
-    assert!(
-        t.elapsed() >= Duration::from_millis(1600),
-        "{:?}",
-        t.elapsed()
-    );
     assert_eq!(out.stdout.trim(), spec.id().hex());
-    // 10 ms apart: far sooner than the default backoff (0.5 + 1 + 2 + 4 s).
-    let proxy = failing(4);
-    let image = format!("{}/retry/busybox:2", proxy.host());
-    src.berth(["tag", &name, &format!("{}/retry/busybox:2", reg.host())])
-        .ok();
-    src.berth(["push", "-q", &format!("{}/retry/busybox:2", reg.host())])
-        .ok();
+    // One retry, 2 s later: the default backoff would wait 0.5 s.
+    let proxy = failing(1);
+    let image = format!("{}/retry/busybox:1", proxy.host());
     let t = std::time::Instant::now();
-    env.berth([
-        "pull",
-        "-q",
-        "--retry",
-        "4",
-        "--retry-delay",
-        "10ms",
-        &image,
-    ])
-    .ok();
-    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    env.berth(["pull", "-q", "--retry", "1", "--retry-delay", "2s", &image])
+        .ok();
+    assert!(t.elapsed() >= Duration::from_secs(2), "{:?}", t.elapsed());
     let out = env
         .berth(["pull", "--retry-delay", "soon", &image])
         .fails(125);
