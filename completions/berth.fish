@@ -830,6 +830,7 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l privileged -d 'Give 
 complete -c berth -n "__fish_berth_using_subcommand run" -l replace -d 'Remove a container of the same --name first (running or not)'
 complete -c berth -n "__fish_berth_using_subcommand run" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
+complete -c berth -n "__fish_berth_using_subcommand run" -l rootfs -d 'The first argument is a directory that is the container\'s root (an exploded container), not an image: the container writes into it; with a `:O` suffix it writes into an overlay over it instead'
 complete -c berth -n "__fish_berth_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand create" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -904,6 +905,7 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l privileged -d 'Gi
 complete -c berth -n "__fish_berth_using_subcommand create" -l replace -d 'Remove a container of the same --name first (running or not)'
 complete -c berth -n "__fish_berth_using_subcommand create" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
+complete -c berth -n "__fish_berth_using_subcommand create" -l rootfs -d 'The first argument is a directory that is the container\'s root (an exploded container), not an image: the container writes into it; with a `:O` suffix it writes into an overlay over it instead'
 complete -c berth -n "__fish_berth_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand create" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand start" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1308,6 +1310,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l replace -d 'Remove a container of the same --name first (running or not)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l rootfs -d 'The first argument is a directory that is the container\'s root (an exploded container), not an image: the container writes into it; with a `:O` suffix it writes into an overlay over it instead'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1382,6 +1385,7 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l replace -d 'Remove a container of the same --name first (running or not)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l env-host -d 'Give the container berth\'s environment (then --env-file, -e)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l no-healthcheck -d 'No healthcheck, not even the image\'s'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l rootfs -d 'The first argument is a directory that is the container\'s root (an exploded container), not an image: the container writes into it; with a `:O` suffix it writes into an overlay over it instead'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from start" -l root -d 'Path of the store (images, layers, containers)' -r -F

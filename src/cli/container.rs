@@ -375,7 +375,13 @@ pub struct RunArgs {
     /// never
     #[arg(long, value_name = "POLICY", default_value = "missing")]
     pull: String,
-    /// The image to run
+    /// The first argument is a directory that is the container's root
+    /// (an exploded container), not an image: the container writes into
+    /// it; with a `:O` suffix it writes into an overlay over it instead
+    #[arg(long)]
+    rootfs: bool,
+    /// The image to run (with --rootfs: DIR[:O])
+    #[arg(value_name = "IMAGE")]
     image: String,
     /// The command and its arguments (default: the image's)
     #[arg(allow_hyphen_values = true, value_name = "COMMAND")]
@@ -408,6 +414,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         command_line: std::env::args().collect(),
         owned: false,
         image: a.image.clone(),
+        rootfs: a.rootfs,
         command: a.command.clone(),
         entrypoint: a.entrypoint.clone(),
         env: a.env.clone(),
@@ -519,6 +526,9 @@ fn pull_policy(s: &str) -> Result<PullPolicy> {
 fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
     let (image, policy) = (&a.image, &a.pull);
     let policy = pull_policy(policy)?;
+    if a.rootfs {
+        return Ok(None);
+    }
     let present = ops::inspect::exists(paths, image)?;
     match policy {
         PullPolicy::Never if !present => bail!("{image}: image not known"),
@@ -894,7 +904,7 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
             r.image_name == v
                 || short == v
                 || short.rsplit('/').next() == Some(v)
-                || r.image.hex().starts_with(v)
+                || r.image.as_ref().is_some_and(|i| i.hex().starts_with(v))
         }
         _ => false,
     };
@@ -996,7 +1006,7 @@ fn ps_json(c: &ContainerInfo, now: i64) -> Value {
         "ID": r.id,
         "Names": [r.name],
         "Image": r.image_name,
-        "ImageID": r.image.hex(),
+        "ImageID": r.image.as_ref().map(|i| i.hex()).unwrap_or_default(),
         "Command": r.command,
         "Created": r.created,
         "CreatedAt": human_age(r.created, now),
@@ -1071,7 +1081,14 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                 );
                 for (k, v) in [
                     ("ID", json!(id(&r.id))),
-                    ("ImageID", json!(r.image.short().to_string())),
+                    (
+                        "ImageID",
+                        json!(r
+                            .image
+                            .as_ref()
+                            .map(|i| i.short().to_string())
+                            .unwrap_or_default()),
+                    ),
                     ("Command", json!(r.command.join(" "))),
                     ("Created", json!(created)),
                     ("CreatedAt", json!(created)),
@@ -1313,7 +1330,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
         "Created": crate::image::time::format_rfc3339_nanos(
             r.created * 1_000_000_000 + i64::from(r.created_nanos)
         ),
-        "Image": r.image.hex(),
+        "Image": r.image.as_ref().map(|i| i.hex()).unwrap_or_default(),
         "ImageDigest": c.image_digest,
         "ImageName": r.image_name,
         "Path": r.command.first(),
@@ -1343,7 +1360,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "CheckpointedAt": time(0),
             "RestoredAt": time(0),
         },
-        "Rootfs": "",
+        "Rootfs": r.rootfs.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
         "Pod": "",
         "ResolvConfPath": in_dir("resolv.conf"),
         "HostnamePath": in_dir("hostname"),

@@ -713,6 +713,7 @@ fn image_rootfs(store: &Store, id: &Digest, staging: &Path, like: &Rootfs) -> Re
         work: empty,
         target,
         userxattr: like.userxattr,
+        bind: false,
         mounted: false,
     })
 }

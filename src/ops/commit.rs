@@ -11,9 +11,9 @@ use crate::layer_tar::diff::{self, Change, DiffOptions};
 use crate::runtime::userns::Identity;
 use crate::store::containers::ContainerRecord;
 use crate::store::{ImageRecord, Store, StoreImage, StorePaths, Writer};
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `commit`'s options.
 #[derive(Debug, Clone, Default)]
@@ -58,12 +58,19 @@ pub(crate) fn diff_options() -> DiffOptions {
 
 /// The container's image as the store keeps it.
 fn container_image(store: &Store, rec: &ContainerRecord) -> Result<StoreImage> {
+    let Some(id) = &rec.image else {
+        let dir = rec.rootfs.as_deref().unwrap_or(Path::new(""));
+        bail!(
+            "it has no image: its root is the directory {} (--rootfs)",
+            dir.display()
+        );
+    };
     let index = store.read_index()?;
-    let image = index.find(&rec.image).ok_or_else(|| {
+    let image = index.find(id).ok_or_else(|| {
         anyhow!(
             "container {}: its image {} is no longer in the store",
             rec.name,
-            rec.image.short()
+            id.short()
         )
     })?;
     store.image(image)
@@ -73,13 +80,17 @@ fn container_image(store: &Store, rec: &ContainerRecord) -> Result<StoreImage> {
 pub fn changes(paths: &StorePaths, name: &str) -> Result<Vec<Change>> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    let image = container_image(&store, &rec)?;
-    let lowers: Vec<PathBuf> = image
-        .layer_dirs()
-        .iter()
-        .rev()
-        .map(|d| d.join("diff"))
-        .collect();
+    // A `--rootfs DIR` container has an upper dir over DIR with `:O`;
+    // else it wrote into DIR, of which berth keeps no record: no changes.
+    let lowers: Vec<PathBuf> = match &rec.rootfs {
+        Some(dir) => vec![dir.clone()],
+        None => container_image(&store, &rec)?
+            .layer_dirs()
+            .iter()
+            .rev()
+            .map(|d| d.join("diff"))
+            .collect(),
+    };
     let upper = store.container_dir(&rec.id).join("upper");
     diff::changes(&upper, &lowers, &diff_options())
         .with_context(|| format!("container {}", rec.name))
@@ -223,7 +234,7 @@ pub fn commit(paths: &StorePaths, opts: &CommitOptions) -> Result<ImageRecord> {
     let writer = store.writer(super::owners())?;
     let base = container_image(&store, &rec).with_context(what)?;
     let mut cfg = ImageConfig::parse(base.config_bytes())
-        .with_context(|| format!("image {}", rec.image.short()))?;
+        .with_context(|| format!("image {}", base.record.id.short()))?;
     // The container's command, environment … as run gave them (Docker's
     // and Podman's commit), then the changes.
     if let Some(c) = &rec.run_config {

@@ -61,7 +61,7 @@ impl ContainerInfo {
             .read_index()?
             .images
             .iter()
-            .find(|i| i.id == info.record.image)
+            .find(|i| info.record.image.as_ref() == Some(&i.id))
             .map(|i| i.manifest.to_string())
             .unwrap_or_default();
         Ok(info)
@@ -481,9 +481,10 @@ pub(crate) fn stop_signal(store: &Store, rec: &ContainerRecord) -> Signal {
     let configured = match &rec.run_config {
         Some(c) => c.stop_signal.clone(),
         // A record from before the configuration was kept: the image's.
-        None => store
-            .blob(&rec.image)
-            .ok()
+        None => rec
+            .image
+            .as_ref()
+            .and_then(|i| store.blob(i).ok())
             .and_then(|b| crate::image::config::ImageConfig::parse(&b).ok())
             .and_then(|c| c.config.stop_signal),
     };
@@ -839,7 +840,7 @@ pub fn using_image(store: &Store, id: &crate::digest::Digest) -> Result<Vec<Cont
     Ok(store
         .all_containers()?
         .into_iter()
-        .filter(|c| &c.image == id)
+        .filter(|c| c.image.as_ref() == Some(id))
         .collect())
 }
 

@@ -86,7 +86,7 @@ pub fn rmi(
                     rec.id.short()
                 );
             }
-            let users: Vec<_> = containers.iter().filter(|c| c.image == rec.id).collect();
+            let users: Vec<_> = containers.iter().filter(|c| c.image.as_ref() == Some(&rec.id)).collect();
             if let Some(c) = users.first().filter(|_| !opts.force) {
                 bail!(
                     "image {} is in use by container {}: remove the container first or use --force",
@@ -143,7 +143,7 @@ fn dangling_parent(
         .find(|p| {
             p.names.is_empty()
                 && children.get(&p.id).is_none_or(|n| *n == 0)
-                && !containers.iter().any(|c| c.image == p.id)
+                && !containers.iter().any(|c| c.image.as_ref() == Some(&p.id))
                 && deleted.iter().any(|d| {
                     d.layers.starts_with(&p.layers) && (p.layers.is_empty() == d.layers.is_empty())
                 })
@@ -172,7 +172,7 @@ pub fn prune_images(
             let children = super::images::children_of(&store, idx);
             let before = removed.len();
             idx.images.retain(|i| {
-                let in_use = containers.iter().any(|c| c.image == i.id);
+                let in_use = containers.iter().any(|c| c.image.as_ref() == Some(&i.id));
                 let dangling = i.names.is_empty() && children.get(&i.id).is_none_or(|n| *n == 0);
                 let drop = (all || dangling) && !in_use;
                 if drop {

@@ -23,6 +23,8 @@ pub struct RunOptions {
     /// The whole command line, as `inspect` shows it (`CreateCommand`).
     pub command_line: Vec<String>,
     pub image: String,
+    /// `--rootfs`: `image` is `DIR[:O]`, a directory that is the root.
+    pub rootfs: bool,
     /// Arguments after the image: the command (replaces the image's Cmd).
     pub command: Vec<String>,
     pub entrypoint: Option<String>,
@@ -373,9 +375,15 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
 fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
     let lock = store.lock_for_container()?;
     let index = store.read_index()?;
-    let image = store.resolve(&index, &opts.image)?.clone();
-    let config = ImageConfig::parse(&store.blob(&image.id)?)
-        .with_context(|| format!("image {}", image.id.short()))?;
+    let (image, root_dir) = match opts.rootfs {
+        false => (Some(store.resolve(&index, &opts.image)?.clone()), None),
+        true => (None, Some(root_dir(&opts.image)?)),
+    };
+    let config = match &image {
+        Some(image) => ImageConfig::parse(&store.blob(&image.id)?)
+            .with_context(|| format!("image {}", image.id.short()))?,
+        None => ImageConfig::default(),
+    };
     let run = &config.config;
 
     let log = log_config(opts.log_driver.as_deref(), &opts.log_opts)?;
@@ -402,10 +410,15 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     let network = network_of(store, opts, &id, &name)?;
     let kernel = super::kernel_flags::check(&opts.kernel, &network)?;
     let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
-        anyhow!(
-            "no command or entrypoint specified for image {}",
-            opts.image
-        )
+        match opts.rootfs {
+            true => {
+                anyhow!("no command or entrypoint given, and --rootfs has no image to give one")
+            }
+            false => anyhow!(
+                "no command or entrypoint specified for image {}",
+                opts.image
+            ),
+        }
     })?;
     let env = environment(opts, run.env.as_deref().unwrap_or_default(), &hostname)?;
     let cwd = match opts.workdir.as_deref().or(run.working_dir.as_deref()) {
@@ -581,10 +594,13 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     }
 
     let mut lowers = Vec::new();
-    for chain in image.layers.iter().rev() {
+    if let Some((dir, _)) = &root_dir {
+        lowers.push(dir.display().to_string());
+    }
+    for chain in image.iter().flat_map(|i| i.layers.iter().rev()) {
         let link = store.layer_dir(chain).join("link");
         let short = std::fs::read_to_string(&link)
-            .with_context(|| format!("image {}: layer {chain}", image.id.short()))?;
+            .with_context(|| format!("image {}: layer {chain}", opts.image))?;
         lowers.push(format!("l/{}", short.trim()));
     }
 
@@ -594,12 +610,17 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     let rec = ContainerRecord {
         id: id.clone(),
         name,
-        image: image.id.clone(),
+        image: image.as_ref().map(|i| i.id.clone()),
         image_name: image
-            .names
-            .first()
-            .cloned()
-            .unwrap_or_else(|| image.id.short().to_string()),
+            .as_ref()
+            .map(|i| {
+                i.names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| i.id.short().to_string())
+            })
+            .unwrap_or_default(),
+        rootfs: root_dir.as_ref().map(|(d, _)| d.clone()),
         command: args.clone(),
         created: now.as_secs() as i64,
         created_nanos: now.subsec_nanos(),
@@ -679,6 +700,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             work: rel.join("work"),
             target: dir.join("merged"),
             userxattr: identity != Identity::Root,
+            bind: matches!(root_dir, Some((_, false))),
             mounted: false,
         },
         mounts,
@@ -753,6 +775,26 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     drop(lock);
     super::events::container(store, "create", &rec);
     Ok((rec, spec))
+}
+
+/// `--rootfs DIR[:O]`: the directory, absolute, and whether the
+/// container writes into an overlay over it (`:O`) rather than into it.
+fn root_dir(given: &str) -> Result<(PathBuf, bool)> {
+    let (path, overlay) = match given.strip_suffix(":O") {
+        Some(p) => (p, true),
+        None => (given, false),
+    };
+    if let Some((_, opt)) = path
+        .rsplit_once(':')
+        .filter(|(_, o)| o.starts_with("idmap"))
+    {
+        bail!("--rootfs {given}: the {opt:?} option is not supported");
+    }
+    let dir = std::fs::canonicalize(path).with_context(|| format!("--rootfs {path}"))?;
+    if !dir.is_dir() {
+        bail!("--rootfs {path}: not a directory");
+    }
+    Ok((dir, overlay))
 }
 
 /// `--pid`: `private` or nothing (a pid namespace of its own), `host`,
@@ -1549,7 +1591,7 @@ fn containerenv(rec: &ContainerRecord, privileged: bool, identity: Identity) -> 
         rec.name,
         rec.id,
         rec.image_name,
-        rec.image.hex(),
+        rec.image.as_ref().map(|i| i.hex()).unwrap_or_default(),
         u8::from(identity != Identity::Root),
     )
     .into_bytes()

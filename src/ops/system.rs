@@ -34,8 +34,10 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
     if let Some(store) = Store::open_existing(paths)? {
         let idx = store.read_index()?;
         let ctrs = super::containers::list(paths, true)?;
-        let used_images: HashSet<&crate::digest::Digest> =
-            ctrs.iter().map(|c| &c.record.image).collect();
+        let used_images: HashSet<&crate::digest::Digest> = ctrs
+            .iter()
+            .filter_map(|c| c.record.image.as_ref())
+            .collect();
         let used_layers: HashSet<&crate::digest::Digest> = idx
             .images
             .iter()

@@ -544,6 +544,9 @@ pub fn mount_root(spec: &Spec) -> Result<()> {
     if overlay_mode()? == OverlayMode::Fuse {
         bail!("berth mount needs the kernel's overlay, and BERTH_OVERLAY=fuse forbids it");
     }
+    if spec.rootfs.bind {
+        return bind_root_dir(spec);
+    }
     let here = std::env::current_dir().ok();
     let res = mount_overlay(spec);
     if let Some(d) = here {
@@ -591,6 +594,14 @@ pub fn premount(spec: &mut Spec) -> Result<RootMount> {
         spec.rootfs.mounted = true;
         return Ok(RootMount {
             target: PathBuf::new(),
+            daemon: None,
+        });
+    }
+    if spec.rootfs.bind {
+        bind_root_dir(spec)?;
+        spec.rootfs.mounted = true;
+        return Ok(RootMount {
+            target,
             daemon: None,
         });
     }
@@ -710,6 +721,23 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
         }
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
+}
+
+/// `--rootfs DIR`: the directory itself, bound at the target (the
+/// container writes into it, as with Podman).
+fn bind_root_dir(spec: &Spec) -> Result<()> {
+    let r = &spec.rootfs;
+    let dir = r
+        .lower_base
+        .join(r.lowers.first().map_or("", String::as_str));
+    mnt(
+        Some(&dir),
+        &r.target,
+        None,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None,
+        "the --rootfs directory",
+    )
 }
 
 fn mount_overlay(spec: &Spec) -> Result<()> {

@@ -157,6 +157,11 @@ pub struct Rootfs {
     pub target: PathBuf,
     /// `userxattr`: overlay inside a user namespace (Linux 5.11+).
     pub userxattr: bool,
+    /// `--rootfs DIR` without `:O`: the one lower dir (absolute) is bound
+    /// at `target` as it is, and the container writes into it; no
+    /// overlay, no upper dir.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bind: bool,
     /// Set by the monitor once it has mounted the overlay (natively or
     /// with fuse-overlayfs) in its own mount namespace, which pid 1
     /// inherits; pid 1 then mounts nothing at `target`.

@@ -46,10 +46,15 @@ pub struct ContainerRecord {
     /// 64 hex digits.
     pub id: String,
     pub name: String,
-    /// The image id (config digest).
-    pub image: Digest,
-    /// The name the image was given by (`localhost/busybox:latest`).
+    /// The image id (config digest); `None` for a container whose root
+    /// is a directory of the user's (`--rootfs`).
+    pub image: Option<Digest>,
+    /// The name the image was given by (`localhost/busybox:latest`);
+    /// empty with `--rootfs`.
     pub image_name: String,
+    /// `--rootfs`: the directory that is the container's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rootfs: Option<std::path::PathBuf>,
     pub command: Vec<String>,
     /// Unix seconds.
     pub created: i64,

@@ -428,3 +428,96 @@ each_identity!(pid_host_and_pid_container_share_a_pid_namespace, |who| {
     env.berth(["run", "--rm", "--pid", "container:nosuch", IMG, "true"])
         .fails(125);
 });
+
+each_identity!(run_rootfs_runs_a_directory_as_the_root, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    // An exploded container of the user's: busybox alone.
+    env.command("sh")
+        .args([
+            "-c",
+            "mkdir -p r/bin && cp /bin/busybox r/bin/ && ln -s busybox r/bin/sh",
+        ])
+        .ok();
+    let dir = std::fs::canonicalize(env.join("r")).unwrap();
+    // The container writes into the directory itself; its PATH is the
+    // default one, as no image gives another.
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "--rootfs",
+            "r",
+            "sh",
+            "-c",
+            "echo made > /made; busybox id -u; echo $PATH",
+        ])
+        .ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "0",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("made")).unwrap(), "made\n");
+    // `:O`: into an overlay over it, which `diff` lists and `cp` reads.
+    let spec = format!("{}:O", dir.display());
+    env.berth([
+        "run",
+        "--name",
+        "o",
+        "--rootfs",
+        &spec,
+        "sh",
+        "-c",
+        "echo over > /over; rm /made",
+    ])
+    .ok();
+    assert!(dir.join("made").exists() && !dir.join("over").exists());
+    let out = env.berth(["diff", "o"]).ok();
+    assert!(out.lines().contains(&"A /over"), "{}", out.stdout);
+    assert!(out.lines().contains(&"D /made"), "{}", out.stdout);
+    let out = env.berth(["cp", "o:/over", "-"]).ok();
+    assert!(out.stdout.contains("over\n"), "{}", out.stdout);
+    let out = env
+        .berth([
+            "inspect",
+            "o",
+            "--format",
+            "{{.Rootfs}}|{{.ImageName}}|{{.Image}}",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), format!("{}||", dir.display()));
+    let out = env
+        .berth([
+            "ps",
+            "-a",
+            "--filter",
+            "name=o",
+            "--format",
+            "{{.Image}}|{{.Names}}",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "|o");
+    // What cannot be: one line each, exit 125, nothing made.
+    let before = env.berth(["ps", "-aq"]).ok().stdout;
+    let out = env.berth(["commit", "o", "x"]).run();
+    out.assert_code(125);
+    assert!(out.stderr.contains("--rootfs"), "{}", out.stderr);
+    std::fs::write(env.join("file"), "").unwrap();
+    for (args, says) in [
+        (&["r"][..], "no command or entrypoint"),
+        (&["gone", "sh"][..], "--rootfs gone"),
+        (&["file", "sh"][..], "--rootfs file: not a directory"),
+        (&["r:idmap", "sh"][..], "\"idmap\" option is not supported"),
+    ] {
+        let out = env.berth(["run", "--rm", "--rootfs"]).args(args).run();
+        out.assert_code(125);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(env.berth(["ps", "-aq"]).ok().stdout, before);
+});
