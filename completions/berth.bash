@@ -842,7 +842,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__create)
-            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --uidmap --gidmap --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1021,14 @@ _berth() {
                     return 0
                     ;;
                 --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1672,7 +1680,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__run)
-            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --uidmap --gidmap --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1851,6 +1859,14 @@ _berth() {
                     return 0
                     ;;
                 --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2132,7 +2148,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__create)
-            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --uidmap --gidmap --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2311,6 +2327,14 @@ _berth() {
                     return 0
                     ;;
                 --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4716,7 +4740,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__run)
-            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
+            opts="-q -i -t -a -d -p -P -e -l -w -u -v -h -V --root --runroot --log-level --out --noout --runtime-flag --rm --quiet --name --interactive --tty --attach --detach --publish --publish-all --env --env-file --label --label-file --workdir --user --entrypoint --volume --volumes-from --tmpfs --mount --userns --read-only --hostname --network --network-alias --ip --ip6 --mac-address --add-host --dns --dns-search --dns-option --no-hosts --init --cap-add --cap-drop --privileged --security-opt --stop-signal --stop-timeout --timeout --pid --uidmap --gidmap --cidfile --replace --env-host --ulimit --shm-size --sysctl --device --group-add --tz --log-driver --log-opt --restart --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --health-on-failure --no-healthcheck --pull --rootfs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4895,6 +4919,14 @@ _berth() {
                     return 0
                     ;;
                 --pid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uidmap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gidmap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -798,6 +798,8 @@ complete -c berth -n "__fish_berth_using_subcommand run" -l stop-signal -d 'Sign
 complete -c berth -n "__fish_berth_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l uidmap -d 'Run in a user namespace of its own with this uid map: COUNT ids from CONTAINER inside are HOST and on outside (repeatable; as root; without --gidmap it serves for both)' -r
+complete -c berth -n "__fish_berth_using_subcommand run" -l gidmap -d 'The gid map, as --uidmap' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -873,6 +875,8 @@ complete -c berth -n "__fish_berth_using_subcommand create" -l stop-signal -d 'S
 complete -c berth -n "__fish_berth_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l uidmap -d 'Run in a user namespace of its own with this uid map: COUNT ids from CONTAINER inside are HOST and on outside (repeatable; as root; without --gidmap it serves for both)' -r
+complete -c berth -n "__fish_berth_using_subcommand create" -l gidmap -d 'The gid map, as --uidmap' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1278,6 +1282,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l uidmap -d 'Run in a user namespace of its own with this uid map: COUNT ids from CONTAINER inside are HOST and on outside (repeatable; as root; without --gidmap it serves for both)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l gidmap -d 'The gid map, as --uidmap' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r
@@ -1353,6 +1359,8 @@ complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_s
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits for the stop signal to end the container before SIGKILL (default 10)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l timeout -d 'Kill the container (SIGKILL) once it has run this many seconds (0: never)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l pid -d 'The pid namespace: private (the default), host, or container:NAME (another running container\'s)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l uidmap -d 'Run in a user namespace of its own with this uid map: COUNT ids from CONTAINER inside are HOST and on outside (repeatable; as root; without --gidmap it serves for both)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l gidmap -d 'The gid map, as --uidmap' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container\'s id to this file (which must not exist)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of the process: NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack …; -1 is unlimited), or host' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (bytes, or a number with k, m, g; default 64m)' -r

@@ -295,6 +295,14 @@ pub struct RunArgs {
     /// container:NAME (another running container's)
     #[arg(long, value_name = "MODE")]
     pid: Option<String>,
+    /// Run in a user namespace of its own with this uid map: COUNT ids
+    /// from CONTAINER inside are HOST and on outside (repeatable; as
+    /// root; without --gidmap it serves for both)
+    #[arg(long, value_name = "CONTAINER:HOST:COUNT")]
+    uidmap: Vec<String>,
+    /// The gid map, as --uidmap
+    #[arg(long, value_name = "CONTAINER:HOST:COUNT")]
+    gidmap: Vec<String>,
     /// Write the container's id to this file (which must not exist)
     #[arg(long, value_name = "FILE")]
     cidfile: Option<PathBuf>,
@@ -415,6 +423,8 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         owned: false,
         image: a.image.clone(),
         rootfs: a.rootfs,
+        uidmap: a.uidmap.clone(),
+        gidmap: a.gidmap.clone(),
         command: a.command.clone(),
         entrypoint: a.entrypoint.clone(),
         env: a.env.clone(),
@@ -1505,11 +1515,23 @@ fn host_config(c: &ContainerInfo, spec: Option<&crate::runtime::spec::Spec>) -> 
         "ExtraHosts": f.add_hosts,
         "VolumesFrom": Some(&f.volumes_from).filter(|v| !v.is_empty()),
         "SecurityOpt": f.security_opt,
-        "UsernsMode": f.userns.clone().unwrap_or_default(),
+        "UsernsMode": match spec.and_then(|s| s.id_map.as_ref()) {
+            Some(_) => "private".to_string(),
+            None => f.userns.clone().unwrap_or_default(),
+        },
         "IpcMode": "private", "PidMode": "private", "UTSMode": "private",
         "Cgroups": "disabled", "Runtime": "oci", "ConsoleSize": [0, 0],
         "OomKillDisable": false,
     });
+    if let Some(map) = spec.and_then(|s| s.id_map.as_ref()) {
+        let text = |ranges: &[crate::runtime::spec::IdRange]| {
+            ranges
+                .iter()
+                .map(|r| format!("{}:{}:{}", r.container, r.host, r.count))
+                .collect::<Vec<_>>()
+        };
+        h["IDMappings"] = json!({"UidMap": text(&map.uids), "GidMap": text(&map.gids)});
+    }
     // Podman's keys for what berth does not set: no limits (no cgroups),
     // no links, no SELinux.
     for k in [

@@ -194,6 +194,18 @@ pub fn copy(
         mut src,
         mut dst,
     } = plan;
+    // A running container with maps of its own: the ids written are its.
+    let shift = match &dst {
+        End::Container(d) if d.view.is_some() => match &d.spec.id_map {
+            Some(map) => {
+                crate::runtime::idmap::write_as_its_root(map)
+                    .with_context(|| format!("copying to container {}", d.rec.name))?;
+                Some(map.clone())
+            }
+            None => None,
+        },
+        _ => None,
+    };
     for e in [&mut src, &mut dst] {
         if let End::Container(s) = e {
             if s.view.is_none() {
@@ -236,6 +248,7 @@ pub fn copy(
             End::Container(_) => Owner::Keep,
             _ => Owner::Writer,
         },
+        shift: shift.as_ref(),
         overwrite: opts.overwrite,
         skip: &[],
     };

@@ -6,7 +6,9 @@
 
 use crate::digest::Digest;
 use crate::image::config::ImageConfig;
-use crate::runtime::spec::{Mount, Network, PidMode, PortMapping, Process, Rootfs, Seccomp, Spec};
+use crate::runtime::spec::{
+    IdMap, IdRange, Mount, Network, PidMode, PortMapping, Process, Rootfs, Seccomp, Spec,
+};
 use crate::runtime::userns::Identity;
 use crate::store::containers::{ContainerRecord, RestartPolicy};
 use crate::store::{Store, StorePaths};
@@ -25,6 +27,9 @@ pub struct RunOptions {
     pub image: String,
     /// `--rootfs`: `image` is `DIR[:O]`, a directory that is the root.
     pub rootfs: bool,
+    /// `--uidmap`, `--gidmap`: `CONTAINER:HOST:COUNT` each.
+    pub uidmap: Vec<String>,
+    pub gidmap: Vec<String>,
     /// Arguments after the image: the command (replaces the image's Cmd).
     pub command: Vec<String>,
     pub entrypoint: Option<String>,
@@ -429,6 +434,10 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         bail!("the working directory {cwd:?} must be an absolute path");
     }
     let identity = crate::runtime::userns::identity();
+    let maps_given = !opts.uidmap.is_empty() || !opts.gidmap.is_empty();
+    if maps_given && opts.userns.as_deref().is_some_and(|u| !u.is_empty()) {
+        bail!("--userns and --uidmap/--gidmap are mutually exclusive");
+    }
     let keep_id = match opts.userns.as_deref() {
         None | Some("") | Some("host") => false,
         Some("keep-id") if identity == Identity::User => true,
@@ -692,6 +701,8 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         });
     }
     let rel = PathBuf::from("../containers").join(&id);
+    let pid = pid_mode(store, opts.pid.as_deref())?;
+    let id_map = id_map(opts, identity, &network, &pid)?;
     let spec = Spec {
         rootfs: Rootfs {
             lower_base: store.root().join("overlay"),
@@ -699,7 +710,9 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             upper: rel.join("upper"),
             work: rel.join("work"),
             target: dir.join("merged"),
-            userxattr: identity != Identity::Root,
+            // With `--uidmap` the overlay is mounted in the container's
+            // user namespace.
+            userxattr: identity != Identity::Root || id_map.is_some(),
             bind: matches!(root_dir, Some((_, false))),
             mounted: false,
         },
@@ -725,7 +738,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         // Inside berth's own user namespace (`berth unshare`, a rootless
         // build) too: started from outside, the container needs one; inside,
         // the runtime uses the one it is in.
-        user_namespace: identity != Identity::Root,
+        user_namespace: identity != Identity::Root || id_map.is_some(),
         keep_id,
         read_only: opts.read_only,
         init: opts.init,
@@ -740,7 +753,8 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         shm_size: kernel.shm_size,
         sysctls: kernel.sysctls,
         timeout: opts.timeout.filter(|&t| t > 0),
-        pid: pid_mode(store, opts.pid.as_deref())?,
+        pid,
+        id_map,
     };
     let mut rec = rec;
     rec.config = serde_json::to_value(&spec).context("serializing the container spec")?;
@@ -775,6 +789,74 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
     drop(lock);
     super::events::container(store, "create", &rec);
     Ok((rec, spec))
+}
+
+/// `--uidmap` and `--gidmap` (`CONTAINER:HOST:COUNT`, repeatable; one
+/// alone serves for both, as in Podman).
+fn id_map(
+    opts: &RunOptions,
+    identity: Identity,
+    network: &Network,
+    pid: &PidMode,
+) -> Result<Option<IdMap>> {
+    if opts.uidmap.is_empty() && opts.gidmap.is_empty() {
+        return Ok(None);
+    }
+    if identity != Identity::Root {
+        bail!(
+            "--uidmap/--gidmap: rootless containers cannot use them: the store's layers can be \
+             shown with other owners only through idmapped mounts, which need root"
+        );
+    }
+    if matches!(network, Network::Container { .. }) || matches!(pid, PidMode::Container { .. }) {
+        bail!("--uidmap/--gidmap: a container with maps of its own cannot join another container's namespaces (--network container:, --pid container:)");
+    }
+    let parse = |flag: &str, given: &[String]| -> Result<Vec<IdRange>> {
+        let mut out: Vec<IdRange> = Vec::new();
+        for g in given {
+            let f: Vec<Option<u32>> = g.split(':').map(|n| n.parse().ok()).collect();
+            let &[Some(container), Some(host), Some(count)] = &f[..] else {
+                bail!("--{flag} {g:?}: expected CONTAINER:HOST:COUNT (three numbers)");
+            };
+            let r = IdRange {
+                container,
+                host,
+                count,
+            };
+            let end = |start: u32| u64::from(start) + u64::from(count);
+            if count == 0 || end(container) > 1 << 32 || end(host) > 1 << 32 {
+                bail!("--{flag} {g:?}: the range is empty or goes past 4294967295");
+            }
+            let overlaps = |a: u32, b: u32, n: u32| {
+                u64::from(a) < u64::from(b) + u64::from(n) && u64::from(b) < end(a)
+            };
+            if let Some(o) = out.iter().find(|o| {
+                overlaps(container, o.container, o.count) || overlaps(host, o.host, o.count)
+            }) {
+                bail!(
+                    "--{flag} {g:?} overlaps {}:{}:{}",
+                    o.container,
+                    o.host,
+                    o.count
+                );
+            }
+            out.push(r);
+        }
+        Ok(out)
+    };
+    let uids = parse("uidmap", &opts.uidmap)?;
+    let gids = parse("gidmap", &opts.gidmap)?;
+    let (uids, gids) = match (uids.is_empty(), gids.is_empty()) {
+        (true, _) => (gids.clone(), gids),
+        (_, true) => (uids.clone(), uids),
+        _ => (uids, gids),
+    };
+    for (flag, ranges) in [("uidmap", &uids), ("gidmap", &gids)] {
+        if !ranges.iter().any(|r| r.container == 0) {
+            bail!("--{flag}: container id 0 is not mapped to a host id");
+        }
+    }
+    Ok(Some(IdMap { uids, gids }))
 }
 
 /// `--rootfs DIR[:O]`: the directory, absolute, and whether the

@@ -223,7 +223,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     };
     // Also when the container joins a user namespace berth mapped before:
     // the hint about a missing range is for every rootless container.
-    let plan = if spec.user_namespace {
+    let plan = if spec.user_namespace && spec.id_map.is_none() {
         match userns::plan() {
             Ok(p) => p,
             Err(h) => {
@@ -277,6 +277,8 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
 
     let mut pty = None;
     let mut slirp = None;
+    // `--uidmap` on berth networks: attached by this process.
+    let mut attached = None;
     let setup = (|| -> Result<Option<StartError>> {
         let mut spec = spec.clone();
         if spec.process.terminal {
@@ -284,6 +286,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         }
         send_json(&mut ours, &spec, "container spec")?;
         if spec.waits_for_berth() {
+            let mut views = Vec::new();
             let mut b = [0u8; 1];
             match ours.read_exact(&mut b) {
                 Ok(()) if b[0] == b'u' => {}
@@ -294,6 +297,16 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
             let done = (|| -> Result<()> {
                 if spec.user_namespace && spec.waits_for_berth_to_map() {
                     match &plan {
+                        _ if spec.id_map.is_some() => {
+                            let map = spec.id_map.as_ref().expect("checked");
+                            userns::write_maps(pid.as_raw(), map)?;
+                            let dirs = super::idmap::dirs(&spec.rootfs)?;
+                            views = super::idmap::views(pid.as_raw(), &dirs)?;
+                            if let Network::Bridge(b) = &spec.network {
+                                super::network::attach_from_outside(b, pid.as_raw())?;
+                                attached = Some(b.clone());
+                            }
+                        }
                         _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref())?,
                         Some(p) => userns::map_ids(pid.as_raw(), p)?,
                         None => userns::map_user_alone(pid.as_raw())?,
@@ -314,6 +327,9 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
             })();
             ours.write_all(if done.is_ok() { b"m" } else { b"x" })?;
             done?;
+            for v in views.drain(..) {
+                super::tty::send_fd(ours.as_raw_fd(), v.as_raw_fd(), "an idmapped mount")?;
+            }
         }
         if spec.process.terminal {
             // pid 1 sends the master of the terminal it made inside the
@@ -360,6 +376,9 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         code
     };
     drop(slirp);
+    if let Some(b) = &attached {
+        let _ = super::network::detach(b, b.infra_pid);
+    }
     if let Network::Pasta { state_dir, .. } = &spec.network {
         // The monitor is gone: its pasta ends now.
         super::pasta::sweep(state_dir);
@@ -715,11 +734,17 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         // namespace, where this process has every capability.
         flags |= CloneFlags::CLONE_NEWUSER;
     }
+    // `--uidmap`: found while this process can read the store's paths.
+    let idmapped_dirs = match spec.id_map {
+        Some(_) => super::idmap::dirs(&spec.rootfs)?,
+        None => Vec::new(),
+    };
     unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
     if let Some(net) = &joined_net {
         nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
             .map_err(|e| anyhow!("joining the network namespace: {}", e.desc()))?;
     }
+    let mut views = Vec::new();
     if spec.waits_for_berth() {
         sock.write_all(b"u")?;
         let mut b = [0u8; 1];
@@ -727,8 +752,20 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             // berth reports why the map or the network failed.
             std::process::exit(125);
         }
+        for dir in idmapped_dirs {
+            match super::tty::recv_fd(sock)? {
+                (Some(fd), _) => views.push((fd, dir)),
+                (None, _) => std::process::exit(125),
+            }
+        }
     }
     let bridges = match &spec.network {
+        // With `--uidmap` berth attaches it from outside, as root of the
+        // host's namespaces (where berth's bridges are), and detaches it.
+        Network::Bridge(_) if spec.id_map.is_some() => {
+            super::network::tune_for_user_mode_way();
+            None
+        }
         Network::Bridge(b) => {
             super::network::attach(b, b.infra_pid)?;
             super::network::tune_for_user_mode_way();
@@ -736,7 +773,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         }
         _ => None,
     };
-    let root_mount = super::rootfs::premount(&mut spec)?;
+    let root_mount = super::rootfs::premount(&mut spec, views)?;
     if !listeners.is_empty() {
         fork_port_relay(listeners, sock.as_raw_fd())?;
     }

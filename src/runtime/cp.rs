@@ -440,8 +440,12 @@ pub enum Owner {
 
 /// How a copy writes.
 #[derive(Debug, Clone, Copy)]
-pub struct Put {
+pub struct Put<'a> {
     pub owner: Owner,
+    /// The container's `--uidmap`/`--gidmap` when it runs with them: the
+    /// ids of `owner` are the container's, and these maps give the ids
+    /// to write through its root (see [`super::idmap`]).
+    pub shift: Option<&'a super::spec::IdMap>,
     /// Replace a directory with a non-directory and the other way round
     /// (`cp --overwrite`).
     pub overwrite: bool,
@@ -620,7 +624,7 @@ fn put_node(
                     rel,
                 )?;
             }
-            set_owner_and_time(d.as_raw_fd(), None, &st, put.owner)?;
+            set_owner_and_time(d.as_raw_fd(), None, &st, put)?;
             // SAFETY: valid fd.
             unsafe { libc::fchmod(d.as_raw_fd(), st.st_mode & 0o7777) };
         }
@@ -645,7 +649,7 @@ fn put_node(
             // SAFETY: a fresh descriptor.
             let mut o = unsafe { File::from_raw_fd(fd) };
             io::copy(&mut s, &mut o).with_context(|| at(rel, "writing"))?;
-            set_owner_and_time(o.as_raw_fd(), None, &st, put.owner)?;
+            set_owner_and_time(o.as_raw_fd(), None, &st, put)?;
             // SAFETY: valid fd.
             unsafe { libc::fchmod(o.as_raw_fd(), st.st_mode & 0o7777) };
         }
@@ -655,7 +659,7 @@ fn put_node(
             if unsafe { libc::symlinkat(t.as_ptr(), udir, as_name.as_ptr()) } != 0 {
                 return Err(io::Error::last_os_error()).with_context(|| at(rel, "creating"));
             }
-            set_owner_and_time(udir, Some(as_name), &st, put.owner)?;
+            set_owner_and_time(udir, Some(as_name), &st, put)?;
         }
     }
     rel.truncate(depth);
@@ -669,6 +673,7 @@ fn put_node(
 pub fn copy_dir_contents(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
     let keep = Put {
         owner: Owner::Keep,
+        shift: None,
         overwrite: true,
         skip: &[],
     };
@@ -686,7 +691,7 @@ pub fn copy_dir_contents(src: &OwnedFd, dst: &OwnedFd) -> Result<()> {
         .with_context(|| String::from_utf8_lossy(n.as_bytes()).into_owned())?;
     }
     let st = fstat(src.as_raw_fd())?;
-    set_owner_and_time(dst.as_raw_fd(), None, &st, Owner::Keep)?;
+    set_owner_and_time(dst.as_raw_fd(), None, &st, &keep)?;
     // SAFETY: valid fd.
     unsafe { libc::fchmod(dst.as_raw_fd(), st.st_mode & 0o7777) };
     Ok(())
@@ -751,7 +756,7 @@ fn remove_at(dir: RawFd, name: &CStr) -> Result<()> {
 /// followed) the modification time of `st` and the owner `owner` says.
 /// An owner the user namespace cannot map (a user without subordinate
 /// ids) is left as is.
-fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, owner: Owner) -> Result<()> {
+fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, put: &Put) -> Result<()> {
     let times = [
         libc::timespec {
             tv_sec: st.st_mtime,
@@ -769,10 +774,17 @@ fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, owner: Ow
             libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
         ),
     };
-    let ids = match owner {
+    let ids = match put.owner {
         Owner::Keep => Some((st.st_uid, st.st_gid)),
         Owner::Set(u, g) => Some((u, g)),
         Owner::Writer => None,
+    };
+    let ids = match (ids, put.shift) {
+        (Some((u, g)), Some(map)) => Some(
+            map.host_ids(u, g)
+                .ok_or_else(|| anyhow!("owner {u}:{g} has no host ids in the container's maps"))?,
+        ),
+        _ => ids,
     };
     if let Some((uid, gid)) = ids {
         // SAFETY: valid fd, name and ids.
@@ -849,6 +861,7 @@ pub fn copy_tree_in(view: &View, tree: &Path, dst: &str) -> Result<()> {
         .into();
     let keep = Put {
         owner: Owner::Keep,
+        shift: None,
         overwrite: true,
         skip: &[],
     };

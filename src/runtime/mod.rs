@@ -6,6 +6,7 @@ pub mod attach;
 pub mod container;
 pub mod cp;
 pub mod exec;
+pub mod idmap;
 pub mod logs;
 pub mod netlink;
 pub mod network;

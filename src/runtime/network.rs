@@ -921,6 +921,22 @@ pub struct Attached {
     pub addresses6: Vec<Option<Ipv6Addr>>,
 }
 
+/// [`attach`] the network namespace of process `pid` from outside it, in
+/// a thread that enters it: a `--uidmap` container's namespace belongs to
+/// its own user namespace, where its monitor cannot reach berth's.
+pub fn attach_from_outside(b: &Bridges, pid: i32) -> Result<()> {
+    let ns = std::fs::File::open(format!("/proc/{pid}/ns/net"))
+        .context("opening the container's network namespace")?;
+    std::thread::scope(|s| {
+        s.spawn(|| -> Result<()> {
+            enter_net(&ns, "the container's network namespace")?;
+            attach(b, b.infra_pid).map(|_| ())
+        })
+        .join()
+        .map_err(|_| anyhow!("attaching the container to its networks: the thread panicked"))?
+    })
+}
+
 /// Put the container whose monitor calls this (in the container's fresh
 /// network namespace) on its networks. `infra_pid` is the holder.
 pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
@@ -929,7 +945,7 @@ pub fn attach(b: &Bridges, infra_pid: i32) -> Result<Attached> {
         Some(i) if i.pid == infra_pid => {}
         _ => bail!("berth's network namespace went away while the container started; run it again"),
     }
-    let own = std::fs::File::open("/proc/self/ns/net")
+    let own = std::fs::File::open("/proc/thread-self/ns/net")
         .context("opening the container's network namespace")?;
     // `ethN`: the first numbers not taken (a container connected to
     // another network while it runs has some already).

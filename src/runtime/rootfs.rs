@@ -575,8 +575,12 @@ pub fn unmount_root(spec: &Spec) -> Result<bool> {
 /// its capabilities, before the pid namespace is made, so the daemon is
 /// not pid 1 of it. The daemon has `PR_SET_PDEATHSIG(SIGKILL)`: it dies
 /// with the monitor, and the mount namespace with both.
-pub fn premount(spec: &mut Spec) -> Result<RootMount> {
-    let mode = overlay_mode()?;
+pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<RootMount> {
+    // With `--uidmap`, the kernel's overlay alone reads idmapped layers.
+    let mode = match idmapped.is_empty() {
+        true => overlay_mode()?,
+        false => OverlayMode::Native,
+    };
     nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the monitor's mount namespace: {}", e.desc()))?;
     mnt(
@@ -587,6 +591,13 @@ pub fn premount(spec: &mut Spec) -> Result<RootMount> {
         None,
         "/ private",
     )?;
+    if !idmapped.is_empty() {
+        // `--uidmap`: the store as the container's ids see it, over the
+        // real one; then this process becomes the root whose ids those
+        // are (the host's root is not mapped), which mounts the overlay.
+        super::idmap::attach(idmapped)?;
+        super::idmap::become_root()?;
+    }
     let target = spec.rootfs.target.clone();
     if is_mount_point(&target) {
         // Mounted by `berth mount` (this namespace is a copy of that one):

@@ -171,9 +171,8 @@ struct CapData {
 
 const CAP_V3: u32 = 0x2008_0522;
 
-/// Root's permitted set after `exec` is (inheritable | bounding): a
-/// leftover inheritable set would give back what the bounding set took.
-fn clear_inheritable() -> std::io::Result<()> {
+/// Change this process's capability sets with `edit`; the sets as set.
+fn edit_capabilities(edit: impl Fn(&mut CapData)) -> std::io::Result<[CapData; 2]> {
     let mut hdr = CapHeader {
         version: CAP_V3,
         pid: 0,
@@ -183,14 +182,24 @@ fn clear_inheritable() -> std::io::Result<()> {
     if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    for d in &mut data {
-        d.inheritable = 0;
-    }
+    data.iter_mut().for_each(edit);
     // SAFETY: as above.
     if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    Ok(())
+    Ok(data)
+}
+
+/// Root's permitted set after `exec` is (inheritable | bounding): a
+/// leftover inheritable set would give back what the bounding set took.
+fn clear_inheritable() -> std::io::Result<()> {
+    edit_capabilities(|d| d.inheritable = 0).map(|_| ())
+}
+
+/// Make every permitted capability effective again (`setfsuid(2)` to a
+/// non-zero id clears the file system ones from the effective set).
+pub fn raise_permitted() -> std::io::Result<()> {
+    edit_capabilities(|d| d.effective = d.permitted).map(|_| ())
 }
 
 /// Keep this process's permitted capabilities across `execve` although
@@ -198,22 +207,7 @@ fn clear_inheritable() -> std::io::Result<()> {
 /// the user keeps its own uid inside): make them inheritable and ambient.
 /// Only system calls, so it may run between fork and exec.
 pub fn keep_capabilities_across_exec() -> std::io::Result<()> {
-    let mut hdr = CapHeader {
-        version: CAP_V3,
-        pid: 0,
-    };
-    let mut data = [CapData::default(); 2];
-    // SAFETY: the header and two data structs are what capget v3 expects.
-    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    for d in &mut data {
-        d.inheritable = d.permitted;
-    }
-    // SAFETY: as above.
-    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    let data = edit_capabilities(|d| d.inheritable = d.permitted)?;
     for cap in 0..64u32 {
         let word = data[(cap / 32) as usize].permitted;
         if word & (1 << (cap % 32)) != 0 {

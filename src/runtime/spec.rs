@@ -55,6 +55,48 @@ pub struct Spec {
     /// `--pid`: the container's pid namespace.
     #[serde(default, skip_serializing_if = "PidMode::is_private")]
     pub pid: PidMode,
+    /// `--uidmap`/`--gidmap` (as root): the container's user namespace
+    /// has these maps, and sees the store's layers and its own dir
+    /// through idmapped mounts ([`super::idmap`]), so their files keep
+    /// the owners the image gives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_map: Option<IdMap>,
+}
+
+/// A user namespace's maps, as `--uidmap`/`--gidmap` give them.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct IdMap {
+    pub uids: Vec<IdRange>,
+    pub gids: Vec<IdRange>,
+}
+
+/// `count` ids from `container` inside are `host` and on outside.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdRange {
+    pub container: u32,
+    pub host: u32,
+    pub count: u32,
+}
+
+impl IdMap {
+    /// The host ids of container ids `uid` and `gid`, if both are mapped.
+    pub fn host_ids(&self, uid: u32, gid: u32) -> Option<(u32, u32)> {
+        let find = |ranges: &[IdRange], id: u32| {
+            ranges.iter().find_map(|r| {
+                let off = id.checked_sub(r.container)?;
+                (off < r.count).then(|| r.host + off)
+            })
+        };
+        Some((find(&self.uids, uid)?, find(&self.gids, gid)?))
+    }
+
+    /// `uid_map`'s or `gid_map`'s text for `ranges`.
+    pub fn text(ranges: &[IdRange]) -> String {
+        ranges
+            .iter()
+            .map(|r| format!("{} {} {}\n", r.container, r.host, r.count))
+            .collect()
+    }
 }
 
 /// The container's pid namespace (`--pid`).
@@ -124,8 +166,9 @@ impl Spec {
     /// network namespace it uses (berth's bridges, another container's),
     /// or the pid namespace it shares.
     pub fn waits_for_berth_to_map(&self) -> bool {
-        !matches!(self.network, Network::Bridge(_) | Network::Container { .. })
-            && !matches!(self.pid, PidMode::Container { .. })
+        self.id_map.is_some()
+            || !matches!(self.network, Network::Bridge(_) | Network::Container { .. })
+                && !matches!(self.pid, PidMode::Container { .. })
     }
 }
 

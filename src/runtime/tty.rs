@@ -93,7 +93,7 @@ pub fn make_console(sock: i32, uid: u32, gid: u32, size: Option<(u16, u16)>) -> 
         if libc::ioctl(0, libc::TIOCSCTTY as _, 0) != 0 {
             return Err(err("making the terminal the container's"));
         }
-        send_fd(sock, master)?;
+        send_fd(sock, master, "the terminal")?;
         libc::close(master);
     }
     Ok(())
@@ -101,7 +101,9 @@ pub fn make_console(sock: i32, uid: u32, gid: u32, size: Option<(u16, u16)>) -> 
 
 const CMSG_FD_SPACE: usize = 32;
 
-fn send_fd(sock: i32, fd: i32) -> Result<()> {
+/// Send descriptor `fd` (`what`, for the error) over socket `sock`, with
+/// one byte `t`.
+pub(super) fn send_fd(sock: i32, fd: i32, what: &str) -> Result<()> {
     // SAFETY: a msghdr over local buffers, with one SCM_RIGHTS descriptor.
     unsafe {
         let mut byte = *b"t";
@@ -121,17 +123,15 @@ fn send_fd(sock: i32, fd: i32) -> Result<()> {
         (*c).cmsg_len = libc::CMSG_LEN(4) as _;
         std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<i32>(), fd);
         if libc::sendmsg(sock, &msg, 0) != 1 {
-            anyhow::bail!(
-                "sending the terminal to berth: {}",
-                std::io::Error::last_os_error()
-            );
+            anyhow::bail!("sending {what}: {}", std::io::Error::last_os_error());
         }
     }
     Ok(())
 }
 
-/// Receive the terminal's master from pid 1: `(Some(fd), _)`, or `(None,
-/// bytes read)` when pid 1 wrote an error (or closed) instead.
+/// Receive a descriptor that [`send_fd`] sent (the terminal's master
+/// from pid 1): `(Some(fd), _)`, or `(None, bytes read)` when the sender
+/// wrote an error (or closed) instead.
 pub fn recv_fd(sock: &std::os::unix::net::UnixStream) -> Result<(Option<OwnedFd>, Vec<u8>)> {
     use std::os::fd::FromRawFd;
     // SAFETY: a msghdr over local buffers; a received descriptor is owned.

@@ -295,6 +295,18 @@ pub fn map_user_alone_as(pid: i32, uid: Uid, gid: Gid) -> Result<()> {
     write("gid_map", format!("0 {gid} 1"))
 }
 
+/// Write `--uidmap`/`--gidmap`'s maps for process `pid`'s new user
+/// namespace (as root, who may map any host ids).
+pub fn write_maps(pid: i32, map: &super::spec::IdMap) -> Result<()> {
+    use super::spec::IdMap;
+    for (file, ranges) in [("uid_map", &map.uids), ("gid_map", &map.gids)] {
+        let path = format!("/proc/{pid}/{file}");
+        std::fs::write(&path, IdMap::text(ranges))
+            .with_context(|| format!("--uidmap/--gidmap: writing {path}"))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -514,10 +514,172 @@ each_identity!(run_rootfs_runs_a_directory_as_the_root, |who| {
         (&["file", "sh"][..], "--rootfs file: not a directory"),
         (&["r:idmap", "sh"][..], "\"idmap\" option is not supported"),
     ] {
-        let out = env.berth(["run", "--rm", "--rootfs"]).args(args).run();
-        out.assert_code(125);
-        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+        run_is_refused(&env, &[&["--rootfs"][..], args].concat(), says);
     }
     assert_eq!(env.berth(["ps", "-aq"]).ok().stdout, before);
 });
+
+each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = Cleanup(&env);
+    let maps = [
+        "--uidmap",
+        "0:100000:1000",
+        "--uidmap",
+        "1000:300000:10",
+        "--gidmap",
+        "0:200000:2000",
+    ];
+    if who != Who::Root {
+        // Idmapped mounts of the store need root.
+        run_is_refused(&env, &[&maps[..], &[IMG, "true"]].concat(), "rootless");
+        return;
+    }
+    let id = run_detached(
+        &env,
+        &[
+            &["--name", "m", "--network", "none"][..],
+            &maps,
+            &[IMG, "sleep", "300"],
+        ]
+        .concat(),
+    );
+    // Inside: the maps as given, the image's files and its own owned by
+    // its root.
+    let out = env
+        .berth([
+            "exec",
+            "m",
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/busybox /etc/hosts; \
+             touch /f; stat -c %u:%g /f; echo x > /w; chown 1005:1005 /w",
+        ])
+        .ok();
+    let lines: Vec<String> = out
+        .lines()
+        .iter()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "0 100000 1000",
+            "1000 300000 10",
+            "0 200000 2000",
+            "0:0",
+            "0:0",
+            "0:0"
+        ]
+    );
+    // Outside: its processes have the host's ids of the map, by user.
+    let host_uid = |pid: &str| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().to_string()
+    };
+    let pid = env
+        .berth(["inspect", "m", "--format", "{{.State.Pid}}"])
+        .ok()
+        .stdout;
+    assert_eq!(host_uid(pid.trim()), "100000");
+    let out = env
+        .berth([
+            "inspect",
+            "m",
+            "--format",
+            "{{.HostConfig.UsernsMode}} {{.HostConfig.IDMappings.UidMap}} {{.HostConfig.IDMappings.GidMap}}",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "private [0:100000:1000 1000:300000:10] [0:200000:2000]"
+    );
+    let out = env
+        .berth(["exec", "--user", "1003", "m", "sh", "-c", "echo $$; id -u"])
+        .ok();
+    assert_eq!(out.lines()[1], "1003");
+    // (The exec'd shell has gone; its pid was 300003 on the host.)
+    // On disk its layer keeps the container's ids, as without maps.
+    let upper = env
+        .berth(["inspect", "m", "--format", "{{.GraphDriver.Data.UpperDir}}"])
+        .ok()
+        .stdout;
+    let owner = |p: &str| {
+        use std::os::unix::fs::MetadataExt;
+        let md = std::fs::metadata(std::path::Path::new(upper.trim()).join(p)).unwrap();
+        (md.uid(), md.gid())
+    };
+    assert_eq!(owner("w"), (1005, 1005));
+    assert_eq!(owner("f"), (0, 0));
+    // cp from the host, as the container's root sees it, a root-only file
+    // too.
+    let secret = env.join("secret");
+    std::fs::write(&secret, "s\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    env.berth(["cp"]).arg(&secret).arg("m:/secret").ok();
+    let out = env
+        .berth([
+            "exec",
+            "m",
+            "sh",
+            "-c",
+            "stat -c %u:%g:%a /secret; cat /secret",
+        ])
+        .ok();
+    assert_eq!(out.lines(), ["0:0:600", "s"]);
+    assert_eq!(owner("secret"), (0, 0));
+    // On a berth network: its network namespace is its user namespace's,
+    // where its root binds port 80 and mounts a sysfs of its own.
+    env.berth(["network", "create", "--subnet", "198.19.77.0/24", "umnet"])
+        .ok();
+    let out = env
+        .berth(["run", "--rm", "--network", "umnet"])
+        .args(maps)
+        .args([
+            IMG,
+            "sh",
+            "-c",
+            "ip -4 addr show eth0 | grep -o 'inet [0-9.]*'; ls /sys/class/net; \
+             httpd -p 80 -h / && echo bound",
+        ])
+        .ok();
+    assert_eq!(out.lines(), ["inet 198.19.77.2", "eth0", "lo", "bound"]);
+    // commit keeps them too.
+    env.berth(["stop", "-t", "0", &id]).ok();
+    env.berth(["commit", "-q", "m", "mapped"]).ok();
+    let out = env
+        .berth(["run", "--rm", "mapped", "stat", "-c", "%u:%g", "/w"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "1005:1005");
+    // One line each for maps that cannot be, exit 125.
+    for (args, says) in [
+        (&["--uidmap", "0:1"][..], "expected CONTAINER:HOST:COUNT"),
+        (
+            &["--uidmap", "5:100000:10"][..],
+            "container id 0 is not mapped",
+        ),
+        (
+            &["--uidmap", "0:100000:10", "--uidmap", "5:200000:10"][..],
+            "overlaps 0:100000:10",
+        ),
+        (&["--uidmap", "0:4294967290:10"][..], "goes past"),
+        (
+            &["--uidmap", "0:100000:10", "--userns", "keep-id"][..],
+            "mutually exclusive",
+        ),
+    ] {
+        run_is_refused(&env, &[args, &[IMG, "true"]].concat(), says);
+    }
+});
+
+/// `run --rm ARGS` exits 125 with one line that `says` why.
+#[track_caller]
+fn run_is_refused(env: &TestEnv, args: &[&str], says: &str) {
+    let out = env.berth(["run", "--rm"]).args(args).run();
+    out.assert_code(125);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+}

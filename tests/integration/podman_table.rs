@@ -826,6 +826,78 @@ fn logs_run_flags_save_and_load_match_podman() {
         "sleep",
         "10",
     ];
+    // --uidmap: the maps, and the image's files and the container's own
+    // (/etc/hosts, a new file) owned by its root. (Both tools give the
+    // container an /etc/resolv.conf with --network none only in berth:
+    // not listed.)
+    let mapped = |flag: &'static str| -> &'static [&'static str] {
+        leak(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            flag,
+            "0:100000:65536",
+            IMG,
+            "sh",
+            "-c",
+            "id; cat /proc/self/uid_map /proc/self/gid_map; \
+             stat -c '%u:%g %n' / /bin/busybox /etc/hosts /etc/hostname /run/.containerenv; \
+             touch /f; stat -c %u:%g /f",
+        ])
+    };
+    // --rootfs: a directory with busybox alone; the first run adds the
+    // mount points both tools make in it.
+    let dir = env.join("exploded");
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::copy("/bin/busybox", dir.join("bin/busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", dir.join("bin/sh")).unwrap();
+    let dir = dir.to_str().unwrap();
+    let rootfs = |suffix: &str, script: &str| -> &'static [&'static str] {
+        leak(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--rootfs",
+            &format!("{dir}{suffix}"),
+            "sh",
+            "-c",
+            script,
+        ])
+    };
+    check(
+        &env,
+        &[
+            Case::Same(mapped("--uidmap")),
+            Case::Same(mapped("--gidmap")),
+            Case::Code(&["run", "--rm", "--uidmap", "0:100000", IMG, "true"], 125),
+            Case::Code(
+                &["run", "--rm", "--uidmap", "1000:100000:10", IMG, "true"],
+                125,
+            ),
+            Case::Code(
+                &[
+                    "run",
+                    "--rm",
+                    "--userns",
+                    "keep-id",
+                    "--uidmap",
+                    "0:100000:10",
+                    IMG,
+                    "true",
+                ],
+                125,
+            ),
+            Case::Same(rootfs(
+                "",
+                "busybox ls /; echo $PATH; busybox id -u; \
+                 busybox stat -c '%u:%g %a %n' /etc /etc/hosts /run /dev",
+            )),
+            Case::Same(rootfs(":O", "busybox touch /new; busybox ls /")),
+            Case::Code(leak(&["run", "--rm", "--rootfs", dir]), 125),
+        ],
+    );
     check(
         &env,
         &[

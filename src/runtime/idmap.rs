@@ -1,0 +1,155 @@
+//! `--uidmap`/`--gidmap` as root. The container's user namespace maps
+//! its ids to other host ids than the store's files have, so it sees the
+//! store's layers and its own dir (upper and work dirs, `/etc/hosts` …)
+//! through idmapped mounts (`mount_setattr(2)` with `MOUNT_ATTR_IDMAP`)
+//! made with its own namespace: a file the image gives to uid N is uid N
+//! inside, and what the container writes lands on disk with the ids it
+//! has inside. Its layer stays in the image's terms, for `commit` and
+//! `diff`, and nothing is copied or chowned.
+//!
+//! berth, root in the host's namespaces, makes the mounts once the
+//! monitor has made the namespace and berth has written its maps: as
+//! detached trees, whose descriptors it sends the monitor. The monitor
+//! attaches each over the directory it shows, in its own mount namespace,
+//! and then mounts the overlay as root of the container's namespace, so
+//! that overlay's own work in the upper dir is done with mapped ids.
+
+use super::spec::Rootfs;
+use anyhow::{anyhow, Context, Result};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The directories the container sees through idmapped mounts: the
+/// store's root (the parent of `overlay/`), which holds the layers and
+/// the container's own dir, then each lower dir outside it (`--rootfs`),
+/// resolved (attaching follows no symlink). Seen through the mount, the
+/// store's root belongs to the container's root, who can then enter it
+/// (it is 0700).
+pub fn dirs(rootfs: &Rootfs) -> Result<Vec<PathBuf>> {
+    let canon = |p: &Path| std::fs::canonicalize(p).with_context(|| p.display().to_string());
+    let base = &rootfs.lower_base;
+    let store = canon(base.parent().unwrap_or(base))?;
+    let mut out = vec![store.clone()];
+    for l in &rootfs.lowers {
+        let d = canon(&base.join(l))?;
+        if !d.starts_with(&store) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+fn c_path(p: &Path) -> Result<CString> {
+    CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| anyhow!("{}: a NUL in the path", p.display()))
+}
+
+/// Detached idmapped mounts of `dirs`, with the user namespace of
+/// process `pid` (whose maps are written).
+pub fn views(pid: i32, dirs: &[PathBuf]) -> Result<Vec<OwnedFd>> {
+    let ns = std::fs::File::open(format!("/proc/{pid}/ns/user"))
+        .context("opening the container's user namespace")?;
+    let mut out = Vec::with_capacity(dirs.len());
+    for d in dirs {
+        let path = c_path(d)?;
+        // SAFETY: open_tree(2) with a valid C string; the result is a new
+        // descriptor (or -1).
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_open_tree,
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(anyhow!(
+                "--uidmap: cloning the mount of {}: {}",
+                d.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+        // SAFETY: a fresh descriptor.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        let attr = libc::mount_attr {
+            attr_set: libc::MOUNT_ATTR_IDMAP,
+            attr_clr: 0,
+            propagation: 0,
+            userns_fd: ns.as_raw_fd() as u64,
+        };
+        // SAFETY: mount_setattr(2) on our descriptor with an empty path
+        // and a mount_attr of the size given.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_mount_setattr,
+                fd.as_raw_fd(),
+                c"".as_ptr(),
+                libc::AT_EMPTY_PATH,
+                &attr as *const libc::mount_attr,
+                std::mem::size_of::<libc::mount_attr>(),
+            )
+        };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(anyhow!(
+                "--uidmap: idmapping the mount of {}: {e} (the store's file system must support \
+                 idmapped mounts: Linux 5.12 or later with ext4, xfs or btrfs)",
+                d.display()
+            ));
+        }
+        out.push(fd);
+    }
+    Ok(out)
+}
+
+/// Attach each view over its directory, in this mount namespace.
+pub fn attach(views: Vec<(OwnedFd, PathBuf)>) -> Result<()> {
+    for (fd, d) in views {
+        let path = c_path(&d)?;
+        // SAFETY: move_mount(2) of our detached tree onto a valid path.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_move_mount,
+                fd.as_raw_fd(),
+                c"".as_ptr(),
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                libc::MOVE_MOUNT_F_EMPTY_PATH,
+            )
+        };
+        if r < 0 {
+            return Err(anyhow!(
+                "--uidmap: attaching the idmapped mount of {}: {}",
+                d.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Become uid and gid 0 of this (the container's) user namespace, with
+/// no supplementary groups: the host's root, whom this process still
+/// is, has no id in it.
+pub fn become_root() -> Result<()> {
+    let (uid, gid) = (nix::unistd::Uid::from_raw(0), nix::unistd::Gid::from_raw(0));
+    nix::unistd::setresgid(gid, gid, gid)
+        .and_then(|()| nix::unistd::setgroups(&[]))
+        .and_then(|()| nix::unistd::setresuid(uid, uid, uid))
+        .map_err(|e| anyhow!("--uidmap: becoming the container's root: {}", e.desc()))
+}
+
+/// Write into a running container with `--uidmap`/`--gidmap` from
+/// outside it (`cp`): with the host ids of its root as file system ids,
+/// which its idmapped store mount maps (the host's root's are not), and
+/// the capabilities that `setfsuid(2)` clears raised again.
+pub fn write_as_its_root(map: &super::spec::IdMap) -> Result<()> {
+    let (uid, gid) = map
+        .host_ids(0, 0)
+        .ok_or_else(|| anyhow!("the container's maps give its root no host ids"))?;
+    nix::unistd::setfsgid(nix::unistd::Gid::from_raw(gid));
+    nix::unistd::setfsuid(nix::unistd::Uid::from_raw(uid));
+    super::security::raise_permitted().context("raising the capabilities again")
+}
