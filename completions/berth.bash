@@ -1372,7 +1372,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__logs)
-            opts="-f -t -h -V --root --runroot --log-level --out --noout --runtime-flag --follow --tail --timestamps --since --help --version"
+            opts="-f -t -l -n -h -V --root --runroot --log-level --out --noout --runtime-flag --follow --tail --timestamps --since --until --latest --names --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1403,6 +1403,10 @@ _berth() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1494,7 +1498,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__container__subcmd__port)
-            opts="-h -V --root --runroot --log-level --out --noout --runtime-flag --help --version"
+            opts="-a -l -h -V --root --runroot --log-level --out --noout --runtime-flag --all --latest --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3842,7 +3846,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__logs)
-            opts="-f -t -h -V --root --runroot --log-level --out --noout --runtime-flag --follow --tail --timestamps --since --help --version"
+            opts="-f -t -l -n -h -V --root --runroot --log-level --out --noout --runtime-flag --follow --tail --timestamps --since --until --latest --names --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3873,6 +3877,10 @@ _berth() {
                     return 0
                     ;;
                 --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4372,7 +4380,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__port)
-            opts="-h -V --root --runroot --log-level --out --noout --runtime-flag --help --version"
+            opts="-a -l -h -V --root --runroot --log-level --out --noout --runtime-flag --all --latest --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

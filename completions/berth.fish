@@ -1068,10 +1068,13 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand logs" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand logs" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand logs" -l tail -d 'Print only the last N lines' -r
-complete -c berth -n "__fish_berth_using_subcommand logs" -l since -d 'Only output from this time on: RFC 3339, seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand logs" -l since -d 'Only output from this time on: RFC 3339, a date or local time (2006-01-02, 2006-01-02T15:04:05), seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand logs" -l until -d 'Only output up to this time (as --since; a duration is after now)' -r
 complete -c berth -n "__fish_berth_using_subcommand logs" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container exits'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time (RFC 3339)'
+complete -c berth -n "__fish_berth_using_subcommand logs" -s l -l latest -d 'The container created last'
+complete -c berth -n "__fish_berth_using_subcommand logs" -s n -l names -d 'With several containers, prefix lines with the container\'s name rather than its ID'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand stop" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1154,6 +1157,8 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand port" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand port" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand port" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
+complete -c berth -n "__fish_berth_using_subcommand port" -s a -l all -d 'Every running container\'s ports'
+complete -c berth -n "__fish_berth_using_subcommand port" -s l -l latest -d 'The container created last'
 complete -c berth -n "__fish_berth_using_subcommand port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand port" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand mount" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1584,10 +1589,13 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l tail -d 'Print only the last N lines' -r
-complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only output from this time on: RFC 3339, seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only output from this time on: RFC 3339, a date or local time (2006-01-02, 2006-01-02T15:04:05), seconds since the epoch, or a duration before now (10s, 5m, 2h)' -r
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l until -d 'Only output up to this time (as --since; a duration is after now)' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container exits'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time (RFC 3339)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s l -l latest -d 'The container created last'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l names -d 'With several containers, prefix lines with the container\'s name rather than its ID'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from stop" -l root -d 'Path of the store (images, layers, containers)' -r -F
@@ -1647,6 +1655,8 @@ error\t''"
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s a -l all -d 'Every running container\'s ports'
+complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s l -l latest -d 'The container created last'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from port" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand container; and __fish_seen_subcommand_from mount" -l root -d 'Path of the store (images, layers, containers)' -r -F

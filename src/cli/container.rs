@@ -2011,37 +2011,110 @@ pub struct LogsArgs {
     /// Prefix each line with its time (RFC 3339)
     #[arg(short, long)]
     timestamps: bool,
-    /// Only output from this time on: RFC 3339, seconds since the epoch,
-    /// or a duration before now (10s, 5m, 2h)
+    /// Only output from this time on: RFC 3339, a date or local time
+    /// (2006-01-02, 2006-01-02T15:04:05), seconds since the epoch, or a
+    /// duration before now (10s, 5m, 2h)
     #[arg(long, value_name = "TIME")]
     since: Option<String>,
-    /// The container (name or ID)
-    container: String,
+    /// Only output up to this time (as --since; a duration is after now)
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// The container created last
+    #[arg(short, long)]
+    latest: bool,
+    /// With several containers, prefix lines with the container's name
+    /// rather than its ID
+    #[arg(short = 'n', long)]
+    names: bool,
+    /// The containers (names or IDs)
+    #[arg(value_name = "CONTAINER")]
+    containers: Vec<String>,
 }
 
 /// `logs`: stdout records to standard output, stderr records to standard
-/// error, a newline after each full line.
+/// error, a newline after each full line. Lines of several containers
+/// come with the container's short ID (or name, `-n`) before them, in
+/// the order of their times (as they come, with `-f`).
 pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
-    let since = match &a.since {
-        Some(s) => Some(output::parse_time("--since", s)?.div_euclid(1_000_000_000)),
-        None => None,
+    let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
+        v.as_deref()
+            .map(|s| output::parse_time(flag, s))
+            .transpose()
     };
     let o = ops::containers::LogOptions {
         follow: a.follow,
         tail: a.tail,
-        since,
+        since: time("--since", &a.since)?,
+        until: time("--until", &a.until)?,
     };
-    let mut sink = |r: &crate::runtime::logs::Record| print_record(r, a.timestamps);
-    ops::containers::logs(paths, &a.container, &o, &mut sink)?;
+    let names = match (a.containers.as_slice(), a.latest) {
+        ([], _) | ([_], _) => vec![named_or_latest(
+            paths,
+            "logs",
+            a.containers.first(),
+            a.latest,
+        )?],
+        (_, true) => bail!("--latest and containers cannot be used together"),
+        (many, false) => many.to_vec(),
+    };
+    if let [one] = names.as_slice() {
+        let mut sink = |r: &crate::runtime::logs::Record| print_record(r, "", a.timestamps);
+        ops::containers::logs(paths, one, &o, &mut sink)?;
+        return Ok(0);
+    }
+    let mut prefixes = Vec::new();
+    for n in &names {
+        let c = ops::containers::inspect(paths, std::slice::from_ref(n))?;
+        let rec = &c[0].record;
+        prefixes.push(match a.names {
+            true => format!("{} ", rec.name),
+            false => format!("{} ", &rec.id[..12]),
+        });
+    }
+    if a.follow {
+        // Each followed at once; a line is written whole.
+        std::thread::scope(|s| -> Result<()> {
+            let handles: Vec<_> = names
+                .iter()
+                .zip(&prefixes)
+                .map(|(n, p)| {
+                    let o = &o;
+                    s.spawn(move || {
+                        let mut sink =
+                            |r: &crate::runtime::logs::Record| print_record(r, p, a.timestamps);
+                        ops::containers::logs(paths, n, o, &mut sink)
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("following a log: the thread panicked"))??;
+            }
+            Ok(())
+        })?;
+        return Ok(0);
+    }
+    let mut all = Vec::new();
+    for (n, p) in names.iter().zip(&prefixes) {
+        let mut sink = |r: &crate::runtime::logs::Record| {
+            all.push((r.clone(), p));
+            Ok(())
+        };
+        ops::containers::logs(paths, n, &o, &mut sink)?;
+    }
+    all.sort_by_key(|(r, _)| crate::image::time::parse_rfc3339_nanos(&r.time));
+    for (r, p) in &all {
+        print_record(r, p, a.timestamps)?;
+    }
     Ok(0)
 }
 
-/// Print one record of a log, as `logs` does.
-fn print_record(r: &crate::runtime::logs::Record, timestamps: bool) -> Result<()> {
+/// Print one record of a log, as `logs` does, after `prefix`.
+fn print_record(r: &crate::runtime::logs::Record, prefix: &str, timestamps: bool) -> Result<()> {
     use crate::runtime::logs::Stream;
     use std::io::Write;
     {
-        let mut line = String::new();
+        let mut line = prefix.to_string();
         if timestamps {
             line.push_str(&r.time);
             line.push(' ');
@@ -2084,7 +2157,7 @@ pub struct AttachArgs {
 /// it exits (its exit code) or the detach keys (0).
 pub fn attach(paths: &StorePaths, a: &AttachArgs) -> Result<i32> {
     let keys = crate::runtime::attach::parse_detach_keys(&a.detach_keys)?;
-    let mut sink = |r: &crate::runtime::logs::Record| print_record(r, false);
+    let mut sink = |r: &crate::runtime::logs::Record| print_record(r, "", false);
     Ok(ops::containers::attach(paths, &a.container, &keys, a.no_stdin, &mut sink)?.unwrap_or(0))
 }
 
@@ -2192,29 +2265,81 @@ pub fn healthcheck(paths: &StorePaths, c: &HealthcheckCommand) -> Result<i32> {
 
 #[derive(Args, Debug)]
 pub struct PortArgs {
-    /// The container (name or ID)
-    container: String,
+    /// Every running container's ports
+    #[arg(short, long)]
+    all: bool,
+    /// The container created last
+    #[arg(short, long)]
+    latest: bool,
+    /// CONTAINER, then the container's PORT[/PROTOCOL] to look up
+    #[arg(value_name = "CONTAINER [PORT]", num_args = 0..=2)]
+    args: Vec<String>,
 }
 
-/// `80/tcp -> 0.0.0.0:8080`, one line per mapping, as Podman prints them.
+/// `80/tcp -> 0.0.0.0:8080`, one line per mapping, as Podman prints them
+/// (with `--all`, after the container's short id and a tab); with a
+/// port, `0.0.0.0:8080` for each mapping of it. Only running containers
+/// have published ports.
 pub fn port(paths: &StorePaths, a: &PortArgs) -> Result<i32> {
-    let (_, ports) = ops::containers::ports(paths, &a.container)?;
-    let text: String = ports
-        .iter()
-        .map(|p| {
-            let ip = if p.host_ip.is_empty() {
-                "0.0.0.0".to_string()
-            } else if p.host_ip.contains(':') {
-                format!("[{}]", p.host_ip)
-            } else {
-                p.host_ip.clone()
-            };
-            format!(
-                "{}/{} -> {ip}:{}\n",
-                p.container_port, p.protocol, p.host_port
-            )
-        })
-        .collect();
+    use crate::runtime::spec::PortMapping;
+    let host = |p: &PortMapping| {
+        let ip = if p.host_ip.is_empty() {
+            "0.0.0.0".to_string()
+        } else if p.host_ip.contains(':') {
+            format!("[{}]", p.host_ip)
+        } else {
+            p.host_ip.clone()
+        };
+        format!("{ip}:{}", p.host_port)
+    };
+    let line = |p: &PortMapping| format!("{}/{} -> {}", p.container_port, p.protocol, host(p));
+    if a.all {
+        if !a.args.is_empty() || a.latest {
+            bail!("no arguments are needed with --all");
+        }
+        let mut text = String::new();
+        for (rec, ports) in ops::containers::all_ports(paths)? {
+            for p in ports.iter().flatten() {
+                text.push_str(&format!("{}\t{}\n", &rec.id[..12], line(p)));
+            }
+        }
+        output::print(&text)?;
+        return Ok(0);
+    }
+    let (name, wanted) = match (a.latest, a.args.as_slice()) {
+        (true, [port]) => (None, Some(port)),
+        (true, []) => (None, None),
+        (true, _) => bail!("--latest and containers cannot be used together"),
+        (false, [name]) => (Some(name), None),
+        (false, [name, port]) => (Some(name), Some(port)),
+        _ => bail!("\"berth port\" requires a name, id, or the \"--latest\" flag"),
+    };
+    let wanted = match wanted {
+        Some(w) => {
+            let (number, protocol) = w.split_once('/').unwrap_or((w, "tcp"));
+            let number: u16 = number.parse().map_err(|_| {
+                anyhow::anyhow!("invalid port {number:?}: a number from 0 to 65535")
+            })?;
+            Some((w, number, protocol))
+        }
+        None => None,
+    };
+    let name = named_or_latest(paths, "port", name, a.latest)?;
+    let (_, ports) = ops::containers::ports(paths, &name)?;
+    let text: String = match (wanted, ports) {
+        (_, None) => String::new(),
+        (None, Some(ports)) => ports.iter().map(|p| line(p) + "\n").collect(),
+        (Some((w, number, protocol)), Some(ports)) => {
+            let found: Vec<&PortMapping> = ports
+                .iter()
+                .filter(|p| p.container_port == number && p.protocol == protocol)
+                .collect();
+            if found.is_empty() {
+                bail!("failed to find published port {w:?}");
+            }
+            found.iter().map(|p| host(p) + "\n").collect()
+        }
+    };
     output::print(&text)?;
     Ok(0)
 }

@@ -72,15 +72,64 @@ pub fn parse_time(flag: &str, s: &str) -> anyhow::Result<i64> {
     parse_time_at(flag, s, crate::image::time::now_unix_nanos())
 }
 
+/// A time without a zone, in local time as Podman reads it: `2006-01-02`,
+/// `2006-01-02T15:04`, `2006-01-02T15:04:05[.999999999]`; nanoseconds
+/// since the epoch.
+fn parse_local(s: &str) -> Option<i64> {
+    let (date, clock) = match s.split_once('T') {
+        Some((d, c)) => (d, c),
+        None => (s, "00:00"),
+    };
+    let (clock, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let num = |part: &str, len: usize| -> Option<i32> {
+        (part.len() == len && part.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let c: Vec<&str> = clock.split(':').collect();
+    let [y, mo, day] = d[..] else { return None };
+    let (h, mi, se) = match c[..] {
+        [h, mi] => (h, mi, "00"),
+        [h, mi, se] => (h, mi, se),
+        _ => return None,
+    };
+    let (y, mo, day) = (num(y, 4)?, num(mo, 2)?, num(day, 2)?);
+    let (h, mi, se) = (num(h, 2)?, num(mi, 2)?, num(se, 2)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&day) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    if frac.len() > 9
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+        || (frac.is_empty() && s.ends_with('.'))
+    {
+        return None;
+    }
+    let nanos: i64 = format!("{frac:0<9}").parse().ok()?;
+    // SAFETY: a zeroed tm is valid; mktime reads and normalizes it.
+    let secs = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = se;
+        tm.tm_isdst = -1;
+        libc::mktime(&mut tm)
+    };
+    (secs != -1).then(|| secs * 1_000_000_000 + nanos)
+}
+
 fn parse_time_at(flag: &str, s: &str, now: i64) -> anyhow::Result<i64> {
     let ahead = flag == "--until";
     const NS: i64 = 1_000_000_000;
     let bad = || {
         anyhow::anyhow!(
-            "{flag} {s:?}: expected a time (RFC 3339 or seconds) or a duration (10s, 5m, 2h)"
+            "{flag} {s:?}: expected a time (RFC 3339, a local date and time, or seconds) or a duration (10s, 5m, 2h)"
         )
     };
-    if let Some(t) = crate::image::time::parse_rfc3339_nanos(s) {
+    if let Some(t) = crate::image::time::parse_rfc3339_nanos(s).or_else(|| parse_local(s)) {
         return Ok(t);
     }
     if let Ok(t) = s.parse::<i64>() {
@@ -317,7 +366,26 @@ mod tests {
             at("2024-01-02T03:04:05Z", 0).unwrap(),
             crate::image::time::parse_rfc3339("2024-01-02T03:04:05Z").unwrap() * NS
         );
-        for bad in ["", "5x", "m", "10s5", "1.", "1.x"] {
+        // Without a zone: local time (whatever the zone, the times of
+        // one day lie apart as their clocks do).
+        let day = at("2024-01-02", 0).unwrap();
+        assert_eq!(at("2024-01-02T00:00", 0).unwrap(), day);
+        assert_eq!(
+            at("2024-01-02T03:04:05.5", 0).unwrap() - day,
+            (3 * 3600 + 4 * 60 + 5) * NS + NS / 2
+        );
+        for bad in [
+            "",
+            "5x",
+            "m",
+            "10s5",
+            "1.",
+            "1.x",
+            "2024-1-02",
+            "2024-01-02T25:00",
+            "2024-01-02T03",
+            "2024-01-02T03:04:05.",
+        ] {
             assert!(at(bad, 0).is_err(), "{bad}");
         }
     }

@@ -737,11 +737,37 @@ pub fn attach(
 }
 
 /// The published ports of a container.
-pub fn ports(paths: &StorePaths, name: &str) -> Result<(ContainerRecord, Vec<PortMapping>)> {
+pub fn ports(
+    paths: &StorePaths,
+    name: &str,
+) -> Result<(ContainerRecord, Option<Vec<PortMapping>>)> {
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
+    published(&store, rec)
+}
+
+/// The ports container `rec` publishes while it runs; `None` when it
+/// does not (Podman's `port` lists those of running containers).
+fn published(
+    store: &Store,
+    rec: ContainerRecord,
+) -> Result<(ContainerRecord, Option<Vec<PortMapping>>)> {
     let spec: Spec = spec_of(&rec)?;
-    Ok((rec, spec.ports))
+    let live = ContainerInfo::of(store, rec.clone()).state.is_live();
+    Ok((rec, live.then_some(spec.ports)))
+}
+
+/// `port --all`: each running container's published ports, newest
+/// container first.
+pub fn all_ports(paths: &StorePaths) -> Result<Vec<(ContainerRecord, Option<Vec<PortMapping>>)>> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(Vec::new());
+    };
+    store
+        .containers()?
+        .into_iter()
+        .map(|rec| published(&store, rec))
+        .collect()
 }
 
 /// What `logs` shows.
@@ -751,8 +777,11 @@ pub struct LogOptions {
     pub follow: bool,
     /// Only the last N records.
     pub tail: Option<usize>,
-    /// Only records from this time on (seconds since the epoch).
+    /// Only records from this time on (nanoseconds since the epoch).
     pub since: Option<i64>,
+    /// Only records up to this time (nanoseconds since the epoch); a
+    /// follow ends once it has passed.
+    pub until: Option<i64>,
 }
 
 /// `logs`: hand each record of the container's log to `sink`, in order.
@@ -775,8 +804,9 @@ pub fn logs(
     }
     let path = store.log_path(&rec.id);
     let wanted = |r: &Record| {
-        o.since
-            .is_none_or(|s| crate::image::time::parse_rfc3339(&r.time).is_some_and(|t| t >= s))
+        let t = crate::image::time::parse_rfc3339_nanos(&r.time);
+        o.since.is_none_or(|s| t.is_some_and(|t| t >= s))
+            && o.until.is_none_or(|u| t.is_some_and(|t| t <= u))
     };
     let mut file = match std::fs::File::open(&path) {
         Ok(f) => Some(f),
@@ -828,7 +858,10 @@ pub fn logs(
             }
             offset += done as u64;
         }
-        if !running {
+        let past = o
+            .until
+            .is_some_and(|u| crate::image::time::now_unix_nanos() > u);
+        if !running || past {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));

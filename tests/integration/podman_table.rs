@@ -1012,3 +1012,125 @@ impl Drop for ContainerCleanup<'_> {
         );
     }
 }
+
+#[test]
+fn port_and_logs_of_several_match_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let env = both_with_image();
+    let _c = ContainerCleanup(&env);
+    // A line's 12-hex-digit container id, as `ID`.
+    let no_ids = |text: &str| -> Vec<String> {
+        let mut lines: Vec<String> = text
+            .lines()
+            .map(|l| match l.split_once(['\t', ' ']) {
+                Some((id, rest)) if id.len() == 12 && id.bytes().all(|c| c.is_ascii_hexdigit()) => {
+                    format!("ID {rest}")
+                }
+                _ => l.to_string(),
+            })
+            .collect();
+        // The tools list a container's mappings in different orders.
+        lines.sort();
+        lines
+    };
+    // One tool at a time holds the host ports: each runs its container,
+    // answers, and removes it.
+    let ports = |tool: &dyn Fn(&[&str]) -> Output| -> Vec<(i32, Vec<String>)> {
+        let run = [
+            "run",
+            "-d",
+            "--name",
+            "pt",
+            "-p",
+            "127.0.0.1:18090:80",
+            "-p",
+            "18091:81/udp",
+            IMG,
+            "sleep",
+            "300",
+        ];
+        assert_eq!(tool(&run).code, 0);
+        let asked: &[&[&str]] = &[
+            &["port", "pt"],
+            &["port", "pt", "80"],
+            &["port", "pt", "80/tcp"],
+            &["port", "pt", "81/udp"],
+            &["port", "-l", "80"],
+            &["port", "-a"],
+            &["port", "pt", "82"],
+            &["port", "pt", "80/udp"],
+        ];
+        let out = asked
+            .iter()
+            .map(|a| {
+                let o = tool(a);
+                (o.code, no_ids(&o.stdout))
+            })
+            .collect();
+        tool(&["rm", "-f", "-t", "0", "pt"]);
+        out
+    };
+    let ours = ports(&|a| env.berth(a).run());
+    let theirs = ports(&|a| podman(&env).args(a).run());
+    assert_eq!(ours, theirs);
+    // Logs of one container between two times, and of several.
+    for tool in [&|a: &[&str]| env.berth(a).ok(), &|a: &[&str]| {
+        podman(&env).args(a).ok()
+    }] as [&dyn Fn(&[&str]) -> Output; 2]
+    {
+        tool(&[
+            "run",
+            "--name",
+            "la",
+            "--network",
+            "none",
+            IMG,
+            "echo",
+            "from-a",
+        ]);
+        tool(&[
+            "run",
+            "--name",
+            "lb",
+            "--network",
+            "none",
+            IMG,
+            "echo",
+            "from-b",
+        ]);
+    }
+    let gone = leak(&["logs", "--until", "2000-01-01", "la"]);
+    let later = leak(&[
+        "logs",
+        "--since",
+        "2000-01-01T10:00:00",
+        "--until",
+        "5s",
+        "la",
+    ]);
+    check(
+        &env,
+        &[
+            Case::Same(gone),
+            Case::Same(later),
+            Case::Same(&["logs", "--since", "2099-01-01", "la"]),
+            Case::Code(&["logs", "--since", "bogus", "la"], 125),
+            Case::Code(&["logs", "--until", "bogus", "la"], 125),
+            Case::Code(&["logs", "la", "nosuch"], 125),
+            Case::Code(&["port", "-a", "la"], 125),
+            Case::Code(&["port", "la", "abc"], 125),
+            Case::Code(&["port"], 125),
+            // Not running: no ports.
+            Case::Same(&["port", "la"]),
+        ],
+    );
+    for (args, want) in [
+        (&["logs", "la", "lb"][..], ["ID from-a", "ID from-b"]),
+        (&["logs", "-n", "la", "lb"][..], ["la from-a", "lb from-b"]),
+    ] {
+        assert_eq!(no_ids(&env.berth(args).ok().stdout), want);
+        assert_eq!(no_ids(&podman(&env).args(args).ok().stdout), want);
+    }
+}
