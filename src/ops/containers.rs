@@ -555,11 +555,12 @@ pub fn stop(paths: &StorePaths, name: &str, timeout: Option<Duration>) -> Result
     }
     // Its restart policy does not apply to this end.
     store.mark_stopped_by_user(&rec.id)?;
+    // Before the signal: `died` follows it, as in Podman's events.
+    super::events::container(&store, "stop", &rec);
     signal(&store, &rec, stop_signal(&store, &rec))?;
     if !wait_stopped(&store, &rec.id, timeout) {
         kill_and_wait(&store, &rec)?;
     }
-    super::events::container(&store, "stop", &rec);
     Ok(())
 }
 
@@ -571,8 +572,9 @@ pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<()> {
         bail!("container {} is not running", rec.name);
     }
     store.mark_stopped_by_user(&rec.id)?;
-    signal(&store, &rec, sig)?;
+    // Before the signal, which may end it at once: `died` follows.
     super::events::container(&store, "kill", &rec);
+    signal(&store, &rec, sig)?;
     Ok(())
 }
 

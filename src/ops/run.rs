@@ -235,7 +235,13 @@ pub fn start_with(
             }
             return Err(e);
         }
+        // Podman's events of a start: `init` (the container is made),
+        // `start`, and `attach` when its output comes to this terminal.
+        super::events::container(store, "init", &rec);
         super::events::container(store, "start", &rec);
+        if !detached {
+            super::events::container(store, "attach", &rec);
+        }
         let began = Instant::now();
         let mut ticker = super::health::Ticker::new(store, &rec);
         let result = {
@@ -269,6 +275,11 @@ pub fn start_with(
             rec.name = now.name;
         }
         super::events::died(store, &rec, code);
+        if !rm {
+            // Its root file system and namespaces are gone (Podman's
+            // `cleanup`; a `--rm` container goes at once).
+            super::events::container(store, "cleanup", &rec);
+        }
         if rm {
             store.mark_stopped(&rec.id);
             store.remove_container(&rec)?;

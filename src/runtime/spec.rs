@@ -16,7 +16,8 @@ pub struct Spec {
     pub process: Process,
     pub hostname: String,
     pub network: Network,
-    /// Run in a user namespace (rootless); the parent maps it.
+    /// Run in a user namespace (rootless, or with `id_map`); the parent
+    /// maps it.
     pub user_namespace: bool,
     /// `--userns=keep-id`: the user's own uid and gid are the same inside
     /// the user namespace (the subordinate ranges fill the others).
@@ -162,9 +163,9 @@ impl Spec {
 
 impl Spec {
     /// Whether a container with a user namespace gets a new one, which
-    /// berth maps; else it joins the user namespace that owns the
-    /// network namespace it uses (berth's bridges, another container's),
-    /// or the pid namespace it shares.
+    /// berth maps (always with `id_map`); else it joins the user
+    /// namespace that owns the network namespace it uses (berth's
+    /// bridges, another container's), or the pid namespace it shares.
     pub fn waits_for_berth_to_map(&self) -> bool {
         self.id_map.is_some()
             || !matches!(self.network, Network::Bridge(_) | Network::Container { .. })

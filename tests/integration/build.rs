@@ -276,7 +276,7 @@ fn cache_reruns_a_changed_step_and_everything_after_it() {
     );
     assert_eq!(
         log(&["--filter", "type=container", "--format", "{{.Status}}"]),
-        "create\nstart\ndied\nremove\n"
+        "create\ninit\nstart\nattach\ndied\nremove\n"
     );
 }
 

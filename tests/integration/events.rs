@@ -86,16 +86,24 @@ each_identity!(events_record_a_scripted_session_in_order, |who| {
         [
             format!("image load {IMG}"),
             "volume create data".into(),
+            // Podman's events of a run in the foreground: its output
+            // comes here (attach), its storage goes after it (cleanup).
             "container create once".into(),
+            "container init once".into(),
             "container start once".into(),
+            "container attach once".into(),
             "container died once".into(),
+            "container cleanup once".into(),
             "container create bg".into(),
+            "container init bg".into(),
             "container start bg".into(),
             "container health_status bg".into(),
             "container exec bg".into(),
             "container exec_died bg".into(),
-            "container died bg".into(),
+            // stop, then the end it brings.
             "container stop bg".into(),
+            "container died bg".into(),
+            "container cleanup bg".into(),
             "container remove once".into(),
             "container remove bg".into(),
             "volume remove data".into(),
@@ -104,20 +112,20 @@ each_identity!(events_record_a_scripted_session_in_order, |who| {
         ]
     );
     // What each kind of event says, in Podman's fields.
-    let died = &all[4];
+    let died = &all[6];
     assert_eq!(died["ContainerExitCode"], 3, "{died}");
     assert_eq!(died["Image"], IMG, "{died}");
     assert_eq!(died["ID"].as_str().unwrap().len(), 64, "{died}");
     assert_eq!(died["Attributes"]["app"], "web", "{died}");
-    assert_eq!(all[7]["health_status"], "healthy", "{}", all[7]);
-    assert_eq!(all[9]["ContainerExitCode"], 4, "{}", all[9]);
-    assert_eq!(all[10]["ContainerExitCode"], 137, "{}", all[10]);
+    assert_eq!(all[11]["health_status"], "healthy", "{}", all[11]);
+    assert_eq!(all[13]["ContainerExitCode"], 4, "{}", all[13]);
+    assert_eq!(all[15]["ContainerExitCode"], 137, "{}", all[15]);
     let image_id = env
         .berth(["images", "--no-trunc", "--format", "{{.ID}}", IMG])
         .ok()
         .stdout;
     let image_id = image_id.trim().trim_start_matches("sha256:");
-    assert_eq!(all[15]["ID"], image_id, "{}", all[15]);
+    assert_eq!(all[20]["ID"], image_id, "{}", all[20]);
     let mut last = 0;
     for e in &all {
         let t = e["timeNano"].as_i64().unwrap();

@@ -1134,3 +1134,55 @@ fn port_and_logs_of_several_match_podman() {
         assert_eq!(no_ids(&podman(&env).args(args).ok().stdout), want);
     }
 }
+
+#[test]
+fn container_events_match_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let env = both_with_image();
+    let _c = ContainerCleanup(&env);
+    let since = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 1)
+    .to_string();
+    let seen = |tool: &dyn Fn(&[&str]) -> Output| -> Vec<String> {
+        let none = ["--network", "none"];
+        let steps: &[&[&str]] = &[
+            &[&["run", "--name", "e1"][..], &none, &[IMG, "true"]].concat(),
+            &[
+                &["run", "-d", "--name", "e2"][..],
+                &none,
+                &[IMG, "sleep", "100"],
+            ]
+            .concat(),
+            &["kill", "e2"],
+            &["wait", "e2"],
+            &["rm", "e1", "e2"],
+            &[&["run", "--rm", "--name", "e3"][..], &none, &[IMG, "true"]].concat(),
+            &["create", "--name", "e4", IMG, "true"],
+            &["rename", "e4", "e5"],
+            &["rm", "e5"],
+        ];
+        for s in steps {
+            let out = tool(s);
+            assert!(out.code == 0 || s[0] == "wait", "{s:?}: {}", out.stderr);
+        }
+        let out = tool(&[
+            "events",
+            "--stream=false",
+            "--since",
+            &since,
+            "--filter",
+            "type=container",
+            "--format",
+            "{{.Status}} {{.Name}}",
+        ]);
+        out.stdout.lines().map(str::to_string).collect()
+    };
+    let ours = seen(&|a| env.berth(a).run());
+    let theirs = seen(&|a| podman(&env).args(a).run());
+    assert_eq!(ours, theirs);
+}
