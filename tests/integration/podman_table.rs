@@ -1186,3 +1186,84 @@ fn container_events_match_podman() {
     let theirs = seen(&|a| podman(&env).args(a).run());
     assert_eq!(ours, theirs);
 }
+
+/// A tool run with arguments and, maybe, standard input.
+type WithInput<'a> = dyn Fn(&[&str], Option<&[u8]>) -> Output + 'a;
+
+#[test]
+fn builds_from_stdin_and_a_url_match_podman() {
+    if !is_root() {
+        return skip("podman runs as root here");
+    }
+    let env = both_with_image();
+    let _c = ContainerCleanup(&env);
+    // A context as a tar: a Dockerfile that copies a file of it.
+    let ctx = env.join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {IMG}\nCOPY greeting /greeting\nRUN echo ran >> /greeting\n"),
+    )
+    .unwrap();
+    std::fs::write(ctx.join("greeting"), "hello\n").unwrap();
+    let served = env.join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let st = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(served.join("ctx.tar.gz"))
+        .arg("-C")
+        .arg(&ctx)
+        .args(["Dockerfile", "greeting"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tar = std::fs::read(served.join("ctx.tar.gz")).unwrap();
+    let server = crate::build_copy::HttpServer::start(&served);
+    let url = format!("http://127.0.0.1:{}/ctx.tar.gz", server.port);
+    let dockerfile = format!("FROM {IMG}\nRUN echo from-stdin > /made\n");
+    let built = |tool: &WithInput| -> Vec<(i32, String)> {
+        let mut out = Vec::new();
+        for (args, input, check) in [
+            (
+                &["build", "-q", "-t", "localhost/sin:1", "-"][..],
+                Some(dockerfile.as_bytes()),
+                "cat /made",
+            ),
+            (
+                &["build", "-q", "-t", "localhost/tin:1", "-"][..],
+                Some(&tar[..]),
+                "cat /greeting",
+            ),
+            (
+                &["build", "-q", "-t", "localhost/uin:1", &url][..],
+                None,
+                "cat /greeting",
+            ),
+        ] {
+            let b = tool(args, input);
+            let tag = args[3];
+            let mut run = vec!["run", "--rm", "--network", "none", tag];
+            run.extend(check.split(' '));
+            let r = tool(&run, None);
+            out.push((b.code, r.stdout));
+        }
+        // What cannot be built: the code.
+        let missing = format!("http://127.0.0.1:{}/nosuch.tar", server.port);
+        out.push((
+            tool(&["build", "-q", "-t", "localhost/x:1", &missing], None).code,
+            String::new(),
+        ));
+        out
+    };
+    let ours = built(&|a, input| match input {
+        Some(i) => env.berth(a).stdin_bytes(i.to_vec()).run(),
+        None => env.berth(a).run(),
+    });
+    let theirs = built(&|a, input| match input {
+        Some(i) => podman(&env).args(a).stdin_bytes(i.to_vec()).run(),
+        None => podman(&env).args(a).run(),
+    });
+    assert_eq!(ours, theirs);
+    assert_eq!(ours[0], (0, "from-stdin\n".to_string()));
+    assert_eq!(ours[1], (0, "hello\nran\n".to_string()));
+}
