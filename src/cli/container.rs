@@ -2066,6 +2066,8 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
     for n in &names {
         let c = ops::containers::inspect(paths, std::slice::from_ref(n))?;
         let rec = &c[0].record;
+        // Each is checked before any is followed.
+        ops::containers::log_kept(rec)?;
         prefixes.push(match a.names {
             true => format!("{} ", rec.name),
             false => format!("{} ", &rec.id[..12]),

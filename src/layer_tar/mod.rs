@@ -41,7 +41,9 @@ use std::path::Path;
 /// Which xattr marks an opaque directory (`DIR/.wh..wh..opq`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpaqueXattr {
-    /// `trusted.overlay.opaque`: overlayfs mounted by root.
+    /// `trusted.overlay.opaque`, for overlayfs mounted by root, and
+    /// `user.overlay.opaque` too, for a `--uidmap` container's overlay,
+    /// which its own user namespace mounts with `userxattr`.
     Trusted,
     /// `user.overlay.opaque`: overlayfs mounted with `userxattr` (rootless,
     /// Linux >= 5.11), which cannot read `trusted.*`.

@@ -1011,12 +1011,15 @@ impl Unpacker<'_> {
         let pfd = self.tree.parent_fd(dir)?;
         let fd = sys::openat(pfd, c".", libc::O_RDONLY | libc::O_DIRECTORY)
             .context("opening directory")?;
-        let key = match self.opts.opaque_xattr {
-            OpaqueXattr::Trusted => c"trusted.overlay.opaque",
-            OpaqueXattr::User => c"user.overlay.opaque",
+        let keys: &[&CStr] = match self.opts.opaque_xattr {
+            OpaqueXattr::Trusted => &[c"trusted.overlay.opaque", c"user.overlay.opaque"],
+            OpaqueXattr::User => &[c"user.overlay.opaque"],
         };
-        sys::fsetxattr(fd.as_raw_fd(), key, b"y")
-            .with_context(|| format!("setting {key:?} on {:?}", lossy(dir)))
+        for key in keys {
+            sys::fsetxattr(fd.as_raw_fd(), key, b"y")
+                .with_context(|| format!("setting {key:?} on {:?}", lossy(dir)))?;
+        }
+        Ok(())
     }
 
     /// Materialise a GNU sparse entry: its data (and, in format 1.0, the

@@ -786,6 +786,18 @@ pub struct LogOptions {
     pub until: Option<i64>,
 }
 
+/// An error unless container `rec` keeps a log that `logs` reads.
+pub fn log_kept(rec: &ContainerRecord) -> Result<()> {
+    if !rec.log.to_file() {
+        bail!(
+            "container {} has --log-driver {}: it keeps no log to read",
+            rec.name,
+            rec.log.driver()
+        );
+    }
+    Ok(())
+}
+
 /// `logs`: hand each record of the container's log to `sink`, in order.
 /// A container that never ran detached has an empty log.
 pub fn logs(
@@ -797,13 +809,7 @@ pub fn logs(
     use std::io::{Read, Seek, SeekFrom};
     let store = Store::open(paths)?;
     let rec = store.find_container(name)?;
-    if !rec.log.to_file() {
-        bail!(
-            "container {} has --log-driver {}: it keeps no log to read",
-            rec.name,
-            rec.log.driver()
-        );
-    }
+    log_kept(&rec)?;
     let path = store.log_path(&rec.id);
     let wanted = |r: &Record| {
         let t = crate::image::time::parse_rfc3339_nanos(&r.time);

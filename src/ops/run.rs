@@ -455,6 +455,18 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         Some("keep-id") => bail!("--userns=keep-id is only supported rootless"),
         Some(other) => bail!("--userns {other:?} is not supported (use host or keep-id)"),
     };
+    // Before anything is made (volumes): these may refuse.
+    let pid = pid_mode(store, opts.pid.as_deref())?;
+    let id_map = id_map(opts, identity, &network, &pid)?;
+    if let Some(map) = &id_map {
+        let dirs = [
+            Some(store.root()),
+            root_dir.as_ref().map(|(d, _)| d.as_path()),
+        ];
+        for dir in dirs.into_iter().flatten() {
+            reachable_by_mapped_root(dir, map)?;
+        }
+    }
     // keep-id runs as the user by default, as Podman does.
     let own_ids = keep_id.then(|| format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid()));
     let user = opts
@@ -712,8 +724,6 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         });
     }
     let rel = PathBuf::from("../containers").join(&id);
-    let pid = pid_mode(store, opts.pid.as_deref())?;
-    let id_map = id_map(opts, identity, &network, &pid)?;
     let spec = Spec {
         rootfs: Rootfs {
             lower_base: store.root().join("overlay"),
@@ -819,8 +829,10 @@ fn id_map(
              shown with other owners only through idmapped mounts, which need root"
         );
     }
-    if matches!(network, Network::Container { .. }) || matches!(pid, PidMode::Container { .. }) {
-        bail!("--uidmap/--gidmap: a container with maps of its own cannot join another container's namespaces (--network container:, --pid container:)");
+    if matches!(network, Network::Container { .. } | Network::Ns { .. })
+        || matches!(pid, PidMode::Container { .. })
+    {
+        bail!("--uidmap/--gidmap: a container with maps of its own cannot join a network or pid namespace of another user namespace (--network container: or ns:, --pid container:)");
     }
     let parse = |flag: &str, given: &[String]| -> Result<Vec<IdRange>> {
         let mut out: Vec<IdRange> = Vec::new();
@@ -868,6 +880,25 @@ fn id_map(
         }
     }
     Ok(Some(IdMap { uids, gids }))
+}
+
+/// `--uidmap`: the container's processes are its root, a host uid that
+/// is no directory's owner, so every directory above `dir` must let
+/// others search it.
+fn reachable_by_mapped_root(dir: &std::path::Path, map: &IdMap) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let uid = map.host_ids(0, 0).map_or(0, |(u, _)| u);
+    for up in dir.ancestors().skip(1) {
+        let md = std::fs::metadata(up).with_context(|| up.display().to_string())?;
+        if md.permissions().mode() & 0o001 == 0 {
+            bail!(
+                "--uidmap: {} does not let others search it, so the container's root (host uid {uid}) cannot reach {}",
+                up.display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `--rootfs DIR[:O]`: the directory, absolute, and whether the

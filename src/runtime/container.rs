@@ -762,10 +762,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     let bridges = match &spec.network {
         // With `--uidmap` berth attaches it from outside, as root of the
         // host's namespaces (where berth's bridges are), and detaches it.
-        Network::Bridge(_) if spec.id_map.is_some() => {
-            super::network::tune_for_user_mode_way();
-            None
-        }
+        Network::Bridge(_) if spec.id_map.is_some() => None,
         Network::Bridge(b) => {
             super::network::attach(b, b.infra_pid)?;
             super::network::tune_for_user_mode_way();

@@ -753,9 +753,9 @@ fn remove_at(dir: RawFd, name: &CStr) -> Result<()> {
 }
 
 /// Give `fd` (or, with `name`, the entry `name` in directory `fd`, not
-/// followed) the modification time of `st` and the owner `owner` says.
-/// An owner the user namespace cannot map (a user without subordinate
-/// ids) is left as is.
+/// followed) the modification time of `st` and the owner `put` says,
+/// through the container's maps when it has them. An owner the user
+/// namespace cannot map (a user without subordinate ids) is left as is.
 fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, put: &Put) -> Result<()> {
     let times = [
         libc::timespec {
@@ -779,11 +779,9 @@ fn set_owner_and_time(fd: RawFd, name: Option<&CStr>, st: &libc::stat, put: &Put
         Owner::Set(u, g) => Some((u, g)),
         Owner::Writer => None,
     };
+    // An owner the container's maps lack: its root (whose ids they have).
     let ids = match (ids, put.shift) {
-        (Some((u, g)), Some(map)) => Some(
-            map.host_ids(u, g)
-                .ok_or_else(|| anyhow!("owner {u}:{g} has no host ids in the container's maps"))?,
-        ),
+        (Some((u, g)), Some(map)) => map.host_ids(u, g).or_else(|| map.host_ids(0, 0)),
         _ => ids,
     };
     if let Some((uid, gid)) = ids {

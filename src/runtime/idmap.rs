@@ -95,7 +95,8 @@ pub fn views(pid: i32, dirs: &[PathBuf]) -> Result<Vec<OwnedFd>> {
             let e = std::io::Error::last_os_error();
             return Err(anyhow!(
                 "--uidmap: idmapping the mount of {}: {e} (the store's file system must support \
-                 idmapped mounts: Linux 5.12 or later with ext4, xfs or btrfs)",
+                 idmapped mounts, and overlay idmapped layers: Linux 5.19 or later with ext4, xfs \
+                 or btrfs)",
                 d.display()
             ));
         }

@@ -647,6 +647,26 @@ each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
         ])
         .ok();
     assert_eq!(out.lines(), ["inet 198.19.77.2", "eth0", "lo", "bound"]);
+    // A directory a later layer made anew hides what the earlier one
+    // put in it (its opaque mark is one the container's overlay reads).
+    let ctx = env.join("opaque");
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        format!(
+            "FROM {IMG}\nRUN mkdir /d && touch /d/old\nRUN rm -rf /d && mkdir /d && touch /d/new\n"
+        ),
+    )
+    .unwrap();
+    env.berth(["build", "-q", "-t", "localhost/opaque"])
+        .arg(&ctx)
+        .ok();
+    let out = env
+        .berth(["run", "--rm", "--network", "none"])
+        .args(maps)
+        .args(["localhost/opaque", "ls", "/d"])
+        .ok();
+    assert_eq!(out.lines(), ["new"]);
     // commit keeps them too.
     env.berth(["stop", "-t", "0", &id]).ok();
     env.berth(["commit", "-q", "m", "mapped"]).ok();
@@ -673,6 +693,26 @@ each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
     ] {
         run_is_refused(&env, &[args, &[IMG, "true"]].concat(), says);
     }
+    // A store the container's root could not reach: refused before
+    // anything is made.
+    let closed = env.join("closed");
+    std::fs::create_dir_all(closed.join("r/bin")).unwrap();
+    std::fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let out = env
+        .berth_bare(["--root"])
+        .arg(closed.join("store"))
+        .arg("--runroot")
+        .arg(closed.join("run"))
+        .args(["run", "--rm", "--uidmap", "0:100000:65536", "--rootfs"])
+        .arg(closed.join("r"))
+        .arg("true")
+        .run();
+    out.assert_code(125);
+    assert!(
+        out.stderr.contains("does not let others search it"),
+        "{}",
+        out.stderr
+    );
 });
 
 /// `run --rm ARGS` exits 125 with one line that `says` why.
