@@ -295,18 +295,16 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
                 Err(_) => return read_error(&mut ours),
             }
             let done = (|| -> Result<()> {
-                if spec.user_namespace && spec.waits_for_berth_to_map() {
+                if let (true, Some(map)) = (spec.user_namespace, &spec.id_map) {
+                    userns::write_maps(pid.as_raw(), map)?;
+                    let dirs = super::idmap::dirs(&spec.rootfs)?;
+                    views = super::idmap::views(pid.as_raw(), &dirs)?;
+                    if let Network::Bridge(b) = &spec.network {
+                        super::network::attach_from_outside(b, pid.as_raw())?;
+                        attached = Some(b.clone());
+                    }
+                } else if spec.user_namespace && spec.waits_for_berth_to_map() {
                     match &plan {
-                        _ if spec.id_map.is_some() => {
-                            let map = spec.id_map.as_ref().expect("checked");
-                            userns::write_maps(pid.as_raw(), map)?;
-                            let dirs = super::idmap::dirs(&spec.rootfs)?;
-                            views = super::idmap::views(pid.as_raw(), &dirs)?;
-                            if let Network::Bridge(b) = &spec.network {
-                                super::network::attach_from_outside(b, pid.as_raw())?;
-                                attached = Some(b.clone());
-                            }
-                        }
                         _ if spec.keep_id => userns::map_keep_id(pid.as_raw(), plan.as_ref())?,
                         Some(p) => userns::map_ids(pid.as_raw(), p)?,
                         None => userns::map_user_alone(pid.as_raw())?,

@@ -87,10 +87,7 @@ pub fn live_view(pid1: i32, start: u64) -> Result<View> {
 /// (upper dir over the lower dirs) read-only at `rootfs.target`.
 /// A `--rootfs DIR` container's root is the directory itself.
 pub fn open_view(rootfs: &Rootfs) -> Result<View> {
-    if rootfs.bind {
-        let dir = rootfs
-            .lower_base
-            .join(rootfs.lowers.first().map_or("", String::as_str));
+    if let Some(dir) = rootfs.bound_dir() {
         let root = File::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
         return Ok(View {
             root: root.into(),

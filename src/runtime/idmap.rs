@@ -32,8 +32,10 @@ pub fn dirs(rootfs: &Rootfs) -> Result<Vec<PathBuf>> {
     let base = &rootfs.lower_base;
     let store = canon(base.parent().unwrap_or(base))?;
     let mut out = vec![store.clone()];
-    for l in &rootfs.lowers {
-        let d = canon(&base.join(l))?;
+    // A relative lower is a layer's link in the store: only an absolute
+    // one (`--rootfs`, an image without layers) may lie outside it.
+    for l in rootfs.lowers.iter().filter(|l| Path::new(l).is_absolute()) {
+        let d = canon(Path::new(l))?;
         if !d.starts_with(&store) {
             out.push(d);
         }

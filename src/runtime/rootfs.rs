@@ -544,8 +544,8 @@ pub fn mount_root(spec: &Spec) -> Result<()> {
     if overlay_mode()? == OverlayMode::Fuse {
         bail!("berth mount needs the kernel's overlay, and BERTH_OVERLAY=fuse forbids it");
     }
-    if spec.rootfs.bind {
-        return bind_root_dir(spec);
+    if let Some(dir) = spec.rootfs.bound_dir() {
+        return bind_root_dir(&dir, &spec.rootfs.target);
     }
     let here = std::env::current_dir().ok();
     let res = mount_overlay(spec);
@@ -608,8 +608,8 @@ pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<Ro
             daemon: None,
         });
     }
-    if spec.rootfs.bind {
-        bind_root_dir(spec)?;
+    if let Some(dir) = spec.rootfs.bound_dir() {
+        bind_root_dir(&dir, &target)?;
         spec.rootfs.mounted = true;
         return Ok(RootMount {
             target,
@@ -736,14 +736,10 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
 
 /// `--rootfs DIR`: the directory itself, bound at the target (the
 /// container writes into it, as with Podman).
-fn bind_root_dir(spec: &Spec) -> Result<()> {
-    let r = &spec.rootfs;
-    let dir = r
-        .lower_base
-        .join(r.lowers.first().map_or("", String::as_str));
+fn bind_root_dir(dir: &Path, target: &Path) -> Result<()> {
     mnt(
-        Some(&dir),
-        &r.target,
+        Some(dir),
+        target,
         None,
         MsFlags::MS_BIND | MsFlags::MS_REC,
         None,

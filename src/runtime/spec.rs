@@ -213,6 +213,17 @@ pub struct Rootfs {
     pub mounted: bool,
 }
 
+impl Rootfs {
+    /// `--rootfs DIR` without `:O`: the directory that is bound as the
+    /// root.
+    pub fn bound_dir(&self) -> Option<PathBuf> {
+        match (self.bind, self.lowers.first()) {
+            (true, Some(dir)) => Some(self.lower_base.join(dir)),
+            _ => None,
+        }
+    }
+}
+
 /// An extra mount.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 pub enum Mount {
