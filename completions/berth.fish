@@ -38,6 +38,7 @@ complete -c berth -n "__fish_berth_needs_command" -s V -l version -d 'Print vers
 complete -c berth -n "__fish_berth_needs_command" -f -a "build" -d 'Build an image from a Dockerfile'
 complete -c berth -n "__fish_berth_needs_command" -f -a "images" -d 'List images in local storage'
 complete -c berth -n "__fish_berth_needs_command" -f -a "history" -d 'Show the history of an image'
+complete -c berth -n "__fish_berth_needs_command" -f -a "explore" -d 'Explore an image\'s layers: what each adds, changes, removes and wastes'
 complete -c berth -n "__fish_berth_needs_command" -f -a "inspect" -d 'Display the configuration of images'
 complete -c berth -n "__fish_berth_needs_command" -f -a "load" -d 'Load images from an archive (docker-archive or oci-archive)'
 complete -c berth -n "__fish_berth_needs_command" -f -a "save" -d 'Save images to an archive (docker-archive or oci-archive)'
@@ -160,6 +161,34 @@ complete -c berth -n "__fish_berth_using_subcommand history" -l no-trunc -d 'Do 
 complete -c berth -n "__fish_berth_using_subcommand history" -s q -l quiet -d 'Show only IDs'
 complete -c berth -n "__fish_berth_using_subcommand history" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand history" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand explore" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand explore" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l source -d 'Where the image is: `berth` (local storage), `docker-archive` or `oci-archive` (a file)' -r -f -a "berth\t''
+docker-archive\t''
+oci-archive\t''"
+complete -c berth -n "__fish_berth_using_subcommand explore" -l ci-config -d 'The rules file (dive\'s `.dive-ci` YAML: `rules:` with the three rule names), read in CI mode when it exists' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l lowestEfficiency -d 'CI rule: the lowest image efficiency allowed, a ratio 0-1, or `disabled` (default 0.9)' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l highestWastedBytes -d 'CI rule: the most bytes that may be wasted (`20MB`, `1GiB`), or `disabled` (the default)' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l highestUserWastedPercent -d 'CI rule: the highest ratio 0-1 of wasted bytes to the bytes the layers above the first add, or `disabled` (default 0.1)' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -s j -l json -d 'Write the analysis to FILE as dive\'s JSON, and do nothing else' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l pull -d 'Pull the image: `missing` (default), `always` or `never`' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand explore" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand explore" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand explore" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
+complete -c berth -n "__fish_berth_using_subcommand explore" -l ci -d 'Apply the CI rules instead of showing the view: print the figures and each rule\'s result, exit 1 when a rule fails (also when the environment has CI=true)'
+complete -c berth -n "__fish_berth_using_subcommand explore" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand explore" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand inspect" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand inspect" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand inspect" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -254,31 +283,32 @@ complete -c berth -n "__fish_berth_using_subcommand rmi" -s f -l force -d 'Remov
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s i -l ignore -d 'Do not fail for images that do not exist'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand rmi" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
 info\t''
 warn\t''
 error\t''"
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s h -l help -d 'Print help'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -s V -l version -d 'Print version'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "build" -d 'Build an image from a Dockerfile'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "ls" -d 'List images in local storage'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "list" -d 'List images in local storage'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "rm" -d 'Remove images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "remove" -d 'Remove images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "inspect" -d 'Display the configuration of images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "history" -d 'Show the history of an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "load" -d 'Load images from an archive'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "save" -d 'Save images to an archive'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "import" -d 'Create an image from a tarball of a root file system'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "tag" -d 'Add names to an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "untag" -d 'Remove names from an image'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "prune" -d 'Remove unused images'
-complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history load save import tag untag prune exists" -f -a "exists" -d 'Exit 0 if an image exists in local storage, 1 if not'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "build" -d 'Build an image from a Dockerfile'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "ls" -d 'List images in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "list" -d 'List images in local storage'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "rm" -d 'Remove images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "remove" -d 'Remove images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "inspect" -d 'Display the configuration of images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "history" -d 'Show the history of an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "explore" -d 'Explore an image\'s layers: what each adds, changes, removes and wastes'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "load" -d 'Load images from an archive'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "save" -d 'Save images to an archive'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "import" -d 'Create an image from a tarball of a root file system'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "tag" -d 'Add names to an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "untag" -d 'Remove names from an image'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "prune" -d 'Remove unused images'
+complete -c berth -n "__fish_berth_using_subcommand image; and not __fish_seen_subcommand_from build ls list rm remove inspect history explore load save import tag untag prune exists" -f -a "exists" -d 'Exit 0 if an image exists in local storage, 1 if not'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from build" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
@@ -412,6 +442,34 @@ complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subco
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Show only IDs'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l root -d 'Path of the store (images, layers, containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''
+info\t''
+warn\t''
+error\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l out -d 'Write berth\'s standard output to this file (the output of containers still goes to standard output)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l runtime-flag -d 'A flag for the OCI runtime: berth runs containers itself, with no such runtime, so it is ignored with a warning' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l source -d 'Where the image is: `berth` (local storage), `docker-archive` or `oci-archive` (a file)' -r -f -a "berth\t''
+docker-archive\t''
+oci-archive\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l ci-config -d 'The rules file (dive\'s `.dive-ci` YAML: `rules:` with the three rule names), read in CI mode when it exists' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l lowestEfficiency -d 'CI rule: the lowest image efficiency allowed, a ratio 0-1, or `disabled` (default 0.9)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l highestWastedBytes -d 'CI rule: the most bytes that may be wasted (`20MB`, `1GiB`), or `disabled` (the default)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l highestUserWastedPercent -d 'CI rule: the highest ratio 0-1 of wasted bytes to the bytes the layers above the first add, or `disabled` (default 0.1)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -s j -l json -d 'Write the analysis to FILE as dive\'s JSON, and do nothing else' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l pull -d 'Pull the image: `missing` (default), `always` or `never`' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l tls-verify -d 'Require HTTPS and verify certificates (`--tls-verify=false` allows plain HTTP and any certificate)' -r -f -a "true\t''
+false\t''"
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l creds -d 'Credentials (USERNAME:PASSWORD) to use instead of stored ones' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l authfile -d 'Path of the authentication file (default: Podman\'s auth.json)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l cert-dir -d 'A directory of TLS certificates: `*.crt` CAs, `NAME.cert` with `NAME.key` the client\'s (default: the registry\'s dir in `certs.d`)' -r -F
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l retry -d 'Retries of a failed request to a registry (default 4)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l retry-delay -d 'The pause between retries, a Go duration such as `2s` (default: exponential backoff from 0.5 s)' -r
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l noout -d 'Print nothing on standard output (the output of containers still shows)'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -l ci -d 'Apply the CI rules instead of showing the view: print the figures and each rule\'s result, exit 1 when a rule fails (also when the environment has CI=true)'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -s h -l help -d 'Print help'
+complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from explore" -s V -l version -d 'Print version'
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l root -d 'Path of the store (images, layers, containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l runroot -d 'Path of runtime state (mounts, running containers)' -r -F
 complete -c berth -n "__fish_berth_using_subcommand image; and __fish_seen_subcommand_from load" -l log-level -d 'How much to report on standard error' -r -f -a "debug\t''

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | L4 | `cli` |
 //! | L3 | `ops` |
-//! | L2 | `store`, `registry`, `runtime`, `build` |
+//! | L2 | `store`, `registry`, `runtime`, `build`, `explore` |
 //! | L1 | `image`, `layer_tar` |
 //! | L0 | `digest`, `reference`, `progress`, `fsutil`, `cidr` |
 
@@ -18,6 +18,7 @@ pub mod build;
 pub mod cidr;
 pub mod cli;
 pub mod digest;
+pub mod explore;
 pub mod fsutil;
 pub mod image;
 pub mod layer_tar;

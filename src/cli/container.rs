@@ -509,14 +509,14 @@ fn exit_code(r: Result<i32>) -> Result<i32> {
 
 /// `--pull`: when `run` and `create` pull their image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PullPolicy {
+pub(super) enum PullPolicy {
     Always,
     Missing,
     Never,
 }
 
 /// Podman's names of the policies.
-fn pull_policy(s: &str) -> Result<PullPolicy> {
+pub(super) fn pull_policy(s: &str) -> Result<PullPolicy> {
     Ok(match s.to_ascii_lowercase().as_str() {
         "always" | "true" => PullPolicy::Always,
         "missing" | "ifmissing" | "ifnotpresent" | "" => PullPolicy::Missing,

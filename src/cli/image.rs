@@ -28,6 +28,8 @@ pub enum ImageCommand {
     Inspect(ImageInspectArgs),
     /// Show the history of an image
     History(HistoryArgs),
+    /// Explore an image's layers: what each adds, changes, removes and wastes
+    Explore(Box<super::explore::ExploreArgs>),
     /// Load images from an archive
     Load(LoadArgs),
     /// Save images to an archive
@@ -51,6 +53,7 @@ pub fn run(paths: &StorePaths, c: &ImageCommand) -> Result<i32> {
         ImageCommand::Rm(a) => rmi(paths, a),
         ImageCommand::Inspect(a) => image_inspect(paths, a),
         ImageCommand::History(a) => history(paths, a),
+        ImageCommand::Explore(a) => super::explore::explore(paths, a),
         ImageCommand::Load(a) => load(paths, a),
         ImageCommand::Save(a) => save(paths, a),
         ImageCommand::Import(a) => import(paths, a),

@@ -6,6 +6,7 @@
 mod build;
 mod container;
 pub mod docs;
+mod explore;
 pub mod format;
 mod image;
 mod network;
@@ -73,6 +74,8 @@ pub enum Command {
     Images(image::ImagesArgs),
     /// Show the history of an image
     History(image::HistoryArgs),
+    /// Explore an image's layers: what each adds, changes, removes and wastes
+    Explore(Box<explore::ExploreArgs>),
     /// Display the configuration of images
     Inspect(image::InspectArgs),
     /// Load images from an archive (docker-archive or oci-archive)
@@ -423,6 +426,8 @@ impl Command {
         match self {
             Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
             Command::Build(_) => true,
+            // Reads layers' tar-splits; pulls a missing image.
+            Command::Explore(_) => true,
             Command::Pull(_) | Command::Push(_) => true,
             // `cp` enters it itself, once it has opened the running
             // containers it names.
@@ -434,7 +439,13 @@ impl Command {
             Command::Volume(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
-                I::Load(_) | I::Save(_) | I::Import(_) | I::Rm(_) | I::Prune(_) | I::Build(_)
+                I::Load(_)
+                    | I::Save(_)
+                    | I::Import(_)
+                    | I::Rm(_)
+                    | I::Prune(_)
+                    | I::Build(_)
+                    | I::Explore(_)
             ),
             Command::System(c) => matches!(c, S::Check(_) | S::Prune(_) | S::Reset(_)),
             _ => false,
@@ -448,6 +459,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Build(a) => build::build(&paths, a),
         Command::Images(a) => image::images(&paths, a),
         Command::History(a) => image::history(&paths, a),
+        Command::Explore(a) => explore::explore(&paths, a),
         Command::Inspect(a) => image::inspect(&paths, a),
         Command::Load(a) => image::load(&paths, a),
         Command::Save(a) => image::save(&paths, a),

@@ -120,6 +120,24 @@ pub fn pull(paths: &StorePaths, a: &PullArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// Pull `reference` for another command that needs it in the store
+/// (`image explore`), with `pull`'s progress on standard error.
+pub(super) fn pull_for(paths: &StorePaths, reference: &str, remote: &RemoteArgs) -> Result<()> {
+    let opts = PullOptions {
+        reference: reference.to_string(),
+        platform: None,
+        all_tags: false,
+        remote: remote.options()?,
+    };
+    let r = Renderer::new(Direction::Pull);
+    let res = pull::pull(paths, &opts, &r);
+    if res.is_ok() {
+        r.line("Writing manifest to image destination");
+    }
+    r.finish();
+    res.map(|_| ())
+}
+
 #[derive(Args, Debug)]
 pub struct PushArgs {
     /// Image in local storage

@@ -414,6 +414,16 @@ pub struct ArchiveImage<'a> {
     pub manifest: Option<Vec<u8>>,
 }
 
+impl ArchiveImage<'_> {
+    /// Where layer `i` lies in the archive: its tar's path, or its blob's.
+    pub fn layer_path(&self, i: usize) -> String {
+        match &self.sources[i] {
+            LayerSource::Path(p) => p.clone(),
+            LayerSource::Blob(d) => format!("blobs/sha256/{}", d.digest.hex()),
+        }
+    }
+}
+
 impl Image for ArchiveImage<'_> {
     fn config_bytes(&self) -> &[u8] {
         &self.config

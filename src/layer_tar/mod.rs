@@ -26,6 +26,7 @@
 //! files, whiteouts, and entry types that are not regular files.
 
 pub mod diff;
+mod entries;
 mod rebuild;
 mod split;
 mod sys;
@@ -33,6 +34,8 @@ mod unpack;
 
 #[cfg(test)]
 mod tests;
+
+pub use entries::{split_entries, Entry, EntryParser};
 
 use crate::digest::Digest;
 use std::io::{Read, Write};

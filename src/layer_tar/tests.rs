@@ -1173,3 +1173,68 @@ fn read_all_input_even_after_end_of_archive() {
     r.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
 }
+
+/// The explorer reads entries from headers alone: pushed from the stream
+/// in any chunk size, or from the tar-split with the file data left in
+/// `diff/`; both give the same names, types, sizes, modes and owners.
+#[test]
+fn entries_from_the_stream_and_from_the_tar_split_agree() {
+    let long = format!("{}/{}", "d".repeat(120), "f".repeat(150));
+    let mut b = Builder::new(Vec::new());
+    add_dir(&mut b, "a", 0o750);
+    add_file(&mut b, "a/big", &pseudo_random(5000, 1));
+    add_file(&mut b, &long, b"gnu long name");
+    add_link(&mut b, EntryType::Symlink, "a/sym", "/etc/passwd");
+    add_link(&mut b, EntryType::Link, "a/hard", "a/big");
+    add_file(&mut b, "a/.wh.gone", b"");
+    add_file(&mut b, "a/big", b"written twice");
+    b.append_pax_extensions([("path", &b"a/pax-named"[..]), ("uid", &b"70000"[..])])
+        .unwrap();
+    let mut h = header(EntryType::Regular, 0o4755, 3);
+    h.set_path("placeholder").unwrap();
+    h.set_cksum();
+    b.append(&h, &b"pax"[..]).unwrap();
+    let mut tar = b.into_inner().unwrap();
+    tar.extend_from_slice(&[0u8; 1024]);
+    let l = round_trip(&tar);
+
+    let from_split = split_entries(&l.split).unwrap();
+    for chunk in [1, 7, 512, 100_000] {
+        let mut p = EntryParser::new();
+        for c in tar.chunks(chunk) {
+            p.feed(c).unwrap();
+        }
+        assert_eq!(p.finish().unwrap(), from_split, "chunks of {chunk}");
+    }
+    let got: Vec<(&str, u8, u64, u32, u64)> = from_split
+        .iter()
+        .map(|e| (e.name.as_str(), e.type_flag, e.size, e.mode, e.uid))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", b'5', 0, 0o750, 0),
+            ("a/big", b'0', 5000, 0o644, 0),
+            (long.as_str(), b'0', 13, 0o644, 0),
+            ("a/sym", b'2', 0, 0o777, 0),
+            ("a/hard", b'1', 0, 0o777, 0),
+            ("a/.wh.gone", b'0', 0, 0o644, 0),
+            ("a/big", b'0', 13, 0o644, 0),
+            ("a/pax-named", b'0', 3, 0o4755, 70000),
+        ]
+    );
+    assert_eq!(from_split[3].link, "/etc/passwd");
+    assert_eq!(from_split[4].link, "a/big");
+
+    // A stream cut short, or garbage, is an error.
+    let mut p = EntryParser::new();
+    p.feed(&tar[..600]).unwrap();
+    assert!(p
+        .finish()
+        .unwrap_err()
+        .to_string()
+        .contains("truncated tar"));
+    let mut p = EntryParser::new();
+    let e = p.feed(&[b'x'; 512]).unwrap_err().to_string();
+    assert!(e.contains("bad checksum"), "{e}");
+}

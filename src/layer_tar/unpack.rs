@@ -27,7 +27,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-const BLOCK: usize = 512;
+pub(super) const BLOCK: usize = 512;
 
 /// Read buffer over the uncompressed stream: large enough that a big file
 /// is written in few syscalls.
@@ -35,7 +35,7 @@ const READ_BUF: usize = 256 * 1024;
 
 /// Largest PAX or GNU long-name record accepted, as in Go's `archive/tar`
 /// (`maxSpecialFileSize`): a garbage size field must not make us allocate.
-const MAX_META: u64 = 1 << 20;
+pub(super) const MAX_META: u64 = 1 << 20;
 
 const TRUNCATED: &str = "truncated tar";
 
@@ -299,7 +299,7 @@ fn read_meta(input: &mut Input, split: &mut SplitWriter, n: u64) -> Result<Vec<u
     Ok(v)
 }
 
-fn padding(size: u64) -> u64 {
+pub(super) fn padding(size: u64) -> u64 {
     (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
 }
 
@@ -313,28 +313,28 @@ struct Pending {
 }
 
 #[derive(Default)]
-struct Pax {
-    path: Option<Vec<u8>>,
-    linkpath: Option<Vec<u8>>,
-    size: Option<u64>,
-    uid: Option<u64>,
-    gid: Option<u64>,
-    mtime: Option<Time>,
-    atime: Option<Time>,
-    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
-    sparse: PaxSparse,
+pub(super) struct Pax {
+    pub(super) path: Option<Vec<u8>>,
+    pub(super) linkpath: Option<Vec<u8>>,
+    pub(super) size: Option<u64>,
+    pub(super) uid: Option<u64>,
+    pub(super) gid: Option<u64>,
+    pub(super) mtime: Option<Time>,
+    pub(super) atime: Option<Time>,
+    pub(super) xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    pub(super) sparse: PaxSparse,
 }
 
 /// The GNU sparse formats carried in PAX records (0.0, 0.1 and 1.0).
 #[derive(Default)]
-struct PaxSparse {
-    present: bool,
-    major: Option<u64>,
-    minor: Option<u64>,
-    name: Option<Vec<u8>>,
-    real_size: Option<u64>,
+pub(super) struct PaxSparse {
+    pub(super) present: bool,
+    pub(super) major: Option<u64>,
+    pub(super) minor: Option<u64>,
+    pub(super) name: Option<Vec<u8>>,
+    pub(super) real_size: Option<u64>,
     /// offset, length, offset, length … (formats 0.0 and 0.1).
-    map: Vec<u64>,
+    pub(super) map: Vec<u64>,
 }
 
 fn parse_u64(v: &[u8]) -> Result<u64> {
@@ -385,7 +385,7 @@ fn parse_pax_time(v: &[u8]) -> Result<Time> {
 /// record). Written here rather than with `tar::PaxExtensions`, which
 /// splits on newlines and so cannot read a binary xattr value (a
 /// `security.capability` blob) that contains one.
-fn parse_pax(mut data: &[u8], pax: &mut Pax) -> Result<()> {
+pub(super) fn parse_pax(mut data: &[u8], pax: &mut Pax) -> Result<()> {
     while !data.is_empty() {
         let bad = || anyhow!("malformed PAX record");
         let sp = data
@@ -449,7 +449,7 @@ fn parse_pax(mut data: &[u8], pax: &mut Pax) -> Result<()> {
 
 /// A numeric header field: octal, or base-256 when the top bit is set
 /// (GNU, for values that do not fit).
-fn parse_numeric(f: &[u8]) -> Option<u64> {
+pub(super) fn parse_numeric(f: &[u8]) -> Option<u64> {
     if f.first().is_some_and(|b| b & 0x80 != 0) {
         if f[0] == 0xff {
             return None; // negative
@@ -473,11 +473,11 @@ fn parse_numeric(f: &[u8]) -> Option<u64> {
 }
 
 // Numeric fields of a tar header (POSIX ustar; GNU has the same offsets).
-type Field = (std::ops::Range<usize>, &'static str);
+pub(super) type Field = (std::ops::Range<usize>, &'static str);
 const MODE: Field = (100..108, "mode");
 const UID: Field = (108..116, "uid");
 const GID: Field = (116..124, "gid");
-const SIZE: Field = (124..136, "size");
+pub(super) const SIZE: Field = (124..136, "size");
 const MTIME: Field = (136..148, "mtime");
 const DEV_MAJOR: Field = (329..337, "devmajor");
 const DEV_MINOR: Field = (337..345, "devminor");
@@ -485,14 +485,14 @@ const DEV_MINOR: Field = (337..345, "devminor");
 /// A numeric header field. Parsed here rather than with `tar::Header`,
 /// which refuses an all-NUL field that Go's archive/tar (and so Docker)
 /// reads as 0.
-fn field(hdr: &[u8; BLOCK], (range, what): Field) -> Result<u64> {
+pub(super) fn field(hdr: &[u8; BLOCK], (range, what): Field) -> Result<u64> {
     parse_numeric(&hdr[range]).ok_or_else(|| anyhow!("invalid {what} field in tar header"))
 }
 
 /// A header's checksum: the unsigned sum of its bytes with the checksum
 /// field read as spaces. Old tars used a signed sum; both are accepted, as
 /// Go and GNU tar do.
-fn checksum_ok(b: &[u8; BLOCK]) -> bool {
+pub(super) fn checksum_ok(b: &[u8; BLOCK]) -> bool {
     let Some(stored) = parse_numeric(&b[148..156]) else {
         return false;
     };

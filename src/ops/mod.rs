@@ -11,6 +11,7 @@ pub mod containers;
 pub mod cp;
 pub mod events;
 pub mod exec;
+pub mod explore;
 pub mod health;
 pub mod images;
 pub mod import;

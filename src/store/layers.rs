@@ -42,6 +42,13 @@ impl Store {
             .with_context(|| format!("layer {chain}: malformed {}", p.display()))
     }
 
+    /// The entries of a stored layer, read from its tar-split alone (no
+    /// file of `diff/` is opened).
+    pub fn layer_entries(&self, chain: &Digest) -> Result<Vec<layer_tar::Entry>> {
+        layer_tar::split_entries(&self.layer_dir(chain).join("tar-split"))
+            .with_context(|| format!("layer {chain}"))
+    }
+
     /// Every layer dir present.
     pub fn layer_ids(&self) -> Result<Vec<Digest>> {
         let dir = self.root.join("overlay");

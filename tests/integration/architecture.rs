@@ -26,6 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("registry", 2),
     ("runtime", 2),
     ("build", 2),
+    ("explore", 2),
     ("ops", 3),
     ("cli", 4),
     ("main", 5),

@@ -16,6 +16,7 @@ mod detach;
 mod docs;
 mod events;
 mod exec;
+mod explore;
 mod fixtures;
 mod identity;
 mod images;

@@ -1,0 +1,579 @@
+//! File trees of layers, in dive's model: one tree per layer built from
+//! its tar entries, stacked trees for "the image up to layer N", and
+//! diff marks of one tree against another. The quirks are dive's on
+//! purpose (whiteouts kept as `.wh.NAME` nodes, opaque markers dropped,
+//! implied directories with an empty record), so that every figure agrees
+//! with dive's.
+
+use crate::layer_tar::Entry;
+use std::collections::BTreeMap;
+
+/// Go's `fs.FileMode` bits, as dive reports modes.
+pub mod mode {
+    pub const DIR: u32 = 1 << 31;
+    pub const SYMLINK: u32 = 1 << 27;
+    pub const DEVICE: u32 = 1 << 26;
+    pub const NAMED_PIPE: u32 = 1 << 25;
+    pub const SOCKET: u32 = 1 << 24;
+    pub const SETUID: u32 = 1 << 23;
+    pub const SETGID: u32 = 1 << 22;
+    pub const CHAR_DEVICE: u32 = 1 << 21;
+    pub const STICKY: u32 = 1 << 20;
+}
+
+/// An entry's record in a tree (dive's `FileInfo`). Directories that a
+/// layer implies but does not list have the default (empty) record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The cleaned tar name (`a/b`; a leading `/` is kept as written).
+    pub path: String,
+    pub type_flag: u8,
+    pub link: String,
+    pub size: u64,
+    /// Go's `fs.FileMode`: permission bits plus type and special bits.
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub is_dir: bool,
+    /// A digest of the content, where the source gave one: what tells a
+    /// modified file from an unmodified one of the same size and mode.
+    pub content: Option<u64>,
+}
+
+impl FileInfo {
+    /// The record of a tar entry, as Go's archive/tar and dive read it.
+    pub fn from_entry(e: &Entry, path: String) -> FileInfo {
+        // Go's reader turns the old "regular file" type into a file, or
+        // a directory when the name ends in a slash.
+        let type_flag = match e.type_flag {
+            0 if e.name.ends_with('/') => b'5',
+            0 => b'0',
+            t => t,
+        };
+        let mode = go_mode(type_flag, e.mode);
+        FileInfo {
+            path,
+            type_flag,
+            link: e.link.clone(),
+            size: e.size,
+            mode,
+            uid: e.uid,
+            gid: e.gid,
+            is_dir: mode & mode::DIR != 0,
+            content: None,
+        }
+    }
+
+    /// dive's comparison: the same type, content, mode and owner is
+    /// unmodified (size and link target are not compared).
+    pub fn same_as(&self, o: &FileInfo) -> bool {
+        self.type_flag == o.type_flag
+            && self.content == o.content
+            && self.mode == o.mode
+            && self.uid == o.uid
+            && self.gid == o.gid
+    }
+}
+
+/// A tar header's mode and type as Go's `fs.FileMode`.
+pub fn go_mode(type_flag: u8, m: u32) -> u32 {
+    let mut g = m & 0o777;
+    if m & 0o4000 != 0 {
+        g |= mode::SETUID;
+    }
+    if m & 0o2000 != 0 {
+        g |= mode::SETGID;
+    }
+    if m & 0o1000 != 0 {
+        g |= mode::STICKY;
+    }
+    g |= match m & !0o7777 {
+        0o040000 => mode::DIR,
+        0o010000 => mode::NAMED_PIPE,
+        0o120000 => mode::SYMLINK,
+        0o060000 => mode::DEVICE,
+        0o020000 => mode::DEVICE | mode::CHAR_DEVICE,
+        0o140000 => mode::SOCKET,
+        _ => 0,
+    };
+    g |= match type_flag {
+        b'2' => mode::SYMLINK,
+        b'3' => mode::DEVICE | mode::CHAR_DEVICE,
+        b'4' => mode::DEVICE,
+        b'5' => mode::DIR,
+        b'6' => mode::NAMED_PIPE,
+        _ => 0,
+    };
+    g
+}
+
+/// Go's `path.Clean`, on a tar name.
+pub fn clean(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    let body = parts.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".to_string(),
+        (false, false) => body,
+    }
+}
+
+pub const WHITEOUT: &str = ".wh.";
+const WHITEOUT_META: &str = ".wh..wh.";
+
+/// How an entry compares with the tree below it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Diff {
+    #[default]
+    Unmodified,
+    Modified,
+    Added,
+    Removed,
+}
+
+impl Diff {
+    fn merge(self, o: Diff) -> Diff {
+        if self == o {
+            self
+        } else {
+            Diff::Modified
+        }
+    }
+}
+
+pub type NodeId = usize;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    pub parent: Option<NodeId>,
+    /// By name, in byte order (Go's sort.Strings).
+    pub children: BTreeMap<String, NodeId>,
+    pub info: FileInfo,
+    pub diff: Diff,
+}
+
+impl Node {
+    pub fn is_whiteout(&self) -> bool {
+        self.name.starts_with(WHITEOUT)
+    }
+    pub fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+/// A tree in an arena; node 0 is the root. Removed subtrees stay in the
+/// arena, unreachable.
+#[derive(Clone, Debug)]
+pub struct FileTree {
+    pub nodes: Vec<Node>,
+    /// The sum of the header sizes of every entry added (dive's
+    /// `FileSize`: duplicates and whiteouts count).
+    pub file_size: u64,
+}
+
+/// A path that a whiteout or a lookup named but the tree lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError(pub String);
+
+impl Default for FileTree {
+    fn default() -> Self {
+        FileTree::new()
+    }
+}
+
+impl FileTree {
+    pub fn new() -> FileTree {
+        FileTree {
+            nodes: vec![Node {
+                name: String::new(),
+                parent: None,
+                children: BTreeMap::new(),
+                info: FileInfo::default(),
+                diff: Diff::Unmodified,
+            }],
+            file_size: 0,
+        }
+    }
+
+    /// The tree of one layer, from its entries in tar order.
+    pub fn of_layer(entries: &[Entry]) -> FileTree {
+        let mut t = FileTree::new();
+        for e in entries {
+            let name = clean(&e.name);
+            if name == "." {
+                continue;
+            }
+            let info = FileInfo::from_entry(e, name.clone());
+            t.file_size += info.size;
+            t.add_path(&name, info);
+        }
+        t
+    }
+
+    pub fn root(&self) -> NodeId {
+        0
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// Add (or overwrite the record of) the node at `path`, making the
+    /// missing directories on the way with empty records. A missing
+    /// component that is a whiteout meta name (`.wh..wh.opq`) adds
+    /// nothing. Returns the node, or `None` when nothing was added.
+    pub fn add_path(&mut self, path: &str, info: FileInfo) -> Option<NodeId> {
+        let mut at = 0;
+        let p = clean(path);
+        for c in p.trim_matches('/').split('/').filter(|c| !c.is_empty()) {
+            at = match self.nodes[at].children.get(c) {
+                Some(&n) => n,
+                None => {
+                    if c.starts_with(WHITEOUT_META) {
+                        return None;
+                    }
+                    self.nodes.push(Node {
+                        name: c.to_string(),
+                        parent: Some(at),
+                        children: BTreeMap::new(),
+                        info: FileInfo::default(),
+                        diff: Diff::Unmodified,
+                    });
+                    let n = self.nodes.len() - 1;
+                    self.nodes[at].children.insert(c.to_string(), n);
+                    n
+                }
+            };
+        }
+        if at == 0 {
+            return None;
+        }
+        self.nodes[at].info = info;
+        Some(at)
+    }
+
+    /// The node at `path` (`/a/b` or `a/b`).
+    pub fn get(&self, path: &str) -> Result<NodeId, PathError> {
+        let mut at = 0;
+        for c in path.split('/').filter(|c| !c.is_empty()) {
+            at = *self.nodes[at]
+                .children
+                .get(c)
+                .ok_or_else(|| PathError(path.to_string()))?;
+        }
+        Ok(at)
+    }
+
+    /// Detach the node at `path` and its subtree.
+    pub fn remove_path(&mut self, path: &str) -> Result<(), PathError> {
+        let n = self.get(path)?;
+        if let Some(p) = self.nodes[n].parent {
+            let name = self.nodes[n].name.clone();
+            self.nodes[p].children.remove(&name);
+        }
+        Ok(())
+    }
+
+    /// dive's `Path()`: `/` and the names from the root, the last one
+    /// without its whiteout prefix.
+    pub fn path(&self, id: NodeId) -> String {
+        let mut names = Vec::new();
+        let mut at = Some(id);
+        while let Some(n) = at {
+            if n == 0 {
+                break;
+            }
+            names.push(self.nodes[n].name.as_str());
+            at = self.nodes[n].parent;
+        }
+        names.reverse();
+        let mut p = String::from("/");
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                p.push('/');
+            }
+            if i + 1 == names.len() {
+                p.push_str(n.strip_prefix(WHITEOUT).unwrap_or(n));
+            } else {
+                p.push_str(n);
+            }
+        }
+        p
+    }
+
+    /// Every node but the root, children (in name order) before their
+    /// parent: dive's `VisitDepthChildFirst`.
+    pub fn child_first(&self) -> Vec<NodeId> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        // (node, children done)
+        let mut stack = vec![(0usize, false)];
+        while let Some((n, done)) = stack.pop() {
+            if done {
+                if n != 0 {
+                    out.push(n);
+                }
+                continue;
+            }
+            stack.push((n, true));
+            for &c in self.nodes[n].children.values().rev() {
+                stack.push((c, false));
+            }
+        }
+        out
+    }
+
+    /// Every node but the root, parents first, children in name order.
+    pub fn parent_first(&self) -> Vec<NodeId> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack: Vec<NodeId> = self.nodes[0].children.values().rev().copied().collect();
+        while let Some(n) = stack.pop() {
+            out.push(n);
+            stack.extend(self.nodes[n].children.values().rev());
+        }
+        out
+    }
+
+    /// The sizes of `id` and everything under it, as dive sums a removed
+    /// directory.
+    pub fn subtree_size(&self, id: NodeId) -> u64 {
+        let mut sum = 0;
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            sum += self.nodes[n].info.size;
+            stack.extend(self.nodes[n].children.values());
+        }
+        sum
+    }
+
+    /// dive's `GetSize`: a file's size; a directory's sum over itself and
+    /// what is under it, without what is marked removed (unless the
+    /// directory is).
+    pub fn display_size(&self, id: NodeId) -> u64 {
+        let n = &self.nodes[id];
+        if n.is_leaf() {
+            return n.info.size;
+        }
+        let removed = n.diff == Diff::Removed;
+        let mut sum = 0;
+        let mut stack = vec![id];
+        while let Some(x) = stack.pop() {
+            let node = &self.nodes[x];
+            if removed || node.diff != Diff::Removed {
+                sum += node.info.size;
+            }
+            stack.extend(node.children.values());
+        }
+        sum
+    }
+
+    /// Lay `upper` over this tree, as dive stacks layers: whiteouts remove
+    /// their path, every other node of `upper` is added or overwrites the
+    /// record. Paths a whiteout names but this tree lacks are returned.
+    pub fn stack(&mut self, upper: &FileTree) -> Vec<PathError> {
+        let mut errors = Vec::new();
+        for n in upper.child_first() {
+            let path = upper.path(n);
+            if upper.nodes[n].is_whiteout() {
+                if let Err(e) = self.remove_path(&path) {
+                    errors.push(e);
+                }
+            } else {
+                self.add_path(&path, upper.nodes[n].info.clone());
+            }
+        }
+        errors
+    }
+
+    /// Mark this tree with how `upper` changes it (dive's
+    /// `CompareAndMark`): removed, added, modified; a directory that holds
+    /// a change is modified. Marks already set are kept.
+    pub fn compare_and_mark(&mut self, upper: &FileTree) -> Vec<PathError> {
+        enum Mark {
+            Removed(NodeId),
+            Added(NodeId, FileInfo),
+            Changed(NodeId, Diff, FileInfo),
+        }
+        let mut errors = Vec::new();
+        let mut marks = Vec::new();
+        for n in upper.child_first() {
+            let path = upper.path(n);
+            let un = &upper.nodes[n];
+            if un.is_whiteout() {
+                match self.get(&path) {
+                    Ok(l) => marks.push(Mark::Removed(l)),
+                    Err(e) => errors.push(e),
+                }
+                continue;
+            }
+            match self.get(&path) {
+                Err(_) => {
+                    let before = self.nodes.len();
+                    if let Some(added) = self.add_path(&path, un.info.clone()) {
+                        // Every node the path made, deepest first.
+                        let mut made: Vec<NodeId> = (before..self.nodes.len()).collect();
+                        made.reverse();
+                        if !made.contains(&added) {
+                            made.insert(0, added);
+                        }
+                        for m in made {
+                            marks.push(Mark::Added(m, un.info.clone()));
+                        }
+                    }
+                }
+                Ok(l) => {
+                    let d = if self.nodes[l].info.same_as(&un.info) {
+                        Diff::Unmodified
+                    } else {
+                        Diff::Modified
+                    };
+                    marks.push(Mark::Changed(l, d, un.info.clone()));
+                }
+            }
+        }
+        for m in marks {
+            match m {
+                Mark::Removed(l) => {
+                    let mut stack = vec![l];
+                    while let Some(x) = stack.pop() {
+                        self.nodes[x].diff = Diff::Removed;
+                        stack.extend(self.nodes[x].children.values());
+                    }
+                }
+                Mark::Added(n, info) => {
+                    self.nodes[n].diff = Diff::Added;
+                    self.nodes[n].info = info;
+                }
+                Mark::Changed(l, d, info) => {
+                    if self.nodes[l].diff == Diff::Unmodified {
+                        let mut d = d;
+                        for &c in self.nodes[l].children.values() {
+                            d = d.merge(self.nodes[c].diff);
+                        }
+                        self.nodes[l].diff = d;
+                    }
+                    self.nodes[l].info = info;
+                }
+            }
+        }
+        errors
+    }
+}
+
+/// dive's `StackTreeRange(trees, start, stop)`: a copy of the first tree
+/// with trees `start..=stop` laid over it.
+pub fn stack_range(
+    trees: &[&FileTree],
+    start: usize,
+    stop: Option<usize>,
+) -> (FileTree, Vec<PathError>) {
+    let mut t = trees[0].clone();
+    let mut errors = Vec::new();
+    if let Some(stop) = stop {
+        for tree in &trees[start..=stop] {
+            errors.extend(t.stack(tree));
+        }
+    }
+    (t, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(name: &str, ty: u8, size: u64) -> Entry {
+        Entry {
+            name: name.into(),
+            type_flag: ty,
+            link: String::new(),
+            size,
+            mode: if ty == b'5' { 0o755 } else { 0o644 },
+            uid: 0,
+            gid: 0,
+        }
+    }
+
+    #[test]
+    fn clean_is_go_path_clean() {
+        for (a, b) in [
+            ("./a/", "a"),
+            ("a//b/../c", "a/c"),
+            ("/a", "/a"),
+            ("./", "."),
+            ("", "."),
+            ("../x", "../x"),
+            ("/../x", "/x"),
+        ] {
+            assert_eq!(clean(a), b, "{a}");
+        }
+    }
+
+    #[test]
+    fn modes_are_go_file_modes() {
+        assert_eq!(go_mode(b'5', 0o755), 2147484141);
+        assert_eq!(go_mode(b'2', 0o777), 134218239);
+        assert_eq!(go_mode(b'0', 0o644), 420);
+        assert_eq!(go_mode(b'0', 0o4755), 0o755 | mode::SETUID);
+        assert_eq!(go_mode(b'0', 0o40755), 2147484141);
+    }
+
+    #[test]
+    fn a_layer_tree_keeps_whiteouts_and_drops_opaque_markers() {
+        let t = FileTree::of_layer(&[
+            e("./", b'5', 0),
+            e("a/b/c", b'0', 5),
+            e("a/.wh.x", b'0', 0),
+            e("d/.wh..wh..opq", b'0', 0),
+            e("a/b/c", b'0', 7),
+        ]);
+        assert_eq!(t.file_size, 12);
+        let order: Vec<String> = t.child_first().iter().map(|&n| t.path(n)).collect();
+        assert_eq!(order, ["/a/x", "/a/b/c", "/a/b", "/a", "/d"]);
+        let c = t.get("a/b/c").unwrap();
+        assert_eq!(t.node(c).info.size, 7);
+        // Implied directories have an empty record, and are no dirs.
+        let b = t.get("/a/b").unwrap();
+        assert_eq!(t.node(b).info, FileInfo::default());
+        assert!(t.node(t.get("a/.wh.x").unwrap()).is_whiteout());
+    }
+
+    #[test]
+    fn stacking_removes_whited_out_paths() {
+        let lower = FileTree::of_layer(&[e("a/", b'5', 0), e("a/f", b'0', 3), e("g", b'0', 1)]);
+        let upper = FileTree::of_layer(&[e(".wh.a", b'0', 0), e(".wh.nope", b'0', 0)]);
+        let (t, errors) = stack_range(&[&lower, &upper], 1, Some(1));
+        assert!(t.get("/a").is_err());
+        assert!(t.get("/g").is_ok());
+        assert_eq!(errors, [PathError("/nope".into())]);
+    }
+
+    #[test]
+    fn compare_marks_added_modified_and_removed() {
+        let lower = FileTree::of_layer(&[e("a/", b'5', 0), e("a/f", b'0', 3), e("g", b'0', 1)]);
+        let mut chmod = e("a/f", b'0', 3);
+        chmod.mode = 0o600;
+        let upper = FileTree::of_layer(&[chmod, e("a/n", b'0', 2), e(".wh.g", b'0', 0)]);
+        let mut t = lower.clone();
+        assert!(t.compare_and_mark(&upper).is_empty());
+        let d = |p: &str| t.node(t.get(p).unwrap()).diff;
+        assert_eq!(d("/a/f"), Diff::Modified);
+        assert_eq!(d("/a/n"), Diff::Added);
+        assert_eq!(d("/g"), Diff::Removed);
+        assert_eq!(d("/a"), Diff::Modified);
+        assert_eq!(t.display_size(t.get("/a").unwrap()), 5);
+    }
+}

@@ -1,0 +1,314 @@
+//! The entries of a layer tar, read from their headers alone: from a tar
+//! stream pushed through [`EntryParser`] (an archive's layer), or from a
+//! stored layer's tar-split, whose records hold every header while file
+//! contents stay in `diff/` unread ([`split_entries`]). This is what the
+//! layer explorer needs: names, types, sizes, modes and owners, never the
+//! bytes of the files.
+
+use super::split::{Record, SplitReader};
+use super::unpack::{checksum_ok, field, padding, parse_pax, Pax, BLOCK, MAX_META, SIZE};
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// One entry of a layer tar, as its headers (and any PAX or GNU long-name
+/// header before it) describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The name as written in the tar (lossy UTF-8), `./` and all.
+    pub name: String,
+    /// The type flag byte (`b'0'` a file, `b'5'` a directory, …).
+    pub type_flag: u8,
+    /// The link target of a symlink or hard link.
+    pub link: String,
+    /// The size the header gives (a sparse file's real size), as Go's
+    /// archive/tar reports it: header-only types keep their field.
+    pub size: u64,
+    /// The mode field, permission and type bits as written.
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+}
+
+#[derive(Default)]
+struct Pending {
+    pax: Pax,
+    long_name: Option<Vec<u8>>,
+    long_link: Option<Vec<u8>>,
+}
+
+enum State {
+    /// Gathering a 512-byte header in `block`.
+    Header,
+    /// The data of an extension header (PAX, GNU long name), kept.
+    Meta { ty: u8, left: u64, data: Vec<u8> },
+    /// Old GNU sparse extension blocks after a header.
+    SparseExt,
+    /// Entry data and padding, skipped.
+    Skip { left: u64 },
+    /// Past the end-of-archive block: the rest is ignored.
+    End,
+}
+
+/// A tar read by pushing its bytes: `write` the stream (or `skip` data the
+/// caller does not have, such as a tar-split's file records), then
+/// [`EntryParser::finish`].
+pub struct EntryParser {
+    state: State,
+    block: Vec<u8>,
+    pending: Pending,
+    entries: Vec<Entry>,
+    /// Bytes consumed so far, for errors.
+    offset: u64,
+    /// The data size of an old GNU sparse entry, skipped once its
+    /// extension blocks are read.
+    pending_skip: u64,
+}
+
+impl Default for EntryParser {
+    fn default() -> Self {
+        EntryParser {
+            state: State::Header,
+            block: Vec::with_capacity(BLOCK),
+            pending: Pending::default(),
+            entries: Vec::new(),
+            offset: 0,
+            pending_skip: 0,
+        }
+    }
+}
+
+impl EntryParser {
+    pub fn new() -> EntryParser {
+        EntryParser::default()
+    }
+
+    /// Push the next bytes of the stream.
+    pub fn feed(&mut self, mut b: &[u8]) -> Result<()> {
+        while !b.is_empty() {
+            let n = match &mut self.state {
+                State::End => b.len(),
+                State::Skip { left } => {
+                    let n = (*left).min(b.len() as u64) as usize;
+                    *left -= n as u64;
+                    if *left == 0 {
+                        self.state = State::Header;
+                    }
+                    n
+                }
+                State::Meta { left, data, .. } => {
+                    let n = (*left).min(b.len() as u64) as usize;
+                    data.extend_from_slice(&b[..n]);
+                    *left -= n as u64;
+                    if *left == 0 {
+                        self.meta_done()?;
+                    }
+                    n
+                }
+                State::Header | State::SparseExt => {
+                    let n = (BLOCK - self.block.len()).min(b.len());
+                    self.block.extend_from_slice(&b[..n]);
+                    if self.block.len() == BLOCK {
+                        let block: [u8; BLOCK] = self.block[..].try_into().unwrap();
+                        self.block.clear();
+                        if matches!(self.state, State::SparseExt) {
+                            if block[504] == 0 {
+                                self.after_header(0)?;
+                            }
+                        } else {
+                            self.header(&block)?;
+                        }
+                    }
+                    n
+                }
+            };
+            self.offset += n as u64;
+            b = &b[n..];
+        }
+        Ok(())
+    }
+
+    /// `n` bytes of entry data went by that the caller does not hold (a
+    /// tar-split's file record): only valid inside an entry's data.
+    pub fn skip(&mut self, n: u64) -> Result<()> {
+        match &mut self.state {
+            State::Skip { left } if *left >= n => {
+                *left -= n;
+                if *left == 0 {
+                    self.state = State::Header;
+                }
+                self.offset += n;
+                Ok(())
+            }
+            _ => bail!(
+                "{n} bytes of file data at offset {} do not fall inside an entry",
+                self.offset
+            ),
+        }
+    }
+
+    /// The entries, once the whole stream was pushed.
+    pub fn finish(self) -> Result<Vec<Entry>> {
+        match self.state {
+            State::End => {}
+            State::Header if self.block.is_empty() => {}
+            _ => bail!("truncated tar: the stream ends at offset {}", self.offset),
+        }
+        Ok(self.entries)
+    }
+
+    fn header(&mut self, hdr: &[u8; BLOCK]) -> Result<()> {
+        if hdr.iter().all(|&b| b == 0) {
+            self.state = State::End;
+            return Ok(());
+        }
+        let at = self.offset + 1 - BLOCK as u64;
+        if !checksum_ok(hdr) {
+            bail!("invalid tar header at offset {at} (bad checksum): not a tar stream, or a corrupt one");
+        }
+        let h = tar::Header::from_byte_slice(hdr);
+        let ty = hdr[156];
+        let name = || String::from_utf8_lossy(&h.path_bytes()).into_owned();
+        let size = field(hdr, SIZE).with_context(|| format!("entry {:?}", name()))?;
+        match ty {
+            b'x' | b'L' | b'K' => {
+                if size > MAX_META {
+                    bail!("entry {:?}: extended header of {size} bytes is larger than the {MAX_META} allowed", name());
+                }
+                self.state = State::Meta {
+                    ty,
+                    left: size,
+                    data: Vec::new(),
+                };
+                if size == 0 {
+                    self.meta_done()?;
+                }
+                return Ok(());
+            }
+            b'g' => return self.after_header(size),
+            _ => {}
+        }
+        let p = std::mem::take(&mut self.pending);
+        let num = |f: (std::ops::Range<usize>, &'static str)| {
+            field(hdr, f).with_context(|| format!("entry {:?}", name()))
+        };
+        let mode = num((100..108, "mode"))? as u32;
+        let uid = p.pax.uid.map_or_else(|| num((108..116, "uid")), Ok)?;
+        let gid = p.pax.gid.map_or_else(|| num((116..124, "gid")), Ok)?;
+        let data = p.pax.size.unwrap_or(size);
+        let header_only = matches!(ty, b'1' | b'2' | b'3' | b'4' | b'5' | b'6');
+        let sparse_real = if ty == b'S' {
+            Some(super::unpack::parse_numeric(&hdr[483..495]).unwrap_or(data))
+        } else {
+            p.pax.sparse.real_size
+        };
+        let entry_name = p
+            .pax
+            .sparse
+            .name
+            .or(p.pax.path)
+            .or(p.long_name)
+            .unwrap_or_else(|| h.path_bytes().into_owned());
+        let link = p.pax.linkpath.or(p.long_link).unwrap_or_else(|| {
+            h.link_name_bytes()
+                .map(|l| l.into_owned())
+                .unwrap_or_default()
+        });
+        self.entries.push(Entry {
+            name: String::from_utf8_lossy(&entry_name).into_owned(),
+            type_flag: ty,
+            link: String::from_utf8_lossy(&link).into_owned(),
+            size: sparse_real.unwrap_or(data),
+            mode,
+            uid,
+            gid,
+        });
+        let data = if header_only { 0 } else { data };
+        if ty == b'S' && hdr[482] != 0 {
+            self.state = State::SparseExt;
+            // The data follows the extension blocks.
+            self.pending_skip = data;
+            return Ok(());
+        }
+        self.after_header(data)
+    }
+
+    fn after_header(&mut self, data: u64) -> Result<()> {
+        let data = if matches!(self.state, State::SparseExt) {
+            std::mem::take(&mut self.pending_skip)
+        } else {
+            data
+        };
+        let left = data + padding(data);
+        self.state = if left == 0 {
+            State::Header
+        } else {
+            State::Skip { left }
+        };
+        Ok(())
+    }
+
+    fn meta_done(&mut self) -> Result<()> {
+        let State::Meta { ty, data, .. } = std::mem::replace(&mut self.state, State::Header) else {
+            unreachable!()
+        };
+        let size = data.len() as u64;
+        match ty {
+            b'x' => parse_pax(&data, &mut self.pending.pax)
+                .with_context(|| format!("PAX header at offset {}", self.offset))?,
+            _ => {
+                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                let v = data[..end].to_vec();
+                if ty == b'L' {
+                    self.pending.long_name = Some(v);
+                } else {
+                    self.pending.long_link = Some(v);
+                }
+            }
+        }
+        let pad = padding(size);
+        if pad > 0 {
+            self.state = State::Skip { left: pad };
+        }
+        Ok(())
+    }
+}
+
+impl Write for EntryParser {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.feed(buf)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{e:#}")))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The entries of a stored layer, from its tar-split alone: headers are in
+/// its raw records, and its file records only say how much data to pass.
+pub fn split_entries(tar_split: &Path) -> Result<Vec<Entry>> {
+    let what = || format!("tar-split {}", tar_split.display());
+    let mut r = SplitReader::open(tar_split).with_context(what)?;
+    let mut p = EntryParser::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.next_record().with_context(what)? {
+            Record::Raw(n) => {
+                let mut raw = r.raw_reader();
+                let mut left = n;
+                while left > 0 {
+                    let k = (left as usize).min(buf.len());
+                    raw.read_exact(&mut buf[..k])
+                        .map_err(|e| anyhow!("{e}"))
+                        .with_context(what)?;
+                    p.feed(&buf[..k]).with_context(what)?;
+                    left -= k as u64;
+                }
+            }
+            Record::File { size, .. } => p.skip(size).with_context(what)?,
+            Record::End { .. } => break,
+        }
+    }
+    p.finish().with_context(what)
+}
