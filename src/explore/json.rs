@@ -2,7 +2,7 @@
 //! `encoding/json` with a two-space indent): scripts that read dive's file
 //! read berth's.
 
-use super::tree::FileInfo;
+use super::tree::FileTree;
 use super::Analysis;
 use std::fmt::Write;
 
@@ -45,11 +45,12 @@ fn number(x: f64) -> String {
     format!("{x}")
 }
 
-fn file(o: &mut String, f: &FileInfo, indent: &str) {
+fn file(o: &mut String, t: &FileTree, n: usize, indent: &str) {
+    let f = &t.node(n).info;
     let _ = write!(
         o,
         "{indent}{{\n{indent}  \"path\": {},\n{indent}  \"typeFlag\": {},\n{indent}  \"linkName\": {},\n{indent}  \"size\": {},\n{indent}  \"fileMode\": {},\n{indent}  \"uid\": {},\n{indent}  \"gid\": {},\n{indent}  \"isDir\": {}\n{indent}}}",
-        quote(&f.path),
+        quote(&t.record_path(n)),
         f.type_flag,
         quote(&f.link),
         f.size,
@@ -79,7 +80,7 @@ pub fn export(a: &Analysis) -> String {
         let nodes = l.tree.child_first();
         for (k, &n) in nodes.iter().enumerate() {
             o += if k == 0 { "\n" } else { ",\n" };
-            file(&mut o, &l.tree.node(n).info, "        ");
+            file(&mut o, &l.tree, n, "        ");
         }
         o += if nodes.is_empty() {
             "]\n    }"

@@ -10,9 +10,9 @@ pub mod json;
 mod sort;
 pub mod tree;
 
-use crate::layer_tar::Entry;
-use std::collections::HashMap;
-use tree::{stack_range, FileTree};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tree::FileTree;
 
 /// One layer, as the source describes it.
 pub struct LayerInput {
@@ -24,7 +24,8 @@ pub struct LayerInput {
     pub digest: String,
     /// The history's `created_by`, without a leading `/bin/sh -c `.
     pub command: String,
-    pub entries: Vec<Entry>,
+    /// The layer's own tree ([`FileTree::of_layer`] of its entries).
+    pub tree: FileTree,
 }
 
 pub struct Layer {
@@ -74,16 +75,13 @@ impl Analysis {
         let layers: Vec<Layer> = inputs
             .into_iter()
             .enumerate()
-            .map(|(index, l)| {
-                let tree = FileTree::of_layer(&l.entries);
-                Layer {
-                    index,
-                    id: l.id,
-                    digest: l.digest,
-                    command: l.command,
-                    size: tree.file_size,
-                    tree,
-                }
+            .map(|(index, l)| Layer {
+                index,
+                id: l.id,
+                digest: l.digest,
+                command: l.command,
+                size: l.tree.file_size,
+                tree: l.tree,
             })
             .collect();
         let trees: Vec<&FileTree> = layers.iter().map(|l| &l.tree).collect();
@@ -108,12 +106,141 @@ impl Analysis {
     }
 }
 
-struct PathData {
-    path: String,
-    nodes: usize,
+/// One path of the image, seen in any layer.
+struct UnionNode {
+    name: Arc<str>,
+    parent: u32,
+    children: BTreeMap<Arc<str>, u32>,
+    /// In the image below the layer being walked (dive's stacked tree).
+    present: bool,
+    is_dir: bool,
+    size: u64,
+    /// The layers' leaves at this path so far, their sizes summed, and
+    /// the smallest (-1 until one is found: dive's `minDiscoveredSize`).
+    nodes: u32,
     cumulative: i64,
-    /// -1 until a size is found (dive's `minDiscoveredSize`).
     min: i64,
+    /// Counts towards the score (dive made its map entry).
+    counted: bool,
+}
+
+/// Every path of every layer once: a trie through which the layers' nodes
+/// of one path meet without path strings, and which also holds the image
+/// as stacked below the layer being walked, for whiteouts to measure
+/// what they remove.
+struct Union {
+    nodes: Vec<UnionNode>,
+    /// The paths that count towards the score, once each.
+    counted: Vec<u32>,
+}
+
+impl Union {
+    fn new() -> Union {
+        Union {
+            nodes: vec![UnionNode::new(Arc::from(""), 0)],
+            counted: Vec::new(),
+        }
+    }
+
+    fn id(&mut self, parent: u32, name: &Arc<str>) -> u32 {
+        if let Some(&c) = self.nodes[parent as usize].children.get(name) {
+            return c;
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(UnionNode::new(name.clone(), parent));
+        self.nodes[parent as usize]
+            .children
+            .insert(name.clone(), id);
+        id
+    }
+
+    /// `/a/b`.
+    fn path(&self, mut id: u32) -> String {
+        let mut names = Vec::new();
+        while id != 0 {
+            let n = &self.nodes[id as usize];
+            names.push(&*n.name);
+            id = n.parent;
+        }
+        names.reverse();
+        format!("/{}", names.join("/"))
+    }
+
+    /// Lay a layer over the stacked image as [`FileTree::stack`] does.
+    /// `copy`: the image is this layer itself, whiteout nodes and all (the
+    /// start of dive's `StackTreeRange`).
+    fn stack(&mut self, t: &FileTree, copy: bool) {
+        let mut work = vec![(0usize, 0u32)];
+        while let Some((tn, un)) = work.pop() {
+            let mut below = Vec::new();
+            for (name, &tc) in &t.node(tn).children {
+                let node = t.node(tc);
+                if node.is_whiteout() && !copy {
+                    let target = &name[tree::WHITEOUT.len()..];
+                    if let Some(&uc) = self.nodes[un as usize].children.get(target) {
+                        if self.nodes[uc as usize].present {
+                            self.remove(uc);
+                        }
+                    }
+                    continue;
+                }
+                let uc = self.id(un, name);
+                let u = &mut self.nodes[uc as usize];
+                u.present = true;
+                u.is_dir = node.info.is_dir;
+                u.size = node.info.size;
+                below.push((tc, uc));
+            }
+            work.extend(below.into_iter().rev());
+        }
+    }
+
+    fn subtree(&self, id: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            if self.nodes[n as usize].present {
+                out.push(n);
+                stack.extend(self.nodes[n as usize].children.values());
+            }
+        }
+        out
+    }
+
+    fn remove(&mut self, id: u32) {
+        for n in self.subtree(id) {
+            self.nodes[n as usize].present = false;
+        }
+    }
+
+    /// The node of a path in the stacked image.
+    fn present(&self, id: u32) -> bool {
+        let mut at = id;
+        while at != 0 {
+            if !self.nodes[at as usize].present {
+                return false;
+            }
+            at = self.nodes[at as usize].parent;
+        }
+        true
+    }
+}
+
+impl UnionNode {
+    fn new(name: Arc<str>, parent: u32) -> UnionNode {
+        UnionNode {
+            name,
+            parent,
+            children: BTreeMap::new(),
+            present: false,
+            is_dir: false,
+            size: 0,
+            nodes: 0,
+            cumulative: 0,
+            min: -1,
+            counted: false,
+        }
+    }
 }
 
 /// dive's `Efficiency`: every leaf of every layer's own tree counts
@@ -123,67 +250,92 @@ struct PathData {
 /// path that is not there ends the walk of its layer (and leaves dive's
 /// -1 in the score), as dive's does.
 fn efficiency(trees: &[&FileTree]) -> (f64, Vec<Inefficiency>) {
-    let mut data: Vec<PathData> = Vec::new();
-    let mut by_path: HashMap<String, usize> = HashMap::new();
-    // Indexes into `data`, in the order each path reached two nodes.
-    let mut matches: Vec<usize> = Vec::new();
+    let mut u = Union::new();
+    // Paths, in the order each reached two nodes.
+    let mut matches: Vec<u32> = Vec::new();
+    // Layers stacked so far into `u`'s image (dive's StackTreeRange(0,
+    // idx-1) starts from a copy of layer 0, then stacks 0..idx-1), made
+    // as whiteouts need it.
+    let mut stacked: Option<usize> = None;
     for (idx, tree) in trees.iter().enumerate() {
-        // The image below this layer, made once, when a whiteout needs it.
-        let mut below: Option<FileTree> = None;
+        // Each node's path (as a directory: whiteout prefix kept).
+        let mut ids = vec![0u32; tree.nodes.len()];
+        for n in tree.parent_first() {
+            let node = tree.node(n);
+            ids[n] = u.id(ids[node.parent()], &node.name);
+        }
         for n in tree.child_first() {
             let node = tree.node(n);
             if !node.is_leaf() {
                 continue;
             }
-            let path = tree.path(n);
-            let i = *by_path.entry(path.clone()).or_insert_with(|| {
-                data.push(PathData {
-                    path,
-                    nodes: 0,
-                    cumulative: 0,
-                    min: -1,
-                });
-                data.len() - 1
-            });
+            let id = if node.is_whiteout() {
+                let name: Arc<str> = Arc::from(&node.name[tree::WHITEOUT.len()..]);
+                u.id(ids[node.parent()], &name)
+            } else {
+                ids[n]
+            };
+            if !u.nodes[id as usize].counted {
+                u.nodes[id as usize].counted = true;
+                u.counted.push(id);
+            }
             let size = if node.is_whiteout() {
-                let stacked =
-                    below.get_or_insert_with(|| stack_range(trees, 0, idx.checked_sub(1)).0);
-                match stacked.get(&data[i].path) {
-                    Err(_) => break,
-                    Ok(prev) if stacked.node(prev).info.is_dir => stacked.subtree_size(prev) as i64,
-                    Ok(_) => 0,
+                let next = stacked.get_or_insert_with(|| {
+                    u.stack(trees[0], true);
+                    0
+                });
+                while *next < idx {
+                    u.stack(trees[*next], false);
+                    *next += 1;
+                }
+                if !u.present(id) {
+                    break;
+                }
+                if u.nodes[id as usize].is_dir {
+                    u.subtree(id)
+                        .iter()
+                        .map(|&n| u.nodes[n as usize].size)
+                        .sum::<u64>() as i64
+                } else {
+                    0
                 }
             } else {
                 node.info.size as i64
             };
-            let d = &mut data[i];
+            let d = &mut u.nodes[id as usize];
             d.cumulative += size;
             if d.min < 0 || size < d.min {
                 d.min = size;
             }
             d.nodes += 1;
             if d.nodes == 2 {
-                matches.push(i);
+                matches.push(id);
             }
         }
     }
-    let min_sum: i64 = data.iter().map(|d| d.min).sum();
-    let cum_sum: i64 = data.iter().map(|d| d.cumulative).sum();
+    let (mut min_sum, mut cum_sum) = (0i64, 0i64);
+    for &id in &u.counted {
+        let d = &u.nodes[id as usize];
+        min_sum += d.min;
+        cum_sum += d.cumulative;
+    }
     let score = if cum_sum == 0 {
         1.0
     } else {
         min_sum as f64 / cum_sum as f64
     };
-    sort::go_sort_by(&mut matches, |a, b| {
-        data[*a].cumulative < data[*b].cumulative
-    });
+    let of = |id: &u32| u.nodes[*id as usize].cumulative;
+    sort::go_sort_by(&mut matches, |a, b| of(a) < of(b));
     let list = matches
         .iter()
         .rev()
-        .map(|&i| Inefficiency {
-            path: data[i].path.clone(),
-            count: data[i].nodes,
-            size: data[i].cumulative.max(0) as u64,
+        .map(|&id| {
+            let d = &u.nodes[id as usize];
+            Inefficiency {
+                path: u.path(id),
+                count: d.nodes as usize,
+                size: d.cumulative.max(0) as u64,
+            }
         })
         .collect();
     (score, list)
@@ -192,6 +344,7 @@ fn efficiency(trees: &[&FileTree]) -> (f64, Vec<Inefficiency>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer_tar::Entry;
 
     fn f(name: &str, size: u64) -> Entry {
         Entry {
@@ -218,7 +371,7 @@ mod tests {
                     id: String::new(),
                     digest: String::new(),
                     command: String::new(),
-                    entries,
+                    tree: FileTree::of_layer(&entries),
                 })
                 .collect(),
         )

@@ -7,6 +7,7 @@
 
 use crate::layer_tar::Entry;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Go's `fs.FileMode` bits, as dive reports modes.
 pub mod mode {
@@ -25,24 +26,28 @@ pub mod mode {
 /// layer implies but does not list have the default (empty) record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileInfo {
-    /// The cleaned tar name (`a/b`; a leading `/` is kept as written).
-    pub path: String,
+    /// The type flag byte; 0 only in the empty record of an implied
+    /// directory (a tar's 0 is read as `'0'` or `'5'`, as Go reads it).
     pub type_flag: u8,
-    pub link: String,
-    pub size: u64,
+    pub is_dir: bool,
+    /// The tar name began with `/` (dive's path keeps it).
+    pub rooted: bool,
     /// Go's `fs.FileMode`: permission bits plus type and special bits.
     pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub is_dir: bool,
-    /// A digest of the content, where the source gave one: what tells a
-    /// modified file from an unmodified one of the same size and mode.
-    pub content: Option<u64>,
+    pub link: Box<str>,
+    pub size: u64,
+    /// Owners as Linux has them (32 bits; a tar's larger number is
+    /// clamped).
+    pub uid: u32,
+    pub gid: u32,
+    /// A digest of the content where the source gave one (0: none): what
+    /// tells a modified file from an unmodified one of the same size.
+    pub content: u64,
 }
 
 impl FileInfo {
     /// The record of a tar entry, as Go's archive/tar and dive read it.
-    pub fn from_entry(e: &Entry, path: String) -> FileInfo {
+    pub fn from_entry(e: &Entry) -> FileInfo {
         // Go's reader turns the old "regular file" type into a file, or
         // a directory when the name ends in a slash.
         let type_flag = match e.type_flag {
@@ -52,15 +57,15 @@ impl FileInfo {
         };
         let mode = go_mode(type_flag, e.mode);
         FileInfo {
-            path,
             type_flag,
-            link: e.link.clone(),
-            size: e.size,
-            mode,
-            uid: e.uid,
-            gid: e.gid,
             is_dir: mode & mode::DIR != 0,
-            content: None,
+            rooted: e.name.starts_with('/'),
+            mode,
+            link: e.link.as_str().into(),
+            size: e.size,
+            uid: e.uid.min(u32::MAX.into()) as u32,
+            gid: e.gid.min(u32::MAX.into()) as u32,
+            content: 0,
         }
     }
 
@@ -159,10 +164,12 @@ pub type NodeId = usize;
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub name: String,
-    pub parent: Option<NodeId>,
-    /// By name, in byte order (Go's sort.Strings).
-    pub children: BTreeMap<String, NodeId>,
+    pub name: Arc<str>,
+    /// The parent's id (the root's is its own, 0).
+    parent: u32,
+    /// By name, in byte order (Go's sort.Strings); the keys share the
+    /// children's names.
+    pub children: BTreeMap<Arc<str>, NodeId>,
     pub info: FileInfo,
     pub diff: Diff,
 }
@@ -174,6 +181,9 @@ impl Node {
     pub fn is_leaf(&self) -> bool {
         self.children.is_empty()
     }
+    pub fn parent(&self) -> NodeId {
+        self.parent as NodeId
+    }
 }
 
 /// A tree in an arena; node 0 is the root. Removed subtrees stay in the
@@ -184,6 +194,13 @@ pub struct FileTree {
     /// The sum of the header sizes of every entry added (dive's
     /// `FileSize`: duplicates and whiteouts count).
     pub file_size: u64,
+}
+
+/// A layer's tree grows as its tar's entries are read.
+impl crate::layer_tar::EntrySink for FileTree {
+    fn entry(&mut self, e: Entry) {
+        self.add_entry(&e);
+    }
 }
 
 /// A path that a whiteout or a lookup named but the tree lacks.
@@ -200,8 +217,8 @@ impl FileTree {
     pub fn new() -> FileTree {
         FileTree {
             nodes: vec![Node {
-                name: String::new(),
-                parent: None,
+                name: Arc::from(""),
+                parent: 0,
                 children: BTreeMap::new(),
                 info: FileInfo::default(),
                 diff: Diff::Unmodified,
@@ -214,15 +231,20 @@ impl FileTree {
     pub fn of_layer(entries: &[Entry]) -> FileTree {
         let mut t = FileTree::new();
         for e in entries {
-            let name = clean(&e.name);
-            if name == "." {
-                continue;
-            }
-            let info = FileInfo::from_entry(e, name.clone());
-            t.file_size += info.size;
-            t.add_path(&name, info);
+            t.add_entry(e);
         }
         t
+    }
+
+    /// Add the next entry of the layer's tar.
+    pub fn add_entry(&mut self, e: &Entry) {
+        let name = clean(&e.name);
+        if name == "." {
+            return;
+        }
+        let info = FileInfo::from_entry(e);
+        self.file_size += info.size;
+        self.add_clean(&name, info);
     }
 
     pub fn root(&self) -> NodeId {
@@ -238,25 +260,19 @@ impl FileTree {
     /// component that is a whiteout meta name (`.wh..wh.opq`) adds
     /// nothing. Returns the node, or `None` when nothing was added.
     pub fn add_path(&mut self, path: &str, info: FileInfo) -> Option<NodeId> {
+        self.add_clean(&clean(path), info)
+    }
+
+    fn add_clean(&mut self, p: &str, info: FileInfo) -> Option<NodeId> {
         let mut at = 0;
-        let p = clean(path);
-        for c in p.trim_matches('/').split('/').filter(|c| !c.is_empty()) {
+        for c in p.split('/').filter(|c| !c.is_empty()) {
             at = match self.nodes[at].children.get(c) {
                 Some(&n) => n,
                 None => {
                     if c.starts_with(WHITEOUT_META) {
                         return None;
                     }
-                    self.nodes.push(Node {
-                        name: c.to_string(),
-                        parent: Some(at),
-                        children: BTreeMap::new(),
-                        info: FileInfo::default(),
-                        diff: Diff::Unmodified,
-                    });
-                    let n = self.nodes.len() - 1;
-                    self.nodes[at].children.insert(c.to_string(), n);
-                    n
+                    self.child(at, Arc::from(c))
                 }
             };
         }
@@ -265,6 +281,20 @@ impl FileTree {
         }
         self.nodes[at].info = info;
         Some(at)
+    }
+
+    /// A new child `name` of `at`, with an empty record.
+    fn child(&mut self, at: NodeId, name: Arc<str>) -> NodeId {
+        self.nodes.push(Node {
+            name: name.clone(),
+            parent: at as u32,
+            children: BTreeMap::new(),
+            info: FileInfo::default(),
+            diff: Diff::Unmodified,
+        });
+        let n = self.nodes.len() - 1;
+        self.nodes[at].children.insert(name, n);
+        n
     }
 
     /// The node at `path` (`/a/b` or `a/b`).
@@ -282,26 +312,33 @@ impl FileTree {
     /// Detach the node at `path` and its subtree.
     pub fn remove_path(&mut self, path: &str) -> Result<(), PathError> {
         let n = self.get(path)?;
-        if let Some(p) = self.nodes[n].parent {
+        self.detach(n);
+        Ok(())
+    }
+
+    fn detach(&mut self, n: NodeId) {
+        if n != 0 {
+            let p = self.nodes[n].parent();
             let name = self.nodes[n].name.clone();
             self.nodes[p].children.remove(&name);
         }
-        Ok(())
+    }
+
+    /// The names from the root down to `id`.
+    fn names(&self, mut id: NodeId) -> Vec<&str> {
+        let mut names = Vec::new();
+        while id != 0 {
+            names.push(&*self.nodes[id].name);
+            id = self.nodes[id].parent();
+        }
+        names.reverse();
+        names
     }
 
     /// dive's `Path()`: `/` and the names from the root, the last one
     /// without its whiteout prefix.
     pub fn path(&self, id: NodeId) -> String {
-        let mut names = Vec::new();
-        let mut at = Some(id);
-        while let Some(n) = at {
-            if n == 0 {
-                break;
-            }
-            names.push(self.nodes[n].name.as_str());
-            at = self.nodes[n].parent;
-        }
-        names.reverse();
+        let names = self.names(id);
         let mut p = String::from("/");
         for (i, n) in names.iter().enumerate() {
             if i > 0 {
@@ -314,6 +351,22 @@ impl FileTree {
             }
         }
         p
+    }
+
+    /// The path dive's record of `id` holds: the cleaned tar name (a
+    /// leading `/` kept as the tar wrote it), empty for an implied
+    /// directory.
+    pub fn record_path(&self, id: NodeId) -> String {
+        let info = &self.nodes[id].info;
+        if info.type_flag == 0 {
+            return String::new();
+        }
+        let joined = self.names(id).join("/");
+        if info.rooted {
+            format!("/{joined}")
+        } else {
+            joined
+        }
     }
 
     /// Every node but the root, children (in name order) before their
@@ -384,17 +437,34 @@ impl FileTree {
     /// Lay `upper` over this tree, as dive stacks layers: whiteouts remove
     /// their path, every other node of `upper` is added or overwrites the
     /// record. Paths a whiteout names but this tree lacks are returned.
+    ///
+    /// dive adds each path of `upper` in turn; merging the two trees
+    /// directory by directory, siblings in name order, ends in the same
+    /// tree without making a path string per node.
     pub fn stack(&mut self, upper: &FileTree) -> Vec<PathError> {
         let mut errors = Vec::new();
-        for n in upper.child_first() {
-            let path = upper.path(n);
-            if upper.nodes[n].is_whiteout() {
-                if let Err(e) = self.remove_path(&path) {
-                    errors.push(e);
+        // (node of upper, node here)
+        let mut work = vec![(0usize, 0usize)];
+        while let Some((un, ln)) = work.pop() {
+            let mut below = Vec::new();
+            for (name, &uc) in &upper.nodes[un].children {
+                if upper.nodes[uc].is_whiteout() {
+                    let target = &name[WHITEOUT.len()..];
+                    match self.nodes[ln].children.get(target) {
+                        Some(&lc) => self.detach(lc),
+                        None => errors.push(PathError(upper.path(uc))),
+                    }
+                } else {
+                    let lc = match self.nodes[ln].children.get(name) {
+                        Some(&lc) => lc,
+                        None => self.child(ln, name.clone()),
+                    };
+                    self.nodes[lc].info = upper.nodes[uc].info.clone();
+                    below.push((uc, lc));
                 }
-            } else {
-                self.add_path(&path, upper.nodes[n].info.clone());
             }
+            // Each sibling's subtree before the next sibling's.
+            work.extend(below.into_iter().rev());
         }
         errors
     }

@@ -50,14 +50,27 @@ enum State {
     End,
 }
 
+/// Where a parser hands each entry as soon as its header is read: a
+/// `Vec` keeps them; a consumer that builds something of its own keeps
+/// no list of entries at all.
+pub trait EntrySink {
+    fn entry(&mut self, e: Entry);
+}
+
+impl EntrySink for Vec<Entry> {
+    fn entry(&mut self, e: Entry) {
+        self.push(e);
+    }
+}
+
 /// A tar read by pushing its bytes: `write` the stream (or `skip` data the
 /// caller does not have, such as a tar-split's file records), then
-/// [`EntryParser::finish`].
-pub struct EntryParser {
+/// [`EntryParser::finish`], which gives back the sink.
+pub struct EntryParser<S: EntrySink = Vec<Entry>> {
     state: State,
     block: Vec<u8>,
     pending: Pending,
-    entries: Vec<Entry>,
+    entries: S,
     /// Bytes consumed so far, for errors.
     offset: u64,
     /// The data size of an old GNU sparse entry, skipped once its
@@ -67,20 +80,26 @@ pub struct EntryParser {
 
 impl Default for EntryParser {
     fn default() -> Self {
-        EntryParser {
-            state: State::Header,
-            block: Vec::with_capacity(BLOCK),
-            pending: Pending::default(),
-            entries: Vec::new(),
-            offset: 0,
-            pending_skip: 0,
-        }
+        EntryParser::with_sink(Vec::new())
     }
 }
 
 impl EntryParser {
     pub fn new() -> EntryParser {
         EntryParser::default()
+    }
+}
+
+impl<S: EntrySink> EntryParser<S> {
+    pub fn with_sink(sink: S) -> EntryParser<S> {
+        EntryParser {
+            state: State::Header,
+            block: Vec::with_capacity(BLOCK),
+            pending: Pending::default(),
+            entries: sink,
+            offset: 0,
+            pending_skip: 0,
+        }
     }
 
     /// Push the next bytes of the stream.
@@ -147,8 +166,8 @@ impl EntryParser {
         }
     }
 
-    /// The entries, once the whole stream was pushed.
-    pub fn finish(self) -> Result<Vec<Entry>> {
+    /// The sink, once the whole stream was pushed.
+    pub fn finish(self) -> Result<S> {
         match self.state {
             State::End => {}
             State::Header if self.block.is_empty() => {}
@@ -214,7 +233,7 @@ impl EntryParser {
                 .map(|l| l.into_owned())
                 .unwrap_or_default()
         });
-        self.entries.push(Entry {
+        self.entries.entry(Entry {
             name: String::from_utf8_lossy(&entry_name).into_owned(),
             type_flag: ty,
             link: String::from_utf8_lossy(&link).into_owned(),
@@ -274,7 +293,7 @@ impl EntryParser {
     }
 }
 
-impl Write for EntryParser {
+impl<S: EntrySink> Write for EntryParser<S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.feed(buf)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{e:#}")))?;
@@ -288,9 +307,14 @@ impl Write for EntryParser {
 /// The entries of a stored layer, from its tar-split alone: headers are in
 /// its raw records, and its file records only say how much data to pass.
 pub fn split_entries(tar_split: &Path) -> Result<Vec<Entry>> {
+    split_entries_into(tar_split, Vec::new())
+}
+
+/// [`split_entries`], each handed to `sink` as it is read.
+pub fn split_entries_into<S: EntrySink>(tar_split: &Path, sink: S) -> Result<S> {
     let what = || format!("tar-split {}", tar_split.display());
     let mut r = SplitReader::open(tar_split).with_context(what)?;
-    let mut p = EntryParser::new();
+    let mut p = EntryParser::with_sink(sink);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         match r.next_record().with_context(what)? {

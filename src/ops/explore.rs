@@ -3,11 +3,12 @@
 //! content is read) or from an archive's layer tars; `explore::Analysis`
 //! makes dive's figures of them.
 
+use crate::explore::tree::FileTree;
 use crate::explore::{command_of, Analysis, LayerInput};
 use crate::image::archive::ArchiveFile;
 use crate::image::config::ImageConfig;
 use crate::image::{self, Image};
-use crate::layer_tar::{Entry, EntryParser};
+use crate::layer_tar::EntryParser;
 use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, Context, Result};
 use std::path::{Path, PathBuf};
@@ -46,12 +47,12 @@ pub fn explore(paths: &StorePaths, src: &Source) -> Result<Analysis> {
 /// Pair layers with the history entries that made them, as dive does:
 /// the k-th layer with the k-th entry that is not an empty layer; a layer
 /// past them has the command `(missing)` and no digest.
-fn described(cfg: &ImageConfig, ids: Vec<String>, entries: Vec<Vec<Entry>>) -> Vec<LayerInput> {
+fn described(cfg: &ImageConfig, ids: Vec<String>, trees: Vec<FileTree>) -> Vec<LayerInput> {
     let mut history = cfg.history.iter().filter(|h| !h.empty_layer);
     ids.into_iter()
-        .zip(entries)
+        .zip(trees)
         .enumerate()
-        .map(|(k, (id, entries))| match history.next() {
+        .map(|(k, (id, tree))| match history.next() {
             Some(h) => LayerInput {
                 id,
                 digest: cfg
@@ -61,13 +62,13 @@ fn described(cfg: &ImageConfig, ids: Vec<String>, entries: Vec<Vec<Entry>>) -> V
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
                 command: command_of(h.created_by.as_deref().unwrap_or_default()),
-                entries,
+                tree,
             },
             None => LayerInput {
                 id,
                 digest: String::new(),
                 command: "(missing)".into(),
-                entries,
+                tree,
             },
         })
         .collect()
@@ -81,15 +82,18 @@ fn from_store(paths: &StorePaths, name: &str) -> Result<Vec<LayerInput>> {
     let rec = store.resolve(&idx, name)?;
     let cfg =
         ImageConfig::parse(&store.blob(&rec.id)?).with_context(|| format!("image {}", rec.id))?;
-    let entries = in_parallel(rec.layers.len(), |i| store.layer_entries(&rec.layers[i]))
-        .with_context(|| format!("image {name}"))?;
+    // Each layer's entries become its tree in the thread that read them.
+    let trees = in_parallel(rec.layers.len(), |i| {
+        store.layer_entries(&rec.layers[i], FileTree::new())
+    })
+    .with_context(|| format!("image {name}"))?;
     let ids = cfg
         .rootfs
         .diff_ids
         .iter()
         .map(|d| d.hex().to_string())
         .collect();
-    Ok(described(&cfg, ids, entries))
+    Ok(described(&cfg, ids, trees))
 }
 
 fn from_archive(path: &Path) -> Result<Vec<LayerInput>> {
@@ -100,8 +104,8 @@ fn from_archive(path: &Path) -> Result<Vec<LayerInput>> {
         .ok_or_else(|| anyhow!("archive {}: holds no image", path.display()))?;
     let cfg = ImageConfig::parse(img.config_bytes())
         .with_context(|| format!("archive {}: image config", path.display()))?;
-    let entries = in_parallel(img.layers().len(), |i| {
-        let mut p = EntryParser::new();
+    let trees = in_parallel(img.layers().len(), |i| {
+        let mut p = EntryParser::with_sink(FileTree::new());
         image::write_verified_layer_tar(img, i, &mut p)?;
         p.finish()
             .with_context(|| format!("layer {}", img.layers()[i].diff_id))
@@ -114,7 +118,7 @@ fn from_archive(path: &Path) -> Result<Vec<LayerInput>> {
             p.split('/').next().unwrap_or_default().to_string()
         })
         .collect();
-    Ok(described(&cfg, ids, entries))
+    Ok(described(&cfg, ids, trees))
 }
 
 /// `f(0..n)` on a few threads, results in order; the first error wins.

@@ -44,8 +44,9 @@ impl Store {
 
     /// The entries of a stored layer, read from its tar-split alone (no
     /// file of `diff/` is opened).
-    pub fn layer_entries(&self, chain: &Digest) -> Result<Vec<layer_tar::Entry>> {
-        layer_tar::split_entries(&self.layer_dir(chain).join("tar-split"))
+    /// Each is handed to `sink` as it is read.
+    pub fn layer_entries<S: layer_tar::EntrySink>(&self, chain: &Digest, sink: S) -> Result<S> {
+        layer_tar::split_entries_into(&self.layer_dir(chain).join("tar-split"), sink)
             .with_context(|| format!("layer {chain}"))
     }
 

@@ -94,6 +94,16 @@ fn ensure_image(paths: &StorePaths, a: &ExploreArgs) -> Result<()> {
 }
 
 pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
+    // Layers are read on worker threads, and their trees outlive them:
+    // one malloc arena for the whole process, so that no thread's own
+    // arena keeps pages of freed parse buffers (2 MiB of a 30,000-file
+    // image's peak). Set before any thread starts.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; no allocation is live in
+    // another thread (there is none yet).
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
     let src = source(a);
     let ci_mode = a.ci || ci_from_env();
     // The rules are checked before any work, so a bad one costs nothing.
