@@ -462,7 +462,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --out --noout --runtime-flag --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --out --noout --runtime-flag --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --explore --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2866,7 +2866,7 @@ _berth() {
             return 0
             ;;
         berth__subcmd__image__subcmd__build)
-            opts="-f -t -q -h -V --root --runroot --log-level --out --noout --runtime-flag --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
+            opts="-f -t -q -h -V --root --runroot --log-level --out --noout --runtime-flag --file --tag --build-arg --label --target --iidfile --quiet --network --no-cache --explore --pull --platform --secret --format --layers --squash --squash-all --timestamp --dry-run --dry-run-format --tls-verify --creds --authfile --cert-dir --retry --retry-delay --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

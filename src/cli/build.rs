@@ -51,6 +51,10 @@ pub struct BuildArgs {
     /// Do not use cached steps (they are replaced)
     #[arg(long)]
     no_cache: bool,
+    /// Explore the built image's layers right away (as `berth explore`:
+    /// the interactive view on a terminal, the CI gate with CI=true)
+    #[arg(long)]
+    explore: bool,
     /// Pull FROM images even when they are in local storage
     #[arg(long)]
     pull: bool,
@@ -212,6 +216,9 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
             .with_context(|| format!("writing --iidfile {}", f.display()))?;
     }
     output::println(built.id.hex())?;
+    if a.explore {
+        return super::explore::explore_image(paths, built.id.hex());
+    }
     Ok(0)
 }
 

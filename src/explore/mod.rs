@@ -100,9 +100,24 @@ impl Analysis {
         }
     }
 
-    /// The trees of the layers, bottom first.
-    pub fn trees(&self) -> Vec<FileTree> {
-        self.layers.iter().map(|l| l.tree.clone()).collect()
+    /// The tree dive shows for layer `i`: the image below it marked with
+    /// what layer `i` changes, or (`aggregated`) layer 0 marked with what
+    /// layers 1 to `i` change together.
+    pub fn compared(&self, i: usize, aggregated: bool) -> FileTree {
+        let trees: Vec<&FileTree> = self.layers.iter().map(|l| &l.tree).collect();
+        if trees.is_empty() {
+            return FileTree::new();
+        }
+        let (bottom, top) = match (i, aggregated) {
+            (0, _) => ((0, 0), (0, 0)),
+            (_, true) => ((0, 0), (1, i)),
+            (_, false) => ((0, i - 1), (i, i)),
+        };
+        let (mut t, _) = tree::stack_range(&trees, bottom.0, Some(bottom.1));
+        for upper in &trees[top.0..=top.1] {
+            t.compare_and_mark(upper);
+        }
+        t
     }
 }
 

@@ -331,6 +331,32 @@ fn a_build_agrees_with_dive(who: Who) {
     assert!(files.contains(&"/data/blob"), "{files:?}");
     assert!(files.contains(&"/etc/app.conf"), "{files:?}");
     assert_eq!(v["layer"].as_array().unwrap().len(), 5);
+
+    // build --explore: the report after the build (the steps are cached),
+    // and with CI=true the gate, as `explore --ci` gives it.
+    let build_explore = || {
+        env.berth([
+            "build",
+            "-q",
+            "--explore",
+            "-t",
+            "localhost/explored:1",
+            "ctx",
+        ])
+    };
+    let out = build_explore().ok();
+    assert!(
+        out.stdout.contains("Image efficiency score:"),
+        "{}",
+        out.stdout
+    );
+    let gate = env.berth(["explore", "--ci", "localhost/explored:1"]).run();
+    let built = build_explore().env("CI", "true").run();
+    assert_eq!(built.code, gate.code, "{}{}", built.stdout, built.stderr);
+    // The image id, then the gate's report.
+    let (id, report) = built.stdout.split_once('\n').unwrap();
+    assert_eq!(id.len(), 64, "{}", built.stdout);
+    assert_eq!(verdict_lines(report), verdict_lines(&gate.stdout));
 }
 
 each_identity!(
@@ -472,4 +498,243 @@ fn explore_refuses_bad_input_in_one_line_and_changes_nothing() {
         "{}",
         out.stdout
     );
+}
+
+/// A tmux server of the test's own, with one window running berth's
+/// interactive view.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(env: &TestEnv, name: &str, cols: u16, rows: u16, no_color: bool) -> Tmux {
+        let tmux = require_tool("tmux");
+        let socket = format!("berth-explore-{}-{name}", std::process::id());
+        let berth = shared_berth_binary();
+        let color = if no_color { "NO_COLOR=1 " } else { "" };
+        // After the view: say how it ended, and stay for the capture.
+        let cmd = format!(
+            "{color}{} --root {} --runroot {} explore localhost/explore/view:latest; echo EXITED:$?; sleep 30",
+            berth.display(),
+            env.root().display(),
+            env.runroot().display()
+        );
+        Cmd::new(&tmux)
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "v",
+            ])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string()])
+            .arg(cmd)
+            .ok();
+        let t = Tmux { socket };
+        t.wait_for("the first screen", |s| {
+            s.contains("Image efficiency score:")
+        });
+        t
+    }
+
+    fn tmux(&self) -> Cmd {
+        Cmd::new(require_tool("tmux")).args(["-L", &self.socket])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        self.tmux().args(["send-keys", "-t", "v"]).args(keys).ok();
+    }
+
+    /// The screen as text (`-e`: with its SGR styles).
+    fn screen(&self, styles: bool) -> String {
+        self.tmux()
+            .args(["capture-pane", "-p", "-t", "v"])
+            .args(styles.then_some("-e"))
+            .ok()
+            .stdout
+    }
+
+    #[track_caller]
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let s = self.screen(false);
+            if ok(&s) {
+                return s;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("waiting for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").run();
+    }
+}
+
+/// A screen (as tmux's `capture-pane -e` writes it) has text in
+/// foreground colour `n` (1 red, 2 green, 3 yellow).
+fn has_fg(styled: &str, n: u8) -> bool {
+    styled.contains(&format!("\u{1b}[3{n}m")) || styled.contains(&format!("38;5;{n}m"))
+}
+
+/// The image the view is driven over: a base, a layer that adds a
+/// directory of files, a layer that rewrites one and removes another.
+fn view_image() -> ImageSpec {
+    ImageSpec::empty()
+        .layer(layer(base(), "base"))
+        .layer(layer(
+            LayerBuilder::new()
+                .dir("srv", 0o755)
+                .file("srv/added-one", vec![1u8; 1500], 0o644)
+                .file("srv/added-two", vec![2u8; 2500], 0o644),
+            "add srv",
+        ))
+        .layer(layer(
+            LayerBuilder::new()
+                .dir("srv", 0o755)
+                .file("srv/added-one", vec![3u8; 900], 0o600)
+                .whiteout("srv/added-two"),
+            "change srv",
+        ))
+        .tag("localhost/explore/view:latest")
+}
+
+#[test]
+fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
+    if !is_root() {
+        skip("the view test loads its image as root");
+        return;
+    }
+    let env = TestEnv::new();
+    let archive = env.join("view.tar");
+    write_docker_archive(&archive, &[view_image()]);
+    berth_load(&env, &archive);
+    for (cols, rows) in [(80u16, 24u16), (200, 60)] {
+        let t = Tmux::start(&env, &format!("{cols}x{rows}"), cols, rows, false);
+        let first = t.screen(false);
+        assert!(first.contains("Layers (1 / 3)"), "{first}");
+        assert!(first.contains("os-release"), "{first}");
+        assert!(
+            !first.contains("── added-one"),
+            "layer 0 has no srv:\n{first}"
+        );
+        assert!(first.contains("Total Image size:") && first.contains("Potential wasted space:"));
+        // The lines fit the window.
+        assert!(
+            first.lines().all(|l| l.chars().count() <= cols as usize),
+            "{first}"
+        );
+
+        // The next layer: its files appear, added (green).
+        t.keys(&["Down"]);
+        let s = t.wait_for("layer 2 selected", |s| s.contains("Layers (2 / 3)"));
+        assert!(
+            s.contains("── added-one") && s.contains("── added-two"),
+            "{s}"
+        );
+        assert!(has_fg(&t.screen(true), 2), "added entries are green");
+        // The third: one file changed, one removed (still listed, red).
+        t.keys(&["Down"]);
+        let s = t.wait_for("layer 3 selected", |s| s.contains("Layers (3 / 3)"));
+        assert!(
+            s.contains("── added-two"),
+            "a removed file stays listed:\n{s}"
+        );
+        let styled = t.screen(true);
+        assert!(
+            has_fg(&styled, 1) && has_fg(&styled, 3),
+            "red and yellow:\n{styled}"
+        );
+
+        // Into the tree: hide unmodified entries, then removed ones.
+        t.keys(&["Tab", "C-u"]);
+        let s = t.wait_for("unmodified hidden", |s| {
+            s.contains("hidden: unmodified") || !s.contains("os-release")
+        });
+        assert!(
+            !s.contains("os-release") && s.contains("── added-one"),
+            "{s}"
+        );
+        t.keys(&["C-r"]);
+        let s = t.wait_for("removed hidden", |s| !s.contains("── added-two"));
+        assert!(s.contains("── added-one"), "{s}");
+        t.keys(&["C-r", "C-u"]);
+        t.wait_for("all shown again", |s| {
+            s.contains("os-release") && s.contains("── added-two")
+        });
+
+        // Collapse the first directory (etc): its file goes, ⊕ marks it.
+        t.keys(&["Home"]);
+        t.keys(&["Space"]);
+        let s = t.wait_for("etc collapsed", |s| !s.contains("os-release"));
+        assert!(s.contains("─⊕ etc"), "{s}");
+        t.keys(&["Space"]);
+        t.wait_for("etc expanded", |s| s.contains("os-release"));
+
+        // Attributes off and on (a pane under 60 columns has none, as
+        // dive's).
+        if cols >= 120 {
+            assert!(s.contains("UID:GID"), "{s}");
+            t.keys(&["C-b"]);
+            t.wait_for("attributes hidden", |s| !s.contains("UID:GID"));
+            t.keys(&["C-b"]);
+            t.wait_for("attributes shown", |s| s.contains("UID:GID"));
+        } else {
+            assert!(!s.contains("UID:GID"), "{s}");
+        }
+
+        // A path filter keeps the matches and the directories above them.
+        t.keys(&["C-f"]);
+        t.keys(&["-l", "libbig"]);
+        t.keys(&["Enter"]);
+        let s = t.wait_for("filtered", |s| !s.contains("os-release"));
+        assert!(s.contains("libbig.so") && s.contains("lib"), "{s}");
+        t.keys(&["C-f"]);
+        t.wait_for("filter cleared", |s| s.contains("os-release"));
+
+        // A resize redraws at the new size.
+        t.tmux()
+            .args(["resize-window", "-t", "v", "-x", "100", "-y", "30"])
+            .ok();
+        t.wait_for("redrawn at 100 columns", |s| {
+            s.lines().next().is_some_and(|l| l.chars().count() == 100)
+        });
+
+        // q quits and gives the terminal back.
+        t.keys(&["q"]);
+        let s = t.wait_for("the view to end", |s| s.contains("EXITED:"));
+        assert!(s.contains("EXITED:0"), "{s}");
+        assert!(
+            !s.contains("Layers ("),
+            "the alternate screen is left:\n{s}"
+        );
+    }
+
+    // NO_COLOR: no colours; changes show as marks instead.
+    let t = Tmux::start(&env, "nocolor", 100, 30, true);
+    t.keys(&["Down"]);
+    t.wait_for("layer 2 selected", |s| s.contains("Layers (2 / 3)"));
+    let styled = t.screen(true);
+    for c in 1..=3 {
+        assert!(!has_fg(&styled, c), "a colour with NO_COLOR:\n{styled}");
+    }
+    assert!(
+        t.screen(false).contains("+└── added-two")
+            || t.screen(false).contains("+│   ├── added-one")
+            || t.screen(false).contains("+    ├── added-one"),
+        "{}",
+        t.screen(false)
+    );
+    // ^C quits too.
+    t.keys(&["C-c"]);
+    let s = t.wait_for("the view to end", |s| s.contains("EXITED:"));
+    assert!(s.contains("EXITED:0"), "{s}");
 }

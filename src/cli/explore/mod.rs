@@ -1,5 +1,6 @@
 //! `image explore` (and `explore`): what each layer of an image adds,
-//! changes, removes and wastes, with dive's figures, CI gate and JSON.
+//! changes, removes and wastes, with dive's figures, CI gate and JSON; on
+//! a terminal, dive's interactive view (`view`), else a plain report.
 
 use super::container::{pull_policy, PullPolicy};
 use super::output;
@@ -11,6 +12,8 @@ use crate::store::StorePaths;
 use anyhow::{anyhow, Context, Result};
 use clap::Args;
 use std::path::PathBuf;
+
+mod view;
 
 #[derive(Args, Debug)]
 pub struct ExploreArgs {
@@ -97,10 +100,10 @@ pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
     // Layers are read on worker threads, and their trees outlive them:
     // one malloc arena for the whole process, so that no thread's own
     // arena keeps pages of freed parse buffers (2 MiB of a 30,000-file
-    // image's peak). Set before any thread starts.
+    // image's peak).
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes the allocator; no allocation is live in
-    // another thread (there is none yet).
+    // SAFETY: mallopt only tunes the allocator (glibc takes its own lock);
+    // it changes no memory the program holds.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
@@ -162,8 +165,20 @@ pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
         output::print(&out)?;
         return Ok(if ev.pass() { 0 } else { 1 });
     }
-    output::print(&report(&src, &analysis))?;
+    if output::stdout_is_terminal() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        view::run(&analysis, src.url())?;
+    } else {
+        output::print(&report(&src, &analysis))?;
+    }
     Ok(0)
+}
+
+/// `build --explore`: explore the image just built, with the defaults.
+pub(super) fn explore_image(paths: &StorePaths, image: &str) -> Result<i32> {
+    use clap::{Args, FromArgMatches};
+    let cmd = ExploreArgs::augment_args(clap::Command::new("explore"));
+    let m = cmd.try_get_matches_from(["explore", "--pull", "never", image])?;
+    explore(paths, &ExploreArgs::from_arg_matches(&m)?)
 }
 
 /// The plain report: the layers, then the image details as dive's panes
