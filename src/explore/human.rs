@@ -52,8 +52,8 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
-/// Go's `%v` of a float64: the shortest digits that read back, in
-/// exponent form below 1e-4 and from 1e21.
+/// Go's `%v` of a float64 (`%g`, shortest): the shortest digits that
+/// read back, in exponent form below 1e-4 and from 1e6.
 pub fn go_float(x: f64) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -67,7 +67,7 @@ pub fn go_float(x: f64) -> String {
     let sci = format!("{x:e}");
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..21).contains(&exp) {
+    if !(-4..6).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mant}e{sign}{:02}", exp.abs())
     } else {
@@ -130,6 +130,9 @@ mod tests {
         assert_eq!(go_float(1e-5), "1e-05");
         assert_eq!(go_float(0.0001), "0.0001");
         assert_eq!(go_float(1e21), "1e+21");
+        assert_eq!(go_float(1e6), "1e+06");
+        assert_eq!(go_float(123456.0), "123456");
+        assert_eq!(go_float(1234567.0), "1.234567e+06");
         assert_eq!(go_float(f64::NAN), "NaN");
         assert_eq!(go_float(f64::INFINITY), "+Inf");
         assert_eq!(go_fixed4(140.00797766254487), "140.0080");

@@ -18,6 +18,9 @@ fn quote(s: &str) -> String {
             '\n' => o.push_str("\\n"),
             '\r' => o.push_str("\\r"),
             '\t' => o.push_str("\\t"),
+            // Go 1.22 and later (dive 0.13.1 is built with 1.24).
+            '\u{8}' => o.push_str("\\b"),
+            '\u{c}' => o.push_str("\\f"),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
                 let _ = write!(o, "\\u{:04x}", c as u32);
             }
@@ -128,6 +131,7 @@ mod tests {
             quote("a&&b<c>\"\\\u{1}"),
             r#""a\u0026\u0026b\u003cc\u003e\"\\\u0001""#
         );
+        assert_eq!(quote("\u{8}\u{c}"), r#""\b\f""#);
         assert_eq!(number(1.0), "1");
         assert_eq!(number(0.23642820903094874), "0.23642820903094874");
         assert_eq!(number(1e-7), "1e-7");

@@ -10,7 +10,7 @@ pub mod json;
 mod sort;
 pub mod tree;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tree::FileTree;
 
@@ -98,6 +98,36 @@ impl Analysis {
             inefficiencies,
             layers,
         }
+    }
+
+    /// The files whose content decides whether a layer changed them: a
+    /// path that is a regular file of one size in two layers or more,
+    /// with no digest yet. (layer, node, path in the layer's tar.)
+    pub fn content_candidates(&self) -> Vec<(usize, tree::NodeId, String)> {
+        let mut by_path: HashMap<String, Vec<(usize, tree::NodeId, u64)>> = HashMap::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            for n in l.tree.parent_first() {
+                let node = l.tree.node(n);
+                let info = &node.info;
+                if matches!(info.type_flag, b'0' | b'7') && info.content == 0 && !node.is_whiteout()
+                {
+                    by_path
+                        .entry(l.tree.path(n))
+                        .or_default()
+                        .push((i, n, info.size));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (p, v) in by_path {
+            for &(i, n, size) in &v {
+                if v.iter().any(|&(j, _, s)| j != i && s == size) {
+                    out.push((i, n, p.trim_start_matches('/').to_string()));
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// The tree dive shows for layer `i`: the image below it marked with

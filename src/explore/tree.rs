@@ -70,10 +70,13 @@ impl FileInfo {
     }
 
     /// dive's comparison: the same type, content, mode and owner is
-    /// unmodified (size and link target are not compared).
+    /// unmodified (the link target is not compared). Files of different
+    /// sizes differ in content whether or not a digest was taken.
     pub fn same_as(&self, o: &FileInfo) -> bool {
+        let file = matches!(self.type_flag, b'0' | b'7');
         self.type_flag == o.type_flag
             && self.content == o.content
+            && (!file || self.size == o.size)
             && self.mode == o.mode
             && self.uid == o.uid
             && self.gid == o.gid
@@ -194,12 +197,21 @@ pub struct FileTree {
     /// The sum of the header sizes of every entry added (dive's
     /// `FileSize`: duplicates and whiteouts count).
     pub file_size: u64,
+    /// While built from a stream that carries the files' data: the entry
+    /// whose content is being digested.
+    digesting: Option<(Option<NodeId>, std::hash::DefaultHasher)>,
 }
 
 /// A layer's tree grows as its tar's entries are read.
 impl crate::layer_tar::EntrySink for FileTree {
     fn entry(&mut self, e: Entry) {
         self.add_entry(&e);
+    }
+    fn data(&mut self, bytes: &[u8]) {
+        use std::hash::Hasher;
+        if let Some((Some(_), h)) = self.digesting.as_mut() {
+            h.write(bytes);
+        }
     }
 }
 
@@ -224,6 +236,53 @@ impl FileTree {
                 diff: Diff::Unmodified,
             }],
             file_size: 0,
+            digesting: None,
+        }
+    }
+
+    /// An empty tree that, fed from a stream with the files' data (an
+    /// archive's layer), records a digest of each file's content.
+    pub fn digesting() -> FileTree {
+        FileTree {
+            digesting: Some((None, Default::default())),
+            ..FileTree::new()
+        }
+    }
+
+    /// Record the digest of the entry being read, if any.
+    fn seal_digest(&mut self) {
+        use std::hash::Hasher;
+        if let Some((last, h)) = self.digesting.as_mut() {
+            if let Some(n) = last.take() {
+                // 0 is "unknown".
+                self.nodes[n].info.content = h.finish().max(1);
+            }
+            *h = Default::default();
+        }
+    }
+
+    /// The last entry is read: its digest is recorded.
+    pub fn finish_entries(&mut self) {
+        self.seal_digest();
+        self.digesting = None;
+    }
+
+    /// Set the digest of a file's content (read by whoever has it).
+    pub fn set_content(&mut self, n: NodeId, digest: u64) {
+        self.nodes[n].info.content = digest.max(1);
+    }
+
+    /// A digest of `bytes`, as [`FileTree::digesting`] makes them.
+    pub fn digest_of(r: &mut impl std::io::Read) -> std::io::Result<u64> {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = r.read(&mut buf)?;
+            if n == 0 {
+                return Ok(h.finish().max(1));
+            }
+            h.write(&buf[..n]);
         }
     }
 
@@ -238,13 +297,18 @@ impl FileTree {
 
     /// Add the next entry of the layer's tar.
     pub fn add_entry(&mut self, e: &Entry) {
+        self.seal_digest();
         let name = clean(&e.name);
         if name == "." {
             return;
         }
         let info = FileInfo::from_entry(e);
+        let file = matches!(info.type_flag, b'0' | b'7');
         self.file_size += info.size;
-        self.add_clean(&name, info);
+        let n = self.add_clean(&name, info);
+        if let Some((last, _)) = self.digesting.as_mut() {
+            *last = n.filter(|_| file);
+        }
     }
 
     pub fn root(&self) -> NodeId {
@@ -629,6 +693,37 @@ mod tests {
         assert!(t.get("/a").is_err());
         assert!(t.get("/g").is_ok());
         assert_eq!(errors, [PathError("/nope".into())]);
+    }
+
+    /// Digests taken from a stream tell apart files of one size and mode;
+    /// without them, sizes still do.
+    #[test]
+    fn content_digests_tell_same_sized_files_apart() {
+        fn layer(data: &[u8]) -> FileTree {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, "etc/conf", data).unwrap();
+            let tar = b.into_inner().unwrap();
+            let mut p = crate::layer_tar::EntryParser::with_sink(FileTree::digesting());
+            p.feed(&tar).unwrap();
+            let mut t = p.finish().unwrap();
+            t.finish_entries();
+            t
+        }
+        let diff = |lower: &FileTree, upper: &FileTree| {
+            let mut t = lower.clone();
+            t.compare_and_mark(upper);
+            t.node(t.get("/etc/conf").unwrap()).diff
+        };
+        let (one, two, again) = (layer(b"one"), layer(b"two"), layer(b"one"));
+        assert_eq!(diff(&one, &two), Diff::Modified);
+        assert_eq!(diff(&one, &again), Diff::Unmodified);
+        let longer = FileTree::of_layer(&[e("etc/conf", b'0', 5)]);
+        let shorter = FileTree::of_layer(&[e("etc/conf", b'0', 3)]);
+        assert_eq!(diff(&longer, &shorter), Diff::Modified);
     }
 
     #[test]

@@ -44,8 +44,9 @@ enum State {
     Meta { ty: u8, left: u64, data: Vec<u8> },
     /// Old GNU sparse extension blocks after a header.
     SparseExt,
-    /// Entry data and padding, skipped.
-    Skip { left: u64 },
+    /// Entry data (the first `data` of `left` bytes) and padding, skipped
+    /// after the sink saw the data.
+    Skip { left: u64, data: u64 },
     /// Past the end-of-archive block: the rest is ignored.
     End,
 }
@@ -55,6 +56,9 @@ enum State {
 /// no list of entries at all.
 pub trait EntrySink {
     fn entry(&mut self, e: Entry);
+    /// The next bytes of the last entry's data, when the stream carries
+    /// them (a tar-split's file records do not).
+    fn data(&mut self, _bytes: &[u8]) {}
 }
 
 impl EntrySink for Vec<Entry> {
@@ -76,6 +80,8 @@ pub struct EntryParser<S: EntrySink = Vec<Entry>> {
     /// The data size of an old GNU sparse entry, skipped once its
     /// extension blocks are read.
     pending_skip: u64,
+    /// Where the block being gathered began, for errors.
+    block_at: u64,
 }
 
 impl Default for EntryParser {
@@ -99,6 +105,7 @@ impl<S: EntrySink> EntryParser<S> {
             entries: sink,
             offset: 0,
             pending_skip: 0,
+            block_at: 0,
         }
     }
 
@@ -107,11 +114,16 @@ impl<S: EntrySink> EntryParser<S> {
         while !b.is_empty() {
             let n = match &mut self.state {
                 State::End => b.len(),
-                State::Skip { left } => {
+                State::Skip { left, data } => {
                     let n = (*left).min(b.len() as u64) as usize;
+                    let d = (*data).min(n as u64) as usize;
                     *left -= n as u64;
+                    *data -= d as u64;
                     if *left == 0 {
                         self.state = State::Header;
+                    }
+                    if d > 0 {
+                        self.entries.data(&b[..d]);
                     }
                     n
                 }
@@ -125,6 +137,9 @@ impl<S: EntrySink> EntryParser<S> {
                     n
                 }
                 State::Header | State::SparseExt => {
+                    if self.block.is_empty() {
+                        self.block_at = self.offset;
+                    }
                     let n = (BLOCK - self.block.len()).min(b.len());
                     self.block.extend_from_slice(&b[..n]);
                     if self.block.len() == BLOCK {
@@ -150,9 +165,14 @@ impl<S: EntrySink> EntryParser<S> {
     /// `n` bytes of entry data went by that the caller does not hold (a
     /// tar-split's file record): only valid inside an entry's data.
     pub fn skip(&mut self, n: u64) -> Result<()> {
+        if n == 0 {
+            // An empty file's record.
+            return Ok(());
+        }
         match &mut self.state {
-            State::Skip { left } if *left >= n => {
+            State::Skip { left, data } if *left >= n => {
                 *left -= n;
+                *data = data.saturating_sub(n);
                 if *left == 0 {
                     self.state = State::Header;
                 }
@@ -181,7 +201,7 @@ impl<S: EntrySink> EntryParser<S> {
             self.state = State::End;
             return Ok(());
         }
-        let at = self.offset + 1 - BLOCK as u64;
+        let at = self.block_at;
         if !checksum_ok(hdr) {
             bail!("invalid tar header at offset {at} (bad checksum): not a tar stream, or a corrupt one");
         }
@@ -215,7 +235,6 @@ impl<S: EntrySink> EntryParser<S> {
         let uid = p.pax.uid.map_or_else(|| num((108..116, "uid")), Ok)?;
         let gid = p.pax.gid.map_or_else(|| num((116..124, "gid")), Ok)?;
         let data = p.pax.size.unwrap_or(size);
-        let header_only = matches!(ty, b'1' | b'2' | b'3' | b'4' | b'5' | b'6');
         let sparse_real = if ty == b'S' {
             Some(super::unpack::parse_numeric(&hdr[483..495]).unwrap_or(data))
         } else {
@@ -233,6 +252,10 @@ impl<S: EntrySink> EntryParser<S> {
                 .map(|l| l.into_owned())
                 .unwrap_or_default()
         });
+        // Go's archive/tar: header-only types carry no data, and an old
+        // "regular file" whose name ends in a slash is a directory.
+        let header_only = matches!(ty, b'1' | b'2' | b'3' | b'4' | b'5' | b'6')
+            || (ty == 0 && entry_name.ends_with(b"/"));
         self.entries.entry(Entry {
             name: String::from_utf8_lossy(&entry_name).into_owned(),
             type_flag: ty,
@@ -262,7 +285,7 @@ impl<S: EntrySink> EntryParser<S> {
         self.state = if left == 0 {
             State::Header
         } else {
-            State::Skip { left }
+            State::Skip { left, data }
         };
         Ok(())
     }
@@ -287,7 +310,7 @@ impl<S: EntrySink> EntryParser<S> {
         }
         let pad = padding(size);
         if pad > 0 {
-            self.state = State::Skip { left: pad };
+            self.state = State::Skip { left: pad, data: 0 };
         }
         Ok(())
     }

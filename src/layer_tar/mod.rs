@@ -103,6 +103,23 @@ pub fn rebuild(diff_dir: &Path, tar_split: &Path, out: impl Write) -> anyhow::Re
     rebuild::rebuild(diff_dir, tar_split, out)
 }
 
+/// Open the regular file `rel` of an unpacked layer's `diff_dir` for
+/// reading: beneath the directory, no symlink followed on the way or at
+/// the end (a layer's own symlinks must not lead out of it).
+pub fn open_layer_file(diff_dir: &Path, rel: &str) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context;
+    use std::os::fd::AsRawFd;
+    let what = || format!("{}/{rel}", diff_dir.display());
+    let root = std::fs::File::open(diff_dir).with_context(what)?;
+    let fd = sys::open_beneath(
+        root.as_raw_fd(),
+        rel.trim_start_matches('/').as_bytes(),
+        libc::O_RDONLY,
+    )
+    .with_context(what)?;
+    Ok(std::fs::File::from(fd))
+}
+
 /// Rebuild into a hasher and compare with `expected`, for `system check`.
 /// A mismatch is an error whose source is a
 /// [`DigestError::Mismatch`](crate::digest::DigestError) naming both

@@ -274,6 +274,11 @@ fn raw_entry(name: &[u8], ty: u8, link: &[u8], data: &[u8]) -> Vec<u8> {
     v
 }
 
+/// Append a plain file entry to a tar being assembled by hand.
+fn add_file_raw(tar: &mut Vec<u8>, name: &str, data: &[u8]) {
+    tar.extend_from_slice(&raw_entry(name.as_bytes(), b'0', b"", data));
+}
+
 fn end_of_archive(mut v: Vec<u8>) -> Vec<u8> {
     v.extend_from_slice(&[0u8; 1024]);
     v
@@ -1194,7 +1199,18 @@ fn entries_from_the_stream_and_from_the_tar_split_agree() {
     h.set_path("placeholder").unwrap();
     h.set_cksum();
     b.append(&h, &b"pax"[..]).unwrap();
+    add_file(&mut b, "a/empty", b"");
     let mut tar = b.into_inner().unwrap();
+    tar.truncate(tar.len() - 1024); // the builder's end-of-archive blocks
+                                    // An old-style directory (type 0, a trailing slash) whose size field
+                                    // is not 0: it carries no data all the same, as Go reads it.
+    let mut old = raw_entry(b"olddir/", 0, b"", b"");
+    let mut h = Header::from_byte_slice(&old[..512]).clone();
+    h.set_size(100);
+    h.set_cksum();
+    old[..512].copy_from_slice(h.as_bytes());
+    tar.extend_from_slice(&old);
+    add_file_raw(&mut tar, "after-olddir", b"still in step");
     tar.extend_from_slice(&[0u8; 1024]);
     let l = round_trip(&tar);
 
@@ -1221,6 +1237,9 @@ fn entries_from_the_stream_and_from_the_tar_split_agree() {
             ("a/.wh.gone", b'0', 0, 0o644, 0),
             ("a/big", b'0', 13, 0o644, 0),
             ("a/pax-named", b'0', 3, 0o4755, 70000),
+            ("a/empty", b'0', 0, 0o644, 0),
+            ("olddir/", 0, 100, 0o644, 0),
+            ("after-olddir", b'0', 13, 0o644, 0),
         ]
     );
     assert_eq!(from_split[3].link, "/etc/passwd");

@@ -35,13 +35,16 @@ impl Source {
     }
 }
 
-/// Analyse the image `src` names.
-pub fn explore(paths: &StorePaths, src: &Source) -> Result<Analysis> {
-    let layers = match src {
-        Source::Store(name) => from_store(paths, name)?,
-        Source::DockerArchive(p) | Source::OciArchive(p) => from_archive(p)?,
-    };
-    Ok(Analysis::new(layers))
+/// Analyse the image `src` names. `digests`: also take digests of the
+/// files whose content tells a modified file from an unmodified one (the
+/// interactive view needs them; the figures do not).
+pub fn explore(paths: &StorePaths, src: &Source, digests: bool) -> Result<Analysis> {
+    match src {
+        Source::Store(name) => from_store(paths, name, digests),
+        Source::DockerArchive(p) | Source::OciArchive(p) => {
+            Ok(Analysis::new(from_archive(p, digests)?))
+        }
+    }
 }
 
 /// Pair layers with the history entries that made them, as dive does:
@@ -74,7 +77,7 @@ fn described(cfg: &ImageConfig, ids: Vec<String>, trees: Vec<FileTree>) -> Vec<L
         .collect()
 }
 
-fn from_store(paths: &StorePaths, name: &str) -> Result<Vec<LayerInput>> {
+fn from_store(paths: &StorePaths, name: &str, digests: bool) -> Result<Analysis> {
     let store = Store::open_existing(paths)?.ok_or_else(|| anyhow!("{name}: image not known"))?;
     // Held while reading: no prune removes a layer under us.
     let _lock = store.shared()?;
@@ -93,10 +96,20 @@ fn from_store(paths: &StorePaths, name: &str) -> Result<Vec<LayerInput>> {
         .iter()
         .map(|d| d.hex().to_string())
         .collect();
-    Ok(described(&cfg, ids, trees))
+    let mut a = Analysis::new(described(&cfg, ids, trees));
+    if digests {
+        // Only files that may differ in content alone are read.
+        for (i, n, rel) in a.content_candidates() {
+            let mut f = store.layer_file(&rec.layers[i], &rel)?;
+            let d = FileTree::digest_of(&mut f)
+                .with_context(|| format!("layer {}: reading {rel}", rec.layers[i]))?;
+            a.layers[i].tree.set_content(n, d);
+        }
+    }
+    Ok(a)
 }
 
-fn from_archive(path: &Path) -> Result<Vec<LayerInput>> {
+fn from_archive(path: &Path, digests: bool) -> Result<Vec<LayerInput>> {
     let ar = ArchiveFile::open(path, &std::env::temp_dir())?;
     let images = ar.images()?;
     let img = images
@@ -105,10 +118,18 @@ fn from_archive(path: &Path) -> Result<Vec<LayerInput>> {
     let cfg = ImageConfig::parse(img.config_bytes())
         .with_context(|| format!("archive {}: image config", path.display()))?;
     let trees = in_parallel(img.layers().len(), |i| {
-        let mut p = EntryParser::with_sink(FileTree::new());
+        let tree = if digests {
+            FileTree::digesting()
+        } else {
+            FileTree::new()
+        };
+        let mut p = EntryParser::with_sink(tree);
         image::write_verified_layer_tar(img, i, &mut p)?;
-        p.finish()
-            .with_context(|| format!("layer {}", img.layers()[i].diff_id))
+        let mut tree = p
+            .finish()
+            .with_context(|| format!("layer {}", img.layers()[i].diff_id))?;
+        tree.finish_entries();
+        Ok(tree)
     })
     .with_context(|| format!("archive {}", path.display()))?;
     // dive's layer id: the first path segment of the layer in the archive.

@@ -50,6 +50,13 @@ impl Store {
             .with_context(|| format!("layer {chain}"))
     }
 
+    /// A regular file of a stored layer (`rel` as the layer's tar names
+    /// it), opened for reading without following symlinks.
+    pub fn layer_file(&self, chain: &Digest, rel: &str) -> Result<std::fs::File> {
+        layer_tar::open_layer_file(&self.layer_dir(chain).join("diff"), rel)
+            .with_context(|| format!("layer {chain}"))
+    }
+
     /// Every layer dir present.
     pub fn layer_ids(&self) -> Result<Vec<Digest>> {
         let dir = self.root.join("overlay");

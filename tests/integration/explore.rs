@@ -507,14 +507,14 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(env: &TestEnv, name: &str, cols: u16, rows: u16, no_color: bool) -> Tmux {
+    fn start(env: &TestEnv, name: &str, cols: u16, rows: u16, no_color: bool, args: &str) -> Tmux {
         let tmux = require_tool("tmux");
         let socket = format!("berth-explore-{}-{name}", std::process::id());
         let berth = shared_berth_binary();
         let color = if no_color { "NO_COLOR=1 " } else { "" };
         // After the view: say how it ended, and stay for the capture.
         let cmd = format!(
-            "{color}{} --root {} --runroot {} explore localhost/explore/view:latest; echo EXITED:$?; sleep 30",
+            "{color}{} --root {} --runroot {} explore {args}; echo EXITED:$?; sleep 30",
             berth.display(),
             env.root().display(),
             env.runroot().display()
@@ -586,7 +586,8 @@ fn has_fg(styled: &str, n: u8) -> bool {
 }
 
 /// The image the view is driven over: a base, a layer that adds a
-/// directory of files, a layer that rewrites one and removes another.
+/// directory of files, a layer that rewrites one, removes another and
+/// changes only the bytes of a third.
 fn view_image() -> ImageSpec {
     ImageSpec::empty()
         .layer(layer(base(), "base"))
@@ -601,7 +602,11 @@ fn view_image() -> ImageSpec {
             LayerBuilder::new()
                 .dir("srv", 0o755)
                 .file("srv/added-one", vec![3u8; 900], 0o600)
-                .whiteout("srv/added-two"),
+                .whiteout("srv/added-two")
+                .dir("etc", 0o755)
+                // The same size, mode and owner: only the content says
+                // it changed.
+                .file("etc/os-release", "ID=prod\n", 0o644),
             "change srv",
         ))
         .tag("localhost/explore/view:latest")
@@ -618,10 +623,17 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
     write_docker_archive(&archive, &[view_image()]);
     berth_load(&env, &archive);
     for (cols, rows) in [(80u16, 24u16), (200, 60)] {
-        let t = Tmux::start(&env, &format!("{cols}x{rows}"), cols, rows, false);
+        let t = Tmux::start(
+            &env,
+            &format!("{cols}x{rows}"),
+            cols,
+            rows,
+            false,
+            "localhost/explore/view:latest",
+        );
         let first = t.screen(false);
         assert!(first.contains("Layers (1 / 3)"), "{first}");
-        assert!(first.contains("os-release"), "{first}");
+        assert!(first.contains("── os-release"), "{first}");
         assert!(
             !first.contains("── added-one"),
             "layer 0 has no srv:\n{first}"
@@ -656,11 +668,9 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
 
         // Into the tree: hide unmodified entries, then removed ones.
         t.keys(&["Tab", "C-u"]);
-        let s = t.wait_for("unmodified hidden", |s| {
-            s.contains("hidden: unmodified") || !s.contains("os-release")
-        });
+        let s = t.wait_for("unmodified hidden", |s| !s.contains("libbig.so"));
         assert!(
-            !s.contains("os-release") && s.contains("── added-one"),
+            s.contains("── os-release") && s.contains("── added-one"),
             "{s}"
         );
         t.keys(&["C-r"]);
@@ -668,16 +678,16 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
         assert!(s.contains("── added-one"), "{s}");
         t.keys(&["C-r", "C-u"]);
         t.wait_for("all shown again", |s| {
-            s.contains("os-release") && s.contains("── added-two")
+            s.contains("libbig.so") && s.contains("── added-two")
         });
 
         // Collapse the first directory (etc): its file goes, ⊕ marks it.
         t.keys(&["Home"]);
         t.keys(&["Space"]);
-        let s = t.wait_for("etc collapsed", |s| !s.contains("os-release"));
+        let s = t.wait_for("etc collapsed", |s| !s.contains("── os-release"));
         assert!(s.contains("─⊕ etc"), "{s}");
         t.keys(&["Space"]);
-        t.wait_for("etc expanded", |s| s.contains("os-release"));
+        t.wait_for("etc expanded", |s| s.contains("── os-release"));
 
         // Attributes off and on (a pane under 60 columns has none, as
         // dive's).
@@ -695,10 +705,10 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
         t.keys(&["C-f"]);
         t.keys(&["-l", "libbig"]);
         t.keys(&["Enter"]);
-        let s = t.wait_for("filtered", |s| !s.contains("os-release"));
+        let s = t.wait_for("filtered", |s| !s.contains("── os-release"));
         assert!(s.contains("libbig.so") && s.contains("lib"), "{s}");
         t.keys(&["C-f"]);
-        t.wait_for("filter cleared", |s| s.contains("os-release"));
+        t.wait_for("filter cleared", |s| s.contains("── os-release"));
 
         // A resize redraws at the new size.
         t.tmux()
@@ -719,7 +729,14 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
     }
 
     // NO_COLOR: no colours; changes show as marks instead.
-    let t = Tmux::start(&env, "nocolor", 100, 30, true);
+    let t = Tmux::start(
+        &env,
+        "nocolor",
+        100,
+        30,
+        true,
+        "localhost/explore/view:latest",
+    );
     t.keys(&["Down"]);
     t.wait_for("layer 2 selected", |s| s.contains("Layers (2 / 3)"));
     let styled = t.screen(true);
@@ -737,4 +754,44 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
     t.keys(&["C-c"]);
     let s = t.wait_for("the view to end", |s| s.contains("EXITED:"));
     assert!(s.contains("EXITED:0"), "{s}");
+
+    // From the archive, the content-only change shows too (the digests
+    // come from the layer streams there, from the store's files above).
+    let args = format!("--source docker-archive {}", archive.display());
+    let t = Tmux::start(&env, "archive", 120, 40, false, &args);
+    t.keys(&["Down", "Down", "Tab", "C-u"]);
+    let s = t.wait_for("unmodified hidden", |s| {
+        s.contains("Layers (3 / 3)") && !s.contains("libbig.so")
+    });
+    assert!(s.contains("── os-release"), "{s}");
+}
+
+/// A reference to a registry: pulled into the store first (as `run`
+/// pulls), then explored; `--pull never` does not reach the registry.
+#[test]
+fn explore_pulls_a_missing_image_from_a_registry() {
+    use crate::registry_util::{Auth, Registry};
+    let reg = Registry::start(Auth::None);
+    let name = format!("{}/explore/view:1", reg.host());
+    let src = TestEnv::new();
+    let archive = src.join("view.tar");
+    write_docker_archive(&archive, &[view_image().tag(&name)]);
+    berth_load(&src, &archive);
+    src.berth(["push", &name]).ok();
+    src.berth(["explore", "--source", "docker-archive"])
+        .arg(&archive)
+        .args(["-j", "want.json"])
+        .ok();
+
+    let env = TestEnv::new();
+    let out = env.berth(["explore", "--pull", "never", &name]).run();
+    out.assert_code(125);
+    assert!(out.stderr.contains("image not known"), "{}", out.stderr);
+    env.berth(["explore", &name, "-j", "got.json"]).ok();
+    let read = |e: &TestEnv, f: &str| fs::read_to_string(e.join(f)).unwrap();
+    assert_eq!(
+        without_ids(&read(&env, "got.json")),
+        without_ids(&read(&src, "want.json"))
+    );
+    env.berth(["image", "exists", &name]).ok();
 }

@@ -135,7 +135,11 @@ pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
     if matches!(src, Source::Store(_)) {
         ensure_image(paths, a)?;
     }
-    let analysis = ops::explore::explore(paths, &src)?;
+    let view = rules.is_none()
+        && a.json.is_none()
+        && output::stdout_is_terminal()
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let analysis = ops::explore::explore(paths, &src, view)?;
     if let Some(path) = &a.json {
         std::fs::write(path, crate::explore::json::export(&analysis))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -165,7 +169,7 @@ pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
         output::print(&out)?;
         return Ok(if ev.pass() { 0 } else { 1 });
     }
-    if output::stdout_is_terminal() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+    if view {
         view::run(&analysis, src.url())?;
     } else {
         output::print(&report(&src, &analysis))?;

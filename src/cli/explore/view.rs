@@ -93,6 +93,13 @@ pub fn run(a: &Analysis, source: String) -> Result<()> {
         page: 10,
     };
     v.rebuild_rows();
+    // A panic's message must reach the normal screen: give the terminal
+    // back before the default hook prints.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        drop(Restore);
+        previous(info);
+    }));
     terminal::enable_raw_mode()?;
     let _restore = Restore;
     io::stdout().execute(EnterAlternateScreen)?;
@@ -151,7 +158,8 @@ impl View<'_> {
             };
             return true;
         }
-        if ctrl(&k, 'f') || ctrl(&k, '/') {
+        // ^/ arrives as ^7 from most terminals.
+        if ctrl(&k, 'f') || ctrl(&k, '/') || ctrl(&k, '7') {
             if self.filter.is_empty() && !self.editing_filter {
                 self.editing_filter = true;
             } else {
