@@ -680,6 +680,33 @@ fn explore_view_in_tmux_moves_filters_collapses_and_quits() {
         t.wait_for("all shown again", |s| {
             s.contains("libbig.so") && s.contains("── added-two")
         });
+        // ^M (Enter) hides the modified: added-one (rewritten, chmod) and
+        // os-release (new bytes) go, the rest stays.
+        t.keys(&["C-m"]);
+        let s = t.wait_for("modified hidden", |s| !s.contains("── added-one"));
+        assert!(
+            !s.contains("── os-release") && s.contains("libbig.so"),
+            "{s}"
+        );
+        t.keys(&["C-m"]);
+        t.wait_for("modified shown", |s| s.contains("── added-one"));
+        // ^A hides what a layer adds: back on layer 2, its srv files.
+        t.keys(&["Tab", "Up"]);
+        t.wait_for("layer 2 selected", |s| s.contains("Layers (2 / 3)"));
+        t.keys(&["Tab", "C-a"]);
+        let s = t.wait_for("added hidden", |s| !s.contains("── added-one"));
+        assert!(s.contains("libbig.so"), "{s}");
+        t.keys(&["C-a", "Tab", "Down", "Tab"]);
+        t.wait_for("layer 3, all shown", |s| {
+            s.contains("Layers (3 / 3)") && s.contains("── added-two")
+        });
+        // In the layers pane, ^A shows every layer's changes at once
+        // and ^L the selected layer's again.
+        t.keys(&["Tab", "C-a"]);
+        t.wait_for("aggregated", |s| s.contains("Aggregated Layer Contents"));
+        t.keys(&["C-l"]);
+        t.wait_for("single layer", |s| s.contains("Current Layer Contents"));
+        t.keys(&["Tab"]);
 
         // Collapse the first directory (etc): its file goes, ⊕ marks it.
         t.keys(&["Home"]);
