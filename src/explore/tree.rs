@@ -504,7 +504,10 @@ impl FileTree {
     ///
     /// dive adds each path of `upper` in turn; merging the two trees
     /// directory by directory, siblings in name order, ends in the same
-    /// tree without making a path string per node.
+    /// tree without making a path string per node. One case differs: a
+    /// directory whose own name starts with `.wh.` (a whiteout with
+    /// children) removes its target here, while dive also adds the
+    /// children under the whiteout's own name.
     pub fn stack(&mut self, upper: &FileTree) -> Vec<PathError> {
         let mut errors = Vec::new();
         // (node of upper, node here)
