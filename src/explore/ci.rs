@@ -278,12 +278,14 @@ pub fn figures(a: &Analysis) -> String {
 pub fn inefficient_files(a: &Analysis, color: bool) -> String {
     let p = Paint(color);
     let mut s = format!("{}\n", p.bold("Inefficient Files:"));
-    s += &format!("{:>5}  {:>12}  {}\n", "Count", "Wasted Space", "File Path");
+    s += &super::file_table_row("Count", "Wasted Space", "File Path");
+    s.push('\n');
     if a.inefficiencies.is_empty() {
         s += "None\n";
     }
     for i in &a.inefficiencies {
-        s += &format!("{:>5}  {:>12}  {}\n", i.count, bytes(i.size), i.path);
+        s += &super::file_table_row(&i.count.to_string(), &bytes(i.size), &i.path);
+        s.push('\n');
     }
     s
 }

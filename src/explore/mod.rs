@@ -62,6 +62,23 @@ pub struct Analysis {
     pub inefficiencies: Vec<Inefficiency>,
 }
 
+/// The layers dive stacks (bottom) and marks the changes of (top), both
+/// inclusive, to show layer `i`: the layers below it and `i` itself, or
+/// (`aggregated`) layer 0 and layers 1 to `i`.
+pub fn compare_ranges(i: usize, aggregated: bool) -> ((usize, usize), (usize, usize)) {
+    match (i, aggregated) {
+        (0, _) => ((0, 0), (0, 0)),
+        (_, true) => ((0, 0), (1, i)),
+        (_, false) => ((0, i - 1), (i, i)),
+    }
+}
+
+/// The inefficient files' table as dive prints it: the header, then one
+/// row per file.
+pub fn file_table_row(count: &str, size: &str, path: &str) -> String {
+    format!("{count:>5}  {size:>12}  {path}")
+}
+
 /// dive's layer command: only a leading `/bin/sh -c ` is dropped.
 pub fn command_of(created_by: &str) -> String {
     created_by
@@ -138,11 +155,7 @@ impl Analysis {
         if trees.is_empty() {
             return FileTree::new();
         }
-        let (bottom, top) = match (i, aggregated) {
-            (0, _) => ((0, 0), (0, 0)),
-            (_, true) => ((0, 0), (1, i)),
-            (_, false) => ((0, i - 1), (i, i)),
-        };
+        let (bottom, top) = compare_ranges(i, aggregated);
         let (mut t, _) = tree::stack_range(&trees, bottom.0, Some(bottom.1));
         for upper in &trees[top.0..=top.1] {
             t.compare_and_mark(upper);

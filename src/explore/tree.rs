@@ -373,13 +373,6 @@ impl FileTree {
         Ok(at)
     }
 
-    /// Detach the node at `path` and its subtree.
-    pub fn remove_path(&mut self, path: &str) -> Result<(), PathError> {
-        let n = self.get(path)?;
-        self.detach(n);
-        Ok(())
-    }
-
     fn detach(&mut self, n: NodeId) {
         if n != 0 {
             let p = self.nodes[n].parent();
@@ -463,18 +456,6 @@ impl FileTree {
             stack.extend(self.nodes[n].children.values().rev());
         }
         out
-    }
-
-    /// The sizes of `id` and everything under it, as dive sums a removed
-    /// directory.
-    pub fn subtree_size(&self, id: NodeId) -> u64 {
-        let mut sum = 0;
-        let mut stack = vec![id];
-        while let Some(n) = stack.pop() {
-            sum += self.nodes[n].info.size;
-            stack.extend(self.nodes[n].children.values());
-        }
-        sum
     }
 
     /// dive's `GetSize`: a file's size; a directory's sum over itself and

@@ -1,7 +1,7 @@
 //! The entries of a layer tar, read from their headers alone: from a tar
 //! stream pushed through [`EntryParser`] (an archive's layer), or from a
 //! stored layer's tar-split, whose records hold every header while file
-//! contents stay in `diff/` unread ([`split_entries`]). This is what the
+//! contents stay in `diff/` unread ([`split_entries_into`]). This is what the
 //! layer explorer needs: names, types, sizes, modes and owners, never the
 //! bytes of the files.
 
@@ -327,13 +327,9 @@ impl<S: EntrySink> Write for EntryParser<S> {
     }
 }
 
-/// The entries of a stored layer, from its tar-split alone: headers are in
-/// its raw records, and its file records only say how much data to pass.
-pub fn split_entries(tar_split: &Path) -> Result<Vec<Entry>> {
-    split_entries_into(tar_split, Vec::new())
-}
-
-/// [`split_entries`], each handed to `sink` as it is read.
+/// The entries of a stored layer, from its tar-split alone, each handed
+/// to `sink` as it is read: headers are in the tar-split's raw records,
+/// and its file records only say how much data to pass.
 pub fn split_entries_into<S: EntrySink>(tar_split: &Path, sink: S) -> Result<S> {
     let what = || format!("tar-split {}", tar_split.display());
     let mut r = SplitReader::open(tar_split).with_context(what)?;

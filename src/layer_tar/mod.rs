@@ -35,7 +35,7 @@ mod unpack;
 #[cfg(test)]
 mod tests;
 
-pub use entries::{split_entries, split_entries_into, Entry, EntryParser, EntrySink};
+pub use entries::{split_entries_into, Entry, EntryParser, EntrySink};
 
 use crate::digest::Digest;
 use std::io::{Read, Write};

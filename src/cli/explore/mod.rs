@@ -5,7 +5,7 @@
 use super::container::{pull_policy, PullPolicy};
 use super::output;
 use super::registry::RemoteArgs;
-use crate::explore::{ci, human, Analysis};
+use crate::explore::{ci, file_table_row, human, Analysis};
 use crate::ops;
 use crate::ops::explore::Source;
 use crate::store::StorePaths;
@@ -170,7 +170,7 @@ pub fn explore(paths: &StorePaths, a: &ExploreArgs) -> Result<i32> {
         return Ok(if ev.pass() { 0 } else { 1 });
     }
     if view {
-        view::run(&analysis, src.url())?;
+        view::run(&analysis, src.url(), std::env::var_os("NO_COLOR").is_none())?;
     } else {
         output::print(&report(&src, &analysis))?;
     }
@@ -205,9 +205,11 @@ fn report(src: &Source, a: &Analysis) -> String {
         "Image efficiency score: {} %\n\n",
         (100.0 * a.efficiency) as i64
     );
-    s += &format!("{:>5}  {:>12}  {}\n", "Count", "Total Space", "Path");
+    s += &file_table_row("Count", "Total Space", "Path");
+    s.push('\n');
     for i in &a.inefficiencies {
-        s += &format!("{:>5}  {:>12}  {}\n", i.count, human::bytes(i.size), i.path);
+        s += &file_table_row(&i.count.to_string(), &human::bytes(i.size), &i.path);
+        s.push('\n');
     }
     s
 }

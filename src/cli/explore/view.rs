@@ -12,8 +12,8 @@
 
 use crate::explore::human::bytes;
 use crate::explore::tree::{Diff, FileTree, NodeId};
-use crate::explore::Analysis;
-use anyhow::Result;
+use crate::explore::{compare_ranges, file_table_row, Analysis};
+use anyhow::{Context, Result};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::ExecutableCommand;
@@ -71,9 +71,13 @@ impl Drop for Restore {
     }
 }
 
-/// Run the view until the user quits.
-pub fn run(a: &Analysis, source: String) -> Result<()> {
-    let color = std::env::var_os("NO_COLOR").is_none();
+/// Run the view until the user quits; `color`: changes in colours (else
+/// marks).
+pub fn run(a: &Analysis, source: String, color: bool) -> Result<()> {
+    view(a, source, color).context("the terminal")
+}
+
+fn view(a: &Analysis, source: String, color: bool) -> Result<()> {
     let mut v = View {
         a,
         source,
@@ -387,11 +391,7 @@ impl View<'_> {
     fn draw_layers(&self, f: &mut Frame, r: Rect) {
         let title = format!("Layers ({} / {})", self.layer + 1, self.a.layers.len());
         let mut lines = vec![Line::from(format!("Cmp{:>7}  {}", "Size", "Command"))];
-        let (bottom, top) = match (self.layer, self.aggregated) {
-            (0, _) => ((0, 0), (0, 0)),
-            (i, true) => ((0, 0), (1, i)),
-            (i, false) => ((0, i - 1), (i, i)),
-        };
+        let (bottom, top) = compare_ranges(self.layer, self.aggregated);
         let inner_h = r.height.saturating_sub(3) as usize;
         let first = self.layer.saturating_sub(inner_h.saturating_sub(1));
         for l in self.a.layers.iter().skip(first).take(inner_h) {
@@ -469,16 +469,15 @@ impl View<'_> {
             ]),
             Line::from(" "),
             Line::from(Span::styled(
-                format!("{:>5}  {:>12}  {}", "Count", "Total Space", "Path"),
+                file_table_row("Count", "Total Space", "Path"),
                 bold,
             )),
         ];
         for i in a.inefficiencies.iter().take(r.height as usize) {
-            lines.push(Line::from(format!(
-                "{:>5}  {:>12}  {}",
-                i.count,
-                bytes(i.size),
-                i.path
+            lines.push(Line::from(file_table_row(
+                &i.count.to_string(),
+                &bytes(i.size),
+                &i.path,
             )));
         }
         f.render_widget(
