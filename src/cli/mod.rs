@@ -4,8 +4,10 @@
 //! makes one call into `ops`.
 
 mod build;
+pub mod complete;
 mod container;
 pub mod docs;
+mod examples;
 mod explore;
 pub mod format;
 mod image;
@@ -197,6 +199,12 @@ pub fn main() -> i32 {
     // re-execute berth for every exec and healthcheck probe: straight to
     // work, without building the command line's definitions.
     let mut args = std::env::args_os().skip(1);
+    // The completion scripts' call: answered before anything else.
+    if args.next().is_some_and(|a| a == "__complete") {
+        let words: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        return complete::main(&words);
+    }
+    let mut args = std::env::args_os().skip(1);
     if let (Some(mode), Some(fd), None) = (args.next(), args.next(), args.next()) {
         let fd = fd.to_str().and_then(|f| f.parse::<i32>().ok());
         match (mode.to_str(), fd) {
@@ -262,10 +270,12 @@ fn parse() -> Result<Cli, clap::Error> {
     cmd.build();
     match go_bools(cmd).try_get_matches_from(&args) {
         Ok(m) => Cli::from_arg_matches(&m),
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => Err(Cli::command()
-            .try_get_matches_from(&args)
-            .err()
-            .unwrap_or(e)),
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            Err(docs::with_manual(Cli::command(), true)
+                .try_get_matches_from(&args)
+                .err()
+                .unwrap_or(e))
+        }
         Err(e) => Err(e),
     }
 }

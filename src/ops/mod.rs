@@ -7,6 +7,7 @@ pub mod build;
 pub mod build_context;
 pub mod build_copy;
 pub mod commit;
+pub mod complete;
 pub mod containers;
 pub mod cp;
 pub mod events;

@@ -144,6 +144,24 @@ impl AuthFiles {
         Ok(None)
     }
 
+    /// Every registry (or `registry/namespace`) the files hold credentials
+    /// or a credential helper for, once each, sorted; unreadable files
+    /// are skipped.
+    pub fn registries(&self) -> Vec<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for path in self.read_paths() {
+            let Ok(Some(doc)) = read_json(&path) else {
+                continue;
+            };
+            for section in ["auths", "credHelpers"] {
+                if let Some(o) = doc.get(section).and_then(Value::as_object) {
+                    out.extend(o.keys().map(|k| normalize_key(k)));
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// Store `creds` for `key` (a registry, or `registry/namespace`).
     pub fn store(&self, key: &str, creds: &Credentials) -> Result<PathBuf> {
         let path = self.write_path();

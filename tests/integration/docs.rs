@@ -67,3 +67,29 @@ fn completion_command_prints_the_same_scripts() {
         );
     }
 }
+
+/// Every man page has examples and renders without a warning from groff
+/// (`-ww`: all warnings), as `man` shows it.
+#[test]
+fn man_pages_have_examples_and_render_cleanly() {
+    let groff = crate::util::require_tool("groff");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut pages = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = e.path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\n.SH EXAMPLES\n"),
+            "{} has no EXAMPLES section",
+            path.display()
+        );
+        let out = crate::util::Cmd::new(&groff)
+            .args(["-ww", "-man", "-Tutf8"])
+            .arg(&path)
+            .ok();
+        assert_eq!(out.stderr, "", "groff warns about {}", path.display());
+        assert!(!out.stdout.trim().is_empty(), "{}", path.display());
+        pages += 1;
+    }
+    assert!(pages > 100, "{pages} pages");
+}

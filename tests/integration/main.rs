@@ -8,6 +8,7 @@ mod bad_input;
 mod build;
 mod build_copy;
 mod compat;
+mod completion;
 mod concurrency;
 mod confinement;
 mod cp;
