@@ -257,14 +257,24 @@ impl FileLock {
             LockKind::Exclusive => file.try_lock(),
         };
         match try_res {
-            Ok(()) => {}
+            Ok(()) => {
+                tracing::trace!(lock = %path.display(), ?kind, "lock taken");
+            }
             Err(fs::TryLockError::WouldBlock) => {
+                tracing::debug!(lock = %path.display(), ?kind, "lock held by another process: waiting");
+                let since = std::time::Instant::now();
                 on_wait(path);
                 match kind {
                     LockKind::Shared => file.lock_shared(),
                     LockKind::Exclusive => file.lock(),
                 }
                 .with_context(|| format!("locking {}", path.display()))?;
+                tracing::debug!(
+                    lock = %path.display(),
+                    ?kind,
+                    waited_ms = since.elapsed().as_millis() as u64,
+                    "lock taken after waiting"
+                );
             }
             Err(fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("locking {}", path.display()))

@@ -11,6 +11,7 @@ mod examples;
 mod explore;
 pub mod format;
 mod image;
+mod logging;
 mod network;
 mod output;
 mod registry;
@@ -209,7 +210,10 @@ pub fn main() -> i32 {
         let fd = fd.to_str().and_then(|f| f.parse::<i32>().ok());
         match (mode.to_str(), fd) {
             (Some("internal-exec"), Some(fd)) => return crate::ops::exec::internal_exec(fd),
-            (Some("internal-init"), Some(fd)) => return crate::ops::run::internal_init(fd),
+            (Some("internal-init"), Some(fd)) => {
+                logging::init_from_env();
+                return crate::ops::run::internal_init(fd);
+            }
             _ => {}
         }
     }
@@ -226,6 +230,8 @@ pub fn main() -> i32 {
             return 0;
         }
     };
+    // Before any thread or helper process: they inherit the choice.
+    logging::init(&cli.log_level);
     if let Err(e) = output::redirect_stdout(cli.out.as_deref(), cli.noout) {
         eprintln!("Error: {}", output::one_line(&e));
         return exit::ERROR;

@@ -331,6 +331,7 @@ pub fn build(
     events: &(dyn Fn(BuildEvent) + Sync),
     hint: &mut dyn FnMut(&str),
 ) -> Result<Built> {
+    let _phase = tracing::info_span!("build").entered();
     if opts.source.is_none() {
         check_context(opts)?;
     }

@@ -84,6 +84,7 @@ pub struct Pulled {
 
 /// Pull `opts.reference` (every tag of the repository with `all_tags`).
 pub fn pull(paths: &StorePaths, opts: &PullOptions, sink: &dyn Sink) -> Result<Vec<Pulled>> {
+    let _phase = tracing::info_span!("pull").entered();
     let platform = match &opts.platform {
         Some(p) => Platform::parse(p)?,
         None => Platform::host(),

@@ -40,6 +40,7 @@ pub struct PushResult {
 }
 
 pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<PushResult> {
+    let _phase = tracing::info_span!("push").entered();
     let dest_in = opts.destination.as_deref().unwrap_or(&opts.image);
     let dest_in = dest_in.strip_prefix("docker://").unwrap_or(dest_in);
     let ctx = || format!("pushing {dest_in}");

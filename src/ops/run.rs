@@ -174,6 +174,7 @@ pub fn start_with(
     hint: &mut dyn FnMut(&str),
     out: crate::runtime::container::Output,
 ) -> Result<i32> {
+    let _phase = tracing::info_span!("start").entered();
     // `--pid container:` and `--network container:`: the other
     // container's pid 1 of now.
     let mut refreshed = spec.clone();
@@ -356,6 +357,7 @@ pub fn internal_init(fd: i32) -> i32 {
 
 /// Create the record and its files; return it with the runtime spec.
 pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
+    let _phase = tracing::info_span!("create").entered();
     crate::runtime::rootfs::check_overlay_env()?;
     if let Some(f) = &opts.cidfile {
         if f.symlink_metadata().is_ok() {

@@ -202,6 +202,7 @@ impl Client {
                         }
                         _ => base,
                     };
+                    tracing::debug!(registry = %self.registry, base, ?challenge, "registry: auth challenge");
                     let mut st = self.state();
                     st.base = Some(base);
                     st.challenge = Some(challenge);
@@ -294,6 +295,13 @@ impl Client {
             .credentials
             .as_ref()
             .and_then(|c| c.identity_token());
+        tracing::debug!(
+            realm,
+            service = service.as_deref(),
+            scopes = %scopes.join(" "),
+            credentials = if refresh.is_some() { "identity token" } else if self.opts.credentials.is_some() { "basic" } else { "none" },
+            "registry: token request"
+        );
         let (resp, _) = match refresh {
             Some(refresh) => {
                 let form = token_form(service.as_deref(), scopes, refresh);
@@ -348,6 +356,7 @@ impl Client {
                 self.registry
             )
         })?;
+        tracing::debug!(scopes = %key, token = "<redacted>", "registry: token received");
         self.state().tokens.insert(key, token.clone());
         Ok(token)
     }
@@ -396,6 +405,14 @@ impl Client {
             } else {
                 None
             };
+            tracing::debug!(
+                method,
+                url = redact_url(&url),
+                authorization = authz
+                    .as_ref()
+                    .map(|a| a.split(' ').next().unwrap_or_default()),
+                "registry request"
+            );
             let build = || {
                 let mut req = self.agent_for(&url).request(method, &url);
                 for (k, v) in headers {
@@ -415,11 +432,16 @@ impl Client {
                     body = Some(Body::Bytes(b));
                     self.with_retries(&url, || build().send_bytes(b).map_err(Box::new))?
                 }
-                Body::Reader(r) => match build().send(r) {
-                    Ok(r) => r,
-                    Err(ureq::Error::Status(_, r)) => r,
-                    Err(ureq::Error::Transport(t)) => return Err(self.transport_error(&url, t)),
-                },
+                Body::Reader(r) => {
+                    let started = std::time::Instant::now();
+                    let result = build().send(r);
+                    log_answer(&url, &result, started);
+                    match result {
+                        Ok(r) => r,
+                        Err(ureq::Error::Status(_, r)) => r,
+                        Err(ureq::Error::Transport(t)) => return Err(self.transport_error(&url, t)),
+                    }
+                }
             };
             if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) && body.is_some() {
                 if let Some(loc) = resp.header("Location") {
@@ -479,6 +501,12 @@ impl Client {
         let mut form = form;
         for _ in 0..=8 {
             let same_host = authority(&at) == authority(url) && scheme(&at) == scheme(url);
+            tracing::debug!(
+                method = if form.is_some() { "POST" } else { "GET" },
+                url = redact_url(&at),
+                credentials = same_host && authz.is_some(),
+                "registry request"
+            );
             let build = || {
                 let mut req = match form {
                     Some(_) => self
@@ -528,7 +556,10 @@ impl Client {
         let mut attempt = 0;
         loop {
             let last = attempt >= retries;
-            match call().map_err(|e| *e) {
+            let started = std::time::Instant::now();
+            let result = call().map_err(|e| *e);
+            log_answer(url, &result, started);
+            match result {
                 Ok(r) => return Ok(r),
                 Err(ureq::Error::Status(s, r)) if s == 429 || s >= 500 => {
                     if last {
@@ -560,6 +591,7 @@ impl Client {
     }
 
     fn transport_error(&self, url: &str, t: ureq::Transport) -> anyhow::Error {
+        tracing::debug!(url = redact_url(url), error = %t, "registry: no answer");
         if is_timeout(&t) {
             return RegistryError::Timeout {
                 registry: self.registry.clone(),
@@ -688,6 +720,26 @@ fn is_timeout(t: &ureq::Transport) -> bool {
 }
 
 /// A URL for messages: without a query (upload URLs carry state tokens).
+/// Log what a registry answered to a request of `url` (never a header
+/// or body: tokens and credentials stay out of the log).
+fn log_answer(
+    url: &str,
+    result: &std::result::Result<ureq::Response, ureq::Error>,
+    started: std::time::Instant,
+) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => tracing::debug!(
+            url = redact_url(url),
+            status = r.status(),
+            length = r.header("Content-Length"),
+            ms = format_args!("{ms:.1}"),
+            "registry answer"
+        ),
+        Err(ureq::Error::Transport(_)) => {}
+    }
+}
+
 pub fn redact_url(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }

@@ -284,6 +284,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         if spec.process.terminal {
             spec.process.console_size = super::tty::window_size();
         }
+        log_plan(&spec);
         send_json(&mut ours, &spec, "container spec")?;
         if spec.waits_for_berth() {
             let mut views = Vec::new();
@@ -428,6 +429,13 @@ fn start_monitor(
                         libc::dup2(o.as_raw_fd(), 1);
                         libc::dup2(e.as_raw_fd(), 2);
                     }
+                }
+                if out.is_some() {
+                    // Its standard error is the container's log now.
+                    quiet_log();
+                }
+                // SAFETY: as above.
+                unsafe {
                     if fd > 3 {
                         libc::syscall(libc::SYS_close_range, 3u32, (fd - 1) as u32, 0u32);
                     }
@@ -443,8 +451,11 @@ fn start_monitor(
     let mut cmd = reexec("internal-init", fd, stdin);
     if let Some((o, e)) = out {
         cmd.stdout(Stdio::from(o.try_clone()?))
-            .stderr(Stdio::from(e.try_clone()?));
+            .stderr(Stdio::from(e.try_clone()?))
+            // Its standard error is the container's log: no berth log.
+            .env_remove("BERTH_LOG");
     }
+    super::log_helper(&cmd);
     let child = cmd.spawn();
     drop(cmd);
     let child = child.context("starting berth's container init")?;
@@ -737,6 +748,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         Some(_) => super::idmap::dirs(&spec.rootfs)?,
         None => Vec::new(),
     };
+    tracing::debug!(namespaces = ?flags, joined_net = joined_net.is_some(), "monitor: unshare");
     unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
     if let Some(net) = &joined_net {
         nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
@@ -960,7 +972,45 @@ pub(super) fn start_err(code: i32, message: String) -> anyhow::Error {
 }
 
 /// Set up and exec the container's process; returns only on failure.
+/// What the monitor and pid 1 are asked to make: their own standard
+/// error is the container's, so berth reports it as it hands it over.
+fn log_plan(spec: &Spec) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let r = &spec.rootfs;
+    tracing::debug!(
+        user = spec.user_namespace,
+        network = ?spec.network,
+        pid = ?spec.pid,
+        "container namespaces: mount, uts, ipc, pid, and user/net as given"
+    );
+    if r.bind {
+        tracing::debug!(source = %r.lower_base.display(), target = %r.target.display(), "rootfs: bind mount");
+    } else {
+        tracing::debug!(
+            lowerdir = %r.lowers.join(":"),
+            upperdir = %r.upper.display(),
+            workdir = %r.work.display(),
+            base = %r.lower_base.display(),
+            userxattr = r.userxattr,
+            target = %r.target.display(),
+            "rootfs: overlay mount"
+        );
+    }
+    for m in &spec.mounts {
+        tracing::debug!(mount = ?m, "mount");
+    }
+}
+
+/// No berth log from this process on: its standard error is the
+/// container's (a log, a terminal of the program's).
+fn quiet_log() {
+    std::mem::forget(tracing::dispatcher::set_default(&tracing::Dispatch::none()));
+}
+
 fn container_init(spec: &Spec, sock: &UnixStream) -> anyhow::Error {
+    quiet_log();
     REPORT_FD.store(sock.as_raw_fd(), std::sync::atomic::Ordering::SeqCst);
     match try_init(spec) {
         Ok(never) => match never {},

@@ -25,6 +25,15 @@ pub mod userns;
 
 /// Where program `tool` is: the first match in `PATH` (unset:
 /// /usr/local/bin, /usr/bin, /bin).
+/// Log a helper program berth starts, with its arguments.
+pub(crate) fn log_helper(cmd: &std::process::Command) {
+    tracing::debug!(
+        program = %cmd.get_program().to_string_lossy(),
+        args = ?cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
+        "starting helper"
+    );
+}
+
 pub fn which(tool: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
     std::env::split_paths(&path)

@@ -298,6 +298,7 @@ fn start_holder(dir: &Path, containers: &Path) -> Result<Infra> {
             Ok(())
         });
     }
+    super::log_helper(&cmd);
     let mut first = cmd.spawn().context("starting the holder")?;
     drop(exit_w);
     let mut out = first.stdout.take().expect("piped");

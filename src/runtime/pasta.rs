@@ -154,6 +154,7 @@ pub(super) fn run(
     cmd.arg("--pid").arg(&pid_file);
     // The namespace last: pasta stops reading options at a PID.
     cmd.args(target);
+    super::log_helper(cmd);
     let out = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -703,6 +703,7 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
             Ok(())
         });
     }
+    super::log_helper(&cmd);
     let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", prog.display()))?;
@@ -769,6 +770,7 @@ fn mount_overlay(spec: &Spec) -> Result<()> {
             opts.len()
         );
     }
+    tracing::debug!(target = %r.target.display(), options = %opts, base = %r.lower_base.display(), "mount overlay");
     mount(
         Some("overlay"),
         &r.target,

@@ -163,6 +163,7 @@ fn launch(
             Ok(())
         });
     }
+    super::log_helper(&cmd);
     let mut child = cmd
         .spawn()
         .with_context(|| format!("starting {}", prog.display()))?;

@@ -190,10 +190,11 @@ pub fn map_ids(pid: i32, p: &Plan) -> Result<()> {
     // Both helpers run at once: each is a set-uid process start, which is
     // a good part of a container's start-up time.
     let start = |tool: &str, own: u32, r: Range| -> Result<std::process::Child> {
-        Command::new(which(tool).unwrap_or_else(|| tool.into()))
-            .args([pid.to_string(), "0".into(), own.to_string(), "1".into()])
-            .args(["1".to_string(), r.start.to_string(), r.count.to_string()])
-            .stdin(std::process::Stdio::null())
+        let mut cmd = Command::new(which(tool).unwrap_or_else(|| tool.into()));
+        cmd.args([pid.to_string(), "0".into(), own.to_string(), "1".into()])
+            .args(["1".to_string(), r.start.to_string(), r.count.to_string()]);
+        super::log_helper(&cmd);
+        cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -248,6 +249,7 @@ pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
     let Some(p) = p else {
         let write = |file: &str, text: String| -> Result<()> {
             let path = format!("/proc/{pid}/{file}");
+            tracing::debug!(path, map = %text, "id map");
             std::fs::write(&path, text).with_context(|| format!("writing {path}"))
         };
         write("setgroups", "deny".into())?;
@@ -258,9 +260,10 @@ pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
         ("newuidmap", text(keep_id_lines(uid.as_raw(), Some(p.uids)))),
         ("newgidmap", text(keep_id_lines(gid.as_raw(), Some(p.gids)))),
     ] {
-        let out = Command::new(which(tool).unwrap_or_else(|| tool.into()))
-            .arg(pid.to_string())
-            .args(args)
+        let mut cmd = Command::new(which(tool).unwrap_or_else(|| tool.into()));
+        cmd.arg(pid.to_string()).args(args);
+        super::log_helper(&cmd);
+        let out = cmd
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -288,6 +291,7 @@ pub fn map_user_alone(pid: i32) -> Result<()> {
 pub fn map_user_alone_as(pid: i32, uid: Uid, gid: Gid) -> Result<()> {
     let write = |file: &str, text: String| -> Result<()> {
         let path = format!("/proc/{pid}/{file}");
+        tracing::debug!(path, map = %text, "id map");
         std::fs::write(&path, text).with_context(|| format!("writing {path}"))
     };
     write("setgroups", "deny".into())?;
@@ -301,6 +305,7 @@ pub fn write_maps(pid: i32, map: &super::spec::IdMap) -> Result<()> {
     use super::spec::IdMap;
     for (file, ranges) in [("uid_map", &map.uids), ("gid_map", &map.gids)] {
         let path = format!("/proc/{pid}/{file}");
+        tracing::debug!(path, map = %IdMap::text(ranges), "id map");
         std::fs::write(&path, IdMap::text(ranges))
             .with_context(|| format!("--uidmap/--gidmap: writing {path}"))?;
     }

@@ -134,6 +134,14 @@ impl Writer<'_> {
             }
         }
         let missing: Vec<usize> = absent.into_iter().filter(|&i| locks[i].is_some()).collect();
+        for (i, (chain, _)) in chains.iter().enumerate() {
+            let diff_id = &infos[i].diff_id;
+            if missing.contains(&i) {
+                tracing::debug!(layer = i, %diff_id, %chain, "layer: fetching");
+            } else {
+                tracing::debug!(layer = i, %diff_id, %chain, "layer: in the store, skipped");
+            }
+        }
         let locks: Vec<Mutex<Option<FileLock>>> = locks.into_iter().map(Mutex::new).collect();
         if !missing.is_empty() {
             let next = AtomicUsize::new(0);

@@ -25,6 +25,7 @@ mod interop;
 mod kernel_flags;
 mod leaks;
 mod lifecycle;
+mod logging;
 mod network;
 mod network_cmd;
 mod podman_table;
