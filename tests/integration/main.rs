@@ -29,6 +29,7 @@ mod logging;
 mod network;
 mod network_cmd;
 mod podman_table;
+mod readme;
 mod registry;
 mod registry_util;
 mod remote_host;
