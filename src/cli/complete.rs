@@ -36,7 +36,9 @@ pub struct Answer {
 
 /// `berth __complete WORD…`: print the answer; always exits 0.
 pub fn main(words: &[String]) -> i32 {
-    let answer = complete(words);
+    // Whatever goes wrong, nothing may reach the command line being typed.
+    std::panic::set_hook(Box::new(|_| {}));
+    let answer = std::panic::catch_unwind(|| complete(words)).unwrap_or_default();
     let mut out = String::new();
     for (value, help) in &answer.candidates {
         out.push_str(value);
@@ -230,7 +232,8 @@ impl Walk {
         let id = a.get_id().to_string();
         match value {
             Some(v) => self.given.entry(id).or_default().push(v.to_string()),
-            None if takes_value(&a) => self.pending = Some(a),
+            // `--archive`, `--tls-verify`: a value only after `=`.
+            None if takes_value(&a) && !a.is_require_equals_set() => self.pending = Some(a),
             None => self.given.entry(id).or_default().push("true".into()),
         }
     }
@@ -914,6 +917,11 @@ mod tests {
         assert!(w.rest);
         assert_eq!(w.given["publish"], ["8080:80"]);
         assert_eq!(w.given["name"], ["x"]);
+        // A flag whose value comes only after `=` does not take the next
+        // word (`cp -a SRC DST`, `login --tls-verify HOST`).
+        let w = walk(root(), &words("cp -a web:/x"));
+        assert_eq!(w.positionals, ["web:/x"]);
+        assert!(w.pending.is_none());
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn containers(paths: &StorePaths, wanted: Wanted) -> Vec<ContainerName> {
                     State::Created => "created",
                 },
                 name: rec.name,
-                id: rec.id[..12.min(rec.id.len())].to_string(),
+                id: rec.id.get(..12).unwrap_or(&rec.id).to_string(),
                 image: rec.image_name,
             })
         })
@@ -163,8 +163,10 @@ pub fn container_dir(paths: &StorePaths, container: &str, dir: &str) -> Vec<Entr
     }
     if let Some((pid, _)) = store.container_pid1(&rec) {
         let root = PathBuf::from(format!("/proc/{pid}/root"));
-        if let Some(entries) = read_dir_entries(&root.join(rel)) {
-            return entries;
+        if no_symlink_below(&root, rel) {
+            if let Some(entries) = read_dir_entries(&root.join(rel)) {
+                return entries;
+            }
         }
     }
     let Ok(spec) = super::containers::spec_of(&rec) else {
@@ -184,6 +186,9 @@ fn merged_dir(layers: &[PathBuf], rel: &str) -> Vec<Entry> {
     let mut seen: HashMap<String, bool> = HashMap::new();
     let mut hidden = std::collections::HashSet::new();
     for layer in layers {
+        if !no_symlink_below(layer, rel) {
+            continue;
+        }
         let Ok(rd) = std::fs::read_dir(layer.join(rel)) else {
             continue;
         };
@@ -204,10 +209,10 @@ fn merged_dir(layers: &[PathBuf], rel: &str) -> Vec<Entry> {
                 hidden.insert(name);
                 continue;
             }
-            if hidden.contains(&name) || seen.contains_key(&name) {
+            if hidden.contains(&name) || seen.contains_key(&name) || !printable(&name) {
                 continue;
             }
-            let is_dir = ft.is_dir() || (ft.is_symlink() && e.path().is_dir());
+            let is_dir = ft.is_dir();
             seen.insert(name, is_dir);
         }
     }
@@ -219,10 +224,31 @@ fn merged_dir(layers: &[PathBuf], rel: &str) -> Vec<Entry> {
     out
 }
 
+/// Whether no component of `rel` below `base` is a symbolic link: a link
+/// in a container's file system would be followed on the host's (its
+/// target read against the host's root), so completion goes no further.
+fn no_symlink_below(base: &Path, rel: &str) -> bool {
+    let mut p = base.to_path_buf();
+    for c in rel.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        p.push(c);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A name that fits one line of the completion protocol.
+fn printable(name: &str) -> bool {
+    !name.chars().any(char::is_control)
+}
+
 fn read_dir_entries(dir: &Path) -> Option<Vec<Entry>> {
     let rd = std::fs::read_dir(dir).ok()?;
     let mut out: Vec<Entry> = rd
         .flatten()
+        .filter(|e| printable(&e.file_name().to_string_lossy()))
         .map(|e| Entry {
             name: e.file_name().to_string_lossy().into_owned(),
             is_dir: e.file_type().is_ok_and(|t| t.is_dir()),
@@ -249,6 +275,11 @@ mod tests {
         std::fs::create_dir(lower.join("etc/ssl")).unwrap();
         std::fs::write(upper.join("etc/hosts"), "").unwrap();
         std::fs::write(upper.join("etc/.wh.gone"), "").unwrap();
+        // A link in the container's file system is not followed on the
+        // host's: `/etc` there is the host's own.
+        std::os::unix::fs::symlink("/etc", lower.join("evil")).unwrap();
+        assert!(merged_dir(&[upper.clone(), lower.clone()], "evil").is_empty());
+        assert!(merged_dir(&[upper.clone(), lower.clone()], "evil/ssl").is_empty());
         let got = merged_dir(&[upper, lower], "etc");
         let names: Vec<(&str, bool)> = got.iter().map(|e| (e.name.as_str(), e.is_dir)).collect();
         assert_eq!(names, [("hosts", false), ("passwd", false), ("ssl", true)]);

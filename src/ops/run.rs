@@ -1253,6 +1253,10 @@ fn environment_with(
     }
     if opts.env_host {
         for (k, v) in std::env::vars_os() {
+            // berth's own log setting is berth's, not the container's.
+            if k == "BERTH_LOG" {
+                continue;
+            }
             if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
                 set(&mut env, format!("{k}={v}"));
             }

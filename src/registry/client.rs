@@ -202,7 +202,18 @@ impl Client {
                         }
                         _ => base,
                     };
-                    tracing::debug!(registry = %self.registry, base, ?challenge, "registry: auth challenge");
+                    let (scheme, realm) = match &challenge {
+                        None => ("none", String::new()),
+                        Some(Challenge::Basic) => ("Basic", String::new()),
+                        Some(Challenge::Bearer { realm, .. }) => ("Bearer", loggable(realm)),
+                    };
+                    tracing::debug!(
+                        registry = %self.registry,
+                        base = %loggable(&base),
+                        scheme,
+                        realm,
+                        "registry: auth challenge"
+                    );
                     let mut st = self.state();
                     st.base = Some(base);
                     st.challenge = Some(challenge);
@@ -296,7 +307,7 @@ impl Client {
             .as_ref()
             .and_then(|c| c.identity_token());
         tracing::debug!(
-            realm,
+            realm = %loggable(&realm),
             service = service.as_deref(),
             scopes = %scopes.join(" "),
             credentials = if refresh.is_some() { "identity token" } else if self.opts.credentials.is_some() { "basic" } else { "none" },
@@ -407,7 +418,7 @@ impl Client {
             };
             tracing::debug!(
                 method,
-                url = redact_url(&url),
+                url = %loggable(&url),
                 authorization = authz
                     .as_ref()
                     .map(|a| a.split(' ').next().unwrap_or_default()),
@@ -503,7 +514,7 @@ impl Client {
             let same_host = authority(&at) == authority(url) && scheme(&at) == scheme(url);
             tracing::debug!(
                 method = if form.is_some() { "POST" } else { "GET" },
-                url = redact_url(&at),
+                url = %loggable(&at),
                 credentials = same_host && authz.is_some(),
                 "registry request"
             );
@@ -591,7 +602,13 @@ impl Client {
     }
 
     fn transport_error(&self, url: &str, t: ureq::Transport) -> anyhow::Error {
-        tracing::debug!(url = redact_url(url), error = %t, "registry: no answer");
+        // Not `t` itself: ureq's message starts with the whole URL.
+        tracing::debug!(
+            url = %loggable(url),
+            kind = ?t.kind(),
+            message = t.message().unwrap_or_default(),
+            "registry: no answer"
+        );
         if is_timeout(&t) {
             return RegistryError::Timeout {
                 registry: self.registry.clone(),
@@ -730,13 +747,27 @@ fn log_answer(
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(r) | Err(ureq::Error::Status(_, r)) => tracing::debug!(
-            url = redact_url(url),
+            url = %loggable(url),
             status = r.status(),
             length = r.header("Content-Length"),
             ms = format_args!("{ms:.1}"),
             "registry answer"
         ),
         Err(ureq::Error::Transport(_)) => {}
+    }
+}
+
+/// `url` as the log may show it: no query (signed URLs, upload states)
+/// and no `user:password@`.
+fn loggable(url: &str) -> String {
+    let u = redact_url(url);
+    match u.split_once("://") {
+        Some((scheme, rest)) => {
+            let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => u.to_string(),
     }
 }
 
@@ -1006,6 +1037,19 @@ fn insecure_tls() -> Result<rustls::ClientConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_urls_keep_no_query_or_credentials() {
+        assert_eq!(
+            loggable("https://u:p@cdn.example/blob/x?X-Amz-Signature=s"),
+            "https://cdn.example/blob/x"
+        );
+        assert_eq!(
+            loggable("http://127.0.0.1:5000/v2/"),
+            "http://127.0.0.1:5000/v2/"
+        );
+        assert_eq!(loggable("https://a@b"), "https://b");
+    }
 
     #[test]
     fn refresh_token_form_is_what_docker_sends() {

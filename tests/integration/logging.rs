@@ -58,12 +58,23 @@ fn debug_log_of_a_pull_shows_auth_and_fetches_without_secrets() {
     // The image id on stdout, alone.
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
 
-    // A second pull skips the layer, and says so.
+    // A second pull skips the layer, says so, and does not fetch it (the
+    // layer is stored uncompressed: its blob digest is its diff id).
     let out = env
         .berth(["--log-level", "debug", "pull", "-q", &name])
         .ok();
+    let skipped = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("layer: in the store, skipped"))
+        .unwrap_or_else(|| panic!("no skipped layer:\n{}", out.stderr));
+    let diff_id = skipped
+        .split("diff_id=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap();
     assert!(
-        out.stderr.contains("layer: in the store, skipped") || !out.stderr.contains("blobs"),
+        !out.stderr.contains(&format!("/blobs/{diff_id}")),
         "{}",
         out.stderr
     );
@@ -133,7 +144,14 @@ fn run_is_logged(who: Who) {
     ])
     .ok();
     env.berth(["wait", "--condition", "running", "quiet"]).ok();
-    let logs = env.berth(["logs", "quiet"]).ok();
+    let start = std::time::Instant::now();
+    let logs = loop {
+        let logs = env.berth(["logs", "quiet"]).ok();
+        if !logs.stdout.is_empty() || start.elapsed().as_secs() > 20 {
+            break logs;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(logs.stdout, "out\n");
     assert_eq!(logs.stderr, "");
     env.berth(["rm", "-f", "-t", "0", "quiet"]).ok();
@@ -146,3 +164,50 @@ fn run_is_logged(who: Who) {
 }
 
 each_identity!(debug_log_of_a_run, run_is_logged);
+
+/// A lock another process holds: berth says it waits, and for how long.
+#[test]
+fn debug_log_shows_a_store_lock_waited_for() {
+    let env = TestEnv::new();
+    load(&env, "localhost/locked:1");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.root().join("store.lock"))
+        .unwrap();
+    lock.lock_shared().unwrap();
+    let rmi = env
+        .berth(["--log-level", "debug", "rmi", "localhost/locked:1"])
+        .spawn();
+    // Until berth waits for it (a blocked request, `->`, in /proc/locks),
+    // then a little longer.
+    use std::os::unix::fs::MetadataExt;
+    let inode = format!(":{} ", lock.metadata().unwrap().ino());
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains("->") && l.contains(&inode))
+    {
+        assert!(start.elapsed().as_secs() < 30, "berth never waited");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    drop(lock);
+    let out = rmi.wait();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = &out.stderr;
+    assert!(
+        log.contains("lock held by another process: waiting"),
+        "{log}"
+    );
+    let waited: u64 = log
+        .lines()
+        .find(|l| l.contains("lock taken after waiting"))
+        .and_then(|l| l.split("waited_ms=").nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no wait time in the log:\n{log}"));
+    assert!(waited >= 300, "waited {waited} ms:\n{log}");
+}

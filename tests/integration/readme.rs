@@ -59,7 +59,10 @@ fn readme_start_and_tour_work_as_written() {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     for line in &lines {
         let line = line
-            .replace("docker.io/library/alpine", &format!("{host}/library/alpine"))
+            .replace(
+                "docker.io/library/alpine",
+                &format!("{host}/library/alpine"),
+            )
             .replace("localhost:5000", &host);
         let out = env
             .command("sh")
@@ -76,8 +79,14 @@ fn readme_start_and_tour_work_as_written() {
             assert_eq!(out.stdout, "built\n");
         }
     }
-    assert_eq!(std::fs::read_to_string(env.join("built.txt")).unwrap(), "built\n");
-    env.berth(["image", "exists", &format!("{host}/hello:1")]).fails(1);
+    assert_eq!(
+        std::fs::read_to_string(env.join("built.txt")).unwrap(),
+        "built\n"
+    );
+    env.berth(["image", "exists", &format!("{host}/hello:1")])
+        .fails(1);
     let pushed = TestEnv::new();
-    pushed.berth(["pull", "-q", &format!("{host}/hello:1")]).ok();
+    pushed
+        .berth(["pull", "-q", &format!("{host}/hello:1")])
+        .ok();
 }
