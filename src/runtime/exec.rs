@@ -85,14 +85,14 @@ pub fn process_alive(pid: i32, start: u64) -> bool {
     !zombie && pid > 0 && rest.nth(18).and_then(|s| s.parse().ok()) == Some(start)
 }
 
-/// Write `PID START` of process `pid` to `file`, replacing it atomically
-/// (a reader sees the old record or the new one, never half of one).
+/// Write `PID START` of process `pid` to `file`, in one `write` of a
+/// few bytes, in place: a monitor killed at any instant leaves no
+/// temporary file in the container's directory, and a reader that finds
+/// the file empty or cut short (it parses neither number) takes the
+/// container's pid 1 as not recorded yet, as when there is no file.
 pub fn record_pid1(file: &Path, pid: i32) -> std::io::Result<()> {
     let started = process_start_time(pid).ok_or(std::io::ErrorKind::NotFound)?;
-    let mut tmp = file.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, format!("{pid} {started}\n"))?;
-    std::fs::rename(&tmp, file)
+    std::fs::write(file, format!("{pid} {started}\n"))
 }
 
 /// Run `spec` in its container and return the program's exit code
