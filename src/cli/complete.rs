@@ -78,6 +78,11 @@ enum Kind {
     /// `--network`: the modes, then the networks.
     NetworkMode,
     Volumes,
+    Pods,
+    /// `--pod`: the pods, and `new:`.
+    PodSpec,
+    /// `--pid`, `--ipc`, `--uts`: `private`, `host`, `container:NAME`.
+    NamespaceMode,
     /// `-v`: volume names (and `NAME:`), else host paths.
     VolumeSpec,
     Registries,
@@ -412,6 +417,26 @@ impl Ctx<'_> {
                     add(v, "volume".into());
                 }
             }
+            Kind::Pods | Kind::PodSpec => {
+                if kind == Kind::PodSpec {
+                    add("new:".into(), "a new pod of this name".into());
+                }
+                for p in data::pods(self.paths) {
+                    add(p, "pod".into());
+                }
+            }
+            Kind::NamespaceMode => {
+                add("private".into(), "one of its own".into());
+                add("host".into(), "the host's".into());
+                add("container:".into(), "another container's".into());
+                if let Some(c) = cur.strip_prefix("container:") {
+                    for ctr in data::containers(self.paths, Wanted::Running) {
+                        if ctr.name.starts_with(c) {
+                            add(format!("container:{}", ctr.name), ctr.image);
+                        }
+                    }
+                }
+            }
             Kind::VolumeSpec => {
                 if !cur.contains(':') {
                     for v in data::volumes(self.paths) {
@@ -602,6 +627,11 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         ("network create" | "volume create", "name") => Nothing,
         ("volume rm" | "volume inspect" | "volume exists" | "volume export", _) => Volumes,
         ("volume import", "volume") => Volumes,
+        // Pods.
+        ("pod create", _) => Nothing,
+        ("pod logs", "pod") => Pods,
+        ("pod" | "pod ps", _) => Nothing,
+        (p, _) if p.starts_with("pod ") => Pods,
         ("volume import", "source") => Files,
         // Registries.
         ("login" | "logout", _) => Registries,
@@ -628,6 +658,9 @@ fn flag_kind(cmd: &str, arg: &Arg) -> Option<Kind> {
         "volumes-from" => Containers(Wanted::Any),
         "mount" => MountSpec,
         "userns" => Fixed(&["host", "keep-id"]),
+        "pod" if matches!(cmd, "run" | "create") => PodSpec,
+        "pid" | "ipc" | "uts" => NamespaceMode,
+        "share" => Fixed(&["ipc,net,uts", "ipc,net,uts,pid", "net", "ipc", "uts", "pid"]),
         "format" => Format(format_fields(cmd)?),
         "root" | "runroot" => Dirs,
         _ => return None,

@@ -295,6 +295,18 @@ pub struct RunArgs {
     /// container:NAME (another running container's)
     #[arg(long, value_name = "MODE")]
     pid: Option<String>,
+    /// The IPC namespace: private (the default; also shareable), host,
+    /// or container:NAME (another running container's)
+    #[arg(long, value_name = "MODE")]
+    ipc: Option<String>,
+    /// The UTS namespace (the hostname's): private (the default), host,
+    /// or container:NAME (another running container's)
+    #[arg(long, value_name = "MODE")]
+    uts: Option<String>,
+    /// Join pod NAME (its shared namespaces), or make pod NAME for it
+    /// with new:NAME (-p and --network then go to the pod)
+    #[arg(long, value_name = "NAME")]
+    pod: Option<String>,
     /// Run in a user namespace of its own with this uid map: COUNT ids
     /// from CONTAINER inside are HOST and on outside (repeatable; as
     /// root; without --gidmap it serves for both)
@@ -466,6 +478,10 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         stop_timeout: a.stop_timeout,
         timeout: a.timeout,
         pid: a.pid.clone(),
+        ipc: a.ipc.clone(),
+        uts: a.uts.clone(),
+        pod: a.pod.clone(),
+        infra: false,
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,
@@ -574,6 +590,7 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
+    let opts = with_pod(paths, opts)?;
     if a.detach {
         let id = ops::containers::create(paths, &opts)?;
         return Ok(match start_in_background(paths, &id)? {
@@ -583,6 +600,9 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
             }
             Err(code) => code,
         });
+    }
+    if let Some(pod) = &opts.pod {
+        start_pod_infra(paths, ops::pod::PodOf::Pod(pod))?;
     }
     let mut hint = |h: &str| super::hint_once(paths, h);
     let (code, again) = match ops::run::run(paths, &opts, &mut hint) {
@@ -602,9 +622,34 @@ pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
+    let opts = with_pod(paths, opts)?;
     let id = ops::containers::create(paths, &opts)?;
     output::println(&id)?;
     Ok(0)
+}
+
+/// `--pod new:NAME`: make pod NAME first, with the container's network
+/// flags; the container then joins it.
+fn with_pod(paths: &StorePaths, mut opts: ops::run::RunOptions) -> Result<ops::run::RunOptions> {
+    let Some(name) = opts.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
+        return Ok(opts);
+    };
+    let name = name.to_string();
+    let pod = ops::pod::PodOptions::taken_from(&mut opts, &name);
+    ops::pod::create(paths, &pod)?;
+    opts.pod = Some(name);
+    Ok(opts)
+}
+
+/// Before a pod's container starts: its infra container, if it does not
+/// run (detached, as `pod start` starts it).
+pub(super) fn start_pod_infra(paths: &StorePaths, of: ops::pod::PodOf) -> Result<()> {
+    if let Some(infra) = ops::pod::infra_to_start(paths, of)? {
+        if let Err(code) = background(paths, &infra, false)? {
+            bail!("the pod's infra container did not start (exit code {code})");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -634,6 +679,7 @@ pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
         let [container] = &a.containers[..] else {
             bail!("start --attach takes one container");
         };
+        start_pod_infra(paths, ops::pod::PodOf::Container(container))?;
         let mut hint = |h: &str| super::hint_once(paths, h);
         return exit_code(ops::containers::start(paths, container, &mut hint));
     }
@@ -675,9 +721,16 @@ fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>
 
 /// [`start_in_background`]; `policy_restart`: its restart policy starts
 /// it again after a foreground run.
-fn background(paths: &StorePaths, name: &str, policy_restart: bool) -> Result<Result<(), i32>> {
+pub(super) fn background(
+    paths: &StorePaths,
+    name: &str,
+    policy_restart: bool,
+) -> Result<Result<(), i32>> {
     use std::io::Read;
     use std::os::unix::process::CommandExt;
+    if !policy_restart {
+        start_pod_infra(paths, ops::pod::PodOf::Container(name))?;
+    }
     let mut cmd = std::process::Command::new("/proc/self/exe");
     cmd.arg0("berth")
         .arg("--root")
@@ -797,15 +850,19 @@ pub struct PsArgs {
     noheading: bool,
     /// Show only containers that match: id=PREFIX, name=TEXT, label=KEY
     /// or label=KEY=VALUE, status=created|running|restarting|exited,
-    /// exited=CODE, ancestor=IMAGE, restart-policy=POLICY (repeated keys:
-    /// any of them; different keys: all)
+    /// exited=CODE, ancestor=IMAGE, restart-policy=POLICY, pod=POD
+    /// (repeated keys: any of them; different keys: all)
     #[arg(short, long = "filter", value_name = "KEY=VALUE")]
     filter: Vec<String>,
+    /// Show the pod of each container (POD ID and PODNAME columns)
+    #[arg(short, long)]
+    pod: bool,
 }
 
 /// The keys `ps --filter` knows.
-const PS_FILTERS: [&str; 12] = [
+const PS_FILTERS: [&str; 13] = [
     "id",
+    "pod",
     "name",
     "label",
     "status",
@@ -852,8 +909,26 @@ fn ps_filters(given: &[String]) -> Result<Vec<(String, String)>> {
 /// given more than once, any of its values).
 /// `before` and `since` name a container; they become its creation
 /// time, as a number (the filters compare it).
-fn ps_resolve_times(filters: &mut [(String, String)], list: &[ContainerInfo]) -> Result<()> {
+fn ps_resolve_times(
+    filters: &mut [(String, String)],
+    list: &[ContainerInfo],
+    pods: &std::collections::BTreeMap<String, String>,
+) -> Result<()> {
     for (k, v) in filters.iter_mut() {
+        if k == "pod" {
+            // A name, an id or a unique prefix of one: its id.
+            let exact = pods.iter().find(|(id, name)| *name == v || *id == v);
+            let prefixed: Vec<&String> = pods
+                .keys()
+                .filter(|id| id.starts_with(v.as_str()))
+                .collect();
+            *v = match (exact.map(|(id, _)| id), prefixed.as_slice()) {
+                (Some(id), _) | (None, &[id]) => id.to_string(),
+                (None, []) => bail!("--filter pod={v}: no pod with name or ID {v:?} found"),
+                (None, m) => bail!("--filter pod={v}: ambiguous, it matches {} pods", m.len()),
+            };
+            continue;
+        }
         if k == "before" || k == "since" {
             let found = list
                 .iter()
@@ -887,6 +962,7 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
         .unwrap_or_default();
     let one = |k: &str, v: &str| match k {
         "id" => r.id.starts_with(v),
+        "pod" => r.pod.as_deref() == Some(v),
         "name" => r.name.contains(v),
         "label" => match v.split_once('=') {
             Some((k, v)) => labels.get(k).is_some_and(|x| x == v),
@@ -966,7 +1042,7 @@ fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
         .join(", ")
 }
 
-fn state_name(state: State) -> &'static str {
+pub(super) fn state_name(state: State) -> &'static str {
     match state {
         State::Created => "created",
         State::Running(_) => "running",
@@ -976,7 +1052,11 @@ fn state_name(state: State) -> &'static str {
 }
 
 /// A row of `ps --format json`, with Podman's keys.
-fn ps_json(c: &ContainerInfo, now: i64) -> Value {
+fn ps_json(
+    c: &ContainerInfo,
+    now: i64,
+    pods: &std::collections::BTreeMap<String, String>,
+) -> Value {
     let r = &c.record;
     let spec = crate::ops::containers::spec_of(r).ok();
     let networks: Vec<String> = match spec.as_ref().map(|s| &s.network) {
@@ -1033,11 +1113,21 @@ fn ps_json(c: &ContainerInfo, now: i64) -> Value {
         "Networks": networks,
         "Ports": ports,
         "Namespaces": {},
-        "IsInfra": false,
-        "Pod": "",
-        "PodName": "",
+        "IsInfra": spec.as_ref().is_some_and(|s| s.pause),
+        "Pod": r.pod.clone().unwrap_or_default(),
+        "PodName": r.pod.as_ref().and_then(|p| pods.get(p)).cloned().unwrap_or_default(),
         "Size": null,
     })
+}
+
+/// `--pid`, `--ipc`, `--uts` as Podman's `HostConfig` shows them.
+fn ns_mode_text(mode: Option<&crate::runtime::spec::NsMode>) -> String {
+    use crate::runtime::spec::NsMode;
+    match mode {
+        None | Some(NsMode::Private) => "private".into(),
+        Some(NsMode::Host) => "host".into(),
+        Some(NsMode::Container { id, .. }) => format!("container:{id}"),
+    }
 }
 
 /// The container's labels (its image's and its own).
@@ -1057,7 +1147,8 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
             .iter()
             .any(|(k, v)| k == "exited" || (k == "status" && v != "running"));
     let mut list = ops::containers::list(paths, true)?;
-    ps_resolve_times(&mut filters, &list)?;
+    let pods = ops::pod::names(paths)?;
+    ps_resolve_times(&mut filters, &list, &pods)?;
     list.retain(|c| (all || c.state.is_live()) && ps_matches(c, &filters));
     let id = |s: &str| {
         if a.no_trunc {
@@ -1073,7 +1164,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
     }
     let now = crate::image::time::now_unix();
     if let Some(f) = &a.format {
-        let json_rows: Vec<Value> = list.iter().map(|c| ps_json(c, now)).collect();
+        let json_rows: Vec<Value> = list.iter().map(|c| ps_json(c, now, &pods)).collect();
         if f == "json" {
             output::println(&serde_json::to_string_pretty(&json_rows)?)?;
             return Ok(0);
@@ -1105,6 +1196,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                     ("CreatedHuman", json!(human_age(r.created, now))),
                     ("RunningFor", json!(human_age(r.created, now))),
                     ("Names", json!(r.name)),
+                    ("Pod", json!(r.pod.as_deref().map(&id).unwrap_or_default())),
                     ("Ports", json!(ports_column(r))),
                     (
                         "Networks",
@@ -1138,7 +1230,7 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
             if !a.no_trunc && cmd.chars().count() > 20 {
                 cmd = cmd.chars().take(17).collect::<String>() + "...";
             }
-            vec![
+            let mut row = vec![
                 id(&r.id),
                 r.image_name.clone(),
                 cmd,
@@ -1146,10 +1238,20 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
                 status(c.state, r, c.health.as_ref(), now),
                 ports_column(r),
                 r.name.clone(),
-            ]
+            ];
+            if a.pod {
+                let pod = r.pod.as_deref().unwrap_or_default();
+                row.push(if pod.is_empty() {
+                    String::new()
+                } else {
+                    id(pod)
+                });
+                row.push(pods.get(pod).cloned().unwrap_or_default());
+            }
+            row
         })
         .collect();
-    let head = [
+    let mut head = vec![
         "CONTAINER ID",
         "IMAGE",
         "COMMAND",
@@ -1158,6 +1260,9 @@ pub fn ps(paths: &StorePaths, a: &PsArgs) -> Result<i32> {
         "PORTS",
         "NAMES",
     ];
+    if a.pod {
+        head.extend(["POD ID", "PODNAME"]);
+    }
     let head: &[&str] = if a.noheading { &[] } else { &head };
     output::print(&tmpl::table(head, &cells))?;
     Ok(0)
@@ -1371,7 +1476,7 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
             "RestoredAt": time(0),
         },
         "Rootfs": r.rootfs.as_ref().map(|d| d.display().to_string()).unwrap_or_default(),
-        "Pod": "",
+        "Pod": r.pod.clone().unwrap_or_default(),
         "ResolvConfPath": in_dir("resolv.conf"),
         "HostnamePath": in_dir("hostname"),
         "HostsPath": in_dir("hosts"),
@@ -1519,7 +1624,9 @@ fn host_config(c: &ContainerInfo, spec: Option<&crate::runtime::spec::Spec>) -> 
             Some(_) => "private".to_string(),
             None => f.userns.clone().unwrap_or_default(),
         },
-        "IpcMode": "private", "PidMode": "private", "UTSMode": "private",
+        "IpcMode": ns_mode_text(spec.map(|s| &s.ipc)),
+        "PidMode": ns_mode_text(spec.map(|s| &s.pid)),
+        "UTSMode": ns_mode_text(spec.map(|s| &s.uts)),
         "Cgroups": "disabled", "Runtime": "oci", "ConsoleSize": [0, 0],
         "OomKillDisable": false,
     });
@@ -2000,17 +2107,18 @@ pub fn prune(paths: &StorePaths, a: &PruneArgs) -> Result<i32> {
     )
 }
 
+/// Which part of a log `logs` and `pod logs` show, and how.
 #[derive(Args, Debug)]
-pub struct LogsArgs {
+pub(super) struct LogWindow {
     /// Keep printing new output until the container exits
     #[arg(short, long)]
     follow: bool,
-    /// Print only the last N lines
+    /// Print only the last N lines (of each container)
     #[arg(long, value_name = "N")]
     tail: Option<usize>,
     /// Prefix each line with its time (RFC 3339)
     #[arg(short, long)]
-    timestamps: bool,
+    pub(super) timestamps: bool,
     /// Only output from this time on: RFC 3339, a date or local time
     /// (2006-01-02, 2006-01-02T15:04:05), seconds since the epoch, or a
     /// duration before now (10s, 5m, 2h)
@@ -2019,6 +2127,28 @@ pub struct LogsArgs {
     /// Only output up to this time (as --since; a duration is after now)
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
+}
+
+impl LogWindow {
+    pub(super) fn options(&self) -> Result<ops::containers::LogOptions> {
+        let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
+            v.as_deref()
+                .map(|s| output::parse_time(flag, s))
+                .transpose()
+        };
+        Ok(ops::containers::LogOptions {
+            follow: self.follow,
+            tail: self.tail,
+            since: time("--since", &self.since)?,
+            until: time("--until", &self.until)?,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    window: LogWindow,
     /// The container created last
     #[arg(short, long)]
     latest: bool,
@@ -2036,17 +2166,7 @@ pub struct LogsArgs {
 /// come with the container's short ID (or name, `-n`) before them, in
 /// the order of their times (as they come, with `-f`).
 pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
-    let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
-        v.as_deref()
-            .map(|s| output::parse_time(flag, s))
-            .transpose()
-    };
-    let o = ops::containers::LogOptions {
-        follow: a.follow,
-        tail: a.tail,
-        since: time("--since", &a.since)?,
-        until: time("--until", &a.until)?,
-    };
+    let o = a.window.options()?;
     let names = match (a.containers.as_slice(), a.latest) {
         ([], _) | ([_], _) => vec![named_or_latest(
             paths,
@@ -2058,7 +2178,7 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
         (many, false) => many.to_vec(),
     };
     if let [one] = names.as_slice() {
-        let mut sink = |r: &crate::runtime::logs::Record| print_record(r, "", a.timestamps);
+        let mut sink = |r: &crate::runtime::logs::Record| print_record(r, "", a.window.timestamps);
         ops::containers::logs(paths, one, &o, &mut sink)?;
         return Ok(0);
     }
@@ -2073,17 +2193,29 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
             false => format!("{} ", &rec.id[..12]),
         });
     }
-    if a.follow {
+    print_logs(paths, &names, &prefixes, &o, a.window.timestamps)?;
+    Ok(0)
+}
+
+/// The logs of several containers, each line after its container's
+/// prefix: in the order of their times, or as they come with a follow.
+pub(super) fn print_logs(
+    paths: &StorePaths,
+    names: &[String],
+    prefixes: &[String],
+    o: &ops::containers::LogOptions,
+    timestamps: bool,
+) -> Result<()> {
+    if o.follow {
         // Each followed at once; a line is written whole.
         std::thread::scope(|s| -> Result<()> {
             let handles: Vec<_> = names
                 .iter()
-                .zip(&prefixes)
+                .zip(prefixes)
                 .map(|(n, p)| {
-                    let o = &o;
                     s.spawn(move || {
                         let mut sink =
-                            |r: &crate::runtime::logs::Record| print_record(r, p, a.timestamps);
+                            |r: &crate::runtime::logs::Record| print_record(r, p, timestamps);
                         ops::containers::logs(paths, n, o, &mut sink)
                     })
                 })
@@ -2094,21 +2226,21 @@ pub fn logs(paths: &StorePaths, a: &LogsArgs) -> Result<i32> {
             }
             Ok(())
         })?;
-        return Ok(0);
+        return Ok(());
     }
     let mut all = Vec::new();
-    for (n, p) in names.iter().zip(&prefixes) {
+    for (n, p) in names.iter().zip(prefixes) {
         let mut sink = |r: &crate::runtime::logs::Record| {
             all.push((r.clone(), p));
             Ok(())
         };
-        ops::containers::logs(paths, n, &o, &mut sink)?;
+        ops::containers::logs(paths, n, o, &mut sink)?;
     }
     all.sort_by_key(|(r, _)| crate::image::time::parse_rfc3339_nanos(&r.time));
     for (r, p) in &all {
-        print_record(r, p, a.timestamps)?;
+        print_record(r, p, timestamps)?;
     }
-    Ok(0)
+    Ok(())
 }
 
 /// Print one record of a log, as `logs` does, after `prefix`.

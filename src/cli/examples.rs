@@ -845,6 +845,144 @@ pub(crate) const PAGES: &[Page] = &[
         ],
     },
     Page {
+        path: "pod",
+        description: "Manage pods: groups of containers that share namespaces, as Podman's and \
+                      Kubernetes' pods do. The containers of a pod reach each other on localhost, \
+                      share its hostname, its System V IPC and its published ports.\n\n\
+                      Each pod has an infra container, listed by ps as POD-ID-infra, whose pid 1 \
+                      is berth's own pause: no image, one sleeping process that holds the shared \
+                      namespaces while the pod runs, whatever its other containers do.",
+        examples: &[
+            ("Create a pod that publishes port 8080", "berth pod create --name web -p 8080:80"),
+            ("Start it", "berth pod start web"),
+            ("List the pods", "berth pod ps"),
+        ],
+    },
+    Page {
+        path: "pod create",
+        description: "Create a pod and print its ID. It is not started: pod start, or the start \
+                      of one of its containers, starts its infra container first.\n\n\
+                      --share names the namespaces its containers share with the infra container: \
+                      ipc, net, pid and uts (default ipc,net,uts; cgroup is accepted, as berth \
+                      manages none). The pod's network flags (-p, --network, --ip, --dns, \
+                      --add-host, --hostname) are given here; a container that shares the pod's \
+                      network cannot have its own. --infra=false makes a pod without an infra \
+                      container, which shares nothing.",
+        examples: &[
+            ("Create a pod", "berth pod create --name web"),
+            (
+                "Create a pod on a network, publishing a port",
+                "berth pod create --name api --network backend -p 127.0.0.1:8080:8080",
+            ),
+            (
+                "Create a pod whose containers also see each other's processes",
+                "berth pod create --name tools --share ipc,net,uts,pid",
+            ),
+        ],
+    },
+    Page {
+        path: "pod exists",
+        description: "Check whether a pod exists, by name or ID: berth exits 0 when it does and 1 \
+                      when it does not, and prints nothing.",
+        examples: &[
+            ("Check that a pod exists", "berth pod exists web"),
+            ("Check for another pod", "berth pod exists api"),
+        ],
+    },
+    Page {
+        path: "pod inspect",
+        description: "Display the configuration of pods as a JSON array with Podman's keys (Id, \
+                      Name, State, Hostname, Labels, InfraContainerID, InfraConfig, \
+                      SharedNamespaces, Containers and more). --format takes a Go template, \
+                      rendered once per pod.",
+        examples: &[
+            ("Show everything about a pod", "berth pod inspect web"),
+            ("Print a pod's state", "berth pod inspect --format '{{.State}}' web"),
+        ],
+    },
+    Page {
+        path: "pod kill",
+        description: "Send a signal (SIGKILL by default) to every running container of pods, the \
+                      infra container last, and print each pod's ID.",
+        examples: &[
+            ("Kill a pod's containers", "berth pod kill web"),
+            ("Send SIGHUP to a pod's containers", "berth pod kill -s HUP web"),
+        ],
+    },
+    Page {
+        path: "pod logs",
+        description: "Show the logs of a pod's containers (not its infra container's), each line \
+                      after its container's short ID, or its name with -n, in the order of their \
+                      times; -f follows them all until they exit, and -c shows one container's.",
+        examples: &[
+            ("Show a pod's logs", "berth pod logs web"),
+            ("Follow a pod's logs, named by container", "berth pod logs -f -n web"),
+            ("Show the last 10 lines of one container", "berth pod logs --tail 10 -c app web"),
+        ],
+    },
+    Page {
+        path: "pod prune",
+        description: "Remove every pod none of whose containers runs, with its containers, after \
+                      asking for confirmation (-f does not ask), and print the ID of each pod \
+                      removed.",
+        examples: &[
+            ("Remove the stopped pods, after a question", "berth pod prune"),
+            ("Remove them without a question", "berth pod prune -f"),
+        ],
+    },
+    Page {
+        path: "pod ps",
+        description: "List pods: ID, name, status (Created, Running, Degraded when only some of \
+                      its containers run, Exited), age, infra container and the number of \
+                      containers. --ctr-names, --ctr-ids and --ctr-status list the containers; \
+                      --filter selects by id, name, label, status, ctr-names, ctr-ids, ctr-status \
+                      or ctr-number; -q prints only IDs; --format takes json or a Go template.",
+        examples: &[
+            ("List the pods", "berth pod ps"),
+            ("List the running pods with their containers", "berth pod ps --filter status=running --ctr-names"),
+            ("Print names and states with a template", "berth pod ps --format '{{.Name}} {{.Status}}'"),
+        ],
+    },
+    Page {
+        path: "pod restart",
+        description: "Stop pods (as pod stop) and start them again (as pod start), and print each \
+                      pod's ID.",
+        examples: &[
+            ("Restart a pod", "berth pod restart web"),
+            ("Restart two pods", "berth pod restart web api"),
+        ],
+    },
+    Page {
+        path: "pod rm",
+        description: "Remove pods with their containers and print each pod's ID. A pod with \
+                      running containers is refused (exit code 2) unless -f is given, which kills \
+                      them, or with -t gives them their stop signal and that many seconds first. \
+                      A pod that does not exist makes berth exit 1 (not with -f or -i).",
+        examples: &[
+            ("Remove a stopped pod", "berth pod rm web"),
+            ("Remove a running pod and its containers", "berth pod rm -f api"),
+            ("Stop a pod's containers gently, then remove it", "berth pod rm -f -t 5 web"),
+        ],
+    },
+    Page {
+        path: "pod start",
+        description: "Start pods: the infra container first, then every other container of the \
+                      pod that does not run, each detached; print each pod's ID.",
+        examples: &[
+            ("Start a pod", "berth pod start web"),
+            ("Start two pods", "berth pod start web api"),
+        ],
+    },
+    Page {
+        path: "pod stop",
+        description: "Stop pods: their containers at once (each its stop signal, then SIGKILL \
+                      after the timeout), then the infra container; print each pod's ID.",
+        examples: &[
+            ("Stop a pod", "berth pod stop web"),
+            ("Stop a pod, giving its containers 2 seconds", "berth pod stop -t 2 web"),
+        ],
+    },
+    Page {
         path: "port",
         description: "List the published ports of a container, one line per mapping as podman \
                       port prints them (80/tcp -> 0.0.0.0:8080). Given one of the container's \
@@ -1029,6 +1167,10 @@ pub(crate) const PAGES: &[Page] = &[
             (
                 "Run on a network of your own, with a read-only root, as yourself",
                 "berth run --rm --network appnet --read-only --userns keep-id docker.io/library/alpine id",
+            ),
+            (
+                "Run a container in a new pod, whose other containers reach it on localhost",
+                "berth run -d --pod new:web -p 8080:80 --name app docker.io/library/nginx:1.27",
             ),
         ],
     },

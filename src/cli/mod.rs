@@ -14,6 +14,7 @@ mod image;
 mod logging;
 mod network;
 mod output;
+mod pod;
 mod registry;
 mod system;
 mod volume;
@@ -173,6 +174,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::VolumeCommand),
+    /// Manage pods: containers that share namespaces
+    #[command(subcommand)]
+    Pod(pod::PodCommand),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
@@ -453,6 +457,7 @@ impl Command {
             Command::Container(c) => c.touches_layer_files(),
             Command::Network(c) => c.touches_layer_files(),
             Command::Volume(c) => c.touches_layer_files(),
+            Command::Pod(c) => c.touches_layer_files(),
             Command::Image(c) => matches!(
                 c,
                 I::Load(_)
@@ -506,6 +511,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Container(c) => container::group(&paths, c),
         Command::Network(c) => network::run(&paths, c),
         Command::Volume(c) => volume::run(&paths, c),
+        Command::Pod(c) => pod::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Rename(a) => container::rename(&paths, a),
         Command::Attach(a) => container::attach(&paths, a),

@@ -154,12 +154,18 @@ fn prune(paths: &StorePaths, a: &SystemPruneArgs) -> Result<i32> {
     } else {
         ""
     };
-    let q = format!("WARNING! This command removes:\n\t- all stopped containers\n\t- {images}\n\t- all layers no image uses{volumes}\n\nAre you sure you want to continue?");
+    let q = format!("WARNING! This command removes:\n\t- all pods none of whose containers runs\n\t- all stopped containers\n\t- {images}\n\t- all layers no image uses{volumes}\n\nAre you sure you want to continue?");
     if !a.force && !output::confirm(&q) {
         return Ok(0);
     }
     let pruned = ops::system::prune(paths, a.all, a.volumes, waiting)?;
     let mut out = String::new();
+    if !pruned.pods.is_empty() {
+        out.push_str("Deleted Pods\n");
+        for id in &pruned.pods {
+            out.push_str(&format!("{id}\n"));
+        }
+    }
     if !pruned.containers.is_empty() {
         out.push_str("Deleted Containers\n");
         for id in &pruned.containers {

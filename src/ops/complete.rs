@@ -122,6 +122,17 @@ pub fn networks(paths: &StorePaths) -> Vec<String> {
     out
 }
 
+/// The pods' names.
+pub fn pods(paths: &StorePaths) -> Vec<String> {
+    let Some(store) = Store::open_existing(paths).ok().flatten() else {
+        return Vec::new();
+    };
+    store
+        .pods()
+        .map(|p| p.into_iter().map(|p| p.name).collect())
+        .unwrap_or_default()
+}
+
 /// The named volumes.
 pub fn volumes(paths: &StorePaths) -> Vec<String> {
     let Some(store) = Store::open_existing(paths).ok().flatten() else {

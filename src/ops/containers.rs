@@ -320,13 +320,28 @@ pub fn remove(
     // keeps the idle-store cleanup of tmp/ from racing it.
     let _lock = store.shared()?;
     let recs = if all {
-        store.containers()?
+        // A pod's infra container goes with its pod only.
+        let mut all = store.containers()?;
+        all.retain(|c| !is_infra(c));
+        all
     } else {
         names
             .iter()
             .map(|n| store.find_container(n))
             .collect::<Result<Vec<_>>>()?
     };
+    for rec in &recs {
+        if is_infra(rec) {
+            let pod = rec.pod.as_deref().and_then(|p| store.pod(p).ok().flatten());
+            if let Some(pod) = pod {
+                bail!(
+                    "container {} is the infra container of pod {}: remove the pod (pod rm)",
+                    rec.name,
+                    pod.name
+                );
+            }
+        }
+    }
     let mut removed = Vec::new();
     for rec in recs {
         let anonymous = match (volumes, spec_of(&rec)) {
@@ -338,6 +353,27 @@ pub fn remove(
         removed.push(rec.id);
     }
     Ok(removed)
+}
+
+/// Whether `rec` is a pod's infra container (berth's pause).
+pub fn is_infra(rec: &ContainerRecord) -> bool {
+    rec.pod.is_some() && spec_of(rec).is_ok_and(|s| s.pause)
+}
+
+/// Remove a pod's container (`pod rm`), with its anonymous volumes; the
+/// caller holds the store shared.
+pub(crate) fn remove_member(
+    store: &Store,
+    rec: &ContainerRecord,
+    force: bool,
+    grace: Option<Duration>,
+) -> Result<()> {
+    let anonymous = match spec_of(rec) {
+        Ok(spec) => super::volume::anonymous_of(store, &spec),
+        _ => Vec::new(),
+    };
+    remove_one_with(store, rec, force, grace)?;
+    super::volume::remove_unused(store, &anonymous)
 }
 
 /// Remove one container (used by `rmi -f` too); a running one is killed
@@ -885,6 +921,12 @@ pub fn using_image(store: &Store, id: &crate::digest::Digest) -> Result<Vec<Cont
         .collect())
 }
 
+fn pod_exists(store: &Store, rec: &ContainerRecord) -> bool {
+    rec.pod
+        .as_deref()
+        .is_some_and(|p| store.pod(p).ok().flatten().is_some())
+}
+
 /// `container prune`: remove every container that is not running;
 /// returns their ids. One that starts meanwhile is left alone.
 pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
@@ -895,7 +937,8 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
     store.remove_orphans()?;
     let mut removed = Vec::new();
     for rec in store.containers()? {
-        if store.container_state(&rec).is_live() {
+        // A pod's infra container goes with its pod only (`pod prune`).
+        if store.container_state(&rec).is_live() || is_infra(&rec) && pod_exists(&store, &rec) {
             continue;
         }
         match remove_one(&store, &rec, false) {

@@ -104,7 +104,7 @@ pub(crate) fn spec_for(
         container: rec.name.clone(),
         user_namespace: spec.user_namespace,
         network_namespace: spec.network != crate::runtime::spec::Network::Host,
-        pid_namespace: spec.pid != crate::runtime::spec::PidMode::Host,
+        pid_namespace: spec.pid != crate::runtime::spec::NsMode::Host,
         process,
         detached: false,
     }

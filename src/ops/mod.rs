@@ -20,6 +20,7 @@ pub mod inspect;
 pub mod kernel_flags;
 pub mod login;
 pub mod network;
+pub mod pod;
 pub mod pull;
 pub mod push;
 pub mod remove;

@@ -7,7 +7,7 @@
 use crate::digest::Digest;
 use crate::image::config::ImageConfig;
 use crate::runtime::spec::{
-    IdMap, IdRange, Mount, Network, PidMode, PortMapping, Process, Rootfs, Seccomp, Spec,
+    IdMap, IdRange, Mount, Network, NsMode, PortMapping, Process, Rootfs, Seccomp, Spec,
 };
 use crate::runtime::userns::Identity;
 use crate::store::containers::{ContainerRecord, RestartPolicy};
@@ -114,6 +114,15 @@ pub struct RunOptions {
     /// A container for this process's own work (a build step): hidden
     /// from lists, removed by whoever finds it once this process is gone.
     pub owned: bool,
+    /// `--ipc`, `--uts`: `private` (the default), `host` or
+    /// `container:NAME` (`--ipc shareable` is private).
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    /// `--pod NAME`: join that pod (its shared namespaces). `new:NAME`
+    /// is the caller's to make first ([`super::pod::create`]).
+    pub pod: Option<String>,
+    /// The pod's infra container (with `pod`): berth's pause as pid 1.
+    pub infra: bool,
 }
 
 /// Run a container in the foreground; returns its exit code, and its id
@@ -179,8 +188,14 @@ pub fn start_with(
     // container's pid 1 of now.
     let mut refreshed = spec.clone();
     let found = (|| -> Result<()> {
-        if let PidMode::Container { id, pid } = &mut refreshed.pid {
-            (_, *pid) = running_pid1(store, id, "--pid")?;
+        for (mode, flag) in [
+            (&mut refreshed.pid, "--pid"),
+            (&mut refreshed.ipc, "--ipc"),
+            (&mut refreshed.uts, "--uts"),
+        ] {
+            if let NsMode::Container { id, pid } = mode {
+                (_, *pid) = running_pid1(store, id, flag)?;
+            }
         }
         if let Network::Container { id, pid } = &mut refreshed.network {
             (_, *pid) = running_pid1(store, id, "--network")?;
@@ -391,11 +406,35 @@ pub fn create(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec
 }
 
 fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, Spec)> {
+    create_record_as(store, opts, random_id()?)
+}
+
+/// [`create_record`] with id `id` (a pod's infra container's is chosen
+/// with the pod).
+pub(super) fn create_record_as(
+    store: &Store,
+    opts: &RunOptions,
+    id: String,
+) -> Result<(ContainerRecord, Spec)> {
     let lock = store.lock_for_container()?;
+    // The pod stays while the container is made for it.
+    let pods_lock = match &opts.pod {
+        Some(_) => Some(store.lock_pods(crate::fsutil::LockKind::Shared)?),
+        None => None,
+    };
+    let pod = match &opts.pod {
+        Some(p) => Some(store.find_pod(p)?),
+        None => None,
+    };
+    let member = match &pod {
+        Some(pod) if !opts.infra => Some(PodMember::of(pod, opts)?),
+        _ => None,
+    };
     let index = store.read_index()?;
-    let (image, root_dir) = match opts.rootfs {
-        false => (Some(store.resolve(&index, &opts.image)?.clone()), None),
-        true => (None, Some(root_dir(&opts.image)?)),
+    let (image, root_dir) = match (opts.rootfs, opts.infra) {
+        (_, true) => (None, None),
+        (false, false) => (Some(store.resolve(&index, &opts.image)?.clone()), None),
+        (true, false) => (None, Some(root_dir(&opts.image)?)),
     };
     let config = match &image {
         Some(image) => ImageConfig::parse(&store.blob(&image.id)?)
@@ -413,7 +452,6 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
             restart.name()
         );
     }
-    let id = random_id()?;
     let name = match &opts.name {
         Some(n) => {
             check_name(n)?;
@@ -421,22 +459,31 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         }
         None => generated_name(&id),
     };
-    let hostname = opts
-        .hostname
-        .clone()
-        .unwrap_or_else(|| id[..12].to_string());
-    let network = network_of(store, opts, &id, &name)?;
+    let hostname = match (&member, &pod) {
+        (Some(m), _) if m.uts.is_some() => m.hostname.clone(),
+        (_, Some(pod)) if opts.infra => pod.hostname.clone(),
+        _ => opts
+            .hostname
+            .clone()
+            .unwrap_or_else(|| id[..12].to_string()),
+    };
+    let network = match member.as_ref().and_then(|m| m.net.clone()) {
+        Some(n) => n,
+        None => network_of(store, opts, &id, &name)?,
+    };
     let kernel = super::kernel_flags::check(&opts.kernel, &network)?;
-    let args = command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()).ok_or_else(|| {
-        match opts.rootfs {
-            true => {
-                anyhow!("no command or entrypoint given, and --rootfs has no image to give one")
-            }
-            false => anyhow!(
-                "no command or entrypoint specified for image {}",
-                opts.image
-            ),
+    let args = match opts.infra {
+        true => Some(vec![PAUSE.to_string()]),
+        false => command(opts, run.entrypoint.as_deref(), run.cmd.as_deref()),
+    };
+    let args = args.ok_or_else(|| match opts.rootfs {
+        true => {
+            anyhow!("no command or entrypoint given, and --rootfs has no image to give one")
         }
+        false => anyhow!(
+            "no command or entrypoint specified for image {}",
+            opts.image
+        ),
     })?;
     let env = environment(opts, run.env.as_deref().unwrap_or_default(), &hostname)?;
     let cwd = match opts.workdir.as_deref().or(run.working_dir.as_deref()) {
@@ -458,8 +505,27 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         Some(other) => bail!("--userns {other:?} is not supported (use host or keep-id)"),
     };
     // Before anything is made (volumes): these may refuse.
-    let pid = pid_mode(store, opts.pid.as_deref())?;
-    let id_map = id_map(opts, identity, &network, &pid)?;
+    let pid = ns_mode(store, "--pid", opts.pid.as_deref())?;
+    let ipc = match opts.ipc.as_deref() {
+        Some("shareable") => NsMode::Private,
+        given => ns_mode(store, "--ipc", given)?,
+    };
+    let uts = ns_mode(store, "--uts", opts.uts.as_deref())?;
+    if uts != NsMode::Private && opts.hostname.is_some() {
+        bail!(
+            "--hostname: the container has the UTS namespace of another (--uts), and its hostname"
+        );
+    }
+    // A pod's member: what it shares, the pod's infra container's.
+    let (pid, ipc, uts) = match &member {
+        Some(m) => (
+            m.pid.clone().unwrap_or(pid),
+            m.ipc.clone().unwrap_or(ipc),
+            m.uts.clone().unwrap_or(uts),
+        ),
+        None => (pid, ipc, uts),
+    };
+    let id_map = id_map(opts, identity, &network, &[&pid, &ipc, &uts])?;
     if let Some(map) = &id_map {
         let dirs = [
             Some(store.root()),
@@ -666,6 +732,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         owner: opts
             .owned
             .then(crate::store::containers::this_process_as_owner),
+        pod: pod.as_ref().map(|p| p.id.clone()),
         restart,
         restart_count: 0,
         restarting: false,
@@ -697,11 +764,17 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         ("hostname", "/etc/hostname"),
         ("resolv.conf", "/etc/resolv.conf"),
     ];
+    // A pod's member on the pod's network has the infra container's
+    // files, which berth keeps current for the pod.
+    let etc_dir = match member.as_ref().filter(|m| m.net.is_some()) {
+        Some(m) => store.container_dir(&m.infra),
+        None => dir.clone(),
+    };
     let mut mounts: Vec<Mount> = etc_files
         .iter()
         .filter(|(f, _)| !(opts.no_hosts && *f == "hosts"))
         .map(|(file, target)| Mount::Bind {
-            source: dir.join(file),
+            source: etc_dir.join(file),
             target: target.to_string(),
             read_only: false,
             propagation: None,
@@ -777,6 +850,9 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         sysctls: kernel.sysctls,
         timeout: opts.timeout.filter(|&t| t > 0),
         pid,
+        ipc,
+        uts,
+        pause: opts.infra,
         id_map,
     };
     let mut rec = rec;
@@ -809,6 +885,7 @@ fn create_record(store: &Store, opts: &RunOptions) -> Result<(ContainerRecord, S
         _ => None,
     };
     store.create_container(&rec, !opts.rm, dirs, &etc, top.as_deref())?;
+    drop(pods_lock);
     drop(lock);
     super::events::container(store, "create", &rec);
     Ok((rec, spec))
@@ -820,7 +897,7 @@ fn id_map(
     opts: &RunOptions,
     identity: Identity,
     network: &Network,
-    pid: &PidMode,
+    joined: &[&NsMode],
 ) -> Result<Option<IdMap>> {
     if opts.uidmap.is_empty() && opts.gidmap.is_empty() {
         return Ok(None);
@@ -832,9 +909,9 @@ fn id_map(
         );
     }
     if matches!(network, Network::Container { .. } | Network::Ns { .. })
-        || matches!(pid, PidMode::Container { .. })
+        || joined.iter().any(|m| matches!(m, NsMode::Container { .. }))
     {
-        bail!("--uidmap/--gidmap: a container with maps of its own cannot join a network or pid namespace of another user namespace (--network container: or ns:, --pid container:)");
+        bail!("--uidmap/--gidmap: a container with maps of its own cannot join a namespace of another user namespace (--network container: or ns:, --pid, --ipc or --uts container:, a pod)");
     }
     let parse = |flag: &str, given: &[String]| -> Result<Vec<IdRange>> {
         let mut out: Vec<IdRange> = Vec::new();
@@ -923,19 +1000,111 @@ fn root_dir(given: &str) -> Result<(PathBuf, bool)> {
     Ok((dir, overlay))
 }
 
-/// `--pid`: `private` or nothing (a pid namespace of its own), `host`,
-/// or `container:NAME` (which must run).
-fn pid_mode(store: &Store, given: Option<&str>) -> Result<PidMode> {
+/// `--pid`, `--ipc`, `--uts` (`flag`): `private` or nothing (a namespace
+/// of its own), `host`, or `container:NAME` (which must run).
+fn ns_mode(store: &Store, flag: &str, given: Option<&str>) -> Result<NsMode> {
     match given {
-        None | Some("") | Some("private") => Ok(PidMode::Private),
-        Some("host") => Ok(PidMode::Host),
+        None | Some("") | Some("private") => Ok(NsMode::Private),
+        Some("host") => Ok(NsMode::Host),
         Some(g) => match g.strip_prefix("container:") {
-            Some("") | None => bail!("--pid {g:?}: expected private, host or container:NAME"),
+            Some("") | None => bail!("{flag} {g:?}: expected private, host or container:NAME"),
             Some(name) => {
-                let (id, pid) = running_pid1(store, name, "--pid")?;
-                Ok(PidMode::Container { id, pid })
+                let (id, pid) = running_pid1(store, name, flag)?;
+                Ok(NsMode::Container { id, pid })
             }
         },
+    }
+}
+
+/// What `ps` shows as the command of a pod's infra container (berth's
+/// pause runs no program).
+pub const PAUSE: &str = "/pause";
+
+/// What a container joining a pod shares with the pod's infra container:
+/// each `Some` namespace is the infra's (its pid 1 is found at start).
+struct PodMember {
+    infra: String,
+    hostname: String,
+    net: Option<Network>,
+    ipc: Option<NsMode>,
+    uts: Option<NsMode>,
+    pid: Option<NsMode>,
+}
+
+impl PodMember {
+    /// Refuse the flags that would set what the pod has decided.
+    fn of(pod: &crate::store::pods::PodRecord, opts: &RunOptions) -> Result<PodMember> {
+        let Some(infra) = pod.infra.clone() else {
+            return Ok(PodMember {
+                infra: String::new(),
+                hostname: String::new(),
+                net: None,
+                ipc: None,
+                uts: None,
+                pid: None,
+            });
+        };
+        let joined = |kind: &str| {
+            pod.shares(kind).then(|| NsMode::Container {
+                id: infra.clone(),
+                pid: 0,
+            })
+        };
+        let refuse = |kind: &str, flags: &[(&str, bool)]| -> Result<()> {
+            if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+                bail!(
+                    "{flag}: the containers of pod {} share its {kind} namespace: give it to `pod create`",
+                    pod.name
+                );
+            }
+            Ok(())
+        };
+        if pod.shares("net") {
+            refuse(
+                "network",
+                &[
+                    ("--network", !opts.networks.is_empty()),
+                    ("--publish", !opts.publish.is_empty() || opts.publish_all),
+                    ("--ip", opts.ip.is_some() || opts.ip6.is_some()),
+                    ("--mac-address", opts.mac_address.is_some()),
+                    ("--network-alias", !opts.network_aliases.is_empty()),
+                    ("--add-host", !opts.add_hosts.is_empty()),
+                    (
+                        "--dns",
+                        !(opts.dns.is_empty()
+                            && opts.dns_search.is_empty()
+                            && opts.dns_options.is_empty()),
+                    ),
+                    ("--no-hosts", opts.no_hosts),
+                ],
+            )?;
+        }
+        if pod.shares("uts") {
+            refuse(
+                "UTS",
+                &[
+                    ("--hostname", opts.hostname.is_some()),
+                    ("--uts", opts.uts.is_some()),
+                ],
+            )?;
+        }
+        if pod.shares("ipc") {
+            refuse("IPC", &[("--ipc", opts.ipc.is_some())])?;
+        }
+        if pod.shares("pid") {
+            refuse("pid", &[("--pid", opts.pid.is_some())])?;
+        }
+        Ok(PodMember {
+            net: pod.shares("net").then(|| Network::Container {
+                id: infra.clone(),
+                pid: 0,
+            }),
+            ipc: joined("ipc"),
+            uts: joined("uts"),
+            pid: joined("pid"),
+            hostname: pod.hostname.clone(),
+            infra,
+        })
     }
 }
 
@@ -1784,7 +1953,7 @@ pub(crate) fn random_id() -> Result<String> {
 }
 
 /// A Podman-like `adjective_noun` name, picked by the id's bytes.
-fn generated_name(id: &str) -> String {
+pub(crate) fn generated_name(id: &str) -> String {
     const ADJ: &[&str] = &[
         "brave", "calm", "eager", "fond", "gentle", "happy", "keen", "lucid", "merry", "nimble",
         "proud", "quiet", "rapid", "sunny", "tidy", "vivid",

@@ -105,13 +105,15 @@ pub fn check(
 
 /// What `system prune` removed.
 pub struct Pruned {
+    pub pods: Vec<String>,
     pub containers: Vec<String>,
     pub images: Vec<crate::digest::Digest>,
     pub volumes: Vec<String>,
     pub bytes: u64,
 }
 
-/// `system prune`: stopped containers, then dangling (or, with `all`,
+/// `system prune`: pods none of whose containers runs (with their
+/// containers), stopped containers, then dangling (or, with `all`,
 /// unused) images and every layer nothing uses; with `volumes`, then
 /// every volume no container uses.
 pub fn prune(
@@ -120,9 +122,17 @@ pub fn prune(
     volumes: bool,
     on_wait: impl FnOnce(&Path),
 ) -> Result<Pruned> {
+    let pods = super::pod::prune(paths)?;
+    let left = super::pod::names(paths)?;
     let stopped: Vec<String> = super::containers::list(paths, true)?
         .into_iter()
-        .filter(|c| !c.state.is_live())
+        // The infra container of a pod that runs stays with its pod.
+        .filter(|c| {
+            let r = &c.record;
+            let kept = super::containers::is_infra(r)
+                && r.pod.as_ref().is_some_and(|p| left.contains_key(p));
+            !(c.state.is_live() || kept)
+        })
         .map(|c| c.record.id)
         .collect();
     let containers = if stopped.is_empty() {
@@ -145,6 +155,7 @@ pub fn prune(
             .sum::<u64>();
     }
     Ok(Pruned {
+        pods,
         containers,
         images,
         volumes: pruned_volumes,
@@ -159,6 +170,9 @@ pub fn prune(
 /// can see, and two processes could each think they hold the store.
 pub fn reset(paths: &StorePaths, on_wait: impl FnOnce(&Path)) -> Result<()> {
     if let Some(store) = Store::open_existing(paths)? {
+        for pod in store.pods()? {
+            super::pod::remove(paths, &pod.id, true, None)?;
+        }
         super::containers::remove(paths, &[], true, true, true, None)?;
         let excl = store.exclusive(on_wait)?;
         excl.reset()?;

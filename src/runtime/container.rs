@@ -48,7 +48,7 @@
 //! socket is close-on-exec, so end-of-file without a message means the
 //! container's program is running.
 
-use super::spec::{Network, PidMode, Spec};
+use super::spec::{Network, NsMode, Spec};
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
 use nix::sched::{unshare, CloneFlags};
@@ -701,7 +701,13 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // The pid namespace comes last: after the root file system is mounted
     // (a fuse-overlayfs daemon must not become its pid 1) and the port
     // relay is forked.
-    let mut flags = CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
+    let mut flags = CloneFlags::empty();
+    if spec.uts.is_private() {
+        flags |= CloneFlags::CLONE_NEWUTS;
+    }
+    if spec.ipc.is_private() {
+        flags |= CloneFlags::CLONE_NEWIPC;
+    }
     if spec.network.own_namespace() {
         flags |= CloneFlags::CLONE_NEWNET;
     }
@@ -709,8 +715,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // bridges, or another container's network (and user) namespace.
     let joined_net = match &spec.network {
         Network::Container { pid, id } => Some(
-            std::fs::File::open(format!("/proc/{pid}/ns/net"))
-                .with_context(|| format!("container {id} is not running"))?,
+            container_ns(*pid, "net").with_context(|| format!("container {id} is not running"))?,
         ),
         Network::Ns { path } => Some(
             std::fs::File::open(path)
@@ -719,21 +724,34 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         _ => None,
     };
     let joined_pid = match &spec.pid {
-        PidMode::Container { pid, id } => Some(
-            std::fs::File::open(format!("/proc/{pid}/ns/pid"))
+        NsMode::Container { pid, id } => Some(
+            container_ns(*pid, "pid")
                 .with_context(|| format!("--pid: container {id} is not running"))?,
         ),
         _ => None,
     };
-    let owner = match (&spec.network, &spec.pid) {
-        (Network::Bridge(b), _) => b.infra_pid,
-        (Network::Container { pid, .. }, _) => *pid,
-        (_, PidMode::Container { pid, .. }) => *pid,
-        _ => 0,
-    };
+    // `--ipc`, `--uts` of another container (a pod's infra).
+    let mut joined_other = Vec::new();
+    for (mode, kind, flag) in [
+        (&spec.ipc, "ipc", CloneFlags::CLONE_NEWIPC),
+        (&spec.uts, "uts", CloneFlags::CLONE_NEWUTS),
+    ] {
+        if let NsMode::Container { pid, id } = mode {
+            let ns = container_ns(*pid, kind)
+                .with_context(|| format!("--{kind}: container {id} is not running"))?;
+            joined_other.push((ns, kind, flag));
+        }
+    }
     if spec.user_namespace && !spec.waits_for_berth_to_map() {
-        let user = std::fs::File::open(format!("/proc/{owner}/ns/user"))
-            .context("opening the user namespace to join")?;
+        let user = match (&spec.network, spec.joined_container()) {
+            (Network::Bridge(b), _) => {
+                std::fs::File::open(format!("/proc/{}/ns/user", b.infra_pid))
+            }
+            (Network::Container { pid, .. }, _) => container_ns(*pid, "user"),
+            (_, Some(pid)) => container_ns(pid, "user"),
+            _ => std::fs::File::open("/proc/0/ns/user"),
+        }
+        .context("opening the user namespace to join")?;
         if !same_file(&user, "/proc/self/ns/user") {
             nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
                 .map_err(|e| anyhow!("joining the user namespace: {}", e.desc()))?;
@@ -753,6 +771,14 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     if let Some(net) = &joined_net {
         nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
             .map_err(|e| anyhow!("joining the network namespace: {}", e.desc()))?;
+    }
+    for (ns, kind, flag) in &joined_other {
+        nix::sched::setns(ns, *flag).map_err(|e| {
+            anyhow!(
+                "--{kind}: joining the {kind} namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
+                e.desc()
+            )
+        })?;
     }
     let mut views = Vec::new();
     if spec.waits_for_berth() {
@@ -791,7 +817,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
                 e.desc()
             )
         })?,
-        None if spec.pid == PidMode::Host => {}
+        None if spec.pid == NsMode::Host => {}
         None => unshare(CloneFlags::CLONE_NEWPID)
             .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?,
     }
@@ -862,6 +888,29 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             Ok(code)
         }
     }
+}
+
+/// Namespace `kind` of the running container whose pid 1 is `pid1`,
+/// opened through its monitor (pid 1's parent), which is in the same
+/// user, network, IPC and UTS namespaces and makes its children in its
+/// pid namespace. A pid 1 that is not dumpable (berth's pause, `--init`)
+/// keeps its own `/proc` files from the user's other processes, and the
+/// monitor is out of reach of the container's processes.
+fn container_ns(pid1: i32, kind: &str) -> std::io::Result<std::fs::File> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid1}/stat"))?;
+    // The command's name is in parentheses and may hold anything.
+    let monitor = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        .and_then(|p| p.parse::<i32>().ok())
+        .filter(|&p| p > 1)
+        .ok_or_else(|| std::io::Error::other(format!("/proc/{pid1}/stat: no parent")))?;
+    let kind = if kind == "pid" {
+        "pid_for_children"
+    } else {
+        kind
+    };
+    std::fs::File::open(format!("/proc/{monitor}/ns/{kind}"))
 }
 
 /// Fork the process that relays published ports ([`super::ports`]); it
@@ -956,7 +1005,7 @@ fn arm_death_signal() {
     }
 }
 
-fn close_report_socket() {
+pub(super) fn close_report_socket() {
     for slot in [&REPORT_FD, &STARTED_FD] {
         let fd = slot.swap(-1, std::sync::atomic::Ordering::SeqCst);
         if fd >= 0 {
@@ -1018,17 +1067,24 @@ fn container_init(spec: &Spec, sock: &UnixStream) -> anyhow::Error {
     }
 }
 
-enum Never {}
+pub(super) enum Never {}
 
 fn try_init(spec: &Spec) -> Result<Never> {
     let _ = nix::unistd::setsid();
     unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the container's mount namespace: {}", e.desc()))?;
     super::rootfs::setup(spec)?;
-    nix::unistd::sethostname(&spec.hostname)
-        .map_err(|e| anyhow!("setting the hostname {:?}: {}", spec.hostname, e.desc()))?;
+    // A UTS namespace of another container has its hostname already;
+    // the host's keeps its own.
+    if spec.uts.is_private() {
+        nix::unistd::sethostname(&spec.hostname)
+            .map_err(|e| anyhow!("setting the hostname {:?}: {}", spec.hostname, e.desc()))?;
+    }
     if spec.network.own_namespace() {
         loopback_up()?;
+    }
+    if spec.pause {
+        return super::pause::hold();
     }
     let p = &spec.process;
     let ready = super::process::become_container_process(
@@ -1074,12 +1130,12 @@ pub(super) fn exec(
 
 extern "C" fn ignore_signal(_: libc::c_int) {}
 
-/// `--init`: stay pid 1, run the program as its child, forward signals to
-/// it, reap every orphan, and exit with the program's code.
-fn run_as_init(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -> Result<Never> {
-    // A signal from outside reaches pid 1 of a namespace only if pid 1
-    // handles it (a default action is dropped, even while blocked), so
-    // install a handler; sigwait still collects the blocked signals.
+/// The signals pid 1 of a pid namespace (`--init`, a pod's pause) waits
+/// for: those berth forwards, and SIGCHLD. A signal from outside reaches
+/// pid 1 of a namespace only if pid 1 handles it (a default action is
+/// dropped, even while blocked), so each gets a handler that does
+/// nothing; they stay blocked, and sigwait collects them.
+pub(super) fn signals_of_init() -> SigSet {
     let set = forwarded_and_chld();
     for sig in set.iter() {
         // SAFETY: a handler that does nothing.
@@ -1090,6 +1146,13 @@ fn run_as_init(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -
             )
         };
     }
+    set
+}
+
+/// `--init`: stay pid 1, run the program as its child, forward signals to
+/// it, reap every orphan, and exit with the program's code.
+fn run_as_init(prog: &CString, argv: &[CString], envp: &[CString], arg0: &str) -> Result<Never> {
+    let set = signals_of_init();
     // SAFETY: this process has a single thread.
     match unsafe { fork() }.context("forking the container's program")? {
         ForkResult::Child => Err(exec(prog, argv, envp, arg0)),

@@ -12,6 +12,7 @@ pub mod netlink;
 pub mod network;
 pub mod nftables;
 pub mod pasta;
+pub mod pause;
 pub mod ports;
 pub mod probe;
 pub mod process;

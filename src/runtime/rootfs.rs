@@ -13,7 +13,7 @@
 //! berth create files or mount on the host (the symlink-exchange attacks
 //! of CVE-2021-30465 and CVE-2019-19921 in runc).
 
-use super::spec::{Mount, PidMode, Propagation, Spec};
+use super::spec::{Mount, NsMode, Propagation, Spec};
 use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::ffi::CString;
@@ -201,7 +201,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
         // The host's pid namespace belongs to the host's user namespace:
         // a rootless container cannot mount a proc of it, and binds the
         // host's `/proc` (masked as any).
-        Err(_) if spec.pid == PidMode::Host => mnt(
+        Err(_) if spec.pid == NsMode::Host => mnt(
             Some(Path::new("/proc")),
             &fd_path(&t),
             None,

@@ -196,6 +196,13 @@ fn clear_inheritable() -> std::io::Result<()> {
     edit_capabilities(|d| d.inheritable = 0).map(|_| ())
 }
 
+/// Give up every capability, for good: bounding, ambient, inheritable,
+/// permitted and effective (a pod's pause needs none).
+pub fn drop_all_capabilities() -> std::io::Result<()> {
+    limit_capabilities(0)?;
+    edit_capabilities(|d| *d = CapData::default()).map(|_| ())
+}
+
 /// Make every permitted capability effective again (`setfsuid(2)` to a
 /// non-zero id clears the file system ones from the effective set).
 pub fn raise_permitted() -> std::io::Result<()> {

@@ -54,8 +54,21 @@ pub struct Spec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<u64>,
     /// `--pid`: the container's pid namespace.
-    #[serde(default, skip_serializing_if = "PidMode::is_private")]
-    pub pid: PidMode,
+    #[serde(default, skip_serializing_if = "NsMode::is_private")]
+    pub pid: NsMode,
+    /// `--ipc`: its IPC namespace (System V IPC and message queues; each
+    /// container keeps a `/dev/shm` of its own).
+    #[serde(default, skip_serializing_if = "NsMode::is_private")]
+    pub ipc: NsMode,
+    /// `--uts`: its hostname's namespace; berth sets the hostname only in
+    /// one of its own.
+    #[serde(default, skip_serializing_if = "NsMode::is_private")]
+    pub uts: NsMode,
+    /// A pod's infra container: pid 1 is berth's own pause, which holds
+    /// the namespaces the pod's containers share, reaps and waits for a
+    /// signal to end; no program of an image runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pause: bool,
     /// `--uidmap`/`--gidmap` (as root): the container's user namespace
     /// has these maps, and sees the store's layers and its own dir
     /// through idmapped mounts ([`super::idmap`]), so their files keep
@@ -100,10 +113,11 @@ impl IdMap {
     }
 }
 
-/// The container's pid namespace (`--pid`).
+/// One of the container's pid, IPC or UTS namespaces (`--pid`, `--ipc`,
+/// `--uts`, and a pod's shared ones).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
-pub enum PidMode {
-    /// One of its own, where its program is pid 1.
+pub enum NsMode {
+    /// One of its own (for pid, one where its program is pid 1).
     #[default]
     Private,
     /// The host's (`--pid host`).
@@ -113,9 +127,27 @@ pub enum PidMode {
     Container { id: String, pid: i32 },
 }
 
-impl PidMode {
+impl NsMode {
     pub fn is_private(&self) -> bool {
-        *self == PidMode::Private
+        *self == NsMode::Private
+    }
+
+    /// The host pid of the other container's pid 1, when it is one.
+    pub fn container_pid(&self) -> Option<i32> {
+        match self {
+            NsMode::Container { pid, .. } => Some(*pid),
+            _ => None,
+        }
+    }
+}
+
+impl Spec {
+    /// The pid 1 of another container whose pid, IPC or UTS namespace
+    /// this one joins (with its user namespace).
+    pub fn joined_container(&self) -> Option<i32> {
+        [&self.pid, &self.ipc, &self.uts]
+            .into_iter()
+            .find_map(NsMode::container_pid)
     }
 }
 
@@ -169,7 +201,7 @@ impl Spec {
     pub fn waits_for_berth_to_map(&self) -> bool {
         self.id_map.is_some()
             || !matches!(self.network, Network::Bridge(_) | Network::Container { .. })
-                && !matches!(self.pid, PidMode::Container { .. })
+                && self.joined_container().is_none()
     }
 }
 

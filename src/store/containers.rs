@@ -85,6 +85,9 @@ pub struct ContainerRecord {
     /// (killed), the next build or garbage collection removes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The pod it belongs to (the pod's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
     /// What its berth process does when the program exits.
     #[serde(default, skip_serializing_if = "RestartPolicy::is_no")]
     pub restart: RestartPolicy,

@@ -33,6 +33,7 @@ pub mod containers;
 pub mod events;
 mod layers;
 pub mod networks;
+pub mod pods;
 pub mod volumes;
 
 pub use check::{CheckReport, Problem};

@@ -292,7 +292,7 @@ each_identity!(logs_follow_until_exit, |who| {
 });
 
 /// A port nobody listens on now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -301,7 +301,7 @@ fn free_port() -> u16 {
 }
 
 /// GET / through the host's `port`, retried while the server starts.
-fn http_get(port: u16) -> String {
+pub(crate) fn http_get(port: u16) -> String {
     let start = Instant::now();
     loop {
         let mut body = String::new();
@@ -317,7 +317,7 @@ fn http_get(port: u16) -> String {
     }
 }
 
-const HTTPD: &str = "mkdir -p /www && echo hello-from-the-container > /www/index.html \
+pub(crate) const HTTPD: &str = "mkdir -p /www && echo hello-from-the-container > /www/index.html \
                      && exec /bin/busybox httpd -f -p 80 -h /www";
 
 each_identity!(published_port_reaches_the_container, |who| {

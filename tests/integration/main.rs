@@ -29,6 +29,7 @@ mod logging;
 mod network;
 mod network_cmd;
 mod podman_table;
+mod pods;
 mod readme;
 mod registry;
 mod registry_util;
