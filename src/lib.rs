@@ -10,7 +10,7 @@
 //! |---|---|
 //! | L4 | `cli` |
 //! | L3 | `ops` |
-//! | L2 | `store`, `registry`, `runtime`, `build`, `explore` |
+//! | L2 | `store`, `registry`, `runtime`, `build`, `explore`, `kube` |
 //! | L1 | `image`, `layer_tar` |
 //! | L0 | `digest`, `reference`, `progress`, `fsutil`, `cidr` |
 
@@ -21,6 +21,7 @@ pub mod digest;
 pub mod explore;
 pub mod fsutil;
 pub mod image;
+pub mod kube;
 pub mod layer_tar;
 pub mod ops;
 pub mod progress;

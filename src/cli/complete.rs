@@ -79,6 +79,8 @@ enum Kind {
     NetworkMode,
     Volumes,
     Pods,
+    /// Pods, then containers (`kube generate`).
+    PodsOrContainers,
     /// `--pod`: the pods, and `new:`.
     PodSpec,
     /// `--pid`, `--ipc`, `--uts`: `private`, `host`, `container:NAME`.
@@ -417,6 +419,12 @@ impl Ctx<'_> {
                     add(v, "volume".into());
                 }
             }
+            Kind::PodsOrContainers => {
+                for p in data::pods(self.paths) {
+                    add(p, "pod".into());
+                }
+                self.containers(Wanted::Any, cur, &mut add);
+            }
             Kind::Pods | Kind::PodSpec => {
                 if kind == Kind::PodSpec {
                     add("new:".into(), "a new pod of this name".into());
@@ -628,6 +636,7 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         ("volume rm" | "volume inspect" | "volume exists" | "volume export", _) => Volumes,
         ("volume import", "volume") => Volumes,
         // Pods.
+        ("kube generate", _) => PodsOrContainers,
         ("pod create", _) => Nothing,
         ("pod logs", "pod") => Pods,
         ("pod" | "pod ps", _) => Nothing,

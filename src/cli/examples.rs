@@ -599,6 +599,41 @@ pub(crate) const PAGES: &[Page] = &[
         ],
     },
     Page {
+        path: "kube",
+        description: "Kubernetes YAML of berth's pods and containers, so that an app that \
+                      outgrows one machine moves to a cluster as it is.",
+        examples: &[
+            ("Write a pod's YAML", "berth kube generate web"),
+            ("Write it with a Service, to a file", "berth kube generate -s -f web.yaml web"),
+        ],
+    },
+    Page {
+        path: "kube generate",
+        description: "Write Kubernetes YAML of pods or containers: a Pod (or a Deployment of one \
+                      replica with --type deployment) for each, with -s a Service (NodePort) of \
+                      its published ports, and a PersistentVolumeClaim for each named volume. A \
+                      pod's containers but its infra container are the Pod's; a container alone \
+                      becomes a Pod named CONTAINER-pod.\n\n\
+                      Each container gets its image, its entrypoint as command and its command as \
+                      args where they differ from the image's (as Kubernetes splits them), the \
+                      environment it adds to the image's, the pod's ports (on its first \
+                      container), volume mounts (named volumes as claims, bind mounts as \
+                      hostPath, tmpfs as an emptyDir in memory), its working directory, a \
+                      securityContext (numeric user and group, capabilities, privileged, \
+                      read-only root), its healthcheck as an exec livenessProbe, and its labels \
+                      as the Pod's annotations KEY/CONTAINER. The restart policy is the first \
+                      container's. The output passes Kubernetes' schemas (kubernetes-validate \
+                      --strict).",
+        examples: &[
+            ("Write a pod's YAML", "berth kube generate web"),
+            (
+                "Write a Deployment and a Service of a pod to a file",
+                "berth kube generate --type deployment -s -f web.yaml web",
+            ),
+            ("Write a container alone as a Pod", "berth kube generate db"),
+        ],
+    },
+    Page {
         path: "load",
         description: "Load images from an archive, docker-archive or oci-archive, compressed or \
                       not, read from the file given with -i or from standard input, which must \

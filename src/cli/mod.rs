@@ -11,6 +11,7 @@ mod examples;
 mod explore;
 pub mod format;
 mod image;
+mod kube;
 mod logging;
 mod network;
 mod output;
@@ -177,6 +178,9 @@ pub enum Command {
     /// Manage pods: containers that share namespaces
     #[command(subcommand)]
     Pod(pod::PodCommand),
+    /// Kubernetes YAML of pods and containers
+    #[command(subcommand)]
+    Kube(kube::KubeCommand),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
@@ -512,6 +516,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Network(c) => network::run(&paths, c),
         Command::Volume(c) => volume::run(&paths, c),
         Command::Pod(c) => pod::run(&paths, c),
+        Command::Kube(c) => kube::run(&paths, c),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Rename(a) => container::rename(&paths, a),
         Command::Attach(a) => container::attach(&paths, a),

@@ -18,6 +18,7 @@ pub mod images;
 pub mod import;
 pub mod inspect;
 pub mod kernel_flags;
+pub mod kube;
 pub mod login;
 pub mod network;
 pub mod pod;

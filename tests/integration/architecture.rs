@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("runtime", 2),
     ("build", 2),
     ("explore", 2),
+    ("kube", 2),
     ("ops", 3),
     ("cli", 4),
     ("main", 5),

@@ -23,6 +23,7 @@ mod identity;
 mod images;
 mod interop;
 mod kernel_flags;
+mod kube;
 mod leaks;
 mod lifecycle;
 mod logging;

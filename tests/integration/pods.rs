@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Remove every pod and container when a test ends (killing running
 /// ones), so a failed test leaves no process behind.
-struct PodCleanup<'a>(&'a TestEnv);
+pub(crate) struct PodCleanup<'a>(pub(crate) &'a TestEnv);
 
 impl Drop for PodCleanup<'_> {
     fn drop(&mut self) {

@@ -1,0 +1,121 @@
+use super::*;
+
+#[test]
+fn names_become_dns_labels() {
+    assert_eq!(dns_label("web"), "web");
+    assert_eq!(dns_label("My_App.1"), "my-app-1");
+    assert_eq!(dns_label("--x--"), "x");
+    assert_eq!(dns_label("___"), "berth");
+    assert_eq!(dns_label(&"a".repeat(80)).len(), 63);
+}
+
+#[test]
+fn keys_and_values_are_checked_as_kubernetes_does() {
+    assert!(valid_key("app"));
+    assert!(valid_key("org.opencontainers.image.title"));
+    assert!(valid_key("example.com/role"));
+    assert!(!valid_key("Example.com/role"));
+    assert!(!valid_key("a b"));
+    assert!(!valid_key(&"k".repeat(64)));
+    assert!(!valid_key("/x"));
+    assert!(valid_label_value(""));
+    assert!(valid_label_value("v1.2_3-x"));
+    assert!(!valid_label_value("has space"));
+    assert!(!valid_label_value("-x"));
+}
+
+fn web() -> PodDesc {
+    PodDesc {
+        name: "web".into(),
+        hostname: Some("web".into()),
+        restart_policy: "Always".into(),
+        labels: BTreeMap::from([
+            ("tier".to_string(), "front".to_string()),
+            ("bad key".to_string(), "x".to_string()),
+        ]),
+        containers: vec![ContainerDesc {
+            name: "srv".into(),
+            image: "localhost/busybox:latest".into(),
+            command: None,
+            args: Some(vec!["httpd".into(), "-f".into()]),
+            env: vec![("A".into(), "1".into())],
+            ports: vec![(80, 8080, "tcp".into())],
+            mounts: vec![
+                MountDesc {
+                    target: "/data".into(),
+                    read_only: false,
+                    source: MountSource::Volume("Data_1".into()),
+                },
+                MountDesc {
+                    target: "/tmp".into(),
+                    read_only: false,
+                    source: MountSource::Empty { memory: true },
+                },
+            ],
+            run_as_user: Some(1000),
+            cap_drop: vec!["NET_RAW".into()],
+            labels: BTreeMap::from([("role".to_string(), "server".to_string())]),
+            healthcheck: Some(HealthDesc {
+                command: vec!["true".into()],
+                interval_secs: 5,
+                retries: 3,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_pod_with_a_claim_and_a_service() {
+    let text = generate(&[web()], Kind::Pod, true, "0.0.0");
+    assert!(text.starts_with("# Save the output"), "{text}");
+    let docs: Vec<serde_yaml_ng::Value> = text
+        .split("---\n")
+        .map(|d| serde_yaml_ng::from_str(d).unwrap())
+        .collect();
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Pod", "PersistentVolumeClaim", "Service"]);
+    let pod = &docs[0];
+    assert_eq!(pod["metadata"]["labels"]["app"], "web");
+    assert_eq!(pod["metadata"]["labels"]["tier"], "front");
+    assert!(pod["metadata"]["labels"].get("bad key").is_none());
+    assert_eq!(pod["metadata"]["annotations"]["role/srv"], "server");
+    let c = &pod["spec"]["containers"][0];
+    assert_eq!(c["args"][0], "httpd");
+    assert!(c.get("command").is_none());
+    assert_eq!(c["ports"][0]["hostPort"], 8080);
+    assert_eq!(c["ports"][0]["protocol"], "TCP");
+    assert_eq!(c["securityContext"]["runAsUser"], 1000);
+    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "NET_RAW");
+    assert_eq!(c["livenessProbe"]["exec"]["command"][0], "true");
+    assert_eq!(c["livenessProbe"]["periodSeconds"], 5);
+    assert_eq!(c["volumeMounts"][0]["name"], "data-1-pvc");
+    let vols = &pod["spec"]["volumes"];
+    assert_eq!(vols[0]["persistentVolumeClaim"]["claimName"], "data-1");
+    assert_eq!(vols[1]["emptyDir"]["medium"], "Memory");
+    // The hostname is the pod's name: not written.
+    assert!(pod["spec"].get("hostname").is_none());
+    assert_eq!(docs[1]["metadata"]["name"], "data-1");
+    assert_eq!(docs[2]["spec"]["selector"]["app"], "web");
+    assert_eq!(docs[2]["spec"]["ports"][0]["port"], 80);
+}
+
+#[test]
+fn a_deployment_always_restarts_its_pods() {
+    let mut pod = web();
+    pod.restart_policy = "Never".into();
+    let text = generate(&[pod], Kind::Deployment, false, "0.0.0");
+    let docs: Vec<serde_yaml_ng::Value> = text
+        .split("---\n")
+        .map(|d| serde_yaml_ng::from_str(d).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2, "{text}");
+    let d = &docs[0];
+    assert_eq!(d["kind"], "Deployment");
+    assert_eq!(d["spec"]["replicas"], 1);
+    assert_eq!(d["spec"]["selector"]["matchLabels"]["app"], "web");
+    assert_eq!(d["spec"]["template"]["metadata"]["labels"]["app"], "web");
+    assert_eq!(d["spec"]["template"]["spec"]["restartPolicy"], "Always");
+}
