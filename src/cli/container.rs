@@ -590,9 +590,9 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
-    let opts = with_pod(paths, opts)?;
+    let (opts, new_pod) = with_pod(paths, opts)?;
     if a.detach {
-        let id = ops::containers::create(paths, &opts)?;
+        let id = ops::containers::create(paths, &opts).inspect_err(|_| unmade(paths, &new_pod))?;
         return Ok(match start_in_background(paths, &id)? {
             Ok(()) => {
                 output::println(&id)?;
@@ -607,7 +607,12 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     let mut hint = |h: &str| super::hint_once(paths, h);
     let (code, again) = match ops::run::run(paths, &opts, &mut hint) {
         Ok(r) => r,
-        Err(e) => return exit_code(Err(e)),
+        Err(e) => {
+            if e.downcast_ref::<StartError>().is_none() {
+                unmade(paths, &new_pod);
+            }
+            return exit_code(Err(e));
+        }
     };
     if let Some(id) = again {
         // Its policy starts it again, detached: this command returns the
@@ -622,23 +627,35 @@ pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if let Some(code) = ensure_image(paths, a)? {
         return Ok(code);
     }
-    let opts = with_pod(paths, opts)?;
-    let id = ops::containers::create(paths, &opts)?;
+    let (opts, new_pod) = with_pod(paths, opts)?;
+    let id = ops::containers::create(paths, &opts).inspect_err(|_| unmade(paths, &new_pod))?;
     output::println(&id)?;
     Ok(0)
 }
 
 /// `--pod new:NAME`: make pod NAME first, with the container's network
-/// flags; the container then joins it.
-fn with_pod(paths: &StorePaths, mut opts: ops::run::RunOptions) -> Result<ops::run::RunOptions> {
+/// flags; the container then joins it. The name of the pod made, if one
+/// was: it goes again if no container is made for it.
+fn with_pod(
+    paths: &StorePaths,
+    mut opts: ops::run::RunOptions,
+) -> Result<(ops::run::RunOptions, Option<String>)> {
     let Some(name) = opts.pod.as_deref().and_then(|p| p.strip_prefix("new:")) else {
-        return Ok(opts);
+        return Ok((opts, None));
     };
     let name = name.to_string();
     let pod = ops::pod::PodOptions::taken_from(&mut opts, &name);
     ops::pod::create(paths, &pod)?;
-    opts.pod = Some(name);
-    Ok(opts)
+    opts.pod = Some(name.clone());
+    Ok((opts, Some(name)))
+}
+
+/// The container of `run|create --pod new:NAME` was not made: nor is
+/// the pod left.
+fn unmade(paths: &StorePaths, new_pod: &Option<String>) {
+    if let Some(p) = new_pod {
+        let _ = ops::pod::remove_if_empty(paths, p);
+    }
 }
 
 /// Before a pod's container starts: its infra container, if it does not

@@ -46,8 +46,7 @@ pub struct ContainerDesc {
     /// What the container's environment adds to the image's.
     pub env: Vec<(String, String)>,
     pub working_dir: Option<String>,
-    /// (container port, host port, protocol `tcp`/`udp`).
-    pub ports: Vec<(u16, u16, String)>,
+    pub ports: Vec<PortDesc>,
     pub mounts: Vec<MountDesc>,
     /// `-u`: numeric ids only (a name means nothing to Kubernetes).
     pub run_as_user: Option<i64>,
@@ -64,6 +63,18 @@ pub struct ContainerDesc {
     /// Runs to completion before the others start (`kube play`'s
     /// initContainers, kept as such).
     pub init: bool,
+}
+
+/// A published port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortDesc {
+    pub container: u16,
+    /// 0: none.
+    pub host: u16,
+    /// Empty: every address.
+    pub host_ip: String,
+    /// `tcp` or `udp`.
+    pub protocol: String,
 }
 
 /// A mount of a container.
@@ -164,22 +175,46 @@ pub fn valid_label_value(value: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// The pod's spec and metadata as Kubernetes has them; the volumes that
-/// are claims are named in `claims`.
-fn pod_parts(p: &PodDesc, claims: &mut Vec<String>) -> (ObjectMeta, PodSpec) {
+/// `base` as a DNS label of at most 63 characters with `suffix` after
+/// it, not one of `taken` (a number before the suffix tells two apart).
+fn unique_label(base: &str, suffix: &str, taken: &[String]) -> String {
+    let base = dns_label(base);
+    for n in 1.. {
+        let tail = match n {
+            1 => suffix.to_string(),
+            n => format!("-{n}{suffix}"),
+        };
+        let mut head = base.clone();
+        head.truncate(63 - tail.len());
+        let candidate = format!("{}{tail}", head.trim_end_matches('-'));
+        if !taken.contains(&candidate) {
+            return candidate;
+        }
+    }
+    unreachable!("an unbounded range")
+}
+
+/// The pod's spec and metadata as Kubernetes has them; the claims of
+/// named volumes are in `claims`: (volume, claim name), shared by the
+/// pods of one file.
+fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, PodSpec) {
     let name = dns_label(&p.name);
-    let mut labels = BTreeMap::from([("app".to_string(), name.clone())]);
+    let mut labels = BTreeMap::new();
     for (k, v) in &p.labels {
         if valid_key(k) && valid_label_value(v) {
             labels.insert(k.clone(), v.clone());
         }
     }
+    // The Service and the Deployment select the pod by it.
+    labels.insert("app".to_string(), name.clone());
+    let mut names: Vec<String> = Vec::new();
     let mut annotations = BTreeMap::new();
     let mut volumes: Vec<Volume> = Vec::new();
     let mut containers = Vec::new();
     let mut init_containers = Vec::new();
     for c in &p.containers {
-        let cname = dns_label(&c.name);
+        let cname = unique_label(&c.name, "", &names);
+        names.push(cname.clone());
         for (k, v) in &c.labels {
             let key = format!("{k}/{cname}");
             if valid_key(&key) {
@@ -188,14 +223,20 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<String>) -> (ObjectMeta, PodSpec) {
         }
         let mut mounts = Vec::new();
         for m in &c.mounts {
+            let taken: Vec<String> = volumes.iter().map(|v| v.name.clone()).collect();
             let volume = match &m.source {
                 MountSource::Volume(v) => {
-                    let claim = dns_label(v);
-                    if !claims.contains(&claim) {
-                        claims.push(claim.clone());
-                    }
+                    let claim = match claims.iter().find(|(vol, _)| vol == v) {
+                        Some((_, claim)) => claim.clone(),
+                        None => {
+                            let used: Vec<String> = claims.iter().map(|(_, c)| c.clone()).collect();
+                            let claim = unique_label(v, "", &used);
+                            claims.push((v.clone(), claim.clone()));
+                            claim
+                        }
+                    };
                     Volume {
-                        name: format!("{claim}-pvc"),
+                        name: unique_label(&claim, "-pvc", &taken),
                         persistent_volume_claim: Some(ClaimSource {
                             claim_name: claim,
                             read_only: None,
@@ -204,15 +245,16 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<String>) -> (ObjectMeta, PodSpec) {
                     }
                 }
                 MountSource::HostPath { path, dir } => Volume {
-                    name: format!("{}-host-{}", dns_label(path), volumes.len()),
+                    name: unique_label(path, "-host", &taken),
                     host_path: Some(HostPathSource {
                         path: path.clone(),
-                        type_: Some(if *dir { "Directory" } else { "File" }.into()),
+                        // A file may be a socket or a device: no type.
+                        type_: dir.then(|| "Directory".to_string()),
                     }),
                     ..Default::default()
                 },
                 MountSource::Empty { memory } => Volume {
-                    name: format!("{}-empty-{}", dns_label(&m.target), volumes.len()),
+                    name: unique_label(&m.target, "-empty", &taken),
                     empty_dir: Some(EmptyDirSource {
                         medium: memory.then(|| "Memory".to_string()),
                     }),
@@ -276,11 +318,11 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<String>) -> (ObjectMeta, PodSpec) {
             ports: c
                 .ports
                 .iter()
-                .map(|(cport, hport, proto)| ContainerPort {
-                    container_port: i64::from(*cport),
-                    host_port: (*hport > 0).then_some(i64::from(*hport)),
-                    protocol: Some(proto.to_ascii_uppercase()),
-                    ..Default::default()
+                .map(|p| ContainerPort {
+                    container_port: i64::from(p.container),
+                    host_port: (p.host > 0).then_some(i64::from(p.host)),
+                    host_ip: Some(p.host_ip.clone()).filter(|ip| !ip.is_empty()),
+                    protocol: Some(p.protocol.to_ascii_uppercase()),
                 })
                 .collect(),
             volume_mounts: mounts,
@@ -335,7 +377,8 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<String>) -> (ObjectMeta, PodSpec) {
                 hostnames: names.clone(),
             })
             .collect(),
-        dns_policy: dns_config.as_ref().map(|_| "None".to_string()),
+        // `None`: only the servers given (Kubernetes wants one then).
+        dns_policy: (!p.dns.is_empty()).then(|| "None".to_string()),
         dns_config,
     };
     (meta, spec)
@@ -351,10 +394,19 @@ pub fn generate(pods: &[PodDesc], kind: Kind, service: bool, version: &str) -> S
     for p in pods {
         let (meta, mut spec) = pod_parts(p, &mut claims);
         let name = meta.name.clone().unwrap_or_default();
+        let mut seen = Vec::new();
         let ports: Vec<ServicePort> = spec
             .containers
             .iter()
             .flat_map(|c| &c.ports)
+            // One Service port per container port (published twice, it
+            // is still one port of the pod).
+            .filter(|port| {
+                let key = (port.container_port, port.protocol.clone());
+                let new = !seen.contains(&key);
+                seen.push(key);
+                new
+            })
             .map(|port| {
                 let proto = port.protocol.clone().unwrap_or_else(|| "TCP".into());
                 ServicePort {
@@ -381,7 +433,7 @@ pub fn generate(pods: &[PodDesc], kind: Kind, service: bool, version: &str) -> S
             }
         });
     }
-    for claim in &claims {
+    for (_, claim) in &claims {
         docs.push(Object::claim(claim).to_yaml());
     }
     for s in services {

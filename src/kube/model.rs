@@ -179,7 +179,7 @@ pub struct ContainerPort {
     pub container_port: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "hostIP", skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,

@@ -32,6 +32,7 @@ fn web() -> PodDesc {
         labels: BTreeMap::from([
             ("tier".to_string(), "front".to_string()),
             ("bad key".to_string(), "x".to_string()),
+            ("app".to_string(), "other".to_string()),
         ]),
         containers: vec![ContainerDesc {
             name: "srv".into(),
@@ -39,7 +40,20 @@ fn web() -> PodDesc {
             command: None,
             args: Some(vec!["httpd".into(), "-f".into()]),
             env: vec![("A".into(), "1".into())],
-            ports: vec![(80, 8080, "tcp".into())],
+            ports: vec![
+                PortDesc {
+                    container: 80,
+                    host: 8080,
+                    host_ip: String::new(),
+                    protocol: "tcp".into(),
+                },
+                PortDesc {
+                    container: 80,
+                    host: 8081,
+                    host_ip: "127.0.0.1".into(),
+                    protocol: "tcp".into(),
+                },
+            ],
             mounts: vec![
                 MountDesc {
                     target: "/data".into(),
@@ -78,6 +92,7 @@ fn a_pod_with_a_claim_and_a_service() {
     let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["Pod", "PersistentVolumeClaim", "Service"]);
     let pod = &docs[0];
+    // The generated `app` label stays (the Service selects by it).
     assert_eq!(pod["metadata"]["labels"]["app"], "web");
     assert_eq!(pod["metadata"]["labels"]["tier"], "front");
     assert!(pod["metadata"]["labels"].get("bad key").is_none());
@@ -100,6 +115,82 @@ fn a_pod_with_a_claim_and_a_service() {
     assert_eq!(docs[1]["metadata"]["name"], "data-1");
     assert_eq!(docs[2]["spec"]["selector"]["app"], "web");
     assert_eq!(docs[2]["spec"]["ports"][0]["port"], 80);
+    // Published twice: two host ports, one Service port.
+    assert_eq!(c["ports"][1]["hostIP"], "127.0.0.1");
+    assert_eq!(docs[2]["spec"]["ports"].as_sequence().unwrap().len(), 1);
+}
+
+#[test]
+fn names_stay_labels_and_apart() {
+    let long = "v".repeat(70);
+    let mount = |source, target: &str| MountDesc {
+        target: target.into(),
+        read_only: false,
+        source,
+    };
+    let pod = PodDesc {
+        name: "p".into(),
+        restart_policy: "Never".into(),
+        dns_search: vec!["example.org".into()],
+        containers: vec![
+            ContainerDesc {
+                name: "web_1".into(),
+                image: "i".into(),
+                mounts: vec![
+                    mount(MountSource::Volume("My_Data".into()), "/a"),
+                    mount(MountSource::Volume("my.data".into()), "/b"),
+                    mount(MountSource::Volume(long.clone()), "/c"),
+                    mount(
+                        MountSource::HostPath {
+                            path: "/run/podman/podman.sock".into(),
+                            dir: false,
+                        },
+                        "/s",
+                    ),
+                ],
+                ..Default::default()
+            },
+            ContainerDesc {
+                name: "web.1".into(),
+                image: "i".into(),
+                mounts: vec![mount(MountSource::Volume("My_Data".into()), "/a")],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let text = generate(&[pod], Kind::Pod, false, "0");
+    let docs: Vec<serde_yaml_ng::Value> = text
+        .split("---\n")
+        .map(|d| serde_yaml_ng::from_str(d).unwrap())
+        .collect();
+    let spec = &docs[0]["spec"];
+    assert_eq!(spec["containers"][0]["name"], "web-1");
+    assert_eq!(spec["containers"][1]["name"], "web-1-2");
+    let claims: Vec<&str> = docs[1..]
+        .iter()
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(claims.len(), 3, "{text}");
+    assert_eq!(claims[0], "my-data");
+    assert_eq!(claims[1], "my-data-2");
+    assert!(claims[2].len() <= 63);
+    for v in spec["volumes"].as_sequence().unwrap() {
+        assert!(v["name"].as_str().unwrap().len() <= 63, "{v:?}");
+    }
+    // One volume for a claim two containers mount.
+    assert_eq!(
+        spec["containers"][1]["volumeMounts"][0]["name"],
+        spec["containers"][0]["volumeMounts"][0]["name"]
+    );
+    // A socket may not be checked as a File.
+    assert!(
+        spec["volumes"][3]["hostPath"].get("type").is_none(),
+        "{text}"
+    );
+    // Search domains alone: the cluster's policy, not None.
+    assert!(spec.get("dnsPolicy").is_none());
+    assert_eq!(spec["dnsConfig"]["searches"][0], "example.org");
 }
 
 #[test]

@@ -322,7 +322,7 @@ pub fn remove(
     let recs = if all {
         // A pod's infra container goes with its pod only.
         let mut all = store.containers()?;
-        all.retain(|c| !is_infra(c));
+        all.retain(|c| !(is_infra(c) && pod_exists(&store, c)));
         all
     } else {
         names

@@ -5,7 +5,7 @@
 
 use super::containers::spec_of;
 use crate::image::config::{ImageConfig, RunConfig};
-use crate::kube::{ContainerDesc, HealthDesc, MountDesc, MountSource, PodDesc};
+use crate::kube::{ContainerDesc, HealthDesc, MountDesc, MountSource, PodDesc, PortDesc};
 use crate::runtime::spec::{Mount, Network, Spec};
 use crate::store::containers::{ContainerRecord, RestartPolicy};
 use crate::store::{Store, StorePaths};
@@ -20,7 +20,21 @@ pub fn generate(paths: &StorePaths, names: &[String], kind: Kind, service: bool)
     let store = Store::open(paths)?;
     let mut pods = Vec::new();
     for name in names {
-        pods.push(match store.find_pod(name) {
+        // A name first, pod or container; then an id or its prefix.
+        let exact_container = store
+            .containers()?
+            .into_iter()
+            .any(|c| c.name == *name || c.id == *name);
+        let pod = match store
+            .pods()?
+            .into_iter()
+            .find(|p| p.name == *name || p.id == *name)
+        {
+            Some(p) => Ok(p),
+            None if exact_container => Err(anyhow::anyhow!("a container")),
+            None => store.find_pod(name),
+        };
+        pods.push(match pod {
             Ok(pod) => {
                 let members: Vec<ContainerRecord> = {
                     let mut all: Vec<ContainerRecord> = store
@@ -89,7 +103,11 @@ fn pod_of(
     let flags = &net_owner.flags;
     let mut host_aliases: Vec<(String, Vec<String>)> = Vec::new();
     for h in &flags.add_hosts {
-        if let Some((host, ip)) = h.split_once(':') {
+        // `host-gateway` is berth's word, not an address Kubernetes takes.
+        let parsed = h
+            .split_once(':')
+            .filter(|(_, ip)| ip.parse::<std::net::IpAddr>().is_ok());
+        if let Some((host, ip)) = parsed {
             match host_aliases.iter_mut().find(|(i, _)| i == ip) {
                 Some((_, names)) => names.push(host.to_string()),
                 None => host_aliases.push((ip.to_string(), vec![host.to_string()])),
@@ -104,7 +122,12 @@ fn pod_of(
             c.ports = net_spec
                 .ports
                 .iter()
-                .map(|p| (p.container_port, p.host_port, p.protocol.clone()))
+                .map(|p| PortDesc {
+                    container: p.container_port,
+                    host: p.host_port,
+                    host_ip: p.host_ip.clone(),
+                    protocol: p.protocol.clone(),
+                })
                 .collect();
         }
         containers.push(c);
@@ -253,8 +276,13 @@ fn command_and_args(
     own: &RunConfig,
 ) -> (Option<Vec<String>>, Option<Vec<String>>) {
     if own.entrypoint != image.entrypoint {
-        let command = Some(own.entrypoint.clone().unwrap_or_default());
-        return (command, own.cmd.clone().filter(|c| !c.is_empty()));
+        let entrypoint = own.entrypoint.clone().unwrap_or_default();
+        // `--entrypoint ""`: an empty command would be Kubernetes' "the
+        // image's": the command is the whole program then.
+        if entrypoint.is_empty() {
+            return (own.cmd.clone().filter(|c| !c.is_empty()), None);
+        }
+        return (Some(entrypoint), own.cmd.clone().filter(|c| !c.is_empty()));
     }
     if own.cmd != image.cmd {
         return (None, Some(own.cmd.clone().unwrap_or_default()));

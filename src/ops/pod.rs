@@ -33,10 +33,14 @@ pub struct PodOptions {
     pub name: Option<String>,
     /// `-p`, as `run` takes it: the infra container's.
     pub publish: Vec<String>,
+    /// `-P` (from `run --pod new:`): the TCP ports that image exposes.
+    pub publish_all: bool,
+    pub exposing_image: Option<String>,
     /// `--network`, as `run` takes it.
     pub networks: Vec<String>,
     pub network_aliases: Vec<String>,
     pub ip: Option<String>,
+    pub ip6: Option<String>,
     pub mac_address: Option<String>,
     /// `--share`: a comma-separated list of `ipc`, `net`, `uts`, `pid`
     /// (`cgroup` is accepted); `None`: [`DEFAULT_SHARE`].
@@ -61,9 +65,12 @@ impl PodOptions {
             command_line: opts.command_line.clone(),
             name: Some(name.to_string()),
             publish: std::mem::take(&mut opts.publish),
+            publish_all: std::mem::take(&mut opts.publish_all),
+            exposing_image: Some(opts.image.clone()).filter(|_| !opts.rootfs),
             networks: std::mem::take(&mut opts.networks),
             network_aliases: std::mem::take(&mut opts.network_aliases),
             ip: opts.ip.take(),
+            ip6: opts.ip6.take(),
             mac_address: opts.mac_address.take(),
             share: None,
             labels: Vec::new(),
@@ -123,7 +130,7 @@ pub(crate) fn create_in(store: &Store, opts: &PodOptions) -> Result<PodRecord> {
     let shared = parse_share(opts.share.as_deref())?;
     if opts.no_infra {
         let given = [
-            ("--publish", !opts.publish.is_empty()),
+            ("--publish", !opts.publish.is_empty() || opts.publish_all),
             ("--network", !opts.networks.is_empty()),
             ("--share", opts.share.is_some()),
             ("--hostname", opts.hostname.is_some()),
@@ -148,6 +155,13 @@ pub(crate) fn create_in(store: &Store, opts: &PodOptions) -> Result<PodRecord> {
         }
         labels.insert(k.to_string(), v.to_string());
     }
+    let hostname = opts.hostname.clone().unwrap_or_else(|| name.clone());
+    // The kernel's limit (a longer name would fail only at start).
+    if hostname.len() > 63 {
+        bail!(
+            "pod {name}: hostname {hostname:?} is longer than 63 characters: give a shorter --hostname or name"
+        );
+    }
     let infra_id = (!opts.no_infra).then(random_id).transpose()?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -158,7 +172,7 @@ pub(crate) fn create_in(store: &Store, opts: &PodOptions) -> Result<PodRecord> {
         created: now.as_secs() as i64,
         created_nanos: now.subsec_nanos(),
         labels,
-        hostname: opts.hostname.clone().unwrap_or_else(|| name.clone()),
+        hostname,
         shared: if opts.no_infra { Vec::new() } else { shared },
         infra: infra_id.clone(),
         command_line: opts.command_line.clone(),
@@ -178,10 +192,11 @@ pub(crate) fn create_in(store: &Store, opts: &PodOptions) -> Result<PodRecord> {
             name: Some(format!("{}-infra", &id[..12])),
             pod: Some(id.clone()),
             infra: true,
-            publish: opts.publish.clone(),
+            publish: published(store, opts)?,
             networks: opts.networks.clone(),
             network_aliases: opts.network_aliases.clone(),
             ip: opts.ip.clone(),
+            ip6: opts.ip6.clone(),
             mac_address: opts.mac_address.clone(),
             add_hosts: opts.add_hosts.clone(),
             dns: opts.dns.clone(),
@@ -199,6 +214,25 @@ pub(crate) fn create_in(store: &Store, opts: &PodOptions) -> Result<PodRecord> {
     }
     pod_event(store, "create", &rec);
     Ok(rec)
+}
+
+/// The pod's `-p`, and with `-P` the TCP ports its first container's
+/// image exposes.
+fn published(store: &Store, opts: &PodOptions) -> Result<Vec<String>> {
+    let mut out = opts.publish.clone();
+    if let (true, Some(image)) = (opts.publish_all, &opts.exposing_image) {
+        let index = store.read_index()?;
+        let rec = store.resolve(&index, image)?;
+        let config = crate::image::config::ImageConfig::parse(&store.blob(&rec.id)?)
+            .with_context(|| format!("image {image}"))?;
+        for key in config.config.exposed_ports.iter().flat_map(|m| m.keys()) {
+            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+            if proto.eq_ignore_ascii_case("tcp") && !out.iter().any(|p| p == port) {
+                out.push(port.to_string());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `--share`: the namespaces named, sorted.
@@ -283,7 +317,14 @@ pub fn names(paths: &StorePaths) -> Result<BTreeMap<String, String>> {
 /// not run), then every other container that does not run. Each is
 /// started detached by the caller.
 pub fn to_start(paths: &StorePaths, name: &str) -> Result<(PodRecord, Vec<String>)> {
-    let info = inspect(paths, name)?;
+    let mut info = inspect(paths, name)?;
+    if stale(&info) {
+        // Its infra container ended while others ran: they are in
+        // namespaces no new infra container would hold. They stop, and
+        // all start again together.
+        stop(paths, name, None)?;
+        info = inspect(paths, name)?;
+    }
     let ids = info
         .containers
         .iter()
@@ -291,6 +332,13 @@ pub fn to_start(paths: &StorePaths, name: &str) -> Result<(PodRecord, Vec<String
         .map(|c| c.record.id.clone())
         .collect();
     Ok((info.record, ids))
+}
+
+/// Whether the pod's infra container is not running while other
+/// containers of it are (in namespaces nothing holds for new ones).
+fn stale(info: &PodInfo) -> bool {
+    info.infra().is_some_and(|i| !i.state.is_live())
+        && info.containers.iter().any(|c| c.state.is_live())
 }
 
 /// The pod's infra container, if container `name` (before it starts)
@@ -320,7 +368,17 @@ pub fn infra_to_start(paths: &StorePaths, pod_or_container: PodOf) -> Result<Opt
     let rec = store
         .read_container(infra)
         .with_context(|| format!("pod {}: its infra container", pod.name))?;
-    Ok((!store.container_state(&rec).is_live()).then_some(rec.id))
+    if store.container_state(&rec).is_live() {
+        return Ok(None);
+    }
+    if stale(&info(&store, pod.clone())?) {
+        bail!(
+            "pod {}: its infra container is not running, but other containers of it are: restart the pod (pod restart {})",
+            pod.name,
+            pod.name
+        );
+    }
+    Ok(Some(rec.id))
 }
 
 /// What [`infra_to_start`] looks at.
@@ -367,9 +425,20 @@ pub fn kill(paths: &StorePaths, name: &str, sig: Signal) -> Result<PodRecord> {
     if live.is_empty() {
         bail!("pod {}: no container of it is running", info.record.name);
     }
-    // The members first: the infra's end takes their namespaces.
+    // The members first: the infra's end takes their namespaces. Each
+    // is tried; one that ended meanwhile is no error.
+    let mut failed = None;
     for c in live.iter().rev() {
-        containers::kill(paths, &c.record.id, sig)?;
+        if let Err(e) = containers::kill(paths, &c.record.id, sig) {
+            let store = Store::open(paths)?;
+            let now = store.read_container(&c.record.id);
+            if now.is_ok_and(|r| store.container_state(&r).is_live()) {
+                failed = Some(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     let store = Store::open(paths)?;
     pod_event(&store, "kill", &info.record);
@@ -448,6 +517,21 @@ pub fn prune(paths: &StorePaths) -> Result<Vec<String>> {
         }
     }
     Ok(removed)
+}
+
+/// `run --pod new:NAME` that made no container: the pod goes too, if
+/// nothing but its infra container is in it.
+pub fn remove_if_empty(paths: &StorePaths, name: &str) -> Result<()> {
+    let info = inspect(paths, name)?;
+    let infra = info.record.infra.as_deref();
+    if info
+        .containers
+        .iter()
+        .all(|c| Some(c.record.id.as_str()) == infra)
+    {
+        remove(paths, name, true, None)?;
+    }
+    Ok(())
 }
 
 /// `pod logs`: the containers whose logs it shows (all but the infra

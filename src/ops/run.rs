@@ -187,28 +187,15 @@ pub fn start_with(
     // `--pid container:` and `--network container:`: the other
     // container's pid 1 of now.
     let mut refreshed = spec.clone();
-    let found = (|| -> Result<()> {
-        for (mode, flag) in [
-            (&mut refreshed.pid, "--pid"),
-            (&mut refreshed.ipc, "--ipc"),
-            (&mut refreshed.uts, "--uts"),
-        ] {
-            if let NsMode::Container { id, pid } = mode {
-                (_, *pid) = running_pid1(store, id, flag)?;
-            }
-        }
-        if let Network::Container { id, pid } = &mut refreshed.network {
-            (_, *pid) = running_pid1(store, id, "--network")?;
-        }
-        Ok(())
-    })();
+    let found = refresh_joined(store, &mut refreshed);
     if let Err(e) = found {
         if rm {
             let _ = store.remove_container(&rec);
         }
         return Err(e);
     }
-    let spec = &refreshed;
+    let mut spec = &refreshed;
+    let mut again_spec;
     let running = match store.mark_running(&rec.id, std::process::id()) {
         Ok(Some(lock)) => lock,
         Ok(None) => bail!("container {} is already running", rec.name),
@@ -240,6 +227,20 @@ pub fn start_with(
     let (log, mut started, detached, attach_dir) =
         (out.log, out.started, out.detached, out.attach_dir);
     loop {
+        if rec.restarting {
+            // Restarted by its policy: a container it joins may have
+            // started again since (another pid 1), or be gone.
+            again_spec = spec.clone();
+            if let Err(e) = refresh_joined(store, &mut again_spec) {
+                store.mark_stopped(&rec.id);
+                rec.restarting = false;
+                rec.restart_count -= 1;
+                save_state(store, &mut rec, true)?;
+                drop(running);
+                return Err(e);
+            }
+            spec = &again_spec;
+        }
         rec.started = crate::image::time::now_unix();
         rec.finished = 0;
         rec.exit_code = None;
@@ -347,6 +348,24 @@ pub fn start_with(
             return result;
         }
     }
+}
+
+/// `--pid`, `--ipc`, `--uts` and `--network container:`: the other
+/// containers' pid 1 of now (they must run).
+fn refresh_joined(store: &Store, spec: &mut Spec) -> Result<()> {
+    for (mode, flag) in [
+        (&mut spec.pid, "--pid"),
+        (&mut spec.ipc, "--ipc"),
+        (&mut spec.uts, "--uts"),
+    ] {
+        if let NsMode::Container { id, pid, start } = mode {
+            (_, *pid, *start) = running_pid1(store, id, flag)?;
+        }
+    }
+    if let Network::Container { id, pid, start } = &mut spec.network {
+        (_, *pid, *start) = running_pid1(store, id, "--network")?;
+    }
+    Ok(())
 }
 
 /// Save what this process says of the container it runs (when it
@@ -1009,8 +1028,8 @@ fn ns_mode(store: &Store, flag: &str, given: Option<&str>) -> Result<NsMode> {
         Some(g) => match g.strip_prefix("container:") {
             Some("") | None => bail!("{flag} {g:?}: expected private, host or container:NAME"),
             Some(name) => {
-                let (id, pid) = running_pid1(store, name, flag)?;
-                Ok(NsMode::Container { id, pid })
+                let (id, pid, start) = running_pid1(store, name, flag)?;
+                Ok(NsMode::Container { id, pid, start })
             }
         },
     }
@@ -1048,6 +1067,7 @@ impl PodMember {
             pod.shares(kind).then(|| NsMode::Container {
                 id: infra.clone(),
                 pid: 0,
+                start: 0,
             })
         };
         let refuse = |kind: &str, flags: &[(&str, bool)]| -> Result<()> {
@@ -1098,6 +1118,7 @@ impl PodMember {
             net: pod.shares("net").then(|| Network::Container {
                 id: infra.clone(),
                 pid: 0,
+                start: 0,
             }),
             ipc: joined("ipc"),
             uts: joined("uts"),
@@ -1110,10 +1131,10 @@ impl PodMember {
 
 /// The id and pid 1 of container `name`, which `flag` (`--pid`,
 /// `--network`) shares a namespace with: it must run.
-fn running_pid1(store: &Store, name: &str, flag: &str) -> Result<(String, i32)> {
+fn running_pid1(store: &Store, name: &str, flag: &str) -> Result<(String, i32, u64)> {
     let other = store.find_container(name)?;
     match store.container_pid1(&other) {
-        Some((pid, _)) => Ok((other.id, pid)),
+        Some((pid, start)) => Ok((other.id, pid, start)),
         None => bail!(
             "{flag} container:{}: container {} is not running",
             other.name,
@@ -1276,8 +1297,8 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
             if options.is_empty() {
                 bail!("--network container: needs a container name or id");
             }
-            let (id, pid) = running_pid1(store, options, "--network")?;
-            return single(Network::Container { id, pid });
+            let (id, pid, start) = running_pid1(store, options, "--network")?;
+            return single(Network::Container { id, pid, start });
         }
         "ns" => {
             if options.is_empty() || !options.starts_with('/') {

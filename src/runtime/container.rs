@@ -714,8 +714,9 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     // The namespaces to join: the user namespace that owns berth's
     // bridges, or another container's network (and user) namespace.
     let joined_net = match &spec.network {
-        Network::Container { pid, id } => Some(
-            container_ns(*pid, "net").with_context(|| format!("container {id} is not running"))?,
+        Network::Container { pid, id, start } => Some(
+            container_ns(*pid, *start, "net")
+                .with_context(|| format!("container {id} is not running"))?,
         ),
         Network::Ns { path } => Some(
             std::fs::File::open(path)
@@ -724,8 +725,8 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         _ => None,
     };
     let joined_pid = match &spec.pid {
-        NsMode::Container { pid, id } => Some(
-            container_ns(*pid, "pid")
+        NsMode::Container { pid, id, start } => Some(
+            container_ns(*pid, *start, "pid")
                 .with_context(|| format!("--pid: container {id} is not running"))?,
         ),
         _ => None,
@@ -736,8 +737,8 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         (&spec.ipc, "ipc", CloneFlags::CLONE_NEWIPC),
         (&spec.uts, "uts", CloneFlags::CLONE_NEWUTS),
     ] {
-        if let NsMode::Container { pid, id } = mode {
-            let ns = container_ns(*pid, kind)
+        if let NsMode::Container { pid, id, start } = mode {
+            let ns = container_ns(*pid, *start, kind)
                 .with_context(|| format!("--{kind}: container {id} is not running"))?;
             joined_other.push((ns, kind, flag));
         }
@@ -747,8 +748,8 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             (Network::Bridge(b), _) => {
                 std::fs::File::open(format!("/proc/{}/ns/user", b.infra_pid))
             }
-            (Network::Container { pid, .. }, _) => container_ns(*pid, "user"),
-            (_, Some(pid)) => container_ns(pid, "user"),
+            (Network::Container { pid, start, .. }, _) => container_ns(*pid, *start, "user"),
+            (_, Some((pid, start))) => container_ns(pid, start, "user"),
             _ => std::fs::File::open("/proc/0/ns/user"),
         }
         .context("opening the user namespace to join")?;
@@ -891,26 +892,44 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
 }
 
 /// Namespace `kind` of the running container whose pid 1 is `pid1`,
-/// opened through its monitor (pid 1's parent), which is in the same
-/// user, network, IPC and UTS namespaces and makes its children in its
-/// pid namespace. A pid 1 that is not dumpable (berth's pause, `--init`)
-/// keeps its own `/proc` files from the user's other processes, and the
-/// monitor is out of reach of the container's processes.
-fn container_ns(pid1: i32, kind: &str) -> std::io::Result<std::fs::File> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid1}/stat"))?;
-    // The command's name is in parentheses and may hold anything.
-    let monitor = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-        .and_then(|p| p.parse::<i32>().ok())
-        .filter(|&p| p > 1)
-        .ok_or_else(|| std::io::Error::other(format!("/proc/{pid1}/stat: no parent")))?;
+/// started at `start`, opened through its monitor (pid 1's parent),
+/// which is in the same user, network, IPC and UTS namespaces and makes
+/// its children in its pid namespace. A pid 1 that is not dumpable
+/// (berth's pause, `--init`) keeps its own `/proc` files from the user's
+/// other processes, and the monitor is out of reach of the container's
+/// processes. Pid 1 is checked before and after: the same process (not a
+/// reused pid), with the same parent; a monitor that died takes its pid 1
+/// with it (the parent-death signal), so the namespace is that
+/// container's.
+fn container_ns(pid1: i32, start: u64, kind: &str) -> std::io::Result<std::fs::File> {
+    let gone = || std::io::Error::other(format!("process {pid1} is not the container's pid 1"));
+    let parent = || -> std::io::Result<i32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid1}/stat"))?;
+        // The command's name is in parentheses and may hold anything.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let started = fields.get(19).and_then(|s| s.parse::<u64>().ok());
+        if start != 0 && started != Some(start) {
+            return Err(gone());
+        }
+        fields
+            .get(1)
+            .and_then(|p| p.parse::<i32>().ok())
+            .filter(|&p| p > 1)
+            .ok_or_else(gone)
+    };
+    let monitor = parent()?;
     let kind = if kind == "pid" {
         "pid_for_children"
     } else {
         kind
     };
-    std::fs::File::open(format!("/proc/{monitor}/ns/{kind}"))
+    let ns = std::fs::File::open(format!("/proc/{monitor}/ns/{kind}"))?;
+    if parent()? != monitor {
+        return Err(gone());
+    }
+    Ok(ns)
 }
 
 /// Fork the process that relays published ports ([`super::ports`]); it

@@ -123,8 +123,14 @@ pub enum NsMode {
     /// The host's (`--pid host`).
     Host,
     /// Another container's (`--pid container:NAME`); `pid` is that
-    /// container's pid 1 when this one starts.
-    Container { id: String, pid: i32 },
+    /// container's pid 1 when this one starts, and `start` its start
+    /// time (a pid reused by another process is not it).
+    Container {
+        id: String,
+        pid: i32,
+        #[serde(default)]
+        start: u64,
+    },
 }
 
 impl NsMode {
@@ -132,19 +138,20 @@ impl NsMode {
         *self == NsMode::Private
     }
 
-    /// The host pid of the other container's pid 1, when it is one.
-    pub fn container_pid(&self) -> Option<i32> {
+    /// The host pid of the other container's pid 1 and its start
+    /// time, when it is one.
+    pub fn container_pid(&self) -> Option<(i32, u64)> {
         match self {
-            NsMode::Container { pid, .. } => Some(*pid),
+            NsMode::Container { pid, start, .. } => Some((*pid, *start)),
             _ => None,
         }
     }
 }
 
 impl Spec {
-    /// The pid 1 of another container whose pid, IPC or UTS namespace
-    /// this one joins (with its user namespace).
-    pub fn joined_container(&self) -> Option<i32> {
+    /// The pid 1 (and its start time) of another container whose pid,
+    /// IPC or UTS namespace this one joins (with its user namespace).
+    pub fn joined_container(&self) -> Option<(i32, u64)> {
         [&self.pid, &self.ipc, &self.uts]
             .into_iter()
             .find_map(NsMode::container_pid)
@@ -413,9 +420,14 @@ pub enum Network {
     /// network's bridge in berth's network namespace ([`super::network`]).
     Bridge(Box<Bridges>),
     /// The network namespace of another container's pid 1 (`pid`, host
-    /// pid, found when the container starts), joined with its user
-    /// namespace.
-    Container { id: String, pid: i32 },
+    /// pid, and `start`, its start time, found when the container
+    /// starts), joined with its user namespace.
+    Container {
+        id: String,
+        pid: i32,
+        #[serde(default)]
+        start: u64,
+    },
     /// A network namespace file (`ns:PATH`).
     Ns { path: PathBuf },
 }

@@ -178,7 +178,7 @@ fn kube_generate_passes_kubernetes_schemas_and_podman_plays_it() {
         .collect();
     assert_eq!(
         mounts,
-        [("kdata-pvc", "/data"), ("scratch-empty-1", "/scratch")]
+        [("kdata-pvc", "/data"), ("scratch-empty", "/scratch")]
     );
     let side = container(pod, "side");
     assert_eq!(side["command"][0], "/bin/sleep");

@@ -418,6 +418,52 @@ each_identity!(pod_member_killed_restarts_by_its_policy, |who| {
     let after = namespaces(&env, &["exec", "r"], "net ipc uts");
     assert_eq!(before, after, "{who:?}");
     assert_eq!(pod_status(&env, "keep"), "Running");
+    // The infra container killed: the member runs on in namespaces no
+    // new infra container would hold. A new member is refused; `pod
+    // start` stops it and starts them all again, together.
+    let infra = env
+        .berth([
+            "pod",
+            "inspect",
+            "--format",
+            "{{.InfraContainerID}}",
+            "keep",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let pause = env
+        .berth(["inspect", "--format", "{{.State.Pid}}", &infra])
+        .ok()
+        .stdout
+        .trim()
+        .parse::<i32>()
+        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pause),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let start = Instant::now();
+    while pod_status(&env, "keep") != "Degraded" {
+        assert!(
+            start.elapsed() < HANG_GUARD,
+            "{who:?}: the infra container still runs"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let err = env
+        .berth(["run", "--rm", "--pod", "keep", IMG, "true"])
+        .fails(125)
+        .stderr;
+    assert!(err.contains("pod restart keep"), "{err}");
+    env.berth(["pod", "start", "keep"]).timeout(HANG_GUARD).ok();
+    assert_eq!(pod_status(&env, "keep"), "Running");
+    let r = namespaces(&env, &["exec", "r"], "net ipc uts");
+    let new = namespaces(&env, &["run", "--rm", "--pod", "keep", IMG], "net ipc uts");
+    assert_eq!(r, new, "{who:?}");
+    assert_ne!(r, after, "{who:?}");
 });
 
 #[test]
