@@ -1071,7 +1071,12 @@ fn fill_volume(name: &str, dir: &Path, at: &OwnedFd) -> Result<()> {
         std::fs::rename(&fill, &data)
             .with_context(|| format!("volume {name}: renaming {} onto _data", fill.display()))?;
     }
-    crate::fsutil::write_atomic(&done, b"")?;
+    // An empty marker, made in place: present or not, never half of
+    // one, and no temporary file beside it for a kill to leave.
+    std::fs::File::create(&done)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("creating {}", done.display()))?;
+    crate::fsutil::sync_dir(dir)?;
     Ok(())
 }
 

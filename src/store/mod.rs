@@ -307,6 +307,17 @@ impl Store {
         // Build cache records are written by builds, which hold
         // `store.lock` shared: none is writing one now.
         remove_temp_siblings(&self.root.join("cache/build"), None)?;
+        // Container records and volume markers are replaced the same way
+        // by processes that hold no store lock (a container's berth
+        // process): only those whose writer is dead go.
+        for parent in [self.containers_dir(), self.root.join("volumes")] {
+            let Ok(rd) = std::fs::read_dir(&parent) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                remove_dead_temp_files(&e.path());
+            }
+        }
         Ok(())
     }
 
@@ -743,6 +754,23 @@ impl Exclusive<'_> {
 /// Remove the temporary files that `fsutil::write_atomic` leaves beside
 /// its targets in `dir` when killed (`.NAME.tmp-…`; only `target`'s when
 /// given). The caller makes sure no writer of them is running.
+/// Remove the temporary files in `dir` (`.NAME.tmp-…`, as
+/// [`fsutil::write_atomic`] names them) whose writers are dead.
+fn remove_dead_temp_files(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.')
+            && name.contains(".tmp-")
+            && fsutil::suffix_owner_alive(&name) == Some(false)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 fn remove_temp_siblings(dir: &Path, target: Option<&str>) -> Result<()> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
