@@ -482,6 +482,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         uts: a.uts.clone(),
         pod: a.pod.clone(),
         infra: false,
+        net_probe: None,
         cidfile: a.cidfile.clone(),
         replace: a.replace,
         env_host: a.env_host,
@@ -561,6 +562,18 @@ fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
         PullPolicy::Never | PullPolicy::Missing if present => return Ok(None),
         _ => {}
     }
+    let mut args = vec!["pull"];
+    if a.quiet {
+        args.push("--quiet");
+    }
+    args.extend(["--", image]);
+    berth_child(paths, &args, image)
+}
+
+/// Run `berth ARGS` (a pull or a build) on this store in a child
+/// process, its standard output discarded (this command's is for ids),
+/// its errors on ours: `None` when it succeeded, else its exit code.
+pub(super) fn berth_child(paths: &StorePaths, args: &[&str], image: &str) -> Result<Option<i32>> {
     use std::os::unix::process::CommandExt;
     let status = std::process::Command::new("/proc/self/exe")
         .arg0("berth")
@@ -568,13 +581,11 @@ fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
         .arg(&paths.root)
         .arg("--runroot")
         .arg(&paths.runroot)
-        .arg("pull")
-        .args(a.quiet.then_some("--quiet"))
-        .args(["--", image])
+        .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .status()
-        .map_err(|e| anyhow::anyhow!("pulling {image}: starting berth pull: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("image {image}: starting berth {}: {e}", args[0]))?;
     Ok(match status.code() {
         Some(0) => None,
         Some(c) => Some(c),

@@ -601,10 +601,12 @@ pub(crate) const PAGES: &[Page] = &[
     Page {
         path: "kube",
         description: "Kubernetes YAML of berth's pods and containers, so that an app that \
-                      outgrows one machine moves to a cluster as it is.",
+                      outgrows one machine moves to a cluster as it is, and the pods of such \
+                      YAML run by berth.",
         examples: &[
             ("Write a pod's YAML", "berth kube generate web"),
             ("Write it with a Service, to a file", "berth kube generate -s -f web.yaml web"),
+            ("Run the pods of a file", "berth kube play web.yaml"),
         ],
     },
     Page {
@@ -631,6 +633,52 @@ pub(crate) const PAGES: &[Page] = &[
                 "berth kube generate --type deployment -s -f web.yaml web",
             ),
             ("Write a container alone as a Pod", "berth kube generate db"),
+        ],
+    },
+    Page {
+        path: "kube play",
+        description: "Run the pods of a Kubernetes YAML file (or standard input, -): a Pod, or a \
+                      Deployment as one pod per replica (named DEPLOYMENT-pod, or \
+                      DEPLOYMENT-pod-N with more than one), each a berth pod whose containers are \
+                      named POD-CONTAINER. ConfigMaps (from the file or --configmap files) and \
+                      Secrets give environment variables (env valueFrom, envFrom) and files \
+                      (configMap and secret volumes); a PersistentVolumeClaim is the named volume \
+                      of its name; emptyDir, ConfigMap and Secret volumes are the pod's own \
+                      (POD-VOLUME) and go with it; hostPath is a bind mount. Init containers run \
+                      to their end, one after the other, before the others start, and are then \
+                      removed. A hostPort publishes the container port on the host. Liveness \
+                      probes (exec, httpGet, tcpSocket) are run by berth and kill a failing \
+                      container, which the pod's restartPolicy starts again; a readiness probe \
+                      alone sets the health status. resources are recorded as labels \
+                      io.berth.kube.resources.*, not enforced.\n\n\
+                      Images missing from the store are pulled (imagePullPolicy: IfNotPresent, \
+                      Always, Never), or built from the directory of the image's name in the \
+                      working directory when it holds a Containerfile or Dockerfile. Fields and \
+                      kinds berth does not play are named in a warning, once. A file berth cannot \
+                      read (invalid YAML, no kind, a pod without containers, a name Kubernetes \
+                      refuses, a missing ConfigMap) is an error naming the file, the document and \
+                      the field, and nothing is made. berth prints each pod's id and its \
+                      containers' ids. With --down, it removes the file's pods instead, with \
+                      their own volumes; claims' volumes stay unless --force is given.",
+        examples: &[
+            ("Run the pods of a file", "berth kube play web.yaml"),
+            (
+                "Make them again after changing the file, with a ConfigMap from another",
+                "berth kube play --replace --configmap settings.yaml web.yaml",
+            ),
+            ("Remove what the file made", "berth kube play --down web.yaml"),
+            ("Create the pods without starting them", "berth kube play --start=false web.yaml"),
+        ],
+    },
+    Page {
+        path: "kube down",
+        description: "Remove the pods a Kubernetes YAML file made with kube play (stopped \
+                      first), with their emptyDir, ConfigMap and Secret volumes; the \
+                      PersistentVolumeClaims' volumes stay, unless --force is given. The same as \
+                      kube play --down.",
+        examples: &[
+            ("Remove what a file made", "berth kube down web.yaml"),
+            ("Remove its claims' data too", "berth kube down --force web.yaml"),
         ],
     },
     Page {

@@ -30,6 +30,21 @@ pub struct ImageConfig {
     pub history: Vec<History>,
 }
 
+/// A healthcheck's probe made by berth itself rather than a program in
+/// the container (Kubernetes' `tcpSocket` and `httpGet`): a connection
+/// from inside the container's network namespace, or an HTTP GET whose
+/// status is at least 200 and below 400.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetProbe {
+    pub host: String,
+    pub port: u16,
+    /// HTTP: the path (from `/`); `None`: a TCP connection alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+}
+
 /// The defaults for a container (`config` in the image config). Keys are
 /// PascalCase, as Docker writes them.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]

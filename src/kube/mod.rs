@@ -257,6 +257,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
                     name: unique_label(&m.target, "-empty", &taken),
                     empty_dir: Some(EmptyDirSource {
                         medium: memory.then(|| "Memory".to_string()),
+                        ..Default::default()
                     }),
                     ..Default::default()
                 },
@@ -300,6 +301,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
             timeout_seconds: (h.timeout_secs > 0).then_some(h.timeout_secs as i64),
             initial_delay_seconds: (h.start_period_secs > 0).then_some(h.start_period_secs as i64),
             failure_threshold: (h.retries > 0).then_some(h.retries as i64),
+            ..Default::default()
         });
         let container = Container {
             name: cname,
@@ -312,6 +314,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
                 .map(|(k, v)| EnvVar {
                     name: k.clone(),
                     value: Some(v.clone()),
+                    ..Default::default()
                 })
                 .collect(),
             working_dir: c.working_dir.clone(),
@@ -323,6 +326,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
                     host_port: (p.host > 0).then_some(i64::from(p.host)),
                     host_ip: Some(p.host_ip.clone()).filter(|ip| !ip.is_empty()),
                     protocol: Some(p.protocol.to_ascii_uppercase()),
+                    ..Default::default()
                 })
                 .collect(),
             volume_mounts: mounts,
@@ -356,6 +360,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
         name: Some(name.clone()),
         labels,
         annotations,
+        ..Default::default()
     };
     let spec = PodSpec {
         containers,
@@ -380,6 +385,7 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
         // `None`: only the servers given (Kubernetes wants one then).
         dns_policy: (!p.dns.is_empty()).then(|| "None".to_string()),
         dns_config,
+        ..Default::default()
     };
     (meta, spec)
 }
@@ -445,6 +451,8 @@ pub fn generate(pods: &[PodDesc], kind: Kind, service: bool, version: &str) -> S
         docs.join("---\n")
     )
 }
+
+pub mod play;
 
 #[cfg(test)]
 mod tests;

@@ -210,3 +210,106 @@ fn a_deployment_always_restarts_its_pods() {
     assert_eq!(d["spec"]["template"]["metadata"]["labels"]["app"], "web");
     assert_eq!(d["spec"]["template"]["spec"]["restartPolicy"], "Always");
 }
+
+mod play_reading {
+    use crate::kube::play::*;
+
+    fn read(yaml: &str) -> anyhow::Result<Manifest> {
+        read_manifest("f.yaml", yaml, &[], Mode::Play)
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: img\n";
+
+    #[test]
+    fn a_deployment_is_a_pod_per_replica() {
+        let y = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: c\n        image: img\n";
+        let m = read(y).unwrap();
+        let names: Vec<&str> = m.pods.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["d-pod-0", "d-pod-1", "d-pod-2"]);
+        let one = read(&y.replace("replicas: 3", "replicas: 1")).unwrap();
+        assert_eq!(one.pods[0].name, "d-pod");
+        assert_eq!(one.pods[0].restart, "always");
+    }
+
+    #[test]
+    fn config_maps_and_secrets_are_resolved_wherever_they_are() {
+        let y = format!(
+            "{POD}    env:\n    - name: A\n      valueFrom:\n        secretKeyRef: {{name: s, key: k}}\n    envFrom:\n    - configMapRef: {{name: m}}\n      prefix: P_\n---\nkind: Secret\nmetadata:\n  name: s\ndata:\n  k: dmFsdWU=\n"
+        );
+        let cm = (
+            "cm.yaml".to_string(),
+            "kind: ConfigMap\nmetadata:\n  name: m\ndata:\n  x: '1'\n".to_string(),
+        );
+        let m = read_manifest("f.yaml", &y, &[cm], Mode::Play).unwrap();
+        assert_eq!(m.pods[0].containers[0].env, ["P_x=1", "A=value"]);
+        // The Debug form of what holds a Secret's values shows none.
+        assert!(!format!("{:?}", m.pods[0]).contains("value\""));
+        // Only the names are needed to take a file down.
+        let down = read_manifest("f.yaml", POD, &[], Mode::Down).unwrap();
+        assert_eq!(down.pods[0].name, "p");
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_warnings_with_their_paths() {
+        let y = format!("{POD}    surprise: 1\n  nodeName: n\n---\nkind: Service\nmetadata:\n  name: s\n---\nkind: Service\nmetadata:\n  name: t\n");
+        let m = read(&y).unwrap();
+        assert_eq!(
+            m.warnings,
+            [
+                "f.yaml: document 1 (Pod p): spec.containers[0].surprise: not played (berth does not know this field)",
+                "f.yaml: document 1 (Pod p): spec.nodeName: not played (berth does not know this field)",
+                "f.yaml: document 2 (Service s): kind Service: not played (berth plays Pod, Deployment, ConfigMap, Secret and PersistentVolumeClaim)",
+            ]
+        );
+    }
+
+    #[test]
+    fn ports_and_probes() {
+        let y = format!(
+            "{POD}    ports:\n    - containerPort: 80\n      hostPort: 8080\n      name: web\n    - containerPort: 53\n      protocol: UDP\n    livenessProbe:\n      httpGet: {{port: web, path: /h}}\n"
+        );
+        let m = read(&y).unwrap();
+        assert_eq!(m.pods[0].publish, ["8080:80/tcp"]);
+        let probe = m.pods[0].containers[0].liveness.clone().unwrap();
+        assert_eq!(
+            probe.action,
+            ProbeAction::Http {
+                host: "127.0.0.1".into(),
+                port: 80,
+                path: "/h".into(),
+                headers: vec![]
+            }
+        );
+        assert_eq!(
+            (
+                probe.period_secs,
+                probe.timeout_secs,
+                probe.failure_threshold
+            ),
+            (10, 1, 3)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_document_and_field() {
+        let err = |y: &str| format!("{:#}", read(y).unwrap_err());
+        assert_eq!(
+            err(&POD.replace("image: img", "image: img\n    args: 3")),
+            "f.yaml: document 1 (Pod p): spec.containers[0].args: invalid type: integer `3`, expected a sequence"
+        );
+        assert!(err("kind: [").starts_with("f.yaml: document 1: invalid YAML"));
+        assert_eq!(err(""), "f.yaml: no Kubernetes object in it");
+        assert_eq!(
+            err("- a\n"),
+            "f.yaml: document 1: not a mapping of fields (apiVersion, kind, metadata …)"
+        );
+        assert_eq!(
+            err(&format!("{POD}  volumes:\n  - name: v\n    nfs: {{}}\n")),
+            "f.yaml: document 1 (Pod p): spec.volumes[0]: no source berth provides (persistentVolumeClaim, hostPath, emptyDir, configMap, secret)"
+        );
+        assert_eq!(
+            err(&format!("{POD}---\n{POD}")),
+            "f.yaml: document 2 (Pod p): metadata.name: a second pod p"
+        );
+    }
+}

@@ -107,6 +107,7 @@ pub(crate) fn spec_for(
         pid_namespace: spec.pid != crate::runtime::spec::NsMode::Host,
         process,
         detached: false,
+        net_probe: None,
     }
 }
 

@@ -38,6 +38,9 @@ pub struct Check {
     pub start_period: Duration,
     pub start_interval: Duration,
     pub retries: u32,
+    /// A probe of berth's own instead of `args` (the container's record
+    /// has it).
+    pub net: Option<crate::image::config::NetProbe>,
 }
 
 impl Check {
@@ -71,6 +74,7 @@ impl Check {
                 Some(0) | None => RETRIES,
                 Some(n) => n as u32,
             },
+            net: None,
         })
     }
 
@@ -188,7 +192,9 @@ fn test_of(cmd: &str) -> Result<Vec<String>> {
 
 /// The check of container `rec`, if it has one.
 pub fn check_of(rec: &ContainerRecord) -> Option<Check> {
-    Check::of(rec.run_config.as_ref()?.healthcheck.as_ref())
+    let mut check = Check::of(rec.run_config.as_ref()?.healthcheck.as_ref())?;
+    check.net = rec.net_probe.clone();
+    Some(check)
 }
 
 /// Run the check of `rec` once and record the result; the new state.
@@ -201,7 +207,8 @@ pub fn probe(store: &Store, rec: &ContainerRecord, check: &Check) -> Result<Heal
     process.args = check.args.clone();
     process.stdin = false;
     process.terminal = false;
-    let exec = super::exec::spec_for(rec, &spec, pid1, process);
+    let mut exec = super::exec::spec_for(rec, &spec, pid1, process);
+    exec.net_probe = check.net.clone();
     let start = crate::image::time::now_rfc3339_nanos();
     let (code, output) =
         match crate::runtime::exec::exec_captured(&exec, check.timeout, OUTPUT_LIMIT) {

@@ -19,6 +19,7 @@ pub mod import;
 pub mod inspect;
 pub mod kernel_flags;
 pub mod kube;
+pub mod kube_play;
 pub mod login;
 pub mod network;
 pub mod pod;

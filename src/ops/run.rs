@@ -123,6 +123,9 @@ pub struct RunOptions {
     pub pod: Option<String>,
     /// The pod's infra container (with `pod`): berth's pause as pid 1.
     pub infra: bool,
+    /// The healthcheck probes with a connection of berth's own
+    /// (`kube play`'s tcpSocket and httpGet), not `--health-cmd`.
+    pub net_probe: Option<crate::image::config::NetProbe>,
 }
 
 /// Run a container in the foreground; returns its exit code, and its id
@@ -756,6 +759,7 @@ pub(super) fn create_record_as(
         restart_count: 0,
         restarting: false,
         health_on_failure,
+        net_probe: opts.net_probe.clone(),
         stop_timeout: opts.stop_timeout,
         timezone: opts.kernel.tz.clone(),
         log,

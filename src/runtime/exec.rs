@@ -59,6 +59,10 @@ pub struct ExecSpec {
     /// `exec -d`: the helper outlives berth and waits for the program.
     #[serde(default)]
     pub detached: bool,
+    /// A healthcheck's probe that berth makes itself in the container's
+    /// namespaces instead of running `process`.
+    #[serde(default)]
+    pub net_probe: Option<crate::image::config::NetProbe>,
 }
 
 /// When process `pid` started, in clock ticks since boot (field 22 of
@@ -343,6 +347,12 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
         }
     }
     drop(pidfd);
+    if let Some(p) = &spec.net_probe {
+        let (code, said) = net_probe(p);
+        // Standard output is the probe's captured log.
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), format!("{said}\n").as_bytes());
+        return Ok(code);
+    }
     let signals = forwarded_and_chld();
     signals.thread_block().context("blocking signals")?;
     // CVE-2019-5736: until it execs, the child is berth's binary inside
@@ -371,6 +381,73 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
             drop(slot.take());
             wait_forwarding(child, &signals)
         }
+    }
+}
+
+/// Probe `p` from the container's network namespace, which this process
+/// is in: 0 when it answers (an HTTP status from 200 to 399), else 1,
+/// with what happened (the probe's log). The caller
+/// kills this process at the probe's deadline.
+fn net_probe(p: &crate::image::config::NetProbe) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::net::{TcpStream, ToSocketAddrs};
+    let target = match p.host.contains(':') {
+        true => format!("[{}]:{}", p.host, p.port),
+        false => format!("{}:{}", p.host, p.port),
+    };
+    let addrs: Vec<_> = match target.to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => {
+            return (1, format!("resolving {}: {e}", p.host));
+        }
+    };
+    let mut stream = match TcpStream::connect(&addrs[..]) {
+        Ok(s) => s,
+        Err(e) => {
+            return (1, format!("connecting to {target}: {e}"));
+        }
+    };
+    let Some(path) = &p.http_path else {
+        return (0, format!("connected to {target}"));
+    };
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: kube-probe/berth\r\nAccept: */*\r\nConnection: close\r\n"
+    );
+    for (k, v) in &p.headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    if let Err(e) = stream.write_all(request.as_bytes()) {
+        return (1, format!("GET http://{target}{path}: {e}"));
+    }
+    // The status line is all a probe reads.
+    let mut head = Vec::new();
+    let mut buf = [0u8; 512];
+    while !head.contains(&b'\n') && head.len() < 4096 {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) => {
+                return (1, format!("GET http://{target}{path}: {e}"));
+            }
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    let line = line.lines().next().unwrap_or_default();
+    let status: Option<u16> = line
+        .strip_prefix("HTTP/")
+        .and_then(|rest| rest.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok());
+    match status {
+        Some(s) if (200..400).contains(&s) => (0, format!("GET http://{target}{path}: {s}")),
+        Some(s) => (
+            1,
+            format!("GET http://{target}{path}: HTTP probe failed with statuscode: {s}"),
+        ),
+        None => (
+            1,
+            format!("GET http://{target}{path}: no HTTP status in the answer"),
+        ),
     }
 }
 

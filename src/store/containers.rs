@@ -102,6 +102,10 @@ pub struct ContainerRecord {
     /// `--health-on-failure`: `kill`, `restart` or `stop` (none: nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_on_failure: Option<String>,
+    /// The healthcheck's probe is berth's own (`kube play`'s tcpSocket
+    /// and httpGet probes); its timing is the healthcheck's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_probe: Option<crate::image::config::NetProbe>,
     /// `--stop-timeout`: seconds `stop` waits before SIGKILL by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<u64>,

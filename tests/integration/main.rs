@@ -24,6 +24,7 @@ mod images;
 mod interop;
 mod kernel_flags;
 mod kube;
+mod kube_play;
 mod leaks;
 mod lifecycle;
 mod logging;
