@@ -21,6 +21,25 @@ pub fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// The names of the entries of directory `dir` (none when it does not
+/// exist), in no order; a name that is not UTF-8 is not one berth made
+/// and is left out.
+pub fn dir_names(dir: &Path) -> Result<Vec<String>> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let mut out = Vec::new();
+    for e in rd {
+        let e = e.with_context(|| format!("reading {}", dir.display()))?;
+        if let Ok(name) = e.file_name().into_string() {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
 pub fn create_dir_all(path: &Path) -> Result<()> {
     fs::create_dir_all(path).with_context(|| format!("creating directory {}", path.display()))
 }

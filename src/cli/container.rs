@@ -226,41 +226,8 @@ pub struct RunArgs {
     /// Hostname of the container (default: its short id)
     #[arg(long, value_name = "NAME")]
     hostname: Option<String>,
-    /// Network: a berth network by name (repeatable; default: the
-    /// default network `berth`, also called `bridge`, with outbound
-    /// access), or one mode: none, host, private (own namespace, loopback
-    /// only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true],
-    /// container:NAME, ns:PATH
-    #[arg(long, alias = "net", value_name = "MODE")]
-    network: Vec<String>,
-    /// Another name of the container on its berth networks
-    #[arg(long, value_name = "NAME")]
-    network_alias: Vec<String>,
-    /// The container's IPv4 address on its (first) berth network
-    #[arg(long, value_name = "IP")]
-    ip: Option<String>,
-    /// The container's IPv6 address on its (first) berth network, which
-    /// must have IPv6
-    #[arg(long, value_name = "IP")]
-    ip6: Option<String>,
-    /// The container's MAC address on its (first) berth network
-    #[arg(long, value_name = "MAC")]
-    mac_address: Option<String>,
-    /// Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway
-    #[arg(long, value_name = "NAME:IP")]
-    add_host: Vec<String>,
-    /// A nameserver for /etc/resolv.conf (replaces the host's)
-    #[arg(long, value_name = "IP")]
-    dns: Vec<String>,
-    /// A search domain for /etc/resolv.conf (`.` for none)
-    #[arg(long, value_name = "DOMAIN")]
-    dns_search: Vec<String>,
-    /// An option for /etc/resolv.conf
-    #[arg(long, value_name = "OPTION")]
-    dns_option: Vec<String>,
-    /// Do not give the container an /etc/hosts of berth's
-    #[arg(long)]
-    no_hosts: bool,
+    #[command(flatten)]
+    net: NetworkArgs,
     /// Run a minimal init as pid 1 that forwards signals and reaps
     #[arg(long)]
     init: bool,
@@ -408,6 +375,84 @@ pub struct RunArgs {
     command: Vec<String>,
 }
 
+// How a container (or a pod, for its containers) is connected: the
+// flags `run`, `create` and `pod create` share. (Not a doc comment:
+// clap would make it the about of the commands that flatten it.)
+#[derive(Args, Debug, Clone, Default)]
+pub(super) struct NetworkArgs {
+    /// Network: a berth network by name (repeatable; default: the
+    /// default network `berth`, also called `bridge`, with outbound
+    /// access), or one mode: none, host, private (own namespace, loopback
+    /// only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true],
+    /// container:NAME, ns:PATH
+    #[arg(long, alias = "net", value_name = "MODE")]
+    network: Vec<String>,
+    /// Another name of the container (the pod) on its berth networks
+    #[arg(long, value_name = "NAME")]
+    network_alias: Vec<String>,
+    /// The container's (the pod's) IPv4 address on its (first) berth
+    /// network
+    #[arg(long, value_name = "IP")]
+    ip: Option<String>,
+    /// The container's (the pod's) IPv6 address on its (first) berth
+    /// network, which must have IPv6
+    #[arg(long, value_name = "IP")]
+    ip6: Option<String>,
+    /// The container's (the pod's) MAC address on its (first) berth
+    /// network
+    #[arg(long, value_name = "MAC")]
+    mac_address: Option<String>,
+    /// Add a line to /etc/hosts: NAME:IP, or NAME:host-gateway
+    #[arg(long, value_name = "NAME:IP")]
+    add_host: Vec<String>,
+    /// A nameserver for /etc/resolv.conf (replaces the host's)
+    #[arg(long, value_name = "IP")]
+    dns: Vec<String>,
+    /// A search domain for /etc/resolv.conf (`.` for none)
+    #[arg(long, value_name = "DOMAIN")]
+    dns_search: Vec<String>,
+    /// An option for /etc/resolv.conf
+    #[arg(long, value_name = "OPTION")]
+    dns_option: Vec<String>,
+    /// Do not give the container (the pod's containers) an /etc/hosts
+    /// of berth's
+    #[arg(long)]
+    no_hosts: bool,
+}
+
+impl NetworkArgs {
+    /// Into `opts`' network fields.
+    fn apply(&self, opts: &mut ops::run::RunOptions) {
+        opts.networks = self.network.clone();
+        opts.network_aliases = self.network_alias.clone();
+        opts.ip = self.ip.clone();
+        opts.ip6 = self.ip6.clone();
+        opts.mac_address = self.mac_address.clone();
+        opts.add_hosts = self.add_host.clone();
+        opts.dns = self.dns.clone();
+        opts.dns_search = self.dns_search.clone();
+        opts.dns_options = self.dns_option.clone();
+        opts.no_hosts = self.no_hosts;
+    }
+
+    /// `opts` with these network fields (a new pod's).
+    pub(super) fn pod_options(&self, opts: ops::pod::PodOptions) -> ops::pod::PodOptions {
+        ops::pod::PodOptions {
+            networks: self.network.clone(),
+            network_aliases: self.network_alias.clone(),
+            ip: self.ip.clone(),
+            ip6: self.ip6.clone(),
+            mac_address: self.mac_address.clone(),
+            add_hosts: self.add_host.clone(),
+            dns: self.dns.clone(),
+            dns_search: self.dns_search.clone(),
+            dns_options: self.dns_option.clone(),
+            no_hosts: self.no_hosts,
+            ..opts
+        }
+    }
+}
+
 /// Arguments of the hidden `internal-netns` mode: the holder of berth's
 /// network namespace for the state dir `dir`, serving the containers of
 /// the store's `containers` dir.
@@ -430,7 +475,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
             bail!("--attach {s:?}: expected stdin, stdout or stderr");
         }
     }
-    Ok(ops::run::RunOptions {
+    let mut opts = ops::run::RunOptions {
         command_line: std::env::args().collect(),
         owned: false,
         image: a.image.clone(),
@@ -456,16 +501,6 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
         mounts: a.mount.clone(),
         userns: a.userns.clone(),
         read_only: a.read_only,
-        networks: a.network.clone(),
-        network_aliases: a.network_alias.clone(),
-        ip: a.ip.clone(),
-        ip6: a.ip6.clone(),
-        mac_address: a.mac_address.clone(),
-        add_hosts: a.add_host.clone(),
-        dns: a.dns.clone(),
-        dns_search: a.dns_search.clone(),
-        dns_options: a.dns_option.clone(),
-        no_hosts: a.no_hosts,
         init: a.init,
         cap_add: a.cap_add.clone(),
         cap_drop: a.cap_drop.clone(),
@@ -506,7 +541,11 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
             on_failure: a.health_on_failure.clone(),
             no_healthcheck: a.no_healthcheck,
         },
-    })
+        // The network's fields, which `apply` sets.
+        ..Default::default()
+    };
+    a.net.apply(&mut opts);
+    Ok(opts)
 }
 
 /// The container's exit code; a failure to start it is reported here with

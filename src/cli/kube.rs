@@ -189,21 +189,30 @@ fn play(paths: &StorePaths, a: &PlayArgs) -> Result<i32> {
         bail!("--configmap -: standard input is the file already");
     }
     let m = manifest(&a.file, &a.configmap, Mode::Play)?;
-    if a.replace {
-        ops::kube_play::down(paths, &m, false)?;
+    if !a.start {
+        if let Some(p) = m.pods.iter().find(|p| !p.init_containers.is_empty()) {
+            bail!(
+                "--start=false: pod {} has init containers, which berth runs when it plays the pod (pod start would start them with the others)",
+                p.name
+            );
+        }
     }
-    // Every image is there before anything is made.
-    let mut done: Vec<&str> = Vec::new();
+    // Every image is there before anything is made (or, with --replace,
+    // removed).
+    let mut done: Vec<(&str, Pull)> = Vec::new();
     for p in &m.pods {
         for c in p.init_containers.iter().chain(&p.containers) {
-            if done.contains(&c.image.as_str()) {
+            if done.contains(&(c.image.as_str(), c.pull)) {
                 continue;
             }
-            done.push(&c.image);
+            done.push((&c.image, c.pull));
             if let Some(code) = ensure_image(paths, c, a)? {
                 return Ok(code);
             }
         }
+    }
+    if a.replace {
+        ops::kube_play::down(paths, &m, false)?;
     }
     let opts = ops::kube_play::PlayOptions {
         command_line: std::env::args().collect(),

@@ -4,7 +4,7 @@
 //! CONTAINERS; `inspect` and `ps --format json` Podman's pod objects,
 //! which templates see by the same names.
 
-use super::container::{background, print_logs, state_name};
+use super::container::{background, print_logs, state_name, NetworkArgs};
 use super::format as tmpl;
 use super::output;
 use crate::ops;
@@ -152,19 +152,8 @@ pub struct CreateArgs {
     /// Publish a port of the pod: [IP:]HOSTPORT:CTRPORT[/tcp] or CTRPORT
     #[arg(short, long, value_name = "PORT")]
     publish: Vec<String>,
-    /// The pod's network: a mode (none, host, private, pasta,
-    /// slirp4netns) or berth networks by name (repeatable)
-    #[arg(long = "network", alias = "net", value_name = "NETWORK")]
-    network: Vec<String>,
-    /// More names of the pod on its networks
-    #[arg(long, value_name = "ALIAS")]
-    network_alias: Vec<String>,
-    /// The pod's IPv4 address on its first network
-    #[arg(long, value_name = "ADDRESS")]
-    ip: Option<String>,
-    /// The pod's MAC address on its first network
-    #[arg(long, value_name = "ADDRESS")]
-    mac_address: Option<String>,
+    #[command(flatten)]
+    net: NetworkArgs,
     /// The namespaces its containers share: a comma-separated list of
     /// ipc, net, pid, uts (default ipc,net,uts; cgroup is accepted)
     #[arg(long, value_name = "KINDS")]
@@ -175,21 +164,6 @@ pub struct CreateArgs {
     /// The pod's hostname (default: its name)
     #[arg(long, value_name = "NAME")]
     hostname: Option<String>,
-    /// Add a line to the pod's /etc/hosts (host-gateway: the host)
-    #[arg(long, value_name = "NAME:IP")]
-    add_host: Vec<String>,
-    /// DNS servers of the pod
-    #[arg(long, value_name = "IP")]
-    dns: Vec<String>,
-    /// DNS search domains of the pod
-    #[arg(long, value_name = "DOMAIN")]
-    dns_search: Vec<String>,
-    /// DNS options of the pod
-    #[arg(long, value_name = "OPTION")]
-    dns_option: Vec<String>,
-    /// Leave the image's /etc/hosts alone
-    #[arg(long)]
-    no_hosts: bool,
     /// Make an infra container to hold the shared namespaces
     /// (--infra=false: none, and nothing shared)
     #[arg(long, value_name = "BOOL", default_value = "true", num_args = 0..=1,
@@ -201,27 +175,16 @@ pub struct CreateArgs {
 }
 
 fn create(paths: &StorePaths, a: &CreateArgs) -> Result<i32> {
-    let opts = PodOptions {
+    let opts = a.net.pod_options(PodOptions {
         command_line: std::env::args().collect(),
         name: a.name.clone().or_else(|| a.pod.clone()),
         publish: a.publish.clone(),
-        publish_all: false,
-        exposing_image: None,
-        networks: a.network.clone(),
-        network_aliases: a.network_alias.clone(),
-        ip: a.ip.clone(),
-        ip6: None,
-        mac_address: a.mac_address.clone(),
         share: a.share.clone(),
         labels: a.label.clone(),
         hostname: a.hostname.clone(),
-        add_hosts: a.add_host.clone(),
-        dns: a.dns.clone(),
-        dns_search: a.dns_search.clone(),
-        dns_options: a.dns_option.clone(),
-        no_hosts: a.no_hosts,
         no_infra: !a.infra,
-    };
+        ..Default::default()
+    });
     output::println(&ops::pod::create(paths, &opts)?)?;
     Ok(0)
 }

@@ -100,6 +100,9 @@ pub enum MountSource {
 #[derive(Debug, Clone, Default)]
 pub struct HealthDesc {
     pub command: Vec<String>,
+    /// berth's own probe instead of the command: (host, port, HTTP path;
+    /// none for a TCP connection).
+    pub net: Option<(String, u16, Option<String>)>,
     pub interval_secs: u64,
     pub timeout_secs: u64,
     pub start_period_secs: u64,
@@ -294,8 +297,22 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
             capabilities: caps,
         };
         let probe = c.healthcheck.as_ref().map(|h| Probe {
-            exec: Some(ExecAction {
+            exec: h.net.is_none().then(|| ExecAction {
                 command: h.command.clone(),
+            }),
+            http_get: h.net.as_ref().and_then(|(host, port, path)| {
+                Some(HttpGetAction {
+                    path: Some(path.clone()?),
+                    port: IntOrString::Int(i64::from(*port)),
+                    host: Some(host.clone()).filter(|h| h != "127.0.0.1"),
+                    ..Default::default()
+                })
+            }),
+            tcp_socket: h.net.as_ref().and_then(|(host, port, path)| {
+                path.is_none().then(|| TcpSocketAction {
+                    port: IntOrString::Int(i64::from(*port)),
+                    host: Some(host.clone()).filter(|h| h != "127.0.0.1"),
+                })
             }),
             period_seconds: (h.interval_secs > 0).then_some(h.interval_secs as i64),
             timeout_seconds: (h.timeout_secs > 0).then_some(h.timeout_secs as i64),

@@ -9,6 +9,34 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
+/// A file mode as Kubernetes reads one: a number (`420`), or, as YAML
+/// 1.1 has it and Kubernetes' examples write it, octal digits after a
+/// zero (`0400`), which YAML 1.2 reads as a string.
+fn file_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Mode {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<Mode>::deserialize(d)? {
+        None => Ok(None),
+        Some(Mode::Number(n)) => Ok(Some(n)),
+        Some(Mode::Text(t)) => {
+            let digits = t.strip_prefix("0o").or(t.strip_prefix('0')).unwrap_or("");
+            u32::from_str_radix(digits, 8)
+                .ok()
+                .filter(|_| !digits.is_empty())
+                .map(Some)
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "{t:?} is not a file mode (420, or 0644 in octal)"
+                    ))
+                })
+        }
+    }
+}
+
 /// One YAML document: `apiVersion`, `kind`, `metadata`, `spec`.
 #[derive(Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
@@ -259,6 +287,8 @@ pub struct NameRef {
 #[serde(untagged)]
 pub enum IntOrString {
     Int(i64),
+    /// A quantity written as a decimal number (`cpu: 0.5`).
+    Float(f64),
     String(String),
 }
 
@@ -272,6 +302,7 @@ impl std::fmt::Display for IntOrString {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             IntOrString::Int(n) => write!(f, "{n}"),
+            IntOrString::Float(n) => write!(f, "{n}"),
             IntOrString::String(s) => f.write_str(s),
         }
     }
@@ -333,7 +364,10 @@ pub struct ConfigMapVolume {
     pub name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<KeyToPath>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "file_mode"
+    )]
     pub default_mode: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -345,7 +379,10 @@ pub struct SecretVolume {
     pub secret_name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<KeyToPath>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "file_mode"
+    )]
     pub default_mode: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
@@ -356,7 +393,10 @@ pub struct SecretVolume {
 pub struct KeyToPath {
     pub key: String,
     pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "file_mode"
+    )]
     pub mode: Option<u32>,
 }
 

@@ -56,6 +56,9 @@ pub struct PlayVolume {
     /// Its name in the pod's spec.
     pub name: String,
     pub source: Source,
+    /// Mounted read-only by every container: a ConfigMap's or Secret's
+    /// files (as Kubernetes mounts them), a claim given `readOnly`.
+    pub read_only: bool,
 }
 
 /// Where a pod's volume comes from.
@@ -252,9 +255,11 @@ struct DataDoc {
     #[allow(dead_code)]
     kind: String,
     metadata: ObjectMeta,
-    data: BTreeMap<String, String>,
-    binary_data: BTreeMap<String, String>,
-    string_data: BTreeMap<String, String>,
+    /// Read by [`strings`], whose errors never quote a value (a
+    /// Secret's).
+    data: serde_yaml_ng::Value,
+    binary_data: serde_yaml_ng::Value,
+    string_data: serde_yaml_ng::Value,
     #[allow(dead_code)]
     #[serde(rename = "type")]
     type_: Option<String>,
@@ -433,7 +438,10 @@ pub fn read_manifest(
                     let name = named(&at, &doc.metadata)?;
                     let secret = kind == "Secret";
                     let mut values = BTreeMap::new();
-                    for (k, v) in &doc.data {
+                    let data = strings(&doc.data, "data", &at)?;
+                    let binary_data = strings(&doc.binary_data, "binaryData", &at)?;
+                    let string_data = strings(&doc.string_data, "stringData", &at)?;
+                    for (k, v) in &data {
                         let bytes = if secret {
                             decode(v).map_err(|e| at.err(&format!("data.{k}"), e))?
                         } else {
@@ -441,13 +449,13 @@ pub fn read_manifest(
                         };
                         values.insert(k.clone(), bytes);
                     }
-                    for (k, v) in &doc.binary_data {
+                    for (k, v) in &binary_data {
                         values.insert(
                             k.clone(),
                             decode(v).map_err(|e| at.err(&format!("binaryData.{k}"), e))?,
                         );
                     }
-                    for (k, v) in &doc.string_data {
+                    for (k, v) in &string_data {
                         values.insert(k.clone(), v.clone().into_bytes());
                     }
                     for k in values.keys() {
@@ -502,11 +510,81 @@ pub fn read_manifest(
     Ok(m)
 }
 
+/// Kubernetes' `$(NAME)` in a variable's value, a command or arguments:
+/// the value of `NAME` in `env` (`NAME=VALUE` each); `$$` is one `$`;
+/// a name not there stays as it is written.
+pub fn expand(s: &str, env: &[String]) -> String {
+    let lookup = |name: &str| {
+        env.iter().rev().find_map(|e| {
+            e.split_once('=')
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v)
+        })
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(more) = after.strip_prefix('$') {
+            out.push('$');
+            rest = more;
+        } else if let Some((name, more)) = after.strip_prefix('(').and_then(|a| a.split_once(')')) {
+            match lookup(name) {
+                Some(v) => out.push_str(v),
+                None => {
+                    out.push_str("$(");
+                    out.push_str(name);
+                    out.push(')');
+                }
+            }
+            rest = more;
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A map of strings (a ConfigMap's or Secret's `data`); an error names
+/// the field and never the value.
+fn strings(v: &serde_yaml_ng::Value, field: &str, at: &At) -> Result<BTreeMap<String, String>> {
+    use serde_yaml_ng::Value;
+    let mut out = BTreeMap::new();
+    match v {
+        Value::Null => {}
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let Value::String(k) = k else {
+                    return Err(at.err(field, "a key that is not a string"));
+                };
+                match v {
+                    Value::String(s) => {
+                        out.insert(k.clone(), s.clone());
+                    }
+                    // A number or a boolean: Kubernetes refuses them too
+                    // (quote it).
+                    _ => {
+                        return Err(
+                            at.err(&format!("{field}.{k}"), "not a string (quote the value)")
+                        )
+                    }
+                }
+            }
+        }
+        _ => return Err(at.err(field, "not a map of keys to strings")),
+    }
+    Ok(out)
+}
+
 fn decode(v: &str) -> Result<Vec<u8>> {
     let clean: String = v.chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(clean)
-        .map_err(|e| anyhow!("not base64: {e}"))
+        // The error would quote a byte of what may be a secret.
+        .map_err(|_| anyhow!("not base64"))
 }
 
 /// A ConfigMap's or Secret's key: letters, digits, `-`, `_`, `.`.
@@ -587,7 +665,14 @@ fn play_pod(
         name: name.to_string(),
         origin: at.to_string(),
         labels: meta.labels.clone(),
-        hostname: spec.hostname.clone().unwrap_or_else(|| name.to_string()),
+        // Kubernetes cuts a pod's name to 63 characters for its hostname.
+        hostname: spec.hostname.clone().unwrap_or_else(|| {
+            let mut h = name.chars().take(63).collect::<String>();
+            while h.ends_with(['-', '.']) {
+                h.pop();
+            }
+            h
+        }),
         host_network: spec.host_network == Some(true),
         share_pid: spec.share_process_namespace == Some(true),
         restart: restart.to_string(),
@@ -632,7 +717,9 @@ fn play_pod(
             ));
         }
         let mut sources = Vec::new();
+        let mut read_only = false;
         if let Some(c) = &v.persistent_volume_claim {
+            read_only = c.read_only == Some(true);
             if !valid_object_name(&c.claim_name) {
                 return Err(at.err(
                     &format!("{f}.persistentVolumeClaim.claimName"),
@@ -677,6 +764,7 @@ fn play_pod(
             let files = files_of(data, &c.items, c.default_mode, 0o644)
                 .map_err(|e| at.err(&format!("{f}.configMap.items"), e))?;
             sources.push(Source::Files(files));
+            read_only = true;
         }
         if let Some(s) = &v.secret {
             let data = lookup
@@ -685,6 +773,7 @@ fn play_pod(
             let files = files_of(data, &s.items, s.default_mode, 0o644)
                 .map_err(|e| at.err(&format!("{f}.secret.items"), e))?;
             sources.push(Source::Files(files));
+            read_only = true;
         }
         let source = match sources.len() {
             1 => sources.remove(0),
@@ -699,6 +788,7 @@ fn play_pod(
         pod.volumes.push(PlayVolume {
             name: v.name.clone(),
             source,
+            read_only,
         });
     }
     let ctx = PodCtx {
@@ -759,6 +849,9 @@ fn play_pod(
                             "more than one replica cannot publish the same host port",
                         ))
                     }
+                    // On the host's network, the port is the host's already
+                    // (a cluster sets hostPort to containerPort then).
+                    Some(_) if pod.host_network => {}
                     Some(h) => {
                         let ip = match p.host_ip.as_deref() {
                             Some(ip) if ip.contains(':') => format!("[{ip}]:"),
@@ -845,7 +938,7 @@ impl PodCtx<'_> {
             }
         };
         let mut env: Vec<String> = Vec::new();
-        let mut set = |k: String, v: String| {
+        let set = |env: &mut Vec<String>, k: String, v: String| {
             env.retain(|e| e.split_once('=').map(|(n, _)| n) != Some(k.as_str()));
             env.push(format!("{k}={v}"));
         };
@@ -863,6 +956,7 @@ impl PodCtx<'_> {
                 .map_err(|e| at.err(&format!("{ef}.{what}.name"), e))?;
             for (k, v) in data.iter().flat_map(|d| &d.values) {
                 set(
+                    &mut env,
                     format!("{prefix}{k}"),
                     String::from_utf8_lossy(v).into_owned(),
                 );
@@ -877,14 +971,15 @@ impl PodCtx<'_> {
                 ));
             }
             let value = match (&e.value, &e.value_from) {
-                (_, None) => e.value.clone().unwrap_or_default(),
+                // `$(NAME)`: a variable set before it in the list.
+                (_, None) => expand(e.value.as_deref().unwrap_or_default(), &env),
                 (Some(_), Some(_)) => return Err(at.err(&ef, "value and valueFrom both given")),
                 (None, Some(src)) => match self.value_from(src, &ef)? {
                     Some(v) => v,
                     None => continue,
                 },
             };
-            set(e.name.clone(), value);
+            set(&mut env, e.name.clone(), value);
         }
         let mut mounts = Vec::new();
         for (i, m) in c.volume_mounts.iter().enumerate() {
@@ -898,15 +993,45 @@ impl PodCtx<'_> {
             if !m.mount_path.starts_with('/') {
                 return Err(at.err(&format!("{mf}.mountPath"), "not an absolute path"));
             }
-            if let Some(s) = &m.sub_path {
+            if let Some(s) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
                 if s.starts_with('/') || s.split('/').any(|p| p == "..") {
                     return Err(at.err(&format!("{mf}.subPath"), "a relative path without '..'"));
                 }
+                // A container that writes to a volume could make a part of
+                // the path a symbolic link to anywhere on the host before
+                // the mount follows it: subPath is for the files berth
+                // writes itself, which containers mount read-only.
+                let files = self
+                    .volumes
+                    .iter()
+                    .find(|v| v.name == m.name)
+                    .and_then(|v| match &v.source {
+                        Source::Files(f) => Some(f),
+                        _ => None,
+                    });
+                match files {
+                    None => {
+                        return Err(at.err(
+                            &format!("{mf}.subPath"),
+                            "berth mounts a subPath of a configMap or secret volume only (a container could turn a path in a writable volume into a link out of it)",
+                        ))
+                    }
+                    Some(files) => {
+                        let inside = |p: &str| p == s || p.starts_with(&format!("{s}/"));
+                        if self.lookup.mode == Mode::Play && !files.iter().any(|(p, _, _)| inside(p)) {
+                            return Err(at.err(
+                                &format!("{mf}.subPath"),
+                                format_args!("{s:?} is no key or directory of the volume"),
+                            ));
+                        }
+                    }
+                }
             }
+            let forced = self.volumes.iter().any(|v| v.name == m.name && v.read_only);
             mounts.push(PlayMount {
                 volume: m.name.clone(),
                 target: m.mount_path.clone(),
-                read_only: m.read_only == Some(true),
+                read_only: m.read_only == Some(true) || forced,
                 sub_path: m.sub_path.clone().filter(|s| !s.is_empty()),
             });
         }
@@ -924,8 +1049,9 @@ impl PodCtx<'_> {
         let user = match (uid, gid) {
             (Some(u), Some(g)) => Some(format!("{u}:{g}")),
             (Some(u), None) => Some(u.to_string()),
-            // A group alone: the image's user with that group.
-            (None, Some(g)) => Some(format!("0:{g}")),
+            // A group alone: the image's user with that group (which the
+            // image's configuration says, read when the container is made).
+            (None, Some(g)) => Some(format!(":{g}")),
             (None, None) => None,
         };
         let caps = sc.capabilities.clone().unwrap_or_default();
@@ -948,8 +1074,17 @@ impl PodCtx<'_> {
             field: f.to_string(),
             image: c.image.trim().to_string(),
             pull,
-            command: c.command.clone(),
-            args: c.args.clone(),
+            // `$(NAME)`: the container's variables; an empty list is
+            // none given (the image's).
+            command: c
+                .command
+                .as_ref()
+                .filter(|c| !c.is_empty())
+                .map(|c| c.iter().map(|a| expand(a, &env)).collect()),
+            args: c
+                .args
+                .as_ref()
+                .map(|c| c.iter().map(|a| expand(a, &env)).collect()),
             env,
             working_dir: c.working_dir.clone().filter(|w| !w.is_empty()),
             user,
@@ -1024,6 +1159,7 @@ fn probe_of(p: &Probe, c: &Container, f: &str, at: &At) -> Result<PlayProbe> {
     let port = |v: &IntOrString, pf: &str| -> Result<u16> {
         let n = match v {
             IntOrString::Int(n) => *n,
+            IntOrString::Float(_) => return Err(at.err(pf, "not a port (1 to 65535)")),
             IntOrString::String(name) => match name.parse::<i64>() {
                 Ok(n) => n,
                 Err(_) => c
@@ -1064,8 +1200,19 @@ fn probe_of(p: &Probe, c: &Container, f: &str, at: &At) -> Result<PlayProbe> {
             headers: h
                 .http_headers
                 .iter()
-                .map(|h| (h.name.clone(), h.value.clone()))
-                .collect(),
+                .enumerate()
+                .map(|(i, h)| {
+                    let token = !h.name.is_empty()
+                        && h.name.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+                    if !token || h.value.contains(['\r', '\n']) {
+                        return Err(at.err(
+                            &format!("{f}.httpGet.httpHeaders[{i}]"),
+                            "not an HTTP header (a name without spaces or ':', a value on one line)",
+                        ));
+                    }
+                    Ok((h.name.clone(), h.value.clone()))
+                })
+                .collect::<Result<_>>()?,
         });
     }
     if let Some(t) = &p.tcp_socket {

@@ -312,4 +312,46 @@ mod play_reading {
             "f.yaml: document 2 (Pod p): metadata.name: a second pod p"
         );
     }
+
+    #[test]
+    fn dollar_names_expand_as_kubernetes_expands_them() {
+        let env = ["A=1".to_string(), "B=two words".to_string()];
+        assert_eq!(expand("x$(A)y", &env), "x1y");
+        assert_eq!(
+            expand("$(B) $(C) $$(A) $ $x", &env),
+            "two words $(C) $(A) $ $x"
+        );
+        assert_eq!(expand("$(A", &env), "$(A");
+        let y = format!(
+            "{POD}    env:\n    - name: A\n      value: a\n    - name: B\n      value: $(A)-$(Z)\n    command: [echo, $(B)]\n    args: []\n"
+        );
+        let c = read(&y).unwrap().pods[0].containers[0].clone();
+        assert_eq!(c.env, ["A=a", "B=a-$(Z)"]);
+        assert_eq!(c.command.unwrap(), ["echo", "a-$(Z)"]);
+        assert_eq!(c.args.unwrap(), Vec::<String>::new());
+        // An empty command is none: the image's entrypoint stays.
+        let y = format!("{POD}    command: []\n");
+        assert_eq!(read(&y).unwrap().pods[0].containers[0].command, None);
+    }
+
+    #[test]
+    fn modes_read_as_yaml_1_1_writes_them() {
+        let y = format!(
+            "{POD}  volumes:\n  - name: s\n    secret:\n      secretName: s\n      defaultMode: 0400\n      items:\n      - {{key: k, path: a/k, mode: 384}}\n---\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  k: v\n"
+        );
+        let m = read(&y).unwrap();
+        let v = &m.pods[0].volumes[0];
+        assert!(v.read_only);
+        let Source::Files(f) = &v.source else {
+            unreachable!()
+        };
+        assert_eq!(f[0].2, 0o600);
+        let bad = y.replace("0400", "0800");
+        let e = format!("{:#}", read(&bad).unwrap_err());
+        assert!(e.contains("spec.volumes[0].secret.defaultMode"), "{e}");
+        // Quantities may be numbers.
+        let q = format!("{POD}    resources:\n      limits: {{cpu: 0.5, memory: 64Mi}}\n");
+        let r = &read(&q).unwrap().pods[0].containers[0].resources;
+        assert_eq!(r["limits.cpu"], "0.5");
+    }
 }

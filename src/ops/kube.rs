@@ -263,7 +263,14 @@ fn container_of(store: &Store, rec: &ContainerRecord) -> Result<ContainerDesc> {
             .iter()
             .any(|s| s == "no-new-privileges" || s == "no-new-privileges=true"),
         labels,
-        healthcheck: own.healthcheck.as_ref().and_then(health),
+        healthcheck: own.healthcheck.as_ref().and_then(health).map(|mut h| {
+            // `kube play`'s tcpSocket and httpGet probes, as they were.
+            h.net = rec
+                .net_probe
+                .as_ref()
+                .map(|p| (p.host.clone(), p.port, p.http_path.clone()));
+            h
+        }),
         init: false,
     })
 }
@@ -314,6 +321,7 @@ fn health(h: &serde_json::Value) -> Option<HealthDesc> {
     let secs = |k: &str| h[k].as_u64().unwrap_or(0) / 1_000_000_000;
     Some(HealthDesc {
         command,
+        net: None,
         interval_secs: secs("Interval"),
         timeout_secs: secs("Timeout"),
         start_period_secs: secs("StartPeriod"),

@@ -255,6 +255,20 @@ fn pod_volume(
                 p.name
             );
         }
+        // Left by a pod of this name that is gone (the caller checked
+        // that none is there now), unless a container still uses it.
+        let users: Vec<String> = store
+            .all_containers()?
+            .iter()
+            .filter(|c| super::volume::volumes_of(store, c).contains(&name))
+            .map(|c| c.name.clone())
+            .collect();
+        if !users.is_empty() {
+            bail!(
+                "volume {name} is in use by the containers {}",
+                users.join(", ")
+            );
+        }
         store.remove_volume(&name)?;
     }
     let labels = BTreeMap::from([(POD_LABEL.to_string(), p.name.clone())]);
@@ -342,11 +356,10 @@ fn run_options(
             (Mounted::Volume(name), None) => {
                 format!("{name}:{}:nocopy{}", m.target, ro.replace(':', ","))
             }
+            // A key (or directory) of the files berth wrote, which
+            // containers cannot change (the reader allows no other).
             (Mounted::Volume(name), Some(sub)) => {
                 let path = store.volume_dir(name).join("_data").join(sub);
-                if !path.exists() {
-                    crate::fsutil::create_dir_all(&path)?;
-                }
                 format!("{}:{}{ro}", path.display(), m.target)
             }
             (Mounted::Bind(path), sub) => {
@@ -392,6 +405,22 @@ fn run_options(
     if c.no_new_privileges {
         security_opt.push("no-new-privileges".to_string());
     }
+    // `runAsGroup` alone: the image's user, in that group.
+    let user = match c.user.as_deref().and_then(|u| u.strip_prefix(':')) {
+        Some(group) => {
+            let index = store.read_index()?;
+            let image = store.resolve(&index, &c.image)?;
+            let config = crate::image::config::ImageConfig::parse(&store.blob(&image.id)?)?;
+            let own = config.config.user.unwrap_or_default();
+            let uid = own
+                .split(':')
+                .next()
+                .filter(|u| !u.is_empty())
+                .unwrap_or("0");
+            Some(format!("{uid}:{group}"))
+        }
+        None => c.user.clone(),
+    };
     Ok(RunOptions {
         command_line: o.command_line.clone(),
         image: c.image.clone(),
@@ -403,7 +432,7 @@ fn run_options(
         env: c.env.clone(),
         labels,
         workdir: c.working_dir.clone(),
-        user: c.user.clone(),
+        user,
         name: Some(container_name(p, c)),
         interactive: c.stdin,
         tty: c.tty,

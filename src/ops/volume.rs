@@ -77,15 +77,24 @@ pub fn create(
     Ok(name)
 }
 
-/// The named volumes that container `c` mounts.
-fn volumes_of(c: &ContainerRecord) -> Vec<String> {
+/// The named volumes that container `c` mounts: whole, or a file or
+/// directory of one (`kube play`'s subPath, a bind mount from inside
+/// the volume's data).
+pub(crate) fn volumes_of(store: &Store, c: &ContainerRecord) -> Vec<String> {
     let Ok(spec) = super::containers::spec_of(c) else {
         return Vec::new();
     };
+    let dir = store.volumes_dir();
     spec.mounts
         .iter()
         .filter_map(|m| match m {
             Mount::Volume { name, .. } => Some(name.clone()),
+            Mount::Bind { source, .. } => {
+                let inside = source.strip_prefix(&dir).ok()?;
+                let mut parts = inside.components();
+                let name = parts.next()?.as_os_str().to_str()?.to_string();
+                (parts.next()?.as_os_str() == "_data").then_some(name)
+            }
             _ => None,
         })
         .collect()
@@ -109,7 +118,7 @@ pub fn list_with(paths: &StorePaths, users: bool) -> Result<Vec<VolumeInfo>> {
     } else {
         Vec::new()
     } {
-        for v in volumes_of(&c) {
+        for v in volumes_of(&store, &c) {
             users_of.entry(v).or_default().push(c.name.clone());
         }
     }
@@ -258,7 +267,7 @@ pub fn remove(paths: &StorePaths, names: &[String], force: bool) -> Result<Vec<S
     for v in doomed {
         let name = &v.record.name;
         for c in store.all_containers()? {
-            if volumes_of(&c).contains(name) {
+            if volumes_of(&store, &c).contains(name) {
                 super::containers::remove_one(&store, &c, true)
                     .with_context(|| format!("removing volume {name}"))?;
             }
@@ -288,7 +297,7 @@ pub fn prune(paths: &StorePaths, filters: &[String]) -> Result<Vec<String>> {
         let users: Vec<String> = store
             .all_containers()?
             .iter()
-            .filter(|c| volumes_of(c).contains(&name))
+            .filter(|c| volumes_of(&store, c).contains(&name))
             .map(|c| c.name.clone())
             .collect();
         if users.is_empty() {
@@ -352,7 +361,10 @@ pub fn remove_unused(store: &Store, names: &[String]) -> Result<()> {
     }
     let containers = store.all_containers()?;
     for name in names {
-        if !containers.iter().any(|c| volumes_of(c).contains(name)) {
+        if !containers
+            .iter()
+            .any(|c| volumes_of(store, c).contains(name))
+        {
             store.remove_volume(name)?;
             super::events::volume(store, "remove", name);
         }

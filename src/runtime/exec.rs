@@ -333,8 +333,14 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     if spec.network_namespace {
         flags |= libc::CLONE_NEWNET;
     }
+    // A probe of berth's own enters the network alone (and the user
+    // namespace that owns it): a name it looks up is looked up as on the
+    // host (as the kubelet does), never with the image's NSS libraries.
+    if spec.net_probe.is_some() {
+        flags &= libc::CLONE_NEWNET | libc::CLONE_NEWUSER;
+    }
     // SAFETY: setns on a pidfd this function owns.
-    if unsafe { libc::setns(pidfd.as_raw_fd(), flags) } != 0 {
+    if flags != 0 && unsafe { libc::setns(pidfd.as_raw_fd(), flags) } != 0 {
         let e = std::io::Error::last_os_error();
         // berth's own `--init` is not dumpable (CVE-2019-5736), and its
         // memory belongs to the host's user namespace: rootless, it cannot
@@ -410,10 +416,19 @@ fn net_probe(p: &crate::image::config::NetProbe) -> (i32, String) {
     let Some(path) = &p.http_path else {
         return (0, format!("connected to {target}"));
     };
-    let mut request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: kube-probe/berth\r\nAccept: */*\r\nConnection: close\r\n"
-    );
+    // The probe's headers replace the defaults of the same name.
+    let mut headers: Vec<(String, String)> = vec![
+        ("Host".into(), target.clone()),
+        ("User-Agent".into(), "kube-probe/berth".into()),
+        ("Accept".into(), "*/*".into()),
+    ];
     for (k, v) in &p.headers {
+        headers.retain(|(d, _)| !d.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
+    headers.push(("Connection".into(), "close".into()));
+    let mut request = format!("GET {path} HTTP/1.1\r\n");
+    for (k, v) in &headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");

@@ -47,16 +47,9 @@ impl Store {
 
     /// Every record: (key, image).
     pub fn cache_records(&self) -> Result<Vec<(Digest, Digest)>> {
-        let dir = self.build_cache_dir();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
         let mut out = Vec::new();
-        for e in entries {
-            let e = e.with_context(|| format!("reading {}", dir.display()))?;
-            let Ok(key) = Digest::from_hex(&e.file_name().to_string_lossy()) else {
+        for name in fsutil::dir_names(&self.build_cache_dir())? {
+            let Ok(key) = Digest::from_hex(&name) else {
                 continue;
             };
             if let Some(image) = self.cache_lookup(&key)? {

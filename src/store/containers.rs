@@ -748,18 +748,11 @@ impl Store {
     pub fn all_containers(&self) -> Result<Vec<ContainerRecord>> {
         let dir = self.containers_dir();
         let mut out = Vec::new();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
-        for e in rd {
-            let e = e.with_context(|| format!("reading {}", dir.display()))?;
-            let name = e.file_name().to_string_lossy().into_owned();
+        for name in fsutil::dir_names(&dir)? {
             if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
                 continue;
             }
-            let Ok(Some(b)) = fsutil::read_opt(&e.path().join("config.json")) else {
+            let Ok(Some(b)) = fsutil::read_opt(&dir.join(&name).join("config.json")) else {
                 continue;
             };
             if let Ok(rec) = serde_json::from_slice::<ContainerRecord>(&b) {
@@ -807,22 +800,23 @@ impl Store {
     /// A container that berth made for its own work is found by its full
     /// id only (as the process that owns it names it).
     pub fn find_container(&self, s: &str) -> Result<ContainerRecord> {
+        // A full id (as berth's own processes pass them) is one read,
+        // not a walk of every record.
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Ok(c) = self.read_container(s) {
+                return Ok(c);
+            }
+        }
         let mut all = self.all_containers()?;
         if let Some(c) = all.iter().find(|c| c.id == s) {
             return Ok(c.clone());
         }
+        // By name or prefix, only the user's containers.
         all.retain(|c| !c.is_owned());
-        if let Some(c) = all.iter().find(|c| c.name == s) {
-            return Ok(c.clone());
-        }
-        let m: Vec<_> = all
-            .iter()
-            .filter(|c| !s.is_empty() && c.id.starts_with(s))
-            .collect();
-        match m.as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(ContainerNotFound(s.to_string()).into()),
-            _ => bail!("{s:?}: ambiguous, it matches {} containers", m.len()),
+        match super::find_named(&all, s, |c| (&c.id, &c.name)) {
+            Ok(c) => Ok(c.clone()),
+            Err(0) => Err(ContainerNotFound(s.to_string()).into()),
+            Err(n) => bail!("{s:?}: ambiguous, it matches {n} containers"),
         }
     }
 

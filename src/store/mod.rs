@@ -651,6 +651,30 @@ impl<'s> Writer<'s> {
     }
 }
 
+/// The record of `all` that `s` names, as Podman finds containers and
+/// pods: its full id or its name, else a unique prefix of its id.
+/// `Err(n)`: `n` records (none, or more than one) have that prefix.
+pub(crate) fn find_named<'a, T>(
+    all: &'a [T],
+    s: &str,
+    id_and_name: impl Fn(&T) -> (&str, &str),
+) -> Result<&'a T, usize> {
+    if let Some(one) = all.iter().find(|r| {
+        let (id, name) = id_and_name(r);
+        id == s || name == s
+    }) {
+        return Ok(one);
+    }
+    let m: Vec<&T> = all
+        .iter()
+        .filter(|r| !s.is_empty() && id_and_name(r).0.starts_with(s))
+        .collect();
+    match m.as_slice() {
+        [one] => Ok(one),
+        _ => Err(m.len()),
+    }
+}
+
 /// Give `name` to image `pos`, taking it from any other image.
 pub fn move_name(idx: &mut Index, name: &str, pos: usize) {
     for (i, img) in idx.images.iter_mut().enumerate() {

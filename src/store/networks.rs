@@ -221,16 +221,8 @@ impl Store {
     /// killed writer) are skipped.
     pub fn networks(&self) -> Result<Vec<NetworkRecord>> {
         let mut out = vec![NetworkRecord::default_network()];
-        let dir = self.networks_dir();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
         let mut user = Vec::new();
-        for e in rd {
-            let e = e.with_context(|| format!("reading {}", dir.display()))?;
-            let file = e.file_name().to_string_lossy().into_owned();
+        for file in fsutil::dir_names(&self.networks_dir())? {
             let Some(name) = file.strip_suffix(".json").filter(|n| valid_name(n)) else {
                 continue;
             };

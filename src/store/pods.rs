@@ -84,16 +84,8 @@ impl Store {
 
     /// Every pod, newest first; unreadable records are skipped.
     pub fn pods(&self) -> Result<Vec<PodRecord>> {
-        let dir = self.pods_dir();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
         let mut out = Vec::new();
-        for e in rd {
-            let e = e.with_context(|| format!("reading {}", dir.display()))?;
-            let name = e.file_name().to_string_lossy().into_owned();
+        for name in fsutil::dir_names(&self.pods_dir())? {
             let Some(id) = name.strip_suffix(".json").filter(|i| is_id(i)) else {
                 continue;
             };
@@ -133,17 +125,10 @@ impl Store {
     /// Find a pod by name, full id or unique id prefix.
     pub fn find_pod(&self, s: &str) -> Result<PodRecord> {
         let all = self.pods()?;
-        if let Some(p) = all.iter().find(|p| p.id == s || p.name == s) {
-            return Ok(p.clone());
-        }
-        let m: Vec<_> = all
-            .iter()
-            .filter(|p| !s.is_empty() && p.id.starts_with(s))
-            .collect();
-        match m.as_slice() {
-            [one] => Ok((*one).clone()),
-            [] => Err(PodNotFound(s.to_string()).into()),
-            _ => bail!("{s:?}: ambiguous, it matches {} pods", m.len()),
+        match super::find_named(&all, s, |p| (&p.id, &p.name)) {
+            Ok(p) => Ok(p.clone()),
+            Err(0) => Err(PodNotFound(s.to_string()).into()),
+            Err(n) => bail!("{s:?}: ambiguous, it matches {n} pods"),
         }
     }
 

@@ -55,7 +55,7 @@ pub fn check_name(name: &str) -> Result<()> {
 
 impl Store {
     /// `<root>/volumes/`.
-    fn volumes_dir(&self) -> PathBuf {
+    pub fn volumes_dir(&self) -> PathBuf {
         self.root.join("volumes")
     }
 
@@ -67,16 +67,8 @@ impl Store {
     /// Every volume, by name. Directories without a readable record
     /// (damage) are skipped.
     pub fn volumes(&self) -> Result<Vec<VolumeRecord>> {
-        let dir = self.volumes_dir();
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-        };
         let mut out = Vec::new();
-        for e in rd {
-            let e = e.with_context(|| format!("reading {}", dir.display()))?;
-            let name = e.file_name().to_string_lossy().into_owned();
+        for name in fsutil::dir_names(&self.volumes_dir())? {
             if valid_name(&name) {
                 if let Ok(Some(rec)) = self.volume(&name) {
                     out.push(rec);

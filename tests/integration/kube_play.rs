@@ -75,6 +75,8 @@ metadata:
   labels:
     app: web
 spec:
+  # Its programs, as pid 1, ignore SIGTERM: --down kills them after 1 s.
+  terminationGracePeriodSeconds: 1
   initContainers:
   - name: init
     image: {IMG}
@@ -88,29 +90,32 @@ spec:
     command:
     - sh
     - -c
-    - cat /shared/init /etc/app/app.conf > /shared/index.html; echo $GREETING $CFG_GREETING >> /shared/index.html; exec httpd -f -p 8080 -h /shared
+    - cat /shared/init /etc/single.conf > /shared/index.html; echo $GREETING $FROM_MAP >> /shared/index.html; exec httpd -f -p 8080 -h /shared
     ports:
     - containerPort: 8080
       hostPort: {port}
       hostIP: 127.0.0.1
     env:
-    - name: GREETING
+    - name: FROM_MAP
       valueFrom:
         configMapKeyRef: {{name: cfg, key: GREETING}}
+    - name: GREETING
+      value: env-wins-$(FROM_MAP)
     - name: PASSWORD
       valueFrom:
         secretKeyRef: {{name: sec, key: password}}
     envFrom:
-    - prefix: CFG_
-      configMapRef: {{name: cfg}}
+    - configMapRef: {{name: cfg}}
     volumeMounts:
     - name: shared
       mountPath: /shared
     - name: conf
       mountPath: /etc/app
+    - name: conf
+      mountPath: /etc/single.conf
+      subPath: app.conf
     - name: sec
       mountPath: /secret
-      readOnly: true
   - name: client
     image: {IMG}
     command: ["sleep", "1000"]
@@ -124,7 +129,7 @@ spec:
   - name: conf
     configMap: {{name: cfg}}
   - name: sec
-    secret: {{secretName: sec}}
+    secret: {{secretName: sec, defaultMode: 0400}}
 "#
     )
 }
@@ -168,7 +173,7 @@ each_identity!(kube_play_runs_a_pod_with_init_config_and_secret, |who| {
     // server read its file when it started), and is gone.
     let page = http_get(port);
     assert!(
-        page.contains("initialized\nport=8080\nhello hello\n"),
+        page.contains("initialized\nport=8080\nenv-wins-hello hello\n"),
         "{who:?}: {page}"
     );
     let names = env
@@ -190,7 +195,12 @@ each_identity!(kube_play_runs_a_pod_with_init_config_and_secret, |who| {
         .ok();
     assert_eq!(
         out.lines(),
-        ["initialized", "port=8080", "hello hello", "initialized"]
+        [
+            "initialized",
+            "port=8080",
+            "env-wins-hello hello",
+            "initialized"
+        ]
     );
     // The Secret is a variable and a file, read-only.
     let out = env
@@ -199,12 +209,15 @@ each_identity!(kube_play_runs_a_pod_with_init_config_and_secret, |who| {
             "web-server",
             "sh",
             "-c",
-            "echo $PASSWORD; cat /secret/password",
+            "echo $PASSWORD; cat /secret/password; echo; stat -c %a /secret/password",
         ])
         .ok();
-    assert_eq!(out.stdout, "s3cret-value\ns3cret-value");
-    env.berth(["exec", "web-server", "touch", "/secret/x"])
-        .fails(1);
+    assert_eq!(out.lines(), ["s3cret-value", "s3cret-value", "400"]);
+    // ConfigMap and Secret volumes are read-only, as Kubernetes mounts
+    // them, a readOnly in the mount or not.
+    for f in ["/secret/x", "/etc/app/x"] {
+        env.berth(["exec", "web-server", "touch", f]).fails(1);
+    }
     // The pod's own volumes go with it.
     assert_eq!(volumes(&env), ["web-conf", "web-sec", "web-shared"]);
     let out = play(&env, &["--down"], &yaml);
@@ -238,6 +251,7 @@ spec:
       labels:
         app: app
     spec:
+      terminationGracePeriodSeconds: 1
       containers:
       - name: main
         image: IMAGE
@@ -315,7 +329,7 @@ spec:
   containers:
   - name: flaky
     image: IMAGE
-    command: ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; exec sleep 1000"]
+    command: ["sh", "-c", "touch /tmp/ok; sleep 4; rm /tmp/ok; exec sleep 1000"]
     livenessProbe:
       exec:
         command: ["cat", "/tmp/ok"]
@@ -328,10 +342,29 @@ spec:
       httpGet:
         path: /index.html
         port: http
+        httpHeaders:
+        - name: Host
+          value: example.test
       periodSeconds: 1
     ports:
     - name: http
       containerPort: 80
+  - name: tcp
+    image: IMAGE
+    command: ["sleep", "1000"]
+    livenessProbe:
+      tcpSocket:
+        port: 80
+      periodSeconds: 1
+  - name: notfound
+    image: IMAGE
+    command: ["sleep", "1000"]
+    readinessProbe:
+      httpGet:
+        path: /missing
+        port: 80
+      periodSeconds: 1
+      failureThreshold: 1
   - name: waiting
     image: IMAGE
     command: ["sleep", "1000"]
@@ -342,6 +375,19 @@ spec:
       failureThreshold: 1
 "#;
 
+/// The health status of container `name` and the output of its last
+/// probe.
+fn health(env: &TestEnv, name: &str) -> (String, String) {
+    let c = env.berth(["inspect", name]).ok().json()[0].clone();
+    let h = &c["State"]["Health"];
+    let last = h["Log"]
+        .as_array()
+        .and_then(|l| l.last())
+        .map(|p| p["Output"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    (h["Status"].as_str().unwrap_or_default().to_string(), last)
+}
+
 each_identity!(kube_play_probes_restart_a_failing_container, |who| {
     let Some(env) = env_with(who, &[]) else {
         return;
@@ -349,29 +395,68 @@ each_identity!(kube_play_probes_restart_a_failing_container, |who| {
     let _c = PodCleanup(&env);
     let yaml = PROBES.replace("IMAGE", IMG).replace("HTTPD", HTTPD);
     play(&env, &[], &yaml);
-    // The exec probe fails once the file is gone: berth kills the
-    // container, and the pod's policy (Always) starts it again.
+    // The exec probe passes while the file is there, fails once it is
+    // gone: berth kills the container, and the pod's policy (Always)
+    // starts it again.
+    eventually("flaky healthy", || {
+        health(&env, "probed-flaky").0 == "healthy"
+    });
+    assert_eq!(inspect(&env, "probed-flaky", "{{.RestartCount}}"), "0");
     eventually("flaky restarted", || {
         inspect(&env, "probed-flaky", "{{.RestartCount}}") != "0"
     });
     eventually("flaky runs again", || {
         inspect(&env, "probed-flaky", "{{.State.Status}}") == "running"
     });
-    // berth's own HTTP probe, in the pod's network namespace.
-    eventually("web healthy", || {
-        inspect(&env, "probed-web", "{{.State.Health.Status}}") == "healthy"
-    });
-    let log = inspect(&env, "probed-web", "{{(index .State.Health.Log 0).Output}}");
+    // berth's own HTTP and TCP probes, in the pod's network namespace
+    // (the server is web's, on the pod's loopback); the probe's Host
+    // header replaces berth's.
+    eventually("web healthy", || health(&env, "probed-web").0 == "healthy");
+    let (_, log) = health(&env, "probed-web");
     assert!(
         log.contains("GET http://127.0.0.1:80/index.html: 200"),
         "{log}"
     );
-    // A readiness probe that fails tells, and restarts nothing.
-    eventually("waiting unhealthy", || {
-        inspect(&env, "probed-waiting", "{{.State.Health.Status}}") == "unhealthy"
+    eventually("tcp healthy", || health(&env, "probed-tcp").0 == "healthy");
+    assert!(health(&env, "probed-tcp")
+        .1
+        .contains("connected to 127.0.0.1:80"));
+    // Readiness probes that fail (an HTTP 404, a closed port) tell, and
+    // restart nothing.
+    eventually("notfound unhealthy", || {
+        health(&env, "probed-notfound").0 == "unhealthy"
     });
-    assert_eq!(inspect(&env, "probed-waiting", "{{.RestartCount}}"), "0");
-    assert_eq!(inspect(&env, "probed-web", "{{.RestartCount}}"), "0");
+    let (_, log) = health(&env, "probed-notfound");
+    assert!(log.contains("statuscode: 404"), "{log}");
+    eventually("waiting unhealthy", || {
+        health(&env, "probed-waiting").0 == "unhealthy"
+    });
+    for c in ["web", "tcp", "notfound", "waiting"] {
+        let name = format!("probed-{c}");
+        assert_eq!(inspect(&env, &name, "{{.RestartCount}}"), "0", "{c}");
+    }
+    // `kube generate` writes them back as the probes they were.
+    let yaml = env.berth(["kube", "generate", "probed"]).ok().stdout;
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        yaml.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    )
+    .unwrap();
+    let probe = |name: &str| {
+        doc["spec"]["containers"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == format!("probed-{name}").as_str())
+            .map(|c| c["livenessProbe"].clone())
+            .unwrap_or_else(|| panic!("{yaml}"))
+    };
+    assert_eq!(probe("web")["httpGet"]["path"], "/index.html", "{yaml}");
+    assert_eq!(probe("tcp")["tcpSocket"]["port"], 80, "{yaml}");
+    assert_eq!(probe("flaky")["exec"]["command"][0], "cat", "{yaml}");
 });
 
 #[test]
@@ -427,6 +512,21 @@ fn kube_play_refuses_bad_files_and_makes_nothing() {
             pod("  containers:\n  - name: c\n    image: localhost/not-here:1\n    imagePullPolicy: Never\n"),
             "image localhost/not-here:1: not known",
         ),
+        (
+            // A Secret's value is never in a message: not even a bad one.
+            "kind: Secret\nmetadata:\n  name: s\nstringData:\n  pin: 987654\n".into(),
+            "(standard input): document 1 (Secret s): stringData.pin: not a string (quote the value)",
+        ),
+        (
+            "kind: Secret\nmetadata:\n  name: s\ndata:\n  pin: 987654!!\n".into(),
+            "(standard input): document 1 (Secret s): data.pin: not base64",
+        ),
+        (
+            pod(&format!(
+                "  containers:\n  - name: c\n    image: {IMG}\n    volumeMounts:\n    - name: v\n      mountPath: /v\n      subPath: x\n  volumes:\n  - name: v\n    emptyDir: {{}}\n"
+            )),
+            "document 2 (Pod p): spec.containers[0].volumeMounts[0].subPath: berth mounts a subPath of a configMap or secret volume only",
+        ),
     ];
     for (yaml, want) in cases {
         let out = env
@@ -434,6 +534,7 @@ fn kube_play_refuses_bad_files_and_makes_nothing() {
             .stdin_bytes(yaml.as_bytes().to_vec())
             .timeout(HANG_GUARD)
             .fails(125);
+        assert!(!out.stderr.contains("987654"), "{}", out.stderr);
         let errors: Vec<&str> = out
             .stderr
             .lines()

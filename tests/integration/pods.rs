@@ -4,10 +4,9 @@
 //! namespace ids), reach each other on localhost and through the pod's
 //! published ports, and the pod's commands act on every member.
 
-use crate::detach::{free_port, http_get, run_detached, HANG_GUARD, HTTPD};
+use crate::detach::{eventually, free_port, http_get, run_detached, HANG_GUARD, HTTPD};
 use crate::identity::*;
 use crate::util::*;
-use std::time::{Duration, Instant};
 
 /// Remove every pod and container when a test ends (killing running
 /// ones), so a failed test leaves no process behind.
@@ -399,22 +398,14 @@ each_identity!(pod_member_killed_restarts_by_its_policy, |who| {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let start = Instant::now();
-    loop {
+    eventually("restarted by its policy", || {
         let count = env
             .berth(["inspect", "--format", "{{.RestartCount}}", "r"])
             .ok()
             .stdout;
         let now = pid_of();
-        if count.trim() == "1" && now > 0 && now != pid {
-            break;
-        }
-        assert!(
-            start.elapsed() < HANG_GUARD,
-            "{who:?}: not restarted ({count})"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        count.trim() == "1" && now > 0 && now != pid
+    });
     let after = namespaces(&env, &["exec", "r"], "net ipc uts");
     assert_eq!(before, after, "{who:?}");
     assert_eq!(pod_status(&env, "keep"), "Running");
@@ -445,14 +436,9 @@ each_identity!(pod_member_killed_restarts_by_its_policy, |who| {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let start = Instant::now();
-    while pod_status(&env, "keep") != "Degraded" {
-        assert!(
-            start.elapsed() < HANG_GUARD,
-            "{who:?}: the infra container still runs"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    eventually("the infra container ended", || {
+        pod_status(&env, "keep") == "Degraded"
+    });
     let err = env
         .berth(["run", "--rm", "--pod", "keep", IMG, "true"])
         .fails(125)
