@@ -194,9 +194,12 @@ pub enum Command {
 impl Cli {
     fn paths(&self) -> StorePaths {
         let d = StorePaths::default_for_user();
+        // Absolute once: the paths recorded in the store (mount sources,
+        // a container's files) mean the same from any working directory.
+        let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
         StorePaths {
-            root: self.root.clone().unwrap_or(d.root),
-            runroot: self.runroot.clone().unwrap_or(d.runroot),
+            root: absolute(self.root.clone().unwrap_or(d.root)),
+            runroot: absolute(self.runroot.clone().unwrap_or(d.runroot)),
         }
     }
 }

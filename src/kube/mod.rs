@@ -197,6 +197,10 @@ fn unique_label(base: &str, suffix: &str, taken: &[String]) -> String {
     unreachable!("an unbounded range")
 }
 
+fn escape_dollars(args: &[String]) -> Vec<String> {
+    args.iter().map(|a| a.replace('$', "$$")).collect()
+}
+
 /// The pod's spec and metadata as Kubernetes has them; the claims of
 /// named volumes are in `claims`: (volume, claim name), shared by the
 /// pods of one file.
@@ -323,14 +327,16 @@ fn pod_parts(p: &PodDesc, claims: &mut Vec<(String, String)>) -> (ObjectMeta, Po
         let container = Container {
             name: cname,
             image: c.image.clone(),
-            command: c.command.clone(),
-            args: c.args.clone(),
+            // Kubernetes reads `$(NAME)` and `$$` in these: a `$` of
+            // the container's own is written `$$`.
+            command: c.command.as_ref().map(|a| escape_dollars(a)),
+            args: c.args.as_ref().map(|a| escape_dollars(a)),
             env: c
                 .env
                 .iter()
                 .map(|(k, v)| EnvVar {
                     name: k.clone(),
-                    value: Some(v.clone()),
+                    value: Some(v.replace('$', "$$")),
                     ..Default::default()
                 })
                 .collect(),

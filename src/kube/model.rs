@@ -23,7 +23,10 @@ fn file_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::E
         None => Ok(None),
         Some(Mode::Number(n)) => Ok(Some(n)),
         Some(Mode::Text(t)) => {
-            let digits = t.strip_prefix("0o").or(t.strip_prefix('0')).unwrap_or("");
+            let digits = match t.as_str() {
+                "0" => "0",
+                t => t.strip_prefix("0o").or(t.strip_prefix('0')).unwrap_or(""),
+            };
             u32::from_str_radix(digits, 8)
                 .ok()
                 .filter(|_| !digits.is_empty())

@@ -906,7 +906,11 @@ fn files_of(
         if !ok {
             bail!("path {:?}: a relative path without '..'", it.path);
         }
-        out.push((it.path.clone(), v.clone(), it.mode.unwrap_or(mode) & 0o777));
+        let m = it.mode.unwrap_or(mode);
+        if m > 0o777 {
+            bail!("mode {m:o} of {:?}: at most 0777", it.path);
+        }
+        out.push((it.path.clone(), v.clone(), m));
     }
     Ok(out)
 }
@@ -1010,6 +1014,8 @@ impl PodCtx<'_> {
                         _ => None,
                     });
                 match files {
+                    // Taking a file down needs only its names.
+                    None if self.lookup.mode == Mode::Down => {}
                     None => {
                         return Err(at.err(
                             &format!("{mf}.subPath"),

@@ -354,4 +354,27 @@ mod play_reading {
         let r = &read(&q).unwrap().pods[0].containers[0].resources;
         assert_eq!(r["limits.cpu"], "0.5");
     }
+
+    #[test]
+    fn generated_dollars_play_back_as_they_were() {
+        let mut pod = super::web();
+        pod.containers[0].command = Some(vec!["sh".into(), "-c".into()]);
+        pod.containers[0].args = Some(vec!["echo $HOME $$ $(X)".into()]);
+        pod.containers[0].env = vec![("X".into(), "a$(X)$".into())];
+        let text = crate::kube::generate(&[pod], crate::kube::Kind::Pod, false, "0");
+        let m = read(&text).unwrap();
+        let c = &m.pods[0].containers[0];
+        assert_eq!(c.args.as_ref().unwrap(), &["echo $HOME $$ $(X)"]);
+        assert_eq!(c.env, ["X=a$(X)$"]);
+    }
+
+    #[test]
+    fn down_reads_what_play_would_refuse() {
+        let y = format!(
+            "{POD}    volumeMounts:\n    - {{name: d, mountPath: /d, subPath: x}}\n  volumes:\n  - name: d\n    persistentVolumeClaim: {{claimName: d}}\n"
+        );
+        assert!(read(&y).is_err());
+        let m = read_manifest("f.yaml", &y, &[], Mode::Down).unwrap();
+        assert_eq!(m.pods[0].name, "p");
+    }
 }

@@ -214,6 +214,14 @@ fn claim(
     labels: &BTreeMap<String, String>,
     made: &mut Played,
 ) -> Result<()> {
+    // A pod's own volume (its ConfigMap's files…) is no claim: a claim
+    // of that name would mount it writable.
+    if store
+        .volume(name)?
+        .is_some_and(|v| v.labels.contains_key(POD_LABEL))
+    {
+        bail!("PersistentVolumeClaim {name}: volume {name} is a pod's own (an emptyDir, ConfigMap or Secret of its)");
+    }
     let mut labels = labels.clone();
     labels.insert(CLAIM_LABEL.into(), "true".into());
     let rec = volume_record(name, labels);

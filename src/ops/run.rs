@@ -449,7 +449,20 @@ pub(super) fn create_record_as(
         None => None,
     };
     let member = match &pod {
-        Some(pod) if !opts.infra => Some(PodMember::of(pod, opts)?),
+        Some(pod) if !opts.infra => {
+            // A pod on the host's network: its members are on it as the
+            // infra container is (the host's network namespace, which a
+            // rootless berth may use but not enter by setns).
+            let host_net = match &pod.infra {
+                Some(id) => store
+                    .read_container(id)
+                    .ok()
+                    .and_then(|r| super::containers::spec_of(&r).ok())
+                    .is_some_and(|s| s.network == Network::Host),
+                None => false,
+            };
+            Some(PodMember::of(pod, opts, host_net)?)
+        }
         _ => None,
     };
     let index = store.read_index()?;
@@ -1056,7 +1069,11 @@ struct PodMember {
 
 impl PodMember {
     /// Refuse the flags that would set what the pod has decided.
-    fn of(pod: &crate::store::pods::PodRecord, opts: &RunOptions) -> Result<PodMember> {
+    fn of(
+        pod: &crate::store::pods::PodRecord,
+        opts: &RunOptions,
+        host_net: bool,
+    ) -> Result<PodMember> {
         let Some(infra) = pod.infra.clone() else {
             return Ok(PodMember {
                 infra: String::new(),
@@ -1119,10 +1136,13 @@ impl PodMember {
             refuse("pid", &[("--pid", opts.pid.is_some())])?;
         }
         Ok(PodMember {
-            net: pod.shares("net").then(|| Network::Container {
-                id: infra.clone(),
-                pid: 0,
-                start: 0,
+            net: pod.shares("net").then(|| match host_net {
+                true => Network::Host,
+                false => Network::Container {
+                    id: infra.clone(),
+                    pid: 0,
+                    start: 0,
+                },
             }),
             ipc: joined("ipc"),
             uts: joined("uts"),

@@ -416,17 +416,19 @@ fn net_probe(p: &crate::image::config::NetProbe) -> (i32, String) {
     let Some(path) = &p.http_path else {
         return (0, format!("connected to {target}"));
     };
-    // The probe's headers replace the defaults of the same name.
-    let mut headers: Vec<(String, String)> = vec![
-        ("Host".into(), target.clone()),
-        ("User-Agent".into(), "kube-probe/berth".into()),
-        ("Accept".into(), "*/*".into()),
+    // The probe's headers replace berth's defaults of the same name.
+    let defaults = [
+        ("Host", target.as_str()),
+        ("User-Agent", "kube-probe/berth"),
+        ("Accept", "*/*"),
+        ("Connection", "close"),
     ];
-    for (k, v) in &p.headers {
-        headers.retain(|(d, _)| !d.eq_ignore_ascii_case(k));
-        headers.push((k.clone(), v.clone()));
-    }
-    headers.push(("Connection".into(), "close".into()));
+    let mut headers: Vec<(String, String)> = defaults
+        .iter()
+        .filter(|(d, _)| !p.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(d)))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    headers.extend(p.headers.iter().cloned());
     let mut request = format!("GET {path} HTTP/1.1\r\n");
     for (k, v) in &headers {
         request.push_str(&format!("{k}: {v}\r\n"));

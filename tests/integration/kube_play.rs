@@ -681,4 +681,39 @@ fn kube_play_builds_creates_without_starting_and_publishes() {
         .ok();
     let want = format!("{{\"80/tcp\":[{{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"{port}\"}}]}}");
     assert_eq!(ports.stdout.trim(), want);
+    // A ConfigMap from --configmap, the log driver of --log-driver, and
+    // restartPolicy Never: the container that fails stays down.
+    std::fs::write(
+        env.join("settings.yaml"),
+        "kind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  CODE: '3'\n",
+    )
+    .unwrap();
+    let yaml = format!(
+        "kind: Pod\nmetadata:\n  name: once\nspec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    image: {IMG}\n    command: [sh, -c, 'exit $CODE']\n    envFrom:\n    - configMapRef: {{name: settings}}\n"
+    );
+    play(
+        &env,
+        &["--configmap", "settings.yaml", "--log-driver", "none"],
+        &yaml,
+    );
+    eventually("once-c exited", || {
+        inspect(&env, "once-c", "{{.State.Status}}") == "exited"
+    });
+    let what = "{{.State.ExitCode}} {{.RestartCount}} {{.HostConfig.LogConfig.Type}} {{.HostConfig.RestartPolicy.Name}}";
+    assert_eq!(inspect(&env, "once-c", what), "3 0 none no");
 }
+
+each_identity!(kube_play_runs_a_pod_on_the_host_network, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let _c = PodCleanup(&env);
+    let port = free_port();
+    // A cluster writes hostPort = containerPort for such a pod: nothing to
+    // publish, the container's port is the host's.
+    let yaml = format!(
+        "kind: Pod\nmetadata:\n  name: hn\nspec:\n  hostNetwork: true\n  containers:\n  - name: web\n    image: {IMG}\n    command: [sh, -c, 'mkdir -p /www && echo on-the-host > /www/index.html && exec /bin/busybox httpd -f -p {port} -h /www']\n    ports:\n    - containerPort: {port}\n      hostPort: {port}\n"
+    );
+    play(&env, &[], &yaml);
+    assert!(http_get(port).contains("on-the-host"), "{who:?}");
+});
