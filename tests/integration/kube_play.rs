@@ -5,7 +5,7 @@
 //! bad files refused with nothing made; and the round trip
 //! `kube generate` → `kube play --down` → `kube play`.
 
-use crate::detach::{eventually, free_port, http_get, inspect, HANG_GUARD, HTTPD};
+use crate::detach::{eventually, free_port, http_get, inspect, run_detached, HANG_GUARD, HTTPD};
 use crate::identity::*;
 use crate::pods::PodCleanup;
 use crate::util::*;
@@ -568,42 +568,40 @@ each_identity!(kube_generate_then_play_gives_the_same_containers, |who| {
     };
     env.berth(["pod", "create", "--name", "rt", "-p", &publish])
         .ok();
-    env.berth([
-        "run",
-        "-d",
-        "--pod",
-        "rt",
-        "--name",
-        "app",
-        "-e",
-        "K=V",
-        "-u",
-        user,
-        "-w",
-        "/tmp",
-        "-v",
-        "rtvol:/data",
-        IMG,
-        "sleep",
-        "1000",
-    ])
-    .timeout(HANG_GUARD)
-    .ok();
-    env.berth([
-        "run",
-        "-d",
-        "--pod",
-        "rt",
-        "--name",
-        "web",
-        "--entrypoint",
-        "sh",
-        IMG,
-        "-c",
-        HTTPD,
-    ])
-    .timeout(HANG_GUARD)
-    .ok();
+    run_detached(
+        &env,
+        &[
+            "--pod",
+            "rt",
+            "--name",
+            "app",
+            "-e",
+            "K=V",
+            "-u",
+            user,
+            "-w",
+            "/tmp",
+            "-v",
+            "rtvol:/data",
+            IMG,
+            "sleep",
+            "1000",
+        ],
+    );
+    run_detached(
+        &env,
+        &[
+            "--pod",
+            "rt",
+            "--name",
+            "web",
+            "--entrypoint",
+            "sh",
+            IMG,
+            "-c",
+            HTTPD,
+        ],
+    );
     let before = [described(&env, "app"), described(&env, "web")];
     env.berth(["kube", "generate", "-f", "rt.yaml", "rt"]).ok();
     env.berth(["kube", "play", "--down", "rt.yaml"])

@@ -56,6 +56,15 @@ fn in_pod(env: &TestEnv, pod: &str, cmd: &[&str]) -> Output {
     env.berth(args).timeout(HANG_GUARD).ok()
 }
 
+/// The full id of pod `pod`'s infra container.
+fn infra_id(env: &TestEnv, pod: &str) -> String {
+    env.berth(["pod", "inspect", "--format", "{{.InfraContainerID}}", pod])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+}
+
 fn pod_status(env: &TestEnv, pod: &str) -> String {
     env.berth(["pod", "inspect", "--format", "{{.State}}", pod])
         .ok()
@@ -293,18 +302,7 @@ each_identity!(pod_stop_start_and_rm_act_on_every_member, |who| {
             "echo from-b; exec sleep 1000",
         ],
     );
-    let infra = env
-        .berth([
-            "pod",
-            "inspect",
-            "--format",
-            "{{.InfraContainerID}}",
-            "group",
-        ])
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let infra = infra_id(&env, "group");
     let infra_name = format!("{}-infra", {
         let id = env.berth(["pod", "ps", "-q"]).ok().stdout;
         id.trim().to_string()
@@ -412,18 +410,7 @@ each_identity!(pod_member_killed_restarts_by_its_policy, |who| {
     // The infra container killed: the member runs on in namespaces no
     // new infra container would hold. A new member is refused; `pod
     // start` stops it and starts them all again, together.
-    let infra = env
-        .berth([
-            "pod",
-            "inspect",
-            "--format",
-            "{{.InfraContainerID}}",
-            "keep",
-        ])
-        .ok()
-        .stdout
-        .trim()
-        .to_string();
+    let infra = infra_id(&env, "keep");
     let pause = env
         .berth(["inspect", "--format", "{{.State.Pid}}", &infra])
         .ok()
