@@ -10,13 +10,14 @@
 //! |---|---|
 //! | L4 | `cli` |
 //! | L3 | `ops` |
-//! | L2 | `store`, `registry`, `runtime`, `build`, `explore`, `kube` |
+//! | L2 | `store`, `registry`, `runtime`, `build`, `explore`, `kube`, `compose` |
 //! | L1 | `image`, `layer_tar` |
 //! | L0 | `digest`, `reference`, `progress`, `fsutil`, `cidr` |
 
 pub mod build;
 pub mod cidr;
 pub mod cli;
+pub mod compose;
 pub mod digest;
 pub mod explore;
 pub mod fsutil;

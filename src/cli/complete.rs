@@ -99,6 +99,8 @@ enum Kind {
     Fixed(&'static [&'static str]),
     /// `--mount`: the types, `type=…,`.
     MountSpec,
+    /// `compose`: the services of the application's files.
+    Services,
 }
 
 /// The command line up to the word under the cursor, as walked.
@@ -425,6 +427,11 @@ impl Ctx<'_> {
                 }
                 self.containers(Wanted::Any, cur, &mut add);
             }
+            Kind::Services => {
+                for s in compose_services(self.walk) {
+                    add(s, "service".into());
+                }
+            }
             Kind::Pods | Kind::PodSpec => {
                 if kind == Kind::PodSpec {
                     add("new:".into(), "a new pod of this name".into());
@@ -642,6 +649,9 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         ("pod" | "pod ps", _) => Nothing,
         (p, _) if p.starts_with("pod ") => Pods,
         ("volume import", "source") => Files,
+        // Compose.
+        ("compose exec" | "compose run", "command") => Nothing,
+        (p, _) if p.starts_with("compose ") => Services,
         // Registries.
         ("login" | "logout", _) => Registries,
         // Files.
@@ -649,6 +659,33 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         ("load", _) | ("unshare", _) => Files,
         _ => return None,
     })
+}
+
+/// The services of the compose files the command line names (or finds),
+/// every profile's; none when they cannot be read.
+fn compose_services(w: &Walk) -> Vec<String> {
+    let given = |id: &str| -> Vec<PathBuf> {
+        w.given
+            .get(id)
+            .map(|v| v.iter().map(PathBuf::from).collect())
+            .unwrap_or_default()
+    };
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let o = crate::compose::Options {
+        files: given("files"),
+        project_name: Some("completion".into()),
+        project_dir: given("project_directory").pop(),
+        env_files: given("env_file"),
+        profiles: vec!["*".into()],
+        cwd,
+        environ: std::env::vars().collect(),
+        ..Default::default()
+    };
+    crate::compose::load(&o)
+        .map(|l| l.project.services.into_keys().collect())
+        .unwrap_or_default()
 }
 
 /// The kind of a flag's value that only berth knows.

@@ -382,8 +382,9 @@ pub struct RunArgs {
 pub(super) struct NetworkArgs {
     /// Network: a berth network by name (repeatable; default: the
     /// default network `berth`, also called `bridge`, with outbound
-    /// access), or one mode: none, host, private (own namespace, loopback
-    /// only), pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true],
+    /// access), with its own settings as NAME:alias=A,ip=IP,ip6=IP,mac=MAC,
+    /// or one mode: none, host, private (own namespace, loopback only),
+    /// pasta[:OPTIONS], slirp4netns[:allow_host_loopback=true],
     /// container:NAME, ns:PATH
     #[arg(long, alias = "net", value_name = "MODE")]
     network: Vec<String>,
@@ -550,7 +551,7 @@ fn run_options(a: &RunArgs) -> Result<ops::run::RunOptions> {
 
 /// The container's exit code; a failure to start it is reported here with
 /// its own code (125, 126, 127).
-fn exit_code(r: Result<i32>) -> Result<i32> {
+pub(super) fn exit_code(r: Result<i32>) -> Result<i32> {
     match r {
         Ok(code) => Ok(code),
         Err(e) => match e.downcast_ref::<StartError>() {
@@ -1067,7 +1068,7 @@ fn ps_matches(c: &ContainerInfo, filters: &[(String, String)]) -> bool {
     })
 }
 
-fn status(
+pub(super) fn status(
     state: State,
     rec: &crate::store::containers::ContainerRecord,
     health: Option<&crate::store::containers::Health>,
@@ -1091,7 +1092,7 @@ fn status(
 }
 
 /// Podman's PORTS column: `0.0.0.0:8080->80/tcp, …`.
-fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
+pub(super) fn ports_column(rec: &crate::store::containers::ContainerRecord) -> String {
     let Ok(spec) = crate::ops::containers::spec_of(rec) else {
         return String::new();
     };
@@ -2311,7 +2312,11 @@ pub(super) fn print_logs(
 }
 
 /// Print one record of a log, as `logs` does, after `prefix`.
-fn print_record(r: &crate::runtime::logs::Record, prefix: &str, timestamps: bool) -> Result<()> {
+pub(super) fn print_record(
+    r: &crate::runtime::logs::Record,
+    prefix: &str,
+    timestamps: bool,
+) -> Result<()> {
     use crate::runtime::logs::Stream;
     use std::io::Write;
     {

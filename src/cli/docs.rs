@@ -321,7 +321,11 @@ mod tests {
     #[test]
     fn every_command_has_a_page_and_every_page_a_command() {
         let mut paths = Vec::new();
-        command_paths(&super::super::Cli::command(), "", &mut paths);
+        // Built, as the pages are generated: deferred definitions (a
+        // group whose flags come before its subcommands) filled in.
+        let mut cmd = super::super::Cli::command();
+        cmd.build();
+        command_paths(&cmd, "", &mut paths);
         let pages: Vec<&str> = PAGES.iter().map(|p| p.path).collect();
         for p in &paths {
             assert!(page(p).is_some(), "`berth {p}` has no page");

@@ -599,6 +599,136 @@ pub(crate) const PAGES: &[Page] = &[
         ],
     },
     Page {
+        path: "compose",
+        description: "Run a multi-container application of a compose file (the Compose \
+                      Specification, as docker compose reads it) in berth itself: no daemon, no \
+                      socket, no other tool. The file is compose.yaml, compose.yml, \
+                      docker-compose.yaml or docker-compose.yml here or in a directory above \
+                      (with its override file), COMPOSE_FILE, or -f (repeatable; later files \
+                      merge over earlier ones as docker compose merges them). Variables come \
+                      from berth's environment, then .env in the project directory.\n\n\
+                      Each service's containers are named PROJECT-SERVICE-N and carry docker \
+                      compose's labels (com.docker.compose.project, .service, \
+                      .container-number, .config-hash, …), so tools that read them keep \
+                      working; the project's networks are PROJECT_NAME (PROJECT_default unless \
+                      the file says otherwise) and its services reach each other by service \
+                      name there; its named volumes are PROJECT_NAME.\n\n\
+                      An error in a file is one line naming the file, the line and the field, \
+                      and nothing is made.",
+        examples: &[
+            ("Start the application in the background", "berth compose up -d"),
+            ("List its containers", "berth compose ps"),
+            ("Follow its output", "berth compose logs -f"),
+            ("Remove it, with its volumes", "berth compose down -v"),
+        ],
+    },
+    Page {
+        path: "compose up",
+        description: "Create and start the application: its images pulled (or built from a \
+                      build section, named PROJECT-SERVICE unless the service names one), its \
+                      networks and volumes made, then each service's containers once what it \
+                      depends on is as its condition asks (service_started, service_healthy, \
+                      service_completed_successfully).\n\n\
+                      A container whose configuration (the file's, and its image) has not \
+                      changed is kept as it is; one that changed is recreated. Without -d, \
+                      up prints the containers' output, each line after its container's \
+                      name, until they all exit; ctrl-c stops them.",
+        examples: &[
+            ("Start everything in the background", "berth compose up -d"),
+            ("Build the images first", "berth compose up -d --build"),
+            ("Run three containers of web", "berth compose up -d --scale web=3"),
+            ("Start one service and what it needs, and wait until healthy", "berth compose up -d --wait db"),
+        ],
+    },
+    Page {
+        path: "compose down",
+        description: "Stop and remove the application's containers (dependents first, those \
+                      of one level at once) and its networks. Named volumes stay unless -v is \
+                      given; external networks and volumes always stay.",
+        examples: &[
+            ("Remove the application", "berth compose down"),
+            ("Remove its volumes and built images too", "berth compose down -v --rmi local"),
+        ],
+    },
+    Page {
+        path: "compose ps",
+        description: "List the application's containers: running ones, or all with -a. \
+                      --format json prints one JSON object per line, as docker compose does.",
+        examples: &[
+            ("List the running containers", "berth compose ps"),
+            ("Print names and states", "berth compose ps -a --format '{{.Name}} {{.State}}'"),
+            ("Print the services that run", "berth compose ps --services"),
+        ],
+    },
+    Page {
+        path: "compose config",
+        description: "Print the application as berth reads it: the files merged, variables \
+                      replaced, paths absolute, every short form written long. The output is \
+                      itself a compose file that reads back to the same application.",
+        examples: &[
+            ("Print the resolved file", "berth compose config"),
+            ("Check the files only", "berth compose config -q"),
+            ("List the services", "berth compose config --services"),
+        ],
+    },
+    Page {
+        path: "compose start",
+        description: "Start the application's containers that are not running.",
+        examples: &[("Start the whole application", "berth compose start"), ("Start one service", "berth compose start db")],
+    },
+    Page {
+        path: "compose stop",
+        description: "Stop the application's containers, dependents first; each gets its stop \
+                      signal, then SIGKILL after the timeout (its stop_grace_period, or -t).",
+        examples: &[("Stop everything", "berth compose stop"), ("Stop web within 2 seconds", "berth compose stop -t 2 web")],
+    },
+    Page {
+        path: "compose restart",
+        description: "Stop the application's containers, then start them again.",
+        examples: &[("Restart one service", "berth compose restart web")],
+    },
+    Page {
+        path: "compose kill",
+        description: "Send a signal (SIGKILL unless -s names another) to the application's \
+                      running containers.",
+        examples: &[("Kill everything", "berth compose kill"), ("Send SIGHUP to web", "berth compose kill -s HUP web")],
+    },
+    Page {
+        path: "compose rm",
+        description: "Remove the application's stopped containers (running ones too with -s, \
+                      which stops them first). It asks first unless -f is given.",
+        examples: &[("Remove the stopped containers", "berth compose rm -f"), ("Stop and remove web", "berth compose rm -sf web")],
+    },
+    Page {
+        path: "compose logs",
+        description: "Print the output of the application's containers, each line after its \
+                      container's name (in a colour of its own on a terminal).",
+        examples: &[
+            ("Print everything", "berth compose logs"),
+            ("Follow the last 10 lines of web", "berth compose logs -f --tail 10 web"),
+        ],
+    },
+    Page {
+        path: "compose exec",
+        description: "Run a command in a running container of a service (the first, or \
+                      --index N), with a terminal when standard input is one (-T: none).",
+        examples: &[
+            ("Open a shell in web", "berth compose exec web sh"),
+            ("Run a command without a terminal", "berth compose exec -T db cat /data/schema"),
+        ],
+    },
+    Page {
+        path: "compose run",
+        description: "Run a one-off command in a new container of a service, after starting \
+                      what the service depends on. The container is named \
+                      PROJECT-SERVICE-run-ID and labelled as a one-off, so up and ps leave it \
+                      alone; the service's ports are published only with --service-ports.",
+        examples: &[
+            ("Run a migration once", "berth compose run --rm app ./migrate"),
+            ("Open a shell in a new container of web", "berth compose run --rm web sh"),
+        ],
+    },
+    Page {
         path: "kube",
         description: "Kubernetes YAML of berth's pods and containers, so that an app that \
                       outgrows one machine moves to a cluster as it is, and the pods of such \

@@ -5,6 +5,7 @@
 
 mod build;
 pub mod complete;
+mod compose;
 mod container;
 pub mod docs;
 mod examples;
@@ -181,6 +182,8 @@ pub enum Command {
     /// Kubernetes YAML of pods and containers
     #[command(subcommand)]
     Kube(kube::KubeCommand),
+    /// Run multi-container applications of compose files
+    Compose(compose::ComposeArgs),
     #[command(name = "internal-init", hide = true)]
     InternalInit(container::InternalInitArgs),
     #[command(name = "internal-exec", hide = true)]
@@ -520,6 +523,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Volume(c) => volume::run(&paths, c),
         Command::Pod(c) => pod::run(&paths, c),
         Command::Kube(c) => kube::run(&paths, c),
+        Command::Compose(a) => compose::run(&paths, a),
         Command::InternalInit(a) => container::internal_init(a),
         Command::Rename(a) => container::rename(&paths, a),
         Command::Attach(a) => container::attach(&paths, a),

@@ -8,6 +8,7 @@ pub mod build_context;
 pub mod build_copy;
 pub mod commit;
 pub mod complete;
+pub mod compose;
 pub mod containers;
 pub mod cp;
 pub mod events;

@@ -1337,9 +1337,23 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
         _ => {}
     }
     let mut attachments = Vec::new();
-    for (k, n) in modes.iter().enumerate() {
-        if n.contains(':') || ["none", "host", "private", "pasta", "slirp4netns"].contains(n) {
-            bail!("--network {n:?}: a mode cannot be combined with other networks");
+    for (k, given) in modes.iter().enumerate() {
+        // Podman's `NAME:alias=A,ip=IP,ip6=IP,mac=MAC`: this network's
+        // own settings, over --ip, --ip6, --mac-address (which are the
+        // first network's) and with --network-alias.
+        let (n, settings) = given.split_once(':').unwrap_or((given, ""));
+        if [
+            "none",
+            "host",
+            "private",
+            "pasta",
+            "slirp4netns",
+            "container",
+            "ns",
+        ]
+        .contains(&n)
+        {
+            bail!("--network {given:?}: a mode cannot be combined with other networks");
         }
         let rec = store
             .network(n)?
@@ -1350,42 +1364,47 @@ fn network_of(store: &Store, opts: &RunOptions, id: &str, name: &str) -> Result<
         {
             bail!("--network {n:?} given twice");
         }
-        let (ip, ip6, mac) = if k == 0 {
+        let (mut ip, mut ip6, mut mac) = if k == 0 {
             (opts.ip.clone(), opts.ip6.clone(), opts.mac_address.clone())
         } else {
             (None, None, None)
         };
+        let mut aliases = opts.network_aliases.clone();
+        for o in settings.split(',').filter(|o| !o.is_empty()) {
+            match o.split_once('=') {
+                Some(("alias", a)) => aliases.push(a.to_string()),
+                Some(("ip", a)) => ip = Some(a.to_string()),
+                Some(("ip6", a)) => ip6 = Some(a.to_string()),
+                Some(("mac", a)) => mac = Some(a.to_string()),
+                _ => {
+                    bail!("--network {given:?}: option {o:?} is not one of alias=, ip=, ip6=, mac=")
+                }
+            }
+        }
         if let Some(ip6) = &ip6 {
             super::network::check_ip6(&rec, ip6)?;
         }
-        attachments.push(super::network::attachment_of(
-            &rec,
-            ip,
-            ip6,
-            mac,
-            &opts.network_aliases,
-        ));
-    }
-    if let Some(mac) = &opts.mac_address {
-        crate::runtime::network::parse_mac(mac)?;
-    }
-    if let Some(ip) = &opts.ip {
-        let a = &attachments[0];
-        let ipv4: std::net::Ipv4Addr = ip
-            .parse()
-            .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
-        let subnet = crate::cidr::Ipv4Net::parse(&a.subnet)
-            .map_err(|e| anyhow!("network {}: {e}", a.network))?;
-        if !subnet.contains(ipv4) {
-            bail!(
-                "--ip {ip}: not in network {}'s subnet {}",
-                a.network,
-                a.subnet
-            );
+        if let Some(mac) = &mac {
+            crate::runtime::network::parse_mac(mac)?;
         }
-    }
-    for a in &opts.network_aliases {
-        check_name(a).with_context(|| format!("--network-alias {a:?}"))?;
+        if let Some(ip) = &ip {
+            let ipv4: std::net::Ipv4Addr = ip
+                .parse()
+                .map_err(|_| anyhow!("--ip {ip:?} is not an IPv4 address"))?;
+            let subnet = crate::cidr::Ipv4Net::parse(&rec.subnet)
+                .map_err(|e| anyhow!("network {}: {e}", rec.name))?;
+            if !subnet.contains(ipv4) {
+                bail!(
+                    "--ip {ip}: not in network {}'s subnet {}",
+                    rec.name,
+                    rec.subnet
+                );
+            }
+        }
+        for a in &aliases {
+            check_name(a).with_context(|| format!("--network-alias {a:?}"))?;
+        }
+        attachments.push(super::network::attachment_of(&rec, ip, ip6, mac, &aliases));
     }
     for a in &attachments {
         crate::runtime::network::check_names_fit(id, name, a)?;

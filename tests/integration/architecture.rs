@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("build", 2),
     ("explore", 2),
     ("kube", 2),
+    ("compose", 2),
     ("ops", 3),
     ("cli", 4),
     ("main", 5),

@@ -9,6 +9,7 @@ mod build;
 mod build_copy;
 mod compat;
 mod completion;
+mod compose;
 mod concurrency;
 mod confinement;
 mod cp;
