@@ -650,7 +650,7 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         (p, _) if p.starts_with("pod ") => Pods,
         ("volume import", "source") => Files,
         // Compose.
-        ("compose exec" | "compose run", "command") => Nothing,
+        ("compose exec" | "compose run", "command") | ("compose port", "private_port") => Nothing,
         (p, _) if p.starts_with("compose ") => Services,
         // Registries.
         ("login" | "logout", _) => Registries,

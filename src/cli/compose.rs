@@ -68,6 +68,94 @@ pub enum ComposeCommand {
     Exec(ExecArgs),
     /// Run a one-off command in a new container of a service
     Run(RunArgs),
+    /// Build the images of the services with a build section
+    Build(BuildArgs),
+    /// Pull the services' images
+    Pull(PullArgs),
+    /// Push the images of the services that build and name one
+    Push(PushArgs),
+    /// Print the host address a container port of a service is
+    /// published on
+    Port(PortArgs),
+    /// List the images the application's containers use
+    Images(ImagesArgs),
+    /// List the compose projects that have containers
+    Ls(LsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// Build every step again
+    #[arg(long)]
+    no_cache: bool,
+    /// Pull the base images first
+    #[arg(long)]
+    pull: bool,
+    /// A build argument more: KEY=VALUE (over the file's)
+    #[arg(long, value_name = "KEY=VALUE")]
+    build_arg: Vec<String>,
+    /// Services (default: all that build)
+    services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PullArgs {
+    /// Go on when an image cannot be pulled
+    #[arg(long)]
+    ignore_pull_failures: bool,
+    /// Print no progress
+    #[arg(short, long)]
+    quiet: bool,
+    /// Services (default: all)
+    services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// Go on when an image cannot be pushed
+    #[arg(long)]
+    ignore_push_failures: bool,
+    /// Services (default: all)
+    services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PortArgs {
+    /// tcp or udp
+    #[arg(long, default_value = "tcp")]
+    protocol: String,
+    /// Container N of the service (default 1)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    index: u32,
+    /// The service
+    service: String,
+    /// The container port
+    private_port: u16,
+}
+
+#[derive(Args, Debug)]
+pub struct ImagesArgs {
+    /// Print only the image ids
+    #[arg(short, long)]
+    quiet: bool,
+    /// table (default) or json
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Services (default: all)
+    services: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// Show projects whose containers are all stopped too
+    #[arg(short, long)]
+    all: bool,
+    /// Print only the projects' names
+    #[arg(short, long)]
+    quiet: bool,
+    /// table (default), json, or a Go template
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -383,6 +471,12 @@ pub fn run(paths: &StorePaths, a: &ComposeArgs) -> Result<i32> {
         ComposeCommand::Logs(l) => logs(paths, a, l),
         ComposeCommand::Exec(e) => exec(paths, a, e),
         ComposeCommand::Run(r) => run_one(paths, a, r),
+        ComposeCommand::Build(b) => build(paths, a, b),
+        ComposeCommand::Pull(p) => pull(paths, a, p),
+        ComposeCommand::Push(p) => push(paths, a, p),
+        ComposeCommand::Port(p) => port(paths, a, p),
+        ComposeCommand::Images(i) => images(paths, a, i),
+        ComposeCommand::Ls(l) => ls(paths, l),
     }
 }
 
@@ -393,6 +487,15 @@ fn print_step(s: &Step) {
 
 struct Cli<'a> {
     paths: &'a StorePaths,
+    /// `compose build`'s flags, over the file's.
+    build: BuildFlags,
+}
+
+#[derive(Default)]
+struct BuildFlags {
+    no_cache: bool,
+    pull: bool,
+    args: Vec<String>,
 }
 
 impl ops::compose::Driver for Cli<'_> {
@@ -413,16 +516,19 @@ impl ops::compose::Driver for Cli<'_> {
                     args.extend(["--build-arg".into(), format!("{k}={v}")]);
                 }
             }
+            for a in &self.build.args {
+                args.extend(["--build-arg".into(), a.clone()]);
+            }
             if let Some(t) = &b.target {
                 args.extend(["--target".into(), t.clone()]);
             }
             for (k, v) in &b.labels {
                 args.extend(["--label".into(), format!("{k}={v}")]);
             }
-            if b.no_cache {
+            if b.no_cache || self.build.no_cache {
                 args.push("--no-cache".into());
             }
-            if b.pull {
+            if b.pull || self.build.pull {
                 args.push("--pull".into());
             }
             args.extend(["--".into(), b.context.clone()]);
@@ -498,7 +604,16 @@ fn up(paths: &StorePaths, a: &ComposeArgs, u: &UpArgs) -> Result<i32> {
     if foreground {
         block_stop_signals()?;
     }
-    let done = ops::compose::up(paths, &l.project, &origin, &o, &mut Cli { paths })?;
+    let done = ops::compose::up(
+        paths,
+        &l.project,
+        &origin,
+        &o,
+        &mut Cli {
+            paths,
+            build: BuildFlags::default(),
+        },
+    )?;
     if !done.orphans.is_empty() {
         eprintln!(
             "WARN: Found orphan containers ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.",
@@ -731,9 +846,14 @@ fn run_one(paths: &StorePaths, a: &ComposeArgs, r: &RunArgs) -> Result<i32> {
         command_line: std::env::args().collect(),
         ..Default::default()
     };
-    let mut cli = Cli { paths };
+    let mut cli = Cli {
+        paths,
+        build: BuildFlags::default(),
+    };
     if !deps.is_empty() {
         ops::compose::up(paths, p, &origin, &o, &mut cli)?;
+        let store = crate::store::Store::open(paths)?;
+        ops::compose::wait_for_dependencies(paths, &store, p, &r.service, &mut cli)?;
     }
     ops::compose::prepare(paths, p, std::slice::from_ref(&r.service), &o, &mut cli)?;
     let tty = !r.no_tty && !r.detach && std::io::IsTerminal::is_terminal(&std::io::stdin());
@@ -772,6 +892,11 @@ fn run_one(paths: &StorePaths, a: &ComposeArgs, r: &RunArgs) -> Result<i32> {
 
 fn down(paths: &StorePaths, a: &ComposeArgs, d: &DownArgs) -> Result<i32> {
     let l = load(a, &[])?;
+    for s in &d.services {
+        if !l.project.services.contains_key(s) && !l.project.disabled.contains(s) {
+            bail!("no such service: {s}");
+        }
+    }
     if let Some(r) = &d.rmi {
         if r != "local" && r != "all" {
             bail!("--rmi {r:?}: use local or all");
@@ -961,7 +1086,7 @@ fn config(a: &ComposeArgs, c: &ConfigArgs) -> Result<i32> {
         let mut out = Vec::new();
         for s in p.services.keys() {
             if h == "*" || h.split(',').any(|x| x == s) {
-                out.push(format!("{s} {}", ops::compose::config_hash(&p, s, "")?));
+                out.push(format!("{s} {}", ops::compose::config_hash(&p, s, "", "")?));
             }
         }
         lines(out)
@@ -1090,6 +1215,255 @@ fn rm(paths: &StorePaths, a: &ComposeArgs, r: &RmArgs) -> Result<i32> {
             name: m.name().to_string(),
             status: "Removed",
         });
+    }
+    Ok(0)
+}
+
+/// The services named (all if none), each checked.
+fn services_of(p: &Project, named: &[String]) -> Result<Vec<String>> {
+    for n in named {
+        if !p.services.contains_key(n) {
+            bail!("no such service: {n}");
+        }
+    }
+    Ok(p.services
+        .keys()
+        .filter(|k| named.is_empty() || named.contains(k))
+        .cloned()
+        .collect())
+}
+
+fn build(paths: &StorePaths, a: &ComposeArgs, b: &BuildArgs) -> Result<i32> {
+    let l = load(a, &b.services)?;
+    let p = &l.project;
+    let mut cli = Cli {
+        paths,
+        build: BuildFlags {
+            no_cache: b.no_cache,
+            pull: b.pull,
+            args: b.build_arg.clone(),
+        },
+    };
+    for s in services_of(p, &b.services)? {
+        if p.services[&s].build.is_none() {
+            continue;
+        }
+        let image = ops::compose::image_of(p, &s);
+        ops::compose::Driver::image(&mut cli, p, &s, &image, true)?;
+        print_step(&Step {
+            kind: "Image",
+            name: image,
+            status: "Built",
+        });
+    }
+    Ok(0)
+}
+
+fn pull(paths: &StorePaths, a: &ComposeArgs, o: &PullArgs) -> Result<i32> {
+    let l = load(a, &o.services)?;
+    let p = &l.project;
+    let mut code = 0;
+    for s in services_of(p, &o.services)? {
+        let svc = &p.services[&s];
+        // A service that builds its image has none to pull.
+        let Some(image) = svc.image.clone().filter(|_| svc.build.is_none()) else {
+            continue;
+        };
+        let mut args = vec!["pull"];
+        if o.quiet {
+            args.push("-q");
+        }
+        args.extend(["--", &image]);
+        if let Some(c) = image_step(paths, &args, &s, &image, o.ignore_pull_failures)? {
+            code = c;
+            break;
+        }
+    }
+    Ok(code)
+}
+
+/// `berth pull|push … IMAGE` of service `service`: its progress line,
+/// or a warning (`ignore`) or the exit code when it fails.
+fn image_step(
+    paths: &StorePaths,
+    args: &[&str],
+    service: &str,
+    image: &str,
+    ignore: bool,
+) -> Result<Option<i32>> {
+    let (done, doing) = match args[0] {
+        "push" => ("Pushed", "pushing"),
+        _ => ("Pulled", "pulling"),
+    };
+    match berth_child(paths, args, image)? {
+        None => print_step(&Step {
+            kind: "Image",
+            name: image.to_string(),
+            status: done,
+        }),
+        Some(c) if ignore => {
+            eprintln!("WARN: service {service}: {doing} {image} failed (exit code {c})");
+        }
+        Some(c) => return Ok(Some(c)),
+    }
+    Ok(None)
+}
+
+fn push(paths: &StorePaths, a: &ComposeArgs, o: &PushArgs) -> Result<i32> {
+    let l = load(a, &o.services)?;
+    let p = &l.project;
+    for s in services_of(p, &o.services)? {
+        let svc = &p.services[&s];
+        // As docker compose: the images a service builds and names.
+        let (Some(image), Some(_)) = (&svc.image, &svc.build) else {
+            continue;
+        };
+        let args = ["push", "--", image.as_str()];
+        if let Some(c) = image_step(paths, &args, &s, image, o.ignore_push_failures)? {
+            return Ok(c);
+        }
+    }
+    Ok(0)
+}
+
+fn port(paths: &StorePaths, a: &ComposeArgs, o: &PortArgs) -> Result<i32> {
+    let (p, members) = targets(paths, a, std::slice::from_ref(&o.service))?;
+    let m = ops::compose::selected(&p, &members, std::slice::from_ref(&o.service))?
+        .into_iter()
+        .find(|m| m.number == o.index)
+        .ok_or_else(|| anyhow!("service {:?} has no container {}", o.service, o.index))?;
+    let spec = ops::containers::spec_of(&m.info.record)?;
+    let Some(pm) = spec
+        .ports
+        .iter()
+        .find(|pm| pm.container_port == o.private_port && pm.protocol == o.protocol)
+    else {
+        bail!(
+            "service {:?}: port {}/{} is not published",
+            o.service,
+            o.private_port,
+            o.protocol
+        );
+    };
+    let ip = if pm.host_ip.is_empty() {
+        "0.0.0.0"
+    } else {
+        &pm.host_ip
+    };
+    output::println(&format!("{ip}:{}", pm.host_port))?;
+    Ok(0)
+}
+
+fn images(paths: &StorePaths, a: &ComposeArgs, o: &ImagesArgs) -> Result<i32> {
+    let (p, members) = targets(paths, a, &o.services)?;
+    let chosen = ops::compose::selected(&p, &members, &o.services)?;
+    let records = ops::images::list(paths, &ops::images::ListOptions::default())?;
+    let mut docs = Vec::new();
+    for m in chosen {
+        let r = &m.info.record;
+        let id = r
+            .image
+            .as_ref()
+            .map(|d| d.hex().to_string())
+            .unwrap_or_default();
+        let size = records
+            .iter()
+            .find(|i| Some(&i.id) == r.image.as_ref())
+            .map_or(0, |i| i.size);
+        let (repo, tag) = match r.image_name.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n.to_string(), t.to_string()),
+            _ => (r.image_name.clone(), String::new()),
+        };
+        docs.push(serde_json::json!({
+            "ContainerName": r.name,
+            "Repository": repo,
+            "Tag": tag,
+            "ID": id,
+            "Size": size,
+        }));
+    }
+    if o.quiet {
+        let mut ids: Vec<&str> = docs.iter().filter_map(|d| d["ID"].as_str()).collect();
+        ids.dedup();
+        output::print(&ids.iter().map(|i| format!("{i}\n")).collect::<String>())?;
+        return Ok(0);
+    }
+    match o.format.as_deref() {
+        None | Some("table") => {
+            let rows: Vec<Vec<String>> = docs
+                .iter()
+                .map(|d| {
+                    vec![
+                        d["ContainerName"].as_str().unwrap_or_default().to_string(),
+                        d["Repository"].as_str().unwrap_or_default().to_string(),
+                        d["Tag"].as_str().unwrap_or_default().to_string(),
+                        d["ID"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .chars()
+                            .take(12)
+                            .collect(),
+                        output::human_size(d["Size"].as_u64().unwrap_or(0)),
+                    ]
+                })
+                .collect();
+            output::print(&super::format::table(
+                &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"],
+                &rows,
+            ))?;
+        }
+        Some("json") => output::println(&serde_json::to_string(&docs)?)?,
+        Some(f) => bail!("--format {f:?}: use table or json"),
+    }
+    Ok(0)
+}
+
+fn ls(paths: &StorePaths, o: &LsArgs) -> Result<i32> {
+    let projects = ops::compose::projects(paths)?;
+    let docs: Vec<serde_json::Value> = projects
+        .iter()
+        .filter(|p| o.all || p.running > 0)
+        .map(|p| {
+            let mut status: Vec<String> = p
+                .states
+                .iter()
+                .map(|(state, n)| format!("{state}({n})"))
+                .collect();
+            status.sort();
+            serde_json::json!({
+                "Name": p.name,
+                "Status": status.join(", "),
+                "ConfigFiles": p.config_files,
+            })
+        })
+        .collect();
+    if o.quiet {
+        output::print(
+            &docs
+                .iter()
+                .map(|d| format!("{}\n", d["Name"].as_str().unwrap_or_default()))
+                .collect::<String>(),
+        )?;
+        return Ok(0);
+    }
+    match o.format.as_deref() {
+        None | Some("table") => {
+            let rows: Vec<Vec<String>> = docs
+                .iter()
+                .map(|d| {
+                    ["Name", "Status", "ConfigFiles"]
+                        .iter()
+                        .map(|k| d[*k].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect();
+            output::print(&super::format::table(
+                &["NAME", "STATUS", "CONFIG FILES"],
+                &rows,
+            ))?;
+        }
+        Some("json") => output::println(&serde_json::to_string(&docs)?)?,
+        Some(f) => output::print_each(f, &docs)?,
     }
     Ok(0)
 }

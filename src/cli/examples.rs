@@ -729,6 +729,47 @@ pub(crate) const PAGES: &[Page] = &[
         ],
     },
     Page {
+        path: "compose build",
+        description: "Build the images of the services with a build section, each named as \
+                      the service's image (PROJECT-SERVICE when the service names none), with \
+                      the section's context, dockerfile, args, target and labels.",
+        examples: &[
+            ("Build every image", "berth compose build"),
+            ("Build web from scratch", "berth compose build --no-cache web"),
+        ],
+    },
+    Page {
+        path: "compose pull",
+        description: "Pull the images of the services that run one (not those that build \
+                      theirs).",
+        examples: &[("Pull every image", "berth compose pull"), ("Pull quietly, going on past failures", "berth compose pull -q --ignore-pull-failures")],
+    },
+    Page {
+        path: "compose push",
+        description: "Push the images of the services that build one and name it (image: \
+                      next to build:), as docker compose does.",
+        examples: &[("Push the built images", "berth compose push")],
+    },
+    Page {
+        path: "compose port",
+        description: "Print the host address and port a container port of a service is \
+                      published on.",
+        examples: &[("Where is web's port 80?", "berth compose port web 80")],
+    },
+    Page {
+        path: "compose images",
+        description: "List the images of the application's containers: the container, the \
+                      image's repository, tag, id and size.",
+        examples: &[("List them", "berth compose images"), ("Print only the ids", "berth compose images -q")],
+    },
+    Page {
+        path: "compose ls",
+        description: "List the compose projects that have containers in the store (with -a, \
+                      also those with none running): their states and compose files. It reads \
+                      the containers' labels, so it needs no file.",
+        examples: &[("List running projects", "berth compose ls"), ("List every project", "berth compose ls -a")],
+    },
+    Page {
         path: "kube",
         description: "Kubernetes YAML of berth's pods and containers, so that an app that \
                       outgrows one machine moves to a cluster as it is, and the pods of such \

@@ -129,7 +129,7 @@ fn braced(
             }
         });
     };
-    let arg = &op[1..];
+    let arg = &op[kind.len_utf8()..];
     match kind {
         '-' if set => Ok(value.unwrap_or_default()),
         '-' => interpolate(arg, vars, unset),
@@ -179,12 +179,14 @@ pub fn parse_env_file(text: &str, vars: &dyn Lookup) -> Result<Vec<EnvEntry>, St
             out.push((key.to_string(), None));
             continue;
         };
+        // berth's environment first, as docker compose looks them up.
         let earlier = |name: &str| {
-            out.iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .and_then(|(_, v)| v.clone())
-                .or_else(|| vars.get(name))
+            vars.get(name).or_else(|| {
+                out.iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.clone())
+            })
         };
         let value = if let Some(r) = raw.strip_prefix('\'') {
             let end = r
@@ -287,6 +289,8 @@ mod tests {
         assert!(run("${SET").is_err());
         assert!(run("a $ b").is_err());
         assert!(run("${1X}").is_err());
+        assert!(run("${SET€}").is_err());
+        assert!(run("${SET:é}").is_err());
         let mut unset = Vec::new();
         interpolate("$NOPE ${NOPE2}", &|_: &str| None, &mut |n| {
             unset.push(n.to_string())

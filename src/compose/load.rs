@@ -329,12 +329,13 @@ fn interpolate_tree(
                 unset.insert(n.to_string());
             })
             .map_err(|e| at.at(node.at, &yaml::path_text(path), e))?;
-            node.value = match *plain {
-                true => match yaml::typed(&out) {
-                    Value::Str { s, .. } => Value::Str { s, plain: false },
-                    v => v,
-                },
-                false => Value::Str {
+            // A whole number or a boolean, written as such, is one
+            // (`scale: ${N}`); anything else stays the text it became
+            // (`1.10`, `0123` and an empty value are strings).
+            node.value = match (*plain, yaml::typed(&out)) {
+                (true, Value::Int(i)) if i.to_string() == out => Value::Int(i),
+                (true, Value::Bool(b)) if b.to_string() == out => Value::Bool(b),
+                _ => Value::Str {
                     s: out,
                     plain: false,
                 },
@@ -363,6 +364,26 @@ fn interpolate_tree(
 /// `environment`, `labels`, `build.args` and `.labels`, `depends_on`
 /// and `networks` of each service; a `build` path becomes `{context}`.
 fn normalize_forms(root: &mut Node) {
+    // The obsolete `external: {name: N}`: `name: N`, `external: true`.
+    for top in ["networks", "volumes", "secrets", "configs"] {
+        let Some(defs) = root.get_mut(top).and_then(Node::map_mut) else {
+            continue;
+        };
+        for (_, d) in defs.iter_mut() {
+            let Some(m) = d.map_mut() else { continue };
+            let Some(i) = m.iter().position(|(k, _)| k == "external") else {
+                continue;
+            };
+            let Some(name) = m[i].1.get("name").cloned() else {
+                continue;
+            };
+            let at = m[i].1.at;
+            m[i].1 = Node::new(at, Value::Bool(true));
+            if !m.iter().any(|(k, _)| k == "name") {
+                m.push(("name".into(), name));
+            }
+        }
+    }
     let Some(services) = root.get_mut("services").and_then(Node::map_mut) else {
         return;
     };
@@ -531,6 +552,16 @@ fn read_model(root: &Node, at: &Files, warnings: &mut Vec<String>) -> Result<Pro
         }
         let where_ = root.locate(&steps);
         let text = yaml::path_text(&steps);
+        let later = match steps.as_slice() {
+            [PathStep::Key(k)] => k == "include",
+            [PathStep::Key(s), PathStep::Key(_), PathStep::Key(k)] => {
+                s == "services" && k == "extends"
+            }
+            _ => false,
+        };
+        if later {
+            return Err(at.at(where_, &text, "not supported by berth yet"));
+        }
         let supported_elsewhere = match steps.as_slice() {
             [PathStep::Key(s), PathStep::Key(_), PathStep::Key(k)] if s == "services" => {
                 NOT_SUPPORTED.contains(&k.as_str())
@@ -649,6 +680,7 @@ fn resolve(l: &mut Loaded, o: &Options, root: &Node, at: &Files) -> Result<()> {
     }
     for n in &off {
         p.services.remove(n);
+        p.disabled.insert(n.clone());
     }
     for n in &o.services {
         if !p.services.contains_key(n) {
@@ -877,6 +909,21 @@ fn resolve(l: &mut Loaded, o: &Options, root: &Node, at: &Files) -> Result<()> {
         let Some(s) = p.services.get(name) else {
             continue;
         };
+        if let Some(other) = s
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            if !p.services.contains_key(other) {
+                return Err(err(
+                    &[key("services"), key(name), key("network_mode")],
+                    match p.disabled.contains(other) {
+                        true => format!("service {other:?} is not enabled by the active profiles"),
+                        false => format!("service {other:?} is not in the file"),
+                    },
+                ));
+            }
+        }
         let mut drop = Vec::new();
         for (dep, d) in &s.depends_on {
             let steps = [key("services"), key(name), key("depends_on"), key(dep)];
@@ -900,16 +947,6 @@ fn resolve(l: &mut Loaded, o: &Options, root: &Node, at: &Files) -> Result<()> {
                     &steps,
                     format!("condition {:?}: use service_started, service_healthy or service_completed_successfully", d.condition),
                 ));
-            }
-            if let Some(mode) = &s.network_mode {
-                if let Some(other) = mode.strip_prefix("service:") {
-                    if !p.services.contains_key(other) {
-                        return Err(err(
-                            &[key("services"), key(name), key("network_mode")],
-                            format!("service {other:?} is not in the file"),
-                        ));
-                    }
-                }
             }
         }
         let s = p.services.get_mut(name).expect("there");
@@ -942,13 +979,23 @@ fn resolve(l: &mut Loaded, o: &Options, root: &Node, at: &Files) -> Result<()> {
     }
     for (kind, defs) in [("secrets", &mut p.secrets), ("configs", &mut p.configs)] {
         for (k, d) in defs.iter_mut() {
-            if let Some(f) = &d.file {
-                d.file = Some(host_path(f));
-            } else if d.environment.is_none() && d.content.is_none() && !d.external {
-                return Err(err(
-                    &[key(kind), key(k)],
-                    "give a file, environment or content".into(),
-                ));
+            match &d.file {
+                Some(f) => {
+                    let path = host_path(f);
+                    if !Path::new(&path).is_file() {
+                        return Err(err(
+                            &[key(kind), key(k), key("file")],
+                            format!("{path}: not found"),
+                        ));
+                    }
+                    d.file = Some(path);
+                }
+                None => {
+                    return Err(err(
+                        &[key(kind), key(k)],
+                        "berth takes secrets and configs from a file only (file:)".into(),
+                    ))
+                }
             }
             if d.name.is_none() {
                 d.name = Some(format!("{project}_{k}"));

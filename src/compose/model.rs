@@ -44,6 +44,10 @@ pub struct Project {
         deserialize_with = "defs_form"
     )]
     pub configs: BTreeMap<String, FileDef>,
+    /// Services the active profiles leave out: the project's all the
+    /// same (their containers are no orphans).
+    #[serde(skip)]
+    pub disabled: std::collections::BTreeSet<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -60,7 +64,11 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Service {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "scalar_form"
+    )]
     pub image: Option<String>,
     #[serde(
         default,
@@ -139,7 +147,11 @@ pub struct Service {
         deserialize_with = "scalar_form"
     )]
     pub user: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "scalar_form"
+    )]
     pub working_dir: Option<String>,
     #[serde(
         default,
@@ -147,7 +159,11 @@ pub struct Service {
         deserialize_with = "labels_form"
     )]
     pub labels: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "scalar_form"
+    )]
     pub hostname: Option<String>,
     /// `HOST=IP` each.
     #[serde(
@@ -213,7 +229,11 @@ pub struct Service {
     /// `always`, `never`, `missing` (`if_not_present`), `build`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "scalar_form"
+    )]
     pub container_name: Option<String>,
     #[serde(
         default,
@@ -1192,5 +1212,5 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         total += value * unit;
         rest = &rest[u..];
     }
-    Ok(std::time::Duration::from_secs_f64(total))
+    std::time::Duration::try_from_secs_f64(total).map_err(|_| bad())
 }

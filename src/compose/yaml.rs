@@ -161,6 +161,18 @@ pub fn path_text(path: &[PathStep]) -> String {
 /// Parse one YAML document (`file` is the index stored in each node).
 /// An empty document is `Null`. Errors name the line.
 pub fn parse(text: &str, file: usize) -> Result<Node, String> {
+    // Block nesting takes a column more per level; the parser recurses
+    // per level, so a file nested deeper than any compose file would
+    // exhaust the stack before it said so (flow nesting it bounds).
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.chars().take_while(|c| matches!(c, ' ' | '-')).count();
+        if indent > MAX_COLUMN {
+            return Err(format!(
+                "line {}: indented more than {MAX_COLUMN} columns",
+                n + 1
+            ));
+        }
+    }
     let mut b = Builder {
         file,
         stack: Vec::new(),
@@ -310,6 +322,9 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => self.fail(at, "an alias of an unknown anchor".into()),
             },
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.fail(at, format!("nested more than {MAX_DEPTH} deep"))
+            }
             Event::SequenceStart(anchor, tag) => {
                 if let Some(t) = tag {
                     return self.fail(at, format!("tag {}{} is not supported", t.handle, t.suffix));
@@ -360,6 +375,10 @@ impl MarkedEventReceiver for Builder {
 }
 
 const MAX_NODES: usize = 1_000_000;
+/// Deeper than any compose file needs, shallow enough for the
+/// recursive walks over the tree.
+const MAX_DEPTH: usize = 200;
+const MAX_COLUMN: usize = 1000;
 
 fn size(n: &Node) -> usize {
     1 + match &n.value {
@@ -442,5 +461,11 @@ services:
         assert!(e.starts_with("line "), "{e}");
         assert!(parse("a: *nope\n", 0).is_err());
         assert!(parse("a: 1\n---\nb: 2\n", 0).is_err());
+        let deep = "- ".repeat(300) + "x\n";
+        assert!(parse(&deep, 0).unwrap_err().contains("nested more than"));
+        let deeper = "- ".repeat(100_000) + "x\n";
+        assert!(parse(&deeper, 0)
+            .unwrap_err()
+            .contains("indented more than"));
     }
 }

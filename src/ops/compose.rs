@@ -127,21 +127,28 @@ pub fn with_dependencies(p: &Project, wanted: &[String]) -> Vec<String> {
 }
 
 /// The hash of what a service's containers are made from: its model
-/// (but how many there are) and its image's id, so that a changed file
-/// or a rebuilt image recreates them, and scaling does not.
-pub fn config_hash(p: &Project, service: &str, image_id: &str) -> Result<String> {
+/// (but how many there are, and what only decides how and when they
+/// are made), its image's id, so that a changed file or a rebuilt image
+/// recreates them and scaling does not, and `joined`: the container
+/// whose network it shares (`network_mode: service:`), which, made
+/// again, takes the old namespace with it.
+pub fn config_hash(p: &Project, service: &str, image_id: &str, joined: &str) -> Result<String> {
     let mut s = p.services[service].clone();
     s.scale = None;
     if let Some(d) = s.deploy.as_mut() {
         d.replicas = None;
     }
+    s.depends_on.clear();
+    s.build = None;
+    s.pull_policy = None;
+    s.profiles.clear();
     // What the service's networks and volumes are named, too.
     let nets: BTreeMap<&String, &Option<String>> = s
         .networks
         .keys()
         .filter_map(|k| p.networks.get(k).map(|n| (k, &n.name)))
         .collect();
-    let json = serde_json::to_string(&(&s, nets, image_id))?;
+    let json = serde_json::to_string(&(&s, nets, image_id, joined))?;
     Ok(crate::digest::Digest::of(json.as_bytes()).hex().to_string())
 }
 
@@ -225,6 +232,8 @@ pub fn up(
     let mut out = Up::default();
     let existing = members_in(&store, &p.name)?;
     let index = store.read_index()?;
+    // Each service's containers as made now, by number.
+    let mut made: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in &selected {
         let s = &p.services[name];
         if !o.no_start {
@@ -235,8 +244,24 @@ pub fn up(
             .resolve(&index, &image)
             .map(|i| i.id.hex().to_string())
             .unwrap_or_default();
-        let hash = config_hash(p, name, &image_id)?;
+        let joined = s
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+            .and_then(|other| match made.get(other) {
+                Some(ids) => ids.first().cloned(),
+                // Not selected (--no-deps): the one there is.
+                None => existing
+                    .iter()
+                    .find(|m| m.service == other && m.number == 1 && !m.oneoff)
+                    .map(|m| m.id().to_string()),
+            })
+            .unwrap_or_default();
+        let hash = config_hash(p, name, &image_id, &joined)?;
         let want = o.scale.get(name).copied().unwrap_or_else(|| s.replicas());
+        if want > 1 && s.container_name.is_some() {
+            bail!("service {name}: a service with a container_name cannot run more than one container");
+        }
         let mine: Vec<&Member> = existing
             .iter()
             .filter(|m| m.service == *name && !m.oneoff)
@@ -265,6 +290,23 @@ pub fn up(
                     m.id().to_string()
                 }
                 Some(m) => {
+                    // The new one first, under a name of its own, with the
+                    // old one's anonymous volumes: a mistake that only its
+                    // making finds leaves the old one as it was.
+                    let final_name = container_name(p, name, number);
+                    let temp = format!("{}_{final_name}", &m.id()[..12]);
+                    let carried = anonymous_volumes(&store, &m.info.record);
+                    let id = create(
+                        &store,
+                        p,
+                        origin,
+                        name,
+                        number,
+                        &hash,
+                        o,
+                        Some(&temp),
+                        &carried,
+                    )?;
                     super::containers::stop(paths, m.id(), o.timeout)?;
                     super::containers::remove(
                         paths,
@@ -274,7 +316,7 @@ pub fn up(
                         false,
                         None,
                     )?;
-                    let id = create(&store, p, origin, name, number, &hash, o)?;
+                    super::containers::rename(paths, &id, &final_name)?;
                     d.step(Step {
                         kind: "Container",
                         name: container_name(p, name, number),
@@ -283,7 +325,7 @@ pub fn up(
                     id
                 }
                 None => {
-                    let id = create(&store, p, origin, name, number, &hash, o)?;
+                    let id = create(&store, p, origin, name, number, &hash, o, None, &[])?;
                     d.step(Step {
                         kind: "Container",
                         name: container_name(p, name, number),
@@ -303,13 +345,14 @@ pub fn up(
                     status: if running { "Running" } else { "Started" },
                 });
             }
+            made.entry(name.clone()).or_default().push(id.clone());
             out.containers.push((name.clone(), id));
         }
     }
     // Containers of services the file no longer has.
     for m in existing
         .iter()
-        .filter(|m| !p.services.contains_key(&m.service))
+        .filter(|m| !p.services.contains_key(&m.service) && !p.disabled.contains(&m.service))
     {
         match o.remove_orphans {
             true => {
@@ -464,7 +507,7 @@ fn volumes_up(
 }
 
 /// Wait until each service `name` depends on is as its condition asks.
-fn wait_for_dependencies(
+pub fn wait_for_dependencies(
     paths: &StorePaths,
     store: &Store,
     p: &Project,
@@ -546,6 +589,10 @@ fn wait_condition(
     }
 }
 
+/// Make container `number` of `service` (named `name`, or as compose
+/// names it), with the anonymous volumes `carried` (`NAME:TARGET`) in
+/// place of new ones at their targets.
+#[allow(clippy::too_many_arguments)]
 fn create(
     store: &Store,
     p: &Project,
@@ -554,8 +601,18 @@ fn create(
     number: u32,
     hash: &str,
     o: &UpOptions,
+    name: Option<&str>,
+    carried: &[(String, String)],
 ) -> Result<String> {
-    let opts = run_options(p, origin, service, number, hash, &o.command_line)?;
+    let mut opts = run_options(p, origin, service, number, hash, &o.command_line)?;
+    if let Some(n) = name {
+        opts.name = Some(n.to_string());
+    }
+    for (volume, target) in carried {
+        opts.volumes
+            .retain(|v| v != target && !v.starts_with(&format!("{target}:")));
+        opts.volumes.push(format!("{volume}:{target}"));
+    }
     let (rec, _) = super::run::create(store, &opts).with_context(|| {
         format!(
             "service {service}: container {}",
@@ -563,6 +620,25 @@ fn create(
         )
     })?;
     Ok(rec.id)
+}
+
+/// The anonymous volumes of container `r`: (name, target).
+fn anonymous_volumes(store: &Store, r: &ContainerRecord) -> Vec<(String, String)> {
+    let Ok(spec) = super::containers::spec_of(r) else {
+        return Vec::new();
+    };
+    spec.mounts
+        .iter()
+        .filter_map(|m| match m {
+            crate::runtime::spec::Mount::Volume { name, target, .. } => store
+                .volume(name)
+                .ok()
+                .flatten()
+                .filter(|v| v.anonymous)
+                .map(|_| (name.clone(), target.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The `run` options of container `number` of `service`.
@@ -799,7 +875,7 @@ fn volume_spec(p: &Project, v: &ServiceVolume, tmpfs: &mut Vec<String>) -> Resul
                 let name = p.volumes[key].name.clone().unwrap_or_default();
                 Some(format!("{name}:{}{}", v.target, opts_text(&mode)))
             }
-            None => Some(v.target.clone()),
+            None => Some(format!("{}{}", v.target, opts_text(&mode))),
         },
     })
 }
@@ -840,7 +916,7 @@ pub fn down(paths: &StorePaths, p: &Project, o: &DownOptions) -> Result<Down> {
     let doomed: Vec<&Member> = all
         .iter()
         .filter(|m| {
-            let known = p.services.contains_key(&m.service);
+            let known = p.services.contains_key(&m.service) || p.disabled.contains(&m.service);
             (known || o.remove_orphans)
                 && (o.services.is_empty() || o.services.contains(&m.service))
         })
@@ -1048,7 +1124,8 @@ pub fn prepare(
             continue;
         }
         match policy.as_str() {
-            "always" => d.image(p, name, &image, false)?,
+            // A service that builds its image builds it, not pulls it.
+            "always" if s.build.is_none() => d.image(p, name, &image, false)?,
             "never" if !present => bail!(
                 "service {name}: image {image} is not in the store, and its pull policy is never"
             ),
@@ -1113,10 +1190,9 @@ pub fn one_off(
         o.command = x.command.clone();
     }
     if let Some(e) = &x.entrypoint {
-        o.entrypoint = Some(e.clone());
-        if x.command.is_empty() {
-            o.command = Vec::new();
-        }
+        let words =
+            crate::compose::model::split_words(e).map_err(|e| anyhow!("--entrypoint {e}"))?;
+        o.entrypoint = Some(serde_json::to_string(&words)?);
     }
     o.env.extend(x.env.iter().cloned());
     if x.user.is_some() {
@@ -1148,4 +1224,47 @@ pub fn one_off(
     o.interactive = x.interactive;
     o.tty = x.tty;
     Ok(o)
+}
+
+/// A project as its containers' labels tell it (`compose ls`).
+#[derive(Debug, Clone, Default)]
+pub struct ProjectSummary {
+    pub name: String,
+    /// docker compose's state words and how many containers are in each.
+    pub states: BTreeMap<String, usize>,
+    pub running: usize,
+    pub config_files: String,
+}
+
+/// Every project with a container in the store, by name.
+pub fn projects(paths: &StorePaths) -> Result<Vec<ProjectSummary>> {
+    let Some(store) = Store::open_existing(paths)? else {
+        return Ok(Vec::new());
+    };
+    let mut out: BTreeMap<String, ProjectSummary> = BTreeMap::new();
+    for r in store.containers()? {
+        let Some(project) = label(&r, PROJECT_LABEL).map(str::to_string) else {
+            continue;
+        };
+        let files = label(&r, FILES_LABEL).unwrap_or_default().to_string();
+        let info = super::containers::ContainerInfo::of(&store, r);
+        let word = match info.state {
+            State::Created => "created",
+            State::Running(_) => "running",
+            State::Restarting(..) => "restarting",
+            State::Exited(_) => "exited",
+        };
+        let e = out
+            .entry(project.clone())
+            .or_insert_with(|| ProjectSummary {
+                name: project,
+                config_files: files,
+                ..Default::default()
+            });
+        *e.states.entry(word.to_string()).or_default() += 1;
+        if info.state.is_live() {
+            e.running += 1;
+        }
+    }
+    Ok(out.into_values().collect())
 }

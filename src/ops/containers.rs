@@ -459,7 +459,13 @@ fn wait_stopped(store: &Store, id: &str, limit: Duration) -> bool {
         if start.elapsed() >= limit {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // Most programs end within milliseconds of the signal: look
+        // often at first, then less.
+        let pause = match start.elapsed() < Duration::from_millis(100) {
+            true => 2,
+            false => 20,
+        };
+        std::thread::sleep(Duration::from_millis(pause));
     }
 }
 

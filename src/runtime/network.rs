@@ -1092,10 +1092,15 @@ fn attach_in_infra(
         // An address asked for may be one an exited container's end
         // still holds while the kernel removes it (a container replaced
         // by one with its address); one picked avoids those too.
-        let taken = |e: &&Endpoint| !e.leaving || (a.ip.is_none() && a.ip6.is_none());
-        let used: Vec<Ipv4Addr> = mine().filter(taken).map(|e| e.ip).collect();
+        let used: Vec<Ipv4Addr> = mine()
+            .filter(|e| !e.leaving || a.ip.is_none())
+            .map(|e| e.ip)
+            .collect();
         let ip = pick_address(a, &used)?;
-        let used6: Vec<Ipv6Addr> = mine().filter(taken).filter_map(|e| e.ip6).collect();
+        let used6: Vec<Ipv6Addr> = mine()
+            .filter(|e| !e.leaving || a.ip6.is_none())
+            .filter_map(|e| e.ip6)
+            .collect();
         let ip6 = pick_address6(a, &used6)?;
         let names = names_on(&b.container_id, &b.container_name, a);
         let n = numbers[k];

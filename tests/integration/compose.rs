@@ -76,6 +76,8 @@ services:
       default:
         aliases: [api]
         ipv4_address: {app_ip}
+    volumes:
+      - /state
     depends_on:
       migrate:
         condition: service_completed_successfully
@@ -232,7 +234,8 @@ fn shop_runs_by_service_name(who: Who, subnet: &str) {
     assert_eq!(ids(&env), before);
 
     // An edit of one service's environment (through .env) recreates it
-    // alone.
+    // alone, with its anonymous volume.
+    compose(&env, ["exec", "app", "sh", "-c", "echo kept > /state/f"]).ok();
     std::fs::write(env.join(".env"), "APP_LEVEL=2\n").unwrap();
     let up = compose(&env, ["up", "-d"]).ok();
     assert!(
@@ -244,6 +247,10 @@ fn shop_runs_by_service_name(who: Who, subnet: &str) {
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b == a, !a.starts_with("shop-app-1 "), "{b} / {a}");
     }
+    let kept = compose(&env, ["exec", "app", "cat", "/state/f"])
+        .ok()
+        .stdout;
+    assert_eq!(kept, "kept\n");
     let level = compose(&env, ["exec", "app", "sh", "-c", "echo $LEVEL"])
         .ok()
         .stdout;
@@ -389,7 +396,22 @@ networks:
     compose(&env, with(&["--profile", "debug", "up", "-d"])).ok();
     let services = compose(&env, with(&["ps", "--services"])).ok().stdout;
     assert_eq!(services, "debug\nweb\n");
-    // A service gone from the file is an orphan until removed.
+    // A service its profile leaves out is no orphan; one gone from the
+    // file is, until removed.
+    compose(&env, with(&["up", "-d", "--remove-orphans", "-t", "1"])).ok();
+    let services = compose(&env, with(&["ps", "--services"])).ok().stdout;
+    assert_eq!(services, "debug\nweb\n");
+    let text = std::fs::read_to_string(env.join("Proj.Dir/compose.yaml")).unwrap();
+    let (head, tail) = text.split_once("  debug:").unwrap();
+    let rest = &tail[tail.find("networks:").unwrap()..];
+    std::fs::write(env.join("Proj.Dir/compose.yaml"), format!("{head}{rest}")).unwrap();
+    let up = compose(&env, with(&["up", "-d", "-t", "1"])).ok();
+    assert!(
+        up.stderr
+            .contains("Found orphan containers (projdir-debug-1)"),
+        "{}",
+        up.stderr
+    );
     let up = compose(&env, with(&["up", "-d", "--remove-orphans", "-t", "1"])).ok();
     assert!(
         up.stderr.contains("Container projdir-debug-1  Removed"),
@@ -479,4 +501,67 @@ fn compose_refuses_bad_files_with_nothing_made() {
     );
     let running = env.berth(["ps", "--format", "{{.Names}}"]).ok().stdout;
     assert!(!running.contains("-b-1"), "{running}");
+}
+
+#[test]
+fn compose_builds_pushes_pulls_and_lists() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    let reg = crate::registry_util::Registry::start(crate::registry_util::Auth::None);
+    let image = format!("{}/shop/app:1", reg.host());
+    std::fs::create_dir_all(env.join("app")).unwrap();
+    std::fs::write(
+        env.join("app/Containerfile"),
+        format!("FROM {IMG}\nARG WHO=nobody\nRUN echo built-for-$WHO > /built\n"),
+    )
+    .unwrap();
+    let port = free_port();
+    std::fs::write(
+        env.join("compose.yaml"),
+        format!(
+            "name: reg\nservices:\n  app:\n    image: {image}\n    build:\n      context: app\n      dockerfile: Containerfile\n    command: sleep 600\n    init: true\n    ports: [\"127.0.0.1:{port}:8080\"]\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: 198.18.155.0/24\n"
+        ),
+    )
+    .unwrap();
+    let _d = Down(&env, &[]);
+    let out = compose(&env, ["build", "--build-arg", "WHO=compose"]).ok();
+    assert!(
+        out.stderr.contains(&format!("Image {image}  Built")),
+        "{}",
+        out.stderr
+    );
+    compose(&env, ["push"]).ok();
+    compose(&env, ["up", "-d"]).ok();
+    let got = compose(&env, ["exec", "app", "cat", "/built"]).ok().stdout;
+    assert_eq!(got, "built-for-compose\n");
+    let got = compose(&env, ["port", "app", "8080"]).ok().stdout;
+    assert_eq!(got, format!("127.0.0.1:{port}\n"));
+    compose(&env, ["port", "app", "9999"]).fails(125);
+    let got = compose(&env, ["images", "--format", "json"]).ok().json();
+    assert_eq!(got[0]["ContainerName"], "reg-app-1");
+    assert_eq!(got[0]["Tag"], "1");
+    // Projects are found from the containers alone, anywhere.
+    let got = env
+        .berth(["compose", "ls", "--format", "{{.Name}} {{.Status}}"])
+        .ok()
+        .stdout;
+    assert_eq!(got, "reg running(1)\n");
+
+    // Another store pulls what was pushed.
+    let Some(other) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    std::fs::write(
+        other.join("compose.yaml"),
+        format!("services:\n  app:\n    image: {image}\n"),
+    )
+    .unwrap();
+    compose(&other, ["pull", "-q"]).ok();
+    let got = other
+        .berth(["run", "--rm", &image, "cat", "/built"])
+        .timeout(HANG_GUARD)
+        .ok()
+        .stdout;
+    assert_eq!(got, "built-for-compose\n");
 }
