@@ -8,7 +8,7 @@
 //! scaling, profiles, an override file; bad files refused with nothing
 //! made; and `config` output that reads back to the same model.
 
-use crate::detach::{free_port, http_get, HANG_GUARD};
+use crate::detach::{eventually, free_port, http_get, HANG_GUARD};
 use crate::identity::*;
 use crate::util::*;
 
@@ -525,6 +525,7 @@ fn compose_builds_pushes_pulls_and_lists() {
     )
     .unwrap();
     let _d = Down(&env, &[]);
+    config_reads_back(&env, &[]);
     let out = compose(&env, ["build", "--build-arg", "WHO=compose"]).ok();
     assert!(
         out.stderr.contains(&format!("Image {image}  Built")),
@@ -565,3 +566,45 @@ fn compose_builds_pushes_pulls_and_lists() {
         .stdout;
     assert_eq!(got, "built-for-compose\n");
 }
+
+each_identity!(compose_up_in_the_foreground_stops_on_ctrl_c, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let subnet = match who {
+        Who::Root => "198.18.156.0/24",
+        _ => "198.18.157.0/24",
+    };
+    std::fs::write(
+        env.join("compose.yaml"),
+        format!(
+            "name: fg\nservices:\n  talk:\n    image: {IMG}\n    init: true\n    command: sh -c 'echo hello-from-talk; exec sleep 600'\n  once:\n    image: {IMG}\n    command: echo one-shot\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: {subnet}\n"
+        ),
+    )
+    .unwrap();
+    config_reads_back(&env, &[]);
+    let _d = Down(&env, &[]);
+    let up = compose(&env, ["up"]).spawn();
+    eventually("both containers' lines, each after its name", || {
+        let out = up.stdout_so_far();
+        out.contains("fg-talk-1  | hello-from-talk") && out.contains("fg-once-1  | one-shot")
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(up.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = up.ok();
+    assert!(
+        out.stderr.contains("fg-once-1 exited with code 0"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Gracefully stopping"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Container fg-talk-1  Stopped"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(states(&env), ["fg-once-1 exited", "fg-talk-1 exited"]);
+});
