@@ -519,6 +519,14 @@ impl ops::compose::Driver for Cli<'_> {
             for a in &self.build.args {
                 args.extend(["--build-arg".into(), a.clone()]);
             }
+            // The file's secrets, as RUN --mount=type=secret,id=NAME
+            // reads them (the reader checked that each is a file).
+            for r in &b.secrets {
+                if let Some(file) = p.secrets.get(&r.source).and_then(|d| d.file.as_ref()) {
+                    let id = r.target.as_deref().unwrap_or(&r.source);
+                    args.extend(["--secret".into(), format!("id={id},src={file}")]);
+                }
+            }
             if let Some(t) = &b.target {
                 args.extend(["--target".into(), t.clone()]);
             }
@@ -601,9 +609,6 @@ fn up(paths: &StorePaths, a: &ComposeArgs, u: &UpArgs) -> Result<i32> {
     // In the foreground, ctrl-c (and SIGTERM) stops the application:
     // blocked here, before any thread starts, and waited for below.
     let foreground = !u.detach && !u.wait && !u.no_start;
-    if foreground {
-        block_stop_signals()?;
-    }
     let done = ops::compose::up(
         paths,
         &l.project,
@@ -623,6 +628,11 @@ fn up(paths: &StorePaths, a: &ComposeArgs, u: &UpArgs) -> Result<i32> {
     if !foreground {
         return Ok(0);
     }
+    // From here ctrl-c (and SIGTERM) stops the application: blocked
+    // now, before the log threads start (they inherit the mask), and
+    // taken by the loop below. (Until here it ends berth at once, and
+    // what was started runs on.)
+    block_stop_signals()?;
     let members = ops::compose::members(paths, &l.project.name)?;
     let ids: Vec<&str> = done.containers.iter().map(|(_, id)| id.as_str()).collect();
     let shown: Vec<&Member> = members.iter().filter(|m| ids.contains(&m.id())).collect();
@@ -663,21 +673,51 @@ fn up(paths: &StorePaths, a: &ComposeArgs, u: &UpArgs) -> Result<i32> {
         while finished.load(std::sync::atomic::Ordering::SeqCst) < shown.len() {
             if wait_stop_signal(Duration::from_millis(200)) {
                 eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
-                let live: Vec<&Member> = shown
-                    .iter()
-                    .copied()
-                    .filter(|m| ops::containers::exists(paths, m.id()).unwrap_or(false))
-                    .filter(|m| {
-                        ops::containers::inspect(paths, &[m.id().to_string()])
-                            .is_ok_and(|i| i.first().is_some_and(|i| i.state.is_live()))
-                    })
-                    .collect();
-                for name in ops::compose::stop_all(paths, &l.project, &live, o.timeout)? {
-                    print_step(&Step {
-                        kind: "Container",
-                        name,
-                        status: "Stopped",
-                    });
+                let live = live_of(paths, &shown);
+                // Stopped on a thread of its own: a second signal
+                // meanwhile kills what still runs.
+                let stopped = std::thread::scope(|inner| {
+                    let stopping =
+                        inner.spawn(|| ops::compose::stop_all(paths, &l.project, &live, o.timeout));
+                    let mut killed = false;
+                    while !stopping.is_finished() {
+                        if wait_stop_signal(Duration::from_millis(100)) && !killed {
+                            killed = true;
+                            for m in live_of(paths, &shown) {
+                                let _ = ops::containers::kill(
+                                    paths,
+                                    m.id(),
+                                    nix::sys::signal::Signal::SIGKILL,
+                                );
+                            }
+                        }
+                    }
+                    stopping.join()
+                });
+                match stopped {
+                    Ok(Ok(names)) => {
+                        for name in names {
+                            print_step(&Step {
+                                kind: "Container",
+                                name,
+                                status: "Stopped",
+                            });
+                        }
+                    }
+                    failed => {
+                        // Whatever still runs is killed, so that its log
+                        // ends too.
+                        for m in live_of(paths, &shown) {
+                            let _ = ops::containers::kill(
+                                paths,
+                                m.id(),
+                                nix::sys::signal::Signal::SIGKILL,
+                            );
+                        }
+                        if let Ok(Err(e)) = failed {
+                            eprintln!("WARN: {}", output::one_line(&e));
+                        }
+                    }
                 }
                 break;
             }
@@ -685,6 +725,18 @@ fn up(paths: &StorePaths, a: &ComposeArgs, u: &UpArgs) -> Result<i32> {
         Ok(())
     })?;
     Ok(0)
+}
+
+/// The containers of `shown` that still run.
+fn live_of<'a>(paths: &StorePaths, shown: &[&'a Member]) -> Vec<&'a Member> {
+    shown
+        .iter()
+        .copied()
+        .filter(|m| {
+            ops::containers::inspect(paths, &[m.id().to_string()])
+                .is_ok_and(|i| i.first().is_some_and(|i| i.state.is_live()))
+        })
+        .collect()
 }
 
 /// Block SIGINT and SIGTERM (threads started later inherit it), so that

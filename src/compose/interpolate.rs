@@ -24,6 +24,21 @@ pub fn interpolate(
     vars: &dyn Lookup,
     unset: &mut dyn FnMut(&str),
 ) -> Result<String, String> {
+    within(s, vars, unset, 0)
+}
+
+/// Defaults within defaults deeper than this are an error.
+const MAX_NESTING: usize = 32;
+
+fn within(
+    s: &str,
+    vars: &dyn Lookup,
+    unset: &mut dyn FnMut(&str),
+    depth: usize,
+) -> Result<String, String> {
+    if depth > MAX_NESTING {
+        return Err(format!("variables nested more than {MAX_NESTING} deep"));
+    }
     if !s.contains('$') {
         return Ok(s.to_string());
     }
@@ -39,7 +54,7 @@ pub fn interpolate(
             let end = closing(r).ok_or_else(|| {
                 format!("invalid interpolation format in {s:?}: a \"${{\" without its \"}}\"")
             })?;
-            out.push_str(&braced(&r[..end], s, vars, unset)?);
+            out.push_str(&braced(&r[..end], s, vars, unset, depth)?);
             rest = &r[end + 1..];
         } else {
             let n = name_len(after);
@@ -99,6 +114,7 @@ fn braced(
     whole: &str,
     vars: &dyn Lookup,
     unset: &mut dyn FnMut(&str),
+    depth: usize,
 ) -> Result<String, String> {
     let n = name_len(inner);
     let bad = || format!("invalid interpolation format in {whole:?}: \"${{{inner}}}\"");
@@ -132,12 +148,12 @@ fn braced(
     let arg = &op[kind.len_utf8()..];
     match kind {
         '-' if set => Ok(value.unwrap_or_default()),
-        '-' => interpolate(arg, vars, unset),
-        '+' if set => interpolate(arg, vars, unset),
+        '-' => within(arg, vars, unset, depth + 1),
+        '+' if set => within(arg, vars, unset, depth + 1),
         '+' => Ok(String::new()),
         '?' if set => Ok(value.unwrap_or_default()),
         '?' => {
-            let msg = interpolate(arg, vars, unset)?;
+            let msg = within(arg, vars, unset, depth + 1)?;
             Err(match msg.is_empty() {
                 true => format!("required variable {name} is missing a value"),
                 false => format!("required variable {name} is missing a value: {msg}"),
@@ -290,6 +306,8 @@ mod tests {
         assert!(run("a $ b").is_err());
         assert!(run("${1X}").is_err());
         assert!(run("${SET€}").is_err());
+        let deep = "${A:-".repeat(50_000) + &"}".repeat(50_000);
+        assert!(run(&deep).unwrap_err().contains("nested more than"));
         assert!(run("${SET:é}").is_err());
         let mut unset = Vec::new();
         interpolate("$NOPE ${NOPE2}", &|_: &str| None, &mut |n| {

@@ -825,15 +825,18 @@ fn resolve(l: &mut Loaded, o: &Options, root: &Node, at: &Files) -> Result<()> {
                 ));
             }
         }
-        for (field, refs, defs) in [
-            ("secrets", &s.secrets, &p.secrets),
-            ("configs", &s.configs, &p.configs),
+        let no_build = Vec::new();
+        let build_secrets = s.build.as_ref().map_or(&no_build, |b| &b.secrets);
+        for (field, kind, refs, defs) in [
+            ("secrets", "secrets", &s.secrets, &p.secrets),
+            ("configs", "configs", &s.configs, &p.configs),
+            ("build", "secrets", build_secrets, &p.secrets),
         ] {
             for r in refs {
                 if !defs.contains_key(&r.source) {
                     return Err(err(
                         &here(field),
-                        format!("{:?} is not in the file's top-level {field}", r.source),
+                        format!("{:?} is not in the file's top-level {kind}", r.source),
                     ));
                 }
             }

@@ -165,7 +165,15 @@ pub fn parse(text: &str, file: usize) -> Result<Node, String> {
     // per level, so a file nested deeper than any compose file would
     // exhaust the stack before it said so (flow nesting it bounds).
     for (n, line) in text.lines().enumerate() {
-        let indent = line.chars().take_while(|c| matches!(c, ' ' | '-')).count();
+        // Spaces, and `-` that starts an entry (a line of dashes is text).
+        let b = line.as_bytes();
+        let mut indent = 0;
+        while indent < b.len()
+            && (b[indent] == b' '
+                || (b[indent] == b'-' && b.get(indent + 1).is_none_or(|c| *c == b' ')))
+        {
+            indent += 1;
+        }
         if indent > MAX_COLUMN {
             return Err(format!(
                 "line {}: indented more than {MAX_COLUMN} columns",
@@ -467,5 +475,7 @@ services:
         assert!(parse(&deeper, 0)
             .unwrap_err()
             .contains("indented more than"));
+        let dashes = format!("a: |\n  {}\n", "-".repeat(2000));
+        assert!(parse(&dashes, 0).is_ok());
     }
 }

@@ -148,7 +148,14 @@ pub fn config_hash(p: &Project, service: &str, image_id: &str, joined: &str) -> 
         .keys()
         .filter_map(|k| p.networks.get(k).map(|n| (k, &n.name)))
         .collect();
-    let json = serde_json::to_string(&(&s, nets, image_id, joined))?;
+    let vols: BTreeMap<&String, (&Option<String>, bool)> = s
+        .volumes
+        .iter()
+        .filter(|v| v.kind == "volume")
+        .filter_map(|v| v.source.as_ref())
+        .filter_map(|k| p.volumes.get(k).map(|d| (k, (&d.name, d.external))))
+        .collect();
+    let json = serde_json::to_string(&(&s, nets, vols, image_id, joined))?;
     Ok(crate::digest::Digest::of(json.as_bytes()).hex().to_string())
 }
 
@@ -262,16 +269,30 @@ pub fn up(
         if want > 1 && s.container_name.is_some() {
             bail!("service {name}: a service with a container_name cannot run more than one container");
         }
-        let mine: Vec<&Member> = existing
+        let all_mine: Vec<&Member> = existing
             .iter()
             .filter(|m| m.service == *name && !m.oneoff)
             .collect();
-        // Containers beyond the scale go, the newest first.
-        for m in mine
-            .iter()
-            .rev()
-            .filter(|m| m.number > want || m.number == 0)
-        {
+        // One container per number: the one of the name it should have
+        // (else the first); another of that number (left by a recreate
+        // that was cut short) goes, with those beyond the scale.
+        let mut mine: Vec<&Member> = Vec::new();
+        let mut extra: Vec<&Member> = Vec::new();
+        for m in &all_mine {
+            let named = m.name() == container_name(p, name, m.number);
+            match mine.iter().position(|k| k.number == m.number) {
+                Some(i) if named && mine[i].name() != m.name() => {
+                    extra.push(mine[i]);
+                    mine[i] = m;
+                }
+                Some(_) => extra.push(m),
+                None => mine.push(m),
+            }
+        }
+        extra.extend(mine.iter().filter(|m| m.number > want || m.number == 0));
+        mine.retain(|m| m.number <= want && m.number != 0);
+        // Those go, the newest first.
+        for m in extra.iter().rev() {
             super::containers::stop(paths, m.id(), o.timeout)?;
             super::containers::remove(paths, &[m.id().to_string()], false, true, false, None)?;
             d.step(Step {
@@ -294,7 +315,8 @@ pub fn up(
                     // old one's anonymous volumes: a mistake that only its
                     // making finds leaves the old one as it was.
                     let final_name = container_name(p, name, number);
-                    let temp = format!("{}_{final_name}", &m.id()[..12]);
+                    // Short, and no id's prefix.
+                    let temp = format!("r{}", &super::run::random_id()?[..11]);
                     let carried = anonymous_volumes(&store, &m.info.record);
                     let id = create(
                         &store,
@@ -307,16 +329,31 @@ pub fn up(
                         Some(&temp),
                         &carried,
                     )?;
-                    super::containers::stop(paths, m.id(), o.timeout)?;
-                    super::containers::remove(
-                        paths,
-                        &[m.id().to_string()],
-                        false,
-                        true,
-                        false,
-                        None,
-                    )?;
-                    super::containers::rename(paths, &id, &final_name)?;
+                    let swap = || -> Result<()> {
+                        super::containers::stop(paths, m.id(), o.timeout)?;
+                        super::containers::remove(
+                            paths,
+                            &[m.id().to_string()],
+                            false,
+                            true,
+                            false,
+                            None,
+                        )?;
+                        super::containers::rename(paths, &id, &final_name)
+                    };
+                    if let Err(e) = swap() {
+                        // The new one goes again; the old one (if still
+                        // there) is the service's.
+                        let _ = super::containers::remove(
+                            paths,
+                            std::slice::from_ref(&id),
+                            false,
+                            true,
+                            false,
+                            None,
+                        );
+                        return Err(e.context(format!("recreating {final_name}")));
+                    }
                     d.step(Step {
                         kind: "Container",
                         name: container_name(p, name, number),
@@ -368,16 +405,21 @@ pub fn up(
         }
     }
     if o.wait && !o.no_start {
-        let deadline = o.wait_timeout.map(|t| Instant::now() + t);
+        let deadline = o.wait_timeout.and_then(|t| Instant::now().checked_add(t));
         for (service, id) in &out.containers {
-            let healthy = p.services[service].healthcheck.is_some()
-                || super::containers::inspect(paths, std::slice::from_ref(id))?
-                    .first()
-                    .is_some_and(|i| i.health.is_some());
-            let cond = if healthy {
-                "service_healthy"
-            } else {
-                "service_started"
+            // A one-shot service others wait for to complete is waited
+            // for so; one with a healthcheck (its own or its image's,
+            // not disabled) until healthy; the others until they run.
+            let one_shot = p.services.values().any(|s| {
+                s.depends_on
+                    .get(service)
+                    .is_some_and(|d| d.condition == "service_completed_successfully")
+            });
+            let healthy = super::health::check_of(&store.find_container(id)?).is_some();
+            let cond = match (one_shot, healthy) {
+                (true, _) => "service_completed_successfully",
+                (false, true) => "service_healthy",
+                (false, false) => "service_started",
             };
             wait_condition(paths, &store, id, cond, deadline)
                 .with_context(|| format!("service {service}"))?;
@@ -608,9 +650,22 @@ fn create(
     if let Some(n) = name {
         opts.name = Some(n.to_string());
     }
+    // An old anonymous volume is carried where the service mounts an
+    // anonymous volume or nothing (an image's VOLUME), not where it now
+    // mounts something else.
+    let s = &p.services[service];
+    let taken: Vec<&str> = s
+        .volumes
+        .iter()
+        .filter(|v| v.source.is_some() || v.kind != "volume")
+        .map(|v| v.target.as_str())
+        .chain(s.tmpfs.iter().map(|t| t.split(':').next().unwrap_or(t)))
+        .collect();
     for (volume, target) in carried {
-        opts.volumes
-            .retain(|v| v != target && !v.starts_with(&format!("{target}:")));
+        if taken.contains(&target.as_str()) {
+            continue;
+        }
+        opts.volumes.retain(|v| v != target);
         opts.volumes.push(format!("{volume}:{target}"));
     }
     let (rec, _) = super::run::create(store, &opts).with_context(|| {
@@ -875,7 +930,11 @@ fn volume_spec(p: &Project, v: &ServiceVolume, tmpfs: &mut Vec<String>) -> Resul
                 let name = p.volumes[key].name.clone().unwrap_or_default();
                 Some(format!("{name}:{}{}", v.target, opts_text(&mode)))
             }
-            None => Some(format!("{}{}", v.target, opts_text(&mode))),
+            None if v.read_only => bail!(
+                "volume at {}: an anonymous volume cannot be read-only (name it)",
+                v.target
+            ),
+            None => Some(v.target.clone()),
         },
     })
 }
@@ -1017,15 +1076,20 @@ pub fn down(paths: &StorePaths, p: &Project, o: &DownOptions) -> Result<Down> {
     Ok(out)
 }
 
-/// How deep service `n` is in the dependencies: 0 for one that needs
+/// How deep each service is in the dependencies: 0 for one that needs
 /// nothing.
-fn depth(p: &Project, n: &str) -> usize {
-    // A cycle was refused when the file was read.
-    crate::compose::load::dependencies(p, n)
-        .iter()
-        .map(|d| 1 + depth(p, d))
-        .max()
-        .unwrap_or(0)
+fn depths(p: &Project) -> BTreeMap<String, usize> {
+    // The start order puts each service after what it needs.
+    let mut out: BTreeMap<String, usize> = BTreeMap::new();
+    for n in start_order(p) {
+        let d = crate::compose::load::dependencies(p, &n)
+            .iter()
+            .map(|d| 1 + out.get(d).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        out.insert(n, d);
+    }
+    out
 }
 
 /// Stop `members`, dependents before what they depend on and those of
@@ -1037,12 +1101,13 @@ pub fn stop_all(
     members: &[&Member],
     timeout: Option<Duration>,
 ) -> Result<Vec<String>> {
+    let depth = depths(p);
     let mut by_depth: BTreeMap<std::cmp::Reverse<usize>, Vec<&Member>> = BTreeMap::new();
     for m in members {
-        let d = match p.services.contains_key(&m.service) {
-            true => depth(p, &m.service),
+        let d = match depth.get(&m.service) {
+            Some(d) => *d,
             // An orphan: nothing of the file depends on it.
-            false => usize::MAX,
+            None => usize::MAX,
         };
         by_depth.entry(std::cmp::Reverse(d)).or_default().push(m);
     }
@@ -1206,16 +1271,13 @@ pub fn one_off(
     }
     o.publish.extend(x.publish.iter().cloned());
     o.volumes.extend(x.volumes.iter().cloned());
-    // The service's addresses are its containers'; a one-off one gets
-    // its own.
+    // The service's names and addresses are its containers'; a one-off
+    // one answers to its own name only (as docker compose's without
+    // --use-aliases).
     for n in o.networks.iter_mut() {
-        if let Some((name, settings)) = n.split_once(':') {
+        if let Some((name, _)) = n.split_once(':') {
             if !["container", "ns", "pasta", "slirp4netns"].contains(&name) {
-                let kept: Vec<&str> = settings
-                    .split(',')
-                    .filter(|s| s.starts_with("alias="))
-                    .collect();
-                *n = format!("{name}:{}", kept.join(","));
+                *n = name.to_string();
             }
         }
     }

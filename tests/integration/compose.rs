@@ -513,17 +513,21 @@ fn compose_builds_pushes_pulls_and_lists() {
     std::fs::create_dir_all(env.join("app")).unwrap();
     std::fs::write(
         env.join("app/Containerfile"),
-        format!("FROM {IMG}\nARG WHO=nobody\nRUN echo built-for-$WHO > /built\n"),
+        format!(
+            "FROM {IMG}\nARG WHO=nobody\nRUN echo built-for-$WHO > /built\n\
+             RUN --mount=type=secret,id=token test \"$(cat /run/secrets/token)\" = s3cret && echo seen > /secret-seen\n"
+        ),
     )
     .unwrap();
     let port = free_port();
     std::fs::write(
         env.join("compose.yaml"),
         format!(
-            "name: reg\nservices:\n  app:\n    image: {image}\n    build:\n      context: app\n      dockerfile: Containerfile\n    command: sleep 600\n    init: true\n    ports: [\"127.0.0.1:{port}:8080\"]\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: 198.18.155.0/24\n"
+            "name: reg\nsecrets:\n  token:\n    file: token.txt\nservices:\n  app:\n    image: {image}\n    build:\n      context: app\n      dockerfile: Containerfile\n      secrets: [token]\n    command: sleep 600\n    init: true\n    ports: [\"127.0.0.1:{port}:8080\"]\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: 198.18.155.0/24\n"
         ),
     )
     .unwrap();
+    std::fs::write(env.join("token.txt"), "s3cret").unwrap();
     let _d = Down(&env, &[]);
     config_reads_back(&env, &[]);
     let out = compose(&env, ["build", "--build-arg", "WHO=compose"]).ok();
@@ -534,8 +538,10 @@ fn compose_builds_pushes_pulls_and_lists() {
     );
     compose(&env, ["push"]).ok();
     compose(&env, ["up", "-d"]).ok();
-    let got = compose(&env, ["exec", "app", "cat", "/built"]).ok().stdout;
-    assert_eq!(got, "built-for-compose\n");
+    let got = compose(&env, ["exec", "app", "cat", "/built", "/secret-seen"])
+        .ok()
+        .stdout;
+    assert_eq!(got, "built-for-compose\nseen\n");
     let got = compose(&env, ["port", "app", "8080"]).ok().stdout;
     assert_eq!(got, format!("127.0.0.1:{port}\n"));
     compose(&env, ["port", "app", "9999"]).fails(125);
