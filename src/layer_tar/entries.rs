@@ -6,7 +6,10 @@
 //! bytes of the files.
 
 use super::split::{Record, SplitReader};
-use super::unpack::{checksum_ok, field, padding, parse_pax, Pax, BLOCK, MAX_META, SIZE};
+use super::unpack::{
+    checksum_ok, field, header_link, header_name, padding, parse_pax, Pax, Pending, BLOCK,
+    MAX_META, SIZE,
+};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -28,13 +31,6 @@ pub struct Entry {
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
-}
-
-#[derive(Default)]
-struct Pending {
-    pax: Pax,
-    long_name: Option<Vec<u8>>,
-    long_link: Option<Vec<u8>>,
 }
 
 enum State {
@@ -205,9 +201,8 @@ impl<S: EntrySink> EntryParser<S> {
         if !checksum_ok(hdr) {
             bail!("invalid tar header at offset {at} (bad checksum): not a tar stream, or a corrupt one");
         }
-        let h = tar::Header::from_byte_slice(hdr);
         let ty = hdr[156];
-        let name = || String::from_utf8_lossy(&h.path_bytes()).into_owned();
+        let name = || String::from_utf8_lossy(&header_name(hdr)).into_owned();
         let size = field(hdr, SIZE).with_context(|| format!("entry {:?}", name()))?;
         match ty {
             b'x' | b'L' | b'K' => {
@@ -224,7 +219,10 @@ impl<S: EntrySink> EntryParser<S> {
                 }
                 return Ok(());
             }
-            b'g' => return self.after_header(size),
+            b'g' => {
+                self.pending = Pending::default();
+                return self.after_header(size);
+            }
             _ => {}
         }
         let p = std::mem::take(&mut self.pending);
@@ -240,18 +238,8 @@ impl<S: EntrySink> EntryParser<S> {
         } else {
             p.pax.sparse.real_size
         };
-        let entry_name = p
-            .pax
-            .sparse
-            .name
-            .or(p.pax.path)
-            .or(p.long_name)
-            .unwrap_or_else(|| h.path_bytes().into_owned());
-        let link = p.pax.linkpath.or(p.long_link).unwrap_or_else(|| {
-            h.link_name_bytes()
-                .map(|l| l.into_owned())
-                .unwrap_or_default()
-        });
+        let entry_name = p.name().unwrap_or_else(|| header_name(hdr));
+        let link = p.link().unwrap_or_else(|| header_link(hdr));
         // Go's archive/tar: header-only types carry no data, and an old
         // "regular file" whose name ends in a slash is a directory.
         let header_only = matches!(ty, b'1' | b'2' | b'3' | b'4' | b'5' | b'6')
@@ -296,8 +284,11 @@ impl<S: EntrySink> EntryParser<S> {
         };
         let size = data.len() as u64;
         match ty {
-            b'x' => parse_pax(&data, &mut self.pending.pax)
-                .with_context(|| format!("PAX header at offset {}", self.offset))?,
+            b'x' => parse_pax(&data, {
+                self.pending.pax = Pax::default();
+                &mut self.pending.pax
+            })
+            .with_context(|| format!("PAX header at offset {}", self.offset))?,
             _ => {
                 let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 let v = data[..end].to_vec();

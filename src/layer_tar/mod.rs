@@ -33,6 +33,8 @@ mod sys;
 mod unpack;
 
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod tests;
 
 pub use entries::{split_entries_into, Entry, EntryParser, EntrySink};

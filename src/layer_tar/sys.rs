@@ -42,6 +42,13 @@ pub fn errno(e: &io::Error) -> i32 {
 /// Set once `openat2(2)` turned out to be missing (kernels before 5.6).
 static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
 
+/// Use the `openat(O_NOFOLLOW)` walk from now on, as on a kernel without
+/// `openat2(2)`: for tests of that path.
+#[cfg(test)]
+pub fn without_openat2() {
+    NO_OPENAT2.store(true, Ordering::Relaxed);
+}
+
 /// Open `rel` (relative, `/`-separated, no `..`) beneath `root`, refusing
 /// any symlink on the way and at the end. On Linux >= 5.6 this is one
 /// `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` call, which the kernel
@@ -188,6 +195,34 @@ pub fn is_dir(st: &libc::stat) -> bool {
 
 pub fn is_symlink(st: &libc::stat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFLNK
+}
+
+/// A 0:0 character device: how overlayfs spells a whiteout.
+pub fn is_whiteout(st: &libc::stat) -> bool {
+    st.st_mode & libc::S_IFMT == libc::S_IFCHR && st.st_rdev == 0
+}
+
+/// The target of symlink `name` in `dir`.
+pub fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        // SAFETY: the buffer is valid for its length.
+        let n = unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let n = n as usize;
+        if n < buf.len() {
+            buf.truncate(n);
+            return Ok(buf);
+        }
+        // Possibly cut short: try again with more room (PATH_MAX at most
+        // matters, but a symlink may be longer on some file systems).
+        if buf.len() >= 1 << 20 {
+            return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+        }
+        buf.resize(buf.len() * 4, 0);
+    }
 }
 
 pub fn lchownat(dir: RawFd, name: &CStr, uid: u32, gid: u32) -> io::Result<()> {

@@ -5,7 +5,7 @@
 //! The tar is parsed here block by block rather than through
 //! `tar::Archive`, because the tar-split must see every byte of the stream
 //! (headers, extension records, padding, the end-of-archive blocks and
-//! whatever follows them). Names come from `tar::Header`; numeric fields
+//! whatever follows them). Names are read as Go reads them; numeric fields
 //! and PAX records are parsed here, as leniently as Go's `archive/tar`
 //! parses them (an all-NUL field is 0, a PAX value may hold a newline).
 //! What counts as an entry's data follows Go's `archive/tar`, which
@@ -100,6 +100,7 @@ fn unpack_inner(
         tree: Tree {
             root,
             diff_dir: diff_dir.to_path_buf(),
+            opaque_xattr: opts.opaque_xattr,
             cache: None,
             live: BTreeMap::new(),
             stash: Stash {
@@ -305,11 +306,37 @@ pub(super) fn padding(size: u64) -> u64 {
 
 /// What the extension headers before an entry said about it.
 #[derive(Default)]
-struct Pending {
-    pax: Pax,
-    long_name: Option<Vec<u8>>,
-    long_link: Option<Vec<u8>>,
-    any: bool,
+pub(super) struct Pending {
+    pub(super) pax: Pax,
+    pub(super) long_name: Option<Vec<u8>>,
+    pub(super) long_link: Option<Vec<u8>>,
+    pub(super) any: bool,
+}
+
+impl Pending {
+    /// The entry's name from its extension headers, in Go's order: a
+    /// PAX sparse file's `GNU.sparse.name`, else a GNU long name, else
+    /// PAX `path`.
+    pub(super) fn name(&self) -> Option<Vec<u8>> {
+        let sparse = self
+            .pax
+            .sparse
+            .name
+            .as_ref()
+            .filter(|_| self.pax.sparse.present);
+        sparse
+            .or(self.long_name.as_ref())
+            .or(self.pax.path.as_ref())
+            .cloned()
+    }
+
+    /// The link target: a GNU long link, else PAX `linkpath`.
+    pub(super) fn link(&self) -> Option<Vec<u8>> {
+        self.long_link
+            .as_ref()
+            .or(self.pax.linkpath.as_ref())
+            .cloned()
+    }
 }
 
 #[derive(Default)]
@@ -447,29 +474,102 @@ pub(super) fn parse_pax(mut data: &[u8], pax: &mut Pax) -> Result<()> {
     Ok(())
 }
 
-/// A numeric header field: octal, or base-256 when the top bit is set
-/// (GNU, for values that do not fit).
+/// A numeric header field that cannot be negative (a size, an id, a
+/// mode): see [`parse_signed`].
 pub(super) fn parse_numeric(f: &[u8]) -> Option<u64> {
+    parse_signed(f).and_then(|v| u64::try_from(v).ok())
+}
+
+/// A numeric header field as Go's `archive/tar` reads it
+/// (`parser.parseNumeric`): base-256 when the top bit is set (GNU, for
+/// values that do not fit; two's complement, so negative when the next
+/// bit is set too), else octal between leading and trailing spaces and
+/// NULs, cut at the first NUL left. `None` where Go reports a bad header.
+pub(super) fn parse_signed(f: &[u8]) -> Option<i64> {
     if f.first().is_some_and(|b| b & 0x80 != 0) {
-        if f[0] == 0xff {
-            return None; // negative
+        let inv = if f[0] & 0x40 != 0 { 0xff } else { 0 };
+        let mut x: u64 = 0;
+        for (i, &b) in f.iter().enumerate() {
+            let mut c = b ^ inv;
+            if i == 0 {
+                c &= 0x7f;
+            }
+            if x >> 56 != 0 {
+                return None;
+            }
+            x = x << 8 | u64::from(c);
         }
-        let mut v = u64::from(f[0] & 0x7f);
-        for &b in &f[1..] {
-            v = v.checked_mul(256)?.checked_add(u64::from(b))?;
+        if x >> 63 != 0 {
+            return None;
         }
-        return Some(v);
+        return Some(if inv == 0xff { !(x as i64) } else { x as i64 });
     }
-    let s: Vec<u8> = f
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ' || b == 0)
-        .take_while(|&b| b != b' ' && b != 0)
-        .collect();
-    if s.is_empty() {
-        return Some(0);
+    parse_octal(f).and_then(|v| i64::try_from(v).ok())
+}
+
+/// An octal field as Go's `parser.parseOctal` reads it: between leading
+/// and trailing spaces and NULs, cut at the first NUL left, digits 0-7
+/// only (no sign); empty is 0.
+pub(super) fn parse_octal(f: &[u8]) -> Option<u64> {
+    let is_pad = |b: &u8| *b == b' ' || *b == 0;
+    let start = f.iter().position(|b| !is_pad(b)).unwrap_or(f.len());
+    let end = f.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+    let t = &f[start..end];
+    let t = &t[..t.iter().position(|&b| b == 0).unwrap_or(t.len())];
+    if !t.iter().all(|b| (b'0'..=b'7').contains(b)) {
+        return None;
     }
-    u64::from_str_radix(std::str::from_utf8(&s).ok()?, 8).ok()
+    t.iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(8)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
+/// An entry's name from its header alone (PAX and GNU long names come
+/// on top), as Go's `archive/tar` reads it, which wrote and reads nearly
+/// every layer: the name field after the prefix field when the format
+/// has one. The format is guessed from the magic as Go guesses it:
+/// `ustar\0` is POSIX (whatever the version field says), with a 131-byte
+/// prefix in the STAR variant (a `tar\0` trailer); `ustar  \0` is GNU,
+/// which has no prefix but access and change times there, unless they do
+/// not parse and the bytes are ASCII, which is how Go before 1.8 wrote a
+/// prefix into GNU headers; anything else is V7, without one.
+pub(super) fn header_name(hdr: &[u8; BLOCK]) -> Vec<u8> {
+    fn cut(f: &[u8]) -> &[u8] {
+        &f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())]
+    }
+    let name = cut(&hdr[..100]);
+    let magic = &hdr[257..263];
+    let prefix: &[u8] = if magic == b"ustar\0" {
+        if &hdr[508..512] == b"tar\0" {
+            cut(&hdr[345..476])
+        } else {
+            cut(&hdr[345..500])
+        }
+    } else if magic == b"ustar " && &hdr[263..265] == b" \0" {
+        let time_ok = |f: &[u8]| f[0] == 0 || parse_signed(f).is_some();
+        let p = cut(&hdr[345..500]);
+        if time_ok(&hdr[345..357]) && time_ok(&hdr[357..369]) || !p.is_ascii() {
+            &[]
+        } else {
+            p
+        }
+    } else {
+        &[]
+    };
+    if prefix.is_empty() {
+        return name.to_vec();
+    }
+    let mut v = Vec::with_capacity(prefix.len() + 1 + name.len());
+    v.extend_from_slice(prefix);
+    v.push(b'/');
+    v.extend_from_slice(name);
+    v
+}
+
+/// An entry's link target from its header alone.
+pub(super) fn header_link(hdr: &[u8; BLOCK]) -> Vec<u8> {
+    let f = &hdr[157..257];
+    f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())].to_vec()
 }
 
 // Numeric fields of a tar header (POSIX ustar; GNU has the same offsets).
@@ -493,7 +593,7 @@ pub(super) fn field(hdr: &[u8; BLOCK], (range, what): Field) -> Result<u64> {
 /// field read as spaces. Old tars used a signed sum; both are accepted, as
 /// Go and GNU tar do.
 pub(super) fn checksum_ok(b: &[u8; BLOCK]) -> bool {
-    let Some(stored) = parse_numeric(&b[148..156]) else {
+    let Some(stored) = parse_octal(&b[148..156]) else {
         return false;
     };
     let (mut u, mut s) = (0i64, 0i64);
@@ -505,25 +605,43 @@ pub(super) fn checksum_ok(b: &[u8; BLOCK]) -> bool {
     stored as i64 == u || stored as i64 == s
 }
 
-/// A tar name as a path relative to the layer root: leading `/` and `./`,
-/// empty and `.` components dropped (an absolute name is taken as inside
-/// the layer, as Docker does). Any `..` is refused outright, even one that
-/// would stay inside: it can only come from a hostile or broken writer.
-fn normalise(name: &[u8]) -> Result<Vec<u8>> {
+/// A tar name as a path relative to the layer root, cleaned as Go's
+/// `filepath.Clean` of the name joined to `/` (what containerd does):
+/// leading `/` and `./`, empty and `.` components dropped, and each `..`
+/// taking away the component before it, stopping at the root. So `/etc`
+/// and `../../etc` both name `<root>/etc`. Symlinks are not looked at
+/// here: see [`Tree::place`].
+fn normalise(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
     for c in name.split(|&b| b == b'/') {
         match c {
             b"" | b"." => {}
-            b".." => bail!("path escapes the layer"),
-            _ => {
-                if !out.is_empty() {
-                    out.push(b'/');
-                }
-                out.extend_from_slice(c);
-            }
+            b".." => pop_component(&mut out),
+            _ => push_component(&mut out, c),
         }
     }
-    Ok(out)
+    out
+}
+
+/// `a/b` + `c` = `a/b/c`; `` + `c` = `c`.
+fn push_component(path: &mut Vec<u8>, c: &[u8]) {
+    if !path.is_empty() {
+        path.push(b'/');
+    }
+    path.extend_from_slice(c);
+}
+
+/// `a/b/c` -> `a/b`; `a` -> ``; `` stays ``.
+fn pop_component(path: &mut Vec<u8>) {
+    let keep = path.iter().rposition(|&b| b == b'/').unwrap_or(0);
+    path.truncate(keep);
+}
+
+fn joined(parent: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(parent.len() + 1 + name.len());
+    v.extend_from_slice(parent);
+    push_component(&mut v, name);
+    v
 }
 
 /// Split `a/b/c` into (`a/b`, `c`).
@@ -613,7 +731,7 @@ impl Unpacker<'_> {
             }
             let h = tar::Header::from_byte_slice(&hdr);
             let type_byte = hdr[156];
-            let raw_name = || lossy(&h.path_bytes());
+            let raw_name = || lossy(&header_name(&hdr));
             match type_byte {
                 b'x' | b'g' | b'L' | b'K' => {
                     let size = field(&hdr, SIZE)
@@ -623,14 +741,7 @@ impl Unpacker<'_> {
                 }
                 _ => {
                     let p = std::mem::take(&mut pending);
-                    let name = p
-                        .pax
-                        .sparse
-                        .name
-                        .clone()
-                        .or_else(|| p.pax.path.clone())
-                        .or_else(|| p.long_name.clone())
-                        .unwrap_or_else(|| h.path_bytes().into_owned());
+                    let name = p.name().unwrap_or_else(|| header_name(&hdr));
                     self.entries += 1;
                     self.entry(input, h, p, &name)
                         .with_context(|| format!("{layer}: entry {:?}", lossy(&name)))?;
@@ -660,12 +771,19 @@ impl Unpacker<'_> {
     /// and remembered for the entry that follows.
     fn meta_entry(&mut self, input: &mut Input, ty: u8, size: u64, p: &mut Pending) -> Result<()> {
         if ty == b'g' {
-            // Global PAX headers apply to no entry that Docker unpacks.
+            // Global PAX headers apply to no entry that Docker unpacks. Go
+            // hands one out as an entry of its own, which ends whatever
+            // extension headers came before it.
+            *p = Pending::default();
             copy_raw(input, &mut self.split, size)?;
         } else {
             let data = read_meta(input, &mut self.split, size)?;
             match ty {
-                b'x' => parse_pax(&data, &mut p.pax)?,
+                // A second PAX header replaces the first, as in Go.
+                b'x' => {
+                    p.pax = Pax::default();
+                    parse_pax(&data, &mut p.pax)?
+                }
                 _ => {
                     // GNU long names are NUL-terminated within their data.
                     let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
@@ -684,7 +802,8 @@ impl Unpacker<'_> {
 
     fn entry(&mut self, input: &mut Input, h: &tar::Header, p: Pending, name: &[u8]) -> Result<()> {
         let hdr = h.as_bytes();
-        let header_size = field(hdr, SIZE)?;
+        let header_size = parse_signed(&hdr[SIZE.0])
+            .ok_or_else(|| anyhow!("invalid size field in tar header"))?;
         let kind = match hdr[156] {
             b'0' | b'7' if p.pax.sparse.present => Kind::Sparse,
             // A V7 "regular file" whose name ends in a slash is a directory.
@@ -700,12 +819,17 @@ impl Unpacker<'_> {
             b'S' => Kind::Sparse,
             _ => Kind::Other,
         };
-        // Go's archive/tar: header-only types carry no data.
+        // Go's archive/tar: header-only types carry no data (whatever
+        // their size field says, negative included).
         let size = match kind {
             Kind::Dir | Kind::Symlink | Kind::Hardlink | Kind::Char | Kind::Block | Kind::Fifo => 0,
-            _ => p.pax.size.unwrap_or(header_size),
+            _ => match p.pax.size {
+                Some(s) => s,
+                None => u64::try_from(header_size)
+                    .map_err(|_| anyhow!("invalid size field in tar header"))?,
+            },
         };
-        let rel = normalise(name)?;
+        let rel = normalise(name);
         let (parent, base) = split_parent(&rel);
 
         // Whiteouts (overlay form) and AUFS metadata: the header is kept
@@ -727,14 +851,23 @@ impl Unpacker<'_> {
             copy_raw(input, &mut self.split, size)?;
             return copy_raw(input, &mut self.split, padding(size));
         }
-        if rel.is_empty() && kind != Kind::Dir {
-            bail!("entry would replace the layer's root directory");
+        if rel.is_empty() {
+            if kind != Kind::Dir {
+                bail!("entry would replace the layer's root directory");
+            }
+            // `./` itself: the layer root takes the entry's metadata, as
+            // with Docker.
+            let meta = self.meta(h, &p)?;
+            self.root_given = true;
+            let root = self.tree.root.as_raw_fd();
+            self.dir_meta(root, c".", &rel, false, meta)?;
+            return copy_raw(input, &mut self.split, padding(size));
         }
         let meta = self.meta(h, &p)?;
         let cname = sys::cstr(base)?;
+        let (rel, pfd) = self.tree.place(rel)?;
         match kind {
             Kind::File => {
-                let pfd = self.tree.parent_fd(parent)?;
                 let perm = meta.mode & 0o777;
                 let mut f = match sys::create_excl(pfd, &cname, perm) {
                     Err(e) if errno(&e) == libc::EEXIST => {
@@ -753,7 +886,6 @@ impl Unpacker<'_> {
                 self.file_meta(&f, &meta)?;
             }
             Kind::Sparse => {
-                let pfd = self.tree.parent_fd(parent)?;
                 let perm = meta.mode & 0o777;
                 let f = match sys::create_excl(pfd, &cname, perm) {
                     Err(e) if errno(&e) == libc::EEXIST => {
@@ -766,15 +898,10 @@ impl Unpacker<'_> {
                 self.sparse(input, h, &p.pax.sparse, &f, size)?;
                 self.file_meta(&f, &meta)?;
             }
-            Kind::Dir => self.dir(&rel, parent, &cname, meta)?,
+            Kind::Dir => self.dir(&rel, pfd, &cname, meta)?,
             Kind::Symlink => {
-                let target = p
-                    .pax
-                    .linkpath
-                    .or(p.long_link)
-                    .or_else(|| h.link_name_bytes().map(|l| l.into_owned()));
-                let target = sys::cstr(&target.unwrap_or_default())?;
-                let pfd = self.tree.parent_fd(parent)?;
+                let target = p.link().unwrap_or_else(|| header_link(hdr));
+                let target = sys::cstr(&target)?;
                 match sys::symlinkat(&target, pfd, &cname) {
                     Err(e) if errno(&e) == libc::EEXIST => {
                         self.tree.clear(pfd, &rel, &cname, false)?;
@@ -786,12 +913,8 @@ impl Unpacker<'_> {
                 self.node_meta(pfd, &cname, &meta, false)?;
             }
             Kind::Hardlink => {
-                let target = p
-                    .pax
-                    .linkpath
-                    .or(p.long_link)
-                    .or_else(|| h.link_name_bytes().map(|l| l.into_owned()));
-                self.hardlink(&rel, parent, &cname, &target.unwrap_or_default())?;
+                let target = p.link().unwrap_or_else(|| header_link(hdr));
+                self.hardlink(&rel, pfd, &cname, &target)?;
             }
             Kind::Char | Kind::Block | Kind::Fifo => {
                 let ty = match kind {
@@ -804,7 +927,6 @@ impl Unpacker<'_> {
                         .and_then(|v| u32::try_from(v).context("device number out of range"))
                 };
                 let (major, minor) = (dev(DEV_MAJOR)?, dev(DEV_MINOR)?);
-                let pfd = self.tree.parent_fd(parent)?;
                 let mode = ty | (meta.mode & 0o7777);
                 let res = match sys::mknodat(pfd, &cname, mode, major, minor) {
                     Err(e) if errno(&e) == libc::EEXIST => {
@@ -839,7 +961,12 @@ impl Unpacker<'_> {
         let gid = id(p.pax.gid.map_or_else(|| field(hdr, GID), Ok)?, "gid")?;
         let mtime = match p.pax.mtime {
             Some(t) => t,
-            None => (i64::try_from(field(hdr, MTIME)?).unwrap_or(i64::MAX), 0),
+            // Before 1970 in base-256, as GNU tar and Go write it.
+            None => (
+                parse_signed(&hdr[MTIME.0])
+                    .ok_or_else(|| anyhow!("invalid mtime field in tar header"))?,
+                0,
+            ),
         };
         // Docker: "last access time should never be before last modified time".
         let atime = p.pax.atime.filter(|&a| a > mtime).unwrap_or(mtime);
@@ -894,28 +1021,40 @@ impl Unpacker<'_> {
         sys::lutimensat(pfd, name, m.atime, m.mtime).context("setting times")
     }
 
-    fn dir(&mut self, rel: &[u8], parent: &[u8], name: &CStr, m: Meta) -> Result<()> {
-        let (pfd, name, fresh) = if rel.is_empty() {
-            // `./` itself: the layer root takes the entry's metadata, as
-            // with Docker.
-            self.root_given = true;
-            (self.tree.root.as_raw_fd(), c".", false)
-        } else {
-            let pfd = self.tree.parent_fd(parent)?;
-            let fresh = match sys::mkdirat(pfd, name, DIR_WORK_MODE) {
-                Err(e) if errno(&e) == libc::EEXIST => {
-                    // An existing directory is merged into, as tar does; a
-                    // file in the way is replaced.
-                    let kept = self.tree.clear(pfd, rel, name, true)?;
-                    if !kept {
-                        sys::mkdirat(pfd, name, DIR_WORK_MODE).context("creating directory")?;
-                    }
-                    !kept
+    fn dir(&mut self, rel: &[u8], pfd: RawFd, name: &CStr, m: Meta) -> Result<()> {
+        let fresh = match sys::mkdirat(pfd, name, DIR_WORK_MODE) {
+            Err(e) if errno(&e) == libc::EEXIST => {
+                // An existing directory is merged into, as tar does; a
+                // file in the way is replaced.
+                let kept = self.tree.clear(pfd, rel, name, true)?;
+                if !kept {
+                    sys::mkdirat(pfd, name, DIR_WORK_MODE).context("creating directory")?;
+                    // What this layer had here (a file, a symlink, a
+                    // whiteout) replaced whatever the layers below have at
+                    // this path, so their directory must not show through
+                    // the new one: applied in order, the changeset leaves
+                    // only this layer's entries in it.
+                    let fd = sys::openat(pfd, name, libc::O_RDONLY | libc::O_DIRECTORY)
+                        .context("opening directory")?;
+                    self.tree.mark_opaque(fd.as_raw_fd(), rel)?;
                 }
-                r => r.context("creating directory").map(|()| true)?,
-            };
-            (pfd, name, fresh)
+                !kept
+            }
+            r => r.context("creating directory").map(|()| true)?,
         };
+        self.dir_meta(pfd, name, rel, fresh, m)
+    }
+
+    /// Owner and xattrs of directory `name` in `pfd` now; mode and times
+    /// once every entry is written.
+    fn dir_meta(
+        &mut self,
+        pfd: RawFd,
+        name: &CStr,
+        rel: &[u8],
+        fresh: bool,
+        m: Meta,
+    ) -> Result<()> {
         if self.needs_chown(&m, fresh) {
             sys::lchownat(pfd, name, m.uid, m.gid)
                 .with_context(|| format!("changing owner to {}:{}", m.uid, m.gid))?;
@@ -935,32 +1074,43 @@ impl Unpacker<'_> {
         Ok(())
     }
 
-    fn hardlink(&mut self, rel: &[u8], parent: &[u8], name: &CStr, target: &[u8]) -> Result<()> {
+    /// A hard link. Its target is resolved as containerd resolves it: its
+    /// directory part as written (an absolute one is inside the layer,
+    /// symlinks are followed inside the root, `..` goes up from where they
+    /// led and stops at the root), then its last component, not followed
+    /// (a link to a symlink links the symlink).
+    fn hardlink(&mut self, rel: &[u8], pfd: RawFd, name: &CStr, target: &[u8]) -> Result<()> {
         let shown = lossy(target);
-        let trel = normalise(target).with_context(|| format!("hard link target {shown:?}"))?;
-        if trel.is_empty() {
+        let trimmed = target.strip_suffix(b"/").unwrap_or(target);
+        let (tparent, tbase) = split_parent(trimmed);
+        let (tparent, tbase) = if matches!(tbase, b"" | b"." | b"..") {
+            // Names a directory (or the root): cleaned whole, and refused
+            // below when it is the root.
+            let all = normalise(target);
+            let (p, b) = split_parent(&all);
+            (p.to_vec(), b.to_vec())
+        } else {
+            (tparent.to_vec(), tbase.to_vec())
+        };
+        if tbase.is_empty() {
             bail!("hard link target {shown:?} is the layer root");
         }
-        let (tparent, tbase) = split_parent(&trel);
-        // The target resolves with the same rules as an entry: beneath the
-        // root, through no symlink.
+        let (tparent, tbase) = (&tparent[..], &tbase[..]);
         let not_here = || {
             anyhow!("hard link target {shown:?} is not in this layer (it must come earlier in the same tar)")
         };
-        let tfd = match sys::open_beneath(
-            self.tree.root.as_raw_fd(),
-            tparent,
-            libc::O_PATH | libc::O_DIRECTORY,
-        ) {
-            Ok(fd) => fd,
-            Err(e) if errno(&e) == libc::ENOENT => return Err(not_here()),
-            Err(e) => {
-                return Err(self.tree.explain(tparent, e))
-                    .with_context(|| format!("hard link target {shown:?}"))
-            }
+        let Some(tfd) = self
+            .tree
+            .find_dir(tparent)
+            .with_context(|| format!("hard link target {shown:?}"))?
+        else {
+            return Err(not_here());
         };
         let tname = sys::cstr(tbase)?;
-        let pfd = self.tree.parent_fd(parent)?;
+        // What this layer deleted is not there to link to.
+        if sys::lstatat(tfd.as_raw_fd(), &tname).is_ok_and(|st| sys::is_whiteout(&st)) {
+            return Err(not_here());
+        }
         let res = match sys::linkat(tfd.as_raw_fd(), &tname, pfd, name) {
             Err(e) if errno(&e) == libc::EEXIST => {
                 self.tree.clear(pfd, rel, name, false)?;
@@ -975,24 +1125,27 @@ impl Unpacker<'_> {
         }
     }
 
-    /// `DIR/.wh.NAME`: NAME is deleted from the layers below. In this
-    /// layer, whatever is at DIR/NAME goes, and a 0:0 character device
-    /// takes its place, which is how overlayfs spells a whiteout.
+    /// `DIR/.wh.NAME`: NAME is deleted from the layers below, which in
+    /// this layer is a 0:0 character device at DIR/NAME: how overlayfs
+    /// spells a whiteout.
     fn whiteout(&mut self, parent: &[u8], name: &[u8], m: &Meta) -> Result<()> {
         if name.is_empty() || name == b"." || name == b".." {
             bail!("invalid whiteout name");
         }
-        let mut rel = parent.to_vec();
-        if !rel.is_empty() {
-            rel.push(b'/');
-        }
-        rel.extend_from_slice(name);
         let cname = sys::cstr(name)?;
-        let pfd = self.tree.parent_fd(parent)?;
+        let (rel, pfd) = self.tree.place(joined(parent, name))?;
         match sys::lstatat(pfd, &cname) {
-            Ok(_) => {
-                self.tree.clear(pfd, &rel, &cname, false)?;
+            // The OCI rule: a whiteout applies to the layers below only,
+            // and what this layer put at the path stays. A non-directory
+            // of this layer hides theirs already; a directory of this
+            // layer is made opaque, so that theirs is hidden and its own
+            // entries are kept.
+            Ok(st) if sys::is_dir(&st) => {
+                let fd = sys::openat(pfd, &cname, libc::O_RDONLY | libc::O_DIRECTORY)
+                    .context("opening directory")?;
+                return self.tree.mark_opaque(fd.as_raw_fd(), &rel);
             }
+            Ok(_) => return Ok(()),
             Err(e) if errno(&e) == libc::ENOENT => {}
             Err(e) => return Err(e).context("inspecting the whited-out path"),
         }
@@ -1007,19 +1160,15 @@ impl Unpacker<'_> {
     }
 
     /// `DIR/.wh..wh..opq`: DIR hides everything below it in lower layers.
+    /// Wherever the marker is in the tar, it hides the lower layers' DIR
+    /// only: the entries this layer puts in DIR, before or after the
+    /// marker, stay. An overlay xattr says exactly that.
     fn opaque(&mut self, dir: &[u8]) -> Result<()> {
-        let pfd = self.tree.parent_fd(dir)?;
+        let (canon, pfd) = self.tree.parent_fd(dir)?;
         let fd = sys::openat(pfd, c".", libc::O_RDONLY | libc::O_DIRECTORY)
             .context("opening directory")?;
-        let keys: &[&CStr] = match self.opts.opaque_xattr {
-            OpaqueXattr::Trusted => &[c"trusted.overlay.opaque", c"user.overlay.opaque"],
-            OpaqueXattr::User => &[c"user.overlay.opaque"],
-        };
-        for key in keys {
-            sys::fsetxattr(fd.as_raw_fd(), key, b"y")
-                .with_context(|| format!("setting {key:?} on {:?}", lossy(dir)))?;
-        }
-        Ok(())
+        self.tree
+            .mark_opaque(fd.as_raw_fd(), canon.as_deref().unwrap_or(dir))
     }
 
     /// Materialise a GNU sparse entry: its data (and, in format 1.0, the
@@ -1232,8 +1381,10 @@ struct DirMeta {
 struct Tree {
     root: OwnedFd,
     diff_dir: PathBuf,
-    /// The parent directory of the last entry: tars list a directory's
-    /// children together, so this saves a path walk per entry.
+    opaque_xattr: OpaqueXattr,
+    /// The parent directory of the last entry, by its path on disk (no
+    /// symlink in it): tars list a directory's children together, so this
+    /// saves a path walk per entry.
     cache: Option<(Vec<u8>, OwnedFd)>,
     /// Regular files whose content the tar-split refers to: path ->
     /// (ordinal of the file record, size). Sorted, so that the files under
@@ -1243,90 +1394,214 @@ struct Tree {
     dirs: Vec<DirMeta>,
 }
 
+/// Symlinks followed while resolving one path before giving up, as
+/// containerd's `fs.RootPath` gives up.
+const MAX_LINKS: usize = 255;
+
+/// What the fast path meets when a path is not plain directories: a
+/// symlink (`ELOOP`, `EXDEV`) or a non-directory (`ENOTDIR`).
+fn not_plain(e: &io::Error) -> bool {
+    matches!(errno(e), libc::ELOOP | libc::ENOTDIR | libc::EXDEV)
+}
+
 impl Tree {
+    /// Where entry `rel` (normalised, not the root) goes: its path on disk
+    /// (the parent resolved by [`Tree::parent_fd`], then the entry's own
+    /// name, which is never followed) and an fd of that parent.
+    fn place(&mut self, rel: Vec<u8>) -> Result<(Vec<u8>, RawFd)> {
+        let (parent, base) = split_parent(&rel);
+        match self.parent_fd(parent)? {
+            (None, fd) => Ok((rel, fd)),
+            (Some(canon), fd) => Ok((joined(&canon, base), fd)),
+        }
+    }
+
     /// An fd of directory `rel` (relative to the root), created with its
-    /// missing ancestors if needed. Never goes through a symlink: that is
-    /// how a layer would write outside its directory (a symlink `a ->
-    /// /etc`, then an entry `a/passwd`; CVE-2018-15664 and the many tar
-    /// extraction bugs like it).
-    fn parent_fd(&mut self, rel: &[u8]) -> Result<RawFd> {
+    /// missing ancestors if needed, and its path on disk when that is not
+    /// `rel`. The path is resolved as containerd resolves an entry's
+    /// parent: a symlink that an earlier entry of this layer made is
+    /// followed, inside the root (an absolute target starts again at the
+    /// root, `..` stops there). Nothing is ever reached outside the root
+    /// (CVE-2018-15664 and the many tar extraction bugs like it): every
+    /// step is a `*at` call from a directory already inside, through no
+    /// symlink the kernel follows.
+    fn parent_fd(&mut self, rel: &[u8]) -> Result<(Option<Vec<u8>>, RawFd)> {
         if rel.is_empty() {
-            return Ok(self.root.as_raw_fd());
+            return Ok((None, self.root.as_raw_fd()));
         }
         if let Some((p, fd)) = &self.cache {
             if p == rel {
-                return Ok(fd.as_raw_fd());
+                return Ok((None, fd.as_raw_fd()));
             }
         }
-        let fd =
-            match sys::open_beneath(self.root.as_raw_fd(), rel, libc::O_PATH | libc::O_DIRECTORY) {
-                Ok(fd) => fd,
-                Err(e) if errno(&e) == libc::ENOENT => self.create_dirs(rel)?,
-                Err(e) => return Err(self.explain(rel, e)),
-            };
+        let shown = || format!("opening parent directory {:?}", lossy(rel));
+        let root = self.root.as_raw_fd();
+        // Nearly every layer: plain directories, or missing ones.
+        let fast = match sys::open_beneath(root, rel, libc::O_PATH | libc::O_DIRECTORY) {
+            Err(e) if errno(&e) == libc::ENOENT => self.create_dirs(rel),
+            r => r,
+        };
+        let (canon, fd) = match fast {
+            Ok(fd) => (None, fd),
+            Err(e) if not_plain(&e) => match self.resolve(rel, true)? {
+                Some((canon, fd)) => (Some(canon), fd),
+                None => unreachable!("resolve creates what is missing"),
+            },
+            Err(e) => return Err(e).with_context(shown),
+        };
         let raw = fd.as_raw_fd();
-        self.cache = Some((rel.to_vec(), fd));
-        Ok(raw)
+        let key = canon.clone().unwrap_or_else(|| rel.to_vec());
+        self.cache = Some((key, fd));
+        Ok((canon, raw))
     }
 
-    /// Walk `rel` a component at a time, creating what is missing.
-    fn create_dirs(&mut self, rel: &[u8]) -> Result<OwnedFd> {
+    /// An fd of existing directory `rel`, resolved as [`Tree::parent_fd`]
+    /// resolves, creating nothing; `None` when it does not exist.
+    fn find_dir(&self, rel: &[u8]) -> Result<Option<OwnedFd>> {
+        let root = self.root.as_raw_fd();
+        match sys::open_beneath(root, rel, libc::O_PATH | libc::O_DIRECTORY) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(e) if errno(&e) == libc::ENOENT => Ok(None),
+            Err(e) if not_plain(&e) => Ok(self.resolve(rel, false)?.map(|(_, fd)| fd)),
+            Err(e) => Err(e).with_context(|| format!("opening directory {:?}", lossy(rel))),
+        }
+    }
+
+    /// Walk `rel` a component at a time, creating what is missing. A
+    /// whiteout that an earlier entry of this layer made in the way
+    /// becomes a directory that hides what the layers below have there
+    /// (they were deleted; only this layer's entries are in it now).
+    fn create_dirs(&self, rel: &[u8]) -> io::Result<OwnedFd> {
         let mut cur = sys::openat(
             self.root.as_raw_fd(),
             c".",
             libc::O_PATH | libc::O_DIRECTORY,
         )?;
-        for (i, c) in rel.split(|&b| b == b'/').enumerate() {
+        for c in rel.split(|&b| b == b'/') {
             let name = sys::cstr(c)?;
-            let next = match sys::openat(cur.as_raw_fd(), &name, libc::O_PATH | libc::O_DIRECTORY) {
+            let dir = cur.as_raw_fd();
+            cur = match sys::openat(dir, &name, libc::O_PATH | libc::O_DIRECTORY) {
                 Err(e) if errno(&e) == libc::ENOENT => {
-                    sys::mkdirat(cur.as_raw_fd(), &name, IMPLICIT_DIR_MODE)
-                        .and_then(|()| sys::fchmodat(cur.as_raw_fd(), &name, IMPLICIT_DIR_MODE))
-                        .and_then(|()| {
-                            sys::openat(cur.as_raw_fd(), &name, libc::O_PATH | libc::O_DIRECTORY)
-                        })
+                    mkdir_implicit(dir, &name)?;
+                    sys::openat(dir, &name, libc::O_PATH | libc::O_DIRECTORY)
+                }
+                Err(e)
+                    if errno(&e) == libc::ENOTDIR
+                        && sys::lstatat(dir, &name).is_ok_and(|st| sys::is_whiteout(&st)) =>
+                {
+                    sys::unlinkat(dir, &name, 0)?;
+                    mkdir_implicit(dir, &name)?;
+                    let fd = sys::openat(dir, &name, libc::O_RDONLY | libc::O_DIRECTORY)?;
+                    self.mark_opaque(fd.as_raw_fd(), rel)
+                        .map_err(|e| io::Error::other(format!("{e:#}")))?;
+                    sys::openat(dir, &name, libc::O_PATH | libc::O_DIRECTORY)
                 }
                 r => r,
-            };
-            cur = match next {
-                Ok(fd) => fd,
-                Err(e) => {
-                    let upto = rel
-                        .split(|&b| b == b'/')
-                        .take(i + 1)
-                        .collect::<Vec<_>>()
-                        .join(&b'/');
-                    return Err(self.explain(&upto, e));
-                }
-            };
+            }?;
         }
         Ok(cur)
     }
 
-    /// Turn a failure to open directory `rel` into a message that names
-    /// the component at fault.
-    fn explain(&self, rel: &[u8], e: io::Error) -> anyhow::Error {
-        if matches!(errno(&e), libc::ELOOP | libc::ENOTDIR | libc::EXDEV) {
-            let comps: Vec<&[u8]> = rel.split(|&b| b == b'/').collect();
-            for i in 1..=comps.len() {
-                let prefix = comps[..i].join(&b'/');
-                // The components before `prefix` were checked to be real
-                // directories in earlier turns, so this lstat goes through
-                // no symlink.
-                let Ok(c) = sys::cstr(&prefix) else { break };
-                match sys::lstatat(self.root.as_raw_fd(), &c) {
-                    Ok(st) if sys::is_symlink(&st) => {
-                        return anyhow!("parent {:?} is a symlink", lossy(&prefix))
-                    }
-                    Ok(st) if !sys::is_dir(&st) => {
-                        return anyhow!("parent {:?} is not a directory", lossy(&prefix))
-                    }
-                    Ok(_) => {}
-                    Err(_) => break,
+    /// The path on disk of directory `rel`, found one component at a
+    /// time as containerd's `fs.RootPath` finds it, and an fd of it. Each
+    /// component is looked at with `lstat` in a directory opened beneath
+    /// the root through no symlink; a symlink's target is walked in its
+    /// place (from the root when absolute); `..` drops the last component,
+    /// and at the root stays there. A missing component (or one this
+    /// layer whited out) and all after it are taken as written; with
+    /// `create` they are made at the end, else the answer is `None`.
+    fn resolve(&self, rel: &[u8], create: bool) -> Result<Option<(Vec<u8>, OwnedFd)>> {
+        let root = self.root.as_raw_fd();
+        let mut todo: std::collections::VecDeque<Vec<u8>> =
+            rel.split(|&b| b == b'/').map(<[u8]>::to_vec).collect();
+        let mut out = Vec::new();
+        // How much of `out` exists (as directories).
+        let mut found = 0;
+        let mut links = 0;
+        while let Some(c) = todo.pop_front() {
+            match &c[..] {
+                b"" | b"." => continue,
+                b".." => {
+                    pop_component(&mut out);
+                    found = found.min(out.len());
+                    continue;
                 }
+                _ => {}
             }
+            let at = joined(&out, &c);
+            if found < out.len() {
+                out = at;
+                continue;
+            }
+            let dir = sys::open_beneath(root, &out, libc::O_PATH | libc::O_DIRECTORY)
+                .with_context(|| format!("opening directory {:?}", lossy(&out)))?;
+            let dir = dir.as_raw_fd();
+            let name = sys::cstr(&c)?;
+            match sys::lstatat(dir, &name) {
+                Ok(st) if sys::is_dir(&st) => found = at.len(),
+                Ok(st) if sys::is_symlink(&st) => {
+                    links += 1;
+                    if links > MAX_LINKS {
+                        bail!(
+                            "resolving {:?}: more than {MAX_LINKS} symlinks (a loop?)",
+                            lossy(rel)
+                        );
+                    }
+                    let target = sys::readlinkat(dir, &name)
+                        .with_context(|| format!("reading symlink {:?}", lossy(&at)))?;
+                    // As containerd: a relative target is joined to the
+                    // link's directory and the result cleaned as a string
+                    // (`x/../y` is `y`, whatever `x` is), and the walk
+                    // starts again from the root with it.
+                    let mut next = if target.starts_with(b"/") {
+                        Vec::new()
+                    } else {
+                        out.clone()
+                    };
+                    for t in target.split(|&b| b == b'/') {
+                        match t {
+                            b"" | b"." => {}
+                            b".." => pop_component(&mut next),
+                            _ => push_component(&mut next, t),
+                        }
+                    }
+                    for t in next.split(|&b| b == b'/').rev() {
+                        todo.push_front(t.to_vec());
+                    }
+                    out.clear();
+                    found = 0;
+                    continue;
+                }
+                Ok(st) if sys::is_whiteout(&st) => {}
+                Ok(_) => bail!("parent {:?} is not a directory", lossy(&at)),
+                Err(e) if errno(&e) == libc::ENOENT => {}
+                Err(e) => return Err(e).with_context(|| format!("inspecting {:?}", lossy(&at))),
+            }
+            out = at;
         }
-        anyhow::Error::new(e).context(format!("opening parent directory {:?}", lossy(rel)))
+        let shown = || format!("opening directory {:?}", lossy(&out));
+        let fd = if found == out.len() {
+            sys::open_beneath(root, &out, libc::O_PATH | libc::O_DIRECTORY).with_context(shown)?
+        } else if create {
+            self.create_dirs(&out).with_context(shown)?
+        } else {
+            return Ok(None);
+        };
+        Ok(Some((out, fd)))
+    }
+
+    /// Mark directory `fd` (at `rel`) opaque: the layers below it are not
+    /// seen through it.
+    fn mark_opaque(&self, fd: RawFd, rel: &[u8]) -> Result<()> {
+        let keys: &[&CStr] = match self.opaque_xattr {
+            OpaqueXattr::Trusted => &[c"trusted.overlay.opaque", c"user.overlay.opaque"],
+            OpaqueXattr::User => &[c"user.overlay.opaque"],
+        };
+        for key in keys {
+            sys::fsetxattr(fd, key, b"y")
+                .with_context(|| format!("setting {key:?} on {:?}", lossy(rel)))?;
+        }
+        Ok(())
     }
 
     /// Make room at `name` in `pfd` (path `rel`) for a new entry. An
@@ -1448,6 +1723,13 @@ impl Tree {
     }
 }
 
+/// A directory the tar does not list, made as Docker makes it
+/// (`MkdirAll(path, 0755)`, whatever the umask).
+fn mkdir_implicit(dir: RawFd, name: &CStr) -> io::Result<()> {
+    sys::mkdirat(dir, name, IMPLICIT_DIR_MODE)?;
+    sys::fchmodat(dir, name, IMPLICIT_DIR_MODE)
+}
+
 fn path_of(rel: &[u8]) -> &Path {
     use std::os::unix::ffi::OsStrExt;
     Path::new(std::ffi::OsStr::from_bytes(rel))
@@ -1565,14 +1847,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_normalised_and_dotdot_refused() {
-        assert_eq!(normalise(b"./a/b/").unwrap(), b"a/b");
-        assert_eq!(normalise(b"/etc//passwd").unwrap(), b"etc/passwd");
-        assert_eq!(normalise(b"./").unwrap(), b"");
-        assert_eq!(normalise(b"a/./b").unwrap(), b"a/b");
-        assert!(normalise(b"../x").is_err());
-        assert!(normalise(b"a/../../x").is_err());
-        assert!(normalise(b"a/..").is_err());
+    fn names_are_normalised_and_dotdot_stops_at_the_root() {
+        assert_eq!(normalise(b"./a/b/"), b"a/b");
+        assert_eq!(normalise(b"/etc//passwd"), b"etc/passwd");
+        assert_eq!(normalise(b"./"), b"");
+        assert_eq!(normalise(b"a/./b"), b"a/b");
+        assert_eq!(normalise(b"../x"), b"x");
+        assert_eq!(normalise(b"a/../../x"), b"x");
+        assert_eq!(normalise(b"a/b/../c"), b"a/c");
+        assert_eq!(normalise(b"a/.."), b"");
+        assert_eq!(normalise(b"/../../"), b"");
     }
 
     #[test]
@@ -1624,5 +1908,17 @@ mod tests {
         assert_eq!(parse_numeric(b"\0\0\0"), Some(0));
         assert_eq!(parse_numeric(&[0x80, 0, 0, 1, 0]), Some(256));
         assert_eq!(parse_numeric(b"9"), None);
+        // As Go: trimmed at both ends, cut at a NUL, but no space inside.
+        assert_eq!(parse_numeric(b"12\0 34"), Some(0o12));
+        assert_eq!(parse_numeric(b"12 34"), None);
+        // Base-256: two's complement; a negative id is no id.
+        assert_eq!(parse_signed(&[0xff; 8]), Some(-1));
+        assert_eq!(parse_numeric(&[0xff; 8]), None);
+        assert_eq!(parse_numeric(&[0xc0, 0, 0, 0, 0, 0, 0, 0]), None);
+        assert_eq!(parse_numeric(&[0x80, 0, 0, 0, 0, 0, 0, 7]), Some(7));
+        // More than 63 bits of magnitude does not fit.
+        let mut big = [0xffu8; 12];
+        big[0] = 0x80;
+        assert_eq!(parse_signed(&big), None);
     }
 }

@@ -205,17 +205,17 @@ fn find_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 #[test]
 fn layer_with_a_dot_dot_entry() {
     // A layer is unpacked into `<root>/tmp/<writer>/<layer>/diff`, so an
-    // entry `../`×N`NAME` would land N levels up: in the layer's staging
-    // dir (1), the writer's (2), `<root>/tmp` (3), `<root>` (4) or the
-    // test's directory (5). Each depth has a name of its own, and the
-    // whole test directory is searched for them.
+    // entry `../`×N`NAME` taken as written would land N levels up: in the
+    // layer's staging dir (1), the writer's (2), `<root>/tmp` (3),
+    // `<root>` (4) or the test's directory (5). As containerd reads it,
+    // `..` stops at the layer's root: the file is `/NAME` in the image.
+    // Each depth has a name of its own, and the whole test directory is
+    // searched for them: the only one may be in the layer's own `diff/`.
     //
     // Each depth comes twice: followed by an entry that fails by itself, a
-    // file below a file (the load then fails even for an unpacker that
-    // took the first entry, and removes its staging dirs: what escaped to
-    // levels 3 to 5 stays, and only the search sees it), and alone (an
-    // unpacker that took the entry would load the image, and the layer
-    // would carry what landed in its staging dir into `overlay/`).
+    // file below a file (the load then fails and removes its staging
+    // dirs: what escaped to levels 3 to 5 would stay, and only the search
+    // sees it), and alone (the image loads and has the file at its root).
     for env in [empty_store(), store_with_an_image()] {
         for depth in (1..=5).rev() {
             for failing_tail in [true, false] {
@@ -230,10 +230,33 @@ fn layer_with_a_dot_dot_entry() {
                 write_docker_archive(&path, &[spec]);
                 let file = path.display().to_string();
                 let load = env.berth(["load", "-i", &file]);
-                refused_cmd_then(&env, load, &[&file, &name], || {
-                    let found = find_named(env.path(), "berth-escaped-");
-                    assert!(found.is_empty(), "{name} escaped: {found:?}");
-                });
+                if failing_tail {
+                    refused_cmd_then(&env, load, &[&file, "\"f/g\""], || {
+                        let found = find_named(env.path(), "berth-escaped-");
+                        assert!(found.is_empty(), "{name} escaped: {found:?}");
+                    });
+                    continue;
+                }
+                load.ok();
+                let found = find_named(env.path(), "berth-escaped-");
+                let own = format!("berth-escaped-{depth}");
+                assert!(
+                    found.len() == 1
+                        && found[0].file_name().unwrap() == own.as_str()
+                        && found[0].parent().unwrap().ends_with("diff"),
+                    "{name} is not only at the root of its layer: {found:?}"
+                );
+                let out = env
+                    .berth([
+                        "run",
+                        "--rm",
+                        "localhost/bad/escape:1",
+                        "cat",
+                        &format!("/{own}"),
+                    ])
+                    .ok();
+                assert_eq!(out.stdout, "escaped\n");
+                env.berth(["rmi", "localhost/bad/escape:1"]).ok();
             }
         }
     }
@@ -241,8 +264,9 @@ fn layer_with_a_dot_dot_entry() {
 
 #[test]
 fn layer_with_a_symlink_leading_out() {
-    // First a link to a directory of the test's own: if berth followed it,
-    // only that directory would suffer.
+    // First a link to a directory of the test's own: if berth followed it
+    // out of the layer, only that directory would suffer. It follows it
+    // inside the layer's root, as containerd does.
     let env = store_with_an_image();
     let canary = env.join("canary");
     fs::create_dir(&canary).unwrap();
@@ -254,7 +278,7 @@ fn layer_with_a_symlink_leading_out() {
     let path = env.join("canary.tar");
     let spec = ImageSpec::busybox("localhost/bad/canary:1").layer(LayerBlob::plain(layer));
     write_docker_archive(&path, &[spec]);
-    load_refused(&env, &path, &["a/passwd"]);
+    env.berth(["load", "-i", path.to_str().unwrap()]).ok();
     assert_eq!(
         fs::read_to_string(canary.join("passwd")).unwrap(),
         "canary\n"
@@ -267,11 +291,22 @@ fn layer_with_a_symlink_leading_out() {
         let spec = ImageSpec::busybox("localhost/bad/symlink:1")
             .layer(LayerBlob::plain(symlink_escape_layer()));
         write_docker_archive(&path, &[spec]);
-        load_refused(&env, &path, &["a/passwd"]);
+        env.berth(["load", "-i", path.to_str().unwrap()]).ok();
         assert!(
             fs::read("/etc/passwd").unwrap() == passwd,
             "/etc/passwd changed!"
         );
+        // The image's own /etc/passwd is what the layer wrote.
+        let out = env
+            .berth([
+                "run",
+                "--rm",
+                "localhost/bad/symlink:1",
+                "cat",
+                "/etc/passwd",
+            ])
+            .ok();
+        assert_eq!(out.stdout, "pwned\n");
     }
 }
 
@@ -309,40 +344,66 @@ fn dir_state(dir: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-fn layer_with_a_whiteout_or_hard_link_through_a_symlink() {
-    // A link to a directory of the test's own, then whiteouts, an opaque
-    // marker and hard links through it: followed, they would remove,
-    // mark or link the directory's files.
+fn layer_entries_through_a_symlink_apply_inside_the_image() {
+    // A symlink to a directory of the test's own, then entries through
+    // it. As containerd applies them, each lands inside the image at the
+    // path the symlink names (an absolute target is inside the layer's
+    // root): the directory itself is never touched.
     let env = store_with_an_image();
     let canary = env.join("canary");
     fs::create_dir_all(canary.join("sub")).unwrap();
     fs::write(canary.join("passwd"), "canary\n").unwrap();
     fs::write(canary.join("sub/keep"), "keep\n").unwrap();
     let before = dir_state(&canary);
-    let to_canary = || LayerBuilder::new().symlink("a", canary.to_str().unwrap());
+    let inside = canary.to_str().unwrap();
+    let to_canary = || LayerBuilder::new().symlink("a", inside);
     let cases = [
-        ("a/.wh.passwd", to_canary().whiteout("a/passwd")),
-        ("a/.wh.sub", to_canary().whiteout("a/sub")),
-        ("a/sub/.wh.keep", to_canary().whiteout("a/sub/keep")),
-        ("a/.wh..wh..opq", to_canary().opaque("a")),
-        (
-            "a/h",
-            to_canary().file("f", "f\n", 0o644).hardlink("a/h", "f"),
-        ),
-        ("a/passwd", to_canary().hardlink("h", "a/passwd")),
+        to_canary().whiteout("a/passwd"),
+        to_canary().whiteout("a/sub"),
+        to_canary().whiteout("a/sub/keep"),
+        to_canary().opaque("a"),
+        to_canary()
+            .file("f", "linked\n", 0o644)
+            .hardlink("a/h", "f")
+            .file("a/passwd", "in the image\n", 0o644),
     ];
-    for (i, (entry, layer)) in cases.into_iter().enumerate() {
+    for (i, layer) in cases.into_iter().enumerate() {
         let path = env.join(format!("through-a-symlink-{i}.tar"));
-        let spec = ImageSpec::busybox("localhost/bad/through-a-symlink:1")
-            .layer(LayerBlob::plain(layer.tar_bytes()));
+        let image = format!("localhost/through-a-symlink:{i}");
+        let spec = ImageSpec::busybox(&image).layer(LayerBlob::plain(layer.tar_bytes()));
         write_docker_archive(&path, &[spec]);
-        let file = path.display().to_string();
-        let load = env.berth(["load", "-i", &file]);
-        let names = [file.as_str(), entry, r#"parent "a" is a symlink"#];
-        refused_cmd_then(&env, load, &names, || {
-            assert_eq!(dir_state(&canary), before, "{entry}: the canary changed");
-        });
+        env.berth(["load", "-i", path.to_str().unwrap()]).ok();
+        assert_eq!(dir_state(&canary), before, "case {i}: the canary changed");
     }
+    // What the last layer wrote through the symlink is in the image, at
+    // the canary's path inside it.
+    let out = env
+        .berth([
+            "run",
+            "--rm",
+            "localhost/through-a-symlink:4",
+            "cat",
+            &format!("{inside}/h"),
+            &format!("{inside}/passwd"),
+            "/a/passwd",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "linked\nin the image\nin the image\n");
+    assert_eq!(dir_state(&canary), before, "the canary changed");
+
+    // A hard link to a file through the symlink names the image's own
+    // path, where there is no such file: refused, naming the entry.
+    let path = env.join("link-to-the-canary.tar");
+    let spec = ImageSpec::busybox("localhost/bad/link-to-the-canary:1").layer(LayerBlob::plain(
+        to_canary().hardlink("h", "a/passwd").tar_bytes(),
+    ));
+    write_docker_archive(&path, &[spec]);
+    let file = path.display().to_string();
+    let load = env.berth(["load", "-i", &file]);
+    let names = [file.as_str(), "\"h\"", "\"a/passwd\" is not in this layer"];
+    refused_cmd_then(&env, load, &names, || {
+        assert_eq!(dir_state(&canary), before, "the canary changed");
+    });
 }
 
 #[test]
