@@ -1567,8 +1567,8 @@ pub(super) fn inspect_json(c: &ContainerInfo) -> Value {
                 "LowerDir": s.rootfs.lowers.iter()
                     .map(|l| s.rootfs.lower_base.join(l).display().to_string())
                     .collect::<Vec<_>>().join(":"),
-                "UpperDir": c.dir.join("upper").display().to_string(),
-                "WorkDir": c.dir.join("work").display().to_string(),
+                "UpperDir": c.overlay.upper.display().to_string(),
+                "WorkDir": c.overlay.work.display().to_string(),
                 "MergedDir": s.rootfs.target.display().to_string(),
             })),
         },

@@ -677,16 +677,8 @@ impl Builder<'_> {
         let img = self.store.image(&rec).with_context(what)?;
         let mut cfg =
             ImageConfig::parse(crate::image::Image::config_bytes(&img)).with_context(what)?;
-        let dirs: Vec<PathBuf> = rec.layers[keep..]
-            .iter()
-            .rev()
-            .map(|c| self.store.layer_dir(c).join("diff"))
-            .collect();
-        let below: Vec<PathBuf> = rec.layers[..keep]
-            .iter()
-            .rev()
-            .map(|c| self.store.layer_dir(c).join("diff"))
-            .collect();
+        let dirs = self.store.layer_diffs(rec.layers[keep..].iter());
+        let below = self.store.layer_diffs(rec.layers[..keep].iter());
         let tar = self.writer.staging().join("squash.tar");
         let mut out = HashingWriter::new(crate::fsutil::create(&tar)?);
         // The layers' own files, runtime mount points and all: those were
@@ -1147,7 +1139,7 @@ impl Builder<'_> {
                     let source = kv.get("source").copied().unwrap_or("/");
                     return Ok(Some((
                         Mount::Overlay {
-                            lower_base: self.store.root().join("overlay"),
+                            lower_base: self.store.lower_base(),
                             lowers,
                             dir: PathBuf::new(),
                             source: format!("/{}", source.trim_start_matches('/')),
@@ -1255,12 +1247,7 @@ impl Builder<'_> {
     /// WORKDIR: the directory is made in a layer when the image lacks it.
     fn workdir(&self, state: &State, dir: &str, mut history: History) -> Result<ImageRecord> {
         let layer_dirs: Vec<PathBuf> = match &state.image {
-            Some(r) => r
-                .layers
-                .iter()
-                .rev()
-                .map(|c| self.store.layer_dir(c).join("diff"))
-                .collect(),
+            Some(r) => self.store.layer_diffs(r.layers.iter()),
             None => Vec::new(),
         };
         let missing = missing_dirs(&layer_dirs, dir);

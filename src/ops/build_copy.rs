@@ -707,7 +707,7 @@ fn image_rootfs(store: &Store, id: &Digest, staging: &Path, like: &Rootfs) -> Re
     crate::fsutil::create_dir_all(&empty)?;
     crate::fsutil::create_dir_all(&target)?;
     Ok(Rootfs {
-        lower_base: store.root().join("overlay"),
+        lower_base: store.lower_base(),
         lowers,
         upper: empty.clone(),
         work: empty,
@@ -725,14 +725,9 @@ pub(super) fn image_lowers(store: &Store, id: &Digest) -> Result<Vec<String>> {
     let image = index
         .find(id)
         .ok_or_else(|| anyhow!("image {} not found", id.short()))?;
-    let mut lowers = Vec::new();
-    for chain in image.layers.iter().rev() {
-        let link = store.layer_dir(chain).join("link");
-        let short = std::fs::read_to_string(&link)
-            .with_context(|| format!("image {}: layer {chain}", id.short()))?;
-        lowers.push(format!("l/{}", short.trim()));
-    }
-    Ok(lowers)
+    store
+        .overlay_lowers(image.layers.iter())
+        .with_context(|| format!("image {}", id.short()))
 }
 
 struct Download {

@@ -84,14 +84,9 @@ pub fn changes(paths: &StorePaths, name: &str) -> Result<Vec<Change>> {
     // else it wrote into DIR, of which berth keeps no record: no changes.
     let lowers: Vec<PathBuf> = match &rec.rootfs {
         Some(dir) => vec![dir.clone()],
-        None => container_image(&store, &rec)?
-            .layer_dirs()
-            .iter()
-            .rev()
-            .map(|d| d.join("diff"))
-            .collect(),
+        None => container_image(&store, &rec)?.layer_diffs(),
     };
-    let upper = store.container_dir(&rec.id).join("upper");
+    let upper = store.container_overlay(&rec.id).upper;
     diff::changes(&upper, &lowers, &diff_options())
         .with_context(|| format!("container {}", rec.name))
 }
@@ -184,16 +179,11 @@ pub fn commit_container(store: &Store, writer: &Writer, c: ContainerLayer) -> Re
     let base = container_image(store, rec).with_context(what)?;
     let mut opts = diff_options();
     opts.mtimes = c.mtimes;
-    let upper = store.container_dir(&rec.id).join("upper");
+    let upper = store.container_overlay(&rec.id).upper;
     let mut cfg = c.config;
     let mut history = c.history;
     let empty = c.skip_empty && {
-        let lowers: Vec<PathBuf> = base
-            .layer_dirs()
-            .iter()
-            .rev()
-            .map(|d| d.join("diff"))
-            .collect();
+        let lowers: Vec<PathBuf> = base.layer_diffs();
         diff::changes(&upper, &lowers, &opts)
             .with_context(what)?
             .iter()

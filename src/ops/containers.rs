@@ -33,6 +33,8 @@ pub struct ContainerInfo {
     pub log_path: PathBuf,
     /// Its directory in the store (its `hosts`, `resolv.conf`, …).
     pub dir: PathBuf,
+    /// Its overlay dirs in the store.
+    pub overlay: crate::store::containers::ContainerOverlay,
     /// The digest of its image's manifest (`inspect` only; else empty).
     pub image_digest: String,
 }
@@ -95,6 +97,7 @@ impl ContainerInfo {
             stopped_by_user: store.stopped_by_user(&record.id),
             log_path: store.log_path(&record.id),
             dir: store.container_dir(&record.id),
+            overlay: store.container_overlay(&record.id),
             image_digest: String::new(),
             pid1,
             record,

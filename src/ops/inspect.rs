@@ -93,11 +93,10 @@ fn image_doc(store: &Store, rec: &ImageRecord) -> Result<Value> {
                 .map(String::from)
         })
         .unwrap_or_else(|| crate::image::manifest::OCI_MANIFEST.into());
-    let dirs: Vec<String> = rec
-        .layers
+    let dirs: Vec<String> = store
+        .layer_diffs(rec.layers.iter())
         .iter()
-        .rev()
-        .map(|l| store.layer_dir(l).join("diff").display().to_string())
+        .map(|d| d.display().to_string())
         .collect();
     let mut graph = serde_json::Map::new();
     if let Some((upper, lower)) = dirs.split_first() {
@@ -111,7 +110,7 @@ fn image_doc(store: &Store, rec: &ImageRecord) -> Result<Value> {
             .expect("an image with a layer dir has layers");
         graph.insert(
             "WorkDir".into(),
-            json!(store.layer_dir(top).join("work").display().to_string()),
+            json!(store.layer_work(top).display().to_string()),
         );
     }
     let created = cfg

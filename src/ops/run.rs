@@ -732,11 +732,12 @@ pub(super) fn create_record_as(
     if let Some((dir, _)) = &root_dir {
         lowers.push(dir.display().to_string());
     }
-    for chain in image.iter().flat_map(|i| i.layers.iter().rev()) {
-        let link = store.layer_dir(chain).join("link");
-        let short = std::fs::read_to_string(&link)
-            .with_context(|| format!("image {}: layer {chain}", opts.image))?;
-        lowers.push(format!("l/{}", short.trim()));
+    if let Some(i) = &image {
+        lowers.extend(
+            store
+                .overlay_lowers(i.layers.iter())
+                .with_context(|| format!("image {}", opts.image))?,
+        );
     }
 
     let now = std::time::SystemTime::now()
@@ -834,14 +835,14 @@ pub(super) fn create_record_as(
             propagation: None,
         });
     }
-    let rel = PathBuf::from("../containers").join(&id);
+    let overlay = store.container_overlay(&id);
     let spec = Spec {
         rootfs: Rootfs {
-            lower_base: store.root().join("overlay"),
+            lower_base: store.lower_base(),
             lowers,
-            upper: rel.join("upper"),
-            work: rel.join("work"),
-            target: dir.join("merged"),
+            upper: overlay.upper_rel,
+            work: overlay.work_rel,
+            target: overlay.merged,
             // With `--uidmap` the overlay is mounted in the container's
             // user namespace.
             userxattr: identity != Identity::Root || id_map.is_some(),
@@ -876,7 +877,7 @@ pub(super) fn create_record_as(
         init: opts.init,
         mask_paths: !opts.privileged,
         remove_after: if opts.rm {
-            vec![dir.join("upper"), dir.join("work")]
+            vec![overlay.upper, overlay.work]
         } else {
             Vec::new()
         },

@@ -59,7 +59,7 @@ pub fn df(paths: &StorePaths) -> Result<Vec<DfRow>> {
         }
         containers.total = ctrs.len();
         for c in &ctrs {
-            let size = crate::fsutil::tree_size(&store.container_dir(&c.record.id).join("upper"));
+            let size = crate::fsutil::tree_size(&store.container_overlay(&c.record.id).upper);
             containers.size += size;
             if c.state.is_live() {
                 containers.active += 1;

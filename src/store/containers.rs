@@ -32,6 +32,18 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct ContainerNotFound(pub String);
 
+/// Where a container's overlay lives: its writable layer, overlay's work
+/// dir, and the mount point; the first two also relative to
+/// [`Store::lower_base`], as the mount options name them.
+#[derive(Clone, Debug)]
+pub struct ContainerOverlay {
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    pub merged: PathBuf,
+    pub upper_rel: PathBuf,
+    pub work_rel: PathBuf,
+}
+
 impl std::fmt::Display for ContainerNotFound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "no container with name or ID {:?} found", self.0)
@@ -373,6 +385,19 @@ impl Store {
     /// `containers/<id>/`.
     pub fn container_dir(&self, id: &str) -> PathBuf {
         self.containers_dir().join(id)
+    }
+
+    /// A container's overlay dirs, as the store lays them out.
+    pub fn container_overlay(&self, id: &str) -> ContainerOverlay {
+        let dir = self.container_dir(id);
+        let rel = Path::new("..").join("containers").join(id);
+        ContainerOverlay {
+            upper: dir.join("upper"),
+            work: dir.join("work"),
+            merged: dir.join("merged"),
+            upper_rel: rel.join("upper"),
+            work_rel: rel.join("work"),
+        }
     }
 
     /// Hold the store lock shared while a container record is created from

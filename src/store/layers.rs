@@ -31,7 +31,50 @@ pub fn short_link(chain: &Digest) -> String {
 
 impl Store {
     pub fn layer_dir(&self, chain: &Digest) -> PathBuf {
-        self.root.join("overlay").join(chain.hex())
+        self.lower_base().join(chain.hex())
+    }
+
+    /// A layer's files: `overlay/<chain>/diff`.
+    pub fn layer_diff(&self, chain: &Digest) -> PathBuf {
+        self.layer_dir(chain).join("diff")
+    }
+
+    /// Layers (`chains`, bottom first) as their `diff/` dirs, top first:
+    /// the order overlay stacks lower dirs in.
+    pub fn layer_diffs<'a>(
+        &self,
+        chains: impl DoubleEndedIterator<Item = &'a Digest>,
+    ) -> Vec<PathBuf> {
+        chains.rev().map(|c| self.layer_diff(c)).collect()
+    }
+
+    /// The work dir that `inspect` shows for an image (Podman's
+    /// `GraphDriver.Data.WorkDir`): `overlay/<chain>/work`.
+    pub fn layer_work(&self, chain: &Digest) -> PathBuf {
+        self.layer_dir(chain).join("work")
+    }
+
+    /// The directory overlay mounts name their lower dirs from
+    /// (`overlay/`), so that the mount options stay short.
+    pub fn lower_base(&self) -> PathBuf {
+        self.root.join("overlay")
+    }
+
+    /// Layers (`chains`, bottom first) as overlay lower dirs, top first,
+    /// relative to [`Store::lower_base`]: each layer's short link
+    /// `l/<short>`.
+    pub fn overlay_lowers<'a>(
+        &self,
+        chains: impl DoubleEndedIterator<Item = &'a Digest>,
+    ) -> Result<Vec<String>> {
+        chains
+            .rev()
+            .map(|chain| {
+                let short = fsutil::read(&self.layer_dir(chain).join("link"))
+                    .with_context(|| format!("layer {chain}"))?;
+                Ok(format!("l/{}", String::from_utf8_lossy(&short).trim()))
+            })
+            .collect()
     }
 
     /// The record of a stored layer.
@@ -391,9 +434,9 @@ impl StoreImage {
         })
     }
 
-    /// The layer dirs, bottom first.
-    pub fn layer_dirs(&self) -> &[PathBuf] {
-        &self.dirs
+    /// The layers' `diff/` dirs, top first.
+    pub fn layer_diffs(&self) -> Vec<PathBuf> {
+        self.dirs.iter().rev().map(|d| d.join("diff")).collect()
     }
 }
 

@@ -458,6 +458,92 @@ fn source_follows_the_layer_rules_of_design_section_3() {
     );
 }
 
+/// Names of the store's on-disk layout that only `store/` may use: a
+/// layer's `diff/`, `link`, `layer.json`, the `overlay/` dir and its
+/// `l/<short>` links, a container's overlay dirs and their `../containers/`
+/// form. Everything else asks the store (`layer_diff`, `overlay_lowers`,
+/// `container_overlay`, …), so the layout can change in one place.
+fn store_layout_uses(src: &str) -> Vec<(usize, String)> {
+    const JOINED: &[&str] = &["diff", "link", "merged", "overlay", "layer.json"];
+    const PREFIXES: &[&str] = &["l/", "../containers"];
+    let mut out = Vec::new();
+    for (i, line) in src.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        if line.trim_start().starts_with("#[cfg(test)]") {
+            // Unit tests, at the end of a file, lay out their own dirs.
+            break;
+        }
+        for name in JOINED {
+            if code.contains(&format!(".join(\"{name}\")")) {
+                out.push((i + 1, format!(".join(\"{name}\")")));
+            }
+        }
+        for prefix in PREFIXES {
+            if code.contains(&format!("\"{prefix}")) {
+                out.push((i + 1, format!("\"{prefix}…\"")));
+            }
+        }
+        let container = code.contains("container_dir(") || code.contains(".dir.join(");
+        for name in ["upper", "work"] {
+            if container && code.contains(&format!("join(\"{name}\")")) {
+                out.push((i + 1, format!("a container's {name:?} dir")));
+            }
+        }
+    }
+    out
+}
+
+/// Whether module file `rel` is compiled for unit tests only: its parent
+/// declares it under `#[cfg(test)]`.
+fn test_only(src: &Path, rel: &Path) -> bool {
+    let Some(stem) = rel.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    let dir = rel.parent().unwrap_or(Path::new(""));
+    let parent = if dir.as_os_str().is_empty() {
+        src.join("lib.rs")
+    } else {
+        src.join(dir).join("mod.rs")
+    };
+    fs::read_to_string(parent).is_ok_and(|t| t.contains(&format!("#[cfg(test)]\nmod {stem};")))
+}
+
+#[test]
+fn only_the_store_names_its_directories() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap();
+        if rel.starts_with("store") || test_only(&src, rel) {
+            continue;
+        }
+        let text = fs::read_to_string(f).unwrap();
+        for (line, what) in store_layout_uses(&text) {
+            found.push(format!("{}:{line}: {what}", rel.display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the store's layout named outside store/ (ask the store instead):\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
+fn layout_checker_finds_joins_and_links() {
+    let src = "let d = store.layer_dir(c).join(\"diff\");\n\
+               let l = format!(\"l/{}\", short);\n\
+               let u = store.container_dir(&id).join(\"upper\");\n\
+               let r = PathBuf::from(\"../containers\").join(&id);\n\
+               let ok = dir.join(\"upper\"); // a mount's own dir\n\
+               #[cfg(test)]\n\
+               let t = tmp.join(\"diff\");\n";
+    let lines: Vec<usize> = store_layout_uses(src).iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [1, 2, 3, 4]);
+}
+
 // ---- tests of the checker itself ----
 
 fn check(rel: &str, src: &str) -> Vec<String> {
