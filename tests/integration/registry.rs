@@ -477,22 +477,32 @@ fn registry_pull_resumes_a_blob_whose_server_went_silent() {
     );
 }
 
-#[test]
-fn registry_pull_of_a_corrupt_blob_fails_and_changes_nothing() {
+/// An image with a second layer of its own (`extra`), pushed from a
+/// store of its own (returned) to a fresh registry as `repo`, and a fault
+/// proxy in front of that registry, with faults made from that layer's
+/// digest. Also the image's name and the layer's digest.
+fn behind_a_fault_proxy(
+    repo: &str,
+    extra: &str,
+    faults: impl FnOnce(&str) -> Faults,
+) -> (Registry, TestEnv, String, String, FaultProxy) {
     let reg = Registry::start(Auth::None);
     let src = TestEnv::new();
-    let name = format!("{}/bad/busybox:1", reg.host());
-    load_image(&src, &name, Some("bad"));
+    let name = format!("{}/{repo}", reg.host());
+    load_image(&src, &name, Some(extra));
     src.berth(["push", &name]).ok();
     let m = src.berth(["manifest", "inspect", &name]).ok().json();
     let layer = m["layers"][1]["digest"].as_str().unwrap().to_string();
-    let proxy = FaultProxy::start(
-        reg.port,
-        Faults {
-            corrupt_digest: Some(layer.clone()),
-            ..Faults::default()
-        },
-    );
+    let proxy = FaultProxy::start(reg.port, faults(&layer));
+    (reg, src, name, layer, proxy)
+}
+
+#[test]
+fn registry_pull_of_a_corrupt_blob_fails_and_changes_nothing() {
+    let (reg, src, name, layer, proxy) = behind_a_fault_proxy("bad/busybox:1", "bad", |l| Faults {
+        corrupt_digest: Some(l.to_string()),
+        ..Faults::default()
+    });
     // The destination store exists and holds an unrelated image, so that
     // "nothing changed" compares two real stores.
     let dst = TestEnv::new();
@@ -540,8 +550,11 @@ fn registry_retries_a_500() {
     assert_eq!(out.stdout.trim(), spec.id().hex());
 }
 
-#[test]
-fn registry_that_never_answers_times_out() {
+/// `pull` from a registry that accepts connections and never answers,
+/// with `BERTH_REGISTRY_TIMEOUT` set to `secs` (or unset): it must end
+/// with one `Error:` line naming the timeout applied (`applied` seconds),
+/// exit 125. Returns how long it took. The guard only stops a hang.
+fn pull_from_a_silent_registry(secs: Option<&str>, applied: u64) -> Duration {
     let proxy = FaultProxy::start(
         crate::registry_util::free_port(),
         Faults {
@@ -550,25 +563,79 @@ fn registry_that_never_answers_times_out() {
         },
     );
     let env = TestEnv::new();
-    // The 60 s guard only stops a hang; the message says which timeout
-    // was applied.
-    let out = env
-        .berth(["pull", &format!("{}/silent/x:1", proxy.host())])
-        .env("BERTH_REGISTRY_TIMEOUT", "2")
-        .timeout(Duration::from_secs(60))
-        .fails(125);
+    let cmd = env.berth(["pull", &format!("{}/silent/x:1", proxy.host())]);
+    let cmd = match secs {
+        Some(s) => cmd.env("BERTH_REGISTRY_TIMEOUT", s),
+        None => cmd.env_remove("BERTH_REGISTRY_TIMEOUT"),
+    };
+    let started = std::time::Instant::now();
+    let out = cmd.timeout(Duration::from_secs(120)).fails(125);
+    let took = started.elapsed();
     assert!(
-        out.stderr.contains("did not answer within 2 s"),
+        out.stderr
+            .contains(&format!("did not answer within {applied} s")),
         "{}",
         out.stderr
     );
-    assert_eq!(
-        out.stderr
-            .lines()
-            .filter(|l| l.starts_with("Error"))
-            .count(),
-        1
-    );
+    let errors = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Error"))
+        .count();
+    assert_eq!(errors, 1, "{}", out.stderr);
+    took
+}
+
+#[test]
+fn registry_that_never_answers_times_out() {
+    let took = pull_from_a_silent_registry(Some("2"), 2);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+/// With no `BERTH_REGISTRY_TIMEOUT`, a silent registry is given the
+/// default 30 s, and no more.
+#[test]
+fn registry_that_never_answers_times_out_at_the_default() {
+    let took = pull_from_a_silent_registry(None, 30);
+    assert!(took < Duration::from_secs(75), "took {took:?}");
+}
+
+/// A registry that sends half of a blob and then nothing, every time it
+/// is asked: the download is resumed a few times, each within the
+/// timeout, then `pull` ends with one line naming the blob, exit 125,
+/// and leaves the store as it was.
+#[test]
+fn registry_silent_in_a_blob_times_out() {
+    let (_reg, _src, _, layer, proxy) =
+        behind_a_fault_proxy("stall/busybox:2", "stalled", |l| Faults {
+            stall_digest: Some(l.to_string()),
+            ..Faults::default()
+        });
+    // The destination holds an image, so that "nothing changed" compares
+    // two real stores.
+    let dst = TestEnv::new();
+    load_image(&dst, "localhost/other:1", Some("other"));
+    let before = store_listing(&dst.root());
+    let started = std::time::Instant::now();
+    let out = dst
+        .berth(["pull", "-q", &format!("{}/stall/busybox:2", proxy.host())])
+        .env("BERTH_REGISTRY_TIMEOUT", "2")
+        .timeout(Duration::from_secs(120))
+        .fails(125);
+    let took = started.elapsed();
+    assert!(out.stderr.starts_with("Error: "), "{}", out.stderr);
+    assert!(out.stderr.contains(&layer), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    // Three stalls of 2 s and the pauses between them; far from the
+    // guard's 120 s.
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let asked = proxy
+        .seen()
+        .iter()
+        .filter(|l| l.contains(&format!("/blobs/{layer}")))
+        .count();
+    assert!(asked >= 2, "the blob was asked for {asked} times");
+    assert_same_listing(&before, &store_listing(&dst.root()), "a timed-out pull");
 }
 
 /// A registry that answers the ping and then goes silent on the same
