@@ -200,6 +200,17 @@ fn run(case: &Case) -> Result<(), String> {
         Ok(_) => return Err("does not rebuild to the same bytes".into()),
         Err(e) => return Err(format!("does not rebuild: {e:#}")),
     }
+    // The layer explorer reads the stored layer's entries back, as the
+    // stream and as the tar-split: both must take what unpacking took.
+    let from_split = super::split_entries_into(&l.split, Vec::new())
+        .map_err(|e| format!("its tar-split's entries do not read: {e:#}"))?;
+    let mut parser = super::EntryParser::new();
+    let read = |e: anyhow::Error| format!("its entries do not read: {e:#}");
+    parser.feed(&tar).map_err(read)?;
+    let from_stream = parser.finish().map_err(read)?;
+    if from_stream != from_split {
+        return Err("its entries differ between the stream and the tar-split".into());
+    }
     if let Some(check) = check {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&l))).map_err(|e| {
             match e.downcast_ref::<String>() {
@@ -1271,6 +1282,15 @@ fn header_cases() -> Vec<Case> {
                 end_of_archive(t)
             },
             Tree(&[r#"f = "plain""#]),
+        ),
+        b(
+            "an empty GNU long name names nothing",
+            || {
+                let mut t = gnu_long(b'L', "");
+                t.extend(raw_entry(b"etc/passwd", b'0', b"", b"p"));
+                end_of_archive(t)
+            },
+            Tree(&["etc/", r#"etc/passwd = "p""#]),
         ),
         b(
             "octal field with a space inside",

@@ -7,8 +7,8 @@
 
 use super::split::{Record, SplitReader};
 use super::unpack::{
-    checksum_ok, field, header_link, header_name, padding, parse_pax, Pax, Pending, BLOCK,
-    MAX_META, SIZE,
+    checksum_ok, field, header_link, header_name, padding, parse_pax, parse_signed, Pax, Pending,
+    BLOCK, MAX_META, SIZE,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{self, Read, Write};
@@ -203,7 +203,13 @@ impl<S: EntrySink> EntryParser<S> {
         }
         let ty = hdr[156];
         let name = || String::from_utf8_lossy(&header_name(hdr)).into_owned();
-        let size = field(hdr, SIZE).with_context(|| format!("entry {:?}", name()))?;
+        // As unpacking reads it: a negative size is no size on the types
+        // that never carry data.
+        let size = match parse_signed(&hdr[SIZE.0]) {
+            Some(s) if s >= 0 => s as u64,
+            Some(_) if matches!(ty, b'1'..=b'6') => 0,
+            _ => bail!("entry {:?}: invalid size field in tar header", name()),
+        };
         match ty {
             b'x' | b'L' | b'K' => {
                 if size > MAX_META {
@@ -293,9 +299,9 @@ impl<S: EntrySink> EntryParser<S> {
                 let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 let v = data[..end].to_vec();
                 if ty == b'L' {
-                    self.pending.long_name = Some(v);
+                    self.pending.long_name = (!v.is_empty()).then_some(v);
                 } else {
-                    self.pending.long_link = Some(v);
+                    self.pending.long_link = (!v.is_empty()).then_some(v);
                 }
             }
         }

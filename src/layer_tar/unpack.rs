@@ -789,9 +789,10 @@ impl Unpacker<'_> {
                     let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                     let v = data[..end].to_vec();
                     if ty == b'L' {
-                        p.long_name = Some(v);
+                        // Empty, it names nothing (Go ignores it).
+                        p.long_name = (!v.is_empty()).then_some(v);
                     } else {
-                        p.long_link = Some(v);
+                        p.long_link = (!v.is_empty()).then_some(v);
                     }
                 }
             }
@@ -823,11 +824,8 @@ impl Unpacker<'_> {
         // their size field says, negative included).
         let size = match kind {
             Kind::Dir | Kind::Symlink | Kind::Hardlink | Kind::Char | Kind::Block | Kind::Fifo => 0,
-            _ => match p.pax.size {
-                Some(s) => s,
-                None => u64::try_from(header_size)
-                    .map_err(|_| anyhow!("invalid size field in tar header"))?,
-            },
+            _ if header_size < 0 => bail!("invalid size field in tar header"),
+            _ => p.pax.size.unwrap_or(header_size as u64),
         };
         let rel = normalise(name);
         let (parent, base) = split_parent(&rel);

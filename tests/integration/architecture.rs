@@ -467,10 +467,23 @@ fn store_layout_uses(src: &str) -> Vec<(usize, String)> {
     const JOINED: &[&str] = &["diff", "link", "merged", "overlay", "layer.json"];
     const PREFIXES: &[&str] = &["l/", "../containers"];
     let mut out = Vec::new();
-    for (i, line) in src.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or("");
-        if line.trim_start().starts_with("#[cfg(test)]") {
-            // Unit tests, at the end of a file, lay out their own dirs.
+    let lines: Vec<&str> = src.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        // A `//` comment, not the `//` of a URL in a string.
+        let code = match line
+            .match_indices("//")
+            .find(|(at, _)| !line[..*at].ends_with(':'))
+        {
+            Some((at, _)) => &line[..at],
+            None => line,
+        };
+        let next = lines.get(i + 1).map_or("", |l| l.trim());
+        if line.trim_start().starts_with("#[cfg(test)]")
+            && next.starts_with("mod ")
+            && next.ends_with('{')
+        {
+            // A unit-test module, at the end of a file, lays out its own
+            // dirs.
             break;
         }
         for name in JOINED {
@@ -483,10 +496,14 @@ fn store_layout_uses(src: &str) -> Vec<(usize, String)> {
                 out.push((i + 1, format!("\"{prefix}…\"")));
             }
         }
-        let container = code.contains("container_dir(") || code.contains(".dir.join(");
+        // `upper` and `work` also name a mount's own dirs; they are the
+        // store's when joined onto a container's or a layer's dir.
+        let store_dir = ["container_dir(", "layer_dir(", ".dir.join("]
+            .iter()
+            .any(|d| code.contains(d));
         for name in ["upper", "work"] {
-            if container && code.contains(&format!("join(\"{name}\")")) {
-                out.push((i + 1, format!("a container's {name:?} dir")));
+            if store_dir && code.contains(&format!("join(\"{name}\")")) {
+                out.push((i + 1, format!("the store's {name:?} dir")));
             }
         }
     }
@@ -537,11 +554,16 @@ fn layout_checker_finds_joins_and_links() {
                let l = format!(\"l/{}\", short);\n\
                let u = store.container_dir(&id).join(\"upper\");\n\
                let r = PathBuf::from(\"../containers\").join(&id);\n\
+               let w = store.layer_dir(top).join(\"work\");\n\
+               let url = \"http://x\"; let d = a.join(\"diff\");\n\
                let ok = dir.join(\"upper\"); // a mount's own dir\n\
                #[cfg(test)]\n\
+               fn helper() -> PathBuf { base.join(\"diff\") }\n\
+               #[cfg(test)]\n\
+               mod tests {\n\
                let t = tmp.join(\"diff\");\n";
     let lines: Vec<usize> = store_layout_uses(src).iter().map(|(l, _)| *l).collect();
-    assert_eq!(lines, [1, 2, 3, 4]);
+    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 9]);
 }
 
 // ---- tests of the checker itself ----
