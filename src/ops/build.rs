@@ -1034,7 +1034,7 @@ impl Builder<'_> {
                 },
             )
         });
-        let removed = self.store.remove_container(rec);
+        let removed = super::containers::remove_record(self.store, rec);
         let rec = result?;
         removed?;
         Ok(rec)

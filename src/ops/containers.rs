@@ -211,6 +211,15 @@ pub fn unmount(paths: &StorePaths, names: &[String], all: bool) -> Result<Vec<St
     Ok(done)
 }
 
+/// Remove container `rec`'s directory and name from the store. A root
+/// file system `berth mount` left mounted is detached first (nothing
+/// happens when none is mounted there): the store leaves mounts to the
+/// runtime.
+pub(crate) fn remove_record(store: &Store, rec: &ContainerRecord) -> Result<()> {
+    crate::runtime::rootfs::detach(&store.container_overlay(&rec.id).merged);
+    store.remove_container(rec)
+}
+
 /// `unshare`: run `command` (the user's shell when empty) with the store's
 /// locations in `BERTH_ROOT`/`BERTH_RUNROOT`, rootless in berth's user
 /// namespace (the subordinate ranges mapped, as for layer files; the
@@ -218,28 +227,15 @@ pub fn unmount(paths: &StorePaths, names: &[String], all: bool) -> Result<Vec<St
 /// namespace of its own where `berth mount` works. As root it only runs
 /// the command. Returns only on error.
 pub fn unshare(paths: &StorePaths, command: &[String]) -> Result<i32> {
+    use crate::runtime::sys;
     use crate::runtime::userns::{self, Identity};
-    use nix::sched::CloneFlags;
     match userns::identity() {
         Identity::Root => {}
         who => {
-            if who == Identity::User {
-                // No subordinate range: the user alone, as root.
-                let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
-                nix::sched::unshare(CloneFlags::CLONE_NEWUSER)
-                    .map_err(|e| anyhow!("creating a user namespace: {}", e.desc()))?;
-                userns::map_user_alone_as(std::process::id() as i32, uid, gid)?;
-            }
-            nix::sched::unshare(CloneFlags::CLONE_NEWNS)
-                .map_err(|e| anyhow!("creating a mount namespace: {}", e.desc()))?;
-            nix::mount::mount(
-                None::<&str>,
-                "/",
-                None::<&str>,
-                nix::mount::MsFlags::MS_REC | nix::mount::MsFlags::MS_PRIVATE,
-                None::<&str>,
-            )
-            .map_err(|e| anyhow!("making the mount namespace private: {}", e.desc()))?;
+            // No subordinate range: the user alone, as root.
+            let alone =
+                (who == Identity::User).then(|| (nix::unistd::getuid(), nix::unistd::getgid()));
+            sys::private_mount_namespace(&sys::Linux, alone)?;
         }
     }
     let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
@@ -425,7 +421,7 @@ fn remove_one_with(
             _ => kill_and_wait(store, rec)?,
         }
     }
-    store.remove_container(rec)?;
+    remove_record(store, rec)?;
     super::events::container(store, "remove", rec);
     // A pasta of its own left by a killed berth ends now.
     crate::runtime::pasta::sweep(&store.network_state_dir());

@@ -193,7 +193,7 @@ pub fn start_with(
     let found = refresh_joined(store, &mut refreshed);
     if let Err(e) = found {
         if rm {
-            let _ = store.remove_container(&rec);
+            let _ = super::containers::remove_record(store, &rec);
         }
         return Err(e);
     }
@@ -204,7 +204,7 @@ pub fn start_with(
         Ok(None) => bail!("container {} is already running", rec.name),
         Err(e) => {
             if rm {
-                let _ = store.remove_container(&rec);
+                let _ = super::containers::remove_record(store, &rec);
             }
             return Err(e);
         }
@@ -251,7 +251,7 @@ pub fn start_with(
         // A `--rm` container's record goes when it exits: no flush for it.
         if let Err(e) = save_state(store, &mut rec, !rm) {
             if rm {
-                let _ = store.remove_container(&rec);
+                let _ = super::containers::remove_record(store, &rec);
             }
             return Err(e);
         }
@@ -302,7 +302,7 @@ pub fn start_with(
         }
         if rm {
             store.mark_stopped(&rec.id);
-            store.remove_container(&rec)?;
+            super::containers::remove_record(store, &rec)?;
             super::events::container(store, "remove", &rec);
             // Its anonymous volumes go with it (one that cannot be removed
             // now is left for `volume prune`).

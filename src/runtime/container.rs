@@ -49,15 +49,15 @@
 //! container's program is running.
 
 use super::spec::{Network, NsMode, Spec};
+use super::sys::{CloneFlags, Linux, Sys};
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
-use nix::sched::{unshare, CloneFlags};
 use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -754,7 +754,8 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         }
         .context("opening the user namespace to join")?;
         if !same_file(&user, "/proc/self/ns/user") {
-            nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
+            Linux
+                .setns(user.as_fd(), CloneFlags::CLONE_NEWUSER)
                 .map_err(|e| anyhow!("joining the user namespace: {}", e.desc()))?;
         }
     } else if spec.user_namespace {
@@ -768,13 +769,16 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         None => Vec::new(),
     };
     tracing::debug!(namespaces = ?flags, joined_net = joined_net.is_some(), "monitor: unshare");
-    unshare(flags).map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
+    Linux
+        .unshare(flags)
+        .map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
     if let Some(net) = &joined_net {
-        nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
+        Linux
+            .setns(net.as_fd(), CloneFlags::CLONE_NEWNET)
             .map_err(|e| anyhow!("joining the network namespace: {}", e.desc()))?;
     }
     for (ns, kind, flag) in &joined_other {
-        nix::sched::setns(ns, *flag).map_err(|e| {
+        Linux.setns(ns.as_fd(), *flag).map_err(|e| {
             anyhow!(
                 "--{kind}: joining the {kind} namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
                 e.desc()
@@ -812,14 +816,15 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         fork_port_relay(listeners, sock.as_raw_fd())?;
     }
     match &joined_pid {
-        Some(ns) => nix::sched::setns(ns, CloneFlags::CLONE_NEWPID).map_err(|e| {
+        Some(ns) => Linux.setns(ns.as_fd(), CloneFlags::CLONE_NEWPID).map_err(|e| {
             anyhow!(
                 "--pid: joining the pid namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
                 e.desc()
             )
         })?,
         None if spec.pid == NsMode::Host => {}
-        None => unshare(CloneFlags::CLONE_NEWPID)
+        None => Linux
+            .unshare(CloneFlags::CLONE_NEWPID)
             .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?,
     }
     let signals = forwarded_and_chld();
@@ -1090,9 +1095,10 @@ pub(super) enum Never {}
 
 fn try_init(spec: &Spec) -> Result<Never> {
     let _ = nix::unistd::setsid();
-    unshare(CloneFlags::CLONE_NEWNS)
+    Linux
+        .unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the container's mount namespace: {}", e.desc()))?;
-    super::rootfs::setup(spec)?;
+    super::rootfs::setup(&Linux, spec)?;
     // A UTS namespace of another container has its hostname already;
     // the host's keeps its own.
     if spec.uts.is_private() {

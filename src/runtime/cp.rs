@@ -26,9 +26,8 @@
 //! unshares namespaces.
 
 use super::spec::Rootfs;
+use super::sys::{self, Linux, MsFlags};
 use anyhow::{anyhow, bail, Context, Result};
-use nix::mount::{mount, MsFlags};
-use nix::sched::{unshare, CloneFlags};
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::{self, Write};
@@ -95,30 +94,9 @@ pub fn open_view(rootfs: &Rootfs) -> Result<View> {
         });
     }
     let euid = nix::unistd::geteuid();
-    let egid = nix::unistd::getegid();
-    if euid.is_root() {
-        unshare(CloneFlags::CLONE_NEWNS)
-            .map_err(|e| anyhow!("creating a mount namespace: {}", e.desc()))?;
-    } else {
-        // A plain user (no subordinate range): map the user alone, as root.
-        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
-            .map_err(|e| anyhow!("creating a user namespace: {}", e.desc()))?;
-        let write = |file: &str, text: String| -> Result<()> {
-            let path = format!("/proc/self/{file}");
-            std::fs::write(&path, text).with_context(|| format!("writing {path}"))
-        };
-        write("setgroups", "deny".into())?;
-        write("uid_map", format!("0 {euid} 1"))?;
-        write("gid_map", format!("0 {egid} 1"))?;
-    }
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| anyhow!("making / private: {}", e.desc()))?;
+    // A plain user (no subordinate range): the user alone, as root.
+    let alone = (!euid.is_root()).then(|| (euid, nix::unistd::getegid()));
+    sys::private_mount_namespace(&Linux, alone)?;
     let base = &rootfs.lower_base;
     let abs = |p: &str| -> PathBuf {
         let p = Path::new(p);
@@ -131,17 +109,17 @@ pub fn open_view(rootfs: &Rootfs) -> Result<View> {
     let upper = abs(&rootfs.upper.to_string_lossy());
     let mut lowers = vec![upper.display().to_string()];
     lowers.extend(rootfs.lowers.iter().map(|l| abs(l).display().to_string()));
-    let mut opts = format!("lowerdir={}", lowers.join(":"));
-    if rootfs.userxattr {
-        opts.push_str(",userxattr");
+    sys::Overlay {
+        base: None,
+        lowers: &lowers,
+        upper: None,
+        userxattr: rootfs.userxattr,
     }
-    mount(
-        Some("overlay"),
+    .mount(
+        &Linux,
         &rootfs.target,
-        Some("overlay"),
         MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(opts.as_str()),
-    )
+    )?
     .map_err(|e| {
         anyhow!(
             "mounting the container's file system at {}: {}",

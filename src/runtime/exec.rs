@@ -339,9 +339,11 @@ fn helper(slot: &mut Option<UnixStream>) -> Result<i32> {
     if spec.net_probe.is_some() {
         flags &= libc::CLONE_NEWNET | libc::CLONE_NEWUSER;
     }
-    // SAFETY: setns on a pidfd this function owns.
-    if flags != 0 && unsafe { libc::setns(pidfd.as_raw_fd(), flags) } != 0 {
-        let e = std::io::Error::last_os_error();
+    let joined = match flags {
+        0 => Ok(()),
+        f => super::sys::raw::setns(pidfd.as_raw_fd(), f),
+    };
+    if let Err(e) = joined {
         // berth's own `--init` is not dumpable (CVE-2019-5736), and its
         // memory belongs to the host's user namespace: rootless, it cannot
         // be entered. Its children, the container's program, can.
@@ -498,8 +500,7 @@ fn join_a_child(pid1: i32, flags: libc::c_int) -> bool {
         }
         // SAFETY: a new descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
-        // SAFETY: setns on a pidfd this function owns.
-        if parent_pid(pid) == Some(pid1) && unsafe { libc::setns(fd.as_raw_fd(), flags) } == 0 {
+        if parent_pid(pid) == Some(pid1) && super::sys::raw::setns(fd.as_raw_fd(), flags).is_ok() {
             return true;
         }
     }

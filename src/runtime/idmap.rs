@@ -15,10 +15,9 @@
 //! that overlay's own work in the upper dir is done with mapped ids.
 
 use super::spec::Rootfs;
+use super::sys;
 use anyhow::{anyhow, Context, Result};
-use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 /// The directories the container sees through idmapped mounts: the
@@ -43,65 +42,24 @@ pub fn dirs(rootfs: &Rootfs) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn c_path(p: &Path) -> Result<CString> {
-    CString::new(p.as_os_str().as_bytes())
-        .map_err(|_| anyhow!("{}: a NUL in the path", p.display()))
-}
-
 /// Detached idmapped mounts of `dirs`, with the user namespace of
 /// process `pid` (whose maps are written).
 pub fn views(pid: i32, dirs: &[PathBuf]) -> Result<Vec<OwnedFd>> {
-    let ns = std::fs::File::open(format!("/proc/{pid}/ns/user"))
-        .context("opening the container's user namespace")?;
+    let ns: OwnedFd = std::fs::File::open(format!("/proc/{pid}/ns/user"))
+        .context("opening the container's user namespace")?
+        .into();
     let mut out = Vec::with_capacity(dirs.len());
     for d in dirs {
-        let path = c_path(d)?;
-        // SAFETY: open_tree(2) with a valid C string; the result is a new
-        // descriptor (or -1).
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_open_tree,
-                libc::AT_FDCWD,
-                path.as_ptr(),
-                libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(anyhow!(
-                "--uidmap: cloning the mount of {}: {}",
-                d.display(),
-                std::io::Error::last_os_error()
-            ));
-        }
-        // SAFETY: a fresh descriptor.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-        let attr = libc::mount_attr {
-            attr_set: libc::MOUNT_ATTR_IDMAP,
-            attr_clr: 0,
-            propagation: 0,
-            userns_fd: ns.as_raw_fd() as u64,
-        };
-        // SAFETY: mount_setattr(2) on our descriptor with an empty path
-        // and a mount_attr of the size given.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_mount_setattr,
-                fd.as_raw_fd(),
-                c"".as_ptr(),
-                libc::AT_EMPTY_PATH,
-                &attr as *const libc::mount_attr,
-                std::mem::size_of::<libc::mount_attr>(),
-            )
-        };
-        if r < 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(anyhow!(
+        let fd = sys::open_tree_clone(d)
+            .map_err(|e| anyhow!("--uidmap: cloning the mount of {}: {e}", d.display()))?;
+        sys::idmap_mount(fd.as_fd(), ns.as_fd()).map_err(|e| {
+            anyhow!(
                 "--uidmap: idmapping the mount of {}: {e} (the store's file system must support \
                  idmapped mounts, and overlay idmapped layers: Linux 5.19 or later with ext4, xfs \
                  or btrfs)",
                 d.display()
-            ));
-        }
+            )
+        })?;
         out.push(fd);
     }
     Ok(out)
@@ -110,25 +68,12 @@ pub fn views(pid: i32, dirs: &[PathBuf]) -> Result<Vec<OwnedFd>> {
 /// Attach each view over its directory, in this mount namespace.
 pub fn attach(views: Vec<(OwnedFd, PathBuf)>) -> Result<()> {
     for (fd, d) in views {
-        let path = c_path(&d)?;
-        // SAFETY: move_mount(2) of our detached tree onto a valid path.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_move_mount,
-                fd.as_raw_fd(),
-                c"".as_ptr(),
-                libc::AT_FDCWD,
-                path.as_ptr(),
-                libc::MOVE_MOUNT_F_EMPTY_PATH,
+        sys::move_mount(fd.as_fd(), &d).map_err(|e| {
+            anyhow!(
+                "--uidmap: attaching the idmapped mount of {}: {e}",
+                d.display()
             )
-        };
-        if r < 0 {
-            return Err(anyhow!(
-                "--uidmap: attaching the idmapped mount of {}: {}",
-                d.display(),
-                std::io::Error::last_os_error()
-            ));
-        }
+        })?;
     }
     Ok(())
 }

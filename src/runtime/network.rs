@@ -332,8 +332,10 @@ fn start_holder(dir: &Path, containers: &Path) -> Result<Infra> {
         }
         match super::userns::identity() {
             super::userns::Identity::Root => {
-                std::fs::write(format!("/proc/{pid}/uid_map"), "0 0 4294967295\n")?;
-                std::fs::write(format!("/proc/{pid}/gid_map"), "0 0 4294967295\n")?;
+                use super::sys::{Linux, MapFile, Proc, Sys};
+                for file in [MapFile::UidMap, MapFile::GidMap] {
+                    Linux.write_map(Proc::Pid(pid), file, "0 0 4294967295\n")?;
+                }
                 Ok(())
             }
             _ => match super::userns::plan() {
@@ -474,8 +476,9 @@ pub fn holder_main(dir: &Path, containers: Option<&Path>) -> i32 {
     let _ = nix::unistd::setsid();
     // On the host, its namespaces are the host's.
     let host = on_host();
-    let flags = nix::sched::CloneFlags::CLONE_NEWUSER | nix::sched::CloneFlags::CLONE_NEWNET;
-    if !host && nix::sched::unshare(flags).is_err() {
+    use super::sys::{CloneFlags, Linux, Sys};
+    let flags = CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET;
+    if !host && Linux.unshare(flags).is_err() {
         return 1;
     }
     let mut out = std::io::stdout();
@@ -908,7 +911,10 @@ fn pick_address6(a: &Attachment, used: &[Ipv6Addr]) -> Result<Option<Ipv6Addr>> 
 
 /// Enter the network namespace of `pid` (this thread).
 fn enter_net(file: &std::fs::File, what: &str) -> Result<()> {
-    nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET)
+    use super::sys::{CloneFlags, Linux, Sys};
+    use std::os::fd::AsFd;
+    Linux
+        .setns(file.as_fd(), CloneFlags::CLONE_NEWNET)
         .map_err(|e| anyhow!("entering {what}: {}", e.desc()))
 }
 
@@ -1471,7 +1477,10 @@ fn in_holder_userns(infra_pid: i32, f: impl FnOnce() -> Result<()>) -> Result<()
                     .context("opening berth's user namespace")?;
                 let (a, b) = (user.metadata()?, std::fs::metadata("/proc/self/ns/user")?);
                 if (a.dev(), a.ino()) != (b.dev(), b.ino()) && !nix::unistd::geteuid().is_root() {
-                    nix::sched::setns(&user, nix::sched::CloneFlags::CLONE_NEWUSER)
+                    use super::sys::{CloneFlags, Linux, Sys};
+                    use std::os::fd::AsFd;
+                    Linux
+                        .setns(user.as_fd(), CloneFlags::CLONE_NEWUSER)
                         .map_err(|e| anyhow!("joining berth's user namespace: {}", e.desc()))?;
                 }
                 f()

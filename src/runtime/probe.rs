@@ -4,9 +4,8 @@
 //! mount namespace as root. Where it does not, containers fall back to
 //! fuse-overlayfs.
 
+use super::sys::{self, Linux, MsFlags, Sys};
 use anyhow::{Context, Result};
-use nix::mount::{mount, MsFlags};
-use nix::sched::{unshare, CloneFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, ForkResult};
 use std::path::Path;
@@ -30,42 +29,27 @@ fn native_overlay_mount(scratch: &Path) -> Result<()> {
     }
     let rootless = !nix::unistd::geteuid().is_root();
     let (uid, gid) = (nix::unistd::getuid(), nix::unistd::getgid());
-    let opts = format!(
-        "lowerdir={},upperdir={},workdir={}{}",
-        dirs[0].display(),
-        dirs[1].display(),
-        dirs[2].display(),
-        if rootless { ",userxattr" } else { "" }
-    );
+    let lowers = [dirs[0].display().to_string()];
+    let opts = sys::Overlay {
+        base: None,
+        lowers: &lowers,
+        upper: Some((&dirs[1], &dirs[2])),
+        userxattr: rootless,
+    }
+    .options()?;
     // SAFETY: single-threaded caller; the child only makes system calls
     // and exits.
     match unsafe { fork() }.context("forking a probe")? {
         ForkResult::Child => {
             let res = (|| -> nix::Result<()> {
-                if rootless {
-                    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)?;
-                    let w = |f: &str, s: String| {
-                        std::fs::write(f, s).map_err(|_| nix::errno::Errno::EPERM)
-                    };
-                    w("/proc/self/setgroups", "deny".into())?;
-                    w("/proc/self/uid_map", format!("0 {uid} 1"))?;
-                    w("/proc/self/gid_map", format!("0 {gid} 1"))?;
-                } else {
-                    unshare(CloneFlags::CLONE_NEWNS)?;
-                }
-                mount(
-                    None::<&str>,
-                    "/",
-                    None::<&str>,
-                    MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-                    None::<&str>,
-                )?;
-                mount(
-                    Some("overlay"),
+                sys::private_mount_namespace(&Linux, rootless.then_some((uid, gid)))
+                    .map_err(|e| e.errno)?;
+                Linux.mount(
+                    Some(Path::new("overlay")),
                     &dirs[3],
                     Some("overlay"),
                     MsFlags::empty(),
-                    Some(opts.as_str()),
+                    Some(&opts),
                 )
             })();
             // SAFETY: _exit skips destructors shared with the parent.

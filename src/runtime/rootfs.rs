@@ -14,8 +14,8 @@
 //! of CVE-2021-30465 and CVE-2019-19921 in runc).
 
 use super::spec::{Mount, NsMode, Propagation, Spec};
+use super::sys::{self, Linux, MntFlags, MsFlags, Sys};
 use anyhow::{anyhow, bail, Context, Result};
-use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
@@ -153,6 +153,7 @@ fn fd_path(fd: &OwnedFd) -> PathBuf {
 }
 
 fn mnt(
+    sys: &dyn Sys,
     src: Option<&Path>,
     target: &Path,
     fstype: Option<&str>,
@@ -160,15 +161,17 @@ fn mnt(
     data: Option<&str>,
     what: &str,
 ) -> Result<()> {
-    mount(src, target, fstype, flags, data).map_err(|e| anyhow!("mounting {what}: {}", e.desc()))
+    sys.mount(src, target, fstype, flags, data)
+        .map_err(|e| anyhow!("mounting {what}: {}", e.desc()))
 }
 
 /// Set up the root file system and `pivot_root` into it. Runs in the
 /// container's init, in a new mount namespace, with every capability of
 /// its user namespace. Returns with `/` the container's root.
-pub fn setup(spec: &Spec) -> Result<()> {
+pub fn setup(sys: &dyn Sys, spec: &Spec) -> Result<()> {
     // Nothing mounted here may reach the host's mount namespace.
     mnt(
+        sys,
         None,
         Path::new("/"),
         None,
@@ -176,7 +179,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
         None,
         "/ private",
     )?;
-    mount_overlay(spec)?;
+    mount_overlay(sys, spec)?;
     let target = &spec.rootfs.target;
     let root = nix::fcntl::open(
         target,
@@ -190,6 +193,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
     let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     let t = ensure(&root, "/proc", true)?;
     let proc_mounted = mnt(
+        sys,
         Some(Path::new("proc")),
         &fd_path(&t),
         Some("proc"),
@@ -202,6 +206,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
         // a rootless container cannot mount a proc of it, and binds the
         // host's `/proc` (masked as any).
         Err(_) if spec.pid == NsMode::Host => mnt(
+            sys,
             Some(Path::new("/proc")),
             &fd_path(&t),
             None,
@@ -212,7 +217,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
         r => r?,
     }
     write_sysctls(&root, &spec.sysctls)?;
-    mount_dev(&root, spec)?;
+    mount_dev(sys, &root, spec)?;
     let t = ensure(&root, "/sys", true)?;
     // Read-only unless --privileged, as Podman and Docker mount it.
     let sys_read_only = spec.mask_paths;
@@ -221,19 +226,21 @@ pub fn setup(spec: &Spec) -> Result<()> {
     } else {
         nosuid_nodev_noexec
     };
-    let sys_bound = mount(
-        Some("sysfs"),
-        &fd_path(&t),
-        Some("sysfs"),
-        sys_flags,
-        None::<&str>,
-    )
-    .is_err();
+    let sys_bound = sys
+        .mount(
+            Some(Path::new("sysfs")),
+            &fd_path(&t),
+            Some("sysfs"),
+            sys_flags,
+            None,
+        )
+        .is_err();
     if sys_bound {
         // A user namespace that does not own the network namespace
         // (`--network host`) cannot mount sysfs: bind the host's, made
         // read-only after the pivot.
         mnt(
+            sys,
             Some(Path::new("/sys")),
             &fd_path(&t),
             None,
@@ -256,6 +263,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     .with_context(|| format!("volume source {}", source.display()))?;
                 let t = ensure(&root, &target, md.is_dir())?;
                 mnt(
+                    sys,
                     Some(source),
                     &fd_path(&t),
                     None,
@@ -269,6 +277,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     let top = open_in_root(&root, &target)
                         .with_context(|| format!("opening {target} in the container"))?;
                     mnt(
+                        sys,
                         None,
                         &fd_path(&top),
                         None,
@@ -291,6 +300,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 }
                 let t = ensure(&root, &target, false)?;
                 mnt(
+                    sys,
                     Some(source),
                     &fd_path(&t),
                     None,
@@ -323,6 +333,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     })?;
                 }
                 mnt(
+                    sys,
                     Some(&dir.join("_data")),
                     &fd_path(&t),
                     None,
@@ -343,6 +354,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     options.clone()
                 };
                 mnt(
+                    sys,
                     Some(Path::new("tmpfs")),
                     &fd_path(&t),
                     Some("tmpfs"),
@@ -367,6 +379,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                     // No layer at all (a stage FROM scratch): an empty
                     // read-only root.
                     mnt(
+                        sys,
                         Some(Path::new("tmpfs")),
                         &top,
                         Some("tmpfs"),
@@ -381,8 +394,22 @@ pub fn setup(spec: &Spec) -> Result<()> {
                         lowers.push(dir.join("empty").display().to_string());
                     }
                     let upper = (!*read_only).then(|| (dir.join("upper"), dir.join("work")));
-                    mount_layers(lower_base, &lowers, upper, spec.rootfs.userxattr, &top)
-                        .with_context(|| what.clone())?;
+                    let upper = upper.as_ref().map(|(u, w)| (u.as_path(), w.as_path()));
+                    sys::Overlay {
+                        base: Some(lower_base),
+                        lowers: &lowers,
+                        upper,
+                        userxattr: spec.rootfs.userxattr,
+                    }
+                    .mount(sys, &top, MsFlags::empty())
+                    .with_context(|| what.clone())?
+                    .map_err(|e| {
+                        anyhow!(
+                            "{what}: mounting an overlay at {}: {}",
+                            top.display(),
+                            e.desc()
+                        )
+                    })?;
                 }
                 let res = (|| -> Result<()> {
                     let over = open_in_root(&open_dir(&top)?, "/")
@@ -396,6 +423,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                         .map_err(|e| anyhow!("{what}: source {source}: {}", e.desc()))?;
                     let t = ensure(&root, &target, is_dir)?;
                     mnt(
+                        sys,
                         Some(&fd_path(&src)),
                         &fd_path(&t),
                         None,
@@ -406,7 +434,7 @@ pub fn setup(spec: &Spec) -> Result<()> {
                 })();
                 // The bind keeps the overlay alive; its first mount point
                 // is not needed in the container.
-                let _ = umount2(&top, MntFlags::MNT_DETACH);
+                let _ = sys.umount(&top, MntFlags::MNT_DETACH);
                 res?;
                 if *read_only {
                     read_only_later.push(target);
@@ -415,19 +443,19 @@ pub fn setup(spec: &Spec) -> Result<()> {
         }
     }
     drop(root);
-    pivot(target)?;
+    pivot(sys, target)?;
 
     if sys_bound && sys_read_only {
-        remount_read_only("/sys")?;
+        remount_read_only(sys, "/sys")?;
     }
     for t in &read_only_later {
-        remount_read_only(t)?;
+        remount_read_only(sys, t)?;
     }
     if spec.mask_paths {
-        mask_paths()?;
+        mask_paths(sys)?;
     }
     if spec.read_only {
-        remount_read_only("/")?;
+        remount_read_only(sys, "/")?;
     }
     Ok(())
 }
@@ -492,7 +520,7 @@ impl Drop for RootMount {
         if self.target.as_os_str().is_empty() {
             return;
         }
-        let _ = umount2(&self.target, MntFlags::MNT_DETACH);
+        let _ = Linux.umount(&self.target, MntFlags::MNT_DETACH);
         if let Some(mut d) = self.daemon.take() {
             let _ = d.kill();
             let _ = d.wait();
@@ -545,14 +573,20 @@ pub fn mount_root(spec: &Spec) -> Result<()> {
         bail!("berth mount needs the kernel's overlay, and BERTH_OVERLAY=fuse forbids it");
     }
     if let Some(dir) = spec.rootfs.bound_dir() {
-        return bind_root_dir(&dir, &spec.rootfs.target);
+        return bind_root_dir(&Linux, &dir, &spec.rootfs.target);
     }
     let here = std::env::current_dir().ok();
-    let res = mount_overlay(spec);
+    let res = mount_overlay(&Linux, spec);
     if let Some(d) = here {
-        let _ = std::env::set_current_dir(d);
+        let _ = Linux.chdir(&d);
     }
     res
+}
+
+/// Detach whatever is mounted at `target`, if anything (a root file
+/// system `berth mount` left, before its container is removed).
+pub fn detach(target: &Path) {
+    let _ = Linux.umount(target, MntFlags::MNT_DETACH);
 }
 
 /// `berth unmount`: unmount what [`mount_root`] mounted; `Ok(false)` when
@@ -562,7 +596,8 @@ pub fn unmount_root(spec: &Spec) -> Result<bool> {
     if !is_mount_point(target) {
         return Ok(false);
     }
-    umount2(target, MntFlags::MNT_DETACH)
+    Linux
+        .umount(target, MntFlags::MNT_DETACH)
         .map_err(|e| anyhow!("unmounting {}: {}", target.display(), e.desc()))?;
     Ok(true)
 }
@@ -576,14 +611,16 @@ pub fn unmount_root(spec: &Spec) -> Result<bool> {
 /// not pid 1 of it. The daemon has `PR_SET_PDEATHSIG(SIGKILL)`: it dies
 /// with the monitor, and the mount namespace with both.
 pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<RootMount> {
+    let sys = &Linux;
     // With `--uidmap`, the kernel's overlay alone reads idmapped layers.
     let mode = match idmapped.is_empty() {
         true => overlay_mode()?,
         false => OverlayMode::Native,
     };
-    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+    sys.unshare(sys::CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the monitor's mount namespace: {}", e.desc()))?;
     mnt(
+        sys,
         None,
         Path::new("/"),
         None,
@@ -609,7 +646,7 @@ pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<Ro
         });
     }
     if let Some(dir) = spec.rootfs.bound_dir() {
-        bind_root_dir(&dir, &target)?;
+        bind_root_dir(sys, &dir, &target)?;
         spec.rootfs.mounted = true;
         return Ok(RootMount {
             target,
@@ -618,7 +655,7 @@ pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<Ro
     }
     let native = match mode {
         OverlayMode::Fuse => None,
-        _ => Some(mount_overlay(spec)),
+        _ => Some(mount_overlay(sys, spec)),
     };
     let daemon = match native {
         Some(Ok(())) => None,
@@ -737,8 +774,9 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
 
 /// `--rootfs DIR`: the directory itself, bound at the target (the
 /// container writes into it, as with Podman).
-fn bind_root_dir(dir: &Path, target: &Path) -> Result<()> {
+fn bind_root_dir(sys: &dyn Sys, dir: &Path, target: &Path) -> Result<()> {
     mnt(
+        sys,
         Some(dir),
         target,
         None,
@@ -748,36 +786,19 @@ fn bind_root_dir(dir: &Path, target: &Path) -> Result<()> {
     )
 }
 
-fn mount_overlay(spec: &Spec) -> Result<()> {
+fn mount_overlay(sys: &dyn Sys, spec: &Spec) -> Result<()> {
     if spec.rootfs.mounted {
         return Ok(());
     }
     let r = &spec.rootfs;
-    std::env::set_current_dir(&r.lower_base)
-        .with_context(|| format!("entering {}", r.lower_base.display()))?;
-    let mut opts = format!(
-        "lowerdir={},upperdir={},workdir={}",
-        r.lowers.join(":"),
-        r.upper.display(),
-        r.work.display()
-    );
-    if r.userxattr {
-        opts.push_str(",userxattr");
+    sys::Overlay {
+        base: Some(&r.lower_base),
+        lowers: &r.lowers,
+        upper: Some((&r.upper, &r.work)),
+        userxattr: r.userxattr,
     }
-    if opts.len() >= 4000 {
-        bail!(
-            "the image has too many layers for one overlay mount ({} bytes of options)",
-            opts.len()
-        );
-    }
-    tracing::debug!(target = %r.target.display(), options = %opts, base = %r.lower_base.display(), "mount overlay");
-    mount(
-        Some("overlay"),
-        &r.target,
-        Some("overlay"),
-        MsFlags::empty(),
-        Some(opts.as_str()),
-    )
+    .mount(sys, &r.target, MsFlags::empty())
+    .context("mounting the container's root file system")?
     .map_err(|e| {
         anyhow!(
             "mounting the container's root file system (overlay) at {}: {}: this kernel cannot \
@@ -801,47 +822,10 @@ fn open_dir(path: &Path) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Mount an overlay of `lowers` (top first, relative to `base` or
-/// absolute) at `target`: read-only, or over `upper` (upper and work
-/// dirs).
-fn mount_layers(
-    base: &Path,
-    lowers: &[String],
-    upper: Option<(PathBuf, PathBuf)>,
-    userxattr: bool,
-    target: &Path,
-) -> Result<()> {
-    std::env::set_current_dir(base).with_context(|| format!("entering {}", base.display()))?;
-    let mut opts = format!("lowerdir={}", lowers.join(":"));
-    if let Some((upper, work)) = &upper {
-        opts.push_str(&format!(
-            ",upperdir={},workdir={}",
-            upper.display(),
-            work.display()
-        ));
-    }
-    if userxattr {
-        opts.push_str(",userxattr");
-    }
-    if opts.len() >= 4000 {
-        bail!(
-            "too many layers for one overlay mount ({} bytes of options)",
-            opts.len()
-        );
-    }
-    mnt(
-        Some(Path::new("overlay")),
-        target,
-        Some("overlay"),
-        MsFlags::empty(),
-        Some(&opts),
-        &format!("an overlay at {}", target.display()),
-    )
-}
-
-fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
+fn mount_dev(sys: &dyn Sys, root: &OwnedFd, spec: &Spec) -> Result<()> {
     let t = ensure(root, "/dev", true)?;
     mnt(
+        sys,
         Some(Path::new("tmpfs")),
         &fd_path(&t),
         Some("tmpfs"),
@@ -853,6 +837,7 @@ fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
         let host = Path::new("/dev").join(d);
         let t = ensure(root, &format!("/dev/{d}"), false)?;
         mnt(
+            sys,
             Some(&host),
             &fd_path(&t),
             None,
@@ -863,8 +848,8 @@ fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
     }
     let t = ensure(root, "/dev/pts", true)?;
     let pts = |opts: &str| {
-        mount(
-            Some("devpts"),
+        sys.mount(
+            Some(Path::new("devpts")),
             &fd_path(&t),
             Some("devpts"),
             MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
@@ -877,6 +862,7 @@ fn mount_dev(root: &OwnedFd, spec: &Spec) -> Result<()> {
         .map_err(|e| anyhow!("mounting /dev/pts: {}", e.desc()))?;
     let t = ensure(root, "/dev/shm", true)?;
     mnt(
+        sys,
         Some(Path::new("shm")),
         &fd_path(&t),
         Some("tmpfs"),
@@ -934,24 +920,27 @@ fn write_sysctls(root: &OwnedFd, sysctls: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-fn pivot(target: &Path) -> Result<()> {
-    std::env::set_current_dir(target).with_context(|| format!("entering {}", target.display()))?;
+fn pivot(sys: &dyn Sys, target: &Path) -> Result<()> {
+    sys.chdir(target)
+        .with_context(|| format!("entering {}", target.display()))?;
     // pivot_root(".", "."): the old root ends up stacked on the new one
     // and is detached at once, so no path to the host remains.
-    nix::unistd::pivot_root(".", ".").map_err(|e| anyhow!("pivot_root: {}", e.desc()))?;
-    umount2(".", MntFlags::MNT_DETACH)
+    let here = Path::new(".");
+    sys.pivot_root(here, here)
+        .map_err(|e| anyhow!("pivot_root: {}", e.desc()))?;
+    sys.umount(here, MntFlags::MNT_DETACH)
         .map_err(|e| anyhow!("detaching the old root: {}", e.desc()))?;
-    std::env::set_current_dir("/").context("entering /")?;
+    sys.chdir(Path::new("/")).context("entering /")?;
     Ok(())
 }
 
 /// Remount a bind mount read-only, keeping the flags the kernel locks in
 /// a user namespace (nosuid, nodev, noexec, atime), else it says EPERM.
-fn remount_read_only(path: &str) -> Result<()> {
-    let st = nix::sys::statvfs::statvfs(path)
+fn remount_read_only(sys: &dyn Sys, path: &str) -> Result<()> {
+    let f = sys
+        .mount_flags(Path::new(path))
         .map_err(|e| anyhow!("making {path} read-only: {}", e.desc()))?;
-    use nix::sys::statvfs::FsFlags as F;
-    let f = st.flags();
+    use sys::FsFlags as F;
     let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
     for (s, m) in [
         (F::ST_NOSUID, MsFlags::MS_NOSUID),
@@ -966,6 +955,7 @@ fn remount_read_only(path: &str) -> Result<()> {
         }
     }
     mnt(
+        sys,
         None,
         Path::new(path),
         None,
@@ -975,13 +965,14 @@ fn remount_read_only(path: &str) -> Result<()> {
     )
 }
 
-fn mask_paths() -> Result<()> {
+fn mask_paths(sys: &dyn Sys) -> Result<()> {
     for p in MASKED {
-        let Ok(md) = std::fs::symlink_metadata(p) else {
+        let Some(is_dir) = sys.lstat_is_dir(Path::new(p)) else {
             continue;
         };
-        if md.is_dir() {
+        if is_dir {
             mnt(
+                sys,
                 Some(Path::new("tmpfs")),
                 Path::new(p),
                 Some("tmpfs"),
@@ -991,6 +982,7 @@ fn mask_paths() -> Result<()> {
             )?;
         } else {
             mnt(
+                sys,
                 Some(Path::new("/dev/null")),
                 Path::new(p),
                 None,
@@ -1001,10 +993,11 @@ fn mask_paths() -> Result<()> {
         }
     }
     for p in READ_ONLY {
-        if std::fs::symlink_metadata(p).is_err() {
+        if sys.lstat_is_dir(Path::new(p)).is_none() {
             continue;
         }
         mnt(
+            sys,
             Some(Path::new(p)),
             Path::new(p),
             None,
@@ -1012,7 +1005,7 @@ fn mask_paths() -> Result<()> {
             None,
             p,
         )?;
-        remount_read_only(p)?;
+        remount_read_only(sys, p)?;
     }
     Ok(())
 }
@@ -1082,7 +1075,9 @@ fn fill_volume(name: &str, dir: &Path, at: &OwnedFd) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::unescape_mountinfo;
+    use super::super::sys::recorder::Recorder;
+    use super::super::sys::Errno;
+    use super::*;
 
     #[test]
     fn mountinfo_escapes_are_undone() {
@@ -1091,5 +1086,269 @@ mod tests {
         // Not an escape: left as it is.
         assert_eq!(unescape_mountinfo("/x\\9"), "/x\\9");
         assert_eq!(unescape_mountinfo("/y\\777"), "/y\\777");
+    }
+
+    /// A container root in a directory of the test's own: `root/` (the
+    /// target), `base/` (where lower dirs are), and what the image has.
+    struct Tree {
+        tmp: tempfile::TempDir,
+    }
+
+    impl Tree {
+        fn new() -> Tree {
+            let tmp = tempfile::tempdir().unwrap();
+            for d in ["root/proc/acpi", "root/proc/sys", "base/l", "host"] {
+                std::fs::create_dir_all(tmp.path().join(d)).unwrap();
+            }
+            std::fs::write(tmp.path().join("root/proc/kcore"), "").unwrap();
+            Tree { tmp }
+        }
+        fn root(&self) -> PathBuf {
+            self.tmp.path().join("root")
+        }
+        fn path(&self, rel: &str) -> PathBuf {
+            self.tmp.path().join(rel)
+        }
+        fn spec(&self, extra: serde_json::Value) -> Spec {
+            let mut v = serde_json::json!({
+                "rootfs": {
+                    "lower_base": self.path("base"),
+                    "lowers": ["l/A"],
+                    "upper": "c/diff",
+                    "work": "c/work",
+                    "target": self.root(),
+                    "userxattr": true,
+                },
+                "mounts": [],
+                "process": {
+                    "args": ["sh"], "env": [], "cwd": "/", "user": "",
+                    "capabilities": 0, "no_new_privileges": true,
+                    "seccomp": "Default", "stdin": false, "terminal": false,
+                },
+                "hostname": "h",
+                "network": "None",
+                "user_namespace": true,
+                "read_only": false,
+                "init": false,
+                "mask_paths": true,
+                "remove_after": [],
+            });
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            serde_json::from_value(v).unwrap()
+        }
+        fn setup(&self, spec: &Spec, r: &Recorder) -> Result<()> {
+            setup(r, spec)
+        }
+    }
+
+    /// `want` appear in `calls` in this order (others may come between).
+    fn in_order(calls: &[String], want: &[&str]) {
+        let mut at = 0;
+        for w in want {
+            match calls[at..].iter().position(|c| c == w) {
+                Some(i) => at += i + 1,
+                None => panic!("{w:?} not found in order in:\n  {}", calls.join("\n  ")),
+            }
+        }
+    }
+
+    #[test]
+    fn the_root_is_set_up_in_podmans_order() {
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        t.setup(&t.spec(serde_json::json!({})), &r).unwrap();
+        let base = t.path("base").display().to_string();
+        let mut want = vec![
+            "mount - / - MS_REC|MS_PRIVATE".to_string(),
+            format!("chdir {base}"),
+            "mount overlay {root} overlay - lowerdir=l/A,upperdir=c/diff,workdir=c/work,userxattr"
+                .into(),
+            "mount proc {root}/proc proc MS_NOSUID|MS_NODEV|MS_NOEXEC".into(),
+            "mount tmpfs {root}/dev tmpfs MS_NOSUID|MS_STRICTATIME mode=755,size=65536k".into(),
+        ];
+        for d in DEVICES {
+            want.push(format!("mount /dev/{d} {{root}}/dev/{d} - MS_BIND"));
+        }
+        want.extend([
+            "mount devpts {root}/dev/pts devpts MS_NOSUID|MS_NOEXEC newinstance,ptmxmode=0666,mode=0620,gid=5".to_string(),
+            "mount shm {root}/dev/shm tmpfs MS_NOSUID|MS_NODEV|MS_NOEXEC mode=1777,size=67108864".into(),
+            "mount sysfs {root}/sys sysfs MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC".into(),
+            "chdir {root}".into(),
+            "pivot_root . .".into(),
+            "umount . MNT_DETACH".into(),
+            "chdir /".into(),
+            "mount tmpfs /proc/acpi tmpfs MS_RDONLY size=0".into(),
+            "mount /dev/null /proc/kcore - MS_BIND".into(),
+            "mount /proc/sys /proc/sys - MS_BIND|MS_REC".into(),
+            "mount - /proc/sys - MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_RELATIME".into(),
+        ]);
+        assert_eq!(r.calls(), want, "\n  {}", r.calls().join("\n  "));
+        // /dev's links are made in the container's /dev.
+        let ptmx = std::fs::read_link(t.root().join("dev/ptmx")).unwrap();
+        assert_eq!(ptmx, Path::new("pts/ptmx"));
+        assert_eq!(
+            std::fs::read_link(t.root().join("dev/fd")).unwrap(),
+            Path::new("/proc/self/fd")
+        );
+    }
+
+    #[test]
+    fn a_symlink_of_the_image_cannot_lead_a_mount_out_of_its_root() {
+        let t = Tree::new();
+        // `/etc` is a link to a host path; the same path exists in the
+        // image, as `/host` does.
+        let victim = t.path("host");
+        let mirror = t.root().join(victim.strip_prefix("/").unwrap());
+        std::fs::create_dir_all(&mirror).unwrap();
+        std::fs::create_dir(t.root().join("host")).unwrap();
+        std::os::unix::fs::symlink(&victim, t.root().join("etc")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../host", t.root().join("data")).unwrap();
+        std::fs::create_dir(t.path("src")).unwrap();
+        let src = t.path("src");
+        let spec = t.spec(serde_json::json!({
+            "mounts": [
+                {"Bind": {"source": src, "target": "/etc/hosts", "read_only": false}},
+                {"Tmpfs": {"target": "/data/x", "options": ""}},
+            ],
+        }));
+        let r = Recorder::new(&t.root());
+        t.setup(&spec, &r).unwrap();
+        let inside = format!("{{root}}{}/hosts", victim.display());
+        in_order(
+            &r.calls(),
+            &[
+                &format!("mount {} {inside} - MS_BIND|MS_REC", src.display()),
+                "mount tmpfs {root}/host/x tmpfs MS_NOSUID|MS_NODEV mode=1777",
+            ],
+        );
+        // Nothing was made beside the root.
+        assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
+        assert!(mirror.join("hosts").is_dir());
+        assert!(t.root().join("host/x").is_dir());
+    }
+
+    #[test]
+    fn a_refused_sysfs_is_bound_and_made_read_only_after_the_pivot() {
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        r.fail("mount sysfs", Errno::EPERM);
+        t.setup(&t.spec(serde_json::json!({})), &r).unwrap();
+        in_order(
+            &r.calls(),
+            &[
+                "mount sysfs {root}/sys sysfs MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC -> EPERM: Operation not permitted",
+                "mount /sys {root}/sys - MS_BIND|MS_REC",
+                "pivot_root . .",
+                "mount - /sys - MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_RELATIME",
+                "mount tmpfs /proc/acpi tmpfs MS_RDONLY size=0",
+            ],
+        );
+    }
+
+    #[test]
+    fn proc_is_bound_only_for_the_hosts_pid_namespace() {
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        r.fail("mount proc", Errno::EPERM);
+        let spec = t.spec(serde_json::json!({"pid": "Host"}));
+        t.setup(&spec, &r).unwrap();
+        in_order(&r.calls(), &["mount /proc {root}/proc - MS_BIND|MS_REC"]);
+
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        r.fail("mount proc", Errno::EPERM);
+        let e = t.setup(&t.spec(serde_json::json!({})), &r).unwrap_err();
+        assert_eq!(e.to_string(), "mounting /proc: Operation not permitted");
+        assert!(!r.calls().iter().any(|c| c.contains("pivot_root")));
+    }
+
+    #[test]
+    fn devpts_goes_without_gid_5_where_the_namespace_lacks_it() {
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        r.fail("gid=5", Errno::EINVAL);
+        t.setup(&t.spec(serde_json::json!({})), &r).unwrap();
+        in_order(
+            &r.calls(),
+            &["mount devpts {root}/dev/pts devpts MS_NOSUID|MS_NOEXEC newinstance,ptmxmode=0666,mode=0620"],
+        );
+    }
+
+    #[test]
+    fn privileged_keeps_sys_writable_and_masks_nothing() {
+        let t = Tree::new();
+        let r = Recorder::new(&t.root());
+        let spec = t.spec(serde_json::json!({"mask_paths": false}));
+        t.setup(&spec, &r).unwrap();
+        let calls = r.calls();
+        in_order(
+            &calls,
+            &["mount sysfs {root}/sys sysfs MS_NOSUID|MS_NODEV|MS_NOEXEC"],
+        );
+        assert_eq!(calls.last().unwrap(), "chdir /", "{calls:#?}");
+    }
+
+    #[test]
+    fn read_only_mounts_and_root_are_remounted_after_the_masks_are_set() {
+        let t = Tree::new();
+        std::fs::create_dir(t.path("src")).unwrap();
+        let src = t.path("src");
+        let spec = t.spec(serde_json::json!({
+            "read_only": true,
+            "shm_size": 1024,
+            "mounts": [
+                {"Bind": {"source": src, "target": "/data", "read_only": true,
+                          "propagation": "rshared"}},
+                {"Tmpfs": {"target": "/tmp", "options": "size=1m"}},
+            ],
+        }));
+        let mounted = {
+            let mut s = spec.clone();
+            s.rootfs.mounted = true;
+            s
+        };
+        let r = Recorder::new(&t.root());
+        t.setup(&spec, &r).unwrap();
+        let ro = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_RELATIME";
+        in_order(
+            &r.calls(),
+            &[
+                "mount shm {root}/dev/shm tmpfs MS_NOSUID|MS_NODEV|MS_NOEXEC mode=1777,size=1024",
+                &format!("mount {} {{root}}/data - MS_BIND|MS_REC", src.display()),
+                "mount - {root}/data - MS_REC|MS_SHARED",
+                "mount tmpfs {root}/tmp tmpfs MS_NOSUID|MS_NODEV size=1m",
+                "pivot_root . .",
+                &format!("mount - /data - {ro}"),
+                "mount tmpfs /proc/acpi tmpfs MS_RDONLY size=0",
+                &format!("mount - / - {ro}"),
+            ],
+        );
+        assert_eq!(r.calls().last().unwrap(), &format!("mount - / - {ro}"));
+        // A root the monitor mounted is not mounted again.
+        let t = Tree::new();
+        let mounted = {
+            let mut s = mounted;
+            s.rootfs.target = t.root();
+            s
+        };
+        let r = Recorder::new(&t.root());
+        t.setup(&mounted, &r).unwrap();
+        assert!(!r.calls().iter().any(|c| c.starts_with("mount overlay")));
+    }
+
+    #[test]
+    fn a_mount_target_must_be_absolute_and_without_dot_dot() {
+        for target in ["data", "/a/../b"] {
+            let t = Tree::new();
+            let spec = t.spec(serde_json::json!({
+                "mounts": [{"Tmpfs": {"target": target, "options": ""}}],
+            }));
+            let r = Recorder::new(&t.root());
+            let e = t.setup(&spec, &r).unwrap_err();
+            assert!(e.to_string().contains("must be absolute"), "{e}");
+            assert!(!r.calls().iter().any(|c| c.contains("pivot_root")));
+        }
     }
 }

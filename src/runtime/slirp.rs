@@ -148,17 +148,8 @@ fn launch(
                 // host's mount namespace, with shared mounts, that would
                 // unmount the host's own (`/run/netns/*`). A mount
                 // namespace of its own, receiving but never sending.
-                if libc::unshare(libc::CLONE_NEWNS) != 0
-                    || libc::mount(
-                        c"none".as_ptr(),
-                        c"/".as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_REC | libc::MS_SLAVE,
-                        std::ptr::null(),
-                    ) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
+                super::sys::raw::unshare(libc::CLONE_NEWNS)?;
+                super::sys::raw::set_propagation(c"/", libc::MS_REC | libc::MS_SLAVE)?;
             }
             Ok(())
         });

@@ -11,8 +11,8 @@
 //! parent has the set-uid helpers write the child's maps, then waits for
 //! the child and exits with its status.
 
+use super::sys::{self, CloneFlags, Linux, MapFile, Sys};
 use anyhow::{anyhow, bail, Context, Result};
-use nix::sched::{unshare, CloneFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{fork, ForkResult, Gid, Uid};
 use std::io::{Read, Write};
@@ -148,7 +148,7 @@ pub fn enter(plan: &Plan) -> Result<Entered> {
             // too (as it would have, run in one process).
             // SAFETY: integer prctl.
             unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) };
-            let res = unshare(CloneFlags::CLONE_NEWUSER);
+            let res = Linux.unshare(CloneFlags::CLONE_NEWUSER);
             let _ = child_end.write_all(if res.is_ok() { b"u" } else { b"x" });
             let mut ok = [0u8; 1];
             let mapped = child_end.read_exact(&mut ok).is_ok() && ok[0] == b'm';
@@ -247,14 +247,15 @@ pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
             .collect()
     };
     let Some(p) = p else {
-        let write = |file: &str, text: String| -> Result<()> {
-            let path = format!("/proc/{pid}/{file}");
-            tracing::debug!(path, map = %text, "id map");
-            std::fs::write(&path, text).with_context(|| format!("writing {path}"))
+        let of = sys::Proc::Pid(pid);
+        let write = |file: MapFile, text: String| -> Result<()> {
+            Linux
+                .write_map(of, file, &text)
+                .with_context(|| format!("writing /proc/{pid}/{}", file.name()))
         };
-        write("setgroups", "deny".into())?;
-        write("uid_map", format!("{uid} {uid} 1"))?;
-        return write("gid_map", format!("{gid} {gid} 1"));
+        write(MapFile::Setgroups, "deny".into())?;
+        write(MapFile::UidMap, format!("{uid} {uid} 1"))?;
+        return write(MapFile::GidMap, format!("{gid} {gid} 1"));
     };
     for (tool, args) in [
         ("newuidmap", text(keep_id_lines(uid.as_raw(), Some(p.uids)))),
@@ -289,25 +290,19 @@ pub fn map_user_alone(pid: i32) -> Result<()> {
 /// [`map_user_alone`] for user `uid`/`gid` (as read before the namespace
 /// was made, when `pid` is this process).
 pub fn map_user_alone_as(pid: i32, uid: Uid, gid: Gid) -> Result<()> {
-    let write = |file: &str, text: String| -> Result<()> {
-        let path = format!("/proc/{pid}/{file}");
-        tracing::debug!(path, map = %text, "id map");
-        std::fs::write(&path, text).with_context(|| format!("writing {path}"))
-    };
-    write("setgroups", "deny".into())?;
-    write("uid_map", format!("0 {uid} 1"))?;
-    write("gid_map", format!("0 {gid} 1"))
+    let of = sys::Proc::Pid(pid);
+    sys::map_user_alone(&Linux, of, uid, gid)
+        .map_err(|(file, e)| anyhow!("writing {}: {e}", of.path(file)))
 }
 
 /// Write `--uidmap`/`--gidmap`'s maps for process `pid`'s new user
 /// namespace (as root, who may map any host ids).
 pub fn write_maps(pid: i32, map: &super::spec::IdMap) -> Result<()> {
     use super::spec::IdMap;
-    for (file, ranges) in [("uid_map", &map.uids), ("gid_map", &map.gids)] {
-        let path = format!("/proc/{pid}/{file}");
-        tracing::debug!(path, map = %IdMap::text(ranges), "id map");
-        std::fs::write(&path, IdMap::text(ranges))
-            .with_context(|| format!("--uidmap/--gidmap: writing {path}"))?;
+    for (file, ranges) in [(MapFile::UidMap, &map.uids), (MapFile::GidMap, &map.gids)] {
+        Linux
+            .write_map(sys::Proc::Pid(pid), file, &IdMap::text(ranges))
+            .with_context(|| format!("--uidmap/--gidmap: writing /proc/{pid}/{}", file.name()))?;
     }
     Ok(())
 }

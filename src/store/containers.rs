@@ -850,9 +850,8 @@ impl Store {
     pub fn remove_container(&self, rec: &ContainerRecord) -> Result<()> {
         self.mark_stopped(&rec.id);
         let dir = self.container_dir(&rec.id);
-        // A root file system mounted by `berth mount` goes first (nothing
-        // happens when none is mounted there).
-        let _ = nix::mount::umount2(&dir.join("merged"), nix::mount::MntFlags::MNT_DETACH);
+        // A root file system `berth mount` left mounted is detached by the
+        // caller (`runtime::rootfs::detach`).
         // The whole dir leaves containers/ in one rename, so a crash never
         // leaves a half-removed container; what is in tmp/ is garbage the
         // next idle-store cleanup removes.

@@ -458,6 +458,53 @@ fn source_follows_the_layer_rules_of_design_section_3() {
     );
 }
 
+/// The lines of `src` with their numbers, each cut at its `//` comment
+/// (not the `//` of a URL in a string), up to the unit-test module at
+/// the end of a file, which lays out its own dirs and calls what it
+/// tests.
+fn code_lines(src: &str) -> Vec<(usize, &str)> {
+    let lines: Vec<&str> = src.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let next = lines.get(i + 1).map_or("", |l| l.trim());
+        if line.trim_start().starts_with("#[cfg(test)]")
+            && next.starts_with("mod ")
+            && next.ends_with('{')
+        {
+            break;
+        }
+        let code = match line
+            .match_indices("//")
+            .find(|(at, _)| !line[..*at].ends_with(':'))
+        {
+            Some((at, _)) => &line[..at],
+            None => line,
+        };
+        out.push((i + 1, code));
+    }
+    out
+}
+
+/// What `check` finds in each file of `src/` that `skip` does not
+/// leave out, as `path:line: what`.
+fn findings(skip: impl Fn(&Path) -> bool, check: fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap();
+        if skip(rel) || test_only(&src, rel) {
+            continue;
+        }
+        let text = fs::read_to_string(f).unwrap();
+        for (line, what) in check(&text) {
+            found.push(format!("{}:{line}: {what}", rel.display()));
+        }
+    }
+    found
+}
+
 /// Names of the store's on-disk layout that only `store/` may use: a
 /// layer's `diff/`, `link`, `layer.json`, the `overlay/` dir and its
 /// `l/<short>` links, a container's overlay dirs and their `../containers/`
@@ -467,33 +514,15 @@ fn store_layout_uses(src: &str) -> Vec<(usize, String)> {
     const JOINED: &[&str] = &["diff", "link", "merged", "overlay", "layer.json"];
     const PREFIXES: &[&str] = &["l/", "../containers"];
     let mut out = Vec::new();
-    let lines: Vec<&str> = src.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
-        // A `//` comment, not the `//` of a URL in a string.
-        let code = match line
-            .match_indices("//")
-            .find(|(at, _)| !line[..*at].ends_with(':'))
-        {
-            Some((at, _)) => &line[..at],
-            None => line,
-        };
-        let next = lines.get(i + 1).map_or("", |l| l.trim());
-        if line.trim_start().starts_with("#[cfg(test)]")
-            && next.starts_with("mod ")
-            && next.ends_with('{')
-        {
-            // A unit-test module, at the end of a file, lays out its own
-            // dirs.
-            break;
-        }
+    for (n, code) in code_lines(src) {
         for name in JOINED {
             if code.contains(&format!(".join(\"{name}\")")) {
-                out.push((i + 1, format!(".join(\"{name}\")")));
+                out.push((n, format!(".join(\"{name}\")")));
             }
         }
         for prefix in PREFIXES {
             if code.contains(&format!("\"{prefix}")) {
-                out.push((i + 1, format!("\"{prefix}…\"")));
+                out.push((n, format!("\"{prefix}…\"")));
             }
         }
         // `upper` and `work` also name a mount's own dirs; they are the
@@ -503,7 +532,7 @@ fn store_layout_uses(src: &str) -> Vec<(usize, String)> {
             .any(|d| code.contains(d));
         for name in ["upper", "work"] {
             if store_dir && code.contains(&format!("join(\"{name}\")")) {
-                out.push((i + 1, format!("the store's {name:?} dir")));
+                out.push((n, format!("the store's {name:?} dir")));
             }
         }
     }
@@ -527,20 +556,7 @@ fn test_only(src: &Path, rel: &Path) -> bool {
 
 #[test]
 fn only_the_store_names_its_directories() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let mut found = Vec::new();
-    for f in &files {
-        let rel = f.strip_prefix(&src).unwrap();
-        if rel.starts_with("store") || test_only(&src, rel) {
-            continue;
-        }
-        let text = fs::read_to_string(f).unwrap();
-        for (line, what) in store_layout_uses(&text) {
-            found.push(format!("{}:{line}: {what}", rel.display()));
-        }
-    }
+    let found = findings(|rel| rel.starts_with("store"), store_layout_uses);
     assert!(
         found.is_empty(),
         "the store's layout named outside store/ (ask the store instead):\n  {}",
@@ -564,6 +580,182 @@ fn layout_checker_finds_joins_and_links() {
                let t = tmp.join(\"diff\");\n";
     let lines: Vec<usize> = store_layout_uses(src).iter().map(|(l, _)| *l).collect();
     assert_eq!(lines, [1, 2, 3, 4, 5, 6, 9]);
+}
+
+/// The files that may make the kernel calls that make or enter
+/// namespaces and change mounts (DESIGN.md §3): `runtime/sys.rs`, the
+/// seam unit tests replay, and `layer_tar/sys.rs`, whose `mknodat` makes
+/// whiteouts and device nodes inside a layer's own tree (`layer_tar` lies
+/// below `runtime`).
+const KERNEL_SEAMS: &[&str] = &["runtime/sys.rs", "layer_tar/sys.rs"];
+
+/// Lines of `src` that make a namespace, mount or id-map call of their
+/// own, or import one: qualified calls (`libc::mount(`, `nix::sched::
+/// unshare(`), imports of them, bare calls in a file that imports all of
+/// libc, `nix::mount` or `nix::sched` (`unshare(`, not `x.unshare(` nor
+/// `ops::unshare(` nor `fn unshare(`), raw system call numbers, and
+/// writes of `uid_map`, `gid_map` or `setgroups`.
+fn kernel_calls(src: &str) -> Vec<(usize, String)> {
+    const CALLS: &[&str] = &[
+        "mount",
+        "umount",
+        "umount2",
+        "unshare",
+        "setns",
+        "pivot_root",
+        "chroot",
+        "mknod",
+        "mknodat",
+    ];
+    // `nix::sched::unshare(` and, after `use nix::sched;`,
+    // `sched::unshare(`.
+    const QUALIFIED: &[&str] = &["libc::", "mount::", "sched::", "unistd::", "stat::"];
+    const SYSCALLS: &[&str] = &[
+        "libc::SYS_mount",
+        "libc::SYS_umount2",
+        "libc::SYS_unshare",
+        "libc::SYS_setns",
+        "libc::SYS_pivot_root",
+        "libc::SYS_open_tree",
+        "libc::SYS_move_mount",
+        "libc::SYS_mount_setattr",
+        "libc::SYS_fsopen",
+        "libc::SYS_fsmount",
+        "libc::SYS_fsconfig",
+        "libc::SYS_fspick",
+        "libc::SYS_chroot",
+    ];
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let glob = src.lines().any(|l| {
+        ["use libc::*", "use nix::mount::*", "use nix::sched::*"]
+            .iter()
+            .any(|g| l.trim_start().starts_with(g))
+    });
+    let mut out = Vec::new();
+    let mut import = String::new();
+    let mut import_line = 0;
+    for (ln, code) in code_lines(src) {
+        // A `use` of one of them from nix or libc, over however many
+        // lines it takes.
+        let t = code.trim_start();
+        let t = t
+            .strip_prefix("pub(crate) ")
+            .or(t.strip_prefix("pub "))
+            .unwrap_or(t);
+        if import.is_empty() && (t.starts_with("use nix::") || t.starts_with("use libc::")) {
+            import_line = ln;
+        }
+        if import_line != 0 {
+            import.push_str(code);
+            if code.contains(';') {
+                let names: Vec<&str> = import.split(|c: char| !word(c)).collect();
+                if let Some(n) = CALLS.iter().find(|n| names.contains(n)) {
+                    out.push((import_line, format!("imports {n}")));
+                }
+                import.clear();
+                import_line = 0;
+            }
+            continue;
+        }
+        for q in QUALIFIED {
+            for n in CALLS {
+                if [format!("{q}{n}("), format!("{q}{n}::<")]
+                    .iter()
+                    .any(|c| code.contains(c.as_str()))
+                {
+                    out.push((ln, format!("{q}{n}(")));
+                }
+            }
+        }
+        for sc in SYSCALLS {
+            let at = code.match_indices(sc).map(|(a, _)| a + sc.len());
+            if at.into_iter().any(|e| !code[e..].starts_with(word)) {
+                out.push((ln, sc.to_string()));
+            }
+        }
+        for n in CALLS.iter().filter(|_| glob) {
+            for (at, _) in code.match_indices(&format!("{n}(")) {
+                let before = &code[..at];
+                let bare = !before.ends_with(word)
+                    && !before.ends_with('.')
+                    && !before.ends_with("::")
+                    && !before.ends_with("fn ");
+                if bare {
+                    out.push((ln, format!("{n}(")));
+                }
+            }
+        }
+        // A map file named in a string, but to be read
+        // (`/proc/self/uid_map` for who berth is, or shown by `cat` in
+        // an example).
+        let map_file = [
+            "/uid_map\"",
+            "/gid_map\"",
+            "/setgroups\"",
+            "\"uid_map\"",
+            "\"gid_map\"",
+            "\"setgroups\"",
+        ]
+        .iter()
+        .any(|m| code.contains(m));
+        if map_file && !code.contains("read") && !code.contains("cat ") {
+            out.push((ln, "an id-map file".into()));
+        }
+    }
+    out.dedup_by_key(|(line, _)| *line);
+    out
+}
+
+#[test]
+fn only_the_seam_makes_namespace_and_mount_calls() {
+    let found = findings(
+        |rel| KERNEL_SEAMS.iter().any(|s| rel == Path::new(s)),
+        kernel_calls,
+    );
+    assert!(
+        found.is_empty(),
+        "namespace, mount or id-map calls outside runtime/sys.rs (use its `Sys`):\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
+fn kernel_call_checker_finds_calls_and_imports() {
+    let src = "nix::sched::unshare(CloneFlags::CLONE_NEWNS)?;\n\
+               let _ = libc::mount(a, b, c, d, e);\n\
+               use nix::mount::{\n    mount,\n    MsFlags,\n};\n\
+               umount2(&p, MntFlags::MNT_DETACH);\n\
+               libc::syscall(libc::SYS_open_tree, 0);\n\
+               std::fs::write(format!(\"/proc/{pid}/uid_map\"), t)?;\n\
+               sys.mount(None, t, None, f, None)?;\n\
+               ops::containers::unshare(paths, cmd);\n\
+               pub fn mount(paths: &P) {}\n\
+               let m = read(\"/proc/self/uid_map\");\n\
+               use nix::sched::CloneFlags;\n\
+               // unshare(CLONE_NEWNS) in a comment\n\
+               let x = libc::SYS_mount_setattr_like;\n\
+               #[cfg(test)]\n\
+               mod tests {\n\
+               libc::mknod(p, 0, 0);\n";
+    let lines: Vec<usize> = kernel_calls(src).iter().map(|(l, _)| *l).collect();
+    // Line 7's bare `umount2(` is a call of the file's own function: no
+    // import brought the kernel's.
+    assert_eq!(lines, [1, 2, 3, 8, 9], "{:?}", kernel_calls(src));
+    let more = "use nix::sched;\n\
+                sched::unshare(f)?;\n\
+                nix::unistd::pivot_root::<str, str>(a, b)?;\n\
+                std::fs::write(\n\
+                    format!(\"/proc/{pid}/uid_map\"),\n\
+                    text,\n\
+                )?;\n\
+                std::fs::write(\"/proc/self/setgroups\", \"deny\")?;\n\
+                pub(crate) use nix::mount::umount2;\n\
+                let s = std::fs::read_to_string(\"/proc/self/gid_map\");\n";
+    let lines: Vec<usize> = kernel_calls(more).iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [2, 3, 5, 8, 9], "{:?}", kernel_calls(more));
+    let glob = "use libc::*;\nfn f() { unshare(0); x.unshare(); }\nfn mount() {}\n";
+    let lines: Vec<usize> = kernel_calls(glob).iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [2]);
 }
 
 // ---- tests of the checker itself ----

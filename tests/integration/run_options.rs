@@ -626,6 +626,18 @@ each_identity!(mount_unmount_and_unshare, |who| {
         env.berth(["mount", "m1"]).ok();
         env.berth(["rm", "m1"]).ok();
         assert!(mounts_below(&env.root()).is_empty());
+        // So does the removal of a `--rm` container mounted before it
+        // started, as it exits.
+        env.berth(["create", "--rm", "--name", "m2", IMG, "true"])
+            .ok();
+        env.berth(["mount", "m2"]).ok();
+        env.berth(["start", "-a", "m2"]).ok();
+        assert!(mounts_below(&env.root()).is_empty());
+        let left = env
+            .berth(["ps", "-a", "--format", "{{.Names}}"])
+            .ok()
+            .stdout;
+        assert!(!left.contains("m2"), "{left}");
         // A running container's root is its own.
         env.berth(["run", "-d", "--name", "r1", IMG, "sleep", "30"])
             .ok();
