@@ -820,17 +820,7 @@ fn logs(paths: &StorePaths, a: &ComposeArgs, l: &LogsArgs) -> Result<i32> {
 /// Run berth itself with `args`, on this process's standard streams;
 /// its exit code.
 fn berth_here(paths: &StorePaths, args: &[String]) -> Result<i32> {
-    use std::os::unix::process::CommandExt;
-    let status = std::process::Command::new("/proc/self/exe")
-        .arg0("berth")
-        .arg("--root")
-        .arg(&paths.root)
-        .arg("--runroot")
-        .arg(&paths.runroot)
-        .args(args)
-        .status()
-        .with_context(|| format!("starting berth {}", args[0]))?;
-    Ok(status.code().unwrap_or(super::exit::ERROR))
+    ops::detached::berth_here(paths, args)
 }
 
 fn exec(paths: &StorePaths, a: &ComposeArgs, e: &ExecArgs) -> Result<i32> {

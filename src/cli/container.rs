@@ -611,26 +611,9 @@ fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
 }
 
 /// Run `berth ARGS` (a pull or a build) on this store in a child
-/// process, its standard output discarded (this command's is for ids),
-/// its errors on ours: `None` when it succeeded, else its exit code.
+/// process ([`ops::detached::berth_child`]).
 pub(super) fn berth_child(paths: &StorePaths, args: &[&str], image: &str) -> Result<Option<i32>> {
-    use std::os::unix::process::CommandExt;
-    let status = std::process::Command::new("/proc/self/exe")
-        .arg0("berth")
-        .arg("--root")
-        .arg(&paths.root)
-        .arg("--runroot")
-        .arg(&paths.runroot)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .map_err(|e| anyhow::anyhow!("image {image}: starting berth {}: {e}", args[0]))?;
-    Ok(match status.code() {
-        Some(0) => None,
-        Some(c) => Some(c),
-        None => Some(super::exit::ERROR),
-    })
+    ops::detached::berth_child(paths, args, image)
 }
 
 pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
@@ -776,13 +759,9 @@ pub fn start(paths: &StorePaths, a: &StartArgs) -> Result<i32> {
     Ok(code)
 }
 
-/// Start container `name` detached: a berth process of its own (in the
-/// hidden `internal-start` mode, in a session of its own, not a child
-/// that dies with this one) runs it with its output in its log.
-/// `Ok(Err(code))` when it could not start (the error is reported).
-///
-/// That process reports on its standard output, a pipe to this one:
-/// `0\n` once the container's program runs, or `CODE\nmessage`.
+/// Start container `name` detached, in a berth process of its own
+/// ([`ops::detached`]). `Ok(Err(code))` when it could not start (the
+/// error is reported).
 fn start_in_background(paths: &StorePaths, name: &str) -> Result<Result<(), i32>> {
     background(paths, name, false)
 }
@@ -794,52 +773,16 @@ pub(super) fn background(
     name: &str,
     policy_restart: bool,
 ) -> Result<Result<(), i32>> {
-    use std::io::Read;
-    use std::os::unix::process::CommandExt;
     if !policy_restart {
         start_pod_infra(paths, ops::pod::PodOf::Container(name))?;
     }
-    let mut cmd = std::process::Command::new("/proc/self/exe");
-    cmd.arg0("berth")
-        .arg("--root")
-        .arg(&paths.root)
-        .arg("--runroot")
-        .arg(&paths.runroot)
-        .arg("internal-start")
-        .args(policy_restart.then_some("--policy-restart"))
-        .args(["--", name])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    // SAFETY: setsid is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    match ops::detached::start(paths, name, policy_restart)? {
+        ops::detached::Report::Started => Ok(Ok(())),
+        ops::detached::Report::Failed { code, message } => {
+            eprintln!("Error: {message}");
+            Ok(Err(code))
+        }
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| anyhow::anyhow!("starting container {name}: {e}"))?;
-    let mut report = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        let _ = out.read_to_string(&mut report);
-    }
-    if report == "0\n" {
-        // It lives on; the kernel's init reaps it when it ends.
-        return Ok(Ok(()));
-    }
-    let _ = child.wait();
-    let (code, message) = report.split_once('\n').unwrap_or(("125", ""));
-    let message = if message.is_empty() {
-        format!("starting container {name}: its berth process exited")
-    } else {
-        message.to_string()
-    };
-    eprintln!("Error: {message}");
-    Ok(Err(code.parse().unwrap_or(super::exit::ERROR)))
 }
 
 /// Arguments of the hidden `internal-start` mode.
@@ -856,13 +799,9 @@ pub struct InternalStartArgs {
 /// to `start_in_background` on standard output, which then becomes
 /// /dev/null; returns the container's exit code.
 pub fn internal_start(paths: &StorePaths, a: &InternalStartArgs) -> Result<i32> {
-    use std::io::Write;
     let mut reported = false;
     let mut started = || {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(b"0\n");
-        let _ = out.flush();
-        detach_stdout();
+        ops::detached::report_started();
         reported = true;
     };
     let mut hint = |_: &str| {};
@@ -883,20 +822,8 @@ pub fn internal_start(paths: &StorePaths, a: &InternalStartArgs) -> Result<i32> 
             None => (super::exit::ERROR, output::one_line(e)),
         },
     };
-    let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{code}\n{message}");
-    let _ = out.flush();
+    ops::detached::report(&ops::detached::Report::Failed { code, message });
     Ok(code)
-}
-
-/// Replace standard output with /dev/null, so the process that waits for
-/// this one's report sees its end.
-fn detach_stdout() {
-    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
-        use std::os::fd::AsRawFd;
-        // SAFETY: dup2 onto the standard output descriptor.
-        unsafe { libc::dup2(null.as_raw_fd(), 1) };
-    }
 }
 
 #[derive(Args, Debug)]

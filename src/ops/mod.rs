@@ -11,6 +11,7 @@ pub mod complete;
 pub mod compose;
 pub mod containers;
 pub mod cp;
+pub mod detached;
 pub mod events;
 pub mod exec;
 pub mod explore;
