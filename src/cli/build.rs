@@ -250,3 +250,6 @@ fn restore_stdout(saved: std::os::fd::OwnedFd) -> Result<()> {
     }
     Ok(())
 }
+
+// A build writes layers.
+layer_files!(true: BuildArgs);

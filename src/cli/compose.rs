@@ -1509,3 +1509,7 @@ fn ls(paths: &StorePaths, o: &LsArgs) -> Result<i32> {
     }
     Ok(0)
 }
+
+// Compose pulls and builds in berth children, which enter the namespace
+// themselves.
+layer_files!(false: ComposeArgs);

@@ -122,20 +122,14 @@ pub fn group(paths: &StorePaths, c: &ContainerCommand) -> Result<i32> {
     }
 }
 
-impl ContainerCommand {
-    /// `rm` removes upper layers whose files may belong to subordinate
-    /// ids; `diff` and `commit` read them.
-    pub fn touches_layer_files(&self) -> bool {
-        matches!(
-            self,
-            ContainerCommand::Rm(_)
-                | ContainerCommand::Diff(_)
-                | ContainerCommand::Commit(_)
-                | ContainerCommand::Export(_)
-                | ContainerCommand::Prune(_)
-        )
-    }
-}
+// Which commands read or write layer files (see `LayerFiles`):
+// `rm` and `prune` remove upper layers whose files may belong to
+// subordinate ids; `diff`, `commit` and `export` read them; `unshare`
+// runs its command in that namespace.
+layer_files!(true: RmArgs, DiffArgs, CommitArgs, ExportArgs, PruneArgs, UnshareArgs);
+layer_files!(false: RenameArgs, ExistsArgs, RunArgs, InternalNetnsArgs, InternalInitArgs, StartArgs, InternalStartArgs, PsArgs, MountArgs, UnmountArgs, InspectArgs, CpArgs, ExecArgs, LogsArgs, AttachArgs, StopArgs, KillArgs, WaitArgs, HealthcheckRunArgs, PortArgs);
+layer_files_of!(ContainerCommand: Run, Create, Start, Ls, Rm, Inspect, Diff, Commit, Cp, Export, Exec, Prune, Logs, Stop, Kill, Wait, Restart, Port, Mount, Unmount, Exists, Rename, Attach);
+layer_files_of!(HealthcheckCommand: Run);
 
 #[derive(Args, Debug)]
 #[command(

@@ -724,3 +724,9 @@ fn exists(paths: &StorePaths, a: &ExistsArgs) -> Result<i32> {
         1
     })
 }
+
+// Loading, saving, importing and removing images write or read layer
+// files (rootless: of subordinate ids).
+layer_files!(true: LoadArgs, SaveArgs, ImportArgs, RmiArgs, PruneArgs);
+layer_files!(false: ImagesArgs, HistoryArgs, InspectArgs, ImageInspectArgs, TagArgs, UntagArgs, ExistsArgs);
+layer_files_of!(ImageCommand: Build, Ls, Rm, Inspect, History, Explore, Load, Save, Import, Tag, Untag, Prune, Exists);

@@ -325,3 +325,8 @@ fn ensure_image(paths: &StorePaths, c: &PlayContainer, a: &PlayArgs) -> Result<O
     }
     berth_child(paths, &args, image)
 }
+
+// `play` pulls and builds in berth children, which enter the namespace
+// themselves.
+layer_files!(false: GenerateArgs, PlayArgs, DownArgs);
+layer_files_of!(KubeCommand: Generate, Play, Down);

@@ -3,6 +3,44 @@
 //! prints. Each command turns its arguments into an options struct and
 //! makes one call into `ops`.
 
+/// Whether a command reads or writes the files of layers. Rootless with
+/// a subordinate range, such a command runs in the user namespace that
+/// maps the range (entered at its start, while berth has one thread), so
+/// that layer files keep their owners; the others stay outside it, where
+/// a container's berth must be. Each command's arguments declare it, with
+/// [`layer_files!`] beside their definition, and each group dispatches
+/// to its subcommands with [`layer_files_of!`], whose match has no
+/// default: a new command does not build until it says.
+pub(crate) trait LayerFiles {
+    fn touches_layer_files(&self) -> bool;
+}
+
+/// `layer_files!(true: A, B)`: argument types `A` and `B` declare that
+/// their commands touch layer files (`false`: that they do not).
+macro_rules! layer_files {
+    ($v:literal: $($t:ty),+ $(,)?) => {
+        $(impl $crate::cli::LayerFiles for $t {
+            fn touches_layer_files(&self) -> bool {
+                $v
+            }
+        })+
+    };
+}
+
+/// `layer_files_of!(Group: A, B)`: a subcommand enum touches layer files
+/// when its subcommand's arguments do; every variant is named.
+macro_rules! layer_files_of {
+    ($e:ident: $($v:ident),+ $(,)?) => {
+        impl $crate::cli::LayerFiles for $e {
+            fn touches_layer_files(&self) -> bool {
+                match self {
+                    $($e::$v(a) => a.touches_layer_files(),)+
+                }
+            }
+        }
+    };
+}
+
 mod build;
 pub mod complete;
 mod compose;
@@ -447,42 +485,7 @@ fn hint_once(paths: &StorePaths, hint: &str) {
     }
 }
 
-impl Command {
-    /// Commands that read or write the files of layers, and so run in a
-    /// user namespace when rootless with a subordinate range.
-    fn touches_layer_files(&self) -> bool {
-        use image::ImageCommand as I;
-        use system::SystemCommand as S;
-        match self {
-            Command::Load(_) | Command::Save(_) | Command::Import(_) | Command::Rmi(_) => true,
-            Command::Build(_) => true,
-            // Reads layers' tar-splits; pulls a missing image.
-            Command::Explore(_) => true,
-            Command::Pull(_) | Command::Push(_) => true,
-            // `cp` enters it itself, once it has opened the running
-            // containers it names.
-            Command::Rm(_) | Command::Diff(_) | Command::Commit(_) => true,
-            Command::Export(_) => true,
-            Command::Unshare(_) => true,
-            Command::Container(c) => c.touches_layer_files(),
-            Command::Network(c) => c.touches_layer_files(),
-            Command::Volume(c) => c.touches_layer_files(),
-            Command::Pod(c) => c.touches_layer_files(),
-            Command::Image(c) => matches!(
-                c,
-                I::Load(_)
-                    | I::Save(_)
-                    | I::Import(_)
-                    | I::Rm(_)
-                    | I::Prune(_)
-                    | I::Build(_)
-                    | I::Explore(_)
-            ),
-            Command::System(c) => matches!(c, S::Check(_) | S::Prune(_) | S::Reset(_)),
-            _ => false,
-        }
-    }
-}
+layer_files_of!(Command: Build, Images, History, Explore, Inspect, Load, Save, Import, Tag, Untag, Rmi, Image, System, Pull, Push, Login, Logout, Manifest, Info, Events, Version, Completion, Run, Create, Start, Ps, Rm, Diff, Commit, Cp, Export, Rename, Attach, Exec, Logs, Stop, Kill, Wait, Restart, Healthcheck, Port, Mount, Unmount, Unshare, Container, Network, Volume, Pod, Kube, Compose, InternalInit, InternalExec, InternalStart, InternalNetns);
 
 fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
     let paths = paths.clone();
@@ -544,5 +547,61 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Mount(a) => container::mount(&paths, a),
         Command::Unmount(a) => container::unmount(&paths, a),
         Command::Unshare(a) => container::unshare(&paths, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, LayerFiles};
+    use clap::Parser;
+
+    fn touches(line: &str) -> bool {
+        let args = std::iter::once("berth").chain(line.split_whitespace());
+        Cli::try_parse_from(args)
+            .unwrap_or_else(|e| panic!("{line}: {e}"))
+            .command
+            .touches_layer_files()
+    }
+
+    #[test]
+    fn a_command_and_its_group_form_declare_layer_files_alike() {
+        for (short, long, want) in [
+            ("rm c", "container rm c", true),
+            ("diff c", "container diff c", true),
+            ("export c", "container export c", true),
+            ("load", "image load", true),
+            ("rmi i", "image rm i", true),
+            ("build .", "image build .", true),
+            ("ps", "container ls", false),
+            ("images", "image ls", false),
+            ("start c", "container start c", false),
+            ("inspect i", "image inspect i", false),
+        ] {
+            assert_eq!(touches(short), want, "{short}");
+            assert_eq!(touches(long), want, "{long}");
+        }
+    }
+
+    #[test]
+    fn layer_files_follow_what_the_command_does() {
+        for (line, want) in [
+            ("pull i", true),
+            ("push i", true),
+            ("unshare", true),
+            ("system check", true),
+            ("system df", false),
+            ("volume rm v", true),
+            ("volume ls", false),
+            ("pod rm p", true),
+            ("pod ps", false),
+            ("network rm n", false),
+            ("network rm -f n", true),
+            ("run i", false),
+            ("exec c true", false),
+            ("cp c:/a b", false),
+            ("kube play f.yaml", false),
+        ] {
+            assert_eq!(touches(line), want, "{line}");
+        }
     }
 }

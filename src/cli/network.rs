@@ -66,14 +66,16 @@ pub fn run(paths: &StorePaths, c: &NetworkCommand) -> Result<i32> {
     }
 }
 
-impl NetworkCommand {
-    /// `rm --force` removes the containers on the network, whose upper
-    /// layers may hold files of subordinate ids; nothing else touches
-    /// layer files.
-    pub fn touches_layer_files(&self) -> bool {
-        matches!(self, NetworkCommand::Rm(a) if a.force)
+layer_files!(false: CreateArgs, LsArgs, InspectArgs, PruneArgs, ExistsArgs, ConnectArgs, DisconnectArgs);
+
+/// `rm --force` removes the containers on the network, whose upper
+/// layers may hold files of subordinate ids.
+impl super::LayerFiles for RmArgs {
+    fn touches_layer_files(&self) -> bool {
+        self.force
     }
 }
+layer_files_of!(NetworkCommand: Create, Ls, Inspect, Rm, Prune, Exists, Connect, Disconnect);
 
 #[derive(Args, Debug)]
 pub struct CreateArgs {

@@ -87,13 +87,12 @@ pub fn run(paths: &StorePaths, c: &PodCommand) -> Result<i32> {
     }
 }
 
-impl PodCommand {
-    /// Removing a pod removes its containers' files (rootless:
-    /// subordinate ids).
-    pub fn touches_layer_files(&self) -> bool {
-        matches!(self, PodCommand::Rm(_) | PodCommand::Prune(_))
-    }
-}
+// Which commands read or write layer files (see `LayerFiles`):
+// Removing a pod removes its containers' files (rootless:
+// subordinate ids).
+layer_files!(true: RmArgs, PruneArgs);
+layer_files!(false: CreateArgs, PsArgs, InspectArgs, NamesArgs, StopArgs, KillArgs, ExistsArgs, LogsArgs);
+layer_files_of!(PodCommand: Create, Ps, Inspect, Start, Stop, Restart, Kill, Rm, Prune, Exists, Logs);
 
 /// The pods named, or with `all` every pod (by id).
 fn chosen(paths: &StorePaths, all: bool, named: &[String]) -> Result<Vec<String>> {

@@ -452,3 +452,8 @@ impl Sink for Renderer {
         }
     }
 }
+
+// A pull writes layers; a push reads them.
+layer_files!(true: PullArgs, PushArgs);
+layer_files!(false: LoginArgs, LogoutArgs, ManifestInspectArgs);
+layer_files_of!(ManifestCommand: Inspect);

@@ -440,3 +440,8 @@ fn event_line(e: &crate::store::events::Event) -> String {
         _ => format!("{head} {}", e.name),
     }
 }
+
+// `check` reads every layer; `prune` and `reset` remove them.
+layer_files!(true: CheckArgs, SystemPruneArgs, ResetArgs);
+layer_files!(false: DfArgs, InfoArgs, VersionArgs, CompletionArgs, EventsArgs);
+layer_files_of!(SystemCommand: Df, Check, Prune, Reset, Info, Events);

@@ -76,19 +76,12 @@ pub fn run(paths: &StorePaths, c: &VolumeCommand) -> Result<i32> {
     }
 }
 
-impl VolumeCommand {
-    /// Removing a volume removes files the container's users own
-    /// (rootless: subordinate ids), and `rm -f` removes containers.
-    pub fn touches_layer_files(&self) -> bool {
-        matches!(
-            self,
-            VolumeCommand::Rm(_)
-                | VolumeCommand::Prune(_)
-                | VolumeCommand::Export(_)
-                | VolumeCommand::Import(_)
-        )
-    }
-}
+// Which commands read or write layer files (see `LayerFiles`):
+// Removing, exporting or importing a volume reads or writes files
+// the containers' users own (rootless: subordinate ids).
+layer_files!(true: RmArgs, PruneArgs, ExportArgs, ImportArgs);
+layer_files!(false: CreateArgs, LsArgs, InspectArgs, ExistsArgs);
+layer_files_of!(VolumeCommand: Create, Ls, Inspect, Rm, Prune, Exists, Export, Import);
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {

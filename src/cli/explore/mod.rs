@@ -213,3 +213,6 @@ fn report(src: &Source, a: &Analysis) -> String {
     }
     s
 }
+
+// The explorer reads layers' tar-splits, and pulls a missing image.
+layer_files!(true: ExploreArgs);
