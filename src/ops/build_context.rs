@@ -112,7 +112,7 @@ pub fn fetch(
         Source::Dir(d) => return Ok(d.clone()),
         Source::Stdin => unpack_or_dockerfile(stdin, staging, &dir, "standard input")?,
         Source::Url(u) => {
-            let body = registry::client::get_url(u, opts)?;
+            let body = registry::client::get_url(u, opts)?.body;
             unpack_or_dockerfile(body, staging, &dir, &shown_url(u))?
         }
         Source::Git {

@@ -749,43 +749,15 @@ impl Write for TeeHash<'_> {
     }
 }
 
-/// GET `url` into `out`; the Last-Modified time, if given.
+/// GET `url` into `out` (with the registry client's timeouts); the
+/// Last-Modified time, if given.
 fn download(req: &CopyRequest, url: &str, out: &mut dyn Write) -> Result<Option<i64>> {
     let op = req.name();
-    let resp = match ureq::get(url).call() {
-        Ok(r) => r,
-        Err(ureq::Error::Status(code, _)) => bail!("{op} {url}: the server answered {code}"),
-        Err(e) => bail!("{op} {url}: {e}"),
-    };
-    let modified = resp.header("Last-Modified").and_then(parse_http_date);
-    io::copy(&mut resp.into_reader(), out).with_context(|| format!("{op} {url}: downloading"))?;
-    Ok(modified)
-}
-
-/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix seconds.
-fn parse_http_date(s: &str) -> Option<i64> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [_, day, mon, year, time, "GMT"] = parts[..] else {
-        return None;
-    };
-    let months = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m = months.iter().position(|x| *x == mon)? as i64 + 1;
-    let (d, y): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let t: Vec<i64> = time
-        .split(':')
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
-    let [hh, mm, ss] = t[..] else { return None };
-    // Days from the civil date (proleptic Gregorian), as in chrono.
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some(days * 86400 + hh * 3600 + mm * 60 + ss)
+    let opts = crate::registry::client::ClientOptions::default();
+    let got = crate::registry::client::get_url(url, &opts).with_context(|| op.to_string())?;
+    let mut body = got.body;
+    io::copy(&mut body, out).with_context(|| format!("{op} {url}: downloading"))?;
+    Ok(got.last_modified)
 }
 
 /// Run `f` in a forked child and wait for it; its error comes back as
@@ -1639,16 +1611,6 @@ mod tests {
             format!("{e:#}").contains("app.Dockerfile.dockerignore"),
             "{e:#}"
         );
-    }
-
-    #[test]
-    fn http_dates() {
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784111777)
-        );
-        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(parse_http_date("yesterday"), None);
     }
 
     #[test]

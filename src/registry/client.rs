@@ -688,11 +688,18 @@ fn resolve_location(from: &str, loc: &str) -> String {
     format!("{dir}/{loc}")
 }
 
-/// `GET url` outside any registry (a build context's tar or Dockerfile):
-/// redirects followed, TLS verified, `opts.timeout` on connect and on
-/// every read, no credentials sent. An answer other than 2xx is an error
-/// naming the URL and the status.
-pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Box<dyn Read + Send>> {
+/// What [`get_url`] fetched.
+pub struct Fetched {
+    pub body: Box<dyn Read + Send>,
+    /// `Last-Modified`, as Unix seconds, when the server gave one.
+    pub last_modified: Option<i64>,
+}
+
+/// `GET url` outside any registry (a build context's tar or Dockerfile,
+/// the source of `ADD URL`): redirects followed, TLS verified,
+/// `opts.timeout` on connect and on every read, no credentials sent. An
+/// answer other than 2xx is an error naming the URL and the status.
+pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Fetched> {
     let tls = TimedTls {
         config: Arc::new(verified_tls(None)?),
         timeout: opts.timeout,
@@ -709,7 +716,12 @@ pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Box<dyn Read + Send>> 
         .build();
     let shown = redact_url(url);
     match agent.get(url).call() {
-        Ok(r) => Ok(Box::new(r.into_reader())),
+        Ok(r) => Ok(Fetched {
+            last_modified: r
+                .header("Last-Modified")
+                .and_then(crate::image::time::parse_http_date),
+            body: Box::new(r.into_reader()),
+        }),
         Err(ureq::Error::Status(s, _)) => bail!("fetching {shown}: the server answered {s}"),
         Err(ureq::Error::Transport(t)) if is_timeout(&t) => bail!(
             "fetching {shown}: no answer in {} s (BERTH_REGISTRY_TIMEOUT)",

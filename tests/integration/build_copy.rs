@@ -231,6 +231,28 @@ COPY --link a.txt /linked.txt
     assert_eq!(out, "heredoc body\nalpha\nsub/x.txt\n644\n");
 });
 
+/// `ADD URL` from a server that accepts the request and never answers
+/// ends with the timeout's error naming the URL, exit 125, as a pull
+/// does (the download had no deadline and waited for ever).
+#[test]
+fn add_of_a_url_that_never_answers_times_out() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    let server = crate::registry_util::SilentAfter::start("/never", false);
+    let url = format!("http://{}/never/file.bin", server.host());
+    let ctx = env.join("silent");
+    let dockerfile = format!("FROM {IMG}\nADD {url} /f\n");
+    write_context(&ctx, &[("Dockerfile", dockerfile.as_bytes())]);
+    let out = build(&env, &ctx, "localhost/silent:1")
+        .env("BERTH_REGISTRY_TIMEOUT", "2")
+        .run();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains("no answer in 2 s"), "{}", out.stderr);
+    assert!(out.stderr.contains(&url), "{}", out.stderr);
+    assert!(server.stalled(), "the build never asked for {url}");
+}
+
 each_identity!(add_archives_and_urls, |who| {
     let Some(env) = env_with(who, &[]) else {
         return;
