@@ -136,7 +136,11 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
         .map(|x| x.parse().ok())
         .collect::<Option<_>>()?;
     let [hh, mm, ss] = t[..] else { return None };
-    if !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+    if !(1..=31).contains(&d)
+        || !(0..24).contains(&hh)
+        || !(0..60).contains(&mm)
+        || !(0..=60).contains(&ss)
+    {
         return None;
     }
     Some(days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss)
@@ -185,6 +189,7 @@ mod tests {
             "Sunday, 06-Nov-94 08:49:37 GMT",
             "Sun, 06 Foo 1994 08:49:37 GMT",
             "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sun, 06 Nov 1994 -1:49:37 GMT",
             "",
         ] {
             assert_eq!(parse_http_date(bad), None, "{bad}");

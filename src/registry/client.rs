@@ -720,7 +720,10 @@ pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Fetched> {
             last_modified: r
                 .header("Last-Modified")
                 .and_then(crate::image::time::parse_http_date),
-            body: Box::new(r.into_reader()),
+            body: Box::new(Deadline {
+                inner: r.into_reader(),
+                secs: opts.timeout.as_secs(),
+            }),
         }),
         Err(ureq::Error::Status(s, _)) => bail!("fetching {shown}: the server answered {s}"),
         Err(ureq::Error::Transport(t)) if is_timeout(&t) => bail!(
@@ -732,6 +735,25 @@ pub fn get_url(url: &str, opts: &ClientOptions) -> Result<Fetched> {
 }
 
 /// Whether a transport error is a timeout.
+/// A body whose reads time out (the socket's read timeout) with an
+/// error that says so, not `EAGAIN`'s "Resource temporarily unavailable".
+struct Deadline<R> {
+    inner: R,
+    secs: u64,
+}
+
+impl<R: Read> Read for Deadline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer in {} s (BERTH_REGISTRY_TIMEOUT)", self.secs),
+            ),
+            _ => e,
+        })
+    }
+}
+
 fn is_timeout(t: &ureq::Transport) -> bool {
     let mut src = std::error::Error::source(t);
     while let Some(e) = src {

@@ -251,6 +251,36 @@ fn add_of_a_url_that_never_answers_times_out() {
     assert!(out.stderr.contains("no answer in 2 s"), "{}", out.stderr);
     assert!(out.stderr.contains(&url), "{}", out.stderr);
     assert!(server.stalled(), "the build never asked for {url}");
+
+    // A server that sends the headers and part of the body, then holds
+    // the connection without a word: the same error, not EAGAIN's.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => req.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\nten bytes.");
+        let _ = wait.recv();
+    });
+    let url = format!("http://127.0.0.1:{port}/half.bin");
+    let dockerfile = format!("FROM {IMG}\nADD {url} /f\n");
+    write_context(&ctx, &[("Dockerfile", dockerfile.as_bytes())]);
+    let out = build(&env, &ctx, "localhost/silent:1")
+        .env("BERTH_REGISTRY_TIMEOUT", "2")
+        .run();
+    let _ = done.send(());
+    holder.join().unwrap();
+    assert_eq!(out.code, 125, "{}", out.stderr);
+    assert!(out.stderr.contains("no answer in 2 s"), "{}", out.stderr);
+    assert!(out.stderr.contains(&url), "{}", out.stderr);
 }
 
 each_identity!(add_archives_and_urls, |who| {
