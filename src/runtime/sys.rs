@@ -34,7 +34,7 @@ pub enum MapFile {
 }
 
 impl MapFile {
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             MapFile::Setgroups => "setgroups",
             MapFile::UidMap => "uid_map",

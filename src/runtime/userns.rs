@@ -251,7 +251,7 @@ pub fn map_keep_id(pid: i32, p: Option<&Plan>) -> Result<()> {
         let write = |file: MapFile, text: String| -> Result<()> {
             Linux
                 .write_map(of, file, &text)
-                .with_context(|| format!("writing /proc/{pid}/{}", file.name()))
+                .with_context(|| format!("writing {}", of.path(file)))
         };
         write(MapFile::Setgroups, "deny".into())?;
         write(MapFile::UidMap, format!("{uid} {uid} 1"))?;
@@ -299,10 +299,11 @@ pub fn map_user_alone_as(pid: i32, uid: Uid, gid: Gid) -> Result<()> {
 /// namespace (as root, who may map any host ids).
 pub fn write_maps(pid: i32, map: &super::spec::IdMap) -> Result<()> {
     use super::spec::IdMap;
+    let of = sys::Proc::Pid(pid);
     for (file, ranges) in [(MapFile::UidMap, &map.uids), (MapFile::GidMap, &map.gids)] {
         Linux
-            .write_map(sys::Proc::Pid(pid), file, &IdMap::text(ranges))
-            .with_context(|| format!("--uidmap/--gidmap: writing /proc/{pid}/{}", file.name()))?;
+            .write_map(of, file, &IdMap::text(ranges))
+            .with_context(|| format!("--uidmap/--gidmap: writing {}", of.path(file)))?;
     }
     Ok(())
 }

@@ -259,13 +259,8 @@ fn add_of_a_url_that_never_answers_times_out() {
     let (done, wait) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         let (mut s, _) = listener.accept().unwrap();
-        let mut req = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => req.extend_from_slice(&buf[..n]),
-            }
+        if !read_request_head(&mut s).ends_with(b"\r\n\r\n") {
+            return;
         }
         let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\nten bytes.");
         let _ = wait.recv();
@@ -678,6 +673,20 @@ fn hex_sha256(data: &[u8]) -> String {
     d.hex().to_string()
 }
 
+/// What a client sent up to the end of its request's head (`\r\n\r\n`),
+/// or until it closed or failed.
+fn read_request_head(s: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut req = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => req.extend_from_slice(&buf[..n]),
+        }
+    }
+    req
+}
+
 /// A tiny HTTP/1.0 file server on loopback, for ADD of URLs: serves the
 /// files of one directory with `Last-Modified`, 404 otherwise (a query
 /// is ignored, as a static server does; git's dumb HTTP relies on it).
@@ -704,14 +713,7 @@ impl HttpServer {
                     }
                 };
                 s.set_nonblocking(false).unwrap();
-                let mut req = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
+                let req = read_request_head(&mut s);
                 let line = String::from_utf8_lossy(&req);
                 let path = line.split_whitespace().nth(1).unwrap_or("/");
                 let path = path.split('?').next().unwrap_or(path);
