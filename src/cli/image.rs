@@ -535,7 +535,10 @@ pub fn save(paths: &StorePaths, a: &SaveArgs) -> Result<i32> {
             if output::stdout_is_terminal() {
                 bail!("refusing to write an archive to a terminal: use -o FILE or redirect standard output");
             }
-            let out = std::io::BufWriter::with_capacity(1 << 20, output::stdout());
+            let out = std::io::BufWriter::with_capacity(
+                1 << 20,
+                output::stdout_stream().context("writing to standard output")?,
+            );
             ops::archive::save(&images, format, out)?;
         }
         Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {

@@ -39,6 +39,17 @@ pub fn stdout() -> Box<dyn Write> {
     }
 }
 
+/// Standard output for one long binary stream (an archive), writable
+/// from the threads that produce it: a file of its own on descriptor 1,
+/// without the line buffering of `io::stdout`.
+pub fn stdout_stream() -> io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    match REDIRECT.get() {
+        Some(f) => f.try_clone(),
+        None => Ok(io::stdout().as_fd().try_clone_to_owned()?.into()),
+    }
+}
+
 /// Whether berth's standard output is a terminal.
 pub fn stdout_is_terminal() -> bool {
     use std::io::IsTerminal;

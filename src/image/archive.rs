@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Largest JSON document (manifest, config, index) read from an archive.
 const MAX_JSON: u64 = 64 << 20;
@@ -487,12 +488,6 @@ pub enum Format {
     OciArchive,
 }
 
-/// An image to write, with the names to record for it.
-pub struct Named<'a> {
-    pub image: &'a dyn Image,
-    pub names: Vec<String>,
-}
-
 /// Writes a tar stream entry by entry; layer entries are streamed with
 /// their size known in advance.
 struct TarOut<W: Write> {
@@ -526,19 +521,6 @@ impl<W: Write> TarOut<W> {
         self.pad(data.len() as u64)
     }
 
-    /// Stream layer `i` of `img` as an entry, checking its size and its
-    /// diffID as it goes.
-    fn layer(&mut self, path: &str, img: &dyn Image, i: usize) -> Result<u64> {
-        let info = &img.layers()[i];
-        let size = info
-            .tar_size
-            .ok_or_else(|| anyhow!("layer {}: size unknown", info.diff_id))?;
-        self.header(path, size, false)?;
-        super::write_verified_layer_tar(img, i, &mut self.out)?;
-        self.pad(size)?;
-        Ok(size)
-    }
-
     fn finish(mut self) -> io::Result<W> {
         self.out.write_all(&[0u8; 1024])?;
         self.out.flush()?;
@@ -546,113 +528,184 @@ impl<W: Write> TarOut<W> {
     }
 }
 
-/// Write `images` as an archive of `format` to `out`. Each layer is
-/// written once even when several images share it.
-pub fn write_archive<W: Write>(out: W, format: Format, images: &[Named<'_>]) -> Result<W> {
-    let mut tar = TarOut { out };
-    match format {
-        Format::DockerArchive => write_docker(&mut tar, images)?,
-        Format::OciArchive => write_oci(&mut tar, images)?,
-    }
-    Ok(tar.finish()?)
+/// An archive being written: an [`ImageSink`] that takes images one
+/// [`ArchiveSink::add`] at a time and writes each layer, config and
+/// manifest once however many images share it. [`ArchiveSink::close`]
+/// writes the index (`manifest.json` or `index.json`) and the end.
+pub struct ArchiveSink<W: Write + Send> {
+    format: Format,
+    tar: Mutex<TarOut<W>>,
+    /// Layers written so far, with their tar sizes.
+    layers: Mutex<HashMap<Digest, u64>>,
+    /// Configs and manifests written so far.
+    blobs: HashSet<Digest>,
+    /// The names of the image being added.
+    names: Vec<String>,
+    /// docker-archive: `manifest.json`'s entries and `repositories`.
+    manifest: Vec<serde_json::Value>,
+    repositories: BTreeMap<String, BTreeMap<String, String>>,
+    /// oci-archive: `index.json`'s entries.
+    index: Vec<Descriptor>,
 }
 
-fn write_docker<W: Write>(tar: &mut TarOut<W>, images: &[Named<'_>]) -> Result<()> {
-    let mut written = HashSet::new();
-    let mut manifest = Vec::new();
-    let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for n in images {
-        let img = n.image;
-        let mut paths = Vec::new();
-        for (i, l) in img.layers().iter().enumerate() {
-            let path = format!("{}.tar", l.diff_id.hex());
-            if written.insert(l.diff_id.clone()) {
-                tar.layer(&path, img, i)?;
-            }
-            paths.push(path);
+impl<W: Write + Send> ArchiveSink<W> {
+    pub fn new(out: W, format: Format) -> Result<ArchiveSink<W>> {
+        let mut tar = TarOut { out };
+        if format == Format::OciArchive {
+            tar.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+            tar.header("blobs/", 0, true)?;
+            tar.header("blobs/sha256/", 0, true)?;
         }
-        let id = img.id();
-        let config_path = format!("{}.json", id.hex());
-        if written.insert(id.clone()) {
-            tar.file(&config_path, img.config_bytes())?;
-        }
-        let top = img
-            .layers()
-            .last()
-            .map(|l| l.diff_id.hex().to_string())
-            .unwrap_or_default();
-        for name in &n.names {
-            if let Some((repo, tag)) = name
-                .rsplit_once(':')
-                .filter(|(r, t)| !t.contains('/') && !r.is_empty())
-            {
-                repositories
-                    .entry(repo.to_string())
-                    .or_default()
-                    .insert(tag.to_string(), top.clone());
-            }
-        }
-        manifest.push(serde_json::json!({
-            "Config": config_path,
-            "RepoTags": if n.names.is_empty() { serde_json::Value::Null } else { serde_json::json!(n.names) },
-            "Layers": paths,
-        }));
+        Ok(ArchiveSink {
+            format,
+            tar: Mutex::new(tar),
+            layers: Mutex::new(HashMap::new()),
+            blobs: HashSet::new(),
+            names: Vec::new(),
+            manifest: Vec::new(),
+            repositories: BTreeMap::new(),
+            index: Vec::new(),
+        })
     }
-    tar.file("manifest.json", &serde_json::to_vec(&manifest)?)?;
-    if !repositories.is_empty() {
-        tar.file("repositories", &serde_json::to_vec(&repositories)?)?;
+
+    /// Copy `img` in, recorded under `names`.
+    pub fn add(&mut self, img: &dyn Image, names: Vec<String>) -> Result<()> {
+        self.names = names;
+        super::copy(img, self)
     }
-    Ok(())
+
+    /// Write the index and the tar's end; the writer back.
+    pub fn close(self) -> Result<W> {
+        let mut tar = self.tar.into_inner().unwrap_or_else(|e| e.into_inner());
+        match self.format {
+            Format::DockerArchive => {
+                tar.file("manifest.json", &serde_json::to_vec(&self.manifest)?)?;
+                if !self.repositories.is_empty() {
+                    tar.file("repositories", &serde_json::to_vec(&self.repositories)?)?;
+                }
+            }
+            Format::OciArchive => {
+                let index = Index {
+                    schema_version: 2,
+                    media_type: Some(manifest::OCI_INDEX.into()),
+                    manifests: self.index,
+                    annotations: None,
+                };
+                tar.file("index.json", &serde_json::to_vec(&index)?)?;
+            }
+        }
+        Ok(tar.finish()?)
+    }
+
+    /// Where layer `diff_id` lies in the archive.
+    fn layer_path(&self, diff_id: &Digest) -> String {
+        match self.format {
+            Format::DockerArchive => format!("{}.tar", diff_id.hex()),
+            Format::OciArchive => format!("blobs/sha256/{}", diff_id.hex()),
+        }
+    }
+
+    /// Write `data` as a blob (a config or manifest) once.
+    fn blob(&mut self, path: &str, data: &[u8]) -> Result<()> {
+        if self.blobs.insert(Digest::of(data)) {
+            let tar = self.tar.get_mut().unwrap_or_else(|e| e.into_inner());
+            tar.file(path, data)?;
+        }
+        Ok(())
+    }
 }
 
-fn write_oci<W: Write>(tar: &mut TarOut<W>, images: &[Named<'_>]) -> Result<()> {
-    tar.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
-    tar.header("blobs/", 0, true)?;
-    tar.header("blobs/sha256/", 0, true)?;
-    let mut written = HashSet::new();
-    let mut index = Vec::new();
-    for n in images {
-        let img = n.image;
-        let mut layers = Vec::new();
-        for (i, l) in img.layers().iter().enumerate() {
-            let size = if written.insert(l.diff_id.clone()) {
-                tar.layer(&format!("blobs/sha256/{}", l.diff_id.hex()), img, i)?
-            } else {
-                l.tar_size.unwrap_or(0)
-            };
-            layers.push((l.diff_id.clone(), size));
+impl<W: Write + Send> super::ImageSink for ArchiveSink<W> {
+    /// The layer's tar size.
+    type Layer = u64;
+    type Done = ();
+
+    fn begin(&mut self, _: &dyn Image) -> Result<()> {
+        Ok(())
+    }
+
+    /// Stream the layer as an entry whose size is written before it.
+    fn put_layer(&self, layer: &super::LayerStream<'_>) -> Result<super::Placed<u64>> {
+        let info = layer.info();
+        let mut layers = self.layers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(size) = layers.get(&info.diff_id) {
+            return Ok(super::Placed::Held(*size));
         }
+        let size = info
+            .tar_size
+            .ok_or_else(|| anyhow!("layer {}: size unknown", info.diff_id))?;
+        let mut tar = self.tar.lock().unwrap_or_else(|e| e.into_inner());
+        tar.header(&self.layer_path(&info.diff_id), size, false)?;
+        let verified = layer.write_tar(&mut tar.out)?;
+        tar.pad(size)?;
+        layers.insert(info.diff_id.clone(), size);
+        Ok(super::Placed::Written(size, verified))
+    }
+
+    fn finish(&mut self, img: &dyn Image, layers: Vec<super::Placed<u64>>) -> Result<()> {
+        let names = std::mem::take(&mut self.names);
         let config = img.config_bytes();
-        let m = Manifest::for_uncompressed(config, &layers).to_json();
-        for blob in [config, &m[..]] {
-            let d = Digest::of(blob);
-            if written.insert(d.clone()) {
-                tar.file(&format!("blobs/sha256/{}", d.hex()), blob)?;
+        let id = img.id();
+        match self.format {
+            Format::DockerArchive => {
+                let config_path = format!("{}.json", id.hex());
+                self.blob(&config_path, config)?;
+                let top = img
+                    .layers()
+                    .last()
+                    .map(|l| l.diff_id.hex().to_string())
+                    .unwrap_or_default();
+                for name in &names {
+                    if let Some((repo, tag)) = name
+                        .rsplit_once(':')
+                        .filter(|(r, t)| !t.contains('/') && !r.is_empty())
+                    {
+                        self.repositories
+                            .entry(repo.to_string())
+                            .or_default()
+                            .insert(tag.to_string(), top.clone());
+                    }
+                }
+                let paths: Vec<String> = img
+                    .layers()
+                    .iter()
+                    .map(|l| self.layer_path(&l.diff_id))
+                    .collect();
+                self.manifest.push(serde_json::json!({
+                    "Config": config_path,
+                    "RepoTags": if names.is_empty() { serde_json::Value::Null } else { serde_json::json!(names) },
+                    "Layers": paths,
+                }));
+            }
+            Format::OciArchive => {
+                let sizes: Vec<(Digest, u64)> = img
+                    .layers()
+                    .iter()
+                    .zip(layers)
+                    .map(|(l, p)| (l.diff_id.clone(), p.into_value()))
+                    .collect();
+                let m = Manifest::for_uncompressed(config, &sizes).to_json();
+                for blob in [config, &m[..]] {
+                    self.blob(&format!("blobs/sha256/{}", Digest::of(blob).hex()), blob)?;
+                }
+                let desc = |ann: Option<BTreeMap<String, String>>| Descriptor {
+                    media_type: manifest::OCI_MANIFEST.into(),
+                    digest: Digest::of(&m),
+                    size: m.len() as u64,
+                    platform: None,
+                    annotations: ann,
+                };
+                if names.is_empty() {
+                    self.index.push(desc(None));
+                }
+                for name in names {
+                    self.index.push(desc(Some(BTreeMap::from([(
+                        manifest::REF_NAME.to_string(),
+                        name,
+                    )]))));
+                }
             }
         }
-        let desc = |ann: Option<BTreeMap<String, String>>| Descriptor {
-            media_type: manifest::OCI_MANIFEST.into(),
-            digest: Digest::of(&m),
-            size: m.len() as u64,
-            platform: None,
-            annotations: ann,
-        };
-        if n.names.is_empty() {
-            index.push(desc(None));
-        }
-        for name in &n.names {
-            index.push(desc(Some(BTreeMap::from([(
-                manifest::REF_NAME.to_string(),
-                name.clone(),
-            )]))));
-        }
+        Ok(())
     }
-    let index = Index {
-        schema_version: 2,
-        media_type: Some(manifest::OCI_INDEX.into()),
-        manifests: index,
-        annotations: None,
-    };
-    tar.file("index.json", &serde_json::to_vec(&index)?)?;
-    Ok(())
 }

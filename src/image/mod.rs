@@ -1,64 +1,25 @@
 //! The image model shared by every source and destination of images.
 //!
 //! As in go-containerregistry, everything that holds an image — the store,
-//! an archive, later a registry — implements one [`Image`] trait: a raw
+//! an archive, a registry — implements one [`Image`] trait: a raw
 //! config (whose digest is the image id), and an ordered list of layers,
 //! each identified by its diffID and readable as a stream. Load, save,
 //! import, pull and push are then the same copy from one `Image` into a
-//! destination that verifies every digest on the way.
+//! destination ([`ImageSink`]) by the one [`copy`], which verifies every
+//! size and digest on the way.
 
 pub mod archive;
 pub mod compression;
 pub mod config;
+pub mod copy;
 pub mod manifest;
 pub mod time;
 
-use crate::digest::{Digest, HashingWriter};
+pub use copy::{copy, DamagedLayer, ImageSink, LayerStream, Placed, Verified};
+
+use crate::digest::Digest;
 use anyhow::Result;
 use std::io::{Read, Write};
-
-/// A layer whose content is not what its image says (its tar's size or
-/// digest differ from the config's diffID): the source is damaged. A
-/// copy that meets one stops, and never retries.
-#[derive(Debug)]
-pub struct DamagedLayer {
-    pub diff_id: Digest,
-    pub what: String,
-}
-
-impl std::fmt::Display for DamagedLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "layer {}: {}: the stored layer is damaged (run `berth system check`)",
-            self.diff_id, self.what
-        )
-    }
-}
-
-impl std::error::Error for DamagedLayer {}
-
-/// Write layer `i` of `img` to `out` as its uncompressed tar, checking on
-/// the way that it is the layer the image names: its size (when the
-/// source knows it) and its diffID. Every copy of a layer out of an image
-/// (`save`, `push`) goes through here; the error is a [`DamagedLayer`].
-pub fn write_verified_layer_tar(img: &dyn Image, i: usize, out: &mut dyn Write) -> Result<u64> {
-    let info = &img.layers()[i];
-    let mut w = HashingWriter::new(out);
-    img.write_layer_tar(i, &mut w)?;
-    let (digest, n, _) = w.finish();
-    let damaged = |what: String| DamagedLayer {
-        diff_id: info.diff_id.clone(),
-        what,
-    };
-    if let Some(size) = info.tar_size.filter(|s| *s != n) {
-        return Err(damaged(format!("its tar has {n} bytes, not {size}")).into());
-    }
-    if digest != info.diff_id {
-        return Err(damaged(format!("its tar has digest {digest}")).into());
-    }
-    Ok(n)
-}
 
 /// What is known of one layer of an image before reading it.
 #[derive(Clone, Debug)]
@@ -91,6 +52,12 @@ pub trait Image: Sync {
         let blob = self.open_layer(i)?;
         let (_, mut tar) = compression::decompressed(blob)?;
         Ok(std::io::copy(&mut tar, out)?)
+    }
+
+    /// Added to the message of a layer whose content is not the
+    /// image's, where the source has advice of its own.
+    fn damage_hint(&self) -> &'static str {
+        ""
     }
 
     /// The image id: the digest of the config.

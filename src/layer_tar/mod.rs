@@ -70,9 +70,8 @@ pub struct UnpackOptions {
 /// What unpacking found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unpacked {
-    /// sha256 of the whole uncompressed stream.
-    pub diff_id: Digest,
-    /// Its size in bytes.
+    /// The size of the uncompressed stream in bytes. (Its digest is the
+    /// reader's to check: see `image::LayerStream`.)
     pub tar_size: u64,
     /// Entries in the tar (extension headers not counted).
     pub files: u64,

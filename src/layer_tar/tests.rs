@@ -205,7 +205,6 @@ impl Layer {
 fn round_trip(tar: &[u8]) -> Layer {
     let l = layer();
     let u = l.unpack(tar).map_err(|e| format!("{e:#}")).unwrap();
-    assert_eq!(u.diff_id, Digest::of(tar));
     assert_eq!(u.tar_size, tar.len() as u64);
     let out = l.rebuild().map_err(|e| format!("{e:#}")).unwrap();
     assert!(
@@ -214,7 +213,7 @@ fn round_trip(tar: &[u8]) -> Layer {
         out.len(),
         tar.len()
     );
-    verify(&l.diff, &l.split, &u.diff_id).unwrap();
+    verify(&l.diff, &l.split, &Digest::of(tar)).unwrap();
     l.assert_contained();
     l
 }
@@ -720,7 +719,7 @@ fn layers_unpack_from_streaming_decoders() {
     for r in readers {
         let l = layer();
         let u = unpack(r, &l.diff, &l.split, &opts()).unwrap();
-        assert_eq!(u.diff_id, Digest::of(&tar));
+        assert_eq!(u.tar_size, tar.len() as u64);
         assert_eq!(l.rebuild().unwrap(), tar);
     }
 }

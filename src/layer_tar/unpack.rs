@@ -16,7 +16,6 @@
 use super::split::{Record, SplitReader, SplitWriter};
 use super::sys::{self, errno, Time};
 use super::{OpaqueXattr, UnpackOptions, Unpacked};
-use crate::digest::{Digest, HashingReader};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CStr, CString};
@@ -118,7 +117,7 @@ fn unpack_inner(
     // Reading (decompressing, when the caller's reader does) and hashing
     // run in a second thread, ahead of the file writes in this one: on a
     // gzip layer inflating costs about as much as writing the files.
-    let (diff_id, tar_size) = std::thread::scope(|scope| -> Result<(Digest, u64)> {
+    let tar_size = std::thread::scope(|scope| -> Result<u64> {
         let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
         let (free_tx, free_rx) = mpsc::channel();
         let reader = std::thread::Builder::new()
@@ -142,8 +141,8 @@ fn unpack_inner(
             .map_err(|_| anyhow!("{layer}: the reader thread panicked"))?;
         res?;
         match done {
-            Some((digest, count)) if count == offset => Ok((digest, count)),
-            Some((_, count)) => bail!("{layer}: read {count} bytes but parsed {offset}"),
+            Some(count) if count == offset => Ok(count),
+            Some(count) => bail!("{layer}: read {count} bytes but parsed {offset}"),
             None => bail!("{layer}: the reader thread stopped early"),
         }
     })?;
@@ -164,7 +163,6 @@ fn unpack_inner(
         tree.stash.rewrite(tar_split).with_context(wctx)?;
     }
     Ok(Unpacked {
-        diff_id,
         tar_size,
         files: entries,
         root_given,
@@ -181,8 +179,9 @@ fn read_ahead(
     tar: impl Read,
     tx: mpsc::SyncSender<io::Result<Vec<u8>>>,
     free: mpsc::Receiver<Vec<u8>>,
-) -> Option<(Digest, u64)> {
-    let mut r = HashingReader::new(tar);
+) -> Option<u64> {
+    let mut r = tar;
+    let mut count = 0u64;
     loop {
         let mut buf = free.try_recv().unwrap_or_default();
         buf.resize(READ_BUF, 0);
@@ -203,12 +202,12 @@ fn read_ahead(
             }
         }
         buf.truncate(n);
+        count += n as u64;
         if n > 0 && tx.send(Ok(buf)).is_err() {
             return None;
         }
         if eof {
-            let (digest, count, _) = r.finish();
-            return Some((digest, count));
+            return Some(count);
         }
     }
 }

@@ -2,8 +2,7 @@
 //! archive, in one direction or the other.
 
 use super::{archive_name, open_store};
-use crate::image::archive::{self, ArchiveFile, Format, Named};
-use crate::image::Image;
+use crate::image::archive::{ArchiveFile, ArchiveSink, Format};
 use crate::store::{StoreImage, StorePaths};
 use anyhow::{anyhow, Context, Result};
 use std::io::{Read, Write};
@@ -109,16 +108,15 @@ pub fn prepare_save(paths: &StorePaths, opts: &SaveOptions) -> Result<Prepared> 
 }
 
 /// Write the prepared images to `out`.
-pub fn save<W: Write>(prepared: &Prepared, format: Format, out: W) -> Result<W> {
-    let named: Vec<Named<'_>> = prepared
-        .images
-        .iter()
-        .map(|(img, names)| Named {
-            image: img as &dyn Image,
-            names: names.clone(),
-        })
-        .collect();
-    let out = archive::write_archive(out, format, &named).context("saving")?;
+pub fn save<W: Write + Send>(prepared: &Prepared, format: Format, out: W) -> Result<W> {
+    let write = || -> Result<W> {
+        let mut sink = ArchiveSink::new(out, format)?;
+        for (img, names) in &prepared.images {
+            sink.add(img, names.clone())?;
+        }
+        sink.close()
+    };
+    let out = write().context("saving")?;
     for (id, name) in &prepared.saved {
         super::events::image(&prepared.store, "save", id, name);
     }

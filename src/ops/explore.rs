@@ -124,7 +124,7 @@ fn from_archive(path: &Path, digests: bool) -> Result<Vec<LayerInput>> {
             FileTree::new()
         };
         let mut p = EntryParser::with_sink(tree);
-        image::write_verified_layer_tar(img, i, &mut p)?;
+        image::LayerStream::new(img, i).write_tar(&mut p)?;
         let mut tree = p
             .finish()
             .with_context(|| format!("layer {}", img.layers()[i].diff_id))?;

@@ -15,12 +15,10 @@ use super::auth::repo_scope;
 use super::client::{error_body, Body, Client};
 use crate::digest::{Digest, HashingWriter};
 use crate::image::manifest::{self, Descriptor, Manifest};
-use crate::image::Image;
+use crate::image::{Image, ImageSink, LayerStream, Placed, Verified};
 use crate::progress::{BlobKind, Event, Sink};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// The manifest format written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,108 +125,118 @@ pub fn push(
             manifest::DOCKER_MANIFEST,
         ),
     };
-    let p = Pusher {
-        client,
-        repo: repository,
-        scopes: vec![repo_scope(repository, "pull,push")],
-        sink,
+    let mut sink = RegistrySink {
+        p: Pusher {
+            client,
+            repo: repository,
+            scopes: vec![repo_scope(repository, "pull,push")],
+            sink,
+        },
+        tag,
+        compression: opts.compression,
+        known,
+        types: (layer_type, config_type, manifest_type),
     };
-    client.ping()?;
+    crate::image::copy(img, &mut sink)
+}
 
-    let n = img.layers().len();
-    let results: Mutex<Vec<Option<PushedLayer>>> = Mutex::new(vec![None; n]);
-    let errors = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        for _ in 0..n.clamp(1, 3) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= n || failed.load(Ordering::SeqCst) {
-                    break;
-                }
-                let diff_id = &img.layers()[i].diff_id;
-                match p.layer(img, i, opts.compression, &known(diff_id)) {
-                    Ok((desc, sent)) => {
-                        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(PushedLayer {
-                            diff_id: diff_id.clone(),
-                            blob: Descriptor {
-                                media_type: layer_type.into(),
-                                ..desc
-                            },
-                            sent,
-                        })
-                    }
-                    Err(e) => {
-                        failed.store(true, Ordering::SeqCst);
-                        errors
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((i, e.context(format!("pushing layer {diff_id}"))));
-                    }
-                }
-            });
+/// A repository of a registry as an [`ImageSink`]: layers first (several
+/// at once), then the config, the manifest last.
+struct RegistrySink<'a> {
+    p: Pusher<'a>,
+    tag: Option<&'a str>,
+    compression: LayerCompression,
+    known: &'a (dyn Fn(&Digest) -> Vec<KnownBlob> + Sync),
+    /// The media types of the layers, the config and the manifest.
+    types: (&'static str, &'static str, &'static str),
+}
+
+impl ImageSink for RegistrySink<'_> {
+    type Layer = PushedLayer;
+    type Done = Pushed;
+
+    fn parallel(&self) -> usize {
+        3
+    }
+
+    fn begin(&mut self, _: &dyn Image) -> Result<()> {
+        self.p.client.ping()
+    }
+
+    fn put_layer(&self, layer: &LayerStream<'_>) -> Result<Placed<PushedLayer>> {
+        let diff_id = &layer.info().diff_id;
+        let placed = self
+            .p
+            .layer(layer, self.compression, &(self.known)(diff_id))
+            .with_context(|| format!("pushing layer {diff_id}"))?;
+        let pushed = |(desc, sent): (Descriptor, Sent)| PushedLayer {
+            diff_id: diff_id.clone(),
+            blob: Descriptor {
+                media_type: self.types.0.into(),
+                ..desc
+            },
+            sent,
+        };
+        Ok(match placed {
+            Placed::Written(d, v) => Placed::Written(pushed(d), v),
+            Placed::Held(d) => Placed::Held(pushed(d)),
+        })
+    }
+
+    fn finish(&mut self, img: &dyn Image, layers: Vec<Placed<PushedLayer>>) -> Result<Pushed> {
+        let (_, config_type, manifest_type) = self.types;
+        let layers: Vec<PushedLayer> = layers.into_iter().map(Placed::into_value).collect();
+        let p = &self.p;
+        let config = img.config_bytes();
+        let config_desc = Descriptor {
+            media_type: config_type.into(),
+            digest: Digest::of(config),
+            size: config.len() as u64,
+            platform: None,
+            annotations: None,
+        };
+        p.config(config, &config_desc)
+            .with_context(|| format!("pushing config {}", config_desc.digest))?;
+
+        let m = Manifest {
+            schema_version: 2,
+            media_type: Some(manifest_type.into()),
+            config: config_desc,
+            layers: layers.iter().map(|l| l.blob.clone()).collect(),
+            annotations: None,
+        };
+        let bytes = m.to_json();
+        let digest = Digest::of(&bytes);
+        p.sink.event(Event::Manifest {
+            digest: digest.to_string(),
+        });
+        let reference = self
+            .tag
+            .map(str::to_string)
+            .unwrap_or_else(|| digest.to_string());
+        let resp = p
+            .client
+            .request(
+                "PUT",
+                &format!("/v2/{}/manifests/{reference}", p.repo),
+                &p.scopes,
+                &[("Content-Type", manifest_type)],
+                Body::Bytes(&bytes),
+            )
+            .context("writing manifest")?;
+        if !(200..300).contains(&resp.status()) {
+            bail!(
+                "writing manifest: status {}: {}",
+                resp.status(),
+                error_body(resp)
+            );
         }
-    });
-    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    errors.sort_by_key(|(i, _)| *i);
-    if let Some((_, e)) = errors.into_iter().next() {
-        return Err(e);
+        Ok(Pushed {
+            manifest_digest: digest,
+            manifest: bytes,
+            layers,
+        })
     }
-    let layers: Vec<PushedLayer> = results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|l| l.ok_or_else(|| anyhow!("a layer was not pushed")))
-        .collect::<Result<_>>()?;
-
-    let config = img.config_bytes();
-    let config_desc = Descriptor {
-        media_type: config_type.into(),
-        digest: Digest::of(config),
-        size: config.len() as u64,
-        platform: None,
-        annotations: None,
-    };
-    p.config(config, &config_desc)
-        .with_context(|| format!("pushing config {}", config_desc.digest))?;
-
-    let m = Manifest {
-        schema_version: 2,
-        media_type: Some(manifest_type.into()),
-        config: config_desc,
-        layers: layers.iter().map(|l| l.blob.clone()).collect(),
-        annotations: None,
-    };
-    let bytes = m.to_json();
-    let digest = Digest::of(&bytes);
-    sink.event(Event::Manifest {
-        digest: digest.to_string(),
-    });
-    let reference = tag
-        .map(str::to_string)
-        .unwrap_or_else(|| digest.to_string());
-    let resp = client
-        .request(
-            "PUT",
-            &format!("/v2/{repository}/manifests/{reference}"),
-            &p.scopes,
-            &[("Content-Type", manifest_type)],
-            Body::Bytes(&bytes),
-        )
-        .context("writing manifest")?;
-    if !(200..300).contains(&resp.status()) {
-        bail!(
-            "writing manifest: status {}: {}",
-            resp.status(),
-            error_body(resp)
-        );
-    }
-    Ok(Pushed {
-        manifest_digest: digest,
-        manifest: bytes,
-        layers,
-    })
 }
 
 struct Pusher<'a> {
@@ -329,11 +337,10 @@ impl Pusher<'_> {
 
     fn layer(
         &self,
-        img: &dyn Image,
-        i: usize,
+        layer: &LayerStream<'_>,
         compression: LayerCompression,
         known: &[KnownBlob],
-    ) -> Result<(Descriptor, Sent)> {
+    ) -> Result<Placed<(Descriptor, Sent)>> {
         let desc = |k: &KnownBlob| Descriptor {
             media_type: String::new(),
             digest: k.digest.clone(),
@@ -351,20 +358,20 @@ impl Pusher<'_> {
                     digest: k.digest.to_string(),
                     kind: BlobKind::Layer,
                 });
-                return Ok((desc(k), Sent::Existed));
+                return Ok(Placed::Held((desc(k), Sent::Existed)));
             }
         }
         for k in usable.iter().filter(|k| k.repository != self.repo) {
             if self.mount(k)? {
-                return Ok((desc(k), Sent::Mounted));
+                return Ok(Placed::Held((desc(k), Sent::Mounted)));
             }
         }
         // Uploads are retried whole: the stream is made again from the
         // source, and the registry drops the broken upload.
         let mut attempt = 0;
         loop {
-            match self.upload(img, i, compression) {
-                Ok(d) => return Ok((d, Sent::Uploaded)),
+            match self.upload(layer, compression) {
+                Ok((d, verified)) => return Ok(Placed::Written((d, Sent::Uploaded), verified)),
                 Err(e)
                     if attempt < 2
                         && e.downcast_ref::<super::RegistryError>().is_none()
@@ -372,7 +379,7 @@ impl Pusher<'_> {
                 {
                     attempt += 1;
                     self.sink.event(Event::Retrying {
-                        what: format!("layer {}", img.layers()[i].diff_id),
+                        what: format!("layer {}", layer.info().diff_id),
                         attempt,
                     });
                     std::thread::sleep(std::time::Duration::from_millis(500 << attempt));
@@ -421,22 +428,21 @@ impl Pusher<'_> {
     /// chunked `PATCH`, hashing what is sent; then close the upload.
     fn upload(
         &self,
-        img: &dyn Image,
-        i: usize,
+        layer: &LayerStream<'_>,
         compression: LayerCompression,
-    ) -> Result<Descriptor> {
+    ) -> Result<(Descriptor, Verified)> {
         let (loc, min_chunk) = self.start_upload()?;
         let (reader, writer) = std::io::pipe().context("creating a pipe")?;
         // Progress is reported under the layer's diffID (the compressed
         // digest is known only at the end), as Podman shows local layers.
-        let name = img.layers()[i].diff_id.to_string();
+        let name = layer.info().diff_id.to_string();
         self.sink.event(Event::BlobStart {
             digest: name.clone(),
-            total: img.layers()[i].tar_size,
+            total: layer.info().tar_size,
             kind: BlobKind::Layer,
         });
         let (sent, produced) = std::thread::scope(|s| {
-            let producer = s.spawn(|| compress_layer(img, i, compression, writer));
+            let producer = s.spawn(|| compress_layer(layer, compression, writer));
             let mut counting = CountingReader {
                 inner: reader,
                 count: 0,
@@ -460,17 +466,20 @@ impl Pusher<'_> {
             (sent, produced)
         });
         // A damaged layer first: its error is the cause of any in sending.
-        let (digest, size) = produced.context("compressing the layer")?;
+        let (digest, size, verified) = produced.context("compressing the layer")?;
         let (loc, last) = sent.context("sending the layer")?;
         self.finish_upload(&loc, &digest, &last)?;
         self.sink.event(Event::BlobDone { digest: name });
-        Ok(Descriptor {
-            media_type: String::new(),
-            digest,
-            size,
-            platform: None,
-            annotations: None,
-        })
+        Ok((
+            Descriptor {
+                media_type: String::new(),
+                digest,
+                size,
+                platform: None,
+                annotations: None,
+            },
+            verified,
+        ))
     }
 }
 
@@ -549,33 +558,37 @@ impl Pusher<'_> {
     }
 }
 
-/// Write layer `i` compressed into `out`; the digest and size of what was
-/// written.
+/// Write the layer compressed into `out`; the digest and size of what
+/// was written, and the proof that the layer's content was checked.
 fn compress_layer(
-    img: &dyn Image,
-    i: usize,
+    layer: &LayerStream<'_>,
     compression: LayerCompression,
     out: std::io::PipeWriter,
-) -> Result<(Digest, u64)> {
+) -> Result<(Digest, u64, Verified)> {
     let hashed = HashingWriter::new(std::io::BufWriter::with_capacity(256 * 1024, out));
-    let hashed = match compression {
+    let (hashed, verified) = match compression {
         // On every core: one thread of deflate is slower than the network
         // to a near registry (Podman compresses in parallel too).
         LayerCompression::Gzip => {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-            super::pgzip::gzip(hashed, flate2::Compression::default(), threads, |w| {
-                crate::image::write_verified_layer_tar(img, i, w).map(|_| ())
-            })?
+            let mut verified = None;
+            let hashed =
+                super::pgzip::gzip(hashed, flate2::Compression::default(), threads, |w| {
+                    verified = Some(layer.write_tar(w)?);
+                    Ok(())
+                })?;
+            let verified = verified.ok_or_else(|| anyhow!("the layer was not compressed"))?;
+            (hashed, verified)
         }
         LayerCompression::Zstd => {
             let mut enc = zstd::Encoder::new(hashed, 3)?;
-            crate::image::write_verified_layer_tar(img, i, &mut enc)?;
-            enc.finish()?
+            let verified = layer.write_tar(&mut enc)?;
+            (enc.finish()?, verified)
         }
     };
     let (digest, size, mut buf) = hashed.finish();
     buf.flush()?;
-    Ok((digest, size))
+    Ok((digest, size, verified))
 }
 
 /// Reports the compressed bytes sent so far, every 256 KiB (against the

@@ -2,15 +2,14 @@
 //! process at a time, and the store's images read back as [`Image`]s.
 
 use super::{ImageRecord, Owners, Store, Writer};
-use crate::digest::{chain_id, Digest, HashingReader};
+use crate::digest::{chain_id, Digest};
 use crate::fsutil::{self, FileLock, LockKind};
-use crate::image::{Image, LayerInfo};
+use crate::image::{Image, ImageSink, LayerInfo, LayerStream, Placed, Verified};
 use crate::layer_tar;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// `overlay/<chain>/layer.json`.
@@ -140,29 +139,74 @@ impl Store {
     }
 }
 
-impl Writer<'_> {
-    /// Make sure every layer of `img` is in the store, extracting the
-    /// missing ones several at a time. A layer another process is
-    /// extracting is waited for and reused, never extracted twice.
-    pub fn ensure_layers(&self, img: &dyn Image) -> Result<Vec<LayerRecord>> {
-        let infos = img.layers();
-        let mut chains = Vec::with_capacity(infos.len());
-        let mut parent: Option<Digest> = None;
-        for l in infos {
-            let c = chain_id(parent.as_ref(), &l.diff_id);
-            chains.push((c.clone(), parent.clone()));
-            parent = Some(c);
+/// The store as an [`ImageSink`]: the layers it lacks are extracted into
+/// the writer's staging dir, several at once, each under its lock; at the
+/// end they are moved in and the image is recorded under its names.
+pub struct StoreSink<'a> {
+    writer: &'a Writer<'a>,
+    names: &'a [String],
+    manifest: Option<&'a [u8]>,
+    digests: &'a [String],
+    /// Each layer's chain id and its parent's.
+    chains: Vec<(Digest, Option<Digest>)>,
+    /// The locks of the layers to extract; `None` for those present.
+    locks: Vec<Mutex<Option<FileLock>>>,
+}
+
+impl<'a> StoreSink<'a> {
+    /// A sink recording the image under `names` and `digests`, with
+    /// `manifest` (or one made for its uncompressed layers).
+    pub fn new(
+        writer: &'a Writer<'a>,
+        names: &'a [String],
+        manifest: Option<&'a [u8]>,
+        digests: &'a [String],
+    ) -> StoreSink<'a> {
+        StoreSink {
+            writer,
+            names,
+            manifest,
+            digests,
+            chains: Vec::new(),
+            locks: Vec::new(),
         }
-        let store = self.store;
-        let absent: Vec<usize> = (0..infos.len())
+    }
+}
+
+impl ImageSink for StoreSink<'_> {
+    /// An extracted layer, staged; `None` for one already in the store.
+    type Layer = Option<Staged>;
+    type Done = ImageRecord;
+
+    fn parallel(&self) -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(2, 4)
+    }
+
+    /// Take the locks of the missing layers, all before any work, in one
+    /// order every process follows (by chain id). A staged layer keeps
+    /// its lock until the whole image is committed, so taking them as the
+    /// workers go would let two processes that need the same two layers
+    /// each hold one and wait for the other forever. A layer another
+    /// process is extracting is waited for and reused, never extracted
+    /// twice.
+    fn begin(&mut self, img: &dyn Image) -> Result<()> {
+        let infos = img.layers();
+        let store = self.writer.store;
+        let mut parent: Option<Digest> = None;
+        self.chains = infos
+            .iter()
+            .map(|l| {
+                let c = chain_id(parent.as_ref(), &l.diff_id);
+                (c.clone(), parent.replace(c))
+            })
+            .collect();
+        let chains = &self.chains;
+        let mut order: Vec<usize> = (0..infos.len())
             .filter(|&i| !store.layer_dir(&chains[i].0).exists())
             .collect();
-        // The locks of the missing layers, all taken before any work, in
-        // one order every process follows (by chain id). A staged layer
-        // keeps its lock until the whole image is committed, so taking
-        // them as the workers go would let two processes that need the
-        // same two layers each hold one and wait for the other forever.
-        let mut order = absent.clone();
         order.sort_by(|&a, &b| chains[a].0.hex().cmp(chains[b].0.hex()));
         let mut locks: Vec<Option<FileLock>> = (0..infos.len()).map(|_| None).collect();
         for i in order {
@@ -176,74 +220,63 @@ impl Writer<'_> {
                 locks[i] = Some(lock);
             }
         }
-        let missing: Vec<usize> = absent.into_iter().filter(|&i| locks[i].is_some()).collect();
         for (i, (chain, _)) in chains.iter().enumerate() {
             let diff_id = &infos[i].diff_id;
-            if missing.contains(&i) {
+            if locks[i].is_some() {
                 tracing::debug!(layer = i, %diff_id, %chain, "layer: fetching");
             } else {
                 tracing::debug!(layer = i, %diff_id, %chain, "layer: in the store, skipped");
             }
         }
-        let locks: Vec<Mutex<Option<FileLock>>> = locks.into_iter().map(Mutex::new).collect();
-        if !missing.is_empty() {
-            let next = AtomicUsize::new(0);
-            let failed = AtomicBool::new(false);
-            let errors = Mutex::new(Vec::new());
-            let staged = Mutex::new(Vec::new());
-            let workers = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-                .clamp(2, 4);
-            std::thread::scope(|s| {
-                for _ in 0..workers.min(missing.len()) {
-                    s.spawn(|| loop {
-                        let k = next.fetch_add(1, Ordering::SeqCst);
-                        if k >= missing.len() || failed.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let i = missing[k];
-                        let below: Vec<&Digest> =
-                            chains[..i].iter().rev().map(|(c, _)| c).collect();
-                        let lock = locks[i]
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .take()
-                            .expect("each missing layer is extracted once");
-                        match self.extract_layer(
-                            img,
-                            i,
-                            &chains[i].0,
-                            chains[i].1.as_ref(),
-                            &below,
-                            lock,
-                        ) {
-                            Ok(layer) => {
-                                staged.lock().unwrap_or_else(|p| p.into_inner()).push(layer)
-                            }
-                            Err(e) => {
-                                failed.store(true, Ordering::SeqCst);
-                                errors
-                                    .lock()
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .push((i, e));
-                            }
-                        }
-                    });
-                }
-            });
-            let mut errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
-            errors.sort_by_key(|(i, _)| *i);
-            if let Some((_, e)) = errors.into_iter().next() {
-                return Err(e);
-            }
-            let staged = staged.into_inner().unwrap_or_else(|p| p.into_inner());
-            self.inherit_roots(&staged, &missing, &chains)?;
-            self.commit_layers(staged)?;
-        }
-        chains.iter().map(|(c, _)| store.layer(c)).collect()
+        self.locks = locks.into_iter().map(Mutex::new).collect();
+        Ok(())
     }
 
+    fn put_layer(&self, layer: &LayerStream<'_>) -> Result<Placed<Option<Staged>>> {
+        let i = layer.index();
+        let lock = self.locks[i]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some(lock) = lock else {
+            return Ok(Placed::Held(None));
+        };
+        let below: Vec<&Digest> = self.chains[..i].iter().rev().map(|(c, _)| c).collect();
+        let (chain, parent) = &self.chains[i];
+        let (staged, verified) =
+            self.writer
+                .extract_layer(layer, chain, parent.as_ref(), &below, lock)?;
+        Ok(Placed::Written(Some(staged), verified))
+    }
+
+    fn finish(
+        &mut self,
+        img: &dyn Image,
+        layers: Vec<Placed<Option<Staged>>>,
+    ) -> Result<ImageRecord> {
+        let writer = self.writer;
+        let mut missing = Vec::new();
+        let mut staged = Vec::new();
+        for (i, l) in layers.into_iter().enumerate() {
+            if let Some(l) = l.into_value() {
+                missing.push(i);
+                staged.push(l);
+            }
+        }
+        if !staged.is_empty() {
+            writer.inherit_roots(&staged, &missing, &self.chains)?;
+            writer.commit_layers(staged)?;
+        }
+        let layers: Vec<LayerRecord> = self
+            .chains
+            .iter()
+            .map(|(c, _)| writer.store.layer(c))
+            .collect::<Result<_>>()?;
+        writer.record_image(img, &layers, self.names, self.manifest, self.digests)
+    }
+}
+
+impl Writer<'_> {
     fn unpack_options(&self, diff_id: &Digest) -> layer_tar::UnpackOptions {
         layer_tar::UnpackOptions {
             layer: format!("layer {diff_id}"),
@@ -316,53 +349,28 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Extract layer `i` into the staging dir; `lock` (its lock) is held
+    /// Extract `layer` into the staging dir; `lock` (its lock) is held
     /// until the layer is committed.
     fn extract_layer(
         &self,
-        img: &dyn Image,
-        i: usize,
+        layer: &LayerStream<'_>,
         chain: &Digest,
         parent: Option<&Digest>,
         below: &[&Digest],
         lock: FileLock,
-    ) -> Result<Staged> {
-        let info = &img.layers()[i];
+    ) -> Result<(Staged, Verified)> {
+        let diff_id = &layer.info().diff_id;
         let stage = self.staging.join(chain.hex());
         let diff = stage.join("diff");
         fsutil::create_dir_all(&diff)?;
-        let blob = img.open_layer(i)?;
-        let mut hashed = HashingReader::new(blob);
-        let unpacked = {
-            let (_, tar) = crate::image::compression::decompressed(&mut hashed)
-                .with_context(|| format!("reading layer {}", info.diff_id))?;
+        let (unpacked, verified) = layer.read_tar(|tar| {
             layer_tar::unpack(
                 tar,
                 &diff,
                 &stage.join("tar-split"),
-                &self.unpack_options(&info.diff_id),
-            )?
-        };
-        if let Some(desc) = &info.blob {
-            io::copy(&mut hashed, &mut io::sink())
-                .with_context(|| format!("reading layer {}", desc.digest))?;
-            let (actual, size, _) = hashed.finish();
-            if actual != desc.digest || size != desc.size {
-                bail!(
-                    "layer {}: blob has digest {actual} and {size} bytes, expected {} and {} bytes",
-                    desc.digest,
-                    desc.digest,
-                    desc.size
-                );
-            }
-        }
-        if unpacked.diff_id != info.diff_id {
-            bail!(
-                "layer {}: content does not match: its uncompressed digest is {}",
-                info.diff_id,
-                unpacked.diff_id
-            );
-        }
+                &self.unpack_options(diff_id),
+            )
+        })?;
         let short = short_link(chain);
         let lower: Vec<String> = below
             .iter()
@@ -370,9 +378,9 @@ impl Writer<'_> {
             .collect();
         let rec = LayerRecord {
             chain_id: chain.clone(),
-            diff_id: info.diff_id.clone(),
+            diff_id: diff_id.clone(),
             parent: parent.cloned(),
-            tar_size: unpacked.tar_size,
+            tar_size: verified.tar_size(),
         };
         let write = |name: &str, data: &[u8]| -> Result<()> {
             let p = stage.join(name);
@@ -383,17 +391,20 @@ impl Writer<'_> {
             write("lower", lower.join(":").as_bytes())?;
         }
         write("layer.json", &serde_json::to_vec(&rec)?)?;
-        Ok(Staged {
-            _lock: lock,
-            stage,
-            chain: chain.clone(),
-            root_given: unpacked.root_given,
-        })
+        Ok((
+            Staged {
+                _lock: lock,
+                stage,
+                chain: chain.clone(),
+                root_given: unpacked.root_given,
+            },
+            verified,
+        ))
     }
 }
 
 /// A layer extracted into the staging dir, its lock still held.
-struct Staged {
+pub struct Staged {
     _lock: FileLock,
     stage: std::path::PathBuf,
     chain: Digest,
@@ -456,6 +467,9 @@ impl Image for StoreImage {
             let _ = layer_tar::rebuild(&dir.join("diff"), &dir.join("tar-split"), &mut writer);
         });
         Ok(Box::new(reader))
+    }
+    fn damage_hint(&self) -> &'static str {
+        ": the stored layer is damaged (run `berth system check`)"
     }
     fn write_layer_tar(&self, i: usize, out: &mut dyn Write) -> Result<u64> {
         let dir = &self.dirs[i];

@@ -38,11 +38,11 @@ pub mod volumes;
 
 pub use check::{CheckReport, Problem};
 pub use containers::ContainerNotFound;
-pub use layers::{LayerRecord, StoreImage};
+pub use layers::{LayerRecord, StoreImage, StoreSink};
 
 use crate::digest::Digest;
 use crate::fsutil::{self, FileLock, LockKind};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -594,16 +594,21 @@ impl<'s> Writer<'s> {
         manifest: Option<&[u8]>,
         digests: &[String],
     ) -> Result<ImageRecord> {
+        crate::image::copy(img, &mut StoreSink::new(self, names, manifest, digests))
+    }
+
+    /// Record `img`, whose `layers` are all in place: its config and
+    /// manifest as blobs, then its entry in the index under `names`.
+    fn record_image(
+        &self,
+        img: &dyn crate::image::Image,
+        layers: &[LayerRecord],
+        names: &[String],
+        manifest: Option<&[u8]>,
+        digests: &[String],
+    ) -> Result<ImageRecord> {
         let config = crate::image::config::ImageConfig::parse(img.config_bytes())
             .with_context(|| format!("image {}", img.id()))?;
-        let diff_ids: Vec<Digest> = img.layers().iter().map(|l| l.diff_id.clone()).collect();
-        if config.rootfs.diff_ids != diff_ids {
-            bail!(
-                "image {}: layers do not match the config's diffIDs",
-                img.id()
-            );
-        }
-        let layers = self.ensure_layers(img)?;
         let sizes: Vec<(Digest, u64)> = layers
             .iter()
             .map(|l| (l.diff_id.clone(), l.tar_size))
