@@ -12,7 +12,7 @@
 //! | L3 | `ops` |
 //! | L2 | `store`, `registry`, `runtime`, `build`, `explore`, `kube`, `compose` |
 //! | L1 | `image`, `layer_tar` |
-//! | L0 | `digest`, `reference`, `progress`, `fsutil`, `cidr` |
+//! | L0 | `digest`, `reference`, `progress`, `fsutil`, `fsat`, `cidr` |
 
 pub mod build;
 pub mod cidr;
@@ -20,6 +20,7 @@ pub mod cli;
 pub mod compose;
 pub mod digest;
 pub mod explore;
+pub mod fsat;
 pub mod fsutil;
 pub mod image;
 pub mod kube;

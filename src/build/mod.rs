@@ -9,9 +9,13 @@
 //! - `stages`: split into stages, ARG scoping (global, per stage,
 //!   predefined), and expansion of each stage's instructions.
 //!
-//! Nothing here touches the file system or the store: executing a build is
-//! the job of `ops`.
+//! - `context`: the build context, and which of its files (or of a
+//!   `--from` image's) a COPY or ADD selects, with their digest.
+//!
+//! Only `context` reads files, below a root it cannot leave; nothing here
+//! writes any or touches the store: executing a build is the job of `ops`.
 
+pub mod context;
 pub mod expand;
 pub mod ignore;
 pub mod instructions;

@@ -13,10 +13,11 @@
 //! goes to the caller as [`BuildEvent`]s.
 
 use super::build_context::{self, Source};
-use super::build_copy::{self, BuildContext, CopyFrom, CopyRequest};
+use super::build_copy;
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
 use super::run::RunOptions;
+use crate::build::context::{BuildContext, CopyFrom, CopyRequest};
 use crate::build::{
     self, BuildArgs, Command, CommandLine, Dockerfile, Env, Healthcheck, Instruction, Platform,
     Stages, Step,
@@ -1409,8 +1410,7 @@ impl Builder<'_> {
         let i = &step.instruction;
         let ctx = self.build_context()?;
         let req = self.copy_request(&ctx, state, step)?;
-        build_copy::cache_digest(self.paths, &req)
-            .with_context(|| format!("{}:{}", self.df.file, i.line))
+        build_copy::cache_digest(&req).with_context(|| format!("{}:{}", self.df.file, i.line))
     }
 
     fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {

@@ -156,7 +156,7 @@ fn unpack_or_dockerfile(mut r: impl Read, staging: &Path, dir: &Path, what: &str
     let open = || -> Result<std::fs::File> {
         std::fs::File::open(&file).with_context(|| format!("reading {}", file.display()))
     };
-    let Some(stream) = super::build_copy::tar_stream(&open)
+    let Some(stream) = crate::build::context::tar_stream(&open)
         .with_context(|| format!("build context from {what}"))?
     else {
         std::fs::rename(&file, dir.join("Dockerfile"))

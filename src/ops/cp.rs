@@ -266,7 +266,7 @@ pub fn copy(
     let held;
     // (name in sdir, name at the destination)
     let (sdir, names): (&OwnedFd, Vec<(CString, CString)>) = if source.contents && source.dir {
-        held = rt::openat(
+        held = crate::fsat::openat(
             source.parent.as_raw_fd(),
             &source.name,
             libc::O_RDONLY | libc::O_DIRECTORY,

@@ -20,6 +20,7 @@ pub mod rootfs;
 pub mod security;
 pub mod slirp;
 pub mod spec;
+pub mod stage;
 pub mod sys;
 pub mod tty;
 pub mod user;

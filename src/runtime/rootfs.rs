@@ -1014,7 +1014,7 @@ fn mask_paths(sys: &dyn Sys) -> Result<()> {
 /// its root's `/etc/passwd` and `/etc/group`, read without leaving it.
 fn container_user(root: &OwnedFd, user: &str) -> Result<super::user::Resolved> {
     let read = |p: &str| -> String {
-        super::cp::open_in_root(root, p, libc::O_RDONLY)
+        crate::fsat::open_in_root(root, p, libc::O_RDONLY)
             .ok()
             .and_then(|fd| std::io::read_to_string(std::fs::File::from(fd)).ok())
             .unwrap_or_default()

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("reference", 0),
     ("progress", 0),
     ("fsutil", 0),
+    ("fsat", 0),
     ("cidr", 0),
     ("image", 1),
     ("layer_tar", 1),
