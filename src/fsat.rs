@@ -124,6 +124,7 @@ pub fn readlinkat(dir: RawFd, name: &CStr) -> io::Result<Vec<u8>> {
 pub fn is_dir(st: &libc::stat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
+
 /// Open `path` below directory `root` with `openat2(RESOLVE_IN_ROOT)`:
 /// `..` and symlinks (absolute ones too) resolve as if `root` were `/`,
 /// so nothing outside `root` can be reached.

@@ -226,17 +226,14 @@ impl Job<'_> {
             stage.file(&path, &st, &mut crate::fsutil::open(&d.path)?)?;
         }
         if !self.checked.locals.is_empty() {
-            let image_root = match (&req.from, from) {
-                (CopyFrom::Context(_), _) => None,
+            let image_root;
+            let src = match (&req.from, from) {
+                (CopyFrom::Context(ctx), _) => ctx.source(),
                 (CopyFrom::Image(_), Some(v)) => {
-                    Some(v.open("/", libc::O_RDONLY | libc::O_DIRECTORY)?)
+                    image_root = v.open("/", libc::O_RDONLY | libc::O_DIRECTORY)?;
+                    SourceRoot::of_dir(&image_root)?
                 }
                 (CopyFrom::Image(_), None) => bail!("--from: the image is not mounted"),
-            };
-            let src = match (&req.from, &image_root) {
-                (CopyFrom::Context(ctx), _) => ctx.source(),
-                (_, Some(fd)) => SourceRoot::of_dir(fd)?,
-                (_, None) => bail!("--from: the image is not mounted"),
             };
             for s in &self.checked.locals {
                 let sels = select(&src, s, req.parents)?;
