@@ -48,7 +48,7 @@
 //! socket is close-on-exec, so end-of-file without a message means the
 //! container's program is running.
 
-use super::spec::{Network, NsMode, Spec};
+use super::spec::{Network, Spec};
 use super::sys::{CloneFlags, Linux, Sys};
 use super::userns;
 use anyhow::{anyhow, bail, Context, Result};
@@ -57,7 +57,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd};
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -698,93 +698,30 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     let _ = nix::unistd::setsid();
     // In the host's network namespace still.
     let listeners = super::ports::bind(&spec.ports)?;
-    // The pid namespace comes last: after the root file system is mounted
-    // (a fuse-overlayfs daemon must not become its pid 1) and the port
-    // relay is forked.
-    let mut flags = CloneFlags::empty();
-    if spec.uts.is_private() {
-        flags |= CloneFlags::CLONE_NEWUTS;
-    }
-    if spec.ipc.is_private() {
-        flags |= CloneFlags::CLONE_NEWIPC;
-    }
-    if spec.network.own_namespace() {
-        flags |= CloneFlags::CLONE_NEWNET;
-    }
-    // The namespaces to join: the user namespace that owns berth's
-    // bridges, or another container's network (and user) namespace.
-    let joined_net = match &spec.network {
-        Network::Container { pid, id, start } => Some(
-            container_ns(*pid, *start, "net")
-                .with_context(|| format!("container {id} is not running"))?,
-        ),
-        Network::Ns { path } => Some(
-            std::fs::File::open(path)
-                .with_context(|| format!("network namespace {}", path.display()))?,
-        ),
+    // Every namespace to join is opened first: a container that is gone
+    // fails the start before anything changed.
+    let plan = super::namespaces::plan(&spec)?;
+    // The user namespace last: a container that is gone is then named by
+    // the namespace asked for.
+    let open = |j| super::namespaces::open(j, &container_ns);
+    let joined: Vec<_> = plan.join.iter().map(open).collect::<Result<_>>()?;
+    let joined_pid = match &plan.pid {
+        super::namespaces::PidNs::Join(j) => Some(open(j)?),
         _ => None,
     };
-    let joined_pid = match &spec.pid {
-        NsMode::Container { pid, id, start } => Some(
-            container_ns(*pid, *start, "pid")
-                .with_context(|| format!("--pid: container {id} is not running"))?,
-        ),
-        _ => None,
-    };
-    // `--ipc`, `--uts` of another container (a pod's infra).
-    let mut joined_other = Vec::new();
-    for (mode, kind, flag) in [
-        (&spec.ipc, "ipc", CloneFlags::CLONE_NEWIPC),
-        (&spec.uts, "uts", CloneFlags::CLONE_NEWUTS),
-    ] {
-        if let NsMode::Container { pid, id, start } = mode {
-            let ns = container_ns(*pid, *start, kind)
-                .with_context(|| format!("--{kind}: container {id} is not running"))?;
-            joined_other.push((ns, kind, flag));
-        }
-    }
-    if spec.user_namespace && !spec.waits_for_berth_to_map() {
-        let user = match (&spec.network, spec.joined_container()) {
-            (Network::Bridge(b), _) => {
-                std::fs::File::open(format!("/proc/{}/ns/user", b.infra_pid))
-            }
-            (Network::Container { pid, start, .. }, _) => container_ns(*pid, *start, "user"),
-            (_, Some((pid, start))) => container_ns(pid, start, "user"),
-            _ => std::fs::File::open("/proc/0/ns/user"),
-        }
-        .context("opening the user namespace to join")?;
-        if !same_file(&user, "/proc/self/ns/user") {
-            Linux
-                .setns(user.as_fd(), CloneFlags::CLONE_NEWUSER)
-                .map_err(|e| anyhow!("joining the user namespace: {}", e.desc()))?;
-        }
-    } else if spec.user_namespace {
-        // One call: the other namespaces are then owned by the new user
-        // namespace, where this process has every capability.
-        flags |= CloneFlags::CLONE_NEWUSER;
-    }
+    let user = plan.join_user.as_ref().map(open).transpose()?;
     // `--uidmap`: found while this process can read the store's paths.
     let idmapped_dirs = match spec.id_map {
         Some(_) => super::idmap::dirs(&spec.rootfs)?,
         None => Vec::new(),
     };
-    tracing::debug!(namespaces = ?flags, joined_net = joined_net.is_some(), "monitor: unshare");
-    Linux
-        .unshare(flags)
-        .map_err(|e| anyhow!("creating the container's namespaces: {}", e.desc()))?;
-    if let Some(net) = &joined_net {
-        Linux
-            .setns(net.as_fd(), CloneFlags::CLONE_NEWNET)
-            .map_err(|e| anyhow!("joining the network namespace: {}", e.desc()))?;
-    }
-    for (ns, kind, flag) in &joined_other {
-        Linux.setns(ns.as_fd(), *flag).map_err(|e| {
-            anyhow!(
-                "--{kind}: joining the {kind} namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
-                e.desc()
-            )
-        })?;
-    }
+    super::namespaces::enter(
+        &Linux,
+        &plan,
+        user.as_ref(),
+        &|f| same_file(f, "/proc/self/ns/user"),
+        &joined,
+    )?;
     let mut views = Vec::new();
     if spec.waits_for_berth() {
         sock.write_all(b"u")?;
@@ -815,18 +752,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
     if !listeners.is_empty() {
         fork_port_relay(listeners, sock.as_raw_fd())?;
     }
-    match &joined_pid {
-        Some(ns) => Linux.setns(ns.as_fd(), CloneFlags::CLONE_NEWPID).map_err(|e| {
-            anyhow!(
-                "--pid: joining the pid namespace: {} (the containers must share a user namespace: the same network, or --network container:)",
-                e.desc()
-            )
-        })?,
-        None if spec.pid == NsMode::Host => {}
-        None => Linux
-            .unshare(CloneFlags::CLONE_NEWPID)
-            .map_err(|e| anyhow!("creating the container's pid namespace: {}", e.desc()))?,
-    }
+    super::namespaces::enter_pid(&Linux, &plan, joined_pid.as_ref())?;
     let signals = forwarded_and_chld();
     signals.thread_block().context("blocking signals")?;
     // SAFETY: this process has a single thread (it was just exec'd and

@@ -8,6 +8,7 @@ pub mod cp;
 pub mod exec;
 pub mod idmap;
 pub mod logs;
+pub mod namespaces;
 pub mod netlink;
 pub mod network;
 pub mod nftables;

@@ -475,8 +475,9 @@ pub mod recorder {
         fn unshare(&self, flags: CloneFlags) -> nix::Result<()> {
             self.record(format!("unshare {}", flags_text(flags)))
         }
-        fn setns(&self, _fd: BorrowedFd<'_>, flags: CloneFlags) -> nix::Result<()> {
-            self.record(format!("setns {}", flags_text(flags)))
+        fn setns(&self, fd: BorrowedFd<'_>, flags: CloneFlags) -> nix::Result<()> {
+            let of = self.show(Path::new(&format!("/proc/self/fd/{}", fd.as_raw_fd())));
+            self.record(format!("setns {of} {}", flags_text(flags)))
         }
         fn write_map(&self, of: Proc, file: MapFile, text: &str) -> std::io::Result<()> {
             self.record(format!("write {} {text}", of.path(file)))
