@@ -268,29 +268,7 @@ mod tests {
     /// A container spec: rootless (a user namespace), no network, every
     /// namespace its own; `extra` replaces fields.
     fn spec(extra: serde_json::Value) -> Spec {
-        let mut v = serde_json::json!({
-            "rootfs": {
-                "lower_base": "/b", "lowers": ["l/A"], "upper": "u", "work": "w",
-                "target": "/t", "userxattr": true,
-            },
-            "mounts": [],
-            "process": {
-                "args": ["sh"], "env": [], "cwd": "/", "user": "",
-                "capabilities": 0, "no_new_privileges": true,
-                "seccomp": "Default", "stdin": false, "terminal": false,
-            },
-            "hostname": "h",
-            "network": "None",
-            "user_namespace": true,
-            "read_only": false,
-            "init": false,
-            "mask_paths": true,
-            "remove_after": [],
-        });
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        serde_json::from_value(v).unwrap()
+        Spec::for_tests(extra)
     }
 
     fn other(id: &str) -> serde_json::Value {

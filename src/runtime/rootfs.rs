@@ -1119,24 +1119,11 @@ mod tests {
                     "target": self.root(),
                     "userxattr": true,
                 },
-                "mounts": [],
-                "process": {
-                    "args": ["sh"], "env": [], "cwd": "/", "user": "",
-                    "capabilities": 0, "no_new_privileges": true,
-                    "seccomp": "Default", "stdin": false, "terminal": false,
-                },
-                "hostname": "h",
-                "network": "None",
-                "user_namespace": true,
-                "read_only": false,
-                "init": false,
-                "mask_paths": true,
-                "remove_after": [],
             });
             for (k, x) in extra.as_object().unwrap() {
                 v[k] = x.clone();
             }
-            serde_json::from_value(v).unwrap()
+            Spec::for_tests(v)
         }
         fn setup(&self, spec: &Spec, r: &Recorder) -> Result<()> {
             setup(r, spec)

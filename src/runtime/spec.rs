@@ -200,6 +200,38 @@ impl Spec {
     }
 }
 
+#[cfg(test)]
+impl Spec {
+    /// A container spec for unit tests: rootless (a user namespace), no
+    /// network, every namespace its own, `sh` as root; the fields of
+    /// `extra` replace these.
+    pub fn for_tests(extra: serde_json::Value) -> Spec {
+        let mut v = serde_json::json!({
+            "rootfs": {
+                "lower_base": "/b", "lowers": ["l/A"], "upper": "u", "work": "w",
+                "target": "/t", "userxattr": true,
+            },
+            "mounts": [],
+            "process": {
+                "args": ["sh"], "env": [], "cwd": "/", "user": "",
+                "capabilities": 0, "no_new_privileges": true,
+                "seccomp": "Default", "stdin": false, "terminal": false,
+            },
+            "hostname": "h",
+            "network": "None",
+            "user_namespace": true,
+            "read_only": false,
+            "init": false,
+            "mask_paths": true,
+            "remove_after": [],
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        serde_json::from_value(v).unwrap()
+    }
+}
+
 impl Spec {
     /// Whether a container with a user namespace gets a new one, which
     /// berth maps (always with `id_map`); else it joins the user
