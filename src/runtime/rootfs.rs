@@ -1297,8 +1297,16 @@ mod tests {
             s
         };
         let r = Recorder::new(&t.root());
+        // The bound directory is on a noexec file system without
+        // relatime: its remount keeps what the kernel locks there.
+        use super::super::sys::FsFlags as F;
+        r.flags_at(
+            "/data",
+            F::ST_NOSUID | F::ST_NODEV | F::ST_NOEXEC | F::ST_NOATIME,
+        );
         t.setup(&spec, &r).unwrap();
         let ro = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_REMOUNT|MS_BIND|MS_RELATIME";
+        let data_ro = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_NOATIME|MS_BIND";
         in_order(
             &r.calls(),
             &[
@@ -1307,7 +1315,7 @@ mod tests {
                 "mount - {root}/data - MS_REC|MS_SHARED",
                 "mount tmpfs {root}/tmp tmpfs MS_NOSUID|MS_NODEV size=1m",
                 "pivot_root . .",
-                &format!("mount - /data - {ro}"),
+                &format!("mount - /data - {data_ro}"),
                 "mount tmpfs /proc/acpi tmpfs MS_RDONLY size=0",
                 &format!("mount - / - {ro}"),
             ],

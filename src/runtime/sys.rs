@@ -398,8 +398,10 @@ pub mod recorder {
         cwd: RefCell<PathBuf>,
         /// Set by `pivot_root(".", ".")`: the directory `/` now is.
         pivoted: RefCell<Option<PathBuf>>,
-        /// What `mount_flags` answers.
+        /// What `mount_flags` answers for a path not in `flags_at`.
         pub flags: FsFlags,
+        /// What `mount_flags` answers for these paths.
+        flags_at: RefCell<Vec<(PathBuf, FsFlags)>>,
     }
 
     impl Recorder {
@@ -411,7 +413,14 @@ pub mod recorder {
                 cwd: RefCell::new(PathBuf::from("/")),
                 pivoted: RefCell::new(None),
                 flags: FsFlags::ST_NOSUID | FsFlags::ST_NODEV | FsFlags::ST_RELATIME,
+                flags_at: RefCell::new(Vec::new()),
             }
+        }
+
+        /// The mount at `path` (as the code under test names it) has
+        /// `flags`.
+        pub fn flags_at(&self, path: &str, flags: FsFlags) {
+            self.flags_at.borrow_mut().push((path.into(), flags));
         }
 
         /// The next call whose text contains `matching` fails with `errno`.
@@ -535,8 +544,12 @@ pub mod recorder {
             };
             Ok(())
         }
-        fn mount_flags(&self, _path: &Path) -> nix::Result<FsFlags> {
-            Ok(self.flags)
+        fn mount_flags(&self, path: &Path) -> nix::Result<FsFlags> {
+            let at = self.flags_at.borrow();
+            Ok(at
+                .iter()
+                .find(|(p, _)| p == path)
+                .map_or(self.flags, |(_, f)| *f))
         }
         fn lstat_is_dir(&self, path: &Path) -> Option<bool> {
             std::fs::symlink_metadata(self.inside(path))
