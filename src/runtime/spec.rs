@@ -208,7 +208,7 @@ impl Spec {
     pub fn for_tests(extra: serde_json::Value) -> Spec {
         let mut v = serde_json::json!({
             "rootfs": {
-                "lower_base": "/b", "lowers": ["l/A"], "upper": "u", "work": "w",
+                "lower_base": "/b", "lowers": ["A"], "upper": "u", "work": "w",
                 "target": "/t", "userxattr": true,
             },
             "mounts": [],
