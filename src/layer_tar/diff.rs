@@ -151,6 +151,9 @@ fn walk(upper: &Path, f: &mut Visit<'_>) -> Result<()> {
 
 fn walk_dir(dir: &OwnedFd, prefix: Vec<u8>, f: &mut Visit<'_>) -> Result<()> {
     for name in dir_names(dir)? {
+        if FUSE_OPAQUE_MARKS.contains(&name.as_c_str()) {
+            continue;
+        }
         let mut rel = prefix.clone();
         if !rel.is_empty() {
             rel.push(b'/');
@@ -194,10 +197,17 @@ fn dir_names(dir: &OwnedFd) -> Result<Vec<CString>> {
     Ok(names)
 }
 
+/// How fuse-overlayfs marks a directory opaque when it may not set
+/// `trusted.overlay.opaque`: a file `.wh..wh..opq` (the layer tar's own
+/// name for it) and a whiteout `.wh..opq` in it. Neither is content.
+const FUSE_OPAQUE_MARKS: [&CStr; 2] = [c".wh..wh..opq", c".wh..opq"];
+
 fn is_opaque(fd: RawFd) -> bool {
     [c"trusted.overlay.opaque", c"user.overlay.opaque"]
         .iter()
         .any(|k| fgetxattr(fd, k).is_some_and(|v| v == b"y"))
+        || sys::lstatat(fd, FUSE_OPAQUE_MARKS[0])
+            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFREG)
 }
 
 fn fgetxattr(fd: RawFd, key: &CStr) -> Option<Vec<u8>> {
@@ -239,7 +249,11 @@ fn xattrs(dir: RawFd, name: &CStr) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     };
     let mut out = Vec::new();
     for key in list[..n].split(|&b| b == 0).filter(|k| !k.is_empty()) {
-        if key.starts_with(b"trusted.overlay.") || key.starts_with(b"user.overlay.") {
+        // overlay's and fuse-overlayfs's own records, not content.
+        if key.starts_with(b"trusted.overlay.")
+            || key.starts_with(b"user.overlay.")
+            || key.starts_with(b"user.fuseoverlayfs.")
+        {
             continue;
         }
         let ck = sys::cstr(key)?;
@@ -913,6 +927,30 @@ mod tests {
             .unwrap()
             .map(|e| String::from_utf8_lossy(&e.unwrap().path_bytes()).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn fuse_overlayfs_opaque_marks_are_an_opaque_dir_not_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let upper = tmp.path().join("upper");
+        fs::create_dir_all(upper.join("proc")).unwrap();
+        fs::write(upper.join("proc/.wh..wh..opq"), b"").unwrap();
+        let wh = mknod_whiteout(&upper.join("proc/.wh..opq"));
+        fs::write(upper.join("proc/kept"), b"k").unwrap();
+        let mut got = names(&tar_of(&upper));
+        got.sort();
+        // One opaque marker, as the tar writes one for any opaque dir.
+        assert_eq!(
+            got,
+            ["proc/", "proc/.wh..wh..opq", "proc/kept"],
+            "whiteout made: {wh}"
+        );
+        let changes = changes(&upper, &[], &DiffOptions::default()).unwrap();
+        let listed: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{} {}", c.kind(), c.path()))
+            .collect();
+        assert_eq!(listed, ["A /proc", "A /proc/kept"]);
     }
 
     #[test]
