@@ -269,8 +269,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pod: Option<String>,
     /// Run in a user namespace of its own with this uid map: COUNT ids
-    /// from CONTAINER inside are HOST and on outside (repeatable; as
-    /// root; without --gidmap it serves for both)
+    /// from CONTAINER inside are HOST and on outside (repeatable;
+    /// without --gidmap it serves for both). Rootless, HOST ids are
+    /// those of the user's namespace (0 the user, 1 and up the
+    /// subordinate range), and fuse-overlayfs is needed
     #[arg(long, value_name = "CONTAINER:HOST:COUNT")]
     uidmap: Vec<String>,
     /// The gid map, as --uidmap

@@ -98,6 +98,10 @@ struct Side {
     /// Its file system: a running container's own view from [`plan`], a
     /// stopped one's layers from [`copy`].
     view: Option<View>,
+    /// A running rootless `--uidmap` container's pid 1 and its start
+    /// time: its view is opened from the user's namespace of it, which
+    /// [`plan`] joins once the other side's view is open.
+    nested: Option<(i32, u64)>,
 }
 
 /// Find what a copy names. `live`: reach running containers through
@@ -114,9 +118,34 @@ pub fn plan(paths: &StorePaths, src: &Location, dst: &Location, live: bool) -> R
             }
         })
     };
-    let (src, dst) = (end(src)?, end(dst)?);
+    let (mut src, mut dst) = (end(src)?, end(dst)?);
     if !matches!(src, End::Container(_)) && !matches!(dst, End::Container(_)) {
         bail!("one of the paths must be CONTAINER:PATH");
+    }
+    let mut nested: Vec<&mut Side> = [&mut src, &mut dst]
+        .into_iter()
+        .filter_map(|e| match e {
+            End::Container(s) if s.nested.is_some() => Some(&mut **s),
+            _ => None,
+        })
+        .collect();
+    if let [a, b] = &nested[..] {
+        if a.rec.id != b.rec.id {
+            bail!(
+                "containers {} and {} each have maps of their own (rootless --uidmap): copy \
+                 through the host",
+                a.given,
+                b.given
+            );
+        }
+    }
+    for s in &mut nested {
+        let (pid, start) = s.nested.take().expect("filtered on it");
+        let name = s.rec.name.clone();
+        crate::runtime::nested::enter_users_namespace(pid, start)
+            .and_then(|()| rt::live_view(pid, start))
+            .map(|v| s.view = Some(v))
+            .with_context(|| format!("container {name}"))?;
     }
     if matches!(src, End::Stream) && matches!(dst, End::Stream) {
         bail!("only one of the paths can be `-`");
@@ -136,7 +165,14 @@ fn side(store: &Store, name: &str, path: &str, live: bool) -> Result<Side> {
         store.container_state(&rec),
         crate::store::containers::State::Running(_)
     );
+    let mut nested = None;
     let view = match store.container_pid1(&rec) {
+        Some((pid, start))
+            if live && running && spec.id_map.as_ref().is_some_and(|m| m.rootless) =>
+        {
+            nested = Some((pid, start));
+            None
+        }
         Some((pid, start)) if live && running => {
             Some(rt::live_view(pid, start).with_context(|| format!("container {}", rec.name))?)
         }
@@ -149,6 +185,7 @@ fn side(store: &Store, name: &str, path: &str, live: bool) -> Result<Side> {
         raw: path.to_string(),
         path: abs,
         view,
+        nested,
     })
 }
 

@@ -561,7 +561,7 @@ pub(super) fn create_record_as(
         None => (pid, ipc, uts),
     };
     let id_map = id_map(opts, identity, &network, &[&pid, &ipc, &uts])?;
-    if let Some(map) = &id_map {
+    if let Some(map) = id_map.as_ref().filter(|m| !m.rootless) {
         let dirs = [
             Some(store.root()),
             root_dir.as_ref().map(|(d, _)| d.as_path()),
@@ -901,7 +901,7 @@ pub(super) fn create_record_as(
     } else {
         &[]
     };
-    let mut etc = etc_files_of(&hostname, &spec.network, spec.keep_id, opts)?;
+    let mut etc = etc_files_of(&hostname, &spec.network, spec.own_user_namespace(), opts)?;
     etc.push((
         "containerenv",
         containerenv(&rec, opts.privileged, identity),
@@ -939,12 +939,10 @@ fn id_map(
     if opts.uidmap.is_empty() && opts.gidmap.is_empty() {
         return Ok(None);
     }
-    if identity != Identity::Root {
-        bail!(
-            "--uidmap/--gidmap: rootless containers cannot use them: the store's layers can be \
-             shown with other owners only through idmapped mounts, which need root"
-        );
+    if identity == Identity::NamespaceRoot {
+        bail!("--uidmap/--gidmap: not inside berth unshare (run berth as the user or as root)");
     }
+    let rootless = identity == Identity::User;
     if matches!(network, Network::Container { .. } | Network::Ns { .. })
         || joined.iter().any(|m| matches!(m, NsMode::Container { .. }))
     {
@@ -995,7 +993,46 @@ fn id_map(
             bail!("--{flag}: container id 0 is not mapped to a host id");
         }
     }
-    Ok(Some(IdMap { uids, gids }))
+    if rootless {
+        // As in Podman, a rootless map's host ids are those of the user's
+        // user namespace, where the image's files have their owners.
+        let (nuid, ngid) = crate::runtime::userns::rootless_id_counts();
+        for (flag, ranges, n) in [("uidmap", &uids, nuid), ("gidmap", &gids, ngid)] {
+            if let Some(r) = ranges
+                .iter()
+                .find(|r| u64::from(r.host) + u64::from(r.count) > n)
+            {
+                let has = match n {
+                    1 => "0 alone (the user; no subordinate range is mapped)".to_string(),
+                    _ => format!(
+                        "0 to {} (0 is the user, 1 and up its subordinate range)",
+                        n - 1
+                    ),
+                };
+                bail!(
+                    "--{flag} {}:{}:{}: rootless, the host ids are those of the user's namespace, \
+                     {has}",
+                    r.container,
+                    r.host,
+                    r.count
+                );
+            }
+        }
+        if joined.first().is_some_and(|pid| **pid == NsMode::Host) {
+            // The monitor and the network helpers stay the user, in the
+            // container's user namespace: the host's pids would put them
+            // in reach of the container's root.
+            bail!("--uidmap/--gidmap: rootless, not with --pid host");
+        }
+        if opts.rootfs && !opts.image.ends_with(":O") {
+            bail!("--uidmap/--gidmap: rootless, --rootfs needs :O (an overlay over the directory)");
+        }
+    }
+    Ok(Some(IdMap {
+        uids,
+        gids,
+        rootless,
+    }))
 }
 
 /// `--uidmap`: the container's processes are its root, a host uid that
@@ -1829,11 +1866,11 @@ fn host_gateway(network: &Network, way: &str) -> Option<String> {
 fn etc_files_of(
     hostname: &str,
     network: &Network,
-    keep_id: bool,
+    own_user_namespace: bool,
     opts: &RunOptions,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let way = match network {
-        Network::Bridge(_) => crate::runtime::network::way_out(keep_id),
+        Network::Bridge(_) => crate::runtime::network::way_out(own_user_namespace),
         _ => "",
     };
     if *network == Network::None

@@ -181,6 +181,9 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         if spec.keep_id {
             bail!("a --userns=keep-id container cannot start inside berth unshare");
         }
+        if super::nested::map_of(spec).is_some() {
+            bail!("a rootless --uidmap container cannot start inside berth unshare");
+        }
         inside = Spec {
             user_namespace: false,
             ..spec.clone()
@@ -193,7 +196,7 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     let spec = match &spec.network {
         Network::Bridge(b) if b.infra_pid == 0 => {
             with_net = spec.clone();
-            if let Some(program) = super::network::own_way_out(spec.keep_id) {
+            if let Some(program) = super::network::own_way_out(spec.own_user_namespace()) {
                 // Inside `berth unshare` (a rootless build) or with its own
                 // id map (keep-id), the container cannot join the user
                 // namespace that owns berth's bridges: a way out of its
@@ -223,7 +226,10 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
     };
     // Also when the container joins a user namespace berth mapped before:
     // the hint about a missing range is for every rootless container.
-    let plan = if spec.user_namespace && spec.id_map.is_none() {
+    // A rootless `--uidmap` container's monitor makes the user's user
+    // namespace first (mapped here), then the container's inside it.
+    let nested = spec.user_namespace && super::nested::map_of(spec).is_some();
+    let plan = if spec.user_namespace && (spec.id_map.is_none() || nested) {
         match userns::plan() {
             Ok(p) => p,
             Err(h) => {
@@ -286,8 +292,15 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
         }
         log_plan(&spec);
         send_json(&mut ours, &spec, "container spec")?;
-        if spec.waits_for_berth() {
-            let mut views = Vec::new();
+        let mut views = Vec::new();
+        // Nested, the monitor asks twice: for the user's namespace's
+        // maps, then for the network of the container's.
+        let rounds = match (spec.waits_for_berth(), nested) {
+            (false, _) => 0,
+            (true, false) => 1,
+            (true, true) => 2,
+        };
+        for round in 0..rounds {
             let mut b = [0u8; 1];
             match ours.read_exact(&mut b) {
                 Ok(()) if b[0] == b'u' => {}
@@ -296,7 +309,15 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
                 Err(_) => return read_error(&mut ours),
             }
             let done = (|| -> Result<()> {
-                if let (true, Some(map)) = (spec.user_namespace, &spec.id_map) {
+                if nested && round == 0 {
+                    return match &plan {
+                        Some(p) => userns::map_ids(pid.as_raw(), p),
+                        None => userns::map_user_alone(pid.as_raw()),
+                    };
+                }
+                if nested {
+                    // Mapped by the monitor, from the user's namespace.
+                } else if let (true, Some(map)) = (spec.user_namespace, &spec.id_map) {
                     userns::write_maps(pid.as_raw(), map)?;
                     let dirs = super::idmap::dirs(&spec.rootfs)?;
                     views = super::idmap::views(pid.as_raw(), &dirs)?;
@@ -326,9 +347,9 @@ pub fn run_with(spec: &Spec, hint: &mut dyn FnMut(&str), mut out: Output) -> Res
             })();
             ours.write_all(if done.is_ok() { b"m" } else { b"x" })?;
             done?;
-            for v in views.drain(..) {
-                super::tty::send_fd(ours.as_raw_fd(), v.as_raw_fd(), "an idmapped mount")?;
-            }
+        }
+        for v in views.drain(..) {
+            super::tty::send_fd(ours.as_raw_fd(), v.as_raw_fd(), "an idmapped mount")?;
         }
         if spec.process.terminal {
             // pid 1 sends the master of the terminal it made inside the
@@ -710,11 +731,24 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         _ => None,
     };
     let user = plan.join_user.as_ref().map(open).transpose()?;
-    // `--uidmap`: found while this process can read the store's paths.
-    let idmapped_dirs = match spec.id_map {
-        Some(_) => super::idmap::dirs(&spec.rootfs)?,
-        None => Vec::new(),
+    // `--uidmap` as root: found while this process can read the store's
+    // paths.
+    let idmapped_dirs = match &spec.id_map {
+        Some(m) if !m.rootless => super::idmap::dirs(&spec.rootfs)?,
+        _ => Vec::new(),
     };
+    // Rootless `--uidmap`: the user's namespace, mapped by berth, and
+    // there the root file system and the agent ([`super::nested`]).
+    let mut nest = None;
+    if plan.outer_user {
+        super::namespaces::enter_outer(&Linux, &plan)?;
+        berth_does_its_part(sock)?;
+        let target = spec.rootfs.target.clone();
+        let root_mount = super::rootfs::premount(&mut spec, Vec::new())?;
+        super::nested::give_to_root(&spec)?;
+        let agent = super::nested::Agent::start(&spec, &target, sock.as_raw_fd())?;
+        nest = Some((root_mount, agent));
+    }
     super::namespaces::enter(
         &Linux,
         &plan,
@@ -722,14 +756,12 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         &|f| same_file(f, "/proc/self/ns/user"),
         &joined,
     )?;
+    if let Some((_, agent)) = &mut nest {
+        agent.map()?;
+    }
     let mut views = Vec::new();
     if spec.waits_for_berth() {
-        sock.write_all(b"u")?;
-        let mut b = [0u8; 1];
-        if sock.read_exact(&mut b).is_err() || b[0] != b'm' {
-            // berth reports why the map or the network failed.
-            std::process::exit(125);
-        }
+        berth_does_its_part(sock)?;
         for dir in idmapped_dirs {
             match super::tty::recv_fd(sock)? {
                 (Some(fd), _) => views.push((fd, dir)),
@@ -748,7 +780,10 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
         }
         _ => None,
     };
-    let root_mount = super::rootfs::premount(&mut spec, views)?;
+    let (root_mount, mut agent) = match nest {
+        Some((m, agent)) => (m, Some(agent)),
+        None => (super::rootfs::premount(&mut spec, views)?, None),
+    };
     if !listeners.is_empty() {
         fork_port_relay(listeners, sock.as_raw_fd())?;
     }
@@ -798,7 +833,12 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
                 while let Err(nix::errno::Errno::EINTR) =
                     nix::unistd::read(started_r.as_raw_fd(), &mut b)
                 {}
-                let _ = super::exec::record_pid1(file, child.as_raw());
+                match &mut agent {
+                    Some(a) => a.started(child.as_raw())?,
+                    None => {
+                        let _ = super::exec::record_pid1(file, child.as_raw());
+                    }
+                }
             }
             drop(started_r);
             // pid 1 holds the socket until exec, and this process until
@@ -806,20 +846,41 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
             // `exec` right after `run -d` finds the container's pid 1.
             drop(slot.take());
             let code = wait_forwarding(child, &signals);
-            if let Some(file) = &spec.pid1_file {
+            if let (Some(file), None) = (&spec.pid1_file, &agent) {
                 let _ = std::fs::remove_file(file);
             }
             if let Some(b) = &bridges {
                 let _ = super::network::detach(b, b.infra_pid);
             }
-            let code = code?;
+            // Rootless `--uidmap`: the agent unmounts the root (in its
+            // namespace) before fuse-overlayfs is stopped, and removes
+            // what is left after, whatever the wait gave.
+            let Some(mut agent) = agent else {
+                let code = code?;
+                drop(root_mount);
+                for p in &spec.remove_after {
+                    let _ = crate::fsutil::remove_all(p);
+                }
+                return Ok(code);
+            };
+            agent.unmount();
             drop(root_mount);
-            for p in &spec.remove_after {
-                let _ = crate::fsutil::remove_all(p);
-            }
-            Ok(code)
+            agent.finish();
+            code
         }
     }
+}
+
+/// Tell berth the new user namespace is there and wait until it has
+/// mapped it and connected the network; else berth reports why, and
+/// this process ends.
+fn berth_does_its_part(sock: &mut UnixStream) -> Result<()> {
+    sock.write_all(b"u")?;
+    let mut b = [0u8; 1];
+    if sock.read_exact(&mut b).is_err() || b[0] != b'm' {
+        std::process::exit(125);
+    }
+    Ok(())
 }
 
 /// Namespace `kind` of the running container whose pid 1 is `pid1`,
@@ -832,7 +893,7 @@ fn monitor(slot: &mut Option<UnixStream>) -> Result<i32> {
 /// reused pid), with the same parent; a monitor that died takes its pid 1
 /// with it (the parent-death signal), so the namespace is that
 /// container's.
-fn container_ns(pid1: i32, start: u64, kind: &str) -> std::io::Result<std::fs::File> {
+pub(super) fn container_ns(pid1: i32, start: u64, kind: &str) -> std::io::Result<std::fs::File> {
     let gone = || std::io::Error::other(format!("process {pid1} is not the container's pid 1"));
     let parent = || -> std::io::Result<i32> {
         let stat = std::fs::read_to_string(format!("/proc/{pid1}/stat"))?;
@@ -1024,6 +1085,19 @@ fn try_init(spec: &Spec) -> Result<Never> {
     Linux
         .unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the container's mount namespace: {}", e.desc()))?;
+    // Rootless `--uidmap`: what the container's root cannot reach by
+    // path, opened while this process is the user.
+    let mut nested_spec;
+    let mut _held = Vec::new();
+    let spec = match super::nested::map_of(spec) {
+        Some(_) => {
+            nested_spec = spec.clone();
+            _held = super::nested::open_sources(&mut nested_spec)?;
+            super::idmap::become_root()?;
+            &nested_spec
+        }
+        None => spec,
+    };
     super::rootfs::setup(&Linux, spec)?;
     // A UTS namespace of another container has its hostname already;
     // the host's keeps its own.

@@ -83,8 +83,15 @@ pub fn attach(views: Vec<(OwnedFd, PathBuf)>) -> Result<()> {
 /// is, has no id in it.
 pub fn become_root() -> Result<()> {
     let (uid, gid) = (nix::unistd::Uid::from_raw(0), nix::unistd::Gid::from_raw(0));
+    // A rootless namespace of the user alone denies `setgroups`, and so
+    // do those made in it: the groups stay the user's one.
+    let groups_denied =
+        std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
     nix::unistd::setresgid(gid, gid, gid)
-        .and_then(|()| nix::unistd::setgroups(&[]))
+        .and_then(|()| match groups_denied {
+            true => Ok(()),
+            false => nix::unistd::setgroups(&[]),
+        })
         .and_then(|()| nix::unistd::setresuid(uid, uid, uid))
         .map_err(|e| anyhow!("--uidmap: becoming the container's root: {}", e.desc()))
 }

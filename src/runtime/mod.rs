@@ -9,6 +9,7 @@ pub mod exec;
 pub mod idmap;
 pub mod logs;
 pub mod namespaces;
+pub mod nested;
 pub mod netlink;
 pub mod network;
 pub mod nftables;

@@ -94,6 +94,9 @@ pub enum PidNs {
 /// What the monitor does with namespaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// Rootless `--uidmap`: a user namespace of the user's ids is made
+    /// first, alone, and the container's inside it ([`super::nested`]).
+    pub outer_user: bool,
     /// The user namespace joined first, when one is not made.
     pub join_user: Option<Join>,
     /// The namespaces made by one `unshare`.
@@ -173,7 +176,14 @@ pub fn plan(spec: &Spec) -> Result<Plan> {
         (NsMode::Host, _) => PidNs::Host,
         _ => PidNs::Own,
     };
+    let outer_user = spec.user_namespace && super::nested::map_of(spec).is_some();
+    if outer_user && (join_user.is_some() || !join.is_empty()) {
+        bail!(
+            "--uidmap/--gidmap: a container with maps of its own cannot join another's namespaces"
+        );
+    }
     Ok(Plan {
+        outer_user,
         join_user,
         unshare,
         join,
@@ -220,6 +230,16 @@ fn join_error(kind: NsKind, e: nix::errno::Errno) -> anyhow::Error {
             e.desc()
         ),
     }
+}
+
+/// Step 0 of a rootless `--uidmap` container: the user's namespace,
+/// alone (berth maps it).
+pub fn enter_outer(sys: &dyn Sys, plan: &Plan) -> Result<()> {
+    if !plan.outer_user {
+        return Ok(());
+    }
+    sys.unshare(CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| anyhow!("creating the user's user namespace: {}", e.desc()))
 }
 
 /// Steps 1 to 3: join the user namespace (`user`, unless `ours` says it
@@ -302,6 +322,7 @@ mod tests {
         assert_eq!(
             p,
             Plan {
+                outer_user: false,
                 join_user: None,
                 unshare: NEW,
                 join: vec![],
@@ -318,6 +339,43 @@ mod tests {
             CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC
         );
         assert_eq!(p.join_user, None);
+    }
+
+    #[test]
+    fn a_rootless_map_makes_the_users_namespace_first_and_joins_nothing() {
+        let map = serde_json::json!({
+            "uids": [{"container": 0, "host": 1, "count": 65536}],
+            "gids": [{"container": 0, "host": 1, "count": 65536}],
+            "rootless": true,
+        });
+        let p = plan(&spec(serde_json::json!({"id_map": map}))).unwrap();
+        assert!(p.outer_user);
+        assert_eq!((p.join_user, p.unshare), (None, NEW));
+        // As root the maps name host ids: no namespace before.
+        let mut root_map = map.clone();
+        root_map["rootless"] = false.into();
+        let p = plan(&spec(serde_json::json!({"id_map": root_map}))).unwrap();
+        assert!(!p.outer_user);
+        // Another container's namespaces belong to another user
+        // namespace.
+        let e = plan(&spec(
+            serde_json::json!({"id_map": map, "ipc": other("db")}),
+        ))
+        .unwrap_err();
+        assert!(format!("{e}").contains("cannot join"), "{e}");
+        // Made first and alone; then the container's, in one call.
+        let t = tempfile::tempdir().unwrap();
+        let r = Recorder::new(t.path());
+        let p = plan(&spec(serde_json::json!({"id_map": map}))).unwrap();
+        enter_outer(&r, &p).unwrap();
+        enter(&r, &p, None, &|_| false, &[]).unwrap();
+        let calls = r.calls();
+        assert_eq!(calls.len(), 2, "{calls:?}");
+        assert_eq!(calls[0], "unshare CLONE_NEWUSER");
+        assert!(
+            calls[1].contains("CLONE_NEWUSER") && calls[1].contains("NEWNET"),
+            "{calls:?}"
+        );
     }
 
     #[test]
@@ -349,6 +407,7 @@ mod tests {
         assert_eq!(
             p,
             Plan {
+                outer_user: false,
                 join_user: Some(Join {
                     from: from_other("web"),
                     kind: NsKind::User,

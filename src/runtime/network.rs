@@ -167,15 +167,15 @@ pub fn backend() -> &'static str {
 }
 
 /// The way out of a container on berth networks that cannot join the
-/// holder's user namespace (`keep_id`, or inside `berth unshare`: a
+/// holder's user namespace (`own`: keep-id or a rootless `--uidmap`, or inside `berth unshare`: a
 /// rootless build step): a program of its own, pasta when installed
 /// (carrying one container's own traffic, not forwarded traffic, it
 /// keeps bulk TCP whole; slirp4netns's sandbox needs root of the
 /// container's user namespace, which keep-id without subordinate ids
 /// lacks), else slirp4netns. `None`: it joins the holder's bridges.
-pub fn own_way_out(keep_id: bool) -> Option<&'static str> {
+pub fn own_way_out(own: bool) -> Option<&'static str> {
     let inside = super::userns::identity() == super::userns::Identity::NamespaceRoot;
-    if !inside && !keep_id {
+    if !inside && !own {
         return None;
     }
     Some(match super::which("pasta") {
@@ -186,8 +186,8 @@ pub fn own_way_out(keep_id: bool) -> Option<&'static str> {
 
 /// The program that carries a berth-network container's traffic out:
 /// its own ([`own_way_out`]) or the holder's ([`backend`]).
-pub fn way_out(keep_id: bool) -> &'static str {
-    own_way_out(keep_id).unwrap_or_else(backend)
+pub fn way_out(own: bool) -> &'static str {
+    own_way_out(own).unwrap_or_else(backend)
 }
 
 /// The nameservers a container whose traffic `program` carries out

@@ -320,7 +320,7 @@ pub fn setup(sys: &dyn Sys, spec: &Spec) -> Result<()> {
                 let target = clean(target)?;
                 let t = ensure(&root, &target, true)?;
                 if *copy_up {
-                    fill_volume(name, dir, &t)
+                    fill_volume(name, dir, Some(&t))
                         .with_context(|| format!("volume {name}: copying {target} of the image"))?;
                 }
                 if *chown {
@@ -612,10 +612,13 @@ pub fn unmount_root(spec: &Spec) -> Result<bool> {
 /// with the monitor, and the mount namespace with both.
 pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<RootMount> {
     let sys = &Linux;
-    // With `--uidmap`, the kernel's overlay alone reads idmapped layers.
-    let mode = match idmapped.is_empty() {
-        true => overlay_mode()?,
-        false => OverlayMode::Native,
+    // With `--uidmap`, the kernel's overlay alone reads idmapped layers;
+    // rootless, fuse-overlayfs alone shows other owners.
+    let nested = super::nested::map_of(spec).is_some();
+    let mode = match (idmapped.is_empty(), nested) {
+        (_, true) => OverlayMode::Fuse,
+        (true, false) => overlay_mode()?,
+        (false, false) => OverlayMode::Native,
     };
     sys.unshare(sys::CloneFlags::CLONE_NEWNS)
         .map_err(|e| anyhow!("creating the monitor's mount namespace: {}", e.desc()))?;
@@ -636,6 +639,12 @@ pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<Ro
         super::idmap::become_root()?;
     }
     let target = spec.rootfs.target.clone();
+    if is_mount_point(&target) && nested {
+        bail!(
+            "--uidmap/--gidmap: the container's root file system is mounted (berth mount): \
+             unmount it first"
+        );
+    }
     if is_mount_point(&target) {
         // Mounted by `berth mount` (this namespace is a copy of that one):
         // the container uses that mount, which stays when it exits.
@@ -669,6 +678,15 @@ pub fn premount(spec: &mut Spec, idmapped: Vec<(OwnedFd, PathBuf)>) -> Result<Ro
                 ))
             }
         },
+        None if nested => {
+            let prog = find_fuse_overlayfs().ok_or_else(|| {
+                anyhow!(
+                    "--uidmap/--gidmap: rootless, the container's files are shown with its ids by \
+                     fuse-overlayfs, which is not installed (install the fuse-overlayfs package)"
+                )
+            })?;
+            Some(mount_fuse(spec, &prog)?)
+        }
         None => {
             let prog = find_fuse_overlayfs().ok_or_else(|| {
                 anyhow!(
@@ -704,12 +722,16 @@ fn mount_fuse(spec: &Spec, prog: &Path) -> Result<std::process::Child> {
         .iter()
         .map(|l| r.lower_base.join(l).display().to_string())
         .collect();
-    let opts = format!(
+    let mut opts = format!(
         "lowerdir={},upperdir={},workdir={}",
         lowers.join(":"),
         r.lower_base.join(&r.upper).display(),
         r.lower_base.join(&r.work).display()
     );
+    if let Some(map) = super::nested::map_of(spec) {
+        // The container's processes are in a namespace inside this one.
+        opts = format!("{opts},allow_other,{}", super::nested::fuse_options(map));
+    }
     // Its messages go to an anonymous file, read only when it fails: a
     // pipe nobody reads would block (or kill) the daemon later.
     // SAFETY: a C string literal and flags.
@@ -1031,7 +1053,78 @@ fn container_user(root: &OwnedFd, user: &str) -> Result<super::user::Resolved> {
 /// next start finds `_data` empty (and a `fill` it starts again) or
 /// whole; never half filled. `dir/lock` keeps two starts from copying
 /// at once.
-fn fill_volume(name: &str, dir: &Path, at: &OwnedFd) -> Result<()> {
+/// Rootless `--uidmap`: fill the volumes a container fills first, in
+/// the monitor, before the container's namespace is made. Only the
+/// root of the user's namespace may give the copies the ids the
+/// container sees them with (those the root file system shows, which
+/// the copy keeps) and write in the volume's dir. Then each filled
+/// volume's `_data` is given to the container's root (`uid`, `gid`).
+/// A path the image does not have leaves the volume empty, as later.
+pub fn fill_volumes_early(spec: &Spec, uid: u32, gid: u32) -> Result<()> {
+    let root = open_dir(&spec.rootfs.target)?;
+    for m in &spec.mounts {
+        let Mount::Volume {
+            name,
+            dir,
+            target,
+            copy_up: true,
+            ..
+        } = m
+        else {
+            continue;
+        };
+        if dir.join("copied-up").exists() {
+            continue;
+        }
+        let target = clean(target)?;
+        let at = match open_in_root(&root, &target) {
+            Ok(fd) => Some(fd),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => None,
+            Err(e) => bail!("opening {target} in the container: {e}"),
+        };
+        fill_volume(name, dir, at.as_ref())
+            .with_context(|| format!("volume {name}: copying {target} of the image"))?;
+        let data = dir.join("_data");
+        std::os::unix::fs::lchown(&data, Some(uid), Some(gid))
+            .with_context(|| format!("volume {name}: giving it to the container's root"))?;
+    }
+    Ok(())
+}
+
+/// Rootless `--uidmap`: `:U` volumes are given to the container's user
+/// by the monitor, in the user's namespace, with the ids `map` gives
+/// that user (the container's root may not chown what the user owns).
+pub fn chown_volumes_early(spec: &Spec, map: &super::spec::IdMap) -> Result<()> {
+    let root = open_dir(&spec.rootfs.target)?;
+    for m in &spec.mounts {
+        let Mount::Volume {
+            name,
+            dir,
+            chown: true,
+            ..
+        } = m
+        else {
+            continue;
+        };
+        let who = container_user(&root, &spec.process.user)?;
+        let (uid, gid) = map.host_ids(who.uid, who.gid).ok_or_else(|| {
+            anyhow!(
+                "volume {name}: the container's user {}:{} has no id in the --uidmap/--gidmap",
+                who.uid,
+                who.gid
+            )
+        })?;
+        let data: OwnedFd = std::fs::File::open(dir.join("_data"))
+            .with_context(|| format!("opening volume {name}"))?
+            .into();
+        super::cp::chown_tree(&data, uid, gid)
+            .with_context(|| format!("volume {name}: giving it to {}:{}", who.uid, who.gid))?;
+    }
+    Ok(())
+}
+
+/// Fill volume `dir` with what `at` holds (nothing: `None`), once.
+fn fill_volume(name: &str, dir: &Path, at: Option<&OwnedFd>) -> Result<()> {
     let done = dir.join("copied-up");
     if done.exists() {
         return Ok(());
@@ -1049,7 +1142,7 @@ fn fill_volume(name: &str, dir: &Path, at: &OwnedFd) -> Result<()> {
         .with_context(|| format!("reading {}", data.display()))?
         .next()
         .is_none();
-    if empty {
+    if let (true, Some(at)) = (empty, at) {
         let fill = dir.join("fill");
         if fill.symlink_metadata().is_ok() {
             crate::fsutil::remove_all(&fill)?;

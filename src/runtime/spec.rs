@@ -69,10 +69,11 @@ pub struct Spec {
     /// signal to end; no program of an image runs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pause: bool,
-    /// `--uidmap`/`--gidmap` (as root): the container's user namespace
-    /// has these maps, and sees the store's layers and its own dir
-    /// through idmapped mounts ([`super::idmap`]), so their files keep
-    /// the owners the image gives them.
+    /// `--uidmap`/`--gidmap`: the container's user namespace has these
+    /// maps. As root it sees the store's layers and its own dir through
+    /// idmapped mounts ([`super::idmap`]); rootless ([`IdMap::rootless`])
+    /// through fuse-overlayfs ([`super::nested`]). Either way their files
+    /// keep the owners the image gives them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_map: Option<IdMap>,
 }
@@ -82,6 +83,11 @@ pub struct Spec {
 pub struct IdMap {
     pub uids: Vec<IdRange>,
     pub gids: Vec<IdRange>,
+    /// Rootless: the "host" ids are those of the user's user namespace
+    /// (0 the user, 1 and up the subordinate range), which the monitor
+    /// makes first; the container's namespace is made inside it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rootless: bool,
 }
 
 /// `count` ids from `container` inside are `host` and on outside.
@@ -149,6 +155,12 @@ impl NsMode {
 }
 
 impl Spec {
+    /// Rootless, a user namespace of its own ids (`--userns=keep-id`,
+    /// `--uidmap`): it cannot join the one that owns berth's bridges.
+    pub fn own_user_namespace(&self) -> bool {
+        self.keep_id || self.id_map.as_ref().is_some_and(|m| m.rootless)
+    }
+
     /// The pid 1 (and its start time) of another container whose pid,
     /// IPC or UTS namespace this one joins (with its user namespace).
     pub fn joined_container(&self) -> Option<(i32, u64)> {

@@ -115,6 +115,15 @@ pub fn plan() -> Result<Option<Plan>, String> {
     }))
 }
 
+/// How many uids and gids the user's rootless user namespace has: 0 is
+/// the user, 1 and up the subordinate range when one can be mapped.
+pub fn rootless_id_counts() -> (u64, u64) {
+    match plan() {
+        Ok(Some(p)) => (1 + p.uids.count, 1 + p.gids.count),
+        _ => (1, 1),
+    }
+}
+
 /// A set-uid id-map helper: in `PATH`, else in /usr/bin or /bin (a `PATH`
 /// without them must not hide it).
 fn which(tool: &str) -> Option<std::path::PathBuf> {

@@ -541,36 +541,11 @@ each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
         "0:200000:2000",
     ];
     if who != Who::Root {
-        // Idmapped mounts of the store need root.
-        run_is_refused(&env, &[&maps[..], &[IMG, "true"]].concat(), "rootless");
-        return;
+        return rootless_uidmap(&env, who);
     }
-    let id = run_detached(
-        &env,
-        &[
-            &["--name", "m", "--network", "none"][..],
-            &maps,
-            &[IMG, "sleep", "300"],
-        ]
-        .concat(),
-    );
     // Inside: the maps as given, the image's files and its own owned by
     // its root.
-    let out = env
-        .berth([
-            "exec",
-            "m",
-            "sh",
-            "-c",
-            "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/busybox /etc/hosts; \
-             touch /f; stat -c %u:%g /f; echo x > /w; chown 1005:1005 /w",
-        ])
-        .ok();
-    let lines: Vec<String> = out
-        .lines()
-        .iter()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let (id, lines) = mapped_container(&env, &maps);
     assert_eq!(
         lines,
         [
@@ -624,20 +599,7 @@ each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
     assert_eq!(owner("f"), (0, 0));
     // cp from the host, as the container's root sees it, a root-only file
     // too.
-    let secret = env.join("secret");
-    std::fs::write(&secret, "s\n").unwrap();
-    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    env.berth(["cp"]).arg(&secret).arg("m:/secret").ok();
-    let out = env
-        .berth([
-            "exec",
-            "m",
-            "sh",
-            "-c",
-            "stat -c %u:%g:%a /secret; cat /secret",
-        ])
-        .ok();
-    assert_eq!(out.lines(), ["0:0:600", "s"]);
+    cp_a_secret_in(&env);
     assert_eq!(owner("secret"), (0, 0));
     // On a berth network: its network namespace is its user namespace's,
     // where its root binds port 80 and mounts a sysfs of its own.
@@ -722,6 +684,210 @@ each_identity!(run_uidmap_gives_the_container_maps_of_its_own, |who| {
         out.stderr
     );
 });
+
+/// Rootless `--uidmap`: the host ids are those of the user's user
+/// namespace (0 the user, 1 and up the subordinate range), as in Podman;
+/// fuse-overlayfs shows the store's files with the container's ids.
+fn rootless_uidmap(env: &TestEnv, who: Who) {
+    use std::os::unix::fs::MetadataExt;
+    crate::run_options::device_usable(who, "/dev/fuse");
+    let user = env.user().expect("a rootless environment").clone();
+    let Some((subuid, _)) = user.subuids else {
+        // The user alone: only id 0 (the user) can be mapped.
+        let out = env
+            .berth(["run", "--rm", "--network", "none", "--uidmap", "0:0:1", IMG])
+            .args([
+                "sh",
+                "-c",
+                "cat /proc/self/uid_map; id -u; stat -c %u /bin/busybox",
+            ])
+            .ok();
+        let lines: Vec<String> = out.lines().iter().map(|l| squeeze(l)).collect();
+        assert_eq!(lines, ["0 0 1", "0", "0"]);
+        run_is_refused(
+            env,
+            &["--uidmap", "0:1:10", IMG, "true"],
+            "0 alone (the user; no subordinate range is mapped)",
+        );
+        return;
+    };
+    let maps = [
+        "--uidmap",
+        "0:1:1000",
+        "--uidmap",
+        "1000:3001:10",
+        "--gidmap",
+        "0:2001:2000",
+    ];
+    let (_, lines) = mapped_container(env, &maps);
+    assert_eq!(
+        lines,
+        [
+            "0 1 1000",
+            "1000 3001 10",
+            "0 2001 2000",
+            "0:0",
+            "0:0",
+            "0:0"
+        ]
+    );
+    // Outside: its root is id 1 of the user's namespace, the first
+    // subordinate id.
+    let pid = env
+        .berth(["inspect", "m", "--format", "{{.State.Pid}}"])
+        .ok()
+        .stdout;
+    let md = std::fs::metadata(format!("/proc/{}", pid.trim())).unwrap();
+    assert_eq!(md.uid(), subuid);
+    let out = env.berth(["exec", "--user", "1003", "m", "id", "-u"]).ok();
+    assert_eq!(out.stdout, "1003\n");
+    // Its layer keeps the container's ids, as in the user's namespace
+    // without maps: 1005 is subordinate id 1004, 0 the user.
+    let upper = env
+        .berth(["inspect", "m", "--format", "{{.GraphDriver.Data.UpperDir}}"])
+        .ok()
+        .stdout;
+    let owner = |p: &str| {
+        let md = std::fs::metadata(std::path::Path::new(upper.trim()).join(p)).unwrap();
+        (md.uid(), md.gid())
+    };
+    assert_eq!(owner("w"), (subuid + 1004, subuid + 1004));
+    assert_eq!(owner("f"), (user.uid, user.gid));
+    // cp in and out of the running container, a file only the user may
+    // read too.
+    cp_a_secret_in(env);
+    let back = env.join("w-back");
+    env.berth(["cp", "m:/w"]).arg(&back).ok();
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "x\n");
+    // Within the container, and to another running one.
+    env.berth(["cp", "m:/w", "m:/w2"]).ok();
+    run_detached(
+        env,
+        &["--name", "plain", "--network", "none", IMG, "sleep", "300"],
+    );
+    env.berth(["cp", "m:/w", "plain:/from-m"]).ok();
+    for (c, f) in [("m", "/w2"), ("plain", "/from-m")] {
+        let out = env.berth(["exec", c, "cat", f]).ok();
+        assert_eq!(out.stdout, "x\n", "{c}");
+    }
+    env.berth(["rm", "-f", "-t", "0", "plain"]).ok();
+    // diff lists what it wrote, nothing of fuse-overlayfs's own.
+    let out = env.berth(["diff", "m"]).ok();
+    for line in out.lines() {
+        assert!(!line.contains(".wh."), "{}", out.stdout);
+    }
+    assert!(out.stdout.contains("A /w\n"), "{}", out.stdout);
+    // Its own network, where its root binds port 80.
+    let out = env
+        .berth(["run", "--rm"])
+        .args(maps)
+        .args([IMG, "sh", "-c", "httpd -p 80 -h / && echo bound"])
+        .ok();
+    assert_eq!(out.stdout, "bound\n");
+    // A new volume is filled with the image's files, as the container
+    // sees them, and is its root's.
+    for expect in ["0:0 0:0", "0:0 0:0 again"] {
+        let out = env
+            .berth(["run", "--rm", "--network", "none", "-v", "uvol:/etc"])
+            .args(maps)
+            .args([
+                IMG,
+                "sh",
+                "-c",
+                "echo $(stat -c %u:%g /etc /etc/passwd) $(cat /etc/again 2>/dev/null); \
+                 echo again > /etc/again",
+            ])
+            .ok();
+        assert_eq!(out.stdout.trim(), expect);
+    }
+    // commit keeps the container's ids; --rm leaves nothing.
+    env.berth(["stop", "-t", "0", "m"]).ok();
+    env.berth(["commit", "-q", "m", "mapped"]).ok();
+    env.berth(["rm", "m"]).ok();
+    let out = env
+        .berth(["run", "--rm", "--network", "none"])
+        .args(maps)
+        .args(["mapped", "stat", "-c", "%u:%g", "/w", "/f"])
+        .ok();
+    assert_eq!(out.lines(), ["1005:1005", "0:0"]);
+    let left = std::fs::read_dir(env.root().join("containers"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.file_name().len() == 64)
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(left, 0);
+    // Host ids the user's namespace does not have; --rootfs without :O.
+    run_is_refused(
+        env,
+        &["--uidmap", "0:100000:10", IMG, "true"],
+        "0 to 65536 (0 is the user, 1 and up its subordinate range)",
+    );
+    run_is_refused(
+        env,
+        &["--uidmap", "0:1:10", "--rootfs", "/", "true"],
+        "--rootfs needs :O",
+    );
+    run_is_refused(
+        env,
+        &["--uidmap", "0:1:10", "--pid", "host", IMG, "true"],
+        "not with --pid host",
+    );
+}
+
+/// Start container `m` with `maps`; in it, list its maps and the owners
+/// of an image file, its `/etc/hosts` and a file it makes (`/f`), and
+/// make `/w` for 1005:1005. The container's id, and what it printed
+/// with spaces squeezed.
+fn mapped_container(env: &TestEnv, maps: &[&str]) -> (String, Vec<String>) {
+    let id = run_detached(
+        env,
+        &[
+            &["--name", "m", "--network", "none"][..],
+            maps,
+            &[IMG, "sleep", "300"],
+        ]
+        .concat(),
+    );
+    let out = env
+        .berth([
+            "exec",
+            "m",
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/busybox /etc/hosts; \
+             touch /f; stat -c %u:%g /f; echo x > /w; chown 1005:1005 /w",
+        ])
+        .ok();
+    (id, out.lines().iter().map(|l| squeeze(l)).collect())
+}
+
+/// `cp` a file only its owner (the environment's user) may read into
+/// container `m`: it lands there its root's, with its mode.
+fn cp_a_secret_in(env: &TestEnv) {
+    let secret = env.join("secret");
+    std::fs::write(&secret, "s\n").unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    if let Some(u) = env.user() {
+        std::os::unix::fs::chown(&secret, Some(u.uid), Some(u.gid)).unwrap();
+    }
+    env.berth(["cp"]).arg(&secret).arg("m:/secret").ok();
+    let out = env
+        .berth([
+            "exec",
+            "m",
+            "sh",
+            "-c",
+            "stat -c %u:%g:%a /secret; cat /secret",
+        ])
+        .ok();
+    assert_eq!(out.lines(), ["0:0:600", "s"]);
+}
+
+fn squeeze(l: &str) -> String {
+    l.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// `run --rm ARGS` exits 125 with one line that `says` why.
 #[track_caller]
