@@ -41,6 +41,12 @@ pub struct BuildArgs {
     /// Write the image ID to this file
     #[arg(long, value_name = "FILE")]
     iidfile: Option<PathBuf>,
+    /// Write what was built to this file as JSON, as BuildKit does:
+    /// `containerimage.config.digest` (the image ID),
+    /// `containerimage.digest` and `containerimage.descriptor` (its
+    /// manifest), `image.name` (the names given, comma-separated)
+    #[arg(long, value_name = "FILE")]
+    metadata_file: Option<PathBuf>,
     /// Print only the image ID
     #[arg(short, long)]
     quiet: bool,
@@ -214,6 +220,24 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     if let Some(f) = &a.iidfile {
         std::fs::write(f, built.id.to_string())
             .with_context(|| format!("writing --iidfile {}", f.display()))?;
+    }
+    if let Some(f) = &a.metadata_file {
+        let (media_type, digest, size) = &built.manifest;
+        let mut meta = serde_json::json!({
+            "containerimage.config.digest": built.id.to_string(),
+            "containerimage.digest": digest.to_string(),
+            "containerimage.descriptor": {
+                "mediaType": media_type,
+                "digest": digest.to_string(),
+                "size": size,
+            },
+        });
+        if !built.names.is_empty() {
+            meta["image.name"] = built.names.join(",").into();
+        }
+        let text = serde_json::to_string_pretty(&meta).context("encoding the metadata")?;
+        crate::fsutil::write_atomic(f, format!("{text}\n").as_bytes())
+            .with_context(|| format!("writing --metadata-file {}", f.display()))?;
     }
     output::println(built.id.hex())?;
     if a.explore {

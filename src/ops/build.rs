@@ -132,6 +132,8 @@ impl std::error::Error for StepFailed {}
 pub struct Built {
     pub id: Digest,
     pub names: Vec<String>,
+    /// The image's manifest: its media type, digest and size.
+    pub manifest: (String, Digest, u64),
 }
 
 /// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
@@ -1500,9 +1502,15 @@ impl Builder<'_> {
         for n in names {
             self.emit(BuildEvent::Tagged(n.clone()));
         }
+        let blob = self.store.blob(&rec.manifest)?;
+        let media_type = serde_json::from_slice::<serde_json::Value>(&blob)
+            .ok()
+            .and_then(|m| m["mediaType"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".to_string());
         Ok(Built {
             id: rec.id,
             names: names.to_vec(),
+            manifest: (media_type, rec.manifest, blob.len() as u64),
         })
     }
 }

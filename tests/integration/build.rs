@@ -1309,3 +1309,41 @@ each_identity!(contexts_come_from_stdin_a_url_and_git, |who| {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert_eq!(env.berth(["images", "-q"]).ok().stdout, before);
 });
+
+each_identity!(metadata_file_names_the_image_and_its_manifest, |who| {
+    let Some(env) = env_with(who, &[]) else {
+        return;
+    };
+    let ctx = context(&env, "meta", "FROM localhost/busybox\nRUN echo m > /m\n");
+    let file = env.join("meta.json");
+    let out = env
+        .berth(["build", "-q", "-t", "localhost/meta:1", "-t", "meta:2"])
+        .arg("--metadata-file")
+        .arg(&file)
+        .arg(&ctx)
+        .ok();
+    let id = out.stdout.trim();
+    let meta: Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    assert_eq!(meta["containerimage.config.digest"], format!("sha256:{id}"));
+    let digest = inspect(&env, "localhost/meta:1")["Digest"].clone();
+    assert_eq!(meta["containerimage.digest"], digest);
+    let d = &meta["containerimage.descriptor"];
+    assert_eq!(d["digest"], digest);
+    // The manifest berth saves is the one described, byte for byte.
+    let archive = env.join("saved.tar");
+    env.berth(["save", "--format", "oci-archive", "-o"])
+        .arg(&archive)
+        .arg("localhost/meta:1")
+        .ok();
+    let dir = env.join("saved");
+    fs::create_dir_all(&dir).unwrap();
+    tar::Archive::new(fs::File::open(&archive).unwrap())
+        .unpack(&dir)
+        .unwrap();
+    let hex = digest.as_str().unwrap().trim_start_matches("sha256:");
+    let blob = fs::read(dir.join("blobs/sha256").join(hex)).unwrap();
+    assert_eq!(d["size"], blob.len() as u64);
+    let manifest: Value = serde_json::from_slice(&blob).unwrap();
+    assert_eq!(d["mediaType"], manifest["mediaType"]);
+    assert_eq!(meta["image.name"], "localhost/meta:1,localhost/meta:2");
+});
