@@ -67,9 +67,16 @@ pub struct BuildArgs {
     /// The platform to build for (only this host's)
     #[arg(long, value_name = "OS/ARCH")]
     platform: Option<String>,
-    /// A secret for RUN --mount=type=secret: id=ID,src=PATH
-    #[arg(long, value_name = "id=ID,src=PATH")]
+    /// A secret for RUN --mount=type=secret: id=ID,src=PATH (a file),
+    /// id=ID,env=VAR (an environment variable's value), or id=ID (the
+    /// variable ID if it is set, else the file ID); never kept in the image
+    #[arg(long, value_name = "id=ID[,src=PATH|,env=VAR]")]
     secret: Vec<String>,
+    /// An SSH agent for RUN --mount=type=ssh: default (SSH_AUTH_SOCK's
+    /// agent), ID=SOCKET, or ID=KEYFILE[,KEYFILE…] (loaded into an agent
+    /// of the build's own)
+    #[arg(long, value_name = "default|ID[=SOCKET|KEYFILE]")]
+    ssh: Vec<String>,
     /// The image's manifest format: oci, or docker (Docker's schema 2,
     /// which `push` then sends)
     #[arg(long, value_name = "FORMAT", default_value = "oci", value_parser = ["oci", "docker"],
@@ -135,6 +142,7 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         pull: a.pull,
         platform: a.platform.clone(),
         secrets: a.secret.clone(),
+        ssh: a.ssh.clone(),
         docker_format: a.format == "docker",
         squash: a.squash,
         no_layers: !a.layers,

@@ -132,6 +132,9 @@ pub(crate) const PAGES: &[Page] = &[
                       are cached: --no-cache runs them again, --layers=false makes one layer of \
                       what the build adds, --squash and --squash-all flatten the image. A name \
                       given with -t without a registry is local (localhost/NAME:TAG).\n\n\
+                      --secret and --ssh lend RUN --mount=type=secret and type=ssh a file, an \
+                      environment variable or an SSH agent for the step alone: nothing of them \
+                      is kept in a layer, the history, the cache or a message.\n\n\
                       A RUN instruction that fails ends the build, and berth exits with that \
                       instruction's exit code.",
         examples: &[
@@ -150,6 +153,10 @@ pub(crate) const PAGES: &[Page] = &[
             (
                 "Build again from the start, pulling the base images anew",
                 "berth build --no-cache --pull -t myapp ./context",
+            ),
+            (
+                "Give RUN --mount=type=secret,id=npm,env=NPM_TOKEN a CI variable's value, and RUN --mount=type=ssh the SSH agent of this session; neither stays in the image",
+                "berth build --secret id=npm,env=NPM_TOKEN --ssh default -t myapp ./context",
             ),
             (
                 "Print the instructions as berth reads them, running nothing",

@@ -14,6 +14,7 @@
 
 use super::build_context::{self, Source};
 use super::build_copy;
+use super::build_secrets::Lent;
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
 use super::run::RunOptions;
@@ -62,8 +63,10 @@ pub struct BuildOptions {
     pub pull: bool,
     /// `--platform`: only the host's is possible.
     pub platform: Option<String>,
-    /// `--secret id=ID,src=PATH`.
+    /// `--secret id=ID[,src=PATH|,env=VAR]`.
     pub secrets: Vec<String>,
+    /// `--ssh default|ID[=SOCKET|KEYFILE,…]`.
+    pub ssh: Vec<String>,
     /// `--squash`: the layers the build adds become one, over its base's.
     pub squash: bool,
     /// `--layers=false`: as `--squash`, and no step is taken from the
@@ -254,39 +257,6 @@ fn parse_labels(list: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// A secret given with `--secret id=ID,src=PATH`.
-#[derive(Debug, Clone)]
-struct Secret {
-    id: String,
-    src: PathBuf,
-}
-
-fn parse_secrets(list: &[String]) -> Result<Vec<Secret>> {
-    let mut out = Vec::new();
-    for s in list {
-        let (mut id, mut src) = (None, None);
-        for part in s.split(',') {
-            match part.split_once('=') {
-                Some(("id", v)) => id = Some(v.to_string()),
-                Some(("src" | "source", v)) => src = Some(PathBuf::from(v)),
-                Some(("type", "file")) => {}
-                _ => bail!("--secret {s:?}: expected id=ID,src=PATH"),
-            }
-        }
-        let (Some(id), Some(src)) = (id, src) else {
-            bail!("--secret {s:?}: expected id=ID,src=PATH");
-        };
-        if !src.is_file() {
-            bail!("--secret {s:?}: {}: no such file", src.display());
-        }
-        let src = src
-            .canonicalize()
-            .with_context(|| format!("--secret {s:?}: {}", src.display()))?;
-        out.push(Secret { id, src });
-    }
-    Ok(out)
-}
-
 /// The image state between steps.
 #[derive(Clone)]
 struct State {
@@ -307,7 +277,8 @@ struct Builder<'a> {
     df: &'a Dockerfile,
     stages: &'a Stages,
     args: BuildArgs,
-    secrets: Vec<Secret>,
+    /// `--secret` and `--ssh`.
+    lent: Lent,
     /// `SOURCE_DATE_EPOCH` or `--timestamp`: the time written into
     /// configs and the latest mtime of layer files.
     epoch: Option<i64>,
@@ -357,7 +328,7 @@ pub fn build(
         .map(|t| super::local_name(t))
         .collect::<Result<Vec<_>>>()?;
     let labels = parse_labels(&opts.labels)?;
-    let secrets = parse_secrets(&opts.secrets)?;
+    let lent = Lent::new(&opts.secrets, &opts.ssh, &paths.runroot)?;
     let mut values = parse_build_args(&opts.build_args)?;
     if let (None, Ok(v)) = (
         values.get("SOURCE_DATE_EPOCH"),
@@ -409,7 +380,7 @@ pub fn build(
         df: &df,
         stages: &stages,
         args,
-        secrets,
+        lent,
         epoch,
         set_mtimes: opts.timestamp.is_some(),
         index,
@@ -799,17 +770,20 @@ impl Builder<'_> {
         let i = &step.instruction;
         // What the step reads besides its parent: the files COPY/ADD
         // would copy, the context files RUN bind-mounts.
-        let mut mounts = Vec::new();
+        let mut mounts = RunMounts::default();
         let extra = match &i.command {
             Command::Copy(_) | Command::Add(_) => Some(self.copy_digest(&state, step)?),
             Command::Run(r) => {
                 let mut listing = Vec::new();
                 for m in &r.mounts {
                     let at = || format!("{}:{}: RUN --mount={m}", self.df.file, i.line);
-                    if let Some((mut mount, keyed)) = self.mount(m).with_context(at)? {
+                    let before = mounts.mounts.len();
+                    if let Some(keyed) = self.mount(m, &mut mounts).with_context(at)? {
                         // The runtime's errors about it name the step too.
-                        if let Mount::Overlay { what, .. } = &mut mount {
-                            *what = format!("{}: {what}", at());
+                        for mount in &mut mounts.mounts[before..] {
+                            if let Mount::Overlay { what, .. } = mount {
+                                *what = format!("{}: {what}", at());
+                            }
                         }
                         match keyed {
                             MountKey::None => {}
@@ -821,7 +795,6 @@ impl Builder<'_> {
                                 listing.extend_from_slice(format!("from {id}\n").as_bytes())
                             }
                         }
-                        mounts.push(mount);
                     }
                 }
                 (!listing.is_empty()).then(|| Digest::of(&listing))
@@ -946,7 +919,7 @@ impl Builder<'_> {
         state: &State,
         step: &Step,
         r: &build::RunCmd,
-        mounts: Vec<Mount>,
+        mounts: RunMounts,
         history: History,
     ) -> Result<ImageRecord> {
         let i = &step.instruction;
@@ -995,8 +968,16 @@ impl Builder<'_> {
         // The stage's WORKDIR, not a `--workdir`: made when missing, as
         // BuildKit does.
         spec.process.cwd_given = false;
+        // Secrets and agent sockets given as variables: into the process
+        // only, after its record was written.
+        for (k, v) in mounts.env {
+            spec.process
+                .env
+                .retain(|e| e.split_once('=').map_or(e.as_str(), |p| p.0) != k);
+            spec.process.env.push(format!("{k}={v}"));
+        }
         let code = self
-            .overlay_dirs(&rec, &mut spec, mounts)
+            .overlay_dirs(&rec, &mut spec, mounts.mounts)
             .and_then(|()| super::run::start(self.store, rec.clone(), &spec, false, self.hint));
         let worked = code.and_then(|code| match code {
             0 => Ok(()),
@@ -1072,15 +1053,18 @@ impl Builder<'_> {
 
     /// A `RUN --mount` as the runtime mounts it: `type=cache` (a
     /// directory kept in the store across builds), `tmpfs`, `bind` or
-    /// `secret` (a `--secret` file, read-only, at `/run/secrets/ID` by
-    /// default). A bind mount shows the build context, or with `from=` an
-    /// earlier stage's or an image's root file system, at `source`
-    /// (default its root); read-only, or with `rw` writable with the
-    /// writes thrown away after the step.
-    /// `None`: a secret that was not given and is not required (skipped,
-    /// as BuildKit does). The [`MountKey`] says what of the mount is part
-    /// of the step's cache key.
-    fn mount(&mut self, spec: &str) -> Result<Option<(Mount, MountKey)>> {
+    /// `secret` (a `--secret`, read-only, at `/run/secrets/ID` by
+    /// default, and with `env=VAR` in that variable instead, or also at
+    /// `target`) or `ssh` (a `--ssh` agent's socket, at
+    /// `/run/buildkit/ssh_agent.N` by default, in `SSH_AUTH_SOCK`). A
+    /// bind mount shows the build context, or with `from=` an earlier
+    /// stage's or an image's root file system, at `source` (default its
+    /// root); read-only, or with `rw` writable with the writes thrown
+    /// away after the step. The mount and the variables go to `out`.
+    /// `None`: a secret or agent that was not given and is not required
+    /// (skipped, as BuildKit does). The [`MountKey`] says what of the
+    /// mount is part of the step's cache key.
+    fn mount(&mut self, spec: &str, out: &mut RunMounts) -> Result<Option<MountKey>> {
         let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
         for part in spec.split(',').filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').unwrap_or((part, "true"));
@@ -1104,28 +1088,24 @@ impl Builder<'_> {
             "cache" => {
                 let target = need_target()?;
                 let id = kv.get("id").copied().unwrap_or(target.as_str());
-                Ok(Some((
-                    Mount::Bind {
-                        source: self.store.cache_mount_dir(id)?,
-                        target,
-                        read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
-                        propagation: None,
-                    },
-                    MountKey::None,
-                )))
+                out.mounts.push(Mount::Bind {
+                    source: self.store.cache_mount_dir(id)?,
+                    target,
+                    read_only: kv.get("readonly").is_some_and(|v| *v == "true"),
+                    propagation: None,
+                });
+                Ok(Some(MountKey::None))
             }
             "tmpfs" => {
                 let options = kv
                     .get("size")
                     .map(|s| format!("size={s}"))
                     .unwrap_or_default();
-                Ok(Some((
-                    Mount::Tmpfs {
-                        target: need_target()?,
-                        options,
-                    },
-                    MountKey::None,
-                )))
+                out.mounts.push(Mount::Tmpfs {
+                    target: need_target()?,
+                    options,
+                });
+                Ok(Some(MountKey::None))
             }
             "bind" => {
                 let target = need_target()?;
@@ -1140,18 +1120,16 @@ impl Builder<'_> {
                     let lowers =
                         build_copy::image_lowers(self.store, &id).with_context(|| what.clone())?;
                     let source = kv.get("source").copied().unwrap_or("/");
-                    return Ok(Some((
-                        Mount::Overlay {
-                            lower_base: self.store.lower_base(),
-                            lowers,
-                            dir: PathBuf::new(),
-                            source: format!("/{}", source.trim_start_matches('/')),
-                            target,
-                            read_only: !rw,
-                            what,
-                        },
-                        MountKey::Image(id),
-                    )));
+                    out.mounts.push(Mount::Overlay {
+                        lower_base: self.store.lower_base(),
+                        lowers,
+                        dir: PathBuf::new(),
+                        source: format!("/{}", source.trim_start_matches('/')),
+                        target,
+                        read_only: !rw,
+                        what,
+                    });
+                    return Ok(Some(MountKey::Image(id)));
                 }
                 let rel = kv.get("source").copied().unwrap_or(".");
                 let context =
@@ -1168,15 +1146,13 @@ impl Builder<'_> {
                     bail!("source {rel} is outside the build context");
                 }
                 if !rw {
-                    return Ok(Some((
-                        Mount::Bind {
-                            source: source.clone(),
-                            target,
-                            read_only: true,
-                            propagation: None,
-                        },
-                        MountKey::Tree(source),
-                    )));
+                    out.mounts.push(Mount::Bind {
+                        source: source.clone(),
+                        target,
+                        read_only: true,
+                        propagation: None,
+                    });
+                    return Ok(Some(MountKey::Tree(source)));
                 }
                 // Writable: an overlay over the source's directory with a
                 // throwaway upper dir, so the context never changes.
@@ -1187,18 +1163,16 @@ impl Builder<'_> {
                     let parent = source.parent().unwrap_or(&context).to_path_buf();
                     (parent, format!("/{name}"))
                 };
-                Ok(Some((
-                    Mount::Overlay {
-                        lower_base: lower.clone(),
-                        lowers: vec![overlay_escape(&lower.to_string_lossy())],
-                        dir: PathBuf::new(),
-                        source: inner,
-                        target,
-                        read_only: false,
-                        what: format!("source {rel} in the build context"),
-                    },
-                    MountKey::Tree(source),
-                )))
+                out.mounts.push(Mount::Overlay {
+                    lower_base: lower.clone(),
+                    lowers: vec![overlay_escape(&lower.to_string_lossy())],
+                    dir: PathBuf::new(),
+                    source: inner,
+                    target,
+                    read_only: false,
+                    what: format!("source {rel} in the build context"),
+                });
+                Ok(Some(MountKey::Tree(source)))
             }
             "secret" => {
                 let id = kv
@@ -1210,25 +1184,70 @@ impl Builder<'_> {
                             .and_then(|t| t.rsplit('/').next())
                             .map(str::to_string)
                     })
+                    .filter(|id| !id.is_empty())
                     .ok_or_else(|| anyhow!("a secret mount needs id=ID"))?;
-                let target = target.unwrap_or_else(|| format!("/run/secrets/{id}"));
-                match self.secrets.iter().find(|s| s.id == id) {
-                    Some(s) => Ok(Some((
-                        Mount::Bind {
-                            source: s.src.clone(),
-                            target,
-                            read_only: true,
-                            propagation: None,
-                        },
-                        MountKey::None,
-                    ))),
-                    None if kv.get("required").is_some_and(|v| *v == "true") => {
-                        bail!("secret {id:?} is required: give it with --secret id={id},src=PATH")
+                if !self.lent.has_secret(&id) {
+                    if required(&kv) {
+                        bail!("secret {id:?} is required: give it with --secret id={id},src=PATH or --secret id={id},env=VAR");
                     }
-                    None => Ok(None),
+                    return Ok(None);
                 }
+                let env = kv.get("env").filter(|v| !v.is_empty());
+                if let Some(var) = env {
+                    if var.contains('=') {
+                        bail!("env={var}: not a variable name");
+                    }
+                    let value = self.lent.secret_value(&id)?.expect("given");
+                    out.env.push((var.to_string(), value));
+                }
+                // With env= alone, no file.
+                if env.is_none() || target.is_some() {
+                    let target = target.unwrap_or_else(|| format!("/run/secrets/{id}"));
+                    out.mounts.push(Mount::Bind {
+                        source: self.lent.secret_file(&id)?.expect("given"),
+                        target,
+                        read_only: true,
+                        propagation: None,
+                    });
+                }
+                Ok(Some(MountKey::None))
             }
-            other => bail!("unknown mount type {other:?} (expected cache, tmpfs, bind or secret)"),
+            "ssh" => {
+                let id = kv
+                    .get("id")
+                    .copied()
+                    .filter(|i| !i.is_empty())
+                    .unwrap_or("default");
+                for (k, default) in [("uid", "0"), ("gid", "0"), ("mode", "0600")] {
+                    if kv.get(k).is_some_and(|v| {
+                        v.trim_start_matches('0') != default.trim_start_matches('0')
+                    }) {
+                        bail!("{k}=: the agent's socket is the step's root's alone ({k}={default}); other owners and modes are not supported");
+                    }
+                }
+                let n = out.ssh;
+                out.ssh += 1;
+                let Some(socket) = self.lent.agent(id) else {
+                    if required(&kv) {
+                        bail!("SSH agent {id:?} is required: give it with --ssh {id}[=SOCKET|KEYFILE]");
+                    }
+                    return Ok(None);
+                };
+                let target = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{n}"));
+                if n == 0 {
+                    out.env.push(("SSH_AUTH_SOCK".to_string(), target.clone()));
+                }
+                out.mounts.push(Mount::Bind {
+                    source: socket.to_path_buf(),
+                    target,
+                    read_only: false,
+                    propagation: None,
+                });
+                Ok(Some(MountKey::None))
+            }
+            other => {
+                bail!("unknown mount type {other:?} (expected cache, tmpfs, bind, secret or ssh)")
+            }
         }
     }
 
@@ -1551,7 +1570,12 @@ fn shell_script(s: &str, i: &Instruction) -> String {
 /// shows, cheaply, for the cache key.
 fn tree_listing(root: &Path, rel: &Path, out: &mut Vec<u8>) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let path = root.join(rel);
+    // Not `root.join("")`: its trailing `/` fails on a file's path.
+    let path = if rel.as_os_str().is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let md =
         std::fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
     let link = if md.file_type().is_symlink() {
@@ -1633,6 +1657,21 @@ fn exists_in(layers: &[PathBuf], rel: &str) -> bool {
         }
     }
     false
+}
+
+/// A RUN step's mounts, and the variables its secret and SSH mounts
+/// give its process.
+#[derive(Default)]
+struct RunMounts {
+    mounts: Vec<Mount>,
+    env: Vec<(String, String)>,
+    /// The `type=ssh` mounts so far (the default target's number).
+    ssh: usize,
+}
+
+/// `required` or `required=true`.
+fn required(kv: &BTreeMap<&str, &str>) -> bool {
+    kv.get("required").is_some_and(|v| *v == "true")
 }
 
 /// What of a RUN mount is part of the step's cache key.

@@ -7,6 +7,7 @@ mod architecture;
 mod bad_input;
 mod build;
 mod build_copy;
+mod build_lent;
 mod compat;
 mod completion;
 mod compose;
