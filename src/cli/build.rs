@@ -47,6 +47,14 @@ pub struct BuildArgs {
     /// manifest), `image.name` (the names given, comma-separated)
     #[arg(long, value_name = "FILE")]
     metadata_file: Option<PathBuf>,
+    /// Where the result goes (repeatable): type=image[,name=NAME][,push=true]
+    /// (the default: the image, in local storage), type=registry,name=NAME
+    /// (pushed), type=local,dest=DIR (its files), type=tar,dest=FILE (its
+    /// files, as a tar), type=oci|docker,dest=FILE (an archive of the
+    /// image); DIR is type=local, - a tar on standard output. With no image
+    /// output, the store keeps the image only as build cache
+    #[arg(short, long, value_name = "OUTPUT")]
+    output: Vec<String>,
     /// Print only the image ID
     #[arg(short, long)]
     quiet: bool,
@@ -143,6 +151,12 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         platform: a.platform.clone(),
         secrets: a.secret.clone(),
         ssh: a.ssh.clone(),
+        outputs: a
+            .output
+            .iter()
+            .map(|o| build::Output::parse(o))
+            .collect::<Result<_>>()?,
+        stdout: None,
         docker_format: a.format == "docker",
         squash: a.squash,
         no_layers: !a.layers,
@@ -153,7 +167,7 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
 }
 
 pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
-    let opts = options(a)?;
+    let mut opts = options(a)?;
     if a.dry_run {
         let df = build::dry_run(paths, &opts)?;
         if a.dry_run_format.as_deref() == Some("json") {
@@ -205,12 +219,20 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     // With -q, what RUN instructions print must not reach standard output,
     // which then carries only the image id: the containers inherit
     // berth's stdout, so point it at standard error for the build.
-    let saved = if quiet {
+    // An output on standard output has it to itself: the rest goes to
+    // standard error, as with -q.
+    let to_stdout = opts.outputs.iter().any(|o| o.to_stdout());
+    let saved = if quiet || to_stdout {
         Some(redirect_stdout()?)
     } else {
         None
     };
+    if let (Some(fd), true) = (&saved, to_stdout) {
+        let out = fd.try_clone().context("duplicating standard output")?;
+        opts.stdout = Some(std::sync::Arc::new(std::fs::File::from(out)));
+    }
     let res = build::build(paths, &opts, &events, &mut hint);
+    opts.stdout = None;
     renderer.finish();
     if let Some(fd) = saved {
         restore_stdout(fd)?;
@@ -247,11 +269,39 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
         crate::fsutil::write_atomic(f, format!("{text}\n").as_bytes())
             .with_context(|| format!("writing --metadata-file {}", f.display()))?;
     }
-    output::println(built.id.hex())?;
+    for name in &built.push {
+        push_built(paths, name, &opts, quiet)?;
+    }
+    if to_stdout {
+        eprintln!("{}", built.id.hex());
+    } else {
+        output::println(built.id.hex())?;
+    }
     if a.explore {
         return super::explore::explore_image(paths, built.id.hex());
     }
     Ok(0)
+}
+
+/// `--output type=image,push=true`: push `name` as `push` does.
+fn push_built(paths: &StorePaths, name: &str, opts: &BuildOptions, quiet: bool) -> Result<()> {
+    use crate::ops::push::{self, PushOptions};
+    let p = PushOptions {
+        image: name.to_string(),
+        destination: None,
+        format: None,
+        compression: crate::registry::push::LayerCompression::Gzip,
+        remote: opts.remote.clone(),
+    };
+    if quiet {
+        push::push(paths, &p, &crate::progress::Silent)?;
+    } else {
+        let r = Renderer::new(Direction::Push);
+        let res = push::push(paths, &p, &r);
+        r.finish();
+        res?;
+    }
+    Ok(())
 }
 
 /// Point fd 1 at fd 2; returns a copy of the old fd 1.

@@ -159,6 +159,14 @@ pub(crate) const PAGES: &[Page] = &[
                 "berth build --secret id=npm,env=NPM_TOKEN --ssh default -t myapp ./context",
             ),
             (
+                "Write the built files to a directory, and the image as an OCI archive, keeping no image in the store",
+                "berth build -o type=local,dest=./out -o type=oci,dest=app.tar ./context",
+            ),
+            (
+                "Build and push to a registry in one command",
+                "berth build -o type=registry,name=registry.example.com/team/app:1.2 ./context",
+            ),
+            (
                 "Print the instructions as berth reads them, running nothing",
                 "berth build --dry-run ./context",
             ),

@@ -14,6 +14,8 @@
 
 use super::build_context::{self, Source};
 use super::build_copy;
+use super::build_output::Export;
+pub use super::build_output::Output;
 use super::build_secrets::Lent;
 use super::commit::{self, ContainerLayer, NewImage};
 use super::pull::{PullOptions, RemoteOptions};
@@ -67,6 +69,11 @@ pub struct BuildOptions {
     pub secrets: Vec<String>,
     /// `--ssh default|ID[=SOCKET|KEYFILE,…]`.
     pub ssh: Vec<String>,
+    /// `--output`; none: the image, in the store.
+    pub outputs: Vec<Output>,
+    /// Where an output to standard output is written (the CLI points fd
+    /// 1 elsewhere while the build runs).
+    pub stdout: Option<std::sync::Arc<std::fs::File>>,
     /// `--squash`: the layers the build adds become one, over its base's.
     pub squash: bool,
     /// `--layers=false`: as `--squash`, and no step is taken from the
@@ -135,6 +142,8 @@ impl std::error::Error for StepFailed {}
 pub struct Built {
     pub id: Digest,
     pub names: Vec<String>,
+    /// The names to push (`--output type=image,push=true`).
+    pub push: Vec<String>,
     /// The image's manifest: its media type, digest and size.
     pub manifest: (String, Digest, u64),
 }
@@ -322,11 +331,22 @@ pub fn build(
             bail!("--network {n:?}: expected default, none, host, private, pasta, slirp4netns or a network name");
         }
     }
-    let names = opts
+    super::build_output::check(&opts.outputs)?;
+    let mut names = opts
         .tags
         .iter()
         .map(|t| super::local_name(t))
         .collect::<Result<Vec<_>>>()?;
+    for o in &opts.outputs {
+        if let Output::Image { names: more, .. } = o {
+            for n in more {
+                let n = super::local_name(n)?;
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+    }
     let labels = parse_labels(&opts.labels)?;
     let lent = Lent::new(&opts.secrets, &opts.ssh, &paths.runroot)?;
     let mut values = parse_build_args(&opts.build_args)?;
@@ -970,15 +990,30 @@ impl Builder<'_> {
         spec.process.cwd_given = false;
         // Secrets and agent sockets given as variables: into the process
         // only, after its record was written.
+        let name = |e: &String| e.split_once('=').map_or(e.as_str(), |p| p.0).to_string();
         for (k, v) in mounts.env {
-            spec.process
-                .env
-                .retain(|e| e.split_once('=').map_or(e.as_str(), |p| p.0) != k);
+            spec.process.env.retain(|e| name(e) != k);
             spec.process.env.push(format!("{k}={v}"));
         }
+        if let Some(sock) = mounts.ssh_sock {
+            if !spec.process.env.iter().any(|e| name(e) == "SSH_AUTH_SOCK") {
+                spec.process.env.push(format!("SSH_AUTH_SOCK={sock}"));
+            }
+        }
+        let targets: Vec<String> = mounts
+            .mounts
+            .iter()
+            .filter_map(mount_target)
+            .map(str::to_string)
+            .collect();
         let code = self
             .overlay_dirs(&rec, &mut spec, mounts.mounts)
             .and_then(|()| super::run::start(self.store, rec.clone(), &spec, false, self.hint));
+        if code.is_ok() {
+            let upper = self.store.container_overlay(&rec.id).upper;
+            let below = self.store.layer_diffs(image.layers.iter());
+            remove_mount_stubs(&upper, &below, &targets);
+        }
         let worked = code.and_then(|code| match code {
             0 => Ok(()),
             code => Err(StepFailed {
@@ -1227,16 +1262,15 @@ impl Builder<'_> {
                 }
                 let n = out.ssh;
                 out.ssh += 1;
+                let target = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{n}"));
+                // As BuildKit: the first SSH mount's, given or not.
+                out.ssh_sock.get_or_insert_with(|| target.clone());
                 let Some(socket) = self.lent.agent(id) else {
                     if required(&kv) {
                         bail!("SSH agent {id:?} is required: give it with --ssh {id}[=SOCKET|KEYFILE]");
                     }
                     return Ok(None);
                 };
-                let target = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{n}"));
-                if n == 0 {
-                    out.env.push(("SSH_AUTH_SOCK".to_string(), target.clone()));
-                }
                 out.mounts.push(Mount::Bind {
                     source: socket.to_path_buf(),
                     target,
@@ -1500,9 +1534,33 @@ impl Builder<'_> {
             rec = self.squash(rec, base.as_ref().filter(|_| keep > 0), keep)?;
         }
         rec = self.manifest_format(rec)?;
+        self.export(&rec, names)?;
+        let outputs = &self.opts.outputs;
+        let as_image =
+            outputs.is_empty() || outputs.iter().any(|o| matches!(o, Output::Image { .. }));
+        if !as_image {
+            // Only files or archives were asked for: the store keeps the
+            // image as build cache alone, hidden as intermediate images
+            // are (`image prune` removes it).
+            if rec.names.is_empty() && !rec.build_cache {
+                rec = self.store.update_index(|idx| {
+                    let img = idx
+                        .images
+                        .iter_mut()
+                        .find(|i| i.id == rec.id)
+                        .ok_or_else(|| {
+                            anyhow!("image {} vanished during the build", rec.id.short())
+                        })?;
+                    img.build_cache = true;
+                    Ok((img.clone(), true))
+                })?;
+            }
+            self.emit(BuildEvent::StepDone(rec.id.clone()));
+            return self.built(rec, Vec::new(), false);
+        }
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).
-        if !names.iter().all(|n| rec.names.contains(n)) {
+        if !names.iter().all(|n| rec.names.contains(n)) || rec.build_cache {
             rec = self.store.update_index(|idx| {
                 let pos = idx
                     .images
@@ -1512,6 +1570,8 @@ impl Builder<'_> {
                 for n in names {
                     crate::store::move_name(idx, n, pos);
                 }
+                // The build's result now, shown even without a name.
+                idx.images[pos].build_cache = false;
                 Ok((idx.images[pos].clone(), true))
             })?;
         }
@@ -1521,6 +1581,14 @@ impl Builder<'_> {
         for n in names {
             self.emit(BuildEvent::Tagged(n.clone()));
         }
+        let push = outputs
+            .iter()
+            .any(|o| matches!(o, Output::Image { push: true, .. }));
+        self.built(rec, names.to_vec(), push)
+    }
+
+    /// What the build made: image `rec`, named `names`.
+    fn built(&self, rec: ImageRecord, names: Vec<String>, push: bool) -> Result<Built> {
         let blob = self.store.blob(&rec.manifest)?;
         let media_type = serde_json::from_slice::<serde_json::Value>(&blob)
             .ok()
@@ -1528,9 +1596,42 @@ impl Builder<'_> {
             .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".to_string());
         Ok(Built {
             id: rec.id,
-            names: names.to_vec(),
+            push: if push { names.clone() } else { Vec::new() },
+            names,
             manifest: (media_type, rec.manifest, blob.len() as u64),
         })
+    }
+
+    /// Write image `rec` to the file outputs asked for; `names` are the
+    /// names an archive gets when its output gives none.
+    fn export(&self, rec: &ImageRecord, names: &[String]) -> Result<()> {
+        if !self
+            .opts
+            .outputs
+            .iter()
+            .any(|o| !matches!(o, Output::Image { .. }))
+        {
+            return Ok(());
+        }
+        let export = Export {
+            store: self.store,
+            rec,
+            layers: self.store.layer_diffs(rec.layers.iter()),
+            names,
+            stdout: self.opts.stdout.as_deref(),
+            diff: crate::layer_tar::diff::DiffOptions {
+                placeholders: Vec::new(),
+                ..commit::diff_options()
+            },
+            keep_owners: matches!(
+                crate::runtime::userns::identity(),
+                crate::runtime::userns::Identity::Root
+            ),
+        };
+        for o in &self.opts.outputs {
+            export.write(o)?;
+        }
+        Ok(())
     }
 }
 
@@ -1659,6 +1760,60 @@ fn exists_in(layers: &[PathBuf], rel: &str) -> bool {
     false
 }
 
+/// Where a RUN mount is mounted.
+fn mount_target(m: &Mount) -> Option<&str> {
+    match m {
+        Mount::Bind { target, .. }
+        | Mount::Tmpfs { target, .. }
+        | Mount::Overlay { target, .. } => Some(target),
+        _ => None,
+    }
+}
+
+/// Take out of a step's upper dir what the runtime made only to mount
+/// on, as BuildKit does: each mount's target, then the directories made
+/// for it, while empty and not in the image below (`below`, top first).
+/// What the step wrote there, or the image has, stays.
+fn remove_mount_stubs(upper: &Path, below: &[PathBuf], targets: &[String]) {
+    for t in targets {
+        let mut rel = PathBuf::from(t.trim_start_matches('/'));
+        while !rel.as_os_str().is_empty() {
+            let path = upper.join(&rel);
+            let Ok(md) = std::fs::symlink_metadata(&path) else {
+                break;
+            };
+            let empty = if md.is_dir() {
+                std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none())
+            } else {
+                md.is_file() && md.len() == 0
+            };
+            if !empty || in_image(below, &rel) {
+                break;
+            }
+            let removed = if md.is_dir() {
+                std::fs::remove_dir(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if removed.is_err() || !rel.pop() {
+                break;
+            }
+        }
+    }
+}
+
+/// Whether `rel` is in the image of layer dirs `layers` (top first): the
+/// topmost layer that has it has no whiteout there.
+fn in_image(layers: &[PathBuf], rel: &Path) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    for l in layers {
+        if let Ok(m) = std::fs::symlink_metadata(l.join(rel)) {
+            return !(m.file_type().is_char_device() && m.rdev() == 0);
+        }
+    }
+    false
+}
+
 /// A RUN step's mounts, and the variables its secret and SSH mounts
 /// give its process.
 #[derive(Default)]
@@ -1667,6 +1822,8 @@ struct RunMounts {
     env: Vec<(String, String)>,
     /// The `type=ssh` mounts so far (the default target's number).
     ssh: usize,
+    /// `SSH_AUTH_SOCK`, unless the step's environment sets it.
+    ssh_sock: Option<String>,
 }
 
 /// `required` or `required=true`.

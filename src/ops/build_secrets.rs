@@ -46,9 +46,14 @@ pub struct Lent {
     agents: Vec<Agent>,
     /// `ssh-agent`s this build started for key files.
     children: Vec<Child>,
+    /// The processes that relay agents to the steps.
+    relays: Vec<nix::unistd::Pid>,
     /// This build's private directory in the run root, made when needed.
     dir: Option<PathBuf>,
     runroot: PathBuf,
+    /// The process that made it: a forked child (a container's monitor)
+    /// that unwinds must not stop the agents or remove the directory.
+    owner: u32,
 }
 
 const SECRET_USAGE: &str = "expected id=ID[,src=PATH|,env=VAR][,type=file|env]";
@@ -62,9 +67,14 @@ impl Lent {
             secrets: Vec::new(),
             agents: Vec::new(),
             children: Vec::new(),
+            relays: Vec::new(),
             dir: None,
             runroot: runroot.to_path_buf(),
+            owner: std::process::id(),
         };
+        // What builds that were killed left: secrets written for their
+        // steps.
+        remove_stale(&runroot.join("build"));
         for s in secrets {
             let secret = parse_secret(s)?;
             if lent.secrets.iter().any(|x| x.id == secret.id) {
@@ -103,8 +113,11 @@ impl Lent {
                     .mode(0o400)
                     .open(&path)
                     .with_context(|| format!("secret {id}: writing {}", path.display()))?;
-                f.write_all(value.as_bytes())
-                    .with_context(|| format!("secret {id}: writing {}", path.display()))?;
+                if let Err(e) = f.write_all(value.as_bytes()) {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e)
+                        .with_context(|| format!("secret {id}: writing {}", path.display()));
+                }
                 path
             }
         };
@@ -177,7 +190,7 @@ impl Lent {
             .iter()
             .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.file_type().is_socket()))
             .count();
-        let socket = match (sockets, paths.len()) {
+        let upstream = match (sockets, paths.len()) {
             (0, _) => self.key_agent(id, &paths)?,
             (1, 1) => {
                 let s = &paths[0];
@@ -191,11 +204,29 @@ impl Lent {
             }
             _ => bail!("--ssh {id}: give one agent socket, or key files, not both"),
         };
+        let socket = self.socket_path(id, "relay")?;
+        let pid = relay(&socket, upstream)
+            .with_context(|| format!("--ssh {id}: serving the agent at {}", socket.display()))?;
+        self.relays.push(pid);
         self.agents.push(Agent {
             id: id.to_string(),
             socket,
         });
         Ok(())
+    }
+
+    /// A socket's path in the private directory, short enough for one.
+    fn socket_path(&mut self, id: &str, what: &str) -> Result<PathBuf> {
+        let socket = self
+            .private_dir()?
+            .join(format!("{what}-{}", self.agents.len()));
+        if socket.as_os_str().len() >= 108 {
+            bail!(
+                "--ssh {id}: the socket path {} is too long for a socket; set a shorter run root",
+                socket.display()
+            );
+        }
+        Ok(socket)
     }
 
     /// Start an `ssh-agent` of this build's own holding `keys`; its
@@ -209,15 +240,7 @@ impl Lent {
                 )
             })?;
         }
-        let socket = self
-            .private_dir()?
-            .join(format!("agent-{}", self.agents.len()));
-        if socket.as_os_str().len() >= 108 {
-            bail!(
-                "--ssh {id}: the agent's socket path {} is too long for a socket; set a shorter run root",
-                socket.display()
-            );
-        }
+        let socket = self.socket_path(id, "agent")?;
         let missing = |e: std::io::Error, tool: &str| -> anyhow::Error {
             if e.kind() == std::io::ErrorKind::NotFound {
                 anyhow!("--ssh {id}: key files need {tool} (Debian's openssh-client package)")
@@ -225,15 +248,29 @@ impl Lent {
                 anyhow!("--ssh {id}: starting {tool}: {e}")
             }
         };
-        let child = Command::new("ssh-agent")
-            .arg("-D")
+        let mut cmd = Command::new("ssh-agent");
+        cmd.arg("-D")
             .arg("-a")
             .arg(&socket)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| missing(e, "ssh-agent"))?;
+            .stderr(Stdio::null());
+        // It holds the keys: it dies with berth, whatever kills berth.
+        let parent = nix::unistd::getpid();
+        // SAFETY: prctl and getppid are async-signal-safe; nothing else
+        // runs between fork and exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() != parent.as_raw() {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|e| missing(e, "ssh-agent"))?;
         self.children.push(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while UnixStream::connect(&socket).is_err() {
@@ -279,12 +316,9 @@ impl Lent {
         }
         let base = self.runroot.join("build");
         crate::fsutil::create_dir_all(&base)?;
-        remove_stale(&base);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = base.join(format!("{}-{nanos:x}", std::process::id()));
+        let pid = std::process::id();
+        let start = crate::runtime::exec::process_start_time(pid as i32).unwrap_or(0);
+        let dir = base.join(format!("{pid}-{start}"));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -296,9 +330,16 @@ impl Lent {
 
 impl Drop for Lent {
     fn drop(&mut self) {
+        if std::process::id() != self.owner {
+            return;
+        }
         for c in &mut self.children {
             let _ = c.kill();
             let _ = c.wait();
+        }
+        for pid in &self.relays {
+            let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(*pid, None);
         }
         if let Some(d) = &self.dir {
             let _ = std::fs::remove_dir_all(d);
@@ -306,21 +347,106 @@ impl Drop for Lent {
     }
 }
 
-/// Remove the private directories of builds whose process is gone.
+/// The largest agent message relayed (OpenSSH's own limit).
+const MAX_MESSAGE: u32 = 256 * 1024;
+
+/// Serve agent `upstream` at `socket` to the steps, read-only, as
+/// BuildKit does: requests for the list of keys (11) and for signatures
+/// (13) pass; every other one (adding, removing or locking keys,
+/// extensions) is answered with SSH_AGENT_FAILURE (5). The relay is a
+/// child process (the build stays single-threaded, as its forks need),
+/// a thread per connection, dying with the build; its pid.
+fn relay(socket: &Path, upstream: PathBuf) -> Result<nix::unistd::Pid> {
+    use nix::unistd::ForkResult;
+    let listener = std::os::unix::net::UnixListener::bind(socket)?;
+    let parent = nix::unistd::getpid();
+    // SAFETY: the build's process is single-threaded here; the child
+    // runs only the relay and leaves with `_exit`.
+    match unsafe { nix::unistd::fork() }.context("forking the SSH agent relay")? {
+        ForkResult::Parent { child } => Ok(child),
+        ForkResult::Child => {
+            // SAFETY: plain system calls in the new process.
+            unsafe {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
+                    || libc::getppid() != parent.as_raw()
+                {
+                    libc::_exit(1);
+                }
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                for fd in 0..3 {
+                    libc::dup2(null, fd);
+                }
+            }
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else {
+                    continue;
+                };
+                let upstream = upstream.clone();
+                let _ = std::thread::Builder::new()
+                    .name("ssh-relay".into())
+                    .spawn(move || serve(conn, &upstream));
+            }
+            // SAFETY: leaving the child without running the parent's
+            // destructors.
+            unsafe { libc::_exit(0) }
+        }
+    }
+}
+
+/// Relay one step's connection (see [`relay`]).
+fn serve(mut step: UnixStream, upstream: &Path) -> std::io::Result<()> {
+    let mut agent = UnixStream::connect(upstream)?;
+    loop {
+        let msg = match read_message(&mut step) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if matches!(msg.first(), Some(11 | 13)) {
+            write_message(&mut agent, &msg)?;
+            let reply = read_message(&mut agent)?;
+            write_message(&mut step, &reply)?;
+        } else {
+            write_message(&mut step, &[5])?;
+        }
+    }
+}
+
+fn read_message(r: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len)?;
+    let len = u32::from_be_bytes(len);
+    if len == 0 || len > MAX_MESSAGE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "an agent message of a length out of range",
+        ));
+    }
+    let mut msg = vec![0u8; len as usize];
+    r.read_exact(&mut msg)?;
+    Ok(msg)
+}
+
+fn write_message(w: &mut impl Write, msg: &[u8]) -> std::io::Result<()> {
+    w.write_all(&(msg.len() as u32).to_be_bytes())?;
+    w.write_all(msg)
+}
+
+/// Remove the private directories (`PID-START`) of builds whose process
+/// is gone: no process `PID` started at `START` runs.
 fn remove_stale(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
     };
     for e in entries.flatten() {
         let name = e.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.split('-').next())
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
+        let Some((pid, start)) = name.to_str().and_then(|n| {
+            let (pid, start) = n.split_once('-')?;
+            Some((pid.parse::<i32>().ok()?, start.parse::<u64>().ok()?))
+        }) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        if !crate::runtime::exec::process_alive(pid, start) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }

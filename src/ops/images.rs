@@ -120,13 +120,16 @@ pub fn labels(paths: &StorePaths, ids: &[&Digest]) -> Result<Vec<BTreeMap<String
 }
 
 /// Podman's intermediate images: images without a name that another
-/// image builds on (a build's steps). `images` hides them unless `-a`;
-/// `image prune` keeps them while a child needs them.
+/// image builds on (a build's steps), and the results of builds whose
+/// output was not an image. `images` hides them unless `-a`; `image
+/// prune` keeps them while a child needs them.
 pub fn intermediate_ids(store: &Store, idx: &Index) -> HashSet<Digest> {
     let children = children_of(store, idx);
     idx.images
         .iter()
-        .filter(|i| i.names.is_empty() && children.get(&i.id).is_some_and(|c| *c > 0))
+        .filter(|i| {
+            i.names.is_empty() && (i.build_cache || children.get(&i.id).is_some_and(|c| *c > 0))
+        })
         .map(|i| i.id.clone())
         .collect()
 }

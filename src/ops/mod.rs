@@ -6,6 +6,7 @@ pub mod archive;
 pub mod build;
 pub mod build_context;
 pub mod build_copy;
+pub mod build_output;
 pub mod build_secrets;
 pub mod commit;
 pub mod complete;

@@ -103,6 +103,10 @@ pub struct ImageRecord {
     pub created: i64,
     /// When it entered this store.
     pub added: i64,
+    /// Kept only as the step cache of a build whose output was files or
+    /// an archive (`build -o`): hidden from `images` while unnamed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub build_cache: bool,
 }
 
 /// `index.json`.
@@ -634,6 +638,7 @@ impl<'s> Writer<'s> {
             size: sizes.iter().map(|(_, s)| s).sum(),
             created,
             added: crate::image::time::now_unix(),
+            build_cache: false,
         };
         self.store.update_index(|idx| {
             let pos = match idx.images.iter().position(|i| i.id == id) {
@@ -690,6 +695,8 @@ pub fn move_name(idx: &mut Index, name: &str, pos: usize) {
     if !idx.images[pos].names.iter().any(|n| n == name) {
         idx.images[pos].names.push(name.to_string());
     }
+    // Named, it is an image of its own, not build cache.
+    idx.images[pos].build_cache = false;
 }
 
 /// Holds `store.lock` exclusively: no content is being added meanwhile.

@@ -309,7 +309,10 @@ FROM localhost/busybox
 COPY tools/ /
 RUN --mount=type=ssh ssh-add -L > /default.txt && echo \"sock=$SSH_AUTH_SOCK\"
 RUN --mount=type=ssh,id=files,target=/agent ssh-add -L > /files.txt && echo \"sock=$SSH_AUTH_SOCK\"
-RUN --mount=type=ssh,id=absent test -z \"$SSH_AUTH_SOCK\" && echo absent-skipped-ok
+RUN --mount=type=ssh sh -c 'if ssh-add -D; then echo removed; else echo refused-ok; fi'
+RUN --mount=type=ssh,id=absent test \"$SSH_AUTH_SOCK\" = /run/buildkit/ssh_agent.0 && test ! -e \"$SSH_AUTH_SOCK\" && echo absent-skipped-ok
+ENV SSH_AUTH_SOCK=/mine
+RUN --mount=type=ssh test \"$SSH_AUTH_SOCK\" = /mine && echo env-kept-ok
 ",
     );
     ssh_add_tree(&env.join("ctx/tools"));
@@ -327,6 +330,15 @@ RUN --mount=type=ssh,id=absent test -z \"$SSH_AUTH_SOCK\" && echo absent-skipped
     );
     assert!(lines.contains(&"sock=/agent"), "{}", out.stdout);
     assert!(lines.contains(&"absent-skipped-ok"), "{}", out.stdout);
+    assert!(lines.contains(&"env-kept-ok"), "{}", out.stdout);
+    // The step could not take the keys out of the user's agent.
+    assert!(lines.contains(&"refused-ok"), "{}", out.stdout);
+    let still = env
+        .command(require_tool("ssh-add"))
+        .arg("-L")
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .ok();
+    assert_eq!(still.stdout.trim(), public_a);
     let listed = env
         .berth(["run", "--rm", "ssh", "cat", "/default.txt", "/files.txt"])
         .ok();

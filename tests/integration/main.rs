@@ -8,6 +8,7 @@ mod bad_input;
 mod build;
 mod build_copy;
 mod build_lent;
+mod build_output;
 mod compat;
 mod completion;
 mod compose;

@@ -1,0 +1,326 @@
+//! `build --output` (`-o`): where a build's result goes, as BuildKit's
+//! exporters take it. `type=image` names the image in the store (and
+//! with `push=true` pushes it); `local` writes its files to a directory,
+//! `tar` a tar of its files, `oci` and `docker` an archive of the image
+//! as `save` writes them. `-o DIR` is `type=local,dest=DIR` and `-o -`
+//! `type=tar` on standard output.
+
+use crate::image::archive::{ArchiveSink, Format};
+use crate::store::{ImageRecord, Store};
+use anyhow::{anyhow, bail, Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where a file output is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// Standard output (`dest=-`, or no `dest`).
+    Stdout,
+    File(PathBuf),
+}
+
+/// One `--output`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// The image, in the store, with these names (and `-t`'s).
+    Image { names: Vec<String>, push: bool },
+    /// The image's files, in a directory.
+    Local(PathBuf),
+    /// The image's files, as one tar.
+    Tar(Dest),
+    /// The image as an OCI or Docker archive, with these names (else
+    /// `-t`'s).
+    Archive {
+        format: Format,
+        dest: Dest,
+        names: Vec<String>,
+    },
+}
+
+const USAGE: &str = "expected type=local|tar|oci|docker|image|registry with dest=PATH (or name=NAME for an image), DIR, or -";
+
+impl Output {
+    /// Read one `--output` value.
+    pub fn parse(spec: &str) -> Result<Output> {
+        let what = || format!("--output {spec:?}");
+        if spec == "-" {
+            return Ok(Output::Tar(Dest::Stdout));
+        }
+        if !spec.contains('=') {
+            if spec.is_empty() {
+                bail!("{}: {USAGE}", what());
+            }
+            return Ok(Output::Local(PathBuf::from(spec)));
+        }
+        let (mut kind, mut dest, mut names, mut push) = (None, None, Vec::new(), false);
+        for part in spec.split(',') {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| anyhow!("{}: {part:?}: {USAGE}", what()))?;
+            match k {
+                "type" => kind = Some(v),
+                "dest" => dest = Some(v),
+                "name" => names.extend(v.split(',').filter(|n| !n.is_empty()).map(str::to_string)),
+                "push" => {
+                    push = match v {
+                        "true" => true,
+                        "false" => false,
+                        _ => bail!("{}: push={v}: expected true or false", what()),
+                    }
+                }
+                _ => bail!("{}: unknown key {k:?}; {USAGE}", what()),
+            }
+        }
+        let kind = kind.ok_or_else(|| anyhow!("{}: type= is missing; {USAGE}", what()))?;
+        let file_dest = |dest: Option<&str>| match dest {
+            None | Some("-") => Dest::Stdout,
+            Some(d) => Dest::File(PathBuf::from(d)),
+        };
+        let no_names = |names: &Vec<String>, push: bool| -> Result<()> {
+            if !names.is_empty() && kind != "oci" && kind != "docker" || push {
+                bail!("{}: name= and push= are for type=image", what());
+            }
+            Ok(())
+        };
+        Ok(match kind {
+            "image" | "registry" => {
+                if dest.is_some() {
+                    bail!("{}: type={kind} takes name=, not dest=", what());
+                }
+                Output::Image {
+                    names,
+                    push: push || kind == "registry",
+                }
+            }
+            "local" => {
+                no_names(&names, push)?;
+                match dest {
+                    Some(d) if !d.is_empty() && d != "-" => Output::Local(PathBuf::from(d)),
+                    _ => bail!("{}: type=local needs dest=DIR", what()),
+                }
+            }
+            "tar" => {
+                no_names(&names, push)?;
+                Output::Tar(file_dest(dest))
+            }
+            "oci" | "docker" => {
+                no_names(&names, push)?;
+                Output::Archive {
+                    format: if kind == "oci" {
+                        Format::OciArchive
+                    } else {
+                        Format::DockerArchive
+                    },
+                    dest: file_dest(dest),
+                    names,
+                }
+            }
+            other => bail!("{}: type {other:?}: {USAGE}", what()),
+        })
+    }
+
+    /// Whether this output writes to standard output.
+    pub fn to_stdout(&self) -> bool {
+        matches!(
+            self,
+            Output::Tar(Dest::Stdout)
+                | Output::Archive {
+                    dest: Dest::Stdout,
+                    ..
+                }
+        )
+    }
+}
+
+/// Check a build's outputs together: one may write to standard output.
+pub fn check(outputs: &[Output]) -> Result<()> {
+    if outputs.iter().filter(|o| o.to_stdout()).count() > 1 {
+        bail!("--output: only one output can go to standard output");
+    }
+    Ok(())
+}
+
+/// Write image `rec` to a file output. `layers` are its layers' diff
+/// dirs, top first; `names` its names for an archive that names none;
+/// `stdout` where standard output goes; `root` whether file owners are
+/// kept (as root) or are the user's.
+pub(super) struct Export<'a> {
+    pub store: &'a Store,
+    pub rec: &'a ImageRecord,
+    pub layers: Vec<PathBuf>,
+    pub names: &'a [String],
+    pub stdout: Option<&'a std::fs::File>,
+    pub diff: crate::layer_tar::diff::DiffOptions,
+    pub keep_owners: bool,
+}
+
+impl Export<'_> {
+    pub fn write(&self, out: &Output) -> Result<()> {
+        match out {
+            Output::Image { .. } => Ok(()),
+            Output::Local(dir) => self
+                .local(dir)
+                .with_context(|| format!("--output type=local,dest={}", dir.display())),
+            Output::Tar(dest) => self
+                .to(dest, |w| self.tar(w))
+                .with_context(|| format!("--output type=tar{}", dest_text(dest))),
+            Output::Archive {
+                format,
+                dest,
+                names,
+            } => {
+                let names = if names.is_empty() {
+                    self.names.to_vec()
+                } else {
+                    names
+                        .iter()
+                        .map(|n| super::local_name(n))
+                        .collect::<Result<_>>()?
+                };
+                let img = self.store.image(self.rec)?;
+                self.to(dest, |w| {
+                    let mut sink = ArchiveSink::new(w, *format)?;
+                    sink.add(&img, names)?;
+                    sink.close()?;
+                    Ok(())
+                })
+                .with_context(|| {
+                    let kind = match format {
+                        Format::OciArchive => "oci",
+                        Format::DockerArchive => "docker",
+                    };
+                    format!("--output type={kind}{}", dest_text(dest))
+                })
+            }
+        }
+    }
+
+    /// Run `write` on `dest`: a file written beside its place and renamed
+    /// when complete, or standard output.
+    fn to(
+        &self,
+        dest: &Dest,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
+    ) -> Result<()> {
+        match dest {
+            Dest::Stdout => {
+                let mut out = self
+                    .stdout
+                    .ok_or_else(|| anyhow!("standard output is not available"))?;
+                if std::io::IsTerminal::is_terminal(out) {
+                    bail!("standard output is a terminal; give dest=FILE");
+                }
+                write(&mut out)?;
+                out.flush().context("writing standard output")
+            }
+            Dest::File(path) => {
+                let partial = partial_path(path);
+                let res = (|| {
+                    let mut f = std::io::BufWriter::new(crate::fsutil::create(&partial)?);
+                    write(&mut f)?;
+                    let f = f.into_inner().map_err(|e| e.into_error())?;
+                    f.sync_all()?;
+                    std::fs::rename(&partial, path)
+                        .with_context(|| format!("renaming {}", partial.display()))
+                })();
+                if res.is_err() {
+                    let _ = std::fs::remove_file(&partial);
+                }
+                res
+            }
+        }
+    }
+
+    /// The image's files as one tar (whiteouts applied).
+    fn tar(&self, out: &mut (dyn Write + Send)) -> Result<()> {
+        crate::layer_tar::diff::write_squashed_tar(&self.layers, &[], out, &self.diff)?;
+        Ok(())
+    }
+
+    /// The image's files, unpacked below `dir` (made if missing): the
+    /// tar of [`Export::tar`] streamed through a pipe.
+    fn local(&self, dir: &Path) -> Result<()> {
+        crate::fsutil::create_dir_all(dir)?;
+        let (reader, writer) = std::io::pipe().context("making a pipe")?;
+        std::thread::scope(|s| {
+            let producer = s.spawn(move || {
+                let mut w = writer;
+                self.tar(&mut w)
+            });
+            let mut archive = tar::Archive::new(reader);
+            archive.set_preserve_permissions(true);
+            archive.set_preserve_ownerships(self.keep_owners);
+            archive.set_unpack_xattrs(false);
+            archive.set_overwrite(true);
+            let unpacked = archive
+                .unpack(dir)
+                .with_context(|| format!("writing {}", dir.display()));
+            // The reader goes first, so that a producer still writing
+            // sees the pipe closed rather than waiting.
+            drop(archive);
+            let produced = producer
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the tar writer panicked")));
+            unpacked.and(produced)
+        })
+    }
+}
+
+fn dest_text(dest: &Dest) -> String {
+    match dest {
+        Dest::Stdout => ",dest=-".to_string(),
+        Dest::File(p) => format!(",dest={}", p.display()),
+    }
+}
+
+/// `DIR/.NAME.partial` for `DIR/NAME`.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    path.with_file_name(format!(".{name}.partial"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_forms() {
+        let p = |s: &str| Output::parse(s).map_err(|e| e.to_string());
+        assert_eq!(p("out"), Ok(Output::Local("out".into())));
+        assert_eq!(p("-"), Ok(Output::Tar(Dest::Stdout)));
+        assert_eq!(p("type=local,dest=d"), Ok(Output::Local("d".into())));
+        assert_eq!(p("type=tar,dest=-"), Ok(Output::Tar(Dest::Stdout)));
+        assert_eq!(
+            p("type=tar,dest=f.tar"),
+            Ok(Output::Tar(Dest::File("f.tar".into())))
+        );
+        assert_eq!(
+            p("type=docker,dest=d.tar,name=a:1"),
+            Ok(Output::Archive {
+                format: Format::DockerArchive,
+                dest: Dest::File("d.tar".into()),
+                names: vec!["a:1".into()],
+            })
+        );
+        assert_eq!(
+            p("type=registry,name=r/a"),
+            Ok(Output::Image {
+                names: vec!["r/a".into()],
+                push: true
+            })
+        );
+        assert!(p("type=local").unwrap_err().contains("needs dest=DIR"));
+        assert!(p("type=zip,dest=x").unwrap_err().contains("type \"zip\""));
+        assert!(p("type=tar,dest=x,push=true")
+            .unwrap_err()
+            .contains("for type=image"));
+        assert!(p("type=tar,dest=x,compression=zstd")
+            .unwrap_err()
+            .contains("unknown key"));
+        assert!(p("dest=x").unwrap_err().contains("type= is missing"));
+        assert!(check(&[Output::Tar(Dest::Stdout), Output::Tar(Dest::Stdout)]).is_err());
+    }
+}
