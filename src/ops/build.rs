@@ -331,7 +331,7 @@ pub fn build(
             bail!("--network {n:?}: expected default, none, host, private, pasta, slirp4netns or a network name");
         }
     }
-    super::build_output::check(&opts.outputs)?;
+    super::build_output::check(&opts.outputs, opts.stdout.as_deref())?;
     let mut names = opts
         .tags
         .iter()
@@ -1534,15 +1534,19 @@ impl Builder<'_> {
             rec = self.squash(rec, base.as_ref().filter(|_| keep > 0), keep)?;
         }
         rec = self.manifest_format(rec)?;
-        self.export(&rec, names)?;
+        if self.index.find(&rec.id).is_none() && !self.made.contains(&rec.id) {
+            // Made here (labels, squash): forgotten if what follows fails.
+            self.made.push(rec.id.clone());
+        }
         let outputs = &self.opts.outputs;
         let as_image =
             outputs.is_empty() || outputs.iter().any(|o| matches!(o, Output::Image { .. }));
         if !as_image {
-            // Only files or archives were asked for: the store keeps the
-            // image as build cache alone, hidden as intermediate images
-            // are (`image prune` removes it).
-            if rec.names.is_empty() && !rec.build_cache {
+            // Only files or archives were asked for: the store keeps an
+            // image this build made as build cache alone, hidden as
+            // intermediate images are (`image prune` removes it). Marked
+            // first, so that a failed export shows no image either.
+            if rec.names.is_empty() && !rec.build_cache && self.made.contains(&rec.id) {
                 rec = self.store.update_index(|idx| {
                     let img = idx
                         .images
@@ -1551,13 +1555,17 @@ impl Builder<'_> {
                         .ok_or_else(|| {
                             anyhow!("image {} vanished during the build", rec.id.short())
                         })?;
-                    img.build_cache = true;
-                    Ok((img.clone(), true))
+                    // Named meanwhile by another berth: an image of its own.
+                    let mark = img.names.is_empty();
+                    img.build_cache |= mark;
+                    Ok((img.clone(), mark))
                 })?;
             }
+            self.export(&rec, names)?;
             self.emit(BuildEvent::StepDone(rec.id.clone()));
             return self.built(rec, Vec::new(), false);
         }
+        self.export(&rec, names)?;
         // A name is on one image only: when the image has them all, the
         // index need not be written (a fully cached rebuild writes nothing).
         if !names.iter().all(|n| rec.names.contains(n)) || rec.build_cache {
@@ -1773,29 +1781,71 @@ fn mount_target(m: &Mount) -> Option<&str> {
 /// Take out of a step's upper dir what the runtime made only to mount
 /// on, as BuildKit does: each mount's target, then the directories made
 /// for it, while empty and not in the image below (`below`, top first).
-/// What the step wrote there, or the image has, stays.
+/// What the step wrote there, or the image has, stays. The path is walked
+/// a directory at a time without following symlinks: a step that put a
+/// symlink on it cannot point the removal elsewhere.
 fn remove_mount_stubs(upper: &Path, below: &[PathBuf], targets: &[String]) {
+    use crate::fsat;
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    let Ok(root) = std::fs::File::open(upper) else {
+        return;
+    };
     for t in targets {
-        let mut rel = PathBuf::from(t.trim_start_matches('/'));
-        while !rel.as_os_str().is_empty() {
-            let path = upper.join(&rel);
-            let Ok(md) = std::fs::symlink_metadata(&path) else {
+        let rel = PathBuf::from(t.trim_start_matches('/'));
+        let Ok(names) = rel
+            .components()
+            .map(|c| CString::new(c.as_os_str().as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            continue;
+        };
+        // The directories holding each name: the upper dir, then each
+        // name's parent.
+        let mut dirs = Vec::new();
+        let mut at = root.as_raw_fd();
+        for n in &names[..names.len().saturating_sub(1)] {
+            match fsat::openat(at, n, flags) {
+                Ok(fd) => {
+                    dirs.push(fd);
+                    at = dirs.last().expect("pushed").as_raw_fd();
+                }
+                Err(_) => break,
+            }
+        }
+        if dirs.len() + 1 != names.len() {
+            continue;
+        }
+        for depth in (0..names.len()).rev() {
+            let parent = match depth {
+                0 => root.as_raw_fd(),
+                d => dirs[d - 1].as_raw_fd(),
+            };
+            let name = &names[depth];
+            let Ok(st) = fsat::lstatat(parent, name) else {
                 break;
             };
-            let empty = if md.is_dir() {
-                std::fs::read_dir(&path).is_ok_and(|mut d| d.next().is_none())
+            let empty = if fsat::is_dir(&st) {
+                fsat::openat(parent, name, flags)
+                    .ok()
+                    .and_then(|d| fsat::names(&d).ok())
+                    .is_some_and(|n| n.is_empty())
             } else {
-                md.is_file() && md.len() == 0
+                st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0
             };
-            if !empty || in_image(below, &rel) {
+            let here: PathBuf = rel.components().take(depth + 1).collect();
+            if !empty || in_image(below, &here) {
                 break;
             }
-            let removed = if md.is_dir() {
-                std::fs::remove_dir(&path)
+            let how = if fsat::is_dir(&st) {
+                libc::AT_REMOVEDIR
             } else {
-                std::fs::remove_file(&path)
+                0
             };
-            if removed.is_err() || !rel.pop() {
+            // SAFETY: a valid directory fd and name.
+            if unsafe { libc::unlinkat(parent, name.as_ptr(), how) } != 0 {
                 break;
             }
         }
@@ -1993,6 +2043,43 @@ fn with_triggers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mount_stubs_go_and_no_symlink_leads_the_removal_out() {
+        let t = tempfile::tempdir().unwrap();
+        let (upper, lower, victim) = (
+            t.path().join("upper"),
+            t.path().join("lower"),
+            t.path().join("victim"),
+        );
+        for d in [
+            upper.join("run/buildkit"),
+            upper.join("tmp/kept"),
+            lower.join("tmp"),
+            victim.join("b"),
+        ] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(upper.join("run/buildkit/ssh_agent.0"), "").unwrap();
+        std::fs::write(upper.join("tmp/kept/x"), "").unwrap();
+        std::fs::write(upper.join("tmp/kept/other"), "written by the step").unwrap();
+        std::fs::write(victim.join("b/c"), "").unwrap();
+        // A step turned a directory made for a mount into a symlink.
+        std::os::unix::fs::symlink(&victim, upper.join("a")).unwrap();
+        let targets = ["/run/buildkit/ssh_agent.0", "/tmp/kept/x", "/a/b/c"].map(String::from);
+        remove_mount_stubs(&upper, std::slice::from_ref(&lower), &targets);
+        assert!(
+            !upper.join("run").exists(),
+            "the stub and the dirs made for it go"
+        );
+        assert!(!upper.join("tmp/kept/x").exists());
+        assert!(
+            upper.join("tmp/kept/other").exists(),
+            "what the step wrote stays"
+        );
+        assert!(victim.join("b/c").exists(), "nothing through the symlink");
+        assert!(upper.join("a").is_symlink());
+    }
 
     #[test]
     fn workdir_paths() {

@@ -9,6 +9,7 @@ use crate::image::archive::{ArchiveSink, Format};
 use crate::store::{ImageRecord, Store};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Where a file output is written.
@@ -132,10 +133,38 @@ impl Output {
     }
 }
 
-/// Check a build's outputs together: one may write to standard output.
-pub fn check(outputs: &[Output]) -> Result<()> {
+/// Check a build's outputs before it runs: one at most on standard
+/// output (`stdout`), which is not a terminal; names that are names; the
+/// directories files go to exist.
+pub fn check(outputs: &[Output], stdout: Option<&std::fs::File>) -> Result<()> {
     if outputs.iter().filter(|o| o.to_stdout()).count() > 1 {
         bail!("--output: only one output can go to standard output");
+    }
+    for o in outputs {
+        let dest = match o {
+            Output::Image { .. } => continue,
+            Output::Local(dir) => {
+                parent_exists(dir)?;
+                continue;
+            }
+            Output::Tar(dest) => dest,
+            Output::Archive { dest, names, .. } => {
+                for n in names {
+                    super::local_name(n).with_context(|| format!("--output name={n}"))?;
+                }
+                dest
+            }
+        };
+        match dest {
+            Dest::Stdout => {
+                let out =
+                    stdout.ok_or_else(|| anyhow!("--output: standard output is not available"))?;
+                if std::io::IsTerminal::is_terminal(out) {
+                    bail!("--output: standard output is a terminal; give dest=FILE or redirect it");
+                }
+            }
+            Dest::File(f) => parent_exists(f)?,
+        }
     }
     Ok(())
 }
@@ -207,16 +236,19 @@ impl Export<'_> {
                 let mut out = self
                     .stdout
                     .ok_or_else(|| anyhow!("standard output is not available"))?;
-                if std::io::IsTerminal::is_terminal(out) {
-                    bail!("standard output is a terminal; give dest=FILE");
-                }
                 write(&mut out)?;
                 out.flush().context("writing standard output")
             }
             Dest::File(path) => {
                 let partial = partial_path(path);
                 let res = (|| {
-                    let mut f = std::io::BufWriter::new(crate::fsutil::create(&partial)?);
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o644)
+                        .open(&partial)
+                        .with_context(|| format!("creating {}", partial.display()))?;
+                    let mut f = std::io::BufWriter::new(file);
                     write(&mut f)?;
                     let f = f.into_inner().map_err(|e| e.into_error())?;
                     f.sync_all()?;
@@ -237,10 +269,27 @@ impl Export<'_> {
         Ok(())
     }
 
-    /// The image's files, unpacked below `dir` (made if missing): the
-    /// tar of [`Export::tar`] streamed through a pipe.
+    /// The image's files, unpacked below `dir`: the tar of
+    /// [`Export::tar`] streamed through a pipe. A new `dir` is made
+    /// beside its place and renamed when complete; into one that exists
+    /// the files are written in place.
     fn local(&self, dir: &Path) -> Result<()> {
-        crate::fsutil::create_dir_all(dir)?;
+        if std::fs::symlink_metadata(dir).is_ok() {
+            return self.unpack(dir);
+        }
+        let partial = partial_path(dir);
+        std::fs::create_dir(&partial).with_context(|| format!("creating {}", partial.display()))?;
+        let res = self.unpack(&partial).and_then(|()| {
+            std::fs::rename(&partial, dir)
+                .with_context(|| format!("renaming {}", partial.display()))
+        });
+        if res.is_err() {
+            let _ = std::fs::remove_dir_all(&partial);
+        }
+        res
+    }
+
+    fn unpack(&self, dir: &Path) -> Result<()> {
         let (reader, writer) = std::io::pipe().context("making a pipe")?;
         std::thread::scope(|s| {
             let producer = s.spawn(move || {
@@ -266,6 +315,19 @@ impl Export<'_> {
     }
 }
 
+/// The directory `dest` is to be made in exists.
+fn parent_exists(dest: &Path) -> Result<()> {
+    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(p) = parent.filter(|p| !p.is_dir()) {
+        bail!(
+            "--output dest={}: {}: no such directory",
+            dest.display(),
+            p.display()
+        );
+    }
+    Ok(())
+}
+
 fn dest_text(dest: &Dest) -> String {
     match dest {
         Dest::Stdout => ",dest=-".to_string(),
@@ -273,13 +335,18 @@ fn dest_text(dest: &Dest) -> String {
     }
 }
 
-/// `DIR/.NAME.partial` for `DIR/NAME`.
+/// `DIR/.NAME.PID-NANOS.partial` for `DIR/NAME`: a name of this process
+/// alone, so two builds writing the same output do not mix.
 fn partial_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    path.with_file_name(format!(".{name}.partial"))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    path.with_file_name(format!(".{name}.{}-{nanos}.partial", std::process::id()))
 }
 
 #[cfg(test)]
@@ -321,6 +388,15 @@ mod tests {
             .unwrap_err()
             .contains("unknown key"));
         assert!(p("dest=x").unwrap_err().contains("type= is missing"));
-        assert!(check(&[Output::Tar(Dest::Stdout), Output::Tar(Dest::Stdout)]).is_err());
+        assert!(check(
+            &[Output::Tar(Dest::Stdout), Output::Tar(Dest::Stdout)],
+            None
+        )
+        .is_err());
+        let missing = Output::Tar(Dest::File("/nonexistent/dir/x.tar".into()));
+        assert!(check(&[missing], None)
+            .unwrap_err()
+            .to_string()
+            .contains("no such directory"));
     }
 }

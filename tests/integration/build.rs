@@ -1098,7 +1098,8 @@ RUN --mount=type=bind,source=data,target=/in,rw echo changed > /in/input.txt && 
     assert!(out.lines().contains(&"changed"), "{}", out.stdout);
     let show = |image: &str| {
         env.berth(["run", "--rm", image, "sh", "-c"])
-            .arg("cat /copied /listing /via-link /from-image /after-rw /ctx-rw; find /w /in -mindepth 1 2>/dev/null; cat /again 2>/dev/null")
+            // The mount points are not in the image (BuildKit's rule).
+            .arg("cat /copied /listing /via-link /from-image /after-rw /ctx-rw; for p in /w /in /again /e /link /img; do test -e $p && echo \"left $p\"; done; true")
             .ok()
             .stdout
     };

@@ -121,6 +121,12 @@ each_identity!(outputs_write_files_and_archives_and_leave_no_image, |who| {
     let from_tar = tar_listing(&fs::read(env.join("out.tar")).unwrap());
     assert_eq!(from_dir, from_tar);
     assert!(from_tar.contains("f app/hello.txt 640 6"), "{from_tar:?}");
+    // Rootless, the files are the user's; as root, the image's owners.
+    let owner = env.user().map_or(0, |u| u.uid);
+    assert_eq!(
+        fs::metadata(local.join("app/hello.txt")).unwrap().uid(),
+        owner
+    );
 
     // The archives load, named as -t said, with the image's id.
     for archive in ["oci.tar", "docker.tar"] {
@@ -168,6 +174,17 @@ each_identity!(outputs_write_files_and_archives_and_leave_no_image, |who| {
     // `-o -`: a tar on standard output, which carries nothing else.
     let out = env.berth(["build", "-o", "-", "ctx"]).ok();
     assert_eq!(tar_listing(&out.stdout_bytes), from_tar);
+    // The tar and nothing after it; the id went to standard error.
+    let bytes = &out.stdout_bytes;
+    assert_eq!(bytes.len() % 512, 0);
+    assert!(bytes[bytes.len() - 1024..].iter().all(|b| *b == 0));
+    assert!(
+        out.stderr
+            .lines()
+            .any(|l| l.len() == 64 && l.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("STEP 3/3"), "{}", out.stderr);
 
     // Bad outputs: one line, exit 125, no file left half-written.
