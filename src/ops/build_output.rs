@@ -335,18 +335,18 @@ fn dest_text(dest: &Dest) -> String {
     }
 }
 
-/// `DIR/.NAME.PID-NANOS.partial` for `DIR/NAME`: a name of this process
-/// alone, so two builds writing the same output do not mix.
+/// `DIR/.NAME.SUFFIX.partial` for `DIR/NAME`, with a
+/// [`crate::fsutil::unique_suffix`]: two builds writing the same output
+/// do not mix.
 fn partial_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    path.with_file_name(format!(".{name}.{}-{nanos}.partial", std::process::id()))
+    path.with_file_name(format!(
+        ".{name}.{}.partial",
+        crate::fsutil::unique_suffix()
+    ))
 }
 
 #[cfg(test)]

@@ -316,9 +316,7 @@ impl Lent {
         }
         let base = self.runroot.join("build");
         crate::fsutil::create_dir_all(&base)?;
-        let pid = std::process::id();
-        let start = crate::runtime::exec::process_start_time(pid as i32).unwrap_or(0);
-        let dir = base.join(format!("{pid}-{start}"));
+        let dir = base.join(crate::fsutil::unique_suffix());
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
@@ -432,21 +430,19 @@ fn write_message(w: &mut impl Write, msg: &[u8]) -> std::io::Result<()> {
     w.write_all(msg)
 }
 
-/// Remove the private directories (`PID-START`) of builds whose process
-/// is gone: no process `PID` started at `START` runs.
+/// Remove the private directories (named by a
+/// [`crate::fsutil::unique_suffix`]) of builds whose process is gone.
 fn remove_stale(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
     };
     for e in entries.flatten() {
-        let name = e.file_name();
-        let Some((pid, start)) = name.to_str().and_then(|n| {
-            let (pid, start) = n.split_once('-')?;
-            Some((pid.parse::<i32>().ok()?, start.parse::<u64>().ok()?))
-        }) else {
-            continue;
-        };
-        if !crate::runtime::exec::process_alive(pid, start) {
+        let gone = e
+            .file_name()
+            .to_str()
+            .and_then(crate::fsutil::suffix_owner_alive)
+            == Some(false);
+        if gone {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }

@@ -116,6 +116,19 @@ each_identity!(env_secrets_reach_steps_and_nothing_keeps_them, |who| {
     // The steps compare digests: the Dockerfile's text is in the history.
     let df = secrets_dockerfile(&sha256_hex(secret), &sha256_hex(from_file));
     let ctx = context(&env, "ctx", &df);
+    // What a killed build left (a pid no process has): swept.
+    let stale = env.runroot().join("build/4194303-0-0");
+    fs::create_dir_all(&stale).unwrap();
+    fs::write(stale.join("secret-0"), "left").unwrap();
+    if let Some(u) = env.user() {
+        for p in [
+            env.runroot().join("build"),
+            stale.clone(),
+            stale.join("secret-0"),
+        ] {
+            std::os::unix::fs::chown(p, Some(u.uid), Some(u.gid)).unwrap();
+        }
+    }
     let out = env
         .berth(["build", "--secret", "id=tok,env=BUILD_TOKEN"])
         .args(["--secret", "id=filetok,src=token.txt", "-t", "sec", &ctx])
