@@ -5,6 +5,7 @@
 use super::output;
 use super::registry::{Direction, RemoteArgs, Renderer};
 use crate::ops::build::{self, BuildEvent, BuildOptions, StepFailed};
+use crate::ops::build_cache::{parse_ttl, CacheRef};
 use crate::ops::build_context::Source;
 use crate::progress::Sink;
 use crate::store::StorePaths;
@@ -65,6 +66,21 @@ pub struct BuildArgs {
     /// Do not use cached steps (they are replaced)
     #[arg(long)]
     no_cache: bool,
+    /// A registry cache to take steps from (repeatable):
+    /// type=registry,ref=REPO[:TAG] or REPO[:TAG] (tag buildcache by
+    /// default); one that does not exist is a warning
+    #[arg(long, value_name = "REF")]
+    cache_from: Vec<String>,
+    /// A registry cache to write the build's steps to (repeatable):
+    /// REPO[:TAG], or type=registry,ref=REPO[:TAG] with the options
+    /// mode=min|max (both write the steps of every stage built) and
+    /// ignore-error=true (a failed write is then a warning)
+    #[arg(long, value_name = "REF")]
+    cache_to: Vec<String>,
+    /// Use only cached steps made within this duration (24h, 30m, …; 0
+    /// is --no-cache)
+    #[arg(long, value_name = "DURATION")]
+    cache_ttl: Option<String>,
     /// Explore the built image's layers right away (as `berth explore`:
     /// the interactive view on a terminal, the CI gate with CI=true)
     #[arg(long)]
@@ -162,6 +178,17 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         no_layers: !a.layers,
         squash_all: a.squash_all,
         timestamp: a.timestamp,
+        cache_from: a
+            .cache_from
+            .iter()
+            .map(|c| CacheRef::parse("--cache-from", c))
+            .collect::<Result<_>>()?,
+        cache_to: a
+            .cache_to
+            .iter()
+            .map(|c| CacheRef::parse("--cache-to", c))
+            .collect::<Result<_>>()?,
+        cache_ttl: a.cache_ttl.as_deref().map(parse_ttl).transpose()?,
         remote: a.remote.options()?,
     })
 }
@@ -207,6 +234,9 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
                 None => "COMMIT".to_string(),
             },
             BuildEvent::Tagged(n) => format!("Successfully tagged {n}"),
+            BuildEvent::CacheExported { reference, entries } => {
+                format!("Cache written to {reference}: {entries} steps")
+            }
             BuildEvent::Warning(w) => {
                 eprintln!("WARN: {w}");
                 return;

@@ -135,6 +135,10 @@ pub(crate) const PAGES: &[Page] = &[
                       --secret and --ssh lend RUN --mount=type=secret and type=ssh a file, an \
                       environment variable or an SSH agent for the step alone: nothing of them \
                       is kept in a layer, the history, the cache or a message.\n\n\
+                      On an empty CI runner, --cache-from takes the steps a registry cache \
+                      holds (written by an earlier build's --cache-to): only the layers the \
+                      build needs are fetched, and an entry that does not match its digest is \
+                      never used.\n\n\
                       A RUN instruction that fails ends the build, and berth exits with that \
                       instruction's exit code.",
         examples: &[
@@ -165,6 +169,10 @@ pub(crate) const PAGES: &[Page] = &[
             (
                 "Build and push to a registry in one command",
                 "berth build -o type=registry,name=registry.example.com/team/app:1.2 ./context",
+            ),
+            (
+                "In CI: take the steps from a registry cache (reg.example.com/app:buildcache), and write this build's steps back to it",
+                "berth build --cache-from reg.example.com/app --cache-to reg.example.com/app -t app .",
             ),
             (
                 "Print the instructions as berth reads them, running nothing",

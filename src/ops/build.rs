@@ -12,6 +12,7 @@
 //! instructions change only the config. Nothing here prints: progress
 //! goes to the caller as [`BuildEvent`]s.
 
+use super::build_cache::{self, CacheRef, ExportEntry, Hit, RemoteCache, Unusable};
 use super::build_context::{self, Source};
 use super::build_copy;
 use super::build_output::Export;
@@ -88,6 +89,12 @@ pub struct BuildOptions {
     /// and layer file (Podman's; `SOURCE_DATE_EPOCH` only clamps file
     /// times to it).
     pub timestamp: Option<i64>,
+    /// `--cache-from`: registry caches whose steps a build may take.
+    pub cache_from: Vec<CacheRef>,
+    /// `--cache-to`: registry caches the build's steps are written to.
+    pub cache_to: Vec<CacheRef>,
+    /// `--cache-ttl`: only cached steps made within it are used.
+    pub cache_ttl: Option<std::time::Duration>,
     pub remote: RemoteOptions,
 }
 
@@ -113,6 +120,8 @@ pub enum BuildEvent {
     Tagged(String),
     /// Something the user should know (unused build args …).
     Warning(String),
+    /// `--cache-to`: the cache was written with this many steps.
+    CacheExported { reference: String, entries: usize },
 }
 
 /// A RUN instruction exited with a non-zero code: the build fails, and
@@ -269,12 +278,26 @@ fn parse_labels(list: &[String]) -> Result<Vec<(String, String)>> {
 /// The image state between steps.
 #[derive(Clone)]
 struct State {
-    /// The image in the store with exactly this state; `None` only right
-    /// after `FROM scratch`.
+    /// The image in the store with exactly this state; `None` right
+    /// after `FROM scratch`, or while the state is a `--cache-from` hit
+    /// not fetched yet.
     image: Option<ImageRecord>,
+    /// A `--cache-from` hit, fetched only when its files are needed.
+    remote: Option<Hit>,
     config: ImageConfig,
     /// CMD was set in this stage (ENTRYPOINT then keeps it).
     cmd_set: bool,
+}
+
+impl State {
+    /// The id of the state's image (`None`: right after `FROM scratch`).
+    fn id(&self) -> Option<&Digest> {
+        match (&self.image, &self.remote) {
+            (Some(i), _) => Some(&i.id),
+            (None, Some(h)) => Some(&h.id),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Everything a build run needs, shared by its stages.
@@ -300,10 +323,14 @@ struct Builder<'a> {
     total: usize,
     /// The resulting image of each stage built so far.
     results: BTreeMap<usize, State>,
-    /// The image each stage built so far started from (`None`: scratch).
-    bases: BTreeMap<usize, Option<ImageRecord>>,
+    /// The state each stage built so far started from.
+    bases: BTreeMap<usize, State>,
     /// Images this build added to the store.
     made: Vec<Digest>,
+    /// `--cache-from`.
+    remote: RemoteCache,
+    /// Every step's key and image so far, for `--cache-to`.
+    exports: Vec<ExportEntry>,
 }
 
 /// Build the image `opts` describes. Events are sent in order; `hint` is
@@ -391,6 +418,13 @@ pub fn build(
 
     // The step containers of a build that was killed.
     store.remove_orphans()?;
+    let remote = match opts.no_cache || opts.no_layers || opts.cache_ttl == Some(Default::default())
+    {
+        true => RemoteCache::open(&[], &opts.remote, &|_| {}),
+        false => RemoteCache::open(&opts.cache_from, &opts.remote, &|w| {
+            events(BuildEvent::Warning(w))
+        }),
+    };
     let index = store.read_index()?;
     let mut b = Builder {
         store: &store,
@@ -411,26 +445,58 @@ pub fn build(
         results: BTreeMap::new(),
         bases: BTreeMap::new(),
         made: Vec::new(),
+        remote,
+        exports: Vec::new(),
     };
-    let res = (|| {
-        for &i in &needed {
-            let state = b.stage(i)?;
-            b.results.insert(i, state);
+    let mut res;
+    let mut warned = false;
+    loop {
+        res = (|| {
+            for &i in &needed {
+                let state = b.stage(i)?;
+                b.results.insert(i, state);
+            }
+            let unused = unused_build_args(&stages, &needed, &b.args);
+            if !unused.is_empty() && !std::mem::replace(&mut warned, true) {
+                b.emit(BuildEvent::Warning(format!(
+                    "one or more build args were not consumed: [{}]",
+                    unused.join(" ")
+                )));
+            }
+            let state = b
+                .results
+                .remove(&target)
+                .expect("the target stage was built");
+            let base = b.bases.get(&target).cloned();
+            b.finish(state, base, &labels, &names)
+        })();
+        // A `--cache-from` entry that turned out unusable: refused now,
+        // the build starts over without it (the steps it ran since are
+        // in the local cache).
+        match res
+            .as_ref()
+            .err()
+            .and_then(|e| e.downcast_ref::<Unusable>())
+        {
+            Some(u) => {
+                b.emit(BuildEvent::Warning(format!(
+                    "{u}; not used, building again without it"
+                )));
+                b.step = 0;
+                b.results.clear();
+                b.bases.clear();
+                b.exports.clear();
+                match store.read_index() {
+                    Ok(i) => b.index = i,
+                    Err(e) => {
+                        res = Err(e);
+                        break;
+                    }
+                }
+            }
+            None => break,
         }
-        let unused = unused_build_args(&stages, &needed, &b.args);
-        if !unused.is_empty() {
-            b.emit(BuildEvent::Warning(format!(
-                "one or more build args were not consumed: [{}]",
-                unused.join(" ")
-            )));
-        }
-        let state = b
-            .results
-            .remove(&target)
-            .expect("the target stage was built");
-        let base = b.bases.get(&target).cloned().flatten();
-        b.finish(state, base, &labels, &names)
-    })();
+    }
     if res.is_err() {
         // A failed build leaves the store as it found it: the images its
         // steps made go (their layers with the writer, see `Writer`'s
@@ -556,7 +622,7 @@ impl Builder<'_> {
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
         let mut state = self.base(&first.base, index, from)?;
-        self.bases.insert(index, state.image.clone());
+        self.bases.insert(index, state.clone());
         // As BuildKit and Podman: a stage whose base sets no PATH gets the
         // default one, in its RUN steps and in its config.
         let env = state.config.config.env.get_or_insert_with(Vec::new);
@@ -586,9 +652,9 @@ impl Builder<'_> {
             }
             state = self.step(state, step)?;
         }
-        if let Some(img) = &state.image {
+        if let Some(id) = state.id() {
             if expanded.steps.is_empty() {
-                self.done(&img.id);
+                self.done(id);
             }
         }
         Ok(state)
@@ -600,6 +666,7 @@ impl Builder<'_> {
         if base == "scratch" {
             return Ok(State {
                 image: None,
+                remote: None,
                 config: ImageConfig {
                     architecture: crate::image::config::host_arch().into(),
                     os: "linux".into(),
@@ -622,6 +689,7 @@ impl Builder<'_> {
             .with_context(|| format!("image {}", rec.id.short()))?;
         Ok(State {
             image: Some(rec),
+            remote: None,
             config,
             cmd_set: false,
         })
@@ -758,8 +826,8 @@ impl Builder<'_> {
 
     /// The cache key of `step` over `state`.
     fn key(&self, state: &State, step: &Step, extra: Option<&Digest>) -> Digest {
-        let parent = match &state.image {
-            Some(i) => i.id.to_string(),
+        let parent = match state.id() {
+            Some(id) => id.to_string(),
             None => serde_json::to_string(&state.config).unwrap_or_default(),
         };
         let text = format!(
@@ -774,15 +842,123 @@ impl Builder<'_> {
         Digest::of(text.as_bytes())
     }
 
-    /// Look `key` up; a hit whose image is gone is a miss.
+    /// Look `key` up; a hit whose image is gone, or older than
+    /// `--cache-ttl`, is a miss.
     fn cached(&self, key: &Digest) -> Result<Option<ImageRecord>> {
         if self.opts.no_cache || self.opts.no_layers {
             return Ok(None);
+        }
+        if let Some(ttl) = self.opts.cache_ttl {
+            // A record from a clock ahead of this one is new.
+            match self.store.cache_written(key) {
+                Some(t) if !ttl.is_zero() && t.elapsed().unwrap_or_default() <= ttl => {}
+                _ => return Ok(None),
+            }
         }
         let Some(id) = self.store.cache_lookup(key)? else {
             return Ok(None);
         };
         Ok(self.index.find(&id).cloned())
+    }
+
+    /// Look `key` up in the local cache, then in `--cache-from`'s; the
+    /// state of the hit, and when it was made.
+    fn lookup(&mut self, key: &Digest, cmd_set: bool) -> Result<Option<(State, i64)>> {
+        if let Some(hit) = self.cached(key)? {
+            let config = ImageConfig::parse(&self.store.blob(&hit.id)?)
+                .with_context(|| format!("image {}", hit.id.short()))?;
+            let made = self
+                .store
+                .cache_written(key)
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or_else(crate::image::time::now_unix, |d| d.as_secs() as i64);
+            let state = State {
+                image: Some(hit),
+                remote: None,
+                config,
+                cmd_set,
+            };
+            return Ok(Some((state, made)));
+        }
+        if self.opts.no_cache || self.opts.no_layers || self.remote.is_empty() {
+            return Ok(None);
+        }
+        let events = self.events;
+        let warn = |w: String| events(BuildEvent::Warning(w));
+        let Some(hit) = self.remote.lookup(key, self.opts.cache_ttl, &warn) else {
+            return Ok(None);
+        };
+        let config = ImageConfig::parse(&hit.config)
+            .with_context(|| format!("cache entry {}@{}", hit.repository, hit.manifest.digest))?;
+        let made = hit.created.unwrap_or_else(crate::image::time::now_unix);
+        let state = match self.index.find(&hit.id) {
+            // The store has the image already (another key made it).
+            Some(rec) => {
+                self.store.cache_record_at(key, &rec.id, hit.created)?;
+                State {
+                    image: Some(rec.clone()),
+                    remote: None,
+                    config,
+                    cmd_set,
+                }
+            }
+            None => State {
+                image: None,
+                remote: Some(hit),
+                config,
+                cmd_set,
+            },
+        };
+        Ok(Some((state, made)))
+    }
+
+    /// Note step `key`'s result for `--cache-to`.
+    fn exported(&mut self, key: Digest, state: &State, made: i64) {
+        if let Some(id) = state.id() {
+            self.exports.push(ExportEntry {
+                key,
+                id: id.clone(),
+                created: made,
+                remote: state.remote.clone(),
+            });
+        }
+    }
+
+    /// Put a `--cache-from` state's image in the store (its layers
+    /// fetched), and record its key in the local cache.
+    fn materialize(&mut self, state: &mut State) -> Result<()> {
+        let Some(hit) = state.remote.take() else {
+            return Ok(());
+        };
+        let rec = match self.index.find(&hit.id) {
+            Some(r) => r.clone(),
+            None => {
+                let events = self.events;
+                let sink = move |e: Event| events(BuildEvent::Pull(e));
+                let rec = self.remote.fetch(&hit, self.store, &self.writer, &sink)?;
+                self.made.push(rec.id.clone());
+                self.index = self.store.read_index()?;
+                rec
+            }
+        };
+        // Dated as the entry, for --cache-ttl.
+        self.store.cache_record_at(&hit.key, &rec.id, hit.created)?;
+        state.image = Some(rec);
+        Ok(())
+    }
+
+    /// The image of stage `j`'s result, fetched if it is a `--cache-from`
+    /// hit.
+    fn stage_image(&mut self, j: usize) -> Result<ImageRecord> {
+        let mut state = self
+            .results
+            .get(&j)
+            .cloned()
+            .ok_or_else(|| anyhow!("stage {j} was not built"))?;
+        self.materialize(&mut state)?;
+        let rec = self.image_for(&state)?;
+        self.results.insert(j, state);
+        Ok(rec)
     }
 
     /// Execute one step (or take it from the cache).
@@ -822,20 +998,18 @@ impl Builder<'_> {
             _ => None,
         };
         let key = self.key(&state, step, extra.as_ref());
-        if let Some(hit) = self.cached(&key)? {
-            self.emit(BuildEvent::UsingCache(hit.id.clone()));
-            let config = ImageConfig::parse(&self.store.blob(&hit.id)?)
-                .with_context(|| format!("image {}", hit.id.short()))?;
-            if let Command::Cmd(_) = i.command {
-                state.cmd_set = true;
-            }
-            self.done(&hit.id);
-            return Ok(State {
-                image: Some(hit),
-                config,
-                cmd_set: state.cmd_set,
-            });
+        if let Command::Cmd(_) = i.command {
+            state.cmd_set = true;
         }
+        if let Some((hit, made)) = self.lookup(&key, state.cmd_set)? {
+            let id = hit.id().expect("a cached state has an image").clone();
+            self.emit(BuildEvent::UsingCache(id.clone()));
+            self.done(&id);
+            self.exported(key, &hit, made);
+            return Ok(hit);
+        }
+        // The step runs over its parent's files.
+        self.materialize(&mut state)?;
         let now = self.now();
         let mut history = History {
             created: Some(now.clone()),
@@ -879,11 +1053,14 @@ impl Builder<'_> {
         self.done(&rec.id);
         let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
             .with_context(|| format!("image {}", rec.id.short()))?;
-        Ok(State {
+        let state = State {
             image: Some(rec),
+            remote: None,
             config,
             cmd_set: state.cmd_set,
-        })
+        };
+        self.exported(key, &state, crate::image::time::now_unix());
+        Ok(state)
     }
 
     /// Store `state.config` as an image over the state's layers.
@@ -1289,10 +1466,10 @@ impl Builder<'_> {
     /// image (pulled if needed); with what it is, for messages.
     fn mount_from(&mut self, from: &str) -> Result<(String, Digest)> {
         if let Some(j) = self.stages.find(from) {
-            let Some(state) = self.results.get(&j).cloned() else {
+            if !self.results.contains_key(&j) {
                 bail!("from={from}: stage {from} is not an earlier stage");
-            };
-            return Ok((format!("stage {from}"), self.image_for(&state)?.id));
+            }
+            return Ok((format!("stage {from}"), self.stage_image(j)?.id));
         }
         let rec = self.image(from).with_context(|| {
             format!("from={from}: no stage is named {from}, and image {from} is not available")
@@ -1395,11 +1572,20 @@ impl Builder<'_> {
         BuildContext::open(&self.opts.context, &dockerfile)
     }
 
-    /// `--from=`: an earlier stage's image, or an image (pulled if needed).
-    fn copy_from_image(&mut self, from: &str, i: &Instruction) -> Result<Digest> {
-        if let Some(state) = self.stages.find(from).and_then(|j| self.results.get(&j)) {
-            let state = state.clone();
-            return Ok(self.image_for(&state)?.id);
+    /// `--from=`: an earlier stage's image, or an image (pulled if
+    /// needed). A stage's image is fetched from `--cache-from` only when
+    /// `files` are to be read (the cache key needs only its id).
+    fn copy_from_image(&mut self, from: &str, i: &Instruction, files: bool) -> Result<Digest> {
+        if let Some(j) = self
+            .stages
+            .find(from)
+            .filter(|j| self.results.contains_key(j))
+        {
+            let state = &self.results[&j];
+            if let (false, Some(h)) = (files, &state.remote) {
+                return Ok(h.id.clone());
+            }
+            return Ok(self.stage_image(j)?.id);
         }
         match self.base(from, usize::MAX, i)?.image {
             Some(r) => Ok(r.id),
@@ -1417,6 +1603,7 @@ impl Builder<'_> {
         ctx: &'c BuildContext,
         state: &State,
         step: &Step,
+        files: bool,
     ) -> Result<CopyRequest<'c>> {
         let i = &step.instruction;
         let (c, add) = match &i.command {
@@ -1425,7 +1612,7 @@ impl Builder<'_> {
             _ => bail!("{}:{}: not a COPY or ADD", self.df.file, i.line),
         };
         let from = match &c.from {
-            Some(f) => CopyFrom::Image(self.copy_from_image(f, i)?),
+            Some(f) => CopyFrom::Image(self.copy_from_image(f, i, files)?),
             None => CopyFrom::Context(ctx),
         };
         let mut sources = Vec::new();
@@ -1464,14 +1651,14 @@ impl Builder<'_> {
     fn copy_digest(&mut self, state: &State, step: &Step) -> Result<Digest> {
         let i = &step.instruction;
         let ctx = self.build_context()?;
-        let req = self.copy_request(&ctx, state, step)?;
+        let req = self.copy_request(&ctx, state, step, false)?;
         build_copy::cache_digest(&req).with_context(|| format!("{}:{}", self.df.file, i.line))
     }
 
     fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
         let i = &step.instruction;
         let ctx = self.build_context()?;
-        let req = self.copy_request(&ctx, state, step)?;
+        let req = self.copy_request(&ctx, state, step, true)?;
         let (paths, file) = (self.paths, self.df.file.clone());
         self.layer_from_container(state, history, |c| {
             build_copy::copy_into(paths, &c.id, &req).with_context(|| format!("{file}:{}", i.line))
@@ -1482,11 +1669,23 @@ impl Builder<'_> {
     fn finish(
         &mut self,
         mut state: State,
-        base: Option<ImageRecord>,
+        base: Option<State>,
         labels: &[(String, String)],
         names: &[String],
     ) -> Result<Built> {
+        let squashing = self.opts.squash || self.opts.no_layers || self.opts.squash_all;
+        let base = match base {
+            Some(mut b) if squashing && !self.opts.squash_all => {
+                self.materialize(&mut b)?;
+                b.image
+            }
+            _ => None,
+        };
         let mut rec = match &state.image {
+            _ if labels.is_empty() && state.remote.is_some() => {
+                self.materialize(&mut state)?;
+                state.image.clone().expect("fetched")
+            }
             Some(r) if labels.is_empty() => r.clone(),
             _ => {
                 let labels_text = labels
@@ -1497,13 +1696,18 @@ impl Builder<'_> {
                 let key = Digest::of(
                     format!(
                         "berth build labels v1\nparent {:?}\nlabels {labels:?}\n",
-                        state.image.as_ref().map(|i| i.id.to_string())
+                        state.id().map(|i| i.to_string())
                     )
                     .as_bytes(),
                 );
-                match self.cached(&key)? {
-                    Some(hit) => hit,
+                match self.lookup(&key, state.cmd_set)? {
+                    Some((mut hit, made)) => {
+                        self.exported(key, &hit, made);
+                        self.materialize(&mut hit)?;
+                        hit.image.expect("fetched")
+                    }
                     None => {
+                        self.materialize(&mut state)?;
                         if !labels.is_empty() {
                             let map = state.config.config.labels.get_or_insert_with(BTreeMap::new);
                             for (k, v) in labels {
@@ -1520,13 +1724,19 @@ impl Builder<'_> {
                         }
                         let r = self.commit_config(&state)?;
                         self.store.cache_record(&key, &r.id)?;
+                        let made = State {
+                            image: Some(r.clone()),
+                            remote: None,
+                            ..state.clone()
+                        };
+                        self.exported(key, &made, crate::image::time::now_unix());
                         r
                     }
                 }
             }
         };
         self.emit(BuildEvent::Commit(self.opts.tags.first().cloned()));
-        if self.opts.squash || self.opts.no_layers || self.opts.squash_all {
+        if squashing {
             let keep = match (&base, self.opts.squash_all) {
                 (Some(b), false) => b.layers.len(),
                 _ => 0,
@@ -1538,6 +1748,9 @@ impl Builder<'_> {
             // Made here (labels, squash): forgotten if what follows fails.
             self.made.push(rec.id.clone());
         }
+        // Before the image is named or written anywhere: a failed export
+        // fails the build, which then leaves the store as it was.
+        self.export_cache()?;
         let outputs = &self.opts.outputs;
         let as_image =
             outputs.is_empty() || outputs.iter().any(|o| matches!(o, Output::Image { .. }));
@@ -1610,6 +1823,59 @@ impl Builder<'_> {
         })
     }
 
+    /// `--cache-to`: write the steps of this build to each cache. A step
+    /// taken from another repository's cache and never fetched is
+    /// fetched first: the entries after it are reachable only through it.
+    fn export_cache(&mut self) -> Result<()> {
+        let elsewhere: Vec<Hit> = self
+            .exports
+            .iter()
+            .filter_map(|e| e.remote.clone())
+            .filter(|h| {
+                self.opts
+                    .cache_to
+                    .iter()
+                    .any(|to| to.reference.name() != h.repository)
+            })
+            .collect();
+        for hit in elsewhere {
+            let mut state = State {
+                image: None,
+                config: ImageConfig::default(),
+                remote: Some(hit),
+                cmd_set: false,
+            };
+            self.materialize(&mut state)?;
+        }
+        for to in &self.opts.cache_to {
+            let events = self.events;
+            let sink = move |e: Event| events(BuildEvent::Pull(e));
+            let index = self.store.read_index()?;
+            let res = build_cache::export(
+                self.store,
+                &index,
+                to,
+                &self.exports,
+                &self.opts.remote,
+                &sink,
+            )
+            .with_context(|| format!("--cache-to {}", to.reference));
+            match res {
+                Ok(done) => {
+                    self.emit(BuildEvent::CacheExported {
+                        reference: to.reference.to_string(),
+                        entries: done.entries,
+                    });
+                }
+                Err(e) if to.ignore_error => {
+                    self.emit(BuildEvent::Warning(format!("{e:#}")));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Write image `rec` to the file outputs asked for; `names` are the
     /// names an archive gets when its output gives none.
     fn export(&self, rec: &ImageRecord, names: &[String]) -> Result<()> {
@@ -1674,9 +1940,9 @@ fn shell_script(s: &str, i: &Instruction) -> String {
     }
 }
 
-/// Append a line per file below `root` (path, type, mode, size, mtime
-/// in nanoseconds, symlink target) to `out`, sorted: what a bind mount
-/// shows, cheaply, for the cache key.
+/// Append a line per file below `root` (path, type and mode, a regular
+/// file's digest, a symlink's target) to `out`, sorted: what a bind
+/// mount shows, for the cache key.
 fn tree_listing(root: &Path, rel: &Path, out: &mut Vec<u8>) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
     // Not `root.join("")`: its trailing `/` fails on a file's path.
@@ -1692,14 +1958,22 @@ fn tree_listing(root: &Path, rel: &Path, out: &mut Vec<u8>) -> Result<()> {
     } else {
         None
     };
+    // Content, not times: a fresh checkout on another machine (a CI
+    // runner reading a registry cache) has the same key.
+    let content = if md.is_file() {
+        let mut f = crate::fsutil::open(&path)?;
+        let mut h = HashingWriter::new(std::io::sink());
+        std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
+        Some(h.finish().0)
+    } else {
+        None
+    };
     out.extend_from_slice(
         format!(
-            "{:?} {:o} {} {}.{} {:?}\n",
+            "{:?} {:o} {:?} {:?}\n",
             rel,
             md.mode(),
-            md.size(),
-            md.mtime(),
-            md.mtime_nsec(),
+            content.map(|d| d.to_string()),
             link
         )
         .as_bytes(),
@@ -2092,6 +2366,7 @@ mod tests {
     fn entrypoint_resets_an_inherited_cmd() {
         let mut s = State {
             image: None,
+            remote: None,
             config: ImageConfig::default(),
             cmd_set: false,
         };

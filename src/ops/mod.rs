@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod build;
+pub mod build_cache;
 pub mod build_context;
 pub mod build_copy;
 pub mod build_output;

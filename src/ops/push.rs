@@ -70,18 +70,7 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         })
         .with_context(ctx)?;
     let client = opts.remote.client(ep).with_context(ctx)?;
-    let known = |diff_id: &Digest| -> Vec<KnownBlob> {
-        store
-            .known_blobs(diff_id, &ep.registry)
-            .into_iter()
-            .map(|l| KnownBlob {
-                repository: l.repository,
-                digest: l.digest,
-                size: l.size,
-                compression: l.compression,
-            })
-            .collect()
-    };
+    let known = |diff_id: &Digest| known_blobs(&store, diff_id, &ep.registry);
     let tag = match (&dest.digest, &dest.tag) {
         (Some(_), _) => None,
         (None, t) => Some(t.clone().unwrap_or_else(|| "latest".into())),
@@ -126,6 +115,22 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         mounted: count(Sent::Mounted),
         existed: count(Sent::Existed),
     })
+}
+
+/// The blobs the blob-info cache says hold layer `diff_id` in
+/// `registry`.
+pub(crate) fn known_blobs(store: &Store, diff_id: &Digest, registry: &str) -> Vec<KnownBlob> {
+    store
+        .known_blobs(diff_id, registry)
+        .into_iter()
+        .map(|l| KnownBlob {
+            repository: l.repository,
+            digest: l.digest,
+            size: l.size,
+            compression: l.compression,
+            confirmed: false,
+        })
+        .collect()
 }
 
 /// The manifest format image `rec` has in the store.

@@ -58,6 +58,8 @@ pub struct KnownBlob {
     pub size: u64,
     /// `gzip`, `zstd` or `none`.
     pub compression: String,
+    /// Seen in the repository by this process just now: no need to ask.
+    pub confirmed: bool,
 }
 
 /// How a layer reached the registry.
@@ -214,29 +216,40 @@ impl ImageSink for RegistrySink<'_> {
             .tag
             .map(str::to_string)
             .unwrap_or_else(|| digest.to_string());
-        let resp = p
-            .client
-            .request(
-                "PUT",
-                &format!("/v2/{}/manifests/{reference}", p.repo),
-                &p.scopes,
-                &[("Content-Type", manifest_type)],
-                Body::Bytes(&bytes),
-            )
-            .context("writing manifest")?;
-        if !(200..300).contains(&resp.status()) {
-            bail!(
-                "writing manifest: status {}: {}",
-                resp.status(),
-                error_body(resp)
-            );
-        }
+        put_manifest(p.client, p.repo, &reference, manifest_type, &bytes)?;
         Ok(Pushed {
             manifest_digest: digest,
             manifest: bytes,
             layers,
         })
     }
+}
+
+/// `PUT` a manifest or index as `reference` (a tag or its digest).
+pub fn put_manifest(
+    client: &Client,
+    repository: &str,
+    reference: &str,
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<()> {
+    let resp = client
+        .request(
+            "PUT",
+            &format!("/v2/{repository}/manifests/{reference}"),
+            &[repo_scope(repository, "pull,push")],
+            &[("Content-Type", media_type)],
+            Body::Bytes(bytes),
+        )
+        .context("writing manifest")?;
+    if !(200..300).contains(&resp.status()) {
+        bail!(
+            "writing manifest: status {}: {}",
+            resp.status(),
+            error_body(resp)
+        );
+    }
+    Ok(())
 }
 
 struct Pusher<'a> {
@@ -353,7 +366,7 @@ impl Pusher<'_> {
             .filter(|k| k.compression == compression.as_str())
             .collect();
         for k in usable.iter().filter(|k| k.repository == self.repo) {
-            if self.head(&k.digest)? == Some(k.size) {
+            if k.confirmed || self.head(&k.digest)? == Some(k.size) {
                 self.sink.event(Event::BlobSkipped {
                     digest: k.digest.to_string(),
                     kind: BlobKind::Layer,

@@ -45,6 +45,34 @@ impl Store {
             .context("recording a build cache entry")
     }
 
+    /// Record that the step `key` made `image`, dated `created` (seconds
+    /// since the epoch; now when `None`).
+    pub fn cache_record_at(
+        &self,
+        key: &Digest,
+        image: &Digest,
+        created: Option<i64>,
+    ) -> Result<()> {
+        self.cache_record(key, image)?;
+        if let Some(c) = created {
+            let path = self.build_cache_dir().join(key.hex());
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(c.max(0) as u64);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(when))
+                .with_context(|| format!("dating {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// When the record of `key` was written.
+    pub fn cache_written(&self, key: &Digest) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.build_cache_dir().join(key.hex()))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
     /// Every record: (key, image).
     pub fn cache_records(&self) -> Result<Vec<(Digest, Digest)>> {
         let mut out = Vec::new();

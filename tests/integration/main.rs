@@ -6,6 +6,7 @@
 mod architecture;
 mod bad_input;
 mod build;
+mod build_cache;
 mod build_copy;
 mod build_lent;
 mod build_output;

@@ -518,21 +518,33 @@ fn proxy_one(
             return Ok(());
         }
     }
-    // Forward with `Connection: close`, so the answer ends at EOF.
-    let body_len: usize = headers
+    // Forward with `Connection: close`, so the answer ends at EOF; a
+    // chunked body (a streamed upload) is forwarded whole, with its length.
+    let chunked = headers
         .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; body_len];
-    r.read_exact(&mut body)?;
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        read_chunked(&mut r)?
+    } else {
+        let body_len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; body_len];
+        r.read_exact(&mut body)?;
+        body
+    };
     let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
     up.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut head = format!("{request}\r\n");
     for (k, v) in &headers {
-        if k != "connection" {
+        if k != "connection" && k != "transfer-encoding" && !(chunked && k == "content-length") {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
+    }
+    if chunked {
+        head.push_str(&format!("content-length: {}\r\n", body.len()));
     }
     head.push_str("connection: close\r\n\r\n");
     up.write_all(head.as_bytes())?;
@@ -592,6 +604,26 @@ fn proxy_one(
     w.flush()?;
     let _ = w.shutdown(Shutdown::Write);
     Ok(())
+}
+
+/// A `Transfer-Encoding: chunked` body, whole.
+fn read_chunked(r: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line)?;
+        let size = line.trim().split(';').next().unwrap_or("");
+        let n = usize::from_str_radix(size, 16)
+            .map_err(|_| std::io::Error::other(format!("bad chunk size {line:?}")))?;
+        let at = body.len();
+        body.resize(at + n, 0);
+        r.read_exact(&mut body[at..])?;
+        let mut crlf = String::new();
+        r.read_line(&mut crlf)?;
+        if n == 0 {
+            return Ok(body);
+        }
+    }
 }
 
 /// What a [`FakeServer`] handler answers: status, headers, body.
