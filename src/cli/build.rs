@@ -6,7 +6,7 @@ use super::output;
 use super::registry::{Direction, RemoteArgs, Renderer};
 use crate::ops::build::{self, BuildEvent, BuildOptions, StepFailed};
 use crate::ops::build_cache::{parse_ttl, CacheRef};
-use crate::ops::build_context::Source;
+use crate::ops::build_context::{parse_named, Source};
 use crate::progress::Sink;
 use crate::store::StorePaths;
 use anyhow::{bail, Context, Result};
@@ -77,6 +77,11 @@ pub struct BuildArgs {
     /// ignore-error=true (a failed write is then a warning)
     #[arg(long, value_name = "REF")]
     cache_to: Vec<String>,
+    /// A named context for FROM, COPY --from and RUN --mount=from
+    /// (repeatable), over a stage or image of that name: NAME=DIR,
+    /// NAME=docker-image://REF or NAME=oci-layout://DIR[:TAG|@DIGEST]
+    #[arg(long, value_name = "NAME=VALUE")]
+    build_context: Vec<String>,
     /// Use only cached steps made within this duration (24h, 30m, …; 0
     /// is --no-cache)
     #[arg(long, value_name = "DURATION")]
@@ -189,6 +194,11 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
             .map(|c| CacheRef::parse("--cache-to", c))
             .collect::<Result<_>>()?,
         cache_ttl: a.cache_ttl.as_deref().map(parse_ttl).transpose()?,
+        named: a
+            .build_context
+            .iter()
+            .map(|c| parse_named(c))
+            .collect::<Result<_>>()?,
         remote: a.remote.options()?,
     })
 }

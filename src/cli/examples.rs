@@ -175,6 +175,10 @@ pub(crate) const PAGES: &[Page] = &[
                 "berth build --cache-from reg.example.com/app --cache-to reg.example.com/app -t app .",
             ),
             (
+                "Pin FROM alpine to a digest, and give COPY --from=docs another directory",
+                "berth build --build-context alpine=docker-image://alpine@sha256:DIGEST --build-context docs=../docs .",
+            ),
+            (
                 "Print the instructions as berth reads them, running nothing",
                 "berth build --dry-run ./context",
             ),

@@ -302,7 +302,14 @@ impl ArchiveFile {
                 .iter()
                 .map(|d| LayerSource::Blob(d.clone()))
                 .collect();
-            out.push(self.image(config, sources, names, Some(data))?);
+            let mut img = self.image(config, sources, names, Some(data))?;
+            img.ref_name = desc
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(manifest::REF_NAME))
+                .cloned();
+            img.entry = Some(desc.digest.clone());
+            out.push(img);
         }
         Ok(out)
     }
@@ -346,6 +353,8 @@ impl ArchiveFile {
             sources,
             names,
             manifest,
+            ref_name: None,
+            entry: None,
         })
     }
 }
@@ -413,6 +422,10 @@ pub struct ArchiveImage<'a> {
     pub names: Vec<String>,
     /// The manifest as the archive stores it (oci-archive only).
     pub manifest: Option<Vec<u8>>,
+    /// The OCI ref name annotation as written (a tag alone, often), and
+    /// the digest of the image's entry in `index.json` (oci-archive only).
+    pub ref_name: Option<String>,
+    pub entry: Option<Digest>,
 }
 
 impl ArchiveImage<'_> {

@@ -95,6 +95,9 @@ pub struct BuildOptions {
     pub cache_to: Vec<CacheRef>,
     /// `--cache-ttl`: only cached steps made within it are used.
     pub cache_ttl: Option<std::time::Duration>,
+    /// `--build-context NAME=…`: named contexts, over stages and images
+    /// of the same name.
+    pub named: BTreeMap<String, build_context::Named>,
     pub remote: RemoteOptions,
 }
 
@@ -410,7 +413,7 @@ pub fn build(
             .ok_or_else(|| anyhow!("--target {t:?}: no such stage in {}", df.file))?,
         None => stages.stages.len() - 1,
     };
-    let needed = needed_stages(&df, &stages, &args, target)?;
+    let needed = needed_stages(&df, &stages, &args, target, &opts.named)?;
     let total = needed
         .iter()
         .map(|&i| 1 + stages.stages[i].instructions.len())
@@ -538,6 +541,7 @@ fn needed_stages(
     stages: &Stages,
     args: &BuildArgs,
     target: usize,
+    named: &BTreeMap<String, build_context::Named>,
 ) -> Result<Vec<usize>> {
     let mut needed = BTreeSet::new();
     let mut todo = vec![target];
@@ -562,7 +566,8 @@ fn needed_stages(
                 _ => {}
             }
         }
-        for r in refs {
+        // A named context stands for the stage of its name.
+        for r in refs.into_iter().filter(|r| !named.contains_key(r)) {
             if let Some(j) = stages.find(&r).filter(|&j| j < i) {
                 todo.push(j);
             }
@@ -675,6 +680,19 @@ impl Builder<'_> {
                 cmd_set: false,
             });
         }
+        if let Some(rec) = self
+            .named_image(base)
+            .with_context(|| format!("{}:{}: FROM {base}", self.df.file, from.line))?
+        {
+            let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
+                .with_context(|| format!("image {}", rec.id.short()))?;
+            return Ok(State {
+                image: Some(rec),
+                remote: None,
+                config,
+                cmd_set: false,
+            });
+        }
         if let Some(j) = self.stages.find(base).filter(|&j| j < index) {
             let mut s = self.results.get(&j).cloned().ok_or_else(|| {
                 anyhow!("{}:{}: stage {base} was not built", self.df.file, from.line)
@@ -693,6 +711,40 @@ impl Builder<'_> {
             config,
             cmd_set: false,
         })
+    }
+
+    /// The image of the named context `name` (in the store, pulled or
+    /// loaded); `None` when no context has that name. A directory is not
+    /// an image.
+    fn named_image(&mut self, name: &str) -> Result<Option<ImageRecord>> {
+        use build_context::Named;
+        let Some(named) = self.opts.named.get(name).cloned() else {
+            return Ok(None);
+        };
+        let rec = match named {
+            Named::Image(r) => self.image(&r)?,
+            Named::OciLayout { dir, select } => {
+                let id = build_context::load_oci_layout(&self.writer, &dir, select.as_deref())?;
+                self.index = self.store.read_index()?;
+                self.index
+                    .find(&id)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("image {} not in the store", id.short()))?
+            }
+            Named::Dir(d) => bail!(
+                "build context {name} is a directory ({}), not an image: give docker-image:// or oci-layout://",
+                d.display()
+            ),
+        };
+        Ok(Some(rec))
+    }
+
+    /// The directory of named context `name`, if it is one.
+    fn named_dir(&self, name: &str) -> Option<&Path> {
+        match self.opts.named.get(name) {
+            Some(build_context::Named::Dir(d)) => Some(d),
+            _ => None,
+        }
     }
 
     /// Image `reference` from the store, or pulled (always with
@@ -1327,7 +1379,9 @@ impl Builder<'_> {
                 if kv.get("readonly").is_some_and(|v| *v == "true") && rw {
                     bail!("a bind mount cannot be both readonly and rw");
                 }
-                if let Some(from) = kv.get("from").copied() {
+                let from = kv.get("from").copied();
+                let named_dir = from.and_then(|f| self.named_dir(f)).map(Path::to_path_buf);
+                if let (Some(from), None) = (from, &named_dir) {
                     let (what, id) = self.mount_from(from)?;
                     let lowers =
                         build_copy::image_lowers(self.store, &id).with_context(|| what.clone())?;
@@ -1344,10 +1398,10 @@ impl Builder<'_> {
                     return Ok(Some(MountKey::Image(id)));
                 }
                 let rel = kv.get("source").copied().unwrap_or(".");
-                let context =
-                    self.opts.context.canonicalize().with_context(|| {
-                        format!("build context {}", self.opts.context.display())
-                    })?;
+                let root = named_dir.unwrap_or_else(|| self.opts.context.clone());
+                let context = root
+                    .canonicalize()
+                    .with_context(|| format!("build context {}", root.display()))?;
                 let source = context
                     .join(rel.trim_start_matches('/'))
                     .canonicalize()
@@ -1465,6 +1519,9 @@ impl Builder<'_> {
     /// `RUN --mount=type=bind,from=`: an earlier stage's image, or an
     /// image (pulled if needed); with what it is, for messages.
     fn mount_from(&mut self, from: &str) -> Result<(String, Digest)> {
+        if let Some(rec) = self.named_image(from)? {
+            return Ok((format!("build context {from}"), rec.id));
+        }
         if let Some(j) = self.stages.find(from) {
             if !self.results.contains_key(&j) {
                 bail!("from={from}: stage {from} is not an earlier stage");
@@ -1576,6 +1633,12 @@ impl Builder<'_> {
     /// needed). A stage's image is fetched from `--cache-from` only when
     /// `files` are to be read (the cache key needs only its id).
     fn copy_from_image(&mut self, from: &str, i: &Instruction, files: bool) -> Result<Digest> {
+        if let Some(rec) = self
+            .named_image(from)
+            .with_context(|| format!("{}:{}: --from={from}", self.df.file, i.line))?
+        {
+            return Ok(rec.id);
+        }
         if let Some(j) = self
             .stages
             .find(from)
@@ -1612,6 +1675,7 @@ impl Builder<'_> {
             _ => bail!("{}:{}: not a COPY or ADD", self.df.file, i.line),
         };
         let from = match &c.from {
+            Some(f) if self.named_dir(f).is_some() => CopyFrom::Context(ctx),
             Some(f) => CopyFrom::Image(self.copy_from_image(f, i, files)?),
             None => CopyFrom::Context(ctx),
         };
@@ -1648,16 +1712,29 @@ impl Builder<'_> {
         })
     }
 
+    /// The context a COPY or ADD reads: a named directory's for
+    /// `--from=NAME`, else the build's.
+    fn copy_context(&self, step: &Step) -> Result<BuildContext> {
+        let from = match &step.instruction.command {
+            Command::Copy(c) | Command::Add(c) => c.from.as_deref(),
+            _ => None,
+        };
+        match from.and_then(|f| self.named_dir(f)) {
+            Some(dir) => BuildContext::open(dir, &dir.join("Dockerfile")),
+            None => self.build_context(),
+        }
+    }
+
     fn copy_digest(&mut self, state: &State, step: &Step) -> Result<Digest> {
         let i = &step.instruction;
-        let ctx = self.build_context()?;
+        let ctx = self.copy_context(step)?;
         let req = self.copy_request(&ctx, state, step, false)?;
         build_copy::cache_digest(&req).with_context(|| format!("{}:{}", self.df.file, i.line))
     }
 
     fn copy(&mut self, state: &State, step: &Step, history: History) -> Result<ImageRecord> {
         let i = &step.instruction;
-        let ctx = self.build_context()?;
+        let ctx = self.copy_context(step)?;
         let req = self.copy_request(&ctx, state, step, true)?;
         let (paths, file) = (self.paths, self.df.file.clone());
         self.layer_from_container(state, history, |c| {

@@ -14,6 +14,122 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// A `--build-context NAME=VALUE` (BuildKit's named contexts): what
+/// `FROM NAME`, `COPY --from=NAME` and `RUN --mount=from=NAME` take
+/// instead of a stage or an image of that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// A directory, read as the build context is (its own ignore file
+    /// applies); not an image, so not for FROM.
+    Dir(PathBuf),
+    /// `docker-image://REF`: an image, pulled when the store lacks it.
+    Image(String),
+    /// `oci-layout://DIR[:TAG|@DIGEST]`: an image of an OCI layout.
+    OciLayout {
+        dir: PathBuf,
+        select: Option<String>,
+    },
+}
+
+/// Parse `--build-context NAME=VALUE`.
+pub fn parse_named(s: &str) -> Result<(String, Named)> {
+    let bad = |why: &str| anyhow!("--build-context {s:?}: {why}");
+    let (name, value) = s.split_once('=').ok_or_else(|| {
+        bad("expected NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://DIR")
+    })?;
+    if name.is_empty() || value.is_empty() {
+        return Err(bad(
+            "expected NAME=DIR, NAME=docker-image://REF or NAME=oci-layout://DIR",
+        ));
+    }
+    let named = if let Some(r) = value.strip_prefix("docker-image://") {
+        crate::reference::Reference::parse(r).map_err(|e| bad(&e.to_string()))?;
+        Named::Image(r.to_string())
+    } else if let Some(rest) = value.strip_prefix("oci-layout://") {
+        let (dir, select) = match rest.split_once('@') {
+            Some((d, digest)) => (d, Some(digest.to_string())),
+            None => match rest.rfind(':').filter(|&i| !rest[i..].contains('/')) {
+                Some(i) => (&rest[..i], Some(rest[i + 1..].to_string())),
+                None => (rest, None),
+            },
+        };
+        let dir = PathBuf::from(dir);
+        if !dir.join("index.json").is_file() {
+            return Err(bad(&format!(
+                "{}: not an OCI layout (no index.json)",
+                dir.display()
+            )));
+        }
+        Named::OciLayout { dir, select }
+    } else if value.contains("://") || value.starts_with("git@") {
+        return Err(bad(
+            "only directories, docker-image:// and oci-layout:// are supported",
+        ));
+    } else {
+        let dir = PathBuf::from(value);
+        if !dir.is_dir() {
+            return Err(bad(&format!("{value}: not a directory")));
+        }
+        Named::Dir(dir)
+    };
+    Ok((name.to_string(), named))
+}
+
+/// Put the image `select` (a tag, a digest, or the only one) of the OCI
+/// layout `dir` in the store; its id.
+pub fn load_oci_layout(
+    writer: &crate::store::Writer,
+    dir: &Path,
+    select: Option<&str>,
+) -> Result<crate::digest::Digest> {
+    let what = || format!("OCI layout {}", dir.display());
+    // The archive reader takes a tar: the layout, as one, in the staging.
+    let tar_path = writer.staging().join("oci-layout.tar");
+    {
+        let mut b = tar::Builder::new(crate::fsutil::create(&tar_path)?);
+        b.follow_symlinks(false);
+        b.append_dir_all(".", dir).with_context(what)?;
+        b.finish().with_context(what)?;
+    }
+    let ar =
+        crate::image::archive::ArchiveFile::open(&tar_path, writer.staging()).with_context(what)?;
+    let images = ar.images().with_context(what)?;
+    let chosen: Vec<_> = images
+        .iter()
+        .filter(|img| match select {
+            None => true,
+            Some(d) if d.starts_with("sha256:") => {
+                img.entry.as_ref().is_some_and(|e| e.to_string() == d)
+                    || img
+                        .manifest
+                        .as_deref()
+                        .is_some_and(|m| crate::digest::Digest::of(m).to_string() == d)
+            }
+            Some(tag) => {
+                img.ref_name.as_deref() == Some(tag)
+                    || img
+                        .names
+                        .iter()
+                        .any(|n| n == tag || n.rsplit_once(':').is_some_and(|(_, t)| t == tag))
+            }
+        })
+        .collect();
+    let img = match chosen.as_slice() {
+        [one] => *one,
+        [] => bail!("{}: no image {}", what(), select.unwrap_or("")),
+        _ => bail!(
+            "{}: it has {} images: give :TAG or @DIGEST",
+            what(),
+            chosen.len()
+        ),
+    };
+    let rec = writer
+        .commit_image(img, &[], img.manifest.as_deref(), &[])
+        .with_context(what);
+    let _ = std::fs::remove_file(&tar_path);
+    Ok(rec?.id)
+}
+
 /// A build context as given on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

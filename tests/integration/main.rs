@@ -8,6 +8,7 @@ mod bad_input;
 mod build;
 mod build_cache;
 mod build_copy;
+mod build_inputs;
 mod build_lent;
 mod build_output;
 mod compat;
