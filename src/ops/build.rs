@@ -334,6 +334,8 @@ struct Builder<'a> {
     remote: RemoteCache,
     /// Every step's key and image so far, for `--cache-to`.
     exports: Vec<ExportEntry>,
+    /// The image each `oci-layout://` context was loaded as.
+    loaded: BTreeMap<String, Digest>,
 }
 
 /// Build the image `opts` describes. Events are sent in order; `hint` is
@@ -450,6 +452,7 @@ pub fn build(
         made: Vec::new(),
         remote,
         exports: Vec::new(),
+        loaded: BTreeMap::new(),
     };
     let mut res;
     let mut warned = false;
@@ -724,12 +727,35 @@ impl Builder<'_> {
         let rec = match named {
             Named::Image(r) => self.image(&r)?,
             Named::OciLayout { dir, select } => {
-                let id = build_context::load_oci_layout(&self.writer, &dir, select.as_deref())?;
+                let id = match self.loaded.get(name) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let (id, new) = build_context::load_oci_layout(
+                            &self.writer,
+                            &dir,
+                            select.as_deref(),
+                        )?;
+                        if new {
+                            // Build input, not a result: forgotten if the
+                            // build fails, hidden as build cache if not.
+                            self.made.push(id.clone());
+                            self.store.update_index(|idx| {
+                                let img = idx.images.iter_mut().find(|i| i.id == id);
+                                let mark = img.is_some_and(|i| {
+                                    i.build_cache = i.names.is_empty();
+                                    i.build_cache
+                                });
+                                Ok(((), mark))
+                            })?;
+                        }
+                        self.loaded.insert(name.to_string(), id.clone());
+                        id
+                    }
+                };
                 self.index = self.store.read_index()?;
-                self.index
-                    .find(&id)
-                    .cloned()
-                    .ok_or_else(|| anyhow!("image {} not in the store", id.short()))?
+                self.index.find(&id).cloned().ok_or_else(|| {
+                    anyhow!("build context {name}: image {} not in the store", id.short())
+                })?
             }
             Named::Dir(d) => bail!(
                 "build context {name} is a directory ({}), not an image: give docker-image:// or oci-layout://",

@@ -76,12 +76,13 @@ pub fn parse_named(s: &str) -> Result<(String, Named)> {
 }
 
 /// Put the image `select` (a tag, a digest, or the only one) of the OCI
-/// layout `dir` in the store; its id.
+/// layout `dir` in the store; its id, and whether the store lacked it.
 pub fn load_oci_layout(
     writer: &crate::store::Writer,
     dir: &Path,
     select: Option<&str>,
-) -> Result<crate::digest::Digest> {
+) -> Result<(crate::digest::Digest, bool)> {
+    use crate::image::Image;
     let what = || format!("OCI layout {}", dir.display());
     // The archive reader takes a tar: the layout, as one, in the staging.
     let tar_path = writer.staging().join("oci-layout.tar");
@@ -123,11 +124,12 @@ pub fn load_oci_layout(
             chosen.len()
         ),
     };
+    let new = writer.store().read_index()?.find(&img.id()).is_none();
     let rec = writer
         .commit_image(img, &[], img.manifest.as_deref(), &[])
         .with_context(what);
     let _ = std::fs::remove_file(&tar_path);
-    Ok(rec?.id)
+    Ok((rec?.id, new))
 }
 
 /// A build context as given on the command line.

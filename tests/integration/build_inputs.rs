@@ -13,7 +13,8 @@ RUN echo from-stage > /which
 FROM pinned
 COPY --from=docs guide.txt /guide.txt
 RUN --mount=from=docs,target=/docs cat /docs/guide.txt > /mounted.txt
-COPY --from=layout /bin/busybox /layout-busybox
+COPY --from=layout /marker /layout-marker
+RUN --mount=from=layout,target=/layout cat /layout/marker > /mounted-marker
 COPY --from=tools /which /which
 ";
 
@@ -31,9 +32,19 @@ fn named_contexts_stand_for_stages_and_images() {
     let tools = env.join("tools");
     fs::create_dir_all(&tools).unwrap();
     fs::write(tools.join("which"), "from-context\n").unwrap();
-    // An OCI layout of the test image, tagged v1, made by skopeo.
+    // An OCI layout of an image of its own, tagged v1, made by skopeo.
+    let marked = env.join("marked");
+    fs::create_dir_all(&marked).unwrap();
+    fs::write(
+        marked.join("Dockerfile"),
+        format!("FROM {IMG}\nRUN echo layout > /marker\n"),
+    )
+    .unwrap();
+    env.berth(["build", "-q", "-t", "marked"]).arg(&marked).ok();
     let archive = env.join("img.tar");
-    env.berth(["save", "-o"]).arg(&archive).arg(IMG).ok();
+    env.berth(["save", "-o"]).arg(&archive).arg("marked").ok();
+    env.berth(["rmi", "marked"]).ok();
+    let listed = env.berth(["images", "-q"]).ok().stdout;
     let layout = env.join("layout");
     skopeo(["copy", "-q"])
         .arg(format!("docker-archive:{}", archive.display()))
@@ -66,9 +77,22 @@ fn named_contexts_stand_for_stages_and_images() {
         .ok()
         .stdout;
     assert_eq!(files, "the guide\nthe guide\nfrom-context\n");
-    let same = "[ \"$(wc -c < /layout-busybox)\" = \"$(wc -c < /bin/busybox)\" ] && echo same";
-    let out = env.berth(["run", "--rm", "named", "sh", "-c", same]).ok();
-    assert_eq!(out.stdout, "same\n");
+    let marks = env
+        .berth([
+            "run",
+            "--rm",
+            "named",
+            "cat",
+            "/layout-marker",
+            "/mounted-marker",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(marks, "layout\nlayout\n");
+    // The layout's image is build input: not listed as an image.
+    let now = env.berth(["images", "-q"]).ok().stdout;
+    let new: Vec<&str> = now.lines().filter(|l| !listed.contains(l)).collect();
+    assert_eq!(new.len(), 1, "only the built image is new: {now}");
 
     // Without the tools context, the name means the stage again.
     let mut cmd = env.berth(["build", "-t", "staged"]);
@@ -80,7 +104,8 @@ fn named_contexts_stand_for_stages_and_images() {
     let which = env.berth(["run", "--rm", "staged", "cat", "/which"]).ok();
     assert_eq!(which.stdout, "from-stage\n");
 
-    // Bad input: one line each, exit 125.
+    // Bad input: one line each, exit 125, and the store as it was.
+    let before = env.berth(["images", "-aq"]).ok().stdout;
     let dir_as_image = env.join("dir-from");
     fs::create_dir_all(&dir_as_image).unwrap();
     fs::write(dir_as_image.join("Dockerfile"), "FROM docs\n").unwrap();
@@ -125,5 +150,6 @@ fn named_contexts_stand_for_stages_and_images() {
         let out = env.berth(["build", "-q"]).args(&args).fails(125);
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
         assert!(out.stderr.contains(says), "{}", out.stderr);
+        assert_eq!(env.berth(["images", "-aq"]).ok().stdout, before);
     }
 }
