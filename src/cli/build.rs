@@ -59,6 +59,12 @@ pub struct BuildArgs {
     /// Print only the image ID
     #[arg(short, long)]
     quiet: bool,
+    /// How progress is shown: auto (bars for pulls on a terminal, else
+    /// lines), plain (lines), tty (bars; standard error must be a
+    /// terminal) or quiet (as --quiet)
+    #[arg(long, value_name = "TYPE", default_value = "auto",
+          value_parser = ["auto", "plain", "tty", "quiet"])]
+    progress: String,
     /// The network of RUN instructions: default (outbound access), none,
     /// host, private, pasta, slirp4netns, or a berth network's name
     #[arg(long, value_name = "MODE")]
@@ -93,9 +99,16 @@ pub struct BuildArgs {
     /// Pull FROM images even when they are in local storage
     #[arg(long)]
     pull: bool,
-    /// The platform to build for (only this host's)
-    #[arg(long, value_name = "OS/ARCH")]
+    /// The platforms to build for, comma-separated (linux/amd64,linux/arm64);
+    /// a RUN for a foreign one runs under qemu-user-static (binfmt_misc).
+    /// With several, the images go into the --manifest list (or the
+    /// lists the -t names name)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT],…")]
     platform: Option<String>,
+    /// Add the image (each platform's) to this manifest list, created if
+    /// missing
+    #[arg(long, value_name = "NAME")]
+    manifest: Option<String>,
     /// A secret for RUN --mount=type=secret: id=ID,src=PATH (a file),
     /// id=ID,env=VAR (an environment variable's value), or id=ID (the
     /// variable ID if it is set, else the file ID); never kept in the image
@@ -170,6 +183,7 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
         no_cache: a.no_cache,
         pull: a.pull,
         platform: a.platform.clone(),
+        manifest: a.manifest.clone(),
         secrets: a.secret.clone(),
         ssh: a.ssh.clone(),
         outputs: a
@@ -221,8 +235,18 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    let quiet = a.quiet;
-    let renderer = Renderer::new(Direction::Pull);
+    let quiet = a.quiet || a.progress == "quiet";
+    let bars = match a.progress.as_str() {
+        "plain" => false,
+        "tty" => {
+            if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                bail!("--progress tty: standard error is not a terminal");
+            }
+            true
+        }
+        _ => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let renderer = Renderer::with_bars(Direction::Pull, bars);
     let events = |e: BuildEvent| {
         if quiet {
             return;
@@ -251,6 +275,7 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
                 eprintln!("WARN: {w}");
                 return;
             }
+            BuildEvent::Platform(p) => format!("[{p}]"),
         };
         // A closed stdout must not stop the build.
         let _ = output::println(&line);
@@ -277,7 +302,7 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     if let Some(fd) = saved {
         restore_stdout(fd)?;
     }
-    let built = match res {
+    let mut built = match res {
         Ok(b) => b,
         Err(e) => {
             if let Some(f) = e.downcast_ref::<StepFailed>() {
@@ -287,6 +312,15 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
             return Err(e);
         }
     };
+    // A build for several platforms made a list: its digest stands for
+    // the result.
+    let several = opts
+        .platform
+        .as_deref()
+        .is_some_and(|p| build::parse_platforms(p).is_ok_and(|v| v.len() > 1));
+    if let (true, Some(list)) = (several, &built.list) {
+        built.id = list.clone();
+    }
     if let Some(f) = &a.iidfile {
         std::fs::write(f, built.id.to_string())
             .with_context(|| format!("writing --iidfile {}", f.display()))?;

@@ -617,6 +617,9 @@ fn positional_kind(cmd: &str, id: &str, w: &Walk) -> Option<Kind> {
         ("run" | "create", "command") => Nothing, // the container's own
         ("images" | "history" | "explore" | "save" | "rmi" | "pull", _) => Images,
         ("image inspect" | "image exists" | "manifest inspect", _) => Images,
+        // Manifest lists are completed with the images' names.
+        ("manifest create", "list") | ("manifest push", "destination") => Nothing,
+        (p, _) if p.starts_with("manifest ") => Images,
         ("push", "image") | ("tag", "image") | ("untag", _) => Images,
         ("push", "destination") | ("tag", "names") => Nothing, // new names
         ("import", "file") => Files,

@@ -358,6 +358,8 @@ pub struct RunArgs {
     /// never
     #[arg(long, value_name = "POLICY", default_value = "missing")]
     pull: String,
+    #[command(flatten)]
+    platform: super::registry::PlatformArgs,
     /// The first argument is a directory that is the container's root
     /// (an exploded container), not an image: the container writes into
     /// it; with a `:O` suffix it writes into an overlay over it instead
@@ -586,13 +588,27 @@ pub(super) fn pull_policy(s: &str) -> Result<PullPolicy> {
 /// The pull runs as `berth pull` in a child process: rootless, the layers
 /// of a pull are written inside a user namespace that berth enters when it
 /// starts, while a container's berth must stay outside it.
-fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
+fn ensure_image(
+    paths: &StorePaths,
+    a: &RunArgs,
+    opts: &mut ops::run::RunOptions,
+) -> Result<Option<i32>> {
     let (image, policy) = (&a.image, &a.pull);
     let policy = pull_policy(policy)?;
     if a.rootfs {
         return Ok(None);
     }
-    let present = ops::inspect::exists(paths, image)?;
+    let platform = a.platform.platform()?;
+    // A manifest list of local storage: its image for the platform.
+    if let Some(id) = ops::manifest::image_for(paths, image, platform.as_deref())? {
+        opts.image = id.to_string();
+        return Ok(None);
+    }
+    let present = ops::inspect::exists(paths, image)?
+        && match &platform {
+            Some(p) => ops::manifest::has_platform(paths, image, p)?,
+            None => true,
+        };
     match policy {
         PullPolicy::Never if !present => bail!("{image}: image not known"),
         PullPolicy::Never | PullPolicy::Missing if present => return Ok(None),
@@ -601,6 +617,9 @@ fn ensure_image(paths: &StorePaths, a: &RunArgs) -> Result<Option<i32>> {
     let mut args = vec!["pull"];
     if a.quiet {
         args.push("--quiet");
+    }
+    if let Some(p) = &platform {
+        args.extend(["--platform", p]);
     }
     args.extend(["--", image]);
     berth_child(paths, &args, image)
@@ -616,8 +635,8 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
     if a.detach && a.log_driver.as_deref() == Some("passthrough") {
         bail!("--log-driver passthrough: the container writes to berth's own output, so it cannot run detached");
     }
-    let opts = run_options(a)?;
-    if let Some(code) = ensure_image(paths, a)? {
+    let mut opts = run_options(a)?;
+    if let Some(code) = ensure_image(paths, a, &mut opts)? {
         return Ok(code);
     }
     let (opts, new_pod) = with_pod(paths, opts)?;
@@ -653,8 +672,8 @@ pub fn run(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
 }
 
 pub fn create(paths: &StorePaths, a: &RunArgs) -> Result<i32> {
-    let opts = run_options(a)?;
-    if let Some(code) = ensure_image(paths, a)? {
+    let mut opts = run_options(a)?;
+    if let Some(code) = ensure_image(paths, a, &mut opts)? {
         return Ok(code);
     }
     let (opts, new_pod) = with_pod(paths, opts)?;

@@ -139,6 +139,13 @@ pub(crate) const PAGES: &[Page] = &[
                       holds (written by an earlier build's --cache-to): only the layers the \
                       build needs are fetched, and an entry that does not match its digest is \
                       never used.\n\n\
+                      --platform builds for other platforms, one build per platform given: a \
+                      RUN for an architecture this machine does not run executes under \
+                      qemu-user-static, registered with binfmt_misc. TARGETPLATFORM, \
+                      TARGETARCH, BUILDPLATFORM and the other platform arguments are set as \
+                      BuildKit sets them, and FROM --platform=$BUILDPLATFORM runs a stage on \
+                      this machine's platform. --manifest collects the images in a manifest \
+                      list; with several platforms, the -t names are given to such lists.\n\n\
                       A RUN instruction that fails ends the build, and berth exits with that \
                       instruction's exit code.",
         examples: &[
@@ -169,6 +176,10 @@ pub(crate) const PAGES: &[Page] = &[
             (
                 "Build and push to a registry in one command",
                 "berth build -o type=registry,name=registry.example.com/team/app:1.2 ./context",
+            ),
+            (
+                "Build for amd64 and arm64 into a manifest list (berth manifest push then sends it with its images)",
+                "berth build --platform linux/amd64,linux/arm64 --manifest registry.example.com/team/app:1.2 .",
             ),
             (
                 "In CI: take the steps from a registry cache (reg.example.com/app:buildcache), and write this build's steps back to it",
@@ -952,26 +963,104 @@ pub(crate) const PAGES: &[Page] = &[
     },
     Page {
         path: "manifest",
-        description: "Inspect manifests in registries, without pulling the images: berth manifest \
-                      inspect prints an image's manifest, or its index for a multi-platform \
-                      image.",
+        description: "Manifest lists (OCI image indexes) in local storage, and the manifests of \
+                      images in registries. A list names one image per platform: manifest create \
+                      makes one, add, annotate and remove change it, push sends it with its \
+                      images, rm removes it (the images stay). build --platform a,b --manifest \
+                      NAME fills one. run, create and pull take --platform, --arch, --os and \
+                      --variant to pick an image of a list.",
         examples: &[
+            (
+                "Make a list of two images of local storage",
+                "berth manifest create registry.example.com/team/app:1.0 app:amd64 app:arm64",
+            ),
+            (
+                "Push the list with its images",
+                "berth manifest push registry.example.com/team/app:1.0",
+            ),
             (
                 "Print the index of a multi-platform image",
                 "berth manifest inspect docker.io/library/alpine",
             ),
+        ],
+    },
+    Page {
+        path: "manifest create",
+        description: "Create a manifest list in local storage, with the images given (each from \
+                      local storage, else pulled) as its entries, and print its digest. Each \
+                      entry's platform is its image's. A list cannot have an image's name; \
+                      --amend adds to a list that exists.",
+        examples: &[
+            ("Create an empty list", "berth manifest create localhost/app:1.0"),
             (
-                "Print a manifest as the registry sent it",
-                "berth manifest inspect --raw docker.io/library/nginx:1.27",
+                "Create a list of two images",
+                "berth manifest create registry.example.com/team/app:1.0 app:amd64 app:arm64",
+            ),
+            (
+                "Add to the list if it exists, with an annotation of the list",
+                "berth manifest create --amend --annotation org.example.team=web localhost/app:1.0 app:riscv64",
+            ),
+        ],
+    },
+    Page {
+        path: "manifest add",
+        description: "Add an image to a manifest list: one of local storage, else one pulled (for \
+                      the platform --os, --arch and --variant name, if given). The entry's \
+                      platform is the image's unless those options say otherwise; an entry of \
+                      the same manifest is replaced. Prints the list's new digest.",
+        examples: &[
+            ("Add an image of local storage", "berth manifest add localhost/app:1.0 app:arm64"),
+            (
+                "Pull the arm64 image of a multi-platform image and add it",
+                "berth manifest add --arch arm64 localhost/app:1.0 docker.io/library/alpine:3.20",
+            ),
+            (
+                "Add an image with an annotation on its entry",
+                "berth manifest add --annotation org.example.note=beta localhost/app:1.0 app:beta",
+            ),
+        ],
+    },
+    Page {
+        path: "manifest annotate",
+        description: "Change the platform fields (--os, --arch, --variant, --os-version, \
+                      --os-features) and annotations of a list's entry, named by its manifest \
+                      digest or by its image's name or ID; with --index, the list's own \
+                      annotations.",
+        examples: &[
+            (
+                "Mark an entry as arm64 v8",
+                "berth manifest annotate --arch arm64 --variant v8 localhost/app:1.0 app:arm64",
+            ),
+            (
+                "Annotate the list itself",
+                "berth manifest annotate --index --annotation org.example.release=1.0 localhost/app:1.0",
+            ),
+        ],
+    },
+    Page {
+        path: "manifest remove",
+        description: "Take an entry out of a manifest list, named by its manifest digest (or a \
+                      unique prefix of it) or by its image's name or ID. The image stays in local \
+                      storage.",
+        examples: &[
+            (
+                "Remove the entry of an image",
+                "berth manifest remove localhost/app:1.0 app:arm64",
+            ),
+            (
+                "Remove an entry by its digest",
+                "berth manifest remove localhost/app:1.0 sha256:3f1c0a5b2d4e",
             ),
         ],
     },
     Page {
         path: "manifest inspect",
-        description: "Print the manifest of an image in a registry, or its index for a \
-                      multi-platform image, without pulling it: as indented JSON, or with --raw \
-                      exactly as the registry sent it.",
+        description: "Print a manifest list of local storage; for a name that is no such list, \
+                      the manifest of an image in a registry, or its index for a multi-platform \
+                      image, without pulling it: as indented JSON, or with --raw exactly as \
+                      stored or sent.",
         examples: &[
+            ("Print a list of local storage", "berth manifest inspect localhost/app:1.0"),
             (
                 "Print the index of a multi-platform image",
                 "berth manifest inspect docker.io/library/alpine",
@@ -983,6 +1072,46 @@ pub(crate) const PAGES: &[Page] = &[
             (
                 "Inspect an image in a registry with a self-signed certificate",
                 "berth manifest inspect --tls-verify=false registry.example.com/team/app:1.0",
+            ),
+        ],
+    },
+    Page {
+        path: "manifest push",
+        description: "Push a manifest list: each of its images by digest, then the list, as the \
+                      destination's tag (the list's name by default), and print the pushed \
+                      list's digest. The entries name the manifests the registry now holds. \
+                      --all=false pushes only the list: each image must then be in the \
+                      destination repository already (pulled from it or pushed to it). berth \
+                      push of a list's name does the same as manifest push.",
+        examples: &[
+            (
+                "Push a list and its images",
+                "berth manifest push registry.example.com/team/app:1.0",
+            ),
+            (
+                "Push a local list to a registry, and remove it from local storage",
+                "berth manifest push --rm localhost/app:1.0 registry.example.com/team/app:1.0",
+            ),
+        ],
+    },
+    Page {
+        path: "manifest rm",
+        description: "Remove manifest lists from local storage. Their images stay (rmi removes \
+                      those). rmi of a list's name removes the list too.",
+        examples: &[
+            ("Remove a list", "berth manifest rm localhost/app:1.0"),
+            ("Remove two lists", "berth manifest rm localhost/app:1.0 localhost/app:1.1"),
+        ],
+    },
+    Page {
+        path: "manifest exists",
+        description: "Exit with 0 if a manifest list of that name is in local storage, else with \
+                      1. Nothing is printed.",
+        examples: &[
+            ("Check for a list", "berth manifest exists localhost/app:1.0"),
+            (
+                "Check for a list of another registry",
+                "berth manifest exists registry.example.com/team/app:1.0",
             ),
         ],
     },
@@ -1308,7 +1437,8 @@ pub(crate) const PAGES: &[Page] = &[
         description: "Pull an image from a registry into local storage, by tag or by digest, and \
                       print its ID; progress goes to standard error. OCI and Docker manifests, \
                       manifest lists and indexes are understood: from a multi-platform image \
-                      berth takes this host's platform, unless --platform names another. Layers \
+                      berth takes this host's platform, unless --platform (or --arch, --os, \
+                      --variant) names another. Layers \
                       the store already has are not fetched again.\n\n\
                       Registries are configured as for Podman, in registries.conf (search \
                       registries for short names, aliases, mirrors). Registries on localhost and \

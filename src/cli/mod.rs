@@ -507,7 +507,7 @@ fn run(cli: &Cli, paths: &StorePaths) -> anyhow::Result<i32> {
         Command::Push(a) => registry::push(&paths, a),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
-        Command::Manifest(c) => registry::manifest(c),
+        Command::Manifest(c) => registry::manifest(&paths, c),
         Command::Info(a) => system::info(&paths, a),
         Command::Events(a) => system::events(&paths, a),
         Command::Version(a) => system::version(a),

@@ -4,6 +4,7 @@
 
 use super::output;
 use crate::ops::login::{self, LoginOptions};
+use crate::ops::manifest::{self, EntryOptions, PushListOptions};
 use crate::ops::pull::{self, ManifestInspectOptions, PullOptions, RemoteOptions};
 use crate::ops::push::{self, PushOptions};
 use crate::progress::{BlobKind, Event, Silent, Sink};
@@ -84,9 +85,8 @@ pub struct PullArgs {
     /// Pull every tag of the repository
     #[arg(short, long)]
     all_tags: bool,
-    /// Platform to pick from a multi-platform image (os/arch[/variant])
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    platform: Option<String>,
+    #[command(flatten)]
+    platform: PlatformArgs,
     /// Print only the image ID
     #[arg(short, long)]
     quiet: bool,
@@ -97,7 +97,7 @@ pub struct PullArgs {
 pub fn pull(paths: &StorePaths, a: &PullArgs) -> Result<i32> {
     let opts = PullOptions {
         reference: a.reference.clone(),
-        platform: a.platform.clone(),
+        platform: a.platform.platform()?,
         all_tags: a.all_tags,
         remote: a.remote.options()?,
     };
@@ -140,10 +140,17 @@ pub(super) fn pull_for(paths: &StorePaths, reference: &str, remote: &RemoteArgs)
 
 #[derive(Args, Debug)]
 pub struct PushArgs {
-    /// Image in local storage
+    /// Image in local storage (or a manifest list, pushed with its images)
     image: String,
     /// Destination (registry/repository[:tag]); the image's name if absent
     destination: Option<String>,
+    #[command(flatten)]
+    push: PushFlags,
+}
+
+/// What `push` and `manifest push` share.
+#[derive(Args, Debug)]
+pub struct PushFlags {
     /// Manifest format: oci or v2s2 (Docker); default: the image's own
     #[arg(short, long, value_name = "FORMAT", value_parser = ["oci", "v2s2", "docker"])]
     format: Option<String>,
@@ -161,36 +168,42 @@ pub struct PushArgs {
 }
 
 pub fn push(paths: &StorePaths, a: &PushArgs) -> Result<i32> {
+    let p = &a.push;
     let opts = PushOptions {
         image: a.image.clone(),
         destination: a.destination.clone(),
-        format: a.format.as_deref().map(|f| match f {
-            "oci" => Format::Oci,
-            _ => Format::V2s2,
-        }),
-        compression: if a.compression_format == "zstd" {
-            LayerCompression::Zstd
-        } else {
-            LayerCompression::Gzip
-        },
-        remote: a.remote.options()?,
+        format: push_format(p.format.as_deref()),
+        compression: compression(&p.compression_format),
+        remote: p.remote.options()?,
     };
-    let res = if a.quiet {
-        push::push(paths, &opts, &Silent)?
+    pushed(p, "Writing manifest to image destination", |sink| {
+        push::push(paths, &opts, sink)
+    })
+}
+
+/// Run a push with its progress (none when `quiet`), write its digest
+/// to `digestfile`, and print it.
+fn pushed(
+    p: &PushFlags,
+    last: &str,
+    f: impl FnOnce(&dyn Sink) -> Result<push::PushResult>,
+) -> Result<i32> {
+    let res = if p.quiet {
+        f(&Silent)?
     } else {
         let r = Renderer::new(Direction::Push);
-        let res = push::push(paths, &opts, &r);
+        let res = f(&r);
         if res.is_ok() {
-            r.line("Writing manifest to image destination");
+            r.line(last);
         }
         r.finish();
         res?
     };
-    if let Some(f) = &a.digestfile {
+    if let Some(f) = &p.digestfile {
         std::fs::write(f, res.manifest_digest.to_string())
             .with_context(|| format!("writing {}", f.display()))?;
     }
-    if !a.quiet {
+    if !p.quiet {
         output::println(&res.manifest_digest.to_string())?;
     }
     Ok(0)
@@ -285,13 +298,115 @@ pub fn logout(a: &LogoutArgs) -> Result<i32> {
 #[derive(Subcommand, Debug)]
 #[command(defer = true)]
 pub enum ManifestCommand {
-    /// Print the manifest or index of an image in a registry
+    /// Create a manifest list in local storage, with the images given
+    Create(ManifestCreateArgs),
+    /// Add an image to a manifest list (from local storage, else pulled)
+    Add(ManifestAddArgs),
+    /// Change an entry's platform or annotations, or the list's
+    Annotate(ManifestAnnotateArgs),
+    /// Take an entry out of a manifest list
+    Remove(ManifestRemoveArgs),
+    /// Print a manifest list of local storage, or the manifest or index
+    /// of an image in a registry
     Inspect(ManifestInspectArgs),
+    /// Push a manifest list and its images to a registry
+    Push(ManifestPushArgs),
+    /// Remove manifest lists from local storage (their images stay)
+    Rm(ManifestRmArgs),
+    /// Exit 0 if the manifest list exists in local storage, else 1
+    Exists(ManifestExistsArgs),
+}
+
+/// Platform fields of an entry.
+#[derive(Args, Debug)]
+pub struct EntryArgs {
+    /// The entry's operating system (default: the image's)
+    #[arg(long, value_name = "OS")]
+    os: Option<String>,
+    /// The entry's architecture (default: the image's)
+    #[arg(long, value_name = "ARCH")]
+    arch: Option<String>,
+    /// The entry's architecture variant (default: the image's)
+    #[arg(long, value_name = "VARIANT")]
+    variant: Option<String>,
+    /// The entry's OS version
+    #[arg(long, value_name = "VERSION")]
+    os_version: Option<String>,
+    /// The entry's OS features (comma-separated)
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    os_features: Vec<String>,
+    /// An annotation of the entry (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    annotation: Vec<String>,
+}
+
+impl EntryArgs {
+    fn options(&self) -> EntryOptions {
+        EntryOptions {
+            os: self.os.clone(),
+            arch: self.arch.clone(),
+            variant: self.variant.clone(),
+            os_version: self.os_version.clone(),
+            os_features: self.os_features.clone(),
+            annotations: self.annotation.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestCreateArgs {
+    /// The list's name
+    list: String,
+    /// Images to add (from local storage, else pulled)
+    images: Vec<String>,
+    /// Add to the list if it exists already
+    #[arg(long)]
+    amend: bool,
+    /// An annotation of the list (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    annotation: Vec<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestAddArgs {
+    /// The list
+    list: String,
+    /// The image: in local storage, else pulled (for --os/--arch/--variant
+    /// when given)
+    image: String,
+    #[command(flatten)]
+    entry: EntryArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestAnnotateArgs {
+    /// The list
+    list: String,
+    /// The entry: its manifest digest, or its image's name or id
+    #[arg(required_unless_present = "index")]
+    entry: Option<String>,
+    /// Annotate the list itself (--annotation only)
+    #[arg(long)]
+    index: bool,
+    #[command(flatten)]
+    fields: EntryArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestRemoveArgs {
+    /// The list
+    list: String,
+    /// The entry: its manifest digest, or its image's name or id
+    entry: String,
 }
 
 #[derive(Args, Debug)]
 pub struct ManifestInspectArgs {
-    /// Image in a registry
+    /// A manifest list in local storage, or an image in a registry
     reference: String,
     /// Print the manifest exactly as the registry sent it
     #[arg(long)]
@@ -300,23 +415,204 @@ pub struct ManifestInspectArgs {
     remote: RemoteArgs,
 }
 
-pub fn manifest(c: &ManifestCommand) -> Result<i32> {
+#[derive(Args, Debug)]
+pub struct ManifestPushArgs {
+    /// The list
+    list: String,
+    /// Destination (registry/repository[:tag]); the list's name if absent
+    destination: Option<String>,
+    /// Push the list's images too (`--all=false`: each must be in the
+    /// destination repository already)
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    all: bool,
+    /// Remove the list from local storage once pushed
+    #[arg(long)]
+    rm: bool,
+    #[command(flatten)]
+    push: PushFlags,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestRmArgs {
+    /// The lists
+    #[arg(required = true)]
+    lists: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ManifestExistsArgs {
+    /// The list
+    list: String,
+}
+
+/// The platform of an image to pick from a multi-platform image (`pull`,
+/// `run`, `create`).
+#[derive(Args, Debug)]
+pub struct PlatformArgs {
+    /// The image's platform, os/arch[/variant], to pick from a
+    /// multi-platform image (and a local manifest list)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// The image's architecture (as --platform, the OS this host's)
+    #[arg(long, value_name = "ARCH")]
+    arch: Option<String>,
+    /// The image's OS (as --platform)
+    #[arg(long, value_name = "OS")]
+    os: Option<String>,
+    /// The image's architecture variant (as --platform)
+    #[arg(long, value_name = "VARIANT")]
+    variant: Option<String>,
+}
+
+impl PlatformArgs {
+    /// The platform `--platform`, or `--os`/`--arch`/`--variant` (over
+    /// the host's), name; `None` when none is given.
+    pub(super) fn platform(&self) -> Result<Option<String>> {
+        platform_arg(
+            self.platform.as_deref(),
+            self.os.as_deref(),
+            self.arch.as_deref(),
+            self.variant.as_deref(),
+        )
+    }
+}
+
+fn platform_arg(
+    platform: Option<&str>,
+    os: Option<&str>,
+    arch: Option<&str>,
+    variant: Option<&str>,
+) -> Result<Option<String>> {
+    if let Some(p) = platform {
+        if os.is_some() || arch.is_some() || variant.is_some() {
+            bail!("--platform cannot be combined with --os, --arch or --variant");
+        }
+        return Ok(Some(p.to_string()));
+    }
+    if os.is_none() && arch.is_none() && variant.is_none() {
+        return Ok(None);
+    }
+    let host = crate::registry::remote::Platform::host();
+    let arch = arch.unwrap_or(&host.architecture);
+    let variant = variant.or(host
+        .variant
+        .as_deref()
+        .filter(|_| arch == host.architecture));
+    let p = match variant {
+        Some(v) => format!("{}/{arch}/{v}", os.unwrap_or(&host.os)),
+        None => format!("{}/{arch}", os.unwrap_or(&host.os)),
+    };
+    crate::registry::remote::Platform::parse(&p)?;
+    Ok(Some(p))
+}
+
+fn push_format(f: Option<&str>) -> Option<Format> {
+    f.map(|f| match f {
+        "oci" => Format::Oci,
+        _ => Format::V2s2,
+    })
+}
+
+fn compression(f: &str) -> LayerCompression {
+    if f == "zstd" {
+        LayerCompression::Zstd
+    } else {
+        LayerCompression::Gzip
+    }
+}
+
+/// Run `f` with a pull renderer (finished whatever `f` returns).
+fn pulling<T>(f: impl FnOnce(&dyn Sink) -> Result<T>) -> Result<T> {
+    let r = Renderer::new(Direction::Pull);
+    let res = f(&r);
+    r.finish();
+    res
+}
+
+pub fn manifest(paths: &StorePaths, c: &ManifestCommand) -> Result<i32> {
     match c {
-        ManifestCommand::Inspect(a) => {
-            let bytes = pull::inspect_manifest(&ManifestInspectOptions {
-                reference: a.reference.clone(),
-                remote: a.remote.options()?,
+        ManifestCommand::Create(a) => {
+            let remote = a.remote.options()?;
+            let d = pulling(|sink| {
+                manifest::create(
+                    paths,
+                    &a.list,
+                    &a.images,
+                    a.amend,
+                    &a.annotation,
+                    &remote,
+                    sink,
+                )
             })?;
+            output::println(d.hex())?;
+        }
+        ManifestCommand::Add(a) => {
+            let remote = a.remote.options()?;
+            let o = a.entry.options();
+            let d = pulling(|sink| manifest::add(paths, &a.list, &a.image, &o, &remote, sink))?;
+            output::println(d.hex())?;
+        }
+        ManifestCommand::Annotate(a) => {
+            let which = if a.index { None } else { a.entry.as_deref() };
+            let d = manifest::annotate(paths, &a.list, which, &a.fields.options())?;
+            output::println(d.hex())?;
+        }
+        ManifestCommand::Remove(a) => {
+            let d = manifest::remove(paths, &a.list, &a.entry)?;
+            output::println(d.hex())?;
+        }
+        ManifestCommand::Inspect(a) => {
+            let bytes = match manifest::inspect(paths, &a.reference)? {
+                Some(b) => b,
+                None => pull::inspect_manifest(&ManifestInspectOptions {
+                    reference: a.reference.clone(),
+                    remote: a.remote.options()?,
+                })?,
+            };
             if a.raw {
                 output::print(&String::from_utf8_lossy(&bytes))?;
             } else {
                 let v: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| anyhow!("the registry sent a malformed manifest: {e}"))?;
+                    .map_err(|e| anyhow!("{}: malformed manifest: {e}", a.reference))?;
                 output::println(&serde_json::to_string_pretty(&v)?)?;
             }
-            Ok(0)
+        }
+        ManifestCommand::Push(a) => {
+            let p = &a.push;
+            let opts = PushListOptions {
+                list: a.list.clone(),
+                destination: a.destination.clone(),
+                all: a.all,
+                format: push_format(p.format.as_deref()),
+                compression: compression(&p.compression_format),
+                remote: p.remote.options()?,
+            };
+            pushed(p, "Writing manifest list to image destination", |sink| {
+                let res = manifest::push(paths, &opts, sink)?;
+                if a.rm {
+                    manifest::rm(paths, std::slice::from_ref(&a.list))?;
+                }
+                Ok(res)
+            })?;
+        }
+        ManifestCommand::Rm(a) => {
+            for l in manifest::rm(paths, &a.lists)? {
+                for n in &l.names {
+                    output::println(&format!("Untagged: {n}"))?;
+                }
+                output::println(&format!("Deleted: {}", l.digest.hex()))?;
+            }
+        }
+        ManifestCommand::Exists(a) => {
+            return Ok(if manifest::exists(paths, &a.list)? {
+                0
+            } else {
+                1
+            });
         }
     }
+    Ok(0)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -341,7 +637,12 @@ struct RenderState {
 
 impl Renderer {
     pub(super) fn new(direction: Direction) -> Renderer {
-        let bars = std::io::stderr().is_terminal().then(|| {
+        Renderer::with_bars(direction, std::io::stderr().is_terminal())
+    }
+
+    /// Bars (on standard error) or, without, a line per event.
+    pub(super) fn with_bars(direction: Direction, bars: bool) -> Renderer {
+        let bars = bars.then(|| {
             indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
         });
         Renderer {
@@ -454,6 +755,14 @@ impl Sink for Renderer {
 }
 
 // A pull writes layers; a push reads them.
-layer_files!(true: PullArgs, PushArgs);
-layer_files!(false: LoginArgs, LogoutArgs, ManifestInspectArgs);
-layer_files_of!(ManifestCommand: Inspect);
+layer_files!(true: PullArgs, PushArgs, ManifestCreateArgs, ManifestAddArgs, ManifestPushArgs);
+layer_files!(
+    false: LoginArgs,
+    LogoutArgs,
+    ManifestInspectArgs,
+    ManifestAnnotateArgs,
+    ManifestRemoveArgs,
+    ManifestRmArgs,
+    ManifestExistsArgs
+);
+layer_files_of!(ManifestCommand: Create, Add, Annotate, Remove, Inspect, Push, Rm, Exists);

@@ -64,8 +64,10 @@ pub struct BuildOptions {
     pub no_cache: bool,
     /// Pull every FROM image, even when the store has it.
     pub pull: bool,
-    /// `--platform`: only the host's is possible.
+    /// `--platform OS/ARCH[/VARIANT][,…]`: one build per platform.
     pub platform: Option<String>,
+    /// `--manifest NAME`: the images built join this manifest list.
+    pub manifest: Option<String>,
     /// `--secret id=ID[,src=PATH|,env=VAR]`.
     pub secrets: Vec<String>,
     /// `--ssh default|ID[=SOCKET|KEYFILE,…]`.
@@ -125,6 +127,8 @@ pub enum BuildEvent {
     Warning(String),
     /// `--cache-to`: the cache was written with this many steps.
     CacheExported { reference: String, entries: usize },
+    /// A build for several platforms starts this one's.
+    Platform(String),
 }
 
 /// A RUN instruction exited with a non-zero code: the build fails, and
@@ -158,6 +162,9 @@ pub struct Built {
     pub push: Vec<String>,
     /// The image's manifest: its media type, digest and size.
     pub manifest: (String, Digest, u64),
+    /// The manifest list the image joined (`--manifest`, or several
+    /// platforms): its digest now.
+    pub list: Option<Digest>,
 }
 
 /// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
@@ -336,27 +343,140 @@ struct Builder<'a> {
     exports: Vec<ExportEntry>,
     /// The image each `oci-layout://` context was loaded as.
     loaded: BTreeMap<String, Digest>,
+    /// `--platform` was given: FROM images must be of the stage's
+    /// platform (else any image of the name will do, as before).
+    explicit_platform: bool,
+    /// The platform of the stage being built (`None`: not chosen).
+    stage_platform: Option<Platform>,
 }
 
-/// Build the image `opts` describes. Events are sent in order; `hint` is
-/// called once if rootless berth maps only the user.
+/// The platforms of `--platform a,b,…`, normalized as BuildKit does
+/// (`arm64/v8` is `arm64`, `arm` is `arm/v7`), without repeats.
+pub fn parse_platforms(list: &str) -> Result<Vec<Platform>> {
+    let mut out: Vec<Platform> = Vec::new();
+    for p in list.split(',').map(str::trim) {
+        let mut want = Platform::parse(p)
+            .ok_or_else(|| anyhow!("--platform {p:?}: expected OS/ARCH[/VARIANT]"))?;
+        if want.os != "linux" {
+            bail!("--platform {p}: berth builds linux images only");
+        }
+        if want
+            .architecture
+            .contains(|c: char| !c.is_ascii_alphanumeric())
+            || want
+                .variant
+                .as_deref()
+                .is_some_and(|v| v.is_empty() || v.contains(|c: char| !c.is_ascii_alphanumeric()))
+        {
+            bail!("--platform {p:?}: expected OS/ARCH[/VARIANT]");
+        }
+        match (want.architecture.as_str(), want.variant.as_deref()) {
+            ("arm64", Some("v8")) | ("amd64", Some("v1")) => want.variant = None,
+            ("arm", None) => want.variant = Some("v7".into()),
+            _ => {}
+        }
+        if !out.contains(&want) {
+            out.push(want);
+        }
+    }
+    Ok(out)
+}
+
+/// Build the image `opts` describes: once per `--platform`, the images
+/// then in the manifest list `--manifest` names (or, for several
+/// platforms, the lists the `-t` names name). Events are sent in order;
+/// `hint` is called once if rootless berth maps only the user.
 pub fn build(
     paths: &StorePaths,
     opts: &BuildOptions,
     events: &(dyn Fn(BuildEvent) + Sync),
     hint: &mut dyn FnMut(&str),
 ) -> Result<Built> {
+    let platforms = match &opts.platform {
+        Some(p) => parse_platforms(p)?,
+        None => Vec::new(),
+    };
+    if platforms.len() < 2 && opts.manifest.is_none() {
+        return build_for(paths, opts, platforms.first(), events, hint);
+    }
+    let lists = match &opts.manifest {
+        Some(m) => vec![super::local_name(m)?],
+        None => opts
+            .tags
+            .iter()
+            .map(|t| super::local_name(t))
+            .collect::<Result<Vec<_>>>()?,
+    };
+    let mut each = opts.clone();
+    if platforms.len() > 1 {
+        if opts
+            .outputs
+            .iter()
+            .any(|o| !matches!(o, Output::Image { .. }))
+        {
+            bail!("--output: a build for several platforms can only make images (--manifest collects them)");
+        }
+        if !opts.cache_to.is_empty() {
+            bail!("--cache-to: not supported yet in a build for several platforms");
+        }
+        // The names are the lists'.
+        each.tags.clear();
+        each.outputs.clear();
+    }
+    {
+        let store = super::open_store(paths)?;
+        let idx = store.read_index()?;
+        for l in &lists {
+            if idx.list(l).is_none() && idx.images.iter().any(|i| i.names.contains(l)) {
+                bail!("{l}: an image has this name; a manifest list cannot have it too");
+            }
+        }
+    }
+    let mut last = None;
+    let mut list_digest = None;
+    let all = if platforms.is_empty() {
+        vec![None]
+    } else {
+        platforms.iter().map(Some).collect()
+    };
+    for p in all {
+        if let Some(p) = p.filter(|_| platforms.len() > 1) {
+            events(BuildEvent::Platform(p.to_string()));
+        }
+        let built = build_for(paths, &each, p, events, hint)?;
+        let store = super::open_store(paths)?;
+        for l in &lists {
+            list_digest = Some(super::manifest::add_built(&store, l, &built.id)?);
+        }
+        last = Some(built);
+    }
+    let mut built = last.expect("at least one platform");
+    if platforms.len() > 1 {
+        built.names = lists.clone();
+        built.push = opts
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Image { names, push: true } => Some(names.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+    }
+    built.list = list_digest;
+    Ok(built)
+}
+
+fn build_for(
+    paths: &StorePaths,
+    opts: &BuildOptions,
+    platform: Option<&Platform>,
+    events: &(dyn Fn(BuildEvent) + Sync),
+    hint: &mut dyn FnMut(&str),
+) -> Result<Built> {
     let _phase = tracing::info_span!("build").entered();
     if opts.source.is_none() {
         check_context(opts)?;
-    }
-    if let Some(p) = &opts.platform {
-        let host = Platform::host();
-        let want = Platform::parse(p)
-            .ok_or_else(|| anyhow!("--platform {p:?}: expected OS/ARCH[/VARIANT]"))?;
-        if want.os != host.os || want.architecture != host.architecture {
-            bail!("--platform {p}: berth builds only for this host's platform, {host}");
-        }
     }
     if let Some(n) = &opts.network {
         if n.is_empty() || n.contains('/') && !n.starts_with("ns:") {
@@ -405,10 +525,14 @@ pub fn build(
     let opts = &fetched;
     let df = load_dockerfile(opts)?;
     let stages = build::split_stages(&df)?;
-    let args = BuildArgs {
+    let mut args = BuildArgs {
         values,
         ..BuildArgs::default()
     };
+    if let Some(p) = platform {
+        args.target_platform = p.clone();
+    }
+    let explicit_platform = platform.is_some();
     let target = match &opts.target {
         Some(t) => stages
             .find(t)
@@ -453,6 +577,8 @@ pub fn build(
         remote,
         exports: Vec::new(),
         loaded: BTreeMap::new(),
+        explicit_platform,
+        stage_platform: None,
     };
     let mut res;
     let mut warned = false;
@@ -629,7 +755,25 @@ impl Builder<'_> {
         let from = &self.stages.stages[index].from;
         self.next_step(from);
         let first = build::expand_stage(self.df, self.stages, index, &self.args, &[])?;
-        let mut state = self.base(&first.base, index, from)?;
+        let platform = match &first.platform {
+            Some(p) => {
+                let mut all = parse_platforms(p)
+                    .with_context(|| format!("{}:{}: FROM --platform", self.df.file, from.line))?;
+                if all.len() != 1 {
+                    bail!(
+                        "{}:{}: FROM --platform={p}: one platform expected",
+                        self.df.file,
+                        from.line
+                    );
+                }
+                Some(all.remove(0))
+            }
+            None => self
+                .explicit_platform
+                .then(|| self.args.target_platform.clone()),
+        };
+        let mut state = self.base(&first.base, index, from, platform.as_ref())?;
+        self.stage_platform = platform;
         self.bases.insert(index, state.clone());
         // As BuildKit and Podman: a stage whose base sets no PATH gets the
         // default one, in its RUN steps and in its config.
@@ -670,13 +814,24 @@ impl Builder<'_> {
 
     /// The state FROM gives: an image (pulled if needed), scratch, or an
     /// earlier stage's result.
-    fn base(&mut self, base: &str, index: usize, from: &Instruction) -> Result<State> {
+    fn base(
+        &mut self,
+        base: &str,
+        index: usize,
+        from: &Instruction,
+        platform: Option<&Platform>,
+    ) -> Result<State> {
         if base == "scratch" {
+            let (architecture, variant) = match platform {
+                Some(p) => (p.architecture.clone(), p.variant.clone()),
+                None => (crate::image::config::host_arch().into(), None),
+            };
             return Ok(State {
                 image: None,
                 remote: None,
                 config: ImageConfig {
-                    architecture: crate::image::config::host_arch().into(),
+                    architecture,
+                    variant,
                     os: "linux".into(),
                     ..ImageConfig::default()
                 },
@@ -704,10 +859,18 @@ impl Builder<'_> {
             return Ok(s);
         }
         let rec = self
-            .image(base)
+            .image_of(base, platform)
             .with_context(|| format!("{}:{}: FROM {base}", self.df.file, from.line))?;
         let config = ImageConfig::parse(&self.store.blob(&rec.id)?)
             .with_context(|| format!("image {}", rec.id.short()))?;
+        if let Some(p) = platform {
+            if config.architecture != p.architecture {
+                self.emit(BuildEvent::Warning(format!(
+                    "FROM {base}: the image is for {}, not {p}",
+                    config.platform()
+                )));
+            }
+        }
         Ok(State {
             image: Some(rec),
             remote: None,
@@ -776,13 +939,28 @@ impl Builder<'_> {
     /// Image `reference` from the store, or pulled (always with
     /// `--pull`).
     fn image(&mut self, reference: &str) -> Result<ImageRecord> {
+        self.image_of(reference, None)
+    }
+
+    /// Image `reference` for `platform` (any the store has when `None`)
+    /// from the store, or pulled (always with `--pull`).
+    fn image_of(&mut self, reference: &str, platform: Option<&Platform>) -> Result<ImageRecord> {
+        let wanted = platform
+            .map(|p| crate::registry::remote::Platform::parse(&p.to_string()))
+            .transpose()?;
         let present = self.store.resolve(&self.index, reference).ok().cloned();
         if let Some(r) = present.filter(|_| !self.opts.pull) {
-            return Ok(r);
+            let fits = match &wanted {
+                Some(p) => super::manifest::platform_matches(self.store, &r, p)?,
+                None => true,
+            };
+            if fits {
+                return Ok(r);
+            }
         }
         let popts = PullOptions {
             reference: reference.to_string(),
-            platform: None,
+            platform: wanted.map(|p| p.to_string()),
             all_tags: false,
             remote: self.opts.remote.clone(),
         };
@@ -1198,6 +1376,15 @@ impl Builder<'_> {
         history: History,
     ) -> Result<ImageRecord> {
         let i = &step.instruction;
+        let arch = &state.config.architecture;
+        if !arch.is_empty() {
+            let platform = match &state.config.variant {
+                Some(v) => format!("{}/{arch}/{v}", state.config.os),
+                None => format!("{}/{arch}", state.config.os),
+            };
+            crate::runtime::binfmt::check(&platform, arch)
+                .with_context(|| format!("{}:{}: RUN", self.df.file, i.line))?;
+        }
         let image = self.image_for(state)?;
         let args = match &r.command {
             CommandLine::Shell(s) => {
@@ -1554,7 +1741,8 @@ impl Builder<'_> {
             }
             return Ok((format!("stage {from}"), self.stage_image(j)?.id));
         }
-        let rec = self.image(from).with_context(|| {
+        let platform = self.stage_platform.clone();
+        let rec = self.image_of(from, platform.as_ref()).with_context(|| {
             format!("from={from}: no stage is named {from}, and image {from} is not available")
         })?;
         Ok((format!("image {from}"), rec.id))
@@ -1676,7 +1864,8 @@ impl Builder<'_> {
             }
             return Ok(self.stage_image(j)?.id);
         }
-        match self.base(from, usize::MAX, i)?.image {
+        let platform = self.stage_platform.clone();
+        match self.base(from, usize::MAX, i, platform.as_ref())?.image {
             Some(r) => Ok(r.id),
             None => bail!(
                 "{}:{}: --from={from}: nothing to copy from",
@@ -1923,6 +2112,7 @@ impl Builder<'_> {
             push: if push { names.clone() } else { Vec::new() },
             names,
             manifest: (media_type, rec.manifest, blob.len() as u64),
+            list: None,
         })
     }
 

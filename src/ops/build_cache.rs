@@ -31,7 +31,7 @@ use crate::image::DamagedLayer;
 use crate::image::{Image, LayerInfo};
 use crate::progress::{Silent, Sink};
 use crate::reference::Reference;
-use crate::registry::config::{Endpoint, RegistriesConf};
+use crate::registry::config::Endpoint;
 use crate::registry::push::{self as rpush, KnownBlob};
 use crate::registry::remote::{self, Platform};
 use crate::registry::{Client, RegistryError, RemoteImage};
@@ -158,15 +158,6 @@ pub fn parse_ttl(s: &str) -> Result<Duration> {
 
 /// A registry client for the repository of `r`: the registry itself,
 /// never a mirror (a cache is written there and read back from there).
-fn client_for(r: &Reference, remote: &RemoteOptions) -> Result<(Client, Endpoint)> {
-    let conf = RegistriesConf::load()?;
-    let eps = conf.endpoints(&r.registry, &r.repository)?;
-    let ep = eps
-        .last()
-        .ok_or_else(|| anyhow!("no registry endpoint for {}", r.name()))?;
-    Ok((remote.client(ep)?, ep.clone()))
-}
-
 struct Source {
     reference: Reference,
     client: Client,
@@ -490,7 +481,7 @@ impl Read for TrackedRead<'_> {
 
 /// The cache index of `r`.
 fn read_index(r: &Reference, remote: &RemoteOptions) -> Result<(Client, Endpoint, Index)> {
-    let (client, ep) = client_for(r, remote)?;
+    let (client, ep) = super::pull::client_for(r, remote)?;
     let tag = r.tag.as_deref().unwrap_or(DEFAULT_TAG);
     let m = match remote::fetch_manifest(&client, &ep.repository, tag) {
         Ok(m) => m,
@@ -549,7 +540,7 @@ pub fn export(
     sink: &dyn Sink,
 ) -> Result<Exported> {
     let r = &to.reference;
-    let (client, ep) = client_for(r, remote)?;
+    let (client, ep) = super::pull::client_for(r, remote)?;
     let name = r.name();
     let mut out = Exported::default();
     // Blobs in the repository, by diffID: each layer is asked about (or

@@ -31,15 +31,22 @@ pub fn images(paths: &StorePaths) -> (Vec<ImageName>, Vec<String>) {
     };
     // How many names of the store end in each short form.
     let short = |n: &str| n.rsplit('/').next().unwrap_or(n).to_string();
+    // Manifest lists are named as images are (run, push, rmi take them).
+    let all: Vec<(&crate::digest::Digest, &Vec<String>)> = index
+        .images
+        .iter()
+        .map(|i| (&i.id, &i.names))
+        .chain(index.lists.iter().map(|l| (&l.digest, &l.names)))
+        .collect();
     let mut count: HashMap<String, usize> = HashMap::new();
-    for n in index.images.iter().flat_map(|i| &i.names) {
+    for n in all.iter().flat_map(|(_, names)| names.iter()) {
         *count.entry(short(n)).or_default() += 1;
     }
     let mut names = Vec::new();
     let mut ids = Vec::new();
-    for img in &index.images {
-        let id = img.id.short().to_string();
-        for n in &img.names {
+    for (digest, img_names) in all {
+        let id = digest.short().to_string();
+        for n in img_names {
             names.push(ImageName {
                 name: n.clone(),
                 id: id.clone(),

@@ -59,8 +59,25 @@ pub fn list(paths: &StorePaths, opts: &ListOptions) -> Result<Vec<ImageRecord>> 
     } else {
         intermediate_ids(&store, &idx)
     };
+    // Manifest lists are listed as Podman lists them: a row of their own,
+    // the list's digest for an id, the index's size.
+    let lists: Vec<ImageRecord> = idx
+        .lists
+        .iter()
+        .map(|l| ImageRecord {
+            id: l.digest.clone(),
+            names: l.names.clone(),
+            digests: Vec::new(),
+            manifest: l.digest.clone(),
+            layers: Vec::new(),
+            size: std::fs::metadata(store.blob_path(&l.digest)).map_or(0, |m| m.len()),
+            created: l.created,
+            added: l.created,
+            build_cache: false,
+        })
+        .collect();
     let mut out = Vec::new();
-    for img in idx.images {
+    for img in idx.images.into_iter().chain(lists) {
         if hidden.contains(&img.id) {
             continue;
         }

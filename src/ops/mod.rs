@@ -26,6 +26,7 @@ pub mod kernel_flags;
 pub mod kube;
 pub mod kube_play;
 pub mod login;
+pub mod manifest;
 pub mod network;
 pub mod pod;
 pub mod pull;

@@ -65,6 +65,17 @@ impl RemoteOptions {
     }
 }
 
+/// A client for the registry `r` is pushed to (its last endpoint:
+/// mirrors are for pulling), and that endpoint.
+pub(crate) fn client_for(r: &Reference, remote: &RemoteOptions) -> Result<(Client, Endpoint)> {
+    let conf = RegistriesConf::load()?;
+    let eps = conf.endpoints(&r.registry, &r.repository)?;
+    let ep = eps
+        .last()
+        .ok_or_else(|| anyhow!("no registry endpoint for {}", r.name()))?;
+    Ok((remote.client(ep)?, ep.clone()))
+}
+
 pub struct PullOptions {
     pub reference: String,
     /// `os/arch[/variant]`; the host's when `None`.

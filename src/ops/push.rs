@@ -15,6 +15,7 @@ use crate::store::blobinfo::BlobLocation;
 use crate::store::{Store, StorePaths};
 use anyhow::{anyhow, bail, Context, Result};
 
+#[derive(Clone)]
 pub struct PushOptions {
     /// The image in the store (name or id).
     pub image: String,
@@ -33,6 +34,9 @@ pub struct PushResult {
     /// The full destination reference.
     pub destination: String,
     pub manifest_digest: Digest,
+    pub manifest_size: u64,
+    /// The manifest's media type.
+    pub media_type: String,
     /// Layers sent in full (neither present nor mounted).
     pub uploaded: usize,
     pub mounted: usize,
@@ -43,17 +47,54 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
     let _phase = tracing::info_span!("push").entered();
     let dest_in = opts.destination.as_deref().unwrap_or(&opts.image);
     let dest_in = dest_in.strip_prefix("docker://").unwrap_or(dest_in);
-    let ctx = || format!("pushing {dest_in}");
     let store =
         Store::open_existing(paths)?.ok_or_else(|| anyhow!("{}: image not known", opts.image))?;
     let idx = store.read_index()?;
-    let rec = store.resolve(&idx, &opts.image)?;
-    let img = store.image(rec).with_context(ctx)?;
+    let rec = match store.resolve(&idx, &opts.image) {
+        Ok(rec) => rec,
+        // A manifest list: every image, then the list (Podman pushes a
+        // list's images with it).
+        Err(e) => match crate::store::resolve_list(&idx, &opts.image) {
+            Some(_) => {
+                return super::manifest::push(
+                    paths,
+                    &super::manifest::PushListOptions {
+                        list: opts.image.clone(),
+                        destination: opts.destination.clone(),
+                        all: true,
+                        format: opts.format,
+                        compression: opts.compression,
+                        remote: opts.remote.clone(),
+                    },
+                    sink,
+                )
+            }
+            None => return Err(e.into()),
+        },
+    };
     let dest = Reference::parse(dest_in).map_err(|e| anyhow!("{e}"))?;
     if dest.registry == crate::reference::LOCAL_REGISTRY {
         bail!("pushing {dest_in}: localhost/ names a local image, not a registry: give a destination such as 127.0.0.1:5000/name");
     }
+    let tag = match (&dest.digest, &dest.tag) {
+        (Some(_), _) => None,
+        (None, t) => Some(t.clone().unwrap_or_else(|| "latest".into())),
+    };
+    push_record(&store, rec, &dest, tag.as_deref(), opts, sink)
+}
+
+/// Push image `rec` to `dest`'s repository, its manifest as `tag` (by
+/// its digest when `None`).
+pub(crate) fn push_record(
+    store: &Store,
+    rec: &crate::store::ImageRecord,
+    dest: &Reference,
+    tag: Option<&str>,
+    opts: &PushOptions,
+    sink: &dyn Sink,
+) -> Result<PushResult> {
     let ctx = || format!("pushing {dest}");
+    let img = store.image(rec).with_context(ctx)?;
     let conf = RegistriesConf::load().with_context(ctx)?;
     let eps = conf
         .endpoints(&dest.registry, &dest.repository)
@@ -70,18 +111,15 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         })
         .with_context(ctx)?;
     let client = opts.remote.client(ep).with_context(ctx)?;
-    let known = |diff_id: &Digest| known_blobs(&store, diff_id, &ep.registry);
-    let tag = match (&dest.digest, &dest.tag) {
-        (Some(_), _) => None,
-        (None, t) => Some(t.clone().unwrap_or_else(|| "latest".into())),
-    };
+    let known = |diff_id: &Digest| known_blobs(store, diff_id, &ep.registry);
+    let format = opts.format.unwrap_or_else(|| own_format(store, rec));
     let pushed = rpush::push(
         &client,
         &ep.repository,
-        tag.as_deref(),
+        tag,
         &img,
         &rpush::PushOptions {
-            format: opts.format.unwrap_or_else(|| own_format(&store, rec)),
+            format,
             compression: opts.compression,
         },
         &known,
@@ -106,11 +144,17 @@ pub fn push(paths: &StorePaths, opts: &PushOptions, sink: &dyn Sink) -> Result<P
         .collect();
     // Only a hint for later pushes: failing to record it fails nothing.
     let _ = store.record_blobs(&entries);
-    super::events::image(&store, "push", &rec.id, &dest.to_string());
+    super::events::image(store, "push", &rec.id, &dest.to_string());
     let count = |s: Sent| pushed.layers.iter().filter(|l| l.sent == s).count();
     Ok(PushResult {
         destination: dest.to_string(),
         manifest_digest: pushed.manifest_digest,
+        manifest_size: pushed.manifest.len() as u64,
+        media_type: match format {
+            Format::V2s2 => crate::image::manifest::DOCKER_MANIFEST,
+            Format::Oci => crate::image::manifest::OCI_MANIFEST,
+        }
+        .into(),
         uploaded: count(Sent::Uploaded),
         mounted: count(Sent::Mounted),
         existed: count(Sent::Existed),

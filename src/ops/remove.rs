@@ -45,6 +45,10 @@ pub fn rmi(
         let mut log: Vec<(&str, Digest, String)> = Vec::new();
         let mut deleted: Vec<crate::store::ImageRecord> = Vec::new();
         let targets: Vec<String> = if opts.all {
+            for l in std::mem::take(&mut idx.lists) {
+                events.extend(l.names.iter().cloned().map(Removed::Untagged));
+                events.push(Removed::Deleted(l.digest));
+            }
             idx.images.iter().map(|i| i.id.to_string()).collect()
         } else {
             opts.images.clone()
@@ -52,8 +56,19 @@ pub fn rmi(
         for t in &targets {
             let (rec, matched) = match store.resolve_named(idx, t) {
                 Ok(r) => (r.image.clone(), r.name),
-                Err(crate::store::ResolveError::NotFound(_)) if opts.ignore => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // A manifest list goes as `manifest rm` removes it.
+                    if let Some(l) = crate::store::resolve_list(idx, t).cloned() {
+                        idx.lists.retain(|x| x.names != l.names);
+                        events.extend(l.names.iter().cloned().map(Removed::Untagged));
+                        events.push(Removed::Deleted(l.digest));
+                        continue;
+                    }
+                    match e {
+                        crate::store::ResolveError::NotFound(_) if opts.ignore => continue,
+                        e => return Err(e.into()),
+                    }
+                }
             };
             let by_id = matched.is_none();
             let pos = idx.images.iter().position(|i| i.id == rec.id).expect("resolved");
@@ -168,11 +183,14 @@ pub fn prune_images(
     let containers = store.all_containers()?;
     let removed = store.update_index(|idx| {
         let mut removed = Vec::new();
+        // The images of manifest lists are in use while the lists are.
+        let listed = super::manifest::listed_manifests(&store, idx);
         loop {
             let children = super::images::children_of(&store, idx);
             let before = removed.len();
             idx.images.retain(|i| {
-                let in_use = containers.iter().any(|c| c.image.as_ref() == Some(&i.id));
+                let in_use = containers.iter().any(|c| c.image.as_ref() == Some(&i.id))
+                    || listed.contains(&i.manifest);
                 let dangling = i.names.is_empty() && children.get(&i.id).is_none_or(|n| *n == 0);
                 let drop = (all || dangling) && !in_use;
                 if drop {

@@ -597,6 +597,7 @@ mod tests {
                         architecture: arch.to_string(),
                         os: "linux".into(),
                         variant: variant.map(str::to_string),
+                        ..manifest::Platform::default()
                     }),
                     annotations: None,
                 })

@@ -3,6 +3,7 @@
 //! what to set up; it does not read the store.
 
 pub mod attach;
+pub mod binfmt;
 pub mod container;
 pub mod cp;
 pub mod exec;

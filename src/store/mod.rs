@@ -4,7 +4,8 @@
 //! <root>/store.lock         shared by writers of content for their whole run,
 //!                           exclusive for garbage collection
 //! <root>/index.lock         exclusive for each read-modify-write of index.json
-//! <root>/index.json         image records (ids, names, layers), replaced atomically
+//! <root>/index.json         image records (ids, names, layers) and manifest
+//!                           lists (names, index blob), replaced atomically
 //! <root>/names.lock         exclusive while a container name is taken or given back
 //! <root>/containers/        container records (see `containers`)
 //! <root>/networks/          network records (see `networks`)
@@ -109,16 +110,44 @@ pub struct ImageRecord {
     pub build_cache: bool,
 }
 
+/// A manifest list kept in the store (`manifest create`, `build
+/// --manifest`): an OCI image index whose entries are manifests of the
+/// store's images.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ListRecord {
+    /// The index blob (in `blobs/`); a new one with every change.
+    pub digest: Digest,
+    /// Full references, as images' names (a name is a list's or an
+    /// image's, never both).
+    pub names: Vec<String>,
+    /// When it was created, seconds since the epoch.
+    pub created: i64,
+}
+
 /// `index.json`.
 #[derive(Serialize, Deserialize, Default, Debug)]
 pub struct Index {
     pub version: u32,
     pub images: Vec<ImageRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<ListRecord>,
 }
 
 impl Index {
     pub fn find(&self, id: &Digest) -> Option<&ImageRecord> {
         self.images.iter().find(|i| &i.id == id)
+    }
+
+    /// The list named `name` (a full reference).
+    pub fn list(&self, name: &str) -> Option<&ListRecord> {
+        self.lists
+            .iter()
+            .find(|l| l.names.iter().any(|n| n == name))
+    }
+
+    /// The image whose manifest is `manifest`.
+    pub fn by_manifest(&self, manifest: &Digest) -> Option<&ImageRecord> {
+        self.images.iter().find(|i| &i.manifest == manifest)
     }
 }
 
@@ -192,7 +221,7 @@ impl Store {
         match fsutil::read_opt(&self.index_path())? {
             None => Ok(Index {
                 version: 1,
-                images: Vec::new(),
+                ..Index::default()
             }),
             Some(b) => serde_json::from_slice(&b).with_context(|| {
                 format!(
@@ -495,15 +524,7 @@ fn resolve_name<'a>(index: &'a Index, s: &str) -> Result<Resolved<'a>, ResolveEr
         });
     }
     // A short name: as Podman, look for it under any registry.
-    if !crate::reference::has_domain(s) {
-        let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
-        let bare = s.split(['@']).next().unwrap_or(s);
-        let bare = bare
-            .rsplit_once(':')
-            .filter(|(_, t)| !t.contains('/'))
-            .map(|(n, _)| n)
-            .unwrap_or(bare);
-        let suffix = format!("/{bare}:{tag}");
+    if let Some(suffix) = short_suffix(s, &r) {
         let hits: Vec<(&ImageRecord, &String)> = index
             .images
             .iter()
@@ -531,6 +552,44 @@ fn resolve_name<'a>(index: &'a Index, s: &str) -> Result<Resolved<'a>, ResolveEr
         }
     }
     Err(ResolveError::NotFound(s.into()))
+}
+
+/// What a short name (`busybox`, `app:1`) ends every full name it
+/// stands for with (`/busybox:latest`); `None` for a name with a
+/// registry.
+fn short_suffix(s: &str, r: &crate::reference::Reference) -> Option<String> {
+    if crate::reference::has_domain(s) {
+        return None;
+    }
+    let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+    let bare = s.split(['@']).next().unwrap_or(s);
+    let bare = bare
+        .rsplit_once(':')
+        .filter(|(_, t)| !t.contains('/'))
+        .map(|(n, _)| n)
+        .unwrap_or(bare);
+    Some(format!("/{bare}:{tag}"))
+}
+
+/// The manifest list named `s`: a full name, or a short one that names
+/// exactly one list (as images' short names do).
+pub fn resolve_list<'a>(index: &'a Index, s: &str) -> Option<&'a ListRecord> {
+    let r = crate::reference::Reference::parse(s).ok()?;
+    if r.digest.is_some() {
+        return None;
+    }
+    if let Some(l) = index.list(&r.to_string()) {
+        return Some(l);
+    }
+    let suffix = short_suffix(s, &r)?;
+    let mut hits = index
+        .lists
+        .iter()
+        .filter(|l| l.names.iter().any(|n| n.ends_with(&suffix)));
+    match (hits.next(), hits.next()) {
+        (Some(l), None) => Some(l),
+        _ => None,
+    }
 }
 
 /// Holds `store.lock` shared while content is added; owns a staging dir.
@@ -718,6 +777,9 @@ impl Exclusive<'_> {
             used_blobs.insert(i.id.hex().to_string());
             used_blobs.insert(i.manifest.hex().to_string());
         }
+        for l in &idx.lists {
+            used_blobs.insert(l.digest.hex().to_string());
+        }
         let mut removed = Vec::new();
         let mut bytes = 0;
         for id in s.layer_ids()? {
@@ -776,6 +838,7 @@ impl Exclusive<'_> {
         let s = self.store;
         s.update_index(|idx| {
             idx.images.clear();
+            idx.lists.clear();
             Ok(((), true))
         })?;
         self.collect_garbage()?;

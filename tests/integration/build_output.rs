@@ -237,3 +237,42 @@ fn output_registry_pushes_the_image() {
         .stdout;
     assert_eq!(pulled, id);
 }
+
+/// `--progress`: quiet prints the image id alone, plain the steps as
+/// lines; tty needs a terminal; other types are refused.
+#[test]
+fn progress_types() {
+    let Some(env) = env_with(Who::Root, &[]) else {
+        return;
+    };
+    let ctx = env.join("ctx");
+    fs::create_dir_all(&ctx).unwrap();
+    fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {IMG}\nRUN echo ran\n"),
+    )
+    .unwrap();
+    let ctx = ctx.to_str().unwrap();
+    let quiet = env.berth(["build", "--progress", "quiet", ctx]).ok();
+    assert_eq!(quiet.lines().len(), 1, "{}", quiet.stdout);
+    assert_eq!(quiet.stdout.trim().len(), 64, "{}", quiet.stdout);
+    let plain = env
+        .berth(["build", "--no-cache", "--progress", "plain", ctx])
+        .ok();
+    assert!(
+        plain.stdout.contains("STEP 2/2: RUN echo ran"),
+        "{}",
+        plain.stdout
+    );
+    let last = plain.lines().last().cloned().unwrap_or_default();
+    assert!(
+        last.len() == 64 && last.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{}",
+        plain.stdout
+    );
+    let e = env.berth(["build", "--progress", "tty", ctx]).fails(125);
+    assert!(e.stderr.contains("not a terminal"), "{}", e.stderr);
+    assert_eq!(e.stderr.trim().lines().count(), 1, "{}", e.stderr);
+    env.berth(["build", "--progress", "rainbow", ctx])
+        .fails(125);
+}

@@ -255,7 +255,11 @@ pub fn busybox_rootfs_tar() -> Vec<u8> {
 }
 
 fn build_busybox_rootfs_tar() -> Vec<u8> {
-    let busybox = read_static_busybox();
+    busybox_rootfs_tar_of(read_static_busybox())
+}
+
+/// `busybox_rootfs_tar` with this busybox binary.
+pub fn busybox_rootfs_tar_of(busybox: Vec<u8>) -> Vec<u8> {
     let mut l = LayerBuilder::new();
     for (dir, mode) in [
         ("bin", 0o755),
@@ -412,6 +416,8 @@ pub struct ImageSpec {
     pub labels: BTreeMap<String, String>,
     /// RFC 3339.
     pub created: String,
+    /// The config's `architecture` (default: the host's).
+    pub architecture: String,
 }
 
 impl ImageSpec {
@@ -427,7 +433,24 @@ impl ImageSpec {
             user: None,
             labels: BTreeMap::new(),
             created: CREATED.into(),
+            architecture: oci_arch().into(),
         }
+    }
+
+    /// The busybox image for arm64: `busybox` with the arm64 busybox
+    /// of Debian's busybox-static:arm64 (`BERTH_TEST_BUSYBOX_ARM64`,
+    /// which scripts/test fetches).
+    pub fn busybox_arm64(tag: &str) -> ImageSpec {
+        let path = std::env::var("BERTH_TEST_BUSYBOX_ARM64")
+            .unwrap_or_else(|_| "target/test-tools/busybox-arm64/busybox".into());
+        let data = fs::read(&path).unwrap_or_else(|e| {
+            panic!("{path}: {e}: run scripts/test, which fetches busybox-static:arm64")
+        });
+        let mut spec = ImageSpec::busybox(tag);
+        spec.layers = vec![LayerBlob::plain(busybox_rootfs_tar_of(data))
+            .created_by("berth-test: busybox rootfs (arm64)")];
+        spec.architecture = "arm64".into();
+        spec
     }
 
     /// The busybox image: one uncompressed layer (`busybox_rootfs_tar`),
@@ -555,7 +578,7 @@ pub fn config_json(spec: &ImageSpec) -> Vec<u8> {
         .collect();
     let diff_ids: Vec<String> = spec.diff_ids().iter().map(Digest::to_string).collect();
     let c = json!({
-        "architecture": oci_arch(),
+        "architecture": spec.architecture,
         "os": "linux",
         "created": spec.created,
         "config": config,

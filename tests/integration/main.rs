@@ -33,6 +33,7 @@ mod kube_play;
 mod leaks;
 mod lifecycle;
 mod logging;
+mod multiplatform;
 mod network;
 mod network_cmd;
 mod podman_table;
