@@ -318,8 +318,9 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
         .platform
         .as_deref()
         .is_some_and(|p| build::parse_platforms(p).is_ok_and(|v| v.len() > 1));
-    if let (true, Some(list)) = (several, &built.list) {
-        built.id = list.clone();
+    let list = built.list.clone().filter(|_| several);
+    if let Some(l) = &list {
+        built.id = l.clone();
     }
     if let Some(f) = &a.iidfile {
         std::fs::write(f, built.id.to_string())
@@ -327,15 +328,25 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     }
     if let Some(f) = &a.metadata_file {
         let (media_type, digest, size) = &built.manifest;
-        let mut meta = serde_json::json!({
-            "containerimage.config.digest": built.id.to_string(),
-            "containerimage.digest": digest.to_string(),
-            "containerimage.descriptor": {
-                "mediaType": media_type,
-                "digest": digest.to_string(),
-                "size": size,
-            },
-        });
+        let mut meta = match &list {
+            // A manifest list: its index, and no config.
+            Some(l) => serde_json::json!({
+                "containerimage.digest": l.to_string(),
+                "containerimage.descriptor": {
+                    "mediaType": crate::image::manifest::OCI_INDEX,
+                    "digest": l.to_string(),
+                },
+            }),
+            None => serde_json::json!({
+                "containerimage.config.digest": built.id.to_string(),
+                "containerimage.digest": digest.to_string(),
+                "containerimage.descriptor": {
+                    "mediaType": media_type,
+                    "digest": digest.to_string(),
+                    "size": size,
+                },
+            }),
+        };
         if !built.names.is_empty() {
             meta["image.name"] = built.names.join(",").into();
         }

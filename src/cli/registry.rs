@@ -99,6 +99,7 @@ pub fn pull(paths: &StorePaths, a: &PullArgs) -> Result<i32> {
         reference: a.reference.clone(),
         platform: a.platform.platform()?,
         all_tags: a.all_tags,
+        unnamed: false,
         remote: a.remote.options()?,
     };
     let pulled = if a.quiet {
@@ -127,6 +128,7 @@ pub(super) fn pull_for(paths: &StorePaths, reference: &str, remote: &RemoteArgs)
         reference: reference.to_string(),
         platform: None,
         all_tags: false,
+        unnamed: false,
         remote: remote.options()?,
     };
     let r = Renderer::new(Direction::Pull);

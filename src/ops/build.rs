@@ -399,16 +399,49 @@ pub fn build(
     if platforms.len() < 2 && opts.manifest.is_none() {
         return build_for(paths, opts, platforms.first(), events, hint);
     }
-    let lists = match &opts.manifest {
-        Some(m) => vec![super::local_name(m)?],
-        None => opts
+    let several = platforms.len() > 1;
+    // The output images' names: with several platforms, the lists'.
+    let mut output_names = Vec::new();
+    let mut push = false;
+    for o in &opts.outputs {
+        if let Output::Image { names, push: p } = o {
+            push |= *p;
+            for n in names {
+                let n = super::local_name(n)?;
+                if !output_names.contains(&n) {
+                    output_names.push(n);
+                }
+            }
+        }
+    }
+    let mut lists = Vec::new();
+    if let Some(m) = &opts.manifest {
+        lists.push(super::local_name(m)?);
+    }
+    if several {
+        for t in &opts.tags {
+            let t = super::local_name(t)?;
+            if !lists.contains(&t) {
+                lists.push(t);
+            }
+        }
+        for n in &output_names {
+            if !lists.contains(n) {
+                lists.push(n.clone());
+            }
+        }
+    } else if let Some(m) = lists.first() {
+        if opts
             .tags
             .iter()
-            .map(|t| super::local_name(t))
-            .collect::<Result<Vec<_>>>()?,
-    };
+            .chain(&output_names)
+            .any(|t| super::local_name(t).is_ok_and(|t| t == *m))
+        {
+            bail!("--manifest {m}: the image is given the same name; a name is an image's or a list's");
+        }
+    }
     let mut each = opts.clone();
-    if platforms.len() > 1 {
+    if several {
         if opts
             .outputs
             .iter()
@@ -432,36 +465,31 @@ pub fn build(
             }
         }
     }
-    let mut last = None;
-    let mut list_digest = None;
     let all = if platforms.is_empty() {
         vec![None]
     } else {
         platforms.iter().map(Some).collect()
     };
+    // Every platform is built before any list changes: a build that
+    // fails leaves the lists as they were.
+    let mut made = Vec::new();
     for p in all {
-        if let Some(p) = p.filter(|_| platforms.len() > 1) {
+        if let Some(p) = p.filter(|_| several) {
             events(BuildEvent::Platform(p.to_string()));
         }
-        let built = build_for(paths, &each, p, events, hint)?;
-        let store = super::open_store(paths)?;
-        for l in &lists {
-            list_digest = Some(super::manifest::add_built(&store, l, &built.id)?);
-        }
-        last = Some(built);
+        made.push(build_for(paths, &each, p, events, hint)?);
     }
-    let mut built = last.expect("at least one platform");
-    if platforms.len() > 1 {
+    let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
+    let store = super::open_store(paths)?;
+    let mut list_digest = None;
+    for l in &lists {
+        list_digest = Some(super::manifest::add_built(&store, l, &ids)?);
+        events(BuildEvent::Tagged(l.clone()));
+    }
+    let mut built = made.pop().expect("at least one platform");
+    if several {
         built.names = lists.clone();
-        built.push = opts
-            .outputs
-            .iter()
-            .filter_map(|o| match o {
-                Output::Image { names, push: true } => Some(names.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        built.push = if push { output_names } else { Vec::new() };
     }
     built.list = list_digest;
     Ok(built)
@@ -902,14 +930,7 @@ impl Builder<'_> {
                             // Build input, not a result: forgotten if the
                             // build fails, hidden as build cache if not.
                             self.made.push(id.clone());
-                            self.store.update_index(|idx| {
-                                let img = idx.images.iter_mut().find(|i| i.id == id);
-                                let mark = img.is_some_and(|i| {
-                                    i.build_cache = i.names.is_empty();
-                                    i.build_cache
-                                });
-                                Ok(((), mark))
-                            })?;
+                            self.hide_input(&id)?;
                         }
                         self.loaded.insert(name.to_string(), id.clone());
                         id
@@ -958,8 +979,21 @@ impl Builder<'_> {
                 return Ok(r);
             }
         }
+        // Another platform's image is pulled without the name (which
+        // stays on this platform's), and found again by the repository
+        // it came from.
+        let foreign = wanted.as_ref().is_some_and(|p| {
+            p.architecture != crate::registry::remote::Platform::host().architecture
+        });
+        if let (Some(p), false) = (&wanted, self.opts.pull) {
+            if let Some(r) = self.pulled_for(reference, p)? {
+                return Ok(r);
+            }
+        }
+        let wanted_again = wanted.clone();
         let popts = PullOptions {
             reference: reference.to_string(),
+            unnamed: foreign,
             platform: wanted.map(|p| p.to_string()),
             all_tags: false,
             remote: self.opts.remote.clone(),
@@ -972,10 +1006,48 @@ impl Builder<'_> {
             .first()
             .ok_or_else(|| anyhow!("pulling {reference}: nothing pulled"))?
             .id;
+        if let (true, Some(p)) = (popts.unnamed, &wanted_again) {
+            self.hide_input(id)?;
+            self.index = self.store.read_index()?;
+            self.store
+                .cache_record(&Self::pulled_key(reference, p), id)?;
+        }
         self.index
             .find(id)
             .cloned()
             .ok_or_else(|| anyhow!("pulling {reference}: image {} not in the store", id.short()))
+    }
+
+    /// A build input, not a result: hidden from `images` as build cache
+    /// while it has no name.
+    fn hide_input(&self, id: &Digest) -> Result<()> {
+        self.store.update_index(|idx| {
+            let img = idx.images.iter_mut().find(|i| &i.id == id);
+            let mark = img.is_some_and(|i| {
+                i.build_cache = i.names.is_empty();
+                i.build_cache
+            });
+            Ok(((), mark))
+        })
+    }
+
+    /// The key of the record of the image pulled as `reference` for
+    /// platform `p` without a name.
+    fn pulled_key(reference: &str, p: &crate::registry::remote::Platform) -> Digest {
+        Digest::of(format!("berth pulled {reference} for {p}").as_bytes())
+    }
+
+    /// The image pulled as `reference` for platform `p` without a name
+    /// (by an earlier build), if the store still has it.
+    fn pulled_for(
+        &self,
+        reference: &str,
+        p: &crate::registry::remote::Platform,
+    ) -> Result<Option<ImageRecord>> {
+        let Some(id) = self.store.cache_lookup(&Self::pulled_key(reference, p))? else {
+            return Ok(None);
+        };
+        Ok(self.index.find(&id).cloned())
     }
 
     /// Image `rec` with its layers from the `keep`th on made one (the

@@ -32,6 +32,22 @@ impl std::fmt::Display for ListNotFound {
 
 impl std::error::Error for ListNotFound {}
 
+/// Another command changed the list between our read and our write.
+#[derive(Debug)]
+struct Changed(String);
+
+impl std::fmt::Display for Changed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "manifest list {} was changed by another command meanwhile: try again",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Changed {}
+
 /// What `manifest add` and `manifest annotate` set on an entry; `None`
 /// keeps what the image's config says (or the entry has).
 #[derive(Clone, Debug, Default)]
@@ -83,9 +99,7 @@ fn save(store: &Store, name: &str, was: Option<&Digest>, list: &ListIndex) -> Re
             .find(|l| l.names.iter().any(|n| n == name))
         {
             Some(l) if Some(&l.digest) == was => l.digest = digest.clone(),
-            Some(_) => {
-                bail!("manifest list {name} was changed by another command meanwhile: try again")
-            }
+            Some(_) => return Err(Changed(name.to_string()).into()),
             None if was.is_none() => {
                 if idx.images.iter().any(|i| i.names.iter().any(|n| n == name)) {
                     bail!("{name}: an image has this name; a manifest list cannot have it too");
@@ -168,7 +182,12 @@ fn apply(d: &mut Descriptor, o: &EntryOptions) -> Result<()> {
 /// or, for an image built for a platform (`replace_platform`), of the
 /// same platform.
 fn put_entry(list: &mut ListIndex, d: Descriptor, replace_platform: bool) {
-    let same_platform = |e: &Descriptor| replace_platform && e.platform == d.platform;
+    let key = |e: &Descriptor| {
+        e.platform
+            .as_ref()
+            .map(|p| (p.os.clone(), p.architecture.clone(), p.variant.clone()))
+    };
+    let same_platform = |e: &Descriptor| replace_platform && key(e) == key(&d);
     list.manifests
         .retain(|e| e.digest != d.digest && !same_platform(e));
     list.manifests.push(d);
@@ -220,10 +239,10 @@ fn local_or_pulled(
     let reference = reference.strip_prefix("docker://").unwrap_or(reference);
     let idx = store.read_index()?;
     let wanted = o.arch.is_some() || o.os.is_some() || o.variant.is_some();
+    // An image of the store is added as it is: the options then set
+    // its entry's fields (as Podman's do for a local image).
     if let Ok(rec) = store.resolve(&idx, reference) {
-        if !wanted || platform_matches(store, rec, &platform_of(o)?)? {
-            return Ok(rec.clone());
-        }
+        return Ok(rec.clone());
     }
     if crate::store::resolve_list(&idx, reference).is_some() {
         bail!("{reference} is a manifest list: add its images one by one");
@@ -236,6 +255,7 @@ fn local_or_pulled(
                 .then(|| platform_of(o).map(|p| p.to_string()))
                 .transpose()?,
             all_tags: false,
+            unnamed: false,
             remote: remote.clone(),
         },
         sink,
@@ -276,7 +296,8 @@ pub(crate) fn platform_matches(
         .with_context(|| format!("image {}", rec.id.short()))?;
     let variant_ok = match (&p.variant, &c.variant) {
         (Some(want), Some(have)) => want == have,
-        (Some(want), None) => p.architecture == "arm64" && want == "v8",
+        // An image that names no variant runs as any (as `choose`).
+        (Some(_), None) => true,
         (None, _) => true,
     };
     Ok(c.os == p.os && c.architecture == p.architecture && variant_ok)
@@ -301,21 +322,28 @@ pub fn add(
     save(&store, &name, Some(&rec.digest), &list)
 }
 
-/// Add the image `id`, built for a platform, to the list `name`
-/// (created if missing), replacing the entry of its platform.
-pub(crate) fn add_built(store: &Store, name: &str, id: &Digest) -> Result<Digest> {
-    let idx = store.read_index()?;
-    let img = idx
-        .find(id)
-        .cloned()
-        .ok_or_else(|| anyhow!("image {} not in the store", id.short()))?;
-    let (mut list, was) = match idx.list(name) {
-        Some(l) => (read(store, l)?, Some(l.digest.clone())),
-        None => (empty_list(BTreeMap::new()), None),
-    };
-    let d = entry(store, &img, &EntryOptions::default())?;
-    put_entry(&mut list, d, true);
-    save(store, name, was.as_ref(), &list)
+/// Add the images `ids`, built for their platforms, to the list `name`
+/// (created if missing), each replacing the entry of its platform.
+pub(crate) fn add_built(store: &Store, name: &str, ids: &[Digest]) -> Result<Digest> {
+    let mut tries = 0;
+    loop {
+        let idx = store.read_index()?;
+        let (mut list, was) = match idx.list(name) {
+            Some(l) => (read(store, l)?, Some(l.digest.clone())),
+            None => (empty_list(BTreeMap::new()), None),
+        };
+        for id in ids {
+            let img = idx
+                .find(id)
+                .ok_or_else(|| anyhow!("image {} not in the store", id.short()))?;
+            let d = entry(store, img, &EntryOptions::default())?;
+            put_entry(&mut list, d, true);
+        }
+        match save(store, name, was.as_ref(), &list) {
+            Err(e) if e.is::<Changed>() && tries < 5 => tries += 1,
+            other => return other,
+        }
+    }
 }
 
 /// The entry of `list` that `which` names: a manifest digest (or a
@@ -436,13 +464,23 @@ pub fn has_platform(paths: &StorePaths, name: &str, platform: &str) -> Result<bo
     )
 }
 
-/// The manifests the store's lists hold.
-pub(crate) fn listed_manifests(store: &Store, idx: &Index) -> std::collections::HashSet<Digest> {
-    idx.lists
-        .iter()
-        .filter_map(|l| read(store, l).ok())
-        .flat_map(|l| l.manifests.into_iter().map(|d| d.digest))
-        .collect()
+/// The manifests the store's lists hold; an unreadable list is an
+/// error (its images could not be told apart from unused ones).
+pub(crate) fn listed_manifests(
+    store: &Store,
+    idx: &Index,
+) -> Result<std::collections::HashSet<Digest>> {
+    let mut out = std::collections::HashSet::new();
+    for l in &idx.lists {
+        let list = read(store, l).with_context(|| {
+            format!(
+                "manifest list {} is damaged (system check --repair removes it)",
+                l.names.join(", ")
+            )
+        })?;
+        out.extend(list.manifests.into_iter().map(|d| d.digest));
+    }
+    Ok(out)
 }
 
 /// `manifest exists`.
@@ -530,10 +568,11 @@ pub fn push(paths: &StorePaths, opts: &PushListOptions, sink: &dyn Sink) -> Resu
             let recorded = img
                 .digests
                 .iter()
+                .rev()
                 .find_map(|s| s.strip_prefix(&format!("{want}@")))
                 .ok_or_else(|| {
                     anyhow!(
-                        "pushing {dest}: image {} was never pulled from or pushed to {want}: push with --all",
+                        "pushing {dest}: image {} was not pulled from {want}, so the registry's manifest of it is not known: push with --all",
                         img.id.short()
                     )
                 })?;
@@ -556,6 +595,12 @@ pub fn push(paths: &StorePaths, opts: &PushListOptions, sink: &dyn Sink) -> Resu
     let docker = entries
         .iter()
         .all(|e| e.media_type == manifest::DOCKER_MANIFEST);
+    if docker {
+        // Docker's list schema has no annotations.
+        for e in &mut entries {
+            e.annotations = None;
+        }
+    }
     let out = ListIndex {
         schema_version: 2,
         media_type: Some(

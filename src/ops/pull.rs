@@ -81,6 +81,10 @@ pub struct PullOptions {
     /// `os/arch[/variant]`; the host's when `None`.
     pub platform: Option<String>,
     pub all_tags: bool,
+    /// Keep the image without a name, known by its `repo@digest` only
+    /// (a build's FROM image of another platform: the name stays on the
+    /// image of this one).
+    pub unnamed: bool,
     pub remote: RemoteOptions,
 }
 
@@ -114,7 +118,16 @@ pub fn pull(paths: &StorePaths, opts: &PullOptions, sink: &dyn Sink) -> Result<V
             }
             pull_all_tags(paths, &conf, &r, &platform, &opts.remote, sink)
         } else {
-            pull_one(paths, &conf, &r, &platform, &opts.remote, sink).map(|p| vec![p])
+            pull_one(
+                paths,
+                &conf,
+                &r,
+                &platform,
+                &opts.remote,
+                !opts.unnamed,
+                sink,
+            )
+            .map(|p| vec![p])
         };
         match res {
             Ok(v) => {
@@ -166,7 +179,15 @@ fn pull_all_tags(
             digest: None,
             ..r.clone()
         };
-        out.push(pull_one(paths, conf, &one, platform, remote_opts, sink)?);
+        out.push(pull_one(
+            paths,
+            conf,
+            &one,
+            platform,
+            remote_opts,
+            true,
+            sink,
+        )?);
     }
     Ok(out)
 }
@@ -177,6 +198,7 @@ fn pull_one(
     r: &Reference,
     platform: &Platform,
     remote_opts: &RemoteOptions,
+    named: bool,
     sink: &dyn Sink,
 ) -> Result<Pulled> {
     sink.event(Event::Resolving {
@@ -195,7 +217,7 @@ fn pull_one(
     }
     for (ep, client) in &clients {
         match RemoteImage::open(client, &ep.repository, &wanted, platform, sink) {
-            Ok(img) => return commit(paths, r, ep, &img, sink),
+            Ok(img) => return commit(paths, r, ep, &img, named, sink),
             Err(e) => last = Some(e),
         }
     }
@@ -207,6 +229,7 @@ fn commit(
     r: &Reference,
     ep: &Endpoint,
     img: &RemoteImage<'_>,
+    named: bool,
     sink: &dyn Sink,
 ) -> Result<Pulled> {
     use crate::image::Image;
@@ -226,7 +249,7 @@ fn commit(
         }
         parent = Some(c);
     }
-    let names: Vec<String> = if r.tag.is_some() && r.digest.is_none() {
+    let names: Vec<String> = if named && r.tag.is_some() && r.digest.is_none() {
         vec![r.to_string()]
     } else {
         Vec::new()

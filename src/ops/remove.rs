@@ -184,7 +184,7 @@ pub fn prune_images(
     let removed = store.update_index(|idx| {
         let mut removed = Vec::new();
         // The images of manifest lists are in use while the lists are.
-        let listed = super::manifest::listed_manifests(&store, idx);
+        let listed = super::manifest::listed_manifests(&store, idx)?;
         loop {
             let children = super::images::children_of(&store, idx);
             let before = removed.len();

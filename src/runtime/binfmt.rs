@@ -8,10 +8,21 @@ use std::path::Path;
 
 const BINFMT: &str = "/proc/sys/fs/binfmt_misc";
 
+/// The OCI name of an architecture some configs give by its kernel
+/// name.
+fn oci_name(arch: &str) -> &str {
+    match arch {
+        "x86_64" | "x86-64" => "amd64",
+        "aarch64" => "arm64",
+        "i386" | "i686" => "386",
+        other => other,
+    }
+}
+
 /// The ELF identity of an OCI architecture: 64-bit, little-endian,
 /// e_machine; and qemu's name for it.
 fn elf_of(arch: &str) -> Option<(bool, bool, u16, &'static str)> {
-    Some(match arch {
+    Some(match oci_name(arch) {
         "amd64" => (true, true, 0x3e, "x86_64"),
         "arm64" => (true, true, 0xb7, "aarch64"),
         "arm" => (false, true, 0x28, "arm"),
@@ -46,6 +57,7 @@ fn elf_header(arch: &str) -> Option<[u8; 20]> {
 /// Whether this machine runs programs of `arch` itself.
 pub fn native(arch: &str) -> bool {
     let host = crate::image::config::host_arch();
+    let arch = oci_name(arch);
     arch == host || (host == "amd64" && arch == "386")
 }
 
@@ -192,5 +204,6 @@ mod tests {
         let e = check_in(dir.path(), "linux/riscv64", "riscv64").unwrap_err();
         assert!(e.to_string().contains("qemu-riscv64.conf"), "{e}");
         assert!(check_in(dir.path(), "linux/foo", "foo").is_err());
+        assert!(native("x86_64") == native("amd64"));
     }
 }

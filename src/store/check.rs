@@ -124,8 +124,30 @@ impl Store {
                 );
             }
         }
+        for l in &idx.lists {
+            let obj = format!("manifest list {}", l.names.join(", "));
+            match self.list_entries(l) {
+                None => prob(
+                    r,
+                    obj,
+                    format!("its index {} is missing or damaged", l.digest),
+                ),
+                Some(entries) => {
+                    for m in entries.iter().filter(|m| idx.by_manifest(m).is_none()) {
+                        prob(r, obj.clone(), format!("the image of entry {m} is missing"));
+                    }
+                }
+            }
+        }
         r.unused_layers = layer_ids.iter().filter(|l| !used.contains(*l)).count();
         Ok((bad_layers, bad_blobs))
+    }
+
+    /// The manifests list `l`'s index names (`None`: unreadable).
+    fn list_entries(&self, l: &super::ListRecord) -> Option<Vec<Digest>> {
+        let b = self.blob(&l.digest).ok()?;
+        let idx: crate::image::manifest::Index = serde_json::from_slice(&b).ok()?;
+        Some(idx.manifests.into_iter().map(|d| d.digest).collect())
     }
 
     /// Check one layer dir; `in_use`: an image names it.
@@ -202,7 +224,34 @@ impl Exclusive<'_> {
             });
             let kept: HashSet<&Digest> = idx.images.iter().map(|i| &i.id).collect();
             let removed: Vec<Digest> = before.into_iter().filter(|d| !kept.contains(d)).collect();
-            let changed = !removed.is_empty();
+            let mut changed = !removed.is_empty();
+            // Lists: one whose index is gone goes; entries whose images
+            // are gone leave their lists.
+            let mut lists = std::mem::take(&mut idx.lists);
+            lists.retain_mut(|l| {
+                let Some(b) = s.blob(&l.digest).ok() else {
+                    changed = true;
+                    return false;
+                };
+                let Ok(mut index) = serde_json::from_slice::<crate::image::manifest::Index>(&b)
+                else {
+                    changed = true;
+                    return false;
+                };
+                let n = index.manifests.len();
+                index
+                    .manifests
+                    .retain(|m| idx.by_manifest(&m.digest).is_some());
+                if index.manifests.len() != n {
+                    match serde_json::to_vec(&index).map(|b| s.put_blob(&b)) {
+                        Ok(Ok(d)) => l.digest = d,
+                        _ => return true,
+                    }
+                    changed = true;
+                }
+                true
+            });
+            idx.lists = lists;
             Ok((removed, changed))
         })?;
         r.removed_images = removed;

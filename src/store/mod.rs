@@ -574,6 +574,17 @@ fn short_suffix(s: &str, r: &crate::reference::Reference) -> Option<String> {
 /// The manifest list named `s`: a full name, or a short one that names
 /// exactly one list (as images' short names do).
 pub fn resolve_list<'a>(index: &'a Index, s: &str) -> Option<&'a ListRecord> {
+    // By digest, or a unique prefix of it (what `images -q` shows).
+    let hex = s.strip_prefix("sha256:").unwrap_or(s);
+    if crate::reference::looks_like_id_prefix(hex) {
+        let mut hits = index
+            .lists
+            .iter()
+            .filter(|l| l.digest.hex().starts_with(hex));
+        if let (Some(l), None) = (hits.next(), hits.next()) {
+            return Some(l);
+        }
+    }
     let r = crate::reference::Reference::parse(s).ok()?;
     if r.digest.is_some() {
         return None;
@@ -754,6 +765,12 @@ pub fn move_name(idx: &mut Index, name: &str, pos: usize) {
     if !idx.images[pos].names.iter().any(|n| n == name) {
         idx.images[pos].names.push(name.to_string());
     }
+    // A name is an image's or a list's: a list loses it as an image
+    // would (Podman's lists are images), and goes with its last name.
+    for l in &mut idx.lists {
+        l.names.retain(|n| n != name);
+    }
+    idx.lists.retain(|l| !l.names.is_empty());
     // Named, it is an image of its own, not build cache.
     idx.images[pos].build_cache = false;
 }

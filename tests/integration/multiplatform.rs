@@ -61,10 +61,10 @@ fn files(env: &TestEnv, image: &str) -> String {
 }
 
 fn multi_platform(who: Who) {
-    assert_eq!(oci_arch(), "amd64", "the test expects an amd64 host");
     let Some(env) = env_with(who, &[]) else {
         return;
     };
+    assert_eq!(oci_arch(), "amd64", "the test expects an amd64 host");
     let reg = Registry::start(Auth::None);
     let arm = docker_archive(
         &env,
@@ -112,6 +112,14 @@ fn multi_platform(who: Who) {
         ])
         .ok();
     assert!(out.stdout.contains("[linux/amd64]"), "{}", out.stdout);
+    // The base was pulled for each platform: its name is on this
+    // platform's image (it took it from the local list of that name),
+    // the arm64 one is kept without it.
+    assert_eq!(env.berth(["manifest", "exists", &base]).run().code, 1);
+    let named = env
+        .berth(["inspect", "--format", "{{.Architecture}}", &base])
+        .ok();
+    assert_eq!(named.stdout.trim(), "amd64");
     assert!(out.stdout.contains("[linux/arm64]"), "{}", out.stdout);
     let list = env.berth(["manifest", "inspect", &app]).ok().json();
     assert_eq!(platforms(&list), two());
@@ -203,12 +211,12 @@ fn multi_platform(who: Who) {
     let one = env.berth(["manifest", "inspect", &app]).ok().json();
     assert_eq!(one["manifests"].as_array().unwrap().len(), 1);
     let before = env.berth(["images", "-aq", "--no-trunc"]).ok().stdout;
-    let rm = env.berth(["manifest", "rm", &app, &base]).ok().stdout;
+    let rm = env.berth(["manifest", "rm", &app]).ok().stdout;
     let lists: Vec<&str> = rm
         .lines()
         .filter_map(|l| l.strip_prefix("Deleted: "))
         .collect();
-    assert_eq!(lists.len(), 2, "{rm}");
+    assert_eq!(lists.len(), 1, "{rm}");
     assert_eq!(env.berth(["manifest", "exists", &app]).run().code, 1);
     let after = env.berth(["images", "-aq", "--no-trunc"]).ok().stdout;
     let kept = |l: &&str| !lists.iter().any(|d| l.ends_with(d));
@@ -217,6 +225,39 @@ fn multi_platform(who: Who) {
         after.lines().collect::<Vec<_>>(),
         "removing lists removed images"
     );
+
+    // Without the registry, the same build for both platforms takes
+    // every base from the store: the arm64 one is found again though
+    // it has no name. -t names a list of the platforms' images.
+    drop(reg);
+    let again = env
+        .berth([
+            "build",
+            "--platform",
+            "linux/arm64,linux/amd64",
+            "-t",
+            "app:again",
+            ctx.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(!again.stderr.contains("Copying"), "{}", again.stderr);
+    let list = env.berth(["manifest", "inspect", "app:again"]).ok().json();
+    assert_eq!(platforms(&list), two());
+    let id = again.lines().last().cloned().unwrap_or_default();
+    assert_eq!(
+        env.berth(["images", "-q", "--no-trunc", "app:again"])
+            .ok()
+            .stdout
+            .trim(),
+        format!("sha256:{id}")
+    );
+    // `rmi` by the list's short id; tagging an image with a list's name
+    // takes it from the list.
+    env.berth(["rmi", &id[..12]]).ok();
+    assert_eq!(env.berth(["manifest", "exists", "app:again"]).run().code, 1);
+    env.berth(["manifest", "create", "app:third"]).ok();
+    env.berth(["tag", IMG, "app:third"]).ok();
+    assert_eq!(env.berth(["manifest", "exists", "app:third"]).run().code, 1);
 }
 
 each_identity!(two_platforms_build_push_and_pull, multi_platform);
@@ -260,5 +301,63 @@ fn bad_platforms_and_lists() {
     assert_eq!(
         env.berth(["images", "-a", "--no-trunc"]).ok().stdout,
         before
+    );
+
+    // A list keeps its images from `image prune`; one whose image was
+    // removed is reported by system check, and --repair takes the entry
+    // out.
+    env.berth(["build", "-q", "-t", "one:1", ctx.to_str().unwrap()])
+        .ok();
+    env.berth(["manifest", "create", "list:2", "one:1"]).ok();
+    env.berth(["untag", "one:1"]).ok();
+    env.berth(["image", "prune", "-f"]).ok();
+    let list = env.berth(["manifest", "inspect", "list:2"]).ok().json();
+    let entry = list["manifests"][0]["digest"].as_str().unwrap().to_string();
+    env.berth(["system", "check"]).ok();
+    let img = env
+        .berth([
+            "images",
+            "-a",
+            "--no-trunc",
+            "--format",
+            "{{.Id}} {{.Digest}}",
+        ])
+        .ok()
+        .stdout;
+    let id = img
+        .lines()
+        .find(|l| l.ends_with(&entry))
+        .unwrap_or_else(|| panic!("prune removed a listed image:\n{img}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    env.berth(["rmi", &id]).ok();
+    let check = env.berth(["system", "check"]).run();
+    assert_ne!(check.code, 0);
+    let said = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        said.contains("manifest list") && said.contains("missing"),
+        "{said}"
+    );
+    env.berth(["system", "check", "--repair"]).ok();
+    env.berth(["system", "check"]).ok();
+    let list = env.berth(["manifest", "inspect", "list:2"]).ok().json();
+    assert_eq!(list["manifests"].as_array().unwrap().len(), 0, "{list}");
+    // `--manifest` and `-t` of one name: refused before anything runs.
+    let e = env
+        .berth([
+            "build",
+            "-t",
+            "same:1",
+            "--manifest",
+            "same:1",
+            ctx.to_str().unwrap(),
+        ])
+        .fails(125);
+    assert!(
+        e.stderr.contains("a name is an image's or a list's"),
+        "{}",
+        e.stderr
     );
 }
