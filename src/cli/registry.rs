@@ -495,18 +495,8 @@ fn platform_arg(
     if os.is_none() && arch.is_none() && variant.is_none() {
         return Ok(None);
     }
-    let host = crate::registry::remote::Platform::host();
-    let arch = arch.unwrap_or(&host.architecture);
-    let variant = variant.or(host
-        .variant
-        .as_deref()
-        .filter(|_| arch == host.architecture));
-    let p = match variant {
-        Some(v) => format!("{}/{arch}/{v}", os.unwrap_or(&host.os)),
-        None => format!("{}/{arch}", os.unwrap_or(&host.os)),
-    };
-    crate::registry::remote::Platform::parse(&p)?;
-    Ok(Some(p))
+    let p = crate::registry::remote::Platform::with_parts(os, arch, variant)?;
+    Ok(Some(p.to_string()))
 }
 
 fn push_format(f: Option<&str>) -> Option<Format> {

@@ -63,8 +63,7 @@ pub struct EntryOptions {
 
 /// The list's index, as the store holds it.
 pub fn read(store: &Store, rec: &ListRecord) -> Result<ListIndex> {
-    let bytes = store.blob(&rec.digest)?;
-    serde_json::from_slice(&bytes).with_context(|| format!("manifest list {}", rec.digest))
+    store.list_index(rec)
 }
 
 fn open(paths: &StorePaths, name: &str) -> Result<(Store, Index, ListRecord)> {
@@ -272,18 +271,11 @@ fn local_or_pulled(
 }
 
 fn platform_of(o: &EntryOptions) -> Result<crate::registry::remote::Platform> {
-    let host = crate::registry::remote::Platform::host();
-    let os = o.os.clone().unwrap_or(host.os);
-    let arch = o.arch.clone().unwrap_or(host.architecture.clone());
-    let variant = match &o.variant {
-        Some(v) => Some(v.clone()),
-        None if arch == host.architecture => host.variant,
-        None => None,
-    };
-    crate::registry::remote::Platform::parse(&match variant {
-        Some(v) => format!("{os}/{arch}/{v}"),
-        None => format!("{os}/{arch}"),
-    })
+    crate::registry::remote::Platform::with_parts(
+        o.os.as_deref(),
+        o.arch.as_deref(),
+        o.variant.as_deref(),
+    )
 }
 
 /// Whether image `rec`'s config is for platform `p`.

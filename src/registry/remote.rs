@@ -67,6 +67,27 @@ impl Platform {
         })
     }
 
+    /// The platform `os`, `arch` and `variant` name, each the host's when
+    /// not given (the host's variant only for the host's architecture):
+    /// `--os`, `--arch`, `--variant`.
+    pub fn with_parts(
+        os: Option<&str>,
+        arch: Option<&str>,
+        variant: Option<&str>,
+    ) -> Result<Platform> {
+        let host = Platform::host();
+        let arch = arch.unwrap_or(&host.architecture);
+        let variant = variant.or(host
+            .variant
+            .as_deref()
+            .filter(|_| arch == host.architecture));
+        let os = os.unwrap_or(&host.os);
+        Platform::parse(&match variant {
+            Some(v) => format!("{os}/{arch}/{v}"),
+            None => format!("{os}/{arch}"),
+        })
+    }
+
     /// Variants this platform runs, best first (an armv7 machine runs
     /// armv6 and armv5 images, as containerd's platform matcher says).
     fn variants(&self) -> Vec<String> {

@@ -145,8 +145,7 @@ impl Store {
 
     /// The manifests list `l`'s index names (`None`: unreadable).
     fn list_entries(&self, l: &super::ListRecord) -> Option<Vec<Digest>> {
-        let b = self.blob(&l.digest).ok()?;
-        let idx: crate::image::manifest::Index = serde_json::from_slice(&b).ok()?;
+        let idx = self.list_index(l).ok()?;
         Some(idx.manifests.into_iter().map(|d| d.digest).collect())
     }
 
@@ -229,12 +228,7 @@ impl Exclusive<'_> {
             // are gone leave their lists.
             let mut lists = std::mem::take(&mut idx.lists);
             lists.retain_mut(|l| {
-                let Some(b) = s.blob(&l.digest).ok() else {
-                    changed = true;
-                    return false;
-                };
-                let Ok(mut index) = serde_json::from_slice::<crate::image::manifest::Index>(&b)
-                else {
+                let Ok(mut index) = s.list_index(l) else {
                     changed = true;
                     return false;
                 };

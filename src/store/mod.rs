@@ -415,6 +415,18 @@ impl Store {
         resolve(index, s)
     }
 
+    /// The index of manifest list `l`, read and checked.
+    pub fn list_index(&self, l: &ListRecord) -> Result<crate::image::manifest::Index> {
+        let bytes = self.blob(&l.digest)?;
+        serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "manifest list {}: malformed index {}",
+                l.names.join(", "),
+                l.digest
+            )
+        })
+    }
+
     /// The image record as an [`Image`](crate::image::Image) to read from.
     pub fn image(&self, rec: &ImageRecord) -> Result<StoreImage> {
         StoreImage::open(self, rec)
