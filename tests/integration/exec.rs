@@ -56,7 +56,11 @@ fn start(env: &TestEnv, name: &str, args: &[&str]) -> Live {
         });
         if let Some(id) = id {
             let pid1_file = env.root().join("containers").join(&id).join("pid1");
-            if pid1_file.exists() {
+            // Written in place: it can exist a moment before it holds
+            // the pid.
+            let recorded = std::fs::read_to_string(&pid1_file)
+                .is_ok_and(|t| t.split_whitespace().count() == 2 && t.ends_with('\n'));
+            if recorded {
                 return Live { run, id, pid1_file };
             }
         }
