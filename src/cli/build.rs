@@ -214,6 +214,7 @@ fn options(a: &BuildArgs) -> Result<BuildOptions> {
             .map(|c| parse_named(c))
             .collect::<Result<_>>()?,
         remote: a.remote.options()?,
+        one_of_several: false,
     })
 }
 

@@ -145,7 +145,11 @@ pub(crate) const PAGES: &[Page] = &[
                       TARGETARCH, BUILDPLATFORM and the other platform arguments are set as \
                       BuildKit sets them, and FROM --platform=$BUILDPLATFORM runs a stage on \
                       this machine's platform. --manifest collects the images in a manifest \
-                      list; with several platforms, the -t names are given to such lists.\n\n\
+                      list; with several platforms, the -t names are given to such lists, \
+                      --cache-to writes every platform's steps to one cache, -o type=local \
+                      and type=tar put each platform's files below its own directory \
+                      (linux_amd64/, linux_arm64/) and -o type=oci writes one index of the \
+                      images.\n\n\
                       A RUN instruction that fails ends the build, and berth exits with that \
                       instruction's exit code.",
         examples: &[

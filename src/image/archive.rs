@@ -587,6 +587,64 @@ impl<W: Write + Send> ArchiveSink<W> {
         super::copy(img, self)
     }
 
+    /// Copy `imgs` in as one image for several platforms (oci-archive
+    /// only): an OCI index of their manifests, each entry with its
+    /// config's platform, recorded under `names` in `index.json`.
+    pub fn add_platforms(&mut self, imgs: &[&dyn Image], names: Vec<String>) -> Result<()> {
+        if self.format != Format::OciArchive {
+            bail!("a Docker archive cannot hold an image for several platforms");
+        }
+        let first = self.index.len();
+        for img in imgs {
+            self.names = Vec::new();
+            super::copy(*img, self)?;
+        }
+        // Each image added one unnamed entry: those are the index's.
+        let mut entries = self.index.split_off(first);
+        for (d, img) in entries.iter_mut().zip(imgs) {
+            let config = ImageConfig::parse(img.config_bytes())
+                .with_context(|| format!("image {}", img.id().short()))?;
+            d.platform = Some(manifest::Platform {
+                architecture: config.architecture,
+                os: config.os,
+                variant: config.variant,
+                ..manifest::Platform::default()
+            });
+        }
+        let index = Index {
+            schema_version: 2,
+            media_type: Some(manifest::OCI_INDEX.into()),
+            manifests: entries,
+            annotations: None,
+        };
+        let bytes = serde_json::to_vec(&index)?;
+        let digest = Digest::of(&bytes);
+        self.blob(&format!("blobs/sha256/{}", digest.hex()), &bytes)?;
+        self.entries(manifest::OCI_INDEX, &bytes, names);
+        Ok(())
+    }
+
+    /// `index.json`'s entries for `blob`: one per name (none: one
+    /// without a name).
+    fn entries(&mut self, media_type: &str, blob: &[u8], names: Vec<String>) {
+        let desc = |ann: Option<BTreeMap<String, String>>| Descriptor {
+            media_type: media_type.into(),
+            digest: Digest::of(blob),
+            size: blob.len() as u64,
+            platform: None,
+            annotations: ann,
+        };
+        if names.is_empty() {
+            self.index.push(desc(None));
+        }
+        for name in names {
+            self.index.push(desc(Some(BTreeMap::from([(
+                manifest::REF_NAME.to_string(),
+                name,
+            )]))));
+        }
+    }
+
     /// Write the index and the tar's end; the writer back.
     pub fn close(self) -> Result<W> {
         let mut tar = self.tar.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -701,22 +759,7 @@ impl<W: Write + Send> super::ImageSink for ArchiveSink<W> {
                 for blob in [config, &m[..]] {
                     self.blob(&format!("blobs/sha256/{}", Digest::of(blob).hex()), blob)?;
                 }
-                let desc = |ann: Option<BTreeMap<String, String>>| Descriptor {
-                    media_type: manifest::OCI_MANIFEST.into(),
-                    digest: Digest::of(&m),
-                    size: m.len() as u64,
-                    platform: None,
-                    annotations: ann,
-                };
-                if names.is_empty() {
-                    self.index.push(desc(None));
-                }
-                for name in names {
-                    self.index.push(desc(Some(BTreeMap::from([(
-                        manifest::REF_NAME.to_string(),
-                        name,
-                    )]))));
-                }
+                self.entries(manifest::OCI_MANIFEST, &m, names);
             }
         }
         Ok(())

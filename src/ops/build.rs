@@ -27,6 +27,7 @@ use crate::build::{
     Stages, Step,
 };
 use crate::digest::{Digest, HashingWriter};
+use crate::image::archive::Format;
 use crate::image::config::{History, ImageConfig};
 use crate::layer_tar::diff::Mtimes;
 use crate::progress::Event;
@@ -101,6 +102,11 @@ pub struct BuildOptions {
     /// of the same name.
     pub named: BTreeMap<String, build_context::Named>,
     pub remote: RemoteOptions,
+    /// Set on each platform's build of a build for several platforms:
+    /// the file outputs and `--cache-to` are left to that build, which
+    /// writes them once for every platform ([`Built::cache`] carries the
+    /// steps).
+    pub one_of_several: bool,
 }
 
 /// What happens during a build, in order, for the caller to render.
@@ -165,6 +171,9 @@ pub struct Built {
     /// The manifest list the image joined (`--manifest`, or several
     /// platforms): its digest now.
     pub list: Option<Digest>,
+    /// The steps `--cache-to` writes, when the build is one platform's
+    /// of several ([`BuildOptions::one_of_several`]).
+    pub cache: Vec<ExportEntry>,
 }
 
 /// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
@@ -400,6 +409,26 @@ pub fn build(
         return build_for(paths, opts, platforms.first(), events, hint);
     }
     let several = platforms.len() > 1;
+    if several
+        && opts.outputs.iter().any(|o| {
+            matches!(
+                o,
+                Output::Archive {
+                    format: Format::DockerArchive,
+                    ..
+                }
+            )
+        })
+    {
+        bail!("--output type=docker: a Docker archive cannot hold an image for several platforms; use type=oci");
+    }
+    // Only files or archives asked for: the result is no image, and -t
+    // names nothing, as in a build for one platform.
+    let as_image = opts.outputs.is_empty()
+        || opts
+            .outputs
+            .iter()
+            .any(|o| matches!(o, Output::Image { .. }));
     // The output images' names: with several platforms, the lists'.
     let mut output_names = Vec::new();
     let mut push = false;
@@ -418,7 +447,7 @@ pub fn build(
     if let Some(m) = &opts.manifest {
         lists.push(super::local_name(m)?);
     }
-    if several {
+    if several && as_image {
         for t in &opts.tags {
             let t = super::local_name(t)?;
             if !lists.contains(&t) {
@@ -442,19 +471,18 @@ pub fn build(
     }
     let mut each = opts.clone();
     if several {
-        if opts
-            .outputs
-            .iter()
-            .any(|o| !matches!(o, Output::Image { .. }))
-        {
-            bail!("--output: a build for several platforms can only make images (--manifest collects them)");
-        }
-        if !opts.cache_to.is_empty() {
-            bail!("--cache-to: not supported yet in a build for several platforms");
-        }
-        // The names are the lists'.
+        // The names are the lists'; the file outputs and the caches are
+        // written below, once for every platform.
+        each.one_of_several = true;
         each.tags.clear();
-        each.outputs.clear();
+        each.outputs.retain(|o| !matches!(o, Output::Image { .. }));
+        if !lists.is_empty() {
+            // Each platform's image stays in the store, for the lists.
+            each.outputs.push(Output::Image {
+                names: Vec::new(),
+                push: false,
+            });
+        }
     }
     {
         let store = super::open_store(paths)?;
@@ -481,6 +509,20 @@ pub fn build(
     }
     let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
     let store = super::open_store(paths)?;
+    if several {
+        let steps: Vec<ExportEntry> = made
+            .iter_mut()
+            .flat_map(|b| std::mem::take(&mut b.cache))
+            .collect();
+        export_caches(&store, opts, &steps, events)?;
+        let mut names = opts
+            .tags
+            .iter()
+            .map(|t| super::local_name(t))
+            .collect::<Result<Vec<_>>>()?;
+        names.extend(output_names.iter().cloned());
+        platform_outputs(&store, opts, &platforms, &ids, &names)?;
+    }
     let mut list_digest = None;
     for l in &lists {
         list_digest = Some(super::manifest::add_built(&store, l, &ids)?);
@@ -493,6 +535,50 @@ pub fn build(
     }
     built.list = list_digest;
     Ok(built)
+}
+
+/// Write the images `ids` of a build for `platforms` (in that order) to
+/// the file outputs of `opts`: each platform's files below its own
+/// directory (`linux_arm64`), archives as one index of the images, named
+/// `names` when they name none.
+fn platform_outputs(
+    store: &Store,
+    opts: &BuildOptions,
+    platforms: &[Platform],
+    ids: &[Digest],
+    names: &[String],
+) -> Result<()> {
+    if opts
+        .outputs
+        .iter()
+        .all(|o| matches!(o, Output::Image { .. }))
+    {
+        return Ok(());
+    }
+    // No garbage collection while the images are read.
+    let _lock = store.shared()?;
+    let idx = store.read_index()?;
+    let recs = ids
+        .iter()
+        .map(|id| {
+            idx.find(id)
+                .ok_or_else(|| anyhow!("image {} vanished during the build", id.short()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let parts: Vec<_> = platforms
+        .iter()
+        .zip(recs)
+        .map(|(p, rec)| {
+            (
+                p.to_string().replace('/', "_"),
+                file_export(store, opts, rec, names),
+            )
+        })
+        .collect();
+    for o in &opts.outputs {
+        super::build_output::write(&parts, o)?;
+    }
+    Ok(())
 }
 
 fn build_for(
@@ -657,11 +743,15 @@ fn build_for(
             None => break,
         }
     }
-    if res.is_err() {
+    match &mut res {
+        Ok(built) if opts.one_of_several => built.cache = std::mem::take(&mut b.exports),
+        Ok(_) => {}
         // A failed build leaves the store as it found it: the images its
         // steps made go (their layers with the writer, see `Writer`'s
         // drop), and so do the cache records naming them.
-        let _ = b.forget_made();
+        Err(_) => {
+            let _ = b.forget_made();
+        }
     }
     res
 }
@@ -2185,6 +2275,7 @@ impl Builder<'_> {
             names,
             manifest: (media_type, rec.manifest, blob.len() as u64),
             list: None,
+            cache: Vec::new(),
         })
     }
 
@@ -2212,66 +2303,79 @@ impl Builder<'_> {
             };
             self.materialize(&mut state)?;
         }
-        for to in &self.opts.cache_to {
-            let events = self.events;
-            let sink = move |e: Event| events(BuildEvent::Pull(e));
-            let index = self.store.read_index()?;
-            let res = build_cache::export(
-                self.store,
-                &index,
-                to,
-                &self.exports,
-                &self.opts.remote,
-                &sink,
-            )
-            .with_context(|| format!("--cache-to {}", to.reference));
-            match res {
-                Ok(done) => {
-                    self.emit(BuildEvent::CacheExported {
-                        reference: to.reference.to_string(),
-                        entries: done.entries,
-                    });
-                }
-                Err(e) if to.ignore_error => {
-                    self.emit(BuildEvent::Warning(format!("{e:#}")));
-                }
-                Err(e) => return Err(e),
-            }
+        if self.opts.one_of_several {
+            // Written with every platform's steps, by the caller.
+            return Ok(());
         }
-        Ok(())
+        export_caches(self.store, self.opts, &self.exports, self.events)
     }
 
     /// Write image `rec` to the file outputs asked for; `names` are the
     /// names an archive gets when its output gives none.
     fn export(&self, rec: &ImageRecord, names: &[String]) -> Result<()> {
-        if !self
-            .opts
-            .outputs
-            .iter()
-            .any(|o| !matches!(o, Output::Image { .. }))
-        {
+        if self.opts.one_of_several {
+            // Written with every platform's image, by the caller.
             return Ok(());
         }
-        let export = Export {
-            store: self.store,
-            rec,
-            layers: self.store.layer_diffs(rec.layers.iter()),
-            names,
-            stdout: self.opts.stdout.as_deref(),
-            diff: crate::layer_tar::diff::DiffOptions {
-                placeholders: Vec::new(),
-                ..commit::diff_options()
-            },
-            keep_owners: matches!(
-                crate::runtime::userns::identity(),
-                crate::runtime::userns::Identity::Root
-            ),
-        };
+        let parts = [(
+            String::new(),
+            file_export(self.store, self.opts, rec, names),
+        )];
         for o in &self.opts.outputs {
-            export.write(o)?;
+            super::build_output::write(&parts, o)?;
         }
         Ok(())
     }
+}
+
+/// How image `rec` is written to the file outputs of `opts`; `names` are
+/// the names an archive gets when its output gives none.
+fn file_export<'a>(
+    store: &'a Store,
+    opts: &'a BuildOptions,
+    rec: &'a ImageRecord,
+    names: &'a [String],
+) -> Export<'a> {
+    Export {
+        store,
+        rec,
+        layers: store.layer_diffs(rec.layers.iter()),
+        names,
+        stdout: opts.stdout.as_deref(),
+        diff: crate::layer_tar::diff::DiffOptions {
+            placeholders: Vec::new(),
+            ..commit::diff_options()
+        },
+        keep_owners: matches!(
+            crate::runtime::userns::identity(),
+            crate::runtime::userns::Identity::Root
+        ),
+    }
+}
+
+/// `--cache-to`: write `entries`, the steps of the build, to each cache
+/// of `opts` (one that fails with `ignore-error` is a warning).
+fn export_caches(
+    store: &Store,
+    opts: &BuildOptions,
+    entries: &[ExportEntry],
+    events: &(dyn Fn(BuildEvent) + Sync),
+) -> Result<()> {
+    for to in &opts.cache_to {
+        let sink = move |e: Event| events(BuildEvent::Pull(e));
+        let index = store.read_index()?;
+        let res = build_cache::export(store, &index, to, entries, &opts.remote, &sink)
+            .with_context(|| format!("--cache-to {}", to.reference));
+        match res {
+            Ok(done) => events(BuildEvent::CacheExported {
+                reference: to.reference.to_string(),
+                entries: done.entries,
+            }),
+            Err(e) if to.ignore_error => events(BuildEvent::Warning(format!("{e:#}"))),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// `STEP n/m:` text: the instruction as written (continuations joined).

@@ -511,6 +511,7 @@ fn read_index(r: &Reference, remote: &RemoteOptions) -> Result<(Client, Endpoint
 }
 
 /// One step's image for an export.
+#[derive(Clone, Debug)]
 pub struct ExportEntry {
     pub key: Digest,
     pub id: Digest,

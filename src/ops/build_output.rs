@@ -184,109 +184,72 @@ pub(super) struct Export<'a> {
 }
 
 impl Export<'_> {
-    pub fn write(&self, out: &Output) -> Result<()> {
-        match out {
-            Output::Image { .. } => Ok(()),
-            Output::Local(dir) => self
-                .local(dir)
-                .with_context(|| format!("--output type=local,dest={}", dir.display())),
-            Output::Tar(dest) => self
-                .to(dest, |w| self.tar(w))
-                .with_context(|| format!("--output type=tar{}", dest_text(dest))),
-            Output::Archive {
-                format,
-                dest,
-                names,
-            } => {
-                let names = if names.is_empty() {
-                    self.names.to_vec()
-                } else {
-                    names
-                        .iter()
-                        .map(|n| super::local_name(n))
-                        .collect::<Result<_>>()?
-                };
-                let img = self.store.image(self.rec)?;
-                self.to(dest, |w| {
-                    let mut sink = ArchiveSink::new(w, *format)?;
-                    sink.add(&img, names)?;
-                    sink.close()?;
-                    Ok(())
-                })
-                .with_context(|| {
-                    let kind = match format {
-                        Format::OciArchive => "oci",
-                        Format::DockerArchive => "docker",
-                    };
-                    format!("--output type={kind}{}", dest_text(dest))
-                })
-            }
-        }
-    }
-
-    /// Run `write` on `dest`: a file written beside its place and renamed
-    /// when complete, or standard output.
-    fn to(
-        &self,
-        dest: &Dest,
-        write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
-    ) -> Result<()> {
-        match dest {
-            Dest::Stdout => {
-                let mut out = self
-                    .stdout
-                    .ok_or_else(|| anyhow!("standard output is not available"))?;
-                write(&mut out)?;
-                out.flush().context("writing standard output")
-            }
-            Dest::File(path) => {
-                let partial = partial_path(path);
-                let res = (|| {
-                    let file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .mode(0o644)
-                        .open(&partial)
-                        .with_context(|| format!("creating {}", partial.display()))?;
-                    let mut f = std::io::BufWriter::new(file);
-                    write(&mut f)?;
-                    let f = f.into_inner().map_err(|e| e.into_error())?;
-                    f.sync_all()?;
-                    std::fs::rename(&partial, path)
-                        .with_context(|| format!("renaming {}", partial.display()))
-                })();
-                if res.is_err() {
-                    let _ = std::fs::remove_file(&partial);
-                }
-                res
-            }
-        }
-    }
-
     /// The image's files as one tar (whiteouts applied).
     fn tar(&self, out: &mut (dyn Write + Send)) -> Result<()> {
         crate::layer_tar::diff::write_squashed_tar(&self.layers, &[], out, &self.diff)?;
         Ok(())
     }
 
-    /// The image's files, unpacked below `dir`: the tar of
-    /// [`Export::tar`] streamed through a pipe. A new `dir` is made
-    /// beside its place and renamed when complete; into one that exists
-    /// the files are written in place.
-    fn local(&self, dir: &Path) -> Result<()> {
-        if std::fs::symlink_metadata(dir).is_ok() {
-            return self.unpack(dir);
-        }
-        let partial = partial_path(dir);
-        std::fs::create_dir(&partial).with_context(|| format!("creating {}", partial.display()))?;
-        let res = self.unpack(&partial).and_then(|()| {
-            std::fs::rename(&partial, dir)
-                .with_context(|| format!("renaming {}", partial.display()))
-        });
-        if res.is_err() {
-            let _ = std::fs::remove_dir_all(&partial);
-        }
-        res
+    /// The image's files, below `prefix/`, appended to `b`: the tar of
+    /// [`Export::tar`] read back through a pipe, each entry's path (and
+    /// a hard link's target) given the prefix.
+    fn tar_below<W: Write>(&self, prefix: &str, b: &mut tar::Builder<W>) -> Result<()> {
+        let mut dir = tar::Header::new_ustar();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_mode(0o755);
+        dir.set_size(0);
+        b.append_data(&mut dir, prefix, std::io::empty())?;
+        let (reader, writer) = std::io::pipe().context("making a pipe")?;
+        std::thread::scope(|s| {
+            let producer = s.spawn(move || {
+                let mut w = writer;
+                self.tar(&mut w)
+            });
+            let copied = (|| -> Result<()> {
+                let mut archive = tar::Archive::new(reader);
+                for entry in archive.entries()? {
+                    let mut e = entry?;
+                    let path = Path::new(prefix).join(&*e.path()?);
+                    // Extended attributes and long values ride in PAX
+                    // records; the path and link ones are written anew.
+                    let mut kept = Vec::new();
+                    if let Some(exts) = e.pax_extensions()? {
+                        for x in exts {
+                            let x = x?;
+                            let key = x.key().map_err(|e| anyhow!("a PAX record: {e}"))?;
+                            if !matches!(key, "path" | "linkpath" | "size") {
+                                kept.push((key.to_string(), x.value_bytes().to_vec()));
+                            }
+                        }
+                    }
+                    if !kept.is_empty() {
+                        b.append_pax_extensions(kept.iter().map(|(k, v)| (k.as_str(), &v[..])))?;
+                    }
+                    let mut h = e.header().clone();
+                    match h.entry_type() {
+                        tar::EntryType::Link | tar::EntryType::Symlink => {
+                            let target = e
+                                .link_name()?
+                                .ok_or_else(|| {
+                                    anyhow!("{}: a link without a target", path.display())
+                                })?
+                                .into_owned();
+                            let target = match h.entry_type() {
+                                tar::EntryType::Link => Path::new(prefix).join(target),
+                                _ => target,
+                            };
+                            b.append_link(&mut h, &path, target)?;
+                        }
+                        _ => b.append_data(&mut h, &path, &mut e)?,
+                    }
+                }
+                Ok(())
+            })();
+            let produced = producer
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the tar writer panicked")));
+            copied.and(produced)
+        })
     }
 
     fn unpack(&self, dir: &Path) -> Result<()> {
@@ -312,6 +275,143 @@ impl Export<'_> {
                 .unwrap_or_else(|_| Err(anyhow!("the tar writer panicked")));
             unpacked.and(produced)
         })
+    }
+}
+
+/// Write a build's image to one file output. `parts` is the image of a
+/// build for one platform, with an empty directory name, or those of a
+/// build for several, each with its platform's directory name
+/// (`linux_arm64`, `linux_arm_v7`: BuildKit's): then `local` and `tar`
+/// put each platform's files below its directory, and `oci` writes one
+/// index of the images. A Docker archive cannot hold several (the build
+/// refuses it before it starts).
+pub(super) fn write(parts: &[(String, Export<'_>)], out: &Output) -> Result<()> {
+    let Some((dir_name, first)) = parts.first() else {
+        return Ok(());
+    };
+    let single = parts.len() == 1 && dir_name.is_empty();
+    match out {
+        Output::Image { .. } => Ok(()),
+        Output::Local(dir) => in_dir(dir, |d| {
+            if single {
+                return first.unpack(d);
+            }
+            for (p, e) in parts {
+                let below = d.join(p);
+                if std::fs::symlink_metadata(&below).is_err() {
+                    std::fs::create_dir(&below)
+                        .with_context(|| format!("creating {}", below.display()))?;
+                }
+                e.unpack(&below)?;
+            }
+            Ok(())
+        })
+        .with_context(|| format!("--output type=local,dest={}", dir.display())),
+        Output::Tar(dest) => to(first.stdout, dest, |w| {
+            if single {
+                return first.tar(w);
+            }
+            let mut b = tar::Builder::new(w);
+            for (p, e) in parts {
+                e.tar_below(p, &mut b)?;
+            }
+            b.into_inner()?;
+            Ok(())
+        })
+        .with_context(|| format!("--output type=tar{}", dest_text(dest))),
+        Output::Archive {
+            format,
+            dest,
+            names,
+        } => {
+            let names = archive_names(names, first.names)?;
+            let imgs = parts
+                .iter()
+                .map(|(_, e)| e.store.image(e.rec))
+                .collect::<Result<Vec<_>>>()?;
+            let imgs: Vec<&dyn crate::image::Image> =
+                imgs.iter().map(|i| i as &dyn crate::image::Image).collect();
+            to(first.stdout, dest, |w| {
+                let mut sink = ArchiveSink::new(w, *format)?;
+                match imgs[..] {
+                    [img] if single => sink.add(img, names)?,
+                    _ => sink.add_platforms(&imgs, names)?,
+                }
+                sink.close()?;
+                Ok(())
+            })
+            .with_context(|| format!("--output type={}{}", kind_of(*format), dest_text(dest)))
+        }
+    }
+}
+
+/// An archive's names: its output's own, else the build's.
+fn archive_names(given: &[String], build: &[String]) -> Result<Vec<String>> {
+    if given.is_empty() {
+        return Ok(build.to_vec());
+    }
+    given.iter().map(|n| super::local_name(n)).collect()
+}
+
+fn kind_of(format: Format) -> &'static str {
+    match format {
+        Format::OciArchive => "oci",
+        Format::DockerArchive => "docker",
+    }
+}
+
+/// Write into `dir` with `write`: a new `dir` is made beside its place
+/// and renamed when complete; into one that exists the files are
+/// written in place.
+fn in_dir(dir: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return write(dir);
+    }
+    let partial = partial_path(dir);
+    std::fs::create_dir(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let res = write(&partial).and_then(|()| {
+        std::fs::rename(&partial, dir).with_context(|| format!("renaming {}", partial.display()))
+    });
+    if res.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    res
+}
+
+/// Run `write` on `dest`: a file written beside its place and renamed
+/// when complete, or standard output (`stdout`).
+fn to(
+    stdout: Option<&std::fs::File>,
+    dest: &Dest,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
+) -> Result<()> {
+    match dest {
+        Dest::Stdout => {
+            let mut out = stdout.ok_or_else(|| anyhow!("standard output is not available"))?;
+            write(&mut out)?;
+            out.flush().context("writing standard output")
+        }
+        Dest::File(path) => {
+            let partial = partial_path(path);
+            let res = (|| {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o644)
+                    .open(&partial)
+                    .with_context(|| format!("creating {}", partial.display()))?;
+                let mut f = std::io::BufWriter::new(file);
+                write(&mut f)?;
+                let f = f.into_inner().map_err(|e| e.into_error())?;
+                f.sync_all()?;
+                std::fs::rename(&partial, path)
+                    .with_context(|| format!("renaming {}", partial.display()))
+            })();
+            if res.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            res
+        }
     }
 }
 

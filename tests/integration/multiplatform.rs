@@ -60,23 +60,25 @@ fn files(env: &TestEnv, image: &str) -> String {
     .stdout
 }
 
+/// Load the arm64 test image into `env` beside the host's and make a
+/// list of both, `REG/test/base:multi`, in `env` (not pushed).
+fn base_list(env: &TestEnv, reg: &Registry) -> String {
+    assert_eq!(oci_arch(), "amd64", "the test expects an amd64 host");
+    let arm = docker_archive(env, "arm.tar", &[ImageSpec::busybox_arm64("busybox:arm64")]);
+    berth_load(env, &arm);
+    let base = format!("{}/test/base:multi", reg.host());
+    env.berth(["manifest", "create", &base, IMG, "busybox:arm64"])
+        .ok();
+    base
+}
+
 fn multi_platform(who: Who) {
     let Some(env) = env_with(who, &[]) else {
         return;
     };
-    assert_eq!(oci_arch(), "amd64", "the test expects an amd64 host");
     let reg = Registry::start(Auth::None);
-    let arm = docker_archive(
-        &env,
-        "arm.tar",
-        &[ImageSpec::busybox_arm64("busybox:arm64")],
-    );
-    berth_load(&env, &arm);
-
     // A base list of both platforms, made here and pushed.
-    let base = format!("{}/test/base:multi", reg.host());
-    env.berth(["manifest", "create", &base, IMG, "busybox:arm64"])
-        .ok();
+    let base = base_list(&env, &reg);
     let local = env.berth(["manifest", "inspect", &base]).ok().json();
     assert_eq!(platforms(&local), two());
     assert_eq!(env.berth(["manifest", "exists", &base]).run().code, 0);
@@ -261,6 +263,236 @@ fn multi_platform(who: Who) {
 }
 
 each_identity!(two_platforms_build_push_and_pull, multi_platform);
+
+/// The manifests of a build for two platforms, in its OCI archive:
+/// index.json names one index, whose entries are (architecture, config
+/// digest).
+fn oci_archive_configs(path: &std::path::Path) -> Vec<(String, String)> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut archive = tar::Archive::new(fs::File::open(path).unwrap());
+    for e in archive.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+        files.insert(name, data);
+    }
+    let blob = |digest: &serde_json::Value| -> serde_json::Value {
+        let hex = digest.as_str().unwrap().strip_prefix("sha256:").unwrap();
+        serde_json::from_slice(&files[&format!("blobs/sha256/{hex}")]).unwrap()
+    };
+    let top: serde_json::Value = serde_json::from_slice(&files["index.json"]).unwrap();
+    let entries = top["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{top}");
+    assert_eq!(
+        entries[0]["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    assert_eq!(
+        entries[0]["annotations"]["org.opencontainers.image.ref.name"], "localhost/app:multi",
+        "{top}"
+    );
+    let index = blob(&entries[0]["digest"]);
+    assert_eq!(platforms(&index), two());
+    let mut out: Vec<(String, String)> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let manifest = blob(&m["digest"]);
+            (
+                m["platform"]["architecture"].as_str().unwrap().to_string(),
+                manifest["config"]["digest"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A two-platform build writes one registry cache, which a build on an
+/// empty store takes every step of; that build's file outputs put each
+/// platform's files below its own directory (local, tar), and its OCI
+/// archive holds an index of both images, which `load` (and podman's)
+/// take the host's image from.
+fn several_platforms_cache_and_outputs(who: Who) {
+    let Some(a) = env_with(who, &[]) else {
+        return;
+    };
+    let reg = Registry::start(Auth::None);
+    let base = base_list(&a, &reg);
+    a.berth(["push", "-q", &base]).ok();
+    let dockerfile = format!(
+        "FROM {base}\nRUN uname -m > /arch.txt && ln /arch.txt /arch.link\nCOPY f.txt /f.txt\n"
+    );
+    let context = |env: &TestEnv| {
+        let ctx = env.join("ctx");
+        fs::create_dir_all(&ctx).unwrap();
+        fs::write(ctx.join("Dockerfile"), &dockerfile).unwrap();
+        fs::write(ctx.join("f.txt"), "one\n").unwrap();
+        ctx.to_str().unwrap().to_string()
+    };
+    let cache = format!("{}/test/cache", reg.host());
+    let both = "linux/amd64,linux/arm64";
+    let ctx_a = context(&a);
+    let out = a
+        .berth([
+            "build",
+            "--platform",
+            both,
+            "--cache-to",
+            &cache,
+            "-t",
+            "app:multi",
+            &ctx_a,
+        ])
+        .ok();
+    // One cache, written once, with both platforms' two steps.
+    let written: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("Cache written to"))
+        .collect();
+    assert_eq!(
+        written,
+        [format!("Cache written to {cache}:buildcache: 4 steps")]
+    );
+    let list_a = a.berth(["manifest", "inspect", "app:multi"]).ok().json();
+    let ids_a = a.berth(["images", "-a", "-q", "--no-trunc"]).ok().stdout;
+
+    // An empty store: every step from the cache; files only, no image.
+    let b = env_with(who, &[]).expect("a second environment");
+    let ctx_b = context(&b);
+    let (dir, tarfile, oci) = (b.join("out"), b.join("all.tar"), b.join("app.oci.tar"));
+    let out = b
+        .berth([
+            "build",
+            "--platform",
+            both,
+            "--cache-from",
+            &cache,
+            "-t",
+            "app:multi",
+        ])
+        .args(["-o", &format!("type=local,dest={}", dir.display())])
+        .args(["-o", &format!("type=tar,dest={}", tarfile.display())])
+        .args(["-o", &format!("type=oci,dest={}", oci.display())])
+        .arg(&ctx_b)
+        .ok();
+    let cached = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("--> Using cache "))
+        .count();
+    assert_eq!(cached, 4, "{}", out.stdout);
+    for (p, arch) in [("linux_amd64", "x86_64"), ("linux_arm64", "aarch64")] {
+        assert_eq!(
+            fs::read_to_string(dir.join(p).join("arch.txt")).unwrap(),
+            format!("{arch}\n")
+        );
+        assert_eq!(
+            fs::read_to_string(dir.join(p).join("f.txt")).unwrap(),
+            "one\n"
+        );
+    }
+    let listed = std::process::Command::new("tar")
+        .arg("-tf")
+        .arg(&tarfile)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    for want in [
+        "linux_amd64/arch.txt",
+        "linux_arm64/arch.txt",
+        "linux_arm64/bin/busybox",
+    ] {
+        assert!(listed.lines().any(|l| l == want), "{want} in {listed}");
+    }
+    // A hard link's target is below the same platform's directory.
+    let x = b.join("x");
+    fs::create_dir(&x).unwrap();
+    let unpacked = std::process::Command::new("tar")
+        .args(["--no-same-owner", "-xf"])
+        .arg(&tarfile)
+        .arg("-C")
+        .arg(&x)
+        .output()
+        .unwrap();
+    assert!(unpacked.status.success(), "{unpacked:?}");
+    assert_eq!(
+        fs::read_to_string(x.join("linux_arm64/arch.link")).unwrap(),
+        "aarch64\n"
+    );
+    assert_eq!(b.berth(["manifest", "exists", "app:multi"]).run().code, 1);
+    // No image of the build to list: each platform's is build cache.
+    let shown = b
+        .berth(["images", "--format", "{{.ID}} {{.Repository}}"])
+        .ok();
+    assert!(!shown.stdout.contains("<none>"), "{}", shown.stdout);
+    assert!(!shown.stdout.contains("app"), "{}", shown.stdout);
+    // The archive's images are store A's, one per platform.
+    let configs = oci_archive_configs(&oci);
+    assert_eq!(configs.len(), 2);
+    for (arch, config) in &configs {
+        assert!(ids_a.contains(config), "{arch} {config} not in {ids_a}");
+    }
+    let raw = skopeo([
+        "inspect",
+        "--raw",
+        &format!("oci-archive:{}", oci.display()),
+    ])
+    .ok()
+    .json();
+    assert_eq!(platforms(&raw), two());
+    b.berth(["load", "-i", oci.to_str().unwrap()]).ok();
+    let host = &configs.iter().find(|(a, _)| a == "amd64").unwrap().1;
+    let host = host.strip_prefix("sha256:").unwrap();
+    assert_eq!(
+        b.berth(["inspect", "--format", "{{.Id}}", "app:multi"])
+            .ok()
+            .stdout
+            .trim(),
+        host
+    );
+    if who == Who::Root {
+        podman(&b).args(["load", "-i", oci.to_str().unwrap()]).ok();
+        let id = podman(&b)
+            .args(["image", "inspect", "--format", "{{.Id}}", "app:multi"])
+            .ok();
+        assert_eq!(id.stdout.trim(), host);
+    }
+
+    // The same images as store A's: the list of them is A's list.
+    b.berth([
+        "build",
+        "--platform",
+        both,
+        "--cache-from",
+        &cache,
+        "--manifest",
+        "app:list",
+        &ctx_b,
+    ])
+    .ok();
+    let list_b = b.berth(["manifest", "inspect", "app:list"]).ok().json();
+    assert_eq!(list_b["manifests"], list_a["manifests"]);
+
+    // A Docker archive has no place for two platforms.
+    let docker = b.join("app.docker.tar");
+    let e = b
+        .berth(["build", "--platform", both, "-o"])
+        .arg(format!("type=docker,dest={}", docker.display()))
+        .arg(&ctx_b)
+        .fails(125);
+    assert_eq!(e.stderr.trim().lines().count(), 1, "{}", e.stderr);
+    assert!(e.stderr.contains("type=docker"), "{}", e.stderr);
+    assert!(!docker.exists());
+}
+
+each_identity!(
+    several_platforms_share_a_cache_and_write_files,
+    several_platforms_cache_and_outputs
+);
 
 #[test]
 fn bad_platforms_and_lists() {
