@@ -174,6 +174,9 @@ pub struct Built {
     /// The steps `--cache-to` writes, when the build is one platform's
     /// of several ([`BuildOptions::one_of_several`]).
     pub cache: Vec<ExportEntry>,
+    /// The images the build made, when it is one platform's of several:
+    /// they go if the build for every platform fails after it.
+    pub made: Vec<Digest>,
 }
 
 /// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
@@ -476,53 +479,67 @@ pub fn build(
         each.one_of_several = true;
         each.tags.clear();
         each.outputs.retain(|o| !matches!(o, Output::Image { .. }));
-        if !lists.is_empty() {
-            // Each platform's image stays in the store, for the lists.
+        if as_image || !lists.is_empty() {
+            // Each platform's image stays in the store (for the lists).
             each.outputs.push(Output::Image {
                 names: Vec::new(),
                 push: false,
             });
         }
     }
-    {
-        let store = super::open_store(paths)?;
-        let idx = store.read_index()?;
-        for l in &lists {
-            if idx.list(l).is_none() && idx.images.iter().any(|i| i.names.contains(l)) {
-                bail!("{l}: an image has this name; a manifest list cannot have it too");
-            }
+    let store = super::open_store(paths)?;
+    let idx = store.read_index()?;
+    for l in &lists {
+        if idx.list(l).is_none() && idx.images.iter().any(|i| i.names.contains(l)) {
+            bail!("{l}: an image has this name; a manifest list cannot have it too");
         }
     }
+    drop(idx);
     let all = if platforms.is_empty() {
         vec![None]
     } else {
         platforms.iter().map(Some).collect()
     };
+    // Held from the first platform's build to the lists: no garbage
+    // collection takes an earlier platform's image while the later ones
+    // build, the caches are written or the outputs read.
+    let _lock = store.shared()?;
     // Every platform is built before any list changes: a build that
     // fails leaves the lists as they were.
     let mut made = Vec::new();
-    for p in all {
-        if let Some(p) = p.filter(|_| several) {
-            events(BuildEvent::Platform(p.to_string()));
+    let res = (|| -> Result<()> {
+        for p in all {
+            if let Some(p) = p.filter(|_| several) {
+                events(BuildEvent::Platform(p.to_string()));
+            }
+            made.push(build_for(paths, &each, p, events, hint)?);
         }
-        made.push(build_for(paths, &each, p, events, hint)?);
+        if several {
+            let steps: Vec<ExportEntry> = made
+                .iter_mut()
+                .flat_map(|b| std::mem::take(&mut b.cache))
+                .collect();
+            export_caches(&store, opts, &steps, events)?;
+            let mut names = Vec::new();
+            for n in opts.tags.iter().chain(&output_names) {
+                let n = super::local_name(n)?;
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
+            platform_outputs(&store, opts, &platforms, &ids, &names)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = res {
+        // As a build for one platform does: the images the platforms'
+        // builds made go.
+        let gone: Vec<Digest> = made.iter().flat_map(|b| b.made.iter().cloned()).collect();
+        let _ = forget_made(&store, &gone);
+        return Err(e);
     }
     let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
-    let store = super::open_store(paths)?;
-    if several {
-        let steps: Vec<ExportEntry> = made
-            .iter_mut()
-            .flat_map(|b| std::mem::take(&mut b.cache))
-            .collect();
-        export_caches(&store, opts, &steps, events)?;
-        let mut names = opts
-            .tags
-            .iter()
-            .map(|t| super::local_name(t))
-            .collect::<Result<Vec<_>>>()?;
-        names.extend(output_names.iter().cloned());
-        platform_outputs(&store, opts, &platforms, &ids, &names)?;
-    }
     let mut list_digest = None;
     for l in &lists {
         list_digest = Some(super::manifest::add_built(&store, l, &ids)?);
@@ -535,6 +552,26 @@ pub fn build(
     }
     built.list = list_digest;
     Ok(built)
+}
+
+/// Remove the images `made` by a build that then failed (those without a
+/// name) and the cache records naming them.
+fn forget_made(store: &Store, made: &[Digest]) -> Result<()> {
+    if made.is_empty() {
+        return Ok(());
+    }
+    store.update_index(|idx| {
+        let before = idx.images.len();
+        idx.images
+            .retain(|i| !(i.names.is_empty() && made.contains(&i.id)));
+        Ok(((), idx.images.len() != before))
+    })?;
+    for (key, image) in store.cache_records()? {
+        if made.contains(&image) {
+            store.cache_remove(&key)?;
+        }
+    }
+    Ok(())
 }
 
 /// Write the images `ids` of a build for `platforms` (in that order) to
@@ -555,8 +592,6 @@ fn platform_outputs(
     {
         return Ok(());
     }
-    // No garbage collection while the images are read.
-    let _lock = store.shared()?;
     let idx = store.read_index()?;
     let recs = ids
         .iter()
@@ -744,7 +779,10 @@ fn build_for(
         }
     }
     match &mut res {
-        Ok(built) if opts.one_of_several => built.cache = std::mem::take(&mut b.exports),
+        Ok(built) if opts.one_of_several => {
+            built.cache = std::mem::take(&mut b.exports);
+            built.made = std::mem::take(&mut b.made);
+        }
         Ok(_) => {}
         // A failed build leaves the store as it found it: the images its
         // steps made go (their layers with the writer, see `Writer`'s
@@ -844,21 +882,7 @@ impl Builder<'_> {
     /// Take the images this build made out of the store again, with the
     /// cache records that name them.
     fn forget_made(&self) -> Result<()> {
-        if self.made.is_empty() {
-            return Ok(());
-        }
-        self.store.update_index(|idx| {
-            let before = idx.images.len();
-            idx.images
-                .retain(|i| !(i.names.is_empty() && self.made.contains(&i.id)));
-            Ok(((), idx.images.len() != before))
-        })?;
-        for (key, image) in self.store.cache_records()? {
-            if self.made.contains(&image) {
-                self.store.cache_remove(&key)?;
-            }
-        }
-        Ok(())
+        forget_made(self.store, &self.made)
     }
 
     /// `--> ID` after a step; the last step's comes after `COMMIT`.
@@ -1544,8 +1568,15 @@ impl Builder<'_> {
                 Some(v) => format!("{}/{arch}/{v}", state.config.os),
                 None => format!("{}/{arch}", state.config.os),
             };
-            crate::runtime::binfmt::check(&platform, arch)
+            let unsure = crate::runtime::binfmt::check(&platform, arch)
                 .with_context(|| format!("{}:{}: RUN", self.df.file, i.line))?;
+            // Said once: every foreign RUN would say it again.
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if let Some(w) =
+                unsure.filter(|_| !SAID.swap(true, std::sync::atomic::Ordering::Relaxed))
+            {
+                self.emit(BuildEvent::Warning(w));
+            }
         }
         let image = self.image_for(state)?;
         let args = match &r.command {
@@ -2276,6 +2307,7 @@ impl Builder<'_> {
             manifest: (media_type, rec.manifest, blob.len() as u64),
             list: None,
             cache: Vec::new(),
+            made: Vec::new(),
         })
     }
 

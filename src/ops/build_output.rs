@@ -216,7 +216,9 @@ impl Export<'_> {
                     if let Some(exts) = e.pax_extensions()? {
                         for x in exts {
                             let x = x?;
-                            let key = x.key().map_err(|e| anyhow!("a PAX record: {e}"))?;
+                            let key = x
+                                .key()
+                                .map_err(|e| anyhow!("{}: a PAX record: {e}", path.display()))?;
                             if !matches!(key, "path" | "linkpath" | "size") {
                                 kept.push((key.to_string(), x.value_bytes().to_vec()));
                             }
@@ -313,7 +315,12 @@ pub(super) fn write(parts: &[(String, Export<'_>)], out: &Output) -> Result<()> 
             }
             let mut b = tar::Builder::new(w);
             for (p, e) in parts {
-                e.tar_below(p, &mut b)?;
+                if let Err(err) = e.tar_below(p, &mut b) {
+                    // Not dropped: its drop would end the archive, and a
+                    // reader would take the cut tar for a whole one.
+                    std::mem::forget(b);
+                    return Err(err);
+                }
             }
             b.into_inner()?;
             Ok(())

@@ -111,15 +111,18 @@ impl Handler {
 
 /// Fail, with what to install and run, unless a step for `platform`
 /// (OCI `os/arch[/variant]`, architecture `arch`) can run here: natively,
-/// or through an enabled binfmt_misc handler with the F flag.
-pub fn check(platform: &str, arch: &str) -> Result<()> {
+/// or through an enabled binfmt_misc handler with the F flag. Where
+/// binfmt_misc is not mounted (berth in a container whose host has the
+/// handlers) nothing can be told: the answer is a warning, and the step
+/// runs.
+pub fn check(platform: &str, arch: &str) -> Result<Option<String>> {
     if native(arch) {
-        return Ok(());
+        return Ok(None);
     }
     check_in(Path::new(BINFMT), platform, arch)
 }
 
-fn check_in(dir: &Path, platform: &str, arch: &str) -> Result<()> {
+fn check_in(dir: &Path, platform: &str, arch: &str) -> Result<Option<String>> {
     let Some(header) = elf_header(arch) else {
         bail!("{platform}: berth knows no emulator for architecture {arch}");
     };
@@ -129,10 +132,10 @@ fn check_in(dir: &Path, platform: &str, arch: &str) -> Result<()> {
         dir.display()
     );
     if !dir.join("status").exists() {
-        bail!(
-            "{platform}: programs of {arch} need an emulator, and binfmt_misc is not mounted: mount it (mount -t binfmt_misc binfmt_misc {}), then {register}",
+        return Ok(Some(format!(
+            "{platform}: programs of {arch} need an emulator, and binfmt_misc is not mounted here, so berth cannot see one; if the step fails to start, mount it (mount -t binfmt_misc binfmt_misc {}), then {register}",
             dir.display()
-        );
+        )));
     }
     if std::fs::read_to_string(dir.join("status")).is_ok_and(|s| s.trim() == "disabled") {
         bail!(
@@ -156,7 +159,7 @@ fn check_in(dir: &Path, platform: &str, arch: &str) -> Result<()> {
             continue;
         }
         if h.fix_binary {
-            return Ok(());
+            return Ok(None);
         }
         unfixed = Some(h.name);
     }
@@ -186,8 +189,8 @@ mod tests {
     #[test]
     fn missing_or_unfixed_handlers_say_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let e = check_in(dir.path(), "linux/arm64", "arm64").unwrap_err();
-        assert!(e.to_string().contains("not mounted"), "{e}");
+        let w = check_in(dir.path(), "linux/arm64", "arm64").unwrap();
+        assert!(w.unwrap().contains("not mounted"));
         std::fs::write(dir.path().join("status"), "enabled\n").unwrap();
         let e = check_in(dir.path(), "linux/arm64", "arm64").unwrap_err();
         assert!(e.to_string().contains("qemu-user-static"), "{e}");
@@ -200,7 +203,7 @@ mod tests {
         let e = check_in(dir.path(), "linux/arm64", "arm64").unwrap_err();
         assert!(e.to_string().contains("lacks the F flag"), "{e}");
         std::fs::write(dir.path().join("qemu-aarch64"), QEMU_AARCH64).unwrap();
-        check_in(dir.path(), "linux/arm64", "arm64").unwrap();
+        assert_eq!(check_in(dir.path(), "linux/arm64", "arm64").unwrap(), None);
         let e = check_in(dir.path(), "linux/riscv64", "riscv64").unwrap_err();
         assert!(e.to_string().contains("qemu-riscv64.conf"), "{e}");
         assert!(check_in(dir.path(), "linux/foo", "foo").is_err());

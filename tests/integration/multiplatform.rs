@@ -10,6 +10,7 @@ use crate::identity::*;
 use crate::registry_util::{Auth, Registry};
 use crate::util::*;
 use std::fs;
+use std::path::PathBuf;
 
 const DOCKERFILE: &str = "FROM --platform=$BUILDPLATFORM BASE AS tools\n\
      ARG TARGETARCH\n\
@@ -310,6 +311,10 @@ fn oci_archive_configs(path: &std::path::Path) -> Vec<(String, String)> {
     out
 }
 
+/// A directory name that, below `linux_arm64/`, is longer than a ustar
+/// header's name field.
+const LONG: &str = "long/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
 /// A two-platform build writes one registry cache, which a build on an
 /// empty store takes every step of; that build's file outputs put each
 /// platform's files below its own directory (local, tar), and its OCI
@@ -323,7 +328,7 @@ fn several_platforms_cache_and_outputs(who: Who) {
     let base = base_list(&a, &reg);
     a.berth(["push", "-q", &base]).ok();
     let dockerfile = format!(
-        "FROM {base}\nRUN uname -m > /arch.txt && ln /arch.txt /arch.link\nCOPY f.txt /f.txt\n"
+        "FROM {base}\nRUN uname -m > /arch.txt && ln /arch.txt /arch.link && mkdir -p /{LONG} && echo deep > /{LONG}/f\nCOPY f.txt /f.txt\n"
     );
     let context = |env: &TestEnv| {
         let ctx = env.join("ctx");
@@ -405,6 +410,8 @@ fn several_platforms_cache_and_outputs(who: Who) {
         "linux_amd64/arch.txt",
         "linux_arm64/arch.txt",
         "linux_arm64/bin/busybox",
+        // Over a ustar header's 100 bytes once below its directory.
+        &format!("linux_arm64/{LONG}/f"),
     ] {
         assert!(listed.lines().any(|l| l == want), "{want} in {listed}");
     }
@@ -476,6 +483,40 @@ fn several_platforms_cache_and_outputs(who: Who) {
     .ok();
     let list_b = b.berth(["manifest", "inspect", "app:list"]).ok().json();
     assert_eq!(list_b["manifests"], list_a["manifests"]);
+
+    // The tar on standard output.
+    let out = b
+        .berth([
+            "build",
+            "--platform",
+            both,
+            "--cache-from",
+            &cache,
+            "-o",
+            "-",
+        ])
+        .arg(&ctx_b)
+        .ok();
+    let mut names = Vec::new();
+    let mut archive = tar::Archive::new(&out.stdout_bytes[..]);
+    for e in archive.entries().unwrap() {
+        names.push(e.unwrap().path().unwrap().to_string_lossy().into_owned());
+    }
+    for want in ["linux_amd64/f.txt", "linux_arm64/f.txt"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+
+    // A cache that cannot be written fails the build, which leaves no
+    // image of its own behind (the COPY steps made new ones).
+    let before = a.berth(["images", "-a", "-q", "--no-trunc"]).ok().stdout;
+    fs::write(PathBuf::from(&ctx_a).join("f.txt"), "two\n").unwrap();
+    let e = a
+        .berth(["build", "--platform", both, "-t", "app:multi"])
+        .args(["--cache-to", "127.0.0.1:1/nothing/here", &ctx_a])
+        .fails(125);
+    assert!(e.stderr.contains("--cache-to"), "{}", e.stderr);
+    let after = a.berth(["images", "-a", "-q", "--no-trunc"]).ok().stdout;
+    assert_eq!(before, after);
 
     // A Docker archive has no place for two platforms.
     let docker = b.join("app.docker.tar");
