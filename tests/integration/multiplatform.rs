@@ -369,16 +369,10 @@ fn several_platforms_cache_and_outputs(who: Who) {
     let b = env_with(who, &[]).expect("a second environment");
     let ctx_b = context(&b);
     let (dir, tarfile, oci) = (b.join("out"), b.join("all.tar"), b.join("app.oci.tar"));
-    let out = b
-        .berth([
-            "build",
-            "--platform",
-            both,
-            "--cache-from",
-            &cache,
-            "-t",
-            "app:multi",
-        ])
+    // A build in B of both platforms, with the cache.
+    let build_b = || b.berth(["build", "--platform", both, "--cache-from", &cache]);
+    let out = build_b()
+        .args(["-t", "app:multi"])
         .args(["-o", &format!("type=local,dest={}", dir.display())])
         .args(["-o", &format!("type=tar,dest={}", tarfile.display())])
         .args(["-o", &format!("type=oci,dest={}", oci.display())])
@@ -470,33 +464,12 @@ fn several_platforms_cache_and_outputs(who: Who) {
     }
 
     // The same images as store A's: the list of them is A's list.
-    b.berth([
-        "build",
-        "--platform",
-        both,
-        "--cache-from",
-        &cache,
-        "--manifest",
-        "app:list",
-        &ctx_b,
-    ])
-    .ok();
+    build_b().args(["--manifest", "app:list", &ctx_b]).ok();
     let list_b = b.berth(["manifest", "inspect", "app:list"]).ok().json();
     assert_eq!(list_b["manifests"], list_a["manifests"]);
 
     // The tar on standard output.
-    let out = b
-        .berth([
-            "build",
-            "--platform",
-            both,
-            "--cache-from",
-            &cache,
-            "-o",
-            "-",
-        ])
-        .arg(&ctx_b)
-        .ok();
+    let out = build_b().args(["-o", "-", &ctx_b]).ok();
     let mut names = Vec::new();
     let mut archive = tar::Archive::new(&out.stdout_bytes[..]);
     for e in archive.entries().unwrap() {
