@@ -1011,12 +1011,18 @@ pub(crate) const PAGES: &[Page] = &[
         description: "Add an image to a manifest list: one of local storage, else one pulled (for \
                       the platform --os, --arch and --variant name, if given). The entry's \
                       platform is the image's unless those options say otherwise; an entry of \
-                      the same manifest is replaced. Prints the list's new digest.",
+                      the same manifest is replaced. With --all, a manifest list in a registry \
+                      gives every platform's image, each pulled without a name. Prints the \
+                      list's new digest.",
         examples: &[
             ("Add an image of local storage", "berth manifest add localhost/app:1.0 app:arm64"),
             (
                 "Pull the arm64 image of a multi-platform image and add it",
                 "berth manifest add --arch arm64 localhost/app:1.0 docker.io/library/alpine:3.20",
+            ),
+            (
+                "Add the image of every platform of a multi-platform image",
+                "berth manifest add --all localhost/app:1.0 docker.io/library/alpine:3.20",
             ),
             (
                 "Add an image with an annotation on its entry",

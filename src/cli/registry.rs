@@ -378,6 +378,10 @@ pub struct ManifestAddArgs {
     /// The image: in local storage, else pulled (for --os/--arch/--variant
     /// when given)
     image: String,
+    /// When the image is a manifest list in a registry, add the image of
+    /// each of its platforms
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     entry: EntryArgs,
     #[command(flatten)]
@@ -542,7 +546,8 @@ pub fn manifest(paths: &StorePaths, c: &ManifestCommand) -> Result<i32> {
         ManifestCommand::Add(a) => {
             let remote = a.remote.options()?;
             let o = a.entry.options();
-            let d = pulling(|sink| manifest::add(paths, &a.list, &a.image, &o, &remote, sink))?;
+            let d =
+                pulling(|sink| manifest::add(paths, &a.list, &a.image, &o, a.all, &remote, sink))?;
             output::println(d.hex())?;
         }
         ManifestCommand::Annotate(a) => {

@@ -302,16 +302,93 @@ pub fn add(
     list_name: &str,
     image: &str,
     o: &EntryOptions,
+    all: bool,
     remote: &RemoteOptions,
     sink: &dyn Sink,
 ) -> Result<Digest> {
     let (store, _, rec) = open(paths, list_name)?;
     let name = rec.names[0].clone();
     let mut list = read(&store, &rec)?;
-    let img = local_or_pulled(paths, &store, image, o, remote, sink)?;
-    let d = entry(&store, &img, o)?;
-    put_entry(&mut list, d, false);
+    let imgs = match all {
+        true => every_platform(paths, &store, image, o, remote, sink)?,
+        false => vec![local_or_pulled(paths, &store, image, o, remote, sink)?],
+    };
+    for img in imgs {
+        let d = entry(&store, &img, o)?;
+        put_entry(&mut list, d, false);
+    }
     save(&store, &name, Some(&rec.digest), &list)
+}
+
+/// `manifest add --all`: every image of `reference` when it is a list in
+/// a registry (looked for there first: an image of the store is no
+/// list), each pulled for its entry's platform and given no name, which
+/// would pass from one platform's image to the next; otherwise the one
+/// image, as without `--all`.
+fn every_platform(
+    paths: &StorePaths,
+    store: &Store,
+    reference: &str,
+    o: &EntryOptions,
+    remote: &RemoteOptions,
+    sink: &dyn Sink,
+) -> Result<Vec<ImageRecord>> {
+    if o.os.is_some() || o.arch.is_some() || o.variant.is_some() {
+        bail!(
+            "--all adds the image of every platform; --os, --arch and --variant are for one image"
+        );
+    }
+    let reference = reference.strip_prefix("docker://").unwrap_or(reference);
+    let raw = match super::pull::inspect_manifest(&super::pull::ManifestInspectOptions {
+        reference: reference.to_string(),
+        remote: remote.clone(),
+    }) {
+        Ok(raw) => raw,
+        Err(_) if store.resolve(&store.read_index()?, reference).is_ok() => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    if !manifest::is_index(None, &raw) {
+        return Ok(vec![local_or_pulled(
+            paths, store, reference, o, remote, sink,
+        )?]);
+    }
+    let remote_list: ListIndex = serde_json::from_slice(&raw)
+        .map_err(|e| anyhow!("{reference}: malformed manifest list: {e}"))?;
+    let mut out = Vec::new();
+    for d in &remote_list.manifests {
+        // Attestations and other entries that are no image to run.
+        let Some(p) = d.platform.as_ref().filter(|p| p.os != "unknown") else {
+            continue;
+        };
+        let platform = match &p.variant {
+            Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
+            None => format!("{}/{}", p.os, p.architecture),
+        };
+        let pulled = super::pull::pull(
+            paths,
+            &PullOptions {
+                reference: reference.to_string(),
+                platform: Some(platform),
+                all_tags: false,
+                unnamed: true,
+                remote: remote.clone(),
+            },
+            sink,
+        )?;
+        let id = &pulled
+            .first()
+            .ok_or_else(|| anyhow!("pulling {reference}: nothing pulled"))?
+            .id;
+        let img =
+            store.read_index()?.find(id).cloned().ok_or_else(|| {
+                anyhow!("pulling {reference}: image {} not in the store", id.short())
+            })?;
+        out.push(img);
+    }
+    if out.is_empty() {
+        bail!("{reference}: the manifest list has no image of a platform");
+    }
+    Ok(out)
 }
 
 /// Add the images `ids`, built for their platforms, to the list `name`

@@ -182,6 +182,19 @@ fn multi_platform(who: Who) {
         files(&other, &app),
         "x86_64\nlinux/amd64\nfor amd64 on x86_64\n"
     );
+    // `manifest add --all` takes every platform's image of the list.
+    other.berth(["manifest", "create", "copy:all"]).ok();
+    other
+        .berth(["manifest", "add", "--all", "copy:all", &app])
+        .ok();
+    let copy = other.berth(["manifest", "inspect", "copy:all"]).ok().json();
+    assert_eq!(platforms(&copy), two());
+    let e = other
+        .berth([
+            "manifest", "add", "--all", "--arch", "arm64", "copy:all", &app,
+        ])
+        .fails(125);
+    assert!(e.stderr.contains("--all"), "{}", e.stderr);
 
     // Entries and lists go; the images stay.
     let arm_digest = list["manifests"]
