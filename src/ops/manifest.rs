@@ -246,15 +246,30 @@ fn local_or_pulled(
     if crate::store::resolve_list(&idx, reference).is_some() {
         bail!("{reference} is a manifest list: add its images one by one");
     }
+    let platform = wanted
+        .then(|| platform_of(o).map(|p| p.to_string()))
+        .transpose()?;
+    pulled(paths, store, reference, platform, false, remote, sink)
+}
+
+/// Pull `reference` (for `platform`; `unnamed`: giving it no name) and
+/// return its image's record.
+fn pulled(
+    paths: &StorePaths,
+    store: &Store,
+    reference: &str,
+    platform: Option<String>,
+    unnamed: bool,
+    remote: &RemoteOptions,
+    sink: &dyn Sink,
+) -> Result<ImageRecord> {
     let pulled = super::pull::pull(
         paths,
         &PullOptions {
             reference: reference.to_string(),
-            platform: wanted
-                .then(|| platform_of(o).map(|p| p.to_string()))
-                .transpose()?,
+            platform,
             all_tags: false,
-            unnamed: false,
+            unnamed,
             remote: remote.clone(),
         },
         sink,
@@ -364,26 +379,15 @@ fn every_platform(
             Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
             None => format!("{}/{}", p.os, p.architecture),
         };
-        let pulled = super::pull::pull(
+        out.push(pulled(
             paths,
-            &PullOptions {
-                reference: reference.to_string(),
-                platform: Some(platform),
-                all_tags: false,
-                unnamed: true,
-                remote: remote.clone(),
-            },
+            store,
+            reference,
+            Some(platform),
+            true,
+            remote,
             sink,
-        )?;
-        let id = &pulled
-            .first()
-            .ok_or_else(|| anyhow!("pulling {reference}: nothing pulled"))?
-            .id;
-        let img =
-            store.read_index()?.find(id).cloned().ok_or_else(|| {
-                anyhow!("pulling {reference}: image {} not in the store", id.short())
-            })?;
-        out.push(img);
+        )?);
     }
     if out.is_empty() {
         bail!("{reference}: the manifest list has no image of a platform");
