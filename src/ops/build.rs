@@ -360,6 +360,8 @@ struct Builder<'a> {
     explicit_platform: bool,
     /// The platform of the stage being built (`None`: not chosen).
     stage_platform: Option<Platform>,
+    /// Whether this build warned that binfmt_misc cannot be seen.
+    unsure_said: bool,
 }
 
 /// The platforms of `--platform a,b,…`, normalized as BuildKit does
@@ -500,20 +502,23 @@ pub fn build(
     } else {
         platforms.iter().map(Some).collect()
     };
-    // Held from the first platform's build to the lists: no garbage
-    // collection takes an earlier platform's image while the later ones
-    // build, the caches are written or the outputs read.
-    let _lock = store.shared()?;
     // Every platform is built before any list changes: a build that
     // fails leaves the lists as they were.
     let mut made = Vec::new();
-    let res = (|| -> Result<()> {
+    let mut lock = None;
+    let res = (|| -> Result<Option<Digest>> {
         for p in all {
             if let Some(p) = p.filter(|_| several) {
                 events(BuildEvent::Platform(p.to_string()));
             }
             made.push(build_for(paths, &each, p, events, hint)?);
         }
+        // Held from here to the lists: no garbage collection takes the
+        // platforms' images while the caches are written, the outputs
+        // read and the lists made. Not while the platforms build: a
+        // failed build takes its new layers out only with the store to
+        // itself.
+        lock = Some(store.shared()?);
         if several {
             let steps: Vec<ExportEntry> = made
                 .iter_mut()
@@ -530,21 +535,25 @@ pub fn build(
             let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
             platform_outputs(&store, opts, &platforms, &ids, &names)?;
         }
-        Ok(())
+        let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
+        let mut list_digest = None;
+        for l in &lists {
+            list_digest = Some(super::manifest::add_built(&store, l, &ids)?);
+            events(BuildEvent::Tagged(l.clone()));
+        }
+        Ok(list_digest)
     })();
-    if let Err(e) = res {
-        // As a build for one platform does: the images the platforms'
-        // builds made go.
-        let gone: Vec<Digest> = made.iter().flat_map(|b| b.made.iter().cloned()).collect();
-        let _ = forget_made(&store, &gone);
-        return Err(e);
-    }
-    let ids: Vec<Digest> = made.iter().map(|b| b.id.clone()).collect();
-    let mut list_digest = None;
-    for l in &lists {
-        list_digest = Some(super::manifest::add_built(&store, l, &ids)?);
-        events(BuildEvent::Tagged(l.clone()));
-    }
+    let list_digest = match res {
+        Ok(d) => d,
+        Err(e) => {
+            // As a build for one platform does: the images the
+            // platforms' builds made go.
+            let gone: Vec<Digest> = made.iter().flat_map(|b| b.made.iter().cloned()).collect();
+            let _ = forget_made(&store, &gone);
+            return Err(e);
+        }
+    };
+    drop(lock);
     let mut built = made.pop().expect("at least one platform");
     if several {
         built.names = lists.clone();
@@ -554,20 +563,38 @@ pub fn build(
     Ok(built)
 }
 
-/// Remove the images `made` by a build that then failed (those without a
-/// name) and the cache records naming them.
+/// Remove the images `made` by a build that then failed and the cache
+/// records naming them; not those that something took meanwhile: a
+/// name, a container, a manifest list.
 fn forget_made(store: &Store, made: &[Digest]) -> Result<()> {
     if made.is_empty() {
         return Ok(());
     }
-    store.update_index(|idx| {
-        let before = idx.images.len();
-        idx.images
-            .retain(|i| !(i.names.is_empty() && made.contains(&i.id)));
-        Ok(((), idx.images.len() != before))
+    let used: BTreeSet<Digest> = store
+        .all_containers()?
+        .into_iter()
+        .filter_map(|c| c.image)
+        .collect();
+    let gone = store.update_index(|idx| {
+        let listed = super::manifest::listed_manifests(store, idx)?;
+        let goes = |i: &ImageRecord| {
+            i.names.is_empty()
+                && made.contains(&i.id)
+                && !used.contains(&i.id)
+                && !listed.contains(&i.manifest)
+        };
+        let gone: Vec<Digest> = idx
+            .images
+            .iter()
+            .filter(|i| goes(i))
+            .map(|i| i.id.clone())
+            .collect();
+        idx.images.retain(|i| !gone.contains(&i.id));
+        let changed = !gone.is_empty();
+        Ok((gone, changed))
     })?;
     for (key, image) in store.cache_records()? {
-        if made.contains(&image) {
+        if gone.contains(&image) {
             store.cache_remove(&key)?;
         }
     }
@@ -728,6 +755,7 @@ fn build_for(
         loaded: BTreeMap::new(),
         explicit_platform,
         stage_platform: None,
+        unsure_said: false,
     };
     let mut res;
     let mut warned = false;
@@ -1570,11 +1598,8 @@ impl Builder<'_> {
             };
             let unsure = crate::runtime::binfmt::check(&platform, arch)
                 .with_context(|| format!("{}:{}: RUN", self.df.file, i.line))?;
-            // Said once: every foreign RUN would say it again.
-            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-            if let Some(w) =
-                unsure.filter(|_| !SAID.swap(true, std::sync::atomic::Ordering::Relaxed))
-            {
+            // Said once a platform: every foreign RUN would say it again.
+            if let Some(w) = unsure.filter(|_| !std::mem::replace(&mut self.unsure_said, true)) {
                 self.emit(BuildEvent::Warning(w));
             }
         }

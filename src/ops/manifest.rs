@@ -322,24 +322,35 @@ pub fn add(
     sink: &dyn Sink,
 ) -> Result<Digest> {
     let (store, _, rec) = open(paths, list_name)?;
+    // No prune takes an image pulled here before the list holds it.
+    let _lock = store.shared()?;
     let name = rec.names[0].clone();
     let mut list = read(&store, &rec)?;
     let imgs = match all {
         true => every_platform(paths, &store, image, o, remote, sink)?,
-        false => vec![local_or_pulled(paths, &store, image, o, remote, sink)?],
+        false => vec![(
+            local_or_pulled(paths, &store, image, o, remote, sink)?,
+            None,
+        )],
     };
-    for img in imgs {
-        let d = entry(&store, &img, o)?;
+    for (img, platform) in imgs {
+        let mut d = entry(&store, &img, o)?;
+        if let Some(p) = platform {
+            // The remote list's own (os.version, a variant the config
+            // lacks), under the options.
+            d.platform = Some(p);
+            apply(&mut d, o)?;
+        }
         put_entry(&mut list, d, false);
     }
     save(&store, &name, Some(&rec.digest), &list)
 }
 
 /// `manifest add --all`: every image of `reference` when it is a list in
-/// a registry (looked for there first: an image of the store is no
-/// list), each pulled for its entry's platform and given no name, which
-/// would pass from one platform's image to the next; otherwise the one
-/// image, as without `--all`.
+/// a registry (asked for there, as Podman does: an image of the store is
+/// no list), each pulled by its entry's digest and given no name, which
+/// would pass from one platform's image to the next; with the entry's
+/// platform. Otherwise the one image, as without `--all`.
 fn every_platform(
     paths: &StorePaths,
     store: &Store,
@@ -347,26 +358,29 @@ fn every_platform(
     o: &EntryOptions,
     remote: &RemoteOptions,
     sink: &dyn Sink,
-) -> Result<Vec<ImageRecord>> {
+) -> Result<Vec<(ImageRecord, Option<Platform>)>> {
     if o.os.is_some() || o.arch.is_some() || o.variant.is_some() {
         bail!(
             "--all adds the image of every platform; --os, --arch and --variant are for one image"
         );
     }
     let reference = reference.strip_prefix("docker://").unwrap_or(reference);
-    let raw = match super::pull::inspect_manifest(&super::pull::ManifestInspectOptions {
+    let raw = super::pull::inspect_manifest(&super::pull::ManifestInspectOptions {
         reference: reference.to_string(),
         remote: remote.clone(),
-    }) {
-        Ok(raw) => raw,
-        Err(_) if store.resolve(&store.read_index()?, reference).is_ok() => Vec::new(),
-        Err(e) => return Err(e),
-    };
+    })?;
     if !manifest::is_index(None, &raw) {
-        return Ok(vec![local_or_pulled(
-            paths, store, reference, o, remote, sink,
-        )?]);
+        return Ok(vec![(
+            local_or_pulled(paths, store, reference, o, remote, sink)?,
+            None,
+        )]);
     }
+    // Entries are pulled by digest from the repository the list is in.
+    let repository = reference.split('@').next().unwrap_or(reference);
+    let repository = match repository.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => repository,
+    };
     let remote_list: ListIndex = serde_json::from_slice(&raw)
         .map_err(|e| anyhow!("{reference}: malformed manifest list: {e}"))?;
     let mut out = Vec::new();
@@ -375,19 +389,9 @@ fn every_platform(
         let Some(p) = d.platform.as_ref().filter(|p| p.os != "unknown") else {
             continue;
         };
-        let platform = match &p.variant {
-            Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-            None => format!("{}/{}", p.os, p.architecture),
-        };
-        out.push(pulled(
-            paths,
-            store,
-            reference,
-            Some(platform),
-            true,
-            remote,
-            sink,
-        )?);
+        let by_digest = format!("{repository}@{}", d.digest);
+        let img = pulled(paths, store, &by_digest, None, true, remote, sink)?;
+        out.push((img, Some(p.clone())));
     }
     if out.is_empty() {
         bail!("{reference}: the manifest list has no image of a platform");
