@@ -604,12 +604,7 @@ impl<W: Write + Send> ArchiveSink<W> {
         for (d, img) in entries.iter_mut().zip(imgs) {
             let config = ImageConfig::parse(img.config_bytes())
                 .with_context(|| format!("image {}", img.id().short()))?;
-            d.platform = Some(manifest::Platform {
-                architecture: config.architecture,
-                os: config.os,
-                variant: config.variant,
-                ..manifest::Platform::default()
-            });
+            d.platform = Some(config.index_platform());
         }
         let index = Index {
             schema_version: 2,

@@ -121,6 +121,16 @@ impl ImageConfig {
         Ok(c)
     }
 
+    /// The platform of an index entry for this image.
+    pub fn index_platform(&self) -> super::manifest::Platform {
+        super::manifest::Platform {
+            architecture: self.architecture.clone(),
+            os: self.os.clone(),
+            variant: self.variant.clone(),
+            ..super::manifest::Platform::default()
+        }
+    }
+
     /// The OCI platform string, `os/arch[/variant]`.
     pub fn platform(&self) -> String {
         match &self.variant {

@@ -199,83 +199,78 @@ impl Export<'_> {
         dir.set_mode(0o755);
         dir.set_size(0);
         b.append_data(&mut dir, prefix, std::io::empty())?;
-        let (reader, writer) = std::io::pipe().context("making a pipe")?;
-        std::thread::scope(|s| {
-            let producer = s.spawn(move || {
-                let mut w = writer;
-                self.tar(&mut w)
-            });
-            let copied = (|| -> Result<()> {
-                let mut archive = tar::Archive::new(reader);
-                for entry in archive.entries()? {
-                    let mut e = entry?;
-                    let path = Path::new(prefix).join(&*e.path()?);
-                    // Extended attributes and long values ride in PAX
-                    // records; the path and link ones are written anew.
-                    let mut kept = Vec::new();
-                    if let Some(exts) = e.pax_extensions()? {
-                        for x in exts {
-                            let x = x?;
-                            let key = x
-                                .key()
-                                .map_err(|e| anyhow!("{}: a PAX record: {e}", path.display()))?;
-                            if !matches!(key, "path" | "linkpath" | "size") {
-                                kept.push((key.to_string(), x.value_bytes().to_vec()));
-                            }
+        self.read_tar(|mut archive| {
+            for entry in archive.entries()? {
+                let mut e = entry?;
+                let path = Path::new(prefix).join(&*e.path()?);
+                // Extended attributes and long values ride in PAX
+                // records; the path and link ones are written anew.
+                let mut kept = Vec::new();
+                if let Some(exts) = e.pax_extensions()? {
+                    for x in exts {
+                        let x = x?;
+                        let key = x
+                            .key()
+                            .map_err(|e| anyhow!("{}: a PAX record: {e}", path.display()))?;
+                        if !matches!(key, "path" | "linkpath" | "size") {
+                            kept.push((key.to_string(), x.value_bytes().to_vec()));
                         }
-                    }
-                    if !kept.is_empty() {
-                        b.append_pax_extensions(kept.iter().map(|(k, v)| (k.as_str(), &v[..])))?;
-                    }
-                    let mut h = e.header().clone();
-                    match h.entry_type() {
-                        tar::EntryType::Link | tar::EntryType::Symlink => {
-                            let target = e
-                                .link_name()?
-                                .ok_or_else(|| {
-                                    anyhow!("{}: a link without a target", path.display())
-                                })?
-                                .into_owned();
-                            let target = match h.entry_type() {
-                                tar::EntryType::Link => Path::new(prefix).join(target),
-                                _ => target,
-                            };
-                            b.append_link(&mut h, &path, target)?;
-                        }
-                        _ => b.append_data(&mut h, &path, &mut e)?,
                     }
                 }
-                Ok(())
-            })();
-            let produced = producer
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("the tar writer panicked")));
-            copied.and(produced)
+                if !kept.is_empty() {
+                    b.append_pax_extensions(kept.iter().map(|(k, v)| (k.as_str(), &v[..])))?;
+                }
+                let mut h = e.header().clone();
+                match h.entry_type() {
+                    tar::EntryType::Link | tar::EntryType::Symlink => {
+                        let target = e
+                            .link_name()?
+                            .ok_or_else(|| anyhow!("{}: a link without a target", path.display()))?
+                            .into_owned();
+                        let target = match h.entry_type() {
+                            tar::EntryType::Link => Path::new(prefix).join(target),
+                            _ => target,
+                        };
+                        b.append_link(&mut h, &path, target)?;
+                    }
+                    _ => b.append_data(&mut h, &path, &mut e)?,
+                }
+            }
+            Ok(())
         })
     }
 
     fn unpack(&self, dir: &Path) -> Result<()> {
+        self.read_tar(|mut archive| {
+            archive.set_preserve_permissions(true);
+            archive.set_preserve_ownerships(self.keep_owners);
+            archive.set_unpack_xattrs(false);
+            archive.set_overwrite(true);
+            archive
+                .unpack(dir)
+                .with_context(|| format!("writing {}", dir.display()))
+        })
+    }
+
+    /// Run `read` on the tar of [`Export::tar`], written by another
+    /// thread into a pipe. The reader goes (with `read`'s end) before
+    /// the writer is waited for, so that a writer still writing sees the
+    /// pipe closed rather than waiting.
+    fn read_tar(
+        &self,
+        read: impl FnOnce(tar::Archive<std::io::PipeReader>) -> Result<()>,
+    ) -> Result<()> {
         let (reader, writer) = std::io::pipe().context("making a pipe")?;
         std::thread::scope(|s| {
             let producer = s.spawn(move || {
                 let mut w = writer;
                 self.tar(&mut w)
             });
-            let mut archive = tar::Archive::new(reader);
-            archive.set_preserve_permissions(true);
-            archive.set_preserve_ownerships(self.keep_owners);
-            archive.set_unpack_xattrs(false);
-            archive.set_overwrite(true);
-            let unpacked = archive
-                .unpack(dir)
-                .with_context(|| format!("writing {}", dir.display()));
-            // The reader goes first, so that a producer still writing
-            // sees the pipe closed rather than waiting.
-            drop(archive);
+            let read = read(tar::Archive::new(reader));
             let produced = producer
                 .join()
                 .unwrap_or_else(|_| Err(anyhow!("the tar writer panicked")));
-            unpacked.and(produced)
+            read.and(produced)
         })
     }
 }

@@ -61,6 +61,13 @@ pub struct EntryOptions {
     pub annotations: Vec<String>,
 }
 
+impl EntryOptions {
+    /// Whether `--os`, `--arch` or `--variant` is given.
+    fn names_platform(&self) -> bool {
+        self.os.is_some() || self.arch.is_some() || self.variant.is_some()
+    }
+}
+
 /// The list's index, as the store holds it.
 pub fn read(store: &Store, rec: &ListRecord) -> Result<ListIndex> {
     store.list_index(rec)
@@ -139,12 +146,7 @@ fn entry(store: &Store, rec: &ImageRecord, o: &EntryOptions) -> Result<Descripto
         media_type,
         digest: rec.manifest.clone(),
         size: bytes.len() as u64,
-        platform: Some(Platform {
-            architecture: config.architecture,
-            os: config.os,
-            variant: config.variant,
-            ..Platform::default()
-        }),
+        platform: Some(config.index_platform()),
         annotations: None,
     };
     apply(&mut d, o)?;
@@ -237,7 +239,7 @@ fn local_or_pulled(
 ) -> Result<ImageRecord> {
     let reference = reference.strip_prefix("docker://").unwrap_or(reference);
     let idx = store.read_index()?;
-    let wanted = o.arch.is_some() || o.os.is_some() || o.variant.is_some();
+    let wanted = o.names_platform();
     // An image of the store is added as it is: the options then set
     // its entry's fields (as Podman's do for a local image).
     if let Ok(rec) = store.resolve(&idx, reference) {
@@ -359,7 +361,7 @@ fn every_platform(
     remote: &RemoteOptions,
     sink: &dyn Sink,
 ) -> Result<Vec<(ImageRecord, Option<Platform>)>> {
-    if o.os.is_some() || o.arch.is_some() || o.variant.is_some() {
+    if o.names_platform() {
         bail!(
             "--all adds the image of every platform; --os, --arch and --variant are for one image"
         );
