@@ -315,11 +315,7 @@ pub fn build(paths: &StorePaths, a: &BuildArgs) -> Result<i32> {
     };
     // A build for several platforms made a list: its digest stands for
     // the result.
-    let several = opts
-        .platform
-        .as_deref()
-        .is_some_and(|p| build::parse_platforms(p).is_ok_and(|v| v.len() > 1));
-    let list = built.list.clone().filter(|_| several);
+    let list = built.list.clone().filter(|_| built.platforms > 1);
     if let Some(l) = &list {
         built.id = l.clone();
     }

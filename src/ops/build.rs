@@ -177,6 +177,8 @@ pub struct Built {
     /// The images the build made, when it is one platform's of several:
     /// they go if the build for every platform fails after it.
     pub made: Vec<Digest>,
+    /// How many platforms were built (`--platform a,b`: 2).
+    pub platforms: usize,
 }
 
 /// The shell of RUN, CMD and ENTRYPOINT in shell form unless SHELL says
@@ -560,6 +562,7 @@ pub fn build(
         built.push = if push { output_names } else { Vec::new() };
     }
     built.list = list_digest;
+    built.platforms = platforms.len().max(1);
     Ok(built)
 }
 
@@ -2333,6 +2336,7 @@ impl Builder<'_> {
             list: None,
             cache: Vec::new(),
             made: Vec::new(),
+            platforms: 1,
         })
     }
 
